@@ -1,0 +1,33 @@
+# seawatch — the two commands a newcomer runs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/seawatch demo
+
+# pytest exits 5 when it collected no tests: that is a failure, not a pass.
+test: setup
+	$(VENV)/bin/pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; exit $$rc
+
+lint: setup
+	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check src tests bench
+
+bench: setup
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,126 @@
+"""The seawatch command line: demo | run | replay | sim | eval | check-config | user."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from seawatch import __version__
+from seawatch.errors import NotYetAvailableError, SeawatchError
+
+logger = logging.getLogger(__name__)
+
+BUILTIN_SITE = Path(__file__).parent / "sites" / "caspian" / "site.toml"
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    from seawatch.config import load_site
+
+    cfg = load_site(args.site)
+    radars = len(cfg.radars)
+    print(f"{args.site}: OK — site '{cfg.site.name}', {len(cfg.sensors)} sensor(s) "
+          f"({radars} radar, {len(cfg.sensors) - radars} AIS)"
+          + (f", zones {cfg.zones_path()}" if cfg.zones else ""))
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from seawatch.config import load_site
+    from seawatch.replay import ReplayOptions, run_replay
+
+    site = load_site(args.site) if args.site else None
+    opts = ReplayOptions(
+        inputs=[Path(p) for p in args.inputs],
+        speed=None if args.fast or args.speed is None else args.speed,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    result = run_replay(site, opts)
+    stats = result.stats_dict()
+    if args.stats or not args.json:
+        print(result.format_table())
+    if args.json:
+        Path(args.json).write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+        print(f"stats written to {args.json}")
+    return 0
+
+
+def _not_yet(what: str, issue: str):  # type: ignore[no-untyped-def]
+    def run(_args: argparse.Namespace) -> int:
+        raise NotYetAvailableError(f"`seawatch {what}` is not available yet ({issue})")
+
+    return run
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Until the simulator and console exist: ingest a bundled recording and print its stats."""
+    from seawatch.replay import ReplayOptions, run_replay
+
+    sample = Path(__file__).parent / "sites" / "samples" / "uscg-sample.nmea"
+    print(f"seawatch {__version__} demo — the simulator and console are not built yet;")
+    print(f"running the ingest over the bundled recording {sample.name}:\n")
+    result = run_replay(None, ReplayOptions(inputs=[sample], progress=False))
+    print(result.format_table())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="seawatch", description="Maritime surveillance: radar + AIS fusion, alerts.")
+    p.add_argument("--version", action="version", version=f"seawatch {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("demo", help="the whole system on the built-in Caspian site, simulator feeding it live")
+    s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("run", help="live operation on the site's configured sensor sources")
+    s.add_argument("--site", required=True)
+    s.set_defaults(func=_not_yet("run", "live pipeline: issues 4-7"))
+
+    s = sub.add_parser("replay", help="process recordings (format detected from content) as fast as possible")
+    s.add_argument("--site", help="site.toml (needed for range/bearing radar plots)")
+    s.add_argument("inputs", nargs="+", metavar="INPUT")
+    s.add_argument("--stats", action="store_true", help="print the ingest counts (default when nothing else)")
+    s.add_argument("--json", metavar="FILE", help="also write the counts as JSON")
+    s.add_argument("--speed", type=float, help="replay at X times real time")
+    s.add_argument("--fast", action="store_true", help="as fast as the CPU allows (default)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_replay)
+
+    s = sub.add_parser("sim", help="generate recordings + ground truth from a scenario")
+    s.add_argument("--scenario", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_not_yet("sim", "simulator: issue 3"))
+
+    s = sub.add_parser("eval", help="score tracks/alerts against simulator ground truth")
+    s.add_argument("--truth", required=True)
+    s.set_defaults(func=_not_yet("eval", "issues 4-5"))
+
+    s = sub.add_parser("check-config", help="validate a site file")
+    s.add_argument("site")
+    s.set_defaults(func=_cmd_check_config)
+
+    s = sub.add_parser("user", help="manage console users")
+    s.set_defaults(func=_not_yet("user", "console: issue 7"))
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except SeawatchError as err:
+        print(f"seawatch {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Merge several observation streams into one in event-time order, with a bounded reorder window.
+
+Each input stream yields batches roughly in time order. Rows are held back until every live stream has
+moved `reorder_window_s` past them, then emitted sorted. A row that arrives older than what was already
+emitted is out of order beyond the window: it is counted as a reject, not emitted.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from seawatch.ingest.stats import IngestStats
+from seawatch.model.observation import ObservationBatch
+
+
+class TimeOrderer:
+    """Reorders one or more streams by `observed_at` within a bounded window."""
+
+    def __init__(self, n_streams: int, reorder_window_s: float, stats: IngestStats) -> None:
+        self.window = reorder_window_s
+        self.stats = stats
+        self.max_seen = np.full(n_streams, -np.inf)
+        self.live = np.ones(n_streams, dtype=bool)
+        self.pending: list[ObservationBatch] = []
+        self.emitted_until = -np.inf
+
+    def push(self, stream: int, batch: ObservationBatch) -> ObservationBatch:
+        if len(batch):
+            t = batch["observed_at"]
+            late = t < self.emitted_until
+            if late.any():
+                raws = batch["raw"][late]
+                self.stats.reject_many("out_of_order", [
+                    (r if isinstance(r, bytes) else str(r).encode()) for r in raws])
+                batch = batch.take(np.flatnonzero(~late))
+            if len(batch):
+                self.max_seen[stream] = max(self.max_seen[stream], float(np.nanmax(batch["observed_at"])))
+                self.pending.append(batch)
+        return self._release()
+
+    def close(self, stream: int) -> ObservationBatch:
+        self.live[stream] = False
+        return self._release()
+
+    def _release(self) -> ObservationBatch:
+        if not self.pending:
+            return ObservationBatch.empty()
+        if self.live.any():
+            watermark = float(self.max_seen[self.live].min()) - self.window
+        else:
+            watermark = np.inf
+        if watermark <= self.emitted_until:
+            return ObservationBatch.empty()
+        allrows = ObservationBatch.concat(self.pending)
+        t = allrows["observed_at"]
+        ready = t <= watermark
+        out = allrows.take(np.flatnonzero(ready)).sorted_by_time()
+        rest = np.flatnonzero(~ready)
+        self.pending = [allrows.take(rest)] if len(rest) else []
+        if len(out):
+            self.emitted_until = max(self.emitted_until, float(out["observed_at"][-1]))
+        return out
+
+
+def merge_in_time_order(streams: list[Iterable[ObservationBatch]], reorder_window_s: float,
+                        stats: IngestStats) -> Iterator[ObservationBatch]:
+    """Round-robin over the streams, yielding time-ordered batches."""
+    orderer = TimeOrderer(len(streams), reorder_window_s, stats)
+    iters: list[Iterator[ObservationBatch] | None] = [iter(s) for s in streams]
+    while any(it is not None for it in iters):
+        for i, it in enumerate(iters):
+            if it is None:
+                continue
+            try:
+                batch = next(it)
+            except StopIteration:
+                iters[i] = None
+                out = orderer.close(i)
+            else:
+                out = orderer.push(i, batch)
+            if len(out):
+                yield out
