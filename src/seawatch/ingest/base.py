@@ -7,6 +7,7 @@ what it still holds on `flush()` (end of file or connection).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Protocol
 
@@ -37,6 +38,7 @@ class DecoderContext:
     site: "SiteConfig | None" = None
     sensor_id: str | None = None
     stats: IngestStats | None = None
+    date: "datetime.date | None" = None  # UTC day of sensor times that carry only a time of day (ASTERIX)
 
 
 DecoderFactory = Callable[[DecoderContext], Decoder]
