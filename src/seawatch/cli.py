@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -48,6 +49,15 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from seawatch.config import load_site
+    from seawatch.ingest.live import run_live
+
+    asyncio.run(run_live(load_site(args.site), duration_s=args.duration, stats_every_s=args.stats_every,
+                         emit=lambda line: print(line, flush=True)))
+    return 0
+
+
 def _not_yet(what: str, issue: str):  # type: ignore[no-untyped-def]
     def run(_args: argparse.Namespace) -> int:
         raise NotYetAvailableError(f"`seawatch {what}` is not available yet ({issue})")
@@ -78,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("run", help="live operation on the site's configured sensor sources")
     s.add_argument("--site", required=True)
-    s.set_defaults(func=_not_yet("run", "live pipeline: issues 4-7"))
+    s.add_argument("--duration", type=float, metavar="S", help="stop by itself after S seconds")
+    s.add_argument("--stats-every", type=float, default=10.0, metavar="S", help="stats line period (10 s)")
+    s.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("replay", help="process recordings (format detected from content) as fast as possible")
     s.add_argument("--site", help="site.toml (needed for range/bearing radar plots)")
