@@ -23,6 +23,7 @@ REASONS: dict[str, str] = {
     "expired_fragment": "multi-part group never completed within the timeout",
     "unsupported_type": "sentence or message type seawatch does not decode",
     "invalid_field": "a field out of its allowed range (e.g. invalid MMSI, bad time)",
+    "wrong_length": "AIS payload bit count is not the one its message type defines (aiscat quality flag)",
     "duplicate": "the same message heard again (another receiver or a repeat) within the dedup window",
     "out_of_order": "older than the reorder window allows",
     "no_timestamp": "no time could be given to the observation",
@@ -39,6 +40,7 @@ class IngestStats:
     observations: Counter[str] = field(default_factory=Counter)  # by kind name
     msg_types: Counter[int] = field(default_factory=Counter)  # AIS message types accepted
     rejects: Counter[str] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)  # valid input that carries no observation
     samples: list[tuple[str, bytes]] = field(default_factory=list)
     _logged: set[str] = field(default_factory=set)
 
@@ -74,6 +76,7 @@ class IngestStats:
         self.observations.update(other.observations)
         self.msg_types.update(other.msg_types)
         self.rejects.update(other.rejects)
+        self.ignored.update(other.ignored)
         room = self.sample_size - len(self.samples)
         self.samples.extend(other.samples[: max(room, 0)])
 
@@ -87,5 +90,6 @@ class IngestStats:
             "observations": dict(sorted(self.observations.items())),
             "ais_msg_types": {str(k): v for k, v in sorted(self.msg_types.items())},
             "rejects": dict(sorted(self.rejects.items())),
+            "ignored": dict(sorted(self.ignored.items())),
             "reject_samples": [{"reason": r, "raw": d.decode("latin-1")} for r, d in self.samples[:20]],
         }

@@ -1,0 +1,231 @@
+"""Vectorised NMEA framing: a buffer of complete lines -> per-line spans, tag block fields, sentence fields.
+
+Everything here works on the whole buffer at once with numpy (positions of newlines, backslashes,
+stars and commas, a prefix XOR for checksums); no Python object per line. Lines this fast framer does
+not recognise (logger layouts, several sentences on one line, ...) are marked `SLOW` and handled by
+`layouts.py`, which rewrites them into the canonical shapes and frames them again.
+
+Canonical shapes:   `!AIVDM,...*hh`    `\\s:src,c:epoch*hh\\!AIVDM,...*hh`    and the same with `$` sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+
+# line classes
+EMPTY, COMMENT, AIS, DOLLAR, SLOW, BROKEN = 0, 1, 2, 3, 4, 5
+
+_HEX = np.full(256, -1, dtype=np.int16)
+for _i, _c in enumerate(b"0123456789ABCDEF"):
+    _HEX[_c] = _i
+for _i, _c in enumerate(b"abcdef"):
+    _HEX[_c] = 10 + _i
+_DIGIT = np.full(256, -1, dtype=np.int16)
+for _i, _c in enumerate(b"0123456789"):
+    _DIGIT[_c] = _i
+
+
+@dataclass(frozen=True)
+class Lines:
+    start: IntArray  # first byte of the line
+    end: IntArray  # one past the last byte, CR/LF stripped
+    cls: npt.NDArray[np.int8]
+    sent: IntArray  # first byte of the sentence ('!' or '$'); -1 if none
+    star: IntArray  # position of '*' of the sentence checksum; -1 if none
+    tag0: IntArray  # first byte inside the tag block (after '\\'); -1 if none
+    tag1: IntArray  # position of the '*' or '\\' closing the tag block's fields; -1 if none
+
+
+def split_lines(buf: U8) -> tuple[IntArray, IntArray]:
+    """Start/end of every complete line (buf must end with b'\\n'); CR before LF stripped."""
+    nl = np.flatnonzero(buf == 10)
+    start = np.empty(len(nl), dtype=np.int64)
+    start[0:1] = 0
+    start[1:] = nl[:-1] + 1
+    end = nl.astype(np.int64)
+    cr = (end > start) & (buf[np.maximum(end - 1, 0)] == 13)
+    end = end - cr
+    return start, end
+
+
+def _next_pos(positions: IntArray, after: IntArray) -> IntArray:
+    """For each value in `after`, the first position >= it (or a huge number if none)."""
+    k = np.searchsorted(positions, after)
+    ext = np.append(positions, np.iinfo(np.int64).max // 2)
+    return ext[k]
+
+
+def frame(buf: U8) -> Lines:
+    start, end = split_lines(buf)
+    n = len(start)
+    first = np.where(end > start, buf[np.minimum(start, len(buf) - 1)], 0)
+    cls = np.full(n, SLOW, dtype=np.int8)
+    cls[end == start] = EMPTY
+    cls[first == ord("#")] = COMMENT
+    sent = np.full(n, -1, dtype=np.int64)
+    tag0 = np.full(n, -1, dtype=np.int64)
+    tag1 = np.full(n, -1, dtype=np.int64)
+
+    bang_or_dollar = (first == ord("!")) | (first == ord("$"))
+    sent[bang_or_dollar] = start[bang_or_dollar]
+
+    tagged = np.flatnonzero(first == ord("\\"))
+    if len(tagged):
+        bs = np.flatnonzero(buf == 92).astype(np.int64)
+        close = _next_pos(bs, start[tagged] + 1)
+        ok = close < end[tagged] - 1
+        t_idx = tagged[ok]
+        close = close[ok]
+        after = buf[close + 1]
+        good = (after == ord("!")) | (after == ord("$"))
+        t_idx, close = t_idx[good], close[good]
+        sent[t_idx] = close + 1
+        tag0[t_idx] = start[t_idx] + 1
+        # the tag block's own checksum star (optional): fields end there
+        stars_all = np.flatnonzero(buf == 42).astype(np.int64)
+        tstar = _next_pos(stars_all, start[t_idx] + 1)
+        tag1[t_idx] = np.where(tstar < close, tstar, close)
+
+    has_sent = np.flatnonzero(sent >= 0)
+    star = np.full(n, -1, dtype=np.int64)
+    if len(has_sent):
+        stars = np.flatnonzero(buf == 42).astype(np.int64)
+        st = _next_pos(stars, sent[has_sent])
+        e = end[has_sent]
+        # checksum must be '*hh' closing the line exactly
+        exact = st + 3 == e
+        star[has_sent[exact]] = st[exact]
+        s_first = buf[sent[has_sent]]
+        is_ais = s_first == ord("!")
+        cls[has_sent[exact & is_ais]] = AIS
+        cls[has_sent[exact & ~is_ais]] = DOLLAR
+        # text after the checksum, or no checksum at all: logger layouts -> slow path
+        cls[has_sent[~exact]] = SLOW
+    return Lines(start=start, end=end, cls=cls, sent=sent, star=star, tag0=tag0, tag1=tag1)
+
+
+def checksum_ok(buf: U8, px: U8, sent: IntArray, star: IntArray) -> npt.NDArray[np.bool_]:
+    """XOR of the bytes between the leading '!'/'$' and '*' equals the two hex digits after '*'."""
+    calc = px[star - 1] ^ px[sent]  # xor of buf[sent+1 .. star-1]
+    hi = _HEX[buf[star + 1]]
+    lo = _HEX[buf[np.minimum(star + 2, len(buf) - 1)]]
+    given = hi * 16 + lo
+    return (hi >= 0) & (lo >= 0) & (calc.astype(np.int16) == given)
+
+
+_POW10 = 10.0 ** np.arange(24)
+
+
+def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[np.float64], IntArray]:
+    """Parse a run of decimal digits (with an optional '.fraction') starting at each pos.
+
+    Returns (value, length consumed); value NaN where there is no digit."""
+    if len(pos) == 0:
+        return np.empty(0), np.empty(0, dtype=np.int64)
+    idx = np.minimum(pos[:, None] + np.arange(width), len(buf) - 1)
+    d = _DIGIT[buf[idx]]
+    run = np.cumprod(d >= 0, axis=1, dtype=np.int8).sum(axis=1, dtype=np.int64)
+    place = run[:, None] - 1 - np.arange(width)
+    intval = (np.where(place >= 0, d, 0) * _POW10[np.clip(place, 0, 23)]).sum(axis=1)
+    dot_at = np.minimum(pos + run, len(buf) - 1)
+    has_dot = (buf[dot_at] == ord(".")) & (run > 0)
+    frac = np.zeros(len(pos))
+    consumed = run.copy()
+    if has_dot.any():
+        fi = np.flatnonzero(has_dot)
+        fidx = np.minimum(dot_at[fi, None] + 1 + np.arange(9), len(buf) - 1)
+        fd = _DIGIT[buf[fidx]]
+        frun = np.cumprod(fd >= 0, axis=1)
+        frac[fi] = (np.where(frun > 0, fd, 0) / _POW10[1:10]).sum(axis=1)
+        consumed[fi] += 1 + frun.sum(axis=1)
+    value = np.where(run > 0, intval + frac, np.nan)
+    return value, consumed
+
+
+def find_key(buf: U8, tag0: IntArray, tag1: IntArray, key: bytes) -> IntArray:
+    """Position of the value of `key:` (e.g. b'c') inside each tag block [tag0, tag1), or -1."""
+    out = np.full(len(tag0), -1, dtype=np.int64)
+    if len(tag0) == 0:
+        return out
+    k0, k1 = key[0], ord(":")
+    cand = np.flatnonzero((buf[:-1] == k0) & (buf[1:] == k1)).astype(np.int64)
+    if len(cand) == 0:
+        return out
+    # a key starts a field: preceded by the tag block start or a comma
+    prev = buf[np.maximum(cand - 1, 0)]
+    cand = cand[(prev == ord(",")) | (prev == ord("\\"))]
+    nxt = _next_pos(cand, tag0)
+    hit = nxt < tag1
+    out[hit] = nxt[hit] + 2
+    return out
+
+
+def field_end(buf: U8, pos: IntArray, limit: IntArray, width: int = 48) -> IntArray:
+    """End of a tag-block field value starting at pos: the next ',' '*' or '\\' (capped at limit)."""
+    if len(pos) == 0:
+        return pos
+    idx = np.minimum(pos[:, None] + np.arange(width), len(buf) - 1)
+    c = buf[idx]
+    stop = (c == ord(",")) | (c == ord("*")) | (c == ord("\\"))
+    first = np.where(stop.any(axis=1), stop.argmax(axis=1), width)
+    return np.minimum(pos + first, limit)
+
+
+def slices_to_strings(buf: U8, a: IntArray, b: IntArray, width: int = 32) -> tuple[npt.NDArray[np.int64],
+                                                                                     list[str]]:
+    """Byte slices buf[a:b] as (codes, unique strings): codes index into the list. Vectorised."""
+    n = len(a)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), []
+    length = np.clip(b - a, 0, width)
+    idx = np.minimum(a[:, None] + np.arange(width), len(buf) - 1)
+    m = buf[idx].copy()
+    m[np.arange(width)[None, :] >= length[:, None]] = 0
+    fixed = np.ascontiguousarray(m).view(f"S{width}").ravel()
+    uniq, codes = np.unique(fixed, return_inverse=True)
+    return codes.astype(np.int64), [u.decode("latin-1") for u in uniq]
+
+
+@dataclass(frozen=True)
+class VdmFields:
+    """Fields of !--VDM/VDO sentences, one row per sentence."""
+
+    ok: npt.NDArray[np.bool_]  # enough fields
+    count: IntArray
+    number: IntArray
+    seq: IntArray  # -1 if empty
+    channel: U8  # 0 if empty
+    pay0: IntArray
+    pay1: IntArray
+    fill: IntArray
+    own: npt.NDArray[np.bool_]  # VDO (own ship)
+
+
+def vdm_fields(buf: U8, sent: IntArray, star: IntArray) -> VdmFields:
+    n = len(sent)
+    commas = np.flatnonzero(buf == 44).astype(np.int64)
+    k = np.searchsorted(commas, sent)
+    ext = np.append(commas, np.full(8, np.iinfo(np.int64).max // 2))
+    c = np.stack([ext[k + i] for i in range(6)], axis=1) if n else np.empty((0, 6), dtype=np.int64)
+    ok = (c[:, 5] < star) & (c[:, 0] == sent + 6) if n else np.zeros(0, dtype=bool)
+    c = np.where(ok[:, None], c, 0)
+    cnt = _DIGIT[buf[c[:, 0] + 1]].astype(np.int64)
+    num = _DIGIT[buf[c[:, 1] + 1]].astype(np.int64)
+    ok &= (c[:, 1] == c[:, 0] + 2) & (c[:, 2] == c[:, 1] + 2) & (cnt >= 1) & (num >= 1) & (num <= cnt)
+    seq_len = c[:, 3] - c[:, 2] - 1
+    seq = np.where(seq_len == 1, _DIGIT[buf[c[:, 2] + 1]], -1).astype(np.int64)
+    ok &= seq_len <= 1
+    ch_len = c[:, 4] - c[:, 3] - 1
+    channel = np.where(ch_len == 1, buf[c[:, 3] + 1], 0).astype(np.uint8)
+    ok &= ch_len <= 1
+    fill = _DIGIT[buf[c[:, 5] + 1]].astype(np.int64)
+    ok &= (fill >= 0) & (fill <= 5)
+    own = buf[np.minimum(sent + 5, len(buf) - 1)] == ord("O")
+    return VdmFields(ok=ok, count=cnt, number=num, seq=seq, channel=channel, pay0=c[:, 4] + 1, pay1=c[:, 5],
+                     fill=fill, own=own)

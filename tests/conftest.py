@@ -1,0 +1,18 @@
+"""Shared test fixtures: where the real recordings live (../shared beside the repository)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.fixture
+def real_data() -> Path:
+    if not SHARED_REAL.is_dir():
+        pytest.skip(f"real recordings not found at {SHARED_REAL}")
+    return SHARED_REAL
