@@ -499,3 +499,52 @@ def test_seawatch_run_reads_a_tcp_feed_and_prints_stats_until_its_duration(tmp_p
     assert took < 15
     if "nmea" in registered_formats():
         assert "observations 100 (ais_position 100)" in out
+
+
+@needs_nmea
+def test_unrecognisable_bytes_ahead_of_a_feed_are_counted_once_and_the_feed_still_decodes(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="seawatch.ingest.live")
+    garbage = bytes(range(256)).replace(b"\n", b"") * 90  # ~23 kB of binary noise, no line end
+    lines = ais_lines(30)
+
+    async def main() -> LiveIngest:
+        server = TcpServerSource("127.0.0.1", 0)
+        site = validate_site_dict(site_with({"ais-in": "tcp-listen://127.0.0.1:0"}))
+        live = LiveIngest(site, LiveOptions(), sources={"ais-in": server})
+        await live.start()
+        assert server.address is not None
+        _r, w = await asyncio.open_connection(*server.address)
+        w.write(garbage + b"\r\n" + b"".join(lines))
+        await w.drain()
+        w.close()
+        await take_until(live.batches(), lambda g: sum(len(b.batch) for b in g) >= len(lines))
+        await live.close()
+        return live
+
+    live = run(main())
+    assert live.kinds["ais_position"] == 30
+    assert live.stats.rejects["bad_record"] >= 1
+    assert len([r for r in caplog.records if "cannot be decoded" in r.getMessage()]) == 1
+
+
+@needs_nmea
+def test_a_file_source_is_paced_by_event_time(tmp_path: Path) -> None:
+    path = tmp_path / "recording.nmea"
+    path.write_bytes(b"".join(ais_lines(21)))  # 20 s of event time
+
+    async def main() -> tuple[LiveIngest, float]:
+        site = validate_site_dict(site_with({"ais-file": f"file:{path}"}))
+        live = LiveIngest(site, LiveOptions(file_speed=40.0))  # 20 s at 40x: 0.5 s
+        await live.start()
+        t = time.monotonic()
+        async for _ in live.batches():
+            pass
+        took = time.monotonic() - t
+        await live.close()
+        return live, took
+
+    live, took = run(main())
+    assert live.n_obs == 21
+    assert 0.45 <= took < 3.0
+    assert live.sources["ais-file"].stats.state == "ended"

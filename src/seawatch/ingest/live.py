@@ -47,6 +47,8 @@ class LiveOptions:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     queue_size: int = 64  # decoded batches waiting for the consumer
+    linger_s: float = 0.1  # chunks arriving within this are decoded together (latency bound)
+    coalesce_bytes: int = 1 << 20  # ... up to this many bytes
     file_speed: float | None = 1.0  # file: sources, times real time by event time; None = as fast as read
 
 
@@ -68,27 +70,32 @@ class _Stream:
         self.dead = False  # no decoder for its format: bytes are counted and skipped
         self.warned = False
 
-    def feed(self, chunk: Chunk) -> ObservationBatch:
+    def feed(self, chunks: list[Chunk]) -> ObservationBatch:
+        """Decode the stream's chunks that arrived together (in order), as one piece of bytes."""
+        chunks = [c for c in chunks if c.data]
+        if not chunks or self.dead:
+            return ObservationBatch.empty()
         if self.decoder is None:
-            if self.dead or not chunk.data:
-                return ObservationBatch.empty()
-            self.pending.append(chunk)
-            self.pending_bytes += len(chunk.data)
-            if not self._ready(chunk):
+            self.pending += chunks
+            self.pending_bytes += sum(len(c.data) for c in chunks)
+            if not self._ready():
                 return ObservationBatch.empty()
             chunks, self.pending, self.pending_bytes = self.pending, [], 0
-            data = b"".join(self._terminated(c) for c in chunks)
-        else:
-            data = self._terminated(chunk)
+        assert self.decoder is not None
+        data = b"".join(self._terminated(c) for c in chunks)
         try:
-            return self.decoder.feed(data, chunk.received_at, chunk.source) if self.decoder \
-                else ObservationBatch.empty()
+            return self.decoder.feed(data, chunks[0].received_at, chunks[0].source)
         except Exception:  # noqa: BLE001 -- a decoder must not raise on input; if one does, go on
             self._decoder_failed(data)
             return ObservationBatch.empty()
 
     def flush(self) -> ObservationBatch:
+        """The stream ended: decode what the decoder holds; bytes never recognised are counted."""
         if self.decoder is None:
+            if self.pending and not self.dead:
+                self._skip(b"".join(c.data for c in self.pending), "the stream ended before its "
+                           "format could be recognised")
+            self.pending, self.pending_bytes = [], 0
             return ObservationBatch.empty()
         try:
             return self.decoder.flush()
@@ -96,10 +103,10 @@ class _Stream:
             self._decoder_failed(b"")
             return ObservationBatch.empty()
 
-    def _ready(self, chunk: Chunk) -> bool:
+    def _ready(self) -> bool:
         """Detect the format once there is a line or a datagram to look at; build the decoder."""
-        if self.fmt is None:
-            if not (chunk.datagram or chunk.end or b"\n" in chunk.data or self.pending_bytes >= 4096):
+        while self.fmt is None:
+            if not (any(c.datagram or b"\n" in c.data for c in self.pending) or self.pending_bytes >= 4096):
                 return False
             head = b"".join(c.data for c in self.pending)[:DETECT_MAX_BYTES]
             try:
@@ -107,9 +114,14 @@ class _Stream:
             except InputFormatError as err:
                 if self.pending_bytes < DETECT_MAX_BYTES:
                     return False
-                self._skip(head, f"format not recognised: {err}")
-                self.pending, self.pending_bytes = [], 0
-                return False
+                # skip the unrecognised head up to its last line end, and look at what follows
+                cut = head.rfind(b"\n") + 1 or len(head)
+                self._skip(head[:cut], f"format not recognised: {err}")
+                rest = b"".join(c.data for c in self.pending)[cut:]
+                last = self.pending[-1]
+                self.pending = [Chunk(rest, last.received_at, last.source)] if rest else []
+                self.pending_bytes = len(rest)
+                continue
             logger.info("%s: stream %s detected as %s", self.url, self.name, self.fmt)
         try:
             self.decoder = make_decoder(self.fmt, self.ctx)
@@ -234,35 +246,72 @@ class LiveIngest:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
+    async def _read(self, sensor_id: str, src: Source, queue: asyncio.Queue[Chunk | None]) -> None:
+        """Source -> bounded queue (the pump waits on it with a timeout, which a generator cannot take)."""
+        try:
+            async for chunk in src.chunks():
+                await queue.put(chunk)
+        except Exception:
+            src.stats.set_state("failed")
+            logger.exception("%s: source of sensor %s failed; the other sources go on", src.url, sensor_id)
+        await queue.put(None)
+
     async def _pump(self, sensor_id: str, src: Source) -> None:
+        """Chunks -> decoders -> batches. Chunks arriving within `linger_s` are decoded together."""
         sensor = self.sensors.get(sensor_id)
         fmt = sensor.format if sensor is not None else "auto"
         ctx = DecoderContext(site=self.site, sensor_id=sensor_id, stats=self.stats)
         speed = getattr(src, "speed", None)
         pacer = _Pacer(speed) if speed else None
         streams: OrderedDict[str, _Stream] = OrderedDict()
-        try:
-            async for chunk in src.chunks():
-                stream = streams.get(chunk.source)
+        held: dict[str, list[Chunk]] = {}
+        held_bytes, held_since = 0, 0.0
+        linger, limit = self.options.linger_s, self.options.coalesce_bytes
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=16)
+        reader = asyncio.create_task(self._read(sensor_id, src, queue), name=f"read-{sensor_id}")
+
+        async def decode_held() -> None:
+            nonlocal held, held_bytes
+            batches, held, held_bytes = held, {}, 0
+            for name, chunks in batches.items():
+                stream = streams.get(name)
                 if stream is None:
-                    stream = streams[chunk.source] = _Stream(chunk.source, fmt, ctx, src.url)
+                    stream = streams[name] = _Stream(name, fmt, ctx, src.url)
                     if len(streams) > MAX_STREAMS_PER_SOURCE:
                         _, oldest = streams.popitem(last=False)
                         await self._emit(sensor_id, oldest.flush(), pacer)
                 else:
-                    streams.move_to_end(chunk.source)
-                await self._emit(sensor_id, stream.feed(chunk), pacer)
-                if chunk.end:
-                    del streams[chunk.source]
+                    streams.move_to_end(name)
+                await self._emit(sensor_id, stream.feed(chunks), pacer)
+                if chunks[-1].end:  # an end chunk is always decoded at once, so it is the last
+                    del streams[name]
                     await self._emit(sensor_id, stream.flush(), pacer)
+
+        try:
+            while True:
+                if held:
+                    try:
+                        chunk = await asyncio.wait_for(queue.get(), max(held_since + linger - loop.time(), 0))
+                    except TimeoutError:
+                        await decode_held()
+                        continue
+                else:
+                    chunk = await queue.get()
+                if chunk is None:
+                    break
+                if not held:
+                    held_since = loop.time()
+                held.setdefault(chunk.source, []).append(chunk)
+                held_bytes += len(chunk.data)
+                if chunk.end or held_bytes >= limit or linger <= 0:
+                    await decode_held()
+            await decode_held()
             for stream in streams.values():
                 await self._emit(sensor_id, stream.flush(), pacer)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            src.stats.set_state("failed")
-            logger.exception("%s: source of sensor %s failed; the other sources go on", src.url, sensor_id)
         finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
             self._running -= 1
             if self._running == 0 and not self._queue.full():
                 self._queue.put_nowait(None)  # wake the consumer: every source has ended

@@ -114,7 +114,8 @@ class Source(ABC):
         """The chunks, as they arrive, until the source ends or is closed."""
 
     async def close(self) -> None:
-        self.stats.set_state("closed")
+        if self.stats.state != "ended":  # a file that was read to its end stays "ended"
+            self.stats.set_state("closed")
 
     def __aiter__(self) -> AsyncIterator[Chunk]:
         return self.chunks()
