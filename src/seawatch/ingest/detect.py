@@ -31,7 +31,7 @@ def detect_format(head: bytes) -> str:
     if first.startswith(b"{"):
         return "plots-jsonl"
     header = first.decode("utf-8", "replace").lower()
-    cols = [c.strip() for c in header.split(",")]
+    cols = [c.strip().strip('"').strip() for c in header.split(",")]  # headers may be quoted
     if "mmsi" in cols and ("basedatetime" in cols or "lat" in cols):
         return "ais-csv"
     if "time" in cols and (("range_m" in cols and "bearing_deg" in cols) or ("lat" in cols and "lon" in cols)):

@@ -127,12 +127,17 @@ class _PlotRows:
     def _sensors(self, col: pa.Array | pa.ChunkedArray | None, n: int
                  ) -> tuple[npt.NDArray[Any], FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """Per row: sensor id, its lat, lon (NaN if unknown), and whether a named sensor is unknown."""
+        not_text = np.zeros(n, dtype=bool)
         if col is None:
             ids = pa.nulls(n, pa.string())
         else:
             ids = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
             if not pa.types.is_string(ids.type):
-                ids = pc.cast(ids, pa.string()) if not pa.types.is_null(ids.type) else pa.nulls(n, pa.string())
+                try:
+                    ids = pc.cast(ids, pa.string())
+                except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # lists, objects: not a sensor id
+                    not_text = np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+                    ids = pa.nulls(n, pa.string())
             ids = pc.utf8_trim_whitespace(ids)
             ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)
         if self.default_sensor is not None:
@@ -149,7 +154,7 @@ class _PlotRows:
             known, la, lo = self._sensor_position(name)
             table_unknown[i], table_lat[i], table_lon[i] = not known, la, lo
         sensor = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)
-        return sensor, table_lat[codes], table_lon[codes], table_unknown[codes]
+        return sensor, table_lat[codes], table_lon[codes], table_unknown[codes] | not_text
 
 
 class PlotsCsvDecoder:
@@ -328,13 +333,14 @@ def write_plots_csv(path_or_file: str | Path | IO[bytes] | IO[str],
     doppler_mps. Times are written as ISO-8601 UTC (`time_format="iso"`) or epoch seconds (`"epoch"`).
     """
     table = plots_table(batch_or_arrays, time_format)
+    header = (",".join(table.column_names) + "\n").encode()
     sink = io.BytesIO()
     try:  # ids and ISO times need no quotes; quote only if some sensor id holds a comma or quote
-        pv.write_csv(table, sink, write_options=pv.WriteOptions(quoting_style="none"))
+        pv.write_csv(table, sink, write_options=pv.WriteOptions(include_header=False, quoting_style="none"))
     except pa.ArrowInvalid:
         sink = io.BytesIO()
-        pv.write_csv(table, sink, write_options=pv.WriteOptions(quoting_style="needed"))
-    _write(path_or_file, sink.getvalue())
+        pv.write_csv(table, sink, write_options=pv.WriteOptions(include_header=False, quoting_style="needed"))
+    _write(path_or_file, header + sink.getvalue())
     return table.num_rows
 
 

@@ -63,6 +63,15 @@ class LineBuffer:
         return out
 
 
+def valid_utf8(data: bytes) -> bytes:
+    """The bytes as they are when they are valid UTF-8, else with each bad sequence replaced by U+FFFD."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace").encode("utf-8")
+    return data
+
+
 def row_text(table: pa.Table, rows: Sequence[int]) -> list[bytes]:
     """Rebuild the text of a few rows (for the reject sample and the log)."""
     cols = [table.column(i) for i in range(table.num_columns)]
@@ -115,6 +124,7 @@ def read_csv_block(body: bytes, names: list[str], types: dict[str, pa.DataType],
     """
     if not body.strip():
         return None
+    body = valid_utf8(body)
     bad = BadRows(len(names))
     parse = pv.ParseOptions(invalid_row_handler=bad)
     read = pv.ReadOptions(column_names=names, use_threads=False, block_size=max(len(body) + 1, 1 << 16))
