@@ -17,6 +17,8 @@ Source addresses, as written in the site file's `[[sensors]] source` key:
 from __future__ import annotations
 
 import inspect
+import os
+import socket
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
@@ -90,6 +92,19 @@ class SourceStats:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def os_reason(err: BaseException) -> str:
+    """A short lower-case reason for a socket error: "connection refused", "address already in use"."""
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    if isinstance(err, socket.gaierror):
+        return f"cannot resolve the host: {str(err.strerror).lower()}"
+    if isinstance(err, OSError) and err.errno and err.errno > 0:
+        return os.strerror(err.errno).lower()
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror.lower()
+    return str(err) or type(err).__name__
 
 
 def _human_bytes(n: int) -> str:

@@ -16,26 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
 from collections.abc import AsyncIterator
 
-from seawatch.ingest.sources.base import Chunk, Source, SourceStats
+from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason
 
 logger = logging.getLogger(__name__)
 
 READ_BYTES = 1 << 16
-
-
-def _reason(err: BaseException) -> str:
-    if isinstance(err, TimeoutError):
-        return "timed out"
-    if isinstance(err, OSError) and err.errno:
-        return os.strerror(err.errno).lower()  # "connection refused", not asyncio's "connect call failed"
-    if isinstance(err, OSError) and err.strerror:
-        return err.strerror.lower()
-    return str(err) or type(err).__name__
 
 
 class Backoff:
@@ -80,7 +69,7 @@ class TcpClientSource(Source):
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(self.host, self.port), self.connect_timeout_s)
             except OSError as err:  # refused, unreachable, DNS failure, timeout (TimeoutError is OSError)
-                await self._failed(f"cannot connect: {_reason(err)}")
+                await self._failed(f"cannot connect: {os_reason(err)}")
                 continue
             self._writer = writer
             self.stats.connects += 1
@@ -97,7 +86,7 @@ class TcpClientSource(Source):
                         reason = f"no data for {self.read_timeout_s:g} s"
                         break
                     except OSError as err:
-                        reason = f"connection lost: {_reason(err)}"
+                        reason = f"connection lost: {os_reason(err)}"
                         break
                     if not data:
                         reason = "connection closed by the feed"

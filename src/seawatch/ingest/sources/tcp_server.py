@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator
 
 from seawatch.errors import SourceError
-from seawatch.ingest.sources.base import Chunk, Source, SourceStats
+from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class TcpServerSource(Source):
             self._server = await asyncio.start_server(self._handle, self.host, self.port)
         except OSError as err:
             raise SourceError(f"source {self.url!r}: cannot listen on {self.host}:{self.port}: "
-                              f"{err.strerror or err}") from err
+                              f"{os_reason(err)}") from err
         sockname = self._server.sockets[0].getsockname()
         self.address = (str(sockname[0]), int(sockname[1]))
         self.stats.set_state("listening")
@@ -107,7 +107,7 @@ class TcpServerSource(Source):
                     reason = f"no data for {self.read_timeout_s:g} s"
                     break
                 except OSError as err:
-                    reason = f"connection lost: {err.strerror or err}"
+                    reason = f"connection lost: {os_reason(err)}"
                     break
                 if not data:
                     break

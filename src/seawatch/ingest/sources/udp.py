@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 
 from seawatch.errors import SourceError
-from seawatch.ingest.sources.base import Chunk, Source, SourceStats
+from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason
 from seawatch.ingest.sources.tcp_server import peer_name
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class UdpSource(Source):
                 lambda: _Protocol(self), local_addr=(self.host, self.port))
         except OSError as err:
             raise SourceError(f"source {self.url!r}: cannot listen on {self.host}:{self.port}: "
-                              f"{err.strerror or err}") from err
+                              f"{os_reason(err)}") from err
         self._transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
