@@ -17,6 +17,10 @@ What comes out, per target report:
 - `sog_mps`/`cog_deg` from I/200 (or I010/202), `heading_deg` from I010/270 orientation, `track_number`
   from I/161, `callsign` from I010/245 / I048/240.
 
+Valid records that carry no observation are counted in `stats.ignored`: `asterix_status` (CAT 010
+start-of-update-cycle and status messages) and `asterix_no_position` (a target report with no position at
+all, e.g. the final report of a terminated track, which carries only its number and I/170 status).
+
 Which sensor: `DecoderContext.sensor_id` when given (the sensor this feed belongs to); else the site radar
 whose id is `sac<SAC>-sic<SIC>` (e.g. `sac0-sic7`); else the site's only radar; else the sensor is named
 `sac<SAC>-sic<SIC>` and its position is unknown unless the decoder is built with `sensor_position`
@@ -120,11 +124,18 @@ class AsterixDecoder:
 
     def _observations(self, f: dict[str, Any], buf: bytes) -> ObservationBatch:
         reports = f["message_type"] == 1
+        n_status = int(len(reports) - np.count_nonzero(reports))
+        if n_status:
+            self.stats.ignored["asterix_status"] += n_status
         timed = reports & np.isfinite(f["tod_s"])
         untimed = np.flatnonzero(reports & ~timed)
         if untimed.size:
             self.stats.reject("no_timestamp", b"target report without I/140 time of day", n=int(untimed.size))
-        idx = np.flatnonzero(timed)
+        placed = np.isfinite(f["rho_m"]) | np.isfinite(f["x_m"]) | np.isfinite(f["lat"])
+        unplaced = int(np.count_nonzero(timed & ~placed))
+        if unplaced:  # e.g. the last report of an ended track: number and status, no position
+            self.stats.ignored["asterix_no_position"] += unplaced
+        idx = np.flatnonzero(timed & placed)
         if not idx.size:
             return ObservationBatch.empty()
         f = {k: v[idx] for k, v in f.items()}
