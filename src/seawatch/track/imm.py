@@ -1,0 +1,98 @@
+"""Interacting Multiple Model filter with two nearly-constant-velocity modes, batched over tracks.
+
+Mode 0 is the quiet cruise (low acceleration noise), mode 1 the manoeuvre (high acceleration noise: a
+turn, or a go-fast boat accelerating). Each track carries both mode-conditioned estimates and the mode
+probabilities; the tracker gates and reports on their moment-matched combination.
+Arrays: ``xm (N, 2, 4)``, ``Pm (N, 2, 4, 4)``, ``mu (N, 2)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.track import kalman
+from seawatch.track.kalman import FloatArray
+
+N_MODES = 2
+BIRTH_MODE_PROB = np.array([0.8, 0.2])
+
+
+@dataclass(frozen=True, slots=True)
+class ImmState:
+    xm: FloatArray   # (N, 2, 4)
+    Pm: FloatArray   # (N, 2, 4, 4)
+    mu: FloatArray   # (N, 2)
+
+    @staticmethod
+    def empty() -> ImmState:
+        return ImmState(np.empty((0, N_MODES, 4)), np.empty((0, N_MODES, 4, 4)), np.empty((0, N_MODES)))
+
+    @staticmethod
+    def born(x: FloatArray, p: FloatArray) -> ImmState:
+        n = len(x)
+        return ImmState(np.repeat(x[:, None], N_MODES, axis=1), np.repeat(p[:, None], N_MODES, axis=1),
+                        np.tile(BIRTH_MODE_PROB, (n, 1)))
+
+    @staticmethod
+    def concat(a: ImmState, b: ImmState) -> ImmState:
+        return ImmState(np.concatenate([a.xm, b.xm]), np.concatenate([a.Pm, b.Pm]),
+                        np.concatenate([a.mu, b.mu]))
+
+    def take(self, idx: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> ImmState:
+        return ImmState(self.xm[idx], self.Pm[idx], self.mu[idx])
+
+
+def _moment_match(w: FloatArray, xm: FloatArray, pm: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Weighted Gaussian mixture -> one Gaussian. w (N, K), xm (N, K, 4), pm (N, K, 4, 4)."""
+    x = np.einsum("nk,nki->ni", w, xm)
+    d = xm - x[:, None, :]
+    p = np.einsum("nk,nkij->nij", w, pm + d[:, :, :, None] * d[:, :, None, :])
+    return x, p
+
+
+def transition_matrix(dt_s: float, switch_prob_per_s: float) -> FloatArray:
+    a = min(switch_prob_per_s * dt_s, 0.5)
+    return np.array([[1.0 - a, a], [a, 1.0 - a]])
+
+
+def predict(st: ImmState, dt_s: float, q_modes: FloatArray, switch_prob_per_s: float) -> ImmState:
+    """Mix (interaction) and predict both modes dt_s ahead; mu becomes the predicted mode probability."""
+    n = len(st.mu)
+    pi = transition_matrix(dt_s, switch_prob_per_s)
+    c = st.mu @ pi                                           # (N, 2) predicted mode probabilities
+    w = st.mu[:, :, None] * pi[None] / np.maximum(c[:, None, :], 1e-300)   # w[n, i, j] = mu_{i|j}
+    xm = np.empty_like(st.xm)
+    pm = np.empty_like(st.Pm)
+    for j in range(N_MODES):
+        xm[:, j], pm[:, j] = _moment_match(w[:, :, j], st.xm, st.Pm)
+    q = np.broadcast_to(q_modes, (n, N_MODES)).reshape(-1)
+    xf, pf = kalman.predict(xm.reshape(-1, 4), pm.reshape(-1, 4, 4), dt_s, q)
+    return ImmState(xf.reshape(n, N_MODES, 4), pf.reshape(n, N_MODES, 4, 4), c)
+
+
+def update(st: ImmState, idx: npt.NDArray[np.intp], z: FloatArray, r: FloatArray) -> ImmState:
+    """Update tracks ``idx`` with plots ``z`` (rows pair up); r is (2, 2) or (K, 2, 2)."""
+    k = len(idx)
+    xm, pm, mu = st.xm.copy(), st.Pm.copy(), st.mu.copy()
+    xs = xm[idx].reshape(-1, 4)
+    ps = pm[idx].reshape(-1, 4, 4)
+    zz = np.repeat(z, N_MODES, axis=0)
+    rr = r if r.ndim == 2 else np.repeat(r, N_MODES, axis=0)
+    s = kalman.innovation_cov(ps, rr)
+    _, det = kalman.inv2(s)
+    xu, pu, d2 = kalman.update(xs, ps, zz, rr)
+    loglik = (-0.5 * (d2 + np.log(det))).reshape(k, N_MODES)
+    loglik -= loglik.max(axis=1, keepdims=True)
+    w = mu[idx] * np.exp(loglik)
+    mu[idx] = w / w.sum(axis=1, keepdims=True)
+    xm[idx] = xu.reshape(k, N_MODES, 4)
+    pm[idx] = pu.reshape(k, N_MODES, 4, 4)
+    return ImmState(xm, pm, mu)
+
+
+def combine(st: ImmState) -> tuple[FloatArray, FloatArray]:
+    """The moment-matched (x, P) that the tracker gates and reports on."""
+    return _moment_match(st.mu, st.xm, st.Pm)

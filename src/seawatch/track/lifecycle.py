@@ -1,0 +1,111 @@
+"""Track lifecycle: M-of-N confirmation, coasting, deletion — on arrays, one row per track.
+
+States: ``TENTATIVE`` (born from an unassigned plot), ``CONFIRMED`` (updated this scan),
+``COASTING`` (confirmed, but missed this scan), ``LOST`` (to be removed; reported once).
+
+- A tentative track is confirmed once it has at least ``confirm_m`` hits among its first
+  ``confirm_n`` scans (the birth plot counts as the first hit); if it cannot reach that, it is lost.
+- A confirmed track that misses goes coasting; a coasting track that is hit is confirmed again.
+- A confirmed track is lost after ``delete_misses`` consecutive misses — or already after
+  ``young_delete_misses`` while it has fewer than ``young_hits`` hits in all (a pair of clutter plots that
+  happened to confirm stops being shown quickly; an established vessel is kept through a fade) — and any
+  track once its position standard deviation (the larger axis) exceeds ``max_position_sigma_m``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
+Int32Array = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+
+
+class TrackStatus(IntEnum):
+    TENTATIVE = 0
+    CONFIRMED = 1
+    COASTING = 2
+    LOST = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleParams:
+    confirm_m: int = 2
+    confirm_n: int = 3
+    delete_misses: int = 5
+    young_hits: int = 4
+    young_delete_misses: int = 2
+    max_position_sigma_m: float = 1_000.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.confirm_m <= self.confirm_n <= 16:
+            raise ValueError(f"need 1 <= confirm_m <= confirm_n <= 16, got {self.confirm_m}-of-{self.confirm_n}")
+        if not 1 <= self.young_delete_misses <= self.delete_misses:
+            raise ValueError("need 1 <= young_delete_misses <= delete_misses")
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleState:
+    """Per-track lifecycle columns (all length N)."""
+
+    status: Int8Array
+    hits: Int32Array     # hit history of the first confirm_n scans, bit k = scan k after birth
+    age: Int32Array      # scans since birth, the birth scan is 1
+    misses: Int32Array   # consecutive misses
+    n_hits: Int32Array   # hits since birth
+
+    @staticmethod
+    def born(n: int) -> LifecycleState:
+        return LifecycleState(np.zeros(n, np.int8), np.ones(n, np.int32), np.ones(n, np.int32),
+                              np.zeros(n, np.int32), np.ones(n, np.int32))
+
+    @staticmethod
+    def concat(a: LifecycleState, b: LifecycleState) -> LifecycleState:
+        return LifecycleState(np.concatenate([a.status, b.status]), np.concatenate([a.hits, b.hits]),
+                              np.concatenate([a.age, b.age]), np.concatenate([a.misses, b.misses]),
+                              np.concatenate([a.n_hits, b.n_hits]))
+
+    def take(self, idx: npt.NDArray[np.intp] | BoolArray) -> LifecycleState:
+        return LifecycleState(self.status[idx], self.hits[idx], self.age[idx], self.misses[idx],
+                              self.n_hits[idx])
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+
+_POPCOUNT16 = np.array([i.bit_count() for i in range(1 << 16)], dtype=np.int32)
+
+
+def _popcount(v: Int32Array) -> Int32Array:
+    """Number of set bits of values below 2**16."""
+    return _POPCOUNT16[v & 0xFFFF]
+
+
+def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
+            params: LifecycleParams) -> LifecycleState:
+    """One scan of the lifecycle for tracks that existed before this scan (newborns are not advanced)."""
+    age = state.age + 1
+    in_window = age <= params.confirm_n
+    hits = np.where(in_window & hit, state.hits | (np.int32(1) << np.minimum(age - 1, 30)), state.hits)
+    misses = np.where(hit, 0, state.misses + 1).astype(np.int32)
+    status = state.status.copy()
+    tent = status == TrackStatus.TENTATIVE
+    n_hits = _popcount(hits)
+    confirm = tent & (n_hits >= params.confirm_m)
+    # cannot reach M any more: hits so far + scans left in the window < M
+    hopeless = tent & ~confirm & (n_hits + np.maximum(params.confirm_n - age, 0) < params.confirm_m)
+    status[confirm] = TrackStatus.CONFIRMED
+    active = (status == TrackStatus.CONFIRMED) | (status == TrackStatus.COASTING)
+    status[active & ~confirm & hit] = TrackStatus.CONFIRMED
+    status[active & ~hit] = TrackStatus.COASTING
+    n_total = state.n_hits + hit
+    limit = np.where(n_total < params.young_hits, params.young_delete_misses, params.delete_misses)
+    lost = hopeless | (misses >= limit) | (position_sigma_m > params.max_position_sigma_m)
+    status[lost] = TrackStatus.LOST
+    return LifecycleState(status, hits.astype(np.int32), age.astype(np.int32), misses,
+                          n_total.astype(np.int32))

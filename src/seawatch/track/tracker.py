@@ -1,0 +1,229 @@
+"""The radar multi-target tracker: predict, gate, assign, update, lifecycle, birth — once per scan,
+vectorised over all tracks (no Python object per track on the hot path).
+
+Plots from several radars are fed in time order, one ``step`` per scan (or per batch of a scan) with that
+radar's measurement noise, so overlapping radars update one track picture (centralised measurement
+fusion). Everything is in a local metric frame (``seawatch.geo.LocalFrame``): x east, y north, metres.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.config.site import SensorConfig
+from seawatch.track import imm as imm_mod
+from seawatch.track import kalman
+from seawatch.track.assign import gnn_assign
+from seawatch.track.gating import gate, llr_bound
+from seawatch.track.kalman import FloatArray
+from seawatch.track.lifecycle import LifecycleParams, LifecycleState, TrackStatus, advance
+
+log = logging.getLogger(__name__)
+
+Int64Array = npt.NDArray[np.int64]
+Int8Array = npt.NDArray[np.int8]
+
+def chi2_2dof(prob: float) -> float:
+    """Quantile of the chi-square distribution with 2 degrees of freedom (closed form)."""
+    return -2.0 * math.log(1.0 - prob)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerParams:
+    """Tracker tuning. Defaults suit small vessels seen by a coastal radar every few seconds."""
+
+    q_m2ps3: float = 0.05                # acceleration noise PSD (per axis) of the nearly-CV model
+    manoeuvre_q_m2ps3: float | None = None  # if set: IMM with a second, high-noise CV mode
+    imm_switch_prob: float = 0.05        # per-second probability of leaving a mode (IMM only)
+    meas_sigma_m: float = 25.0           # Cartesian plot noise when step() is given no other
+    pd: float = 0.9
+    clutter_density_per_m2: float = 1e-8
+    init_speed_sigma_mps: float = 8.0    # velocity prior of a new track (per axis)
+    gate_prob: float = 0.9999            # probability that a vessel's plot falls inside its gate
+    max_gate_radius_m: float = 5_000.0
+    confirm_m: int = 2
+    confirm_n: int = 3
+    delete_misses: int = 5
+    young_hits: int = 4
+    young_delete_misses: int = 2
+    max_position_sigma_m: float = 1_000.0
+
+    @property
+    def gate_d2(self) -> float:
+        return chi2_2dof(self.gate_prob)
+
+    @property
+    def lifecycle(self) -> LifecycleParams:
+        return LifecycleParams(self.confirm_m, self.confirm_n, self.delete_misses, self.young_hits,
+                               self.young_delete_misses, self.max_position_sigma_m)
+
+    @classmethod
+    def from_sensor(cls, sensor: SensorConfig, **overrides: float | None) -> TrackerParams:
+        """Pd and clutter density from a radar's site-file entry; deletion after enough misses that a
+        real, detected-with-Pd vessel is dropped with probability < 1e-4."""
+        if sensor.kind != "radar" or sensor.range_m is None:
+            raise ValueError(f"sensor '{sensor.id}' is not a radar with a range")
+        area_m2 = math.pi * sensor.range_m**2
+        misses = max(3, math.ceil(math.log(1e-4) / math.log(max(1.0 - sensor.pd, 1e-6))))
+        base = cls(pd=sensor.pd, clutter_density_per_m2=sensor.clutter_per_scan / area_m2,
+                   meas_sigma_m=sensor.range_sigma_m or 25.0, delete_misses=misses)
+        return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementNoise:
+    """Noise of one radar's plots: Cartesian sigma, or range/bearing sigmas about the sensor position."""
+
+    sigma_m: float = 25.0
+    sensor_xy: tuple[float, float] | None = None
+    range_sigma_m: float | None = None
+    bearing_sigma_deg: float | None = None
+
+    @classmethod
+    def from_sensor(cls, sensor: SensorConfig, sensor_xy: tuple[float, float]) -> MeasurementNoise:
+        """``sensor_xy`` is the radar's position in the tracker's local frame."""
+        if sensor.range_sigma_m is None or sensor.bearing_sigma_deg is None:
+            return cls(sigma_m=sensor.range_sigma_m or 25.0)
+        return cls(sensor_xy=sensor_xy, range_sigma_m=sensor.range_sigma_m,
+                   bearing_sigma_deg=sensor.bearing_sigma_deg)
+
+    def cov_at(self, xy: FloatArray) -> FloatArray:
+        """Plot covariance at positions xy: (2, 2) for Cartesian noise, (K, 2, 2) for polar."""
+        if self.sensor_xy is None or self.range_sigma_m is None or self.bearing_sigma_deg is None:
+            return np.array([[self.sigma_m**2, 0.0], [0.0, self.sigma_m**2]])
+        return kalman.polar_noise_cov(np.asarray(self.sensor_xy), xy, self.range_sigma_m,
+                                      self.bearing_sigma_deg)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackTable:
+    """The track picture after one step. Rows are live tracks plus, once, the tracks lost this step."""
+
+    time_s: float
+    track_id: Int64Array
+    status: Int8Array          # TrackStatus values
+    x: FloatArray              # (N, 4): x_m, y_m, vx_mps, vy_mps
+    P: FloatArray              # (N, 4, 4)
+
+    def __len__(self) -> int:
+        return len(self.track_id)
+
+    @property
+    def confirmed(self) -> npt.NDArray[np.bool_]:
+        """Confirmed or coasting tracks: the ones shown to an operator."""
+        return (self.status == TrackStatus.CONFIRMED) | (self.status == TrackStatus.COASTING)
+
+
+class RadarTracker:
+    """Multi-target tracker. ``step(time_s, plots_xy, noise)`` once per scan, in time order."""
+
+    def __init__(self, params: TrackerParams | None = None) -> None:
+        self.params = params or TrackerParams()
+        self._imm = self.params.manoeuvre_q_m2ps3 is not None
+        self._q_modes = np.array([self.params.q_m2ps3, self.params.manoeuvre_q_m2ps3 or self.params.q_m2ps3])
+        self._llr_max = llr_bound(self.params.pd, self.params.clutter_density_per_m2)
+        self.time_s: float | None = None
+        self.ids: Int64Array = np.empty(0, np.int64)
+        self.x: FloatArray = np.empty((0, 4))
+        self.P: FloatArray = np.empty((0, 4, 4))
+        self.imm: imm_mod.ImmState | None = imm_mod.ImmState.empty() if self._imm else None
+        self.life = LifecycleState.born(0)
+        self._next_id = 1
+        self.n_late_plots = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def step(self, time_s: float, plots_xy: FloatArray, noise: MeasurementNoise | None = None) -> TrackTable:
+        p = self.params
+        noise = noise or MeasurementNoise(sigma_m=p.meas_sigma_m)
+        plots = np.asarray(plots_xy, dtype=np.float64).reshape(-1, 2)
+        if self.time_s is not None and time_s < self.time_s:
+            # late batch: the picture has moved on; count it, do not rewind
+            self.n_late_plots += len(plots)
+            log.warning("dropped %s plots %.3f s older than the track picture", len(plots), self.time_s - time_s)
+            return self._table(np.zeros(0, bool))
+        dt = 0.0 if self.time_s is None else time_s - self.time_s
+        self.time_s = time_s
+        n, m = len(self.ids), len(plots)
+
+        # predict
+        if n and dt > 0:
+            if self.imm is not None:
+                self.imm = imm_mod.predict(self.imm, dt, self._q_modes, p.imm_switch_prob)
+                self.x, self.P = imm_mod.combine(self.imm)
+            else:
+                self.x, self.P = kalman.predict(self.x, self.P, dt, p.q_m2ps3)
+
+        # gate + assign
+        zhat = self.x[:, :2]
+        s = kalman.innovation_cov(self.P, noise.cov_at(zhat)) if n else np.empty((0, 2, 2))
+        pairs = gate(zhat, s, plots, gate_d2=p.gate_d2, llr_max=self._llr_max, max_radius_m=p.max_gate_radius_m)
+        ti, pj = gnn_assign(n, m, pairs.track, pairs.plot, pairs.cost)
+
+        # update
+        if len(ti):
+            r = noise.cov_at(plots[pj])
+            if self.imm is not None:
+                self.imm = imm_mod.update(self.imm, ti, plots[pj], r)
+                self.x, self.P = imm_mod.combine(self.imm)
+            else:
+                self.x[ti], self.P[ti], _ = kalman.update(self.x[ti], self.P[ti], plots[pj], r)
+        hit = np.zeros(n, bool)
+        hit[ti] = True
+
+        # lifecycle
+        pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
+        self.life = advance(self.life, hit, pos_sigma, p.lifecycle)
+        lost = self.life.status == TrackStatus.LOST
+        table_lost = self._rows(lost)
+        keep = ~lost
+        if lost.any():
+            self.ids, self.x, self.P = self.ids[keep], self.x[keep], self.P[keep]
+            self.life = self.life.take(keep)
+            if self.imm is not None:
+                self.imm = self.imm.take(keep)
+
+        # birth from unassigned plots
+        free = np.ones(m, bool)
+        free[pj] = False
+        if free.any():
+            self._birth(plots[free], noise)
+        return self._concat(self._table(np.ones(len(self.ids), bool)), table_lost)
+
+    # -- internals -------------------------------------------------------------------------------
+    def _birth(self, z: FloatArray, noise: MeasurementNoise) -> None:
+        k = len(z)
+        xb = np.zeros((k, 4))
+        xb[:, :2] = z
+        pb = np.zeros((k, 4, 4))
+        pb[:, :2, :2] = noise.cov_at(z)
+        pb[:, 2, 2] = pb[:, 3, 3] = self.params.init_speed_sigma_mps**2
+        ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
+        self._next_id += k
+        self.ids = np.concatenate([self.ids, ids])
+        self.x = np.concatenate([self.x, xb])
+        self.P = np.concatenate([self.P, pb])
+        self.life = LifecycleState.concat(self.life, LifecycleState.born(k))
+        if self.imm is not None:
+            self.imm = imm_mod.ImmState.concat(self.imm, imm_mod.ImmState.born(xb, pb))
+
+    def _rows(self, mask: npt.NDArray[np.bool_]) -> TrackTable:
+        return TrackTable(float(self.time_s or 0.0), self.ids[mask], self.life.status[mask], self.x[mask],
+                          self.P[mask])
+
+    def _table(self, mask: npt.NDArray[np.bool_]) -> TrackTable:
+        return self._rows(mask)
+
+    @staticmethod
+    def _concat(a: TrackTable, b: TrackTable) -> TrackTable:
+        if len(b) == 0:
+            return a
+        return TrackTable(a.time_s, np.concatenate([a.track_id, b.track_id]),
+                          np.concatenate([a.status, b.status]), np.concatenate([a.x, b.x]),
+                          np.concatenate([a.P, b.P]))
