@@ -217,7 +217,7 @@ FIELD = st.one_of(st.sampled_from(["", "100", "1e3", "-5", "nan", "inf", "radar-
                   st.text(alphabet="0123456789.-+eEZT:", max_size=8))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(FIELD, min_size=1, max_size=11).map(",".join), max_size=25),
        st.integers(1, 200))
 def test_any_csv_rows_are_decoded_or_counted_never_raised(rows: list[str], chunk: int) -> None:

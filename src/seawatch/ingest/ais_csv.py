@@ -17,7 +17,6 @@ out of range (`invalid_field`); no time at all (`no_timestamp`); too few / too m
 
 from __future__ import annotations
 
-import csv
 import logging
 from typing import Any
 
@@ -28,7 +27,7 @@ import pyarrow.compute as pc
 
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.stats import IngestStats
-from seawatch.ingest.tabular import LineBuffer, read_csv_block, reject_rows, to_epoch, to_float
+from seawatch.ingest.tabular import LineBuffer, header_names, read_csv_block, reject_rows, to_epoch, to_float
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import KN_TO_MPS
 
@@ -95,8 +94,7 @@ class AisCsvDecoder:
             if not text:
                 continue
             self._header_line = text
-            names = next(csv.reader([text.decode("utf-8", "replace")]))
-            self._names = [n.strip() for n in names]
+            self._names = header_names(text)
             self._col = {n.lower(): n for n in self._names}
             missing = [r for r in REQUIRED if r not in self._col]
             if missing:

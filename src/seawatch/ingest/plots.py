@@ -18,7 +18,6 @@ a line-by-line fallback only when that chunk holds a malformed line or mixed val
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -37,7 +36,7 @@ import pyarrow.json as pj
 from seawatch.geo import destination, inverse
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.stats import IngestStats
-from seawatch.ingest.tabular import LineBuffer, read_csv_block, reject_rows, to_epoch, to_float
+from seawatch.ingest.tabular import LineBuffer, header_names, read_csv_block, reject_rows, to_epoch, to_float
 from seawatch.model.observation import Kind, ObservationBatch
 
 logger = logging.getLogger(__name__)
@@ -185,7 +184,7 @@ class PlotsCsvDecoder:
             text = line.strip().lstrip(b"\xef\xbb\xbf")
             if text and not text.startswith(b"#"):
                 self._header = text
-                self._names = [c.strip().lower() for c in next(csv.reader([text.decode("utf-8", "replace")]))]
+                self._names = [c.lower() for c in header_names(text)]
         if self._names is None or not body:
             return ObservationBatch.empty()
         self.stats.lines += body.count(b"\n")

@@ -12,6 +12,7 @@ Nothing here builds one Python object per row on the normal path.
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 from collections.abc import Sequence
@@ -70,6 +71,20 @@ def valid_utf8(data: bytes) -> bytes:
     except UnicodeDecodeError:
         return data.decode("utf-8", "replace").encode("utf-8")
     return data
+
+
+def header_names(line: bytes) -> list[str]:
+    """Column names of a CSV header line (quotes removed, blanks trimmed); a repeated name gets a suffix."""
+    text = line.strip().lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace")
+    try:
+        names = next(csv.reader([text]))
+    except (csv.Error, StopIteration):
+        names = [c.strip('"') for c in text.split(",")]
+    out: list[str] = []
+    for i, name in enumerate(n.strip() for n in names):
+        base = name or f"column_{i + 1}"
+        out.append(base if base not in out else f"{base}_{i + 1}")
+    return out
 
 
 def row_text(table: pa.Table, rows: Sequence[int]) -> list[bytes]:
