@@ -35,8 +35,10 @@ def payload_keys(buf: npt.NDArray[np.uint8], pay0: I8, pay1: I8, fill: I8, width
     words = np.ascontiguousarray(vals).view(np.uint64)
     with np.errstate(over="ignore"):
         for j in range(words.shape[1]):
-            h = (h ^ words[:, j]) * prime
-            h ^= h >> np.uint64(29)
+            mixed = (h ^ words[:, j]) * prime
+            mixed ^= mixed >> np.uint64(29)
+            # only a row's own words: the hash must not depend on the other rows of the batch
+            h = np.where(j * 8 < length, mixed, h) if j else mixed
         h = (h ^ (length * 8 + fill).astype(np.uint64)) * prime
     return h.view(np.int64)
 
@@ -49,6 +51,8 @@ class Selection:
 
 
 class Deduplicator:
+    KEEP_EXTRA_S = 120.0
+
     def __init__(self, window_s: float, stats: IngestStats) -> None:
         self.window_s = window_s
         self.stats = stats
@@ -104,7 +108,8 @@ class Deduplicator:
         tt = np.concatenate([self._times, times])
         if len(tt) == 0:
             return
-        live = tt >= np.nanmax(tt) - self.window_s
+        # keep keys a while past the window: copies relayed late by slower receivers still match
+        live = tt >= np.nanmax(tt) - self.window_s - self.KEEP_EXTRA_S
         k, tt = k[live], tt[live]
         order = np.lexsort((tt, k))
         k, tt = k[order], tt[order]
