@@ -139,20 +139,26 @@ class Sea:
         bearings = (np.arange(n_bearings) + 0.5) * 360.0 / n_bearings
         lat1, lon1 = polar_to_latlon(lat0, lon0, np.full(n_bearings, max_range_m), bearings)
         out = np.zeros(n_bearings)
+        pad = 0.01
+        local = self.polygon.intersection(shapely.box(float(lon1.min()) - pad, float(lat1.min()) - pad,
+                                                      float(lon1.max()) + pad, float(lat1.max()) + pad))
+        coords = np.stack([np.stack([np.full(n_bearings, lon0), lon1], axis=1),
+                           np.stack([np.full(n_bearings, lat0), lat1], axis=1)], axis=2)  # [n, 2 pts, (x, y)]
+        rays = shapely.linestrings(coords)
+        water = shapely.intersection(rays, local)
         origin = Point(lon0, lat0)
         for i in range(n_bearings):
-            ray = LineString([(lon0, lat0), (float(lon1[i]), float(lat1[i]))])
-            water = ray.intersection(self.polygon)
-            parts = [g for g in getattr(water, "geoms", [water]) if isinstance(g, LineString) and not g.is_empty]
+            w = water[i]
+            parts = [g for g in getattr(w, "geoms", [w]) if isinstance(g, LineString) and not g.is_empty]
             if not parts:
                 continue
             ranges = []
             for g in parts:
-                a, b = Point(g.coords[0]), Point(g.coords[-1])
-                da, db = a.distance(origin), b.distance(origin)
+                a, b = g.coords[0], g.coords[-1]
+                da, db = origin.distance(Point(a)), origin.distance(Point(b))
                 ranges.append((min(da, db), max(da, db)))
             ranges.sort()
-            total = float(ray.length)
+            total = float(rays[i].length)
             start, end = ranges[0]
             if start / total * max_range_m > near_land_m:
                 continue  # no water near the sensor on this bearing: it looks over land

@@ -86,6 +86,11 @@ class Identity:
     draught_m: float
 
     @property
+    def vtype_code(self) -> int:
+        """The ITU-R M.1371 ship and cargo type code."""
+        return TYPES[self.vtype].ais_ship_type
+
+    @property
     def dims(self) -> tuple[int, int, int, int]:
         """(to_bow, to_stern, to_port, to_starboard) in metres, antenna 60 % aft."""
         bow = int(round(self.length_m * 0.6))
