@@ -548,3 +548,54 @@ def test_a_file_source_is_paced_by_event_time(tmp_path: Path) -> None:
     assert live.n_obs == 21
     assert 0.45 <= took < 3.0
     assert live.sources["ais-file"].stats.state == "ended"
+
+
+@needs_nmea
+def test_a_half_sentence_before_a_drop_is_counted_truncated_not_glued_to_the_next_connection() -> None:
+    first, second = ais_lines(10), ais_lines(10, t0=T0 + 60)
+    half = ais_lines(1, t0=T0 + 30)[0][:-20]  # cut inside the payload, after the tag block
+
+    async def main() -> LiveIngest:
+        port = free_port()
+
+        dropped = asyncio.Event()
+
+        async def hang_up(w: asyncio.StreamWriter) -> None:
+            w.close()
+            dropped.set()
+
+        server = await serve_once(port, b"".join(first) + half, pieces=3, then=hang_up)
+        client = fast_client(port)
+        site = validate_site_dict(site_with({"ais-feed": f"tcp://127.0.0.1:{port}"}))
+        live = LiveIngest(site, LiveOptions(), sources={"ais-feed": client})
+        await live.start()
+        got: list[Any] = []
+
+        async def consume() -> None:
+            async for sb in live.batches():
+                got.append(sb)
+                if sum(len(b.batch) for b in got) >= 20:
+                    return
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(dropped.wait(), 3)
+        server.close()
+        await server.wait_closed()
+        server = await serve_once(port, b"".join(second))
+        await asyncio.wait_for(task, 5)
+        await live.close()
+        server.close()
+        return live
+
+    live = run(main())
+    assert live.kinds["ais_position"] == 20
+    assert dict(live.stats.rejects) == {"truncated": 1}
+    assert live.sources["ais-feed"].stats.reconnects == 1
+
+
+def test_a_site_without_any_source_cannot_run_live() -> None:
+    from seawatch.errors import ConfigError
+
+    site = validate_site_dict({"site": {"name": "Astara approaches"}, "sensors": [{"id": "ais", "kind": "ais"}]})
+    with pytest.raises(ConfigError, match="no sensor has a `source`"):
+        LiveIngest(site)
