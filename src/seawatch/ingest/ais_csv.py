@@ -69,7 +69,9 @@ class AisCsvDecoder:
         self._names: list[str] = []
         self._col: dict[str, str] = {}  # canonical lower-case name -> name in the header
         self._dead = False  # header without the required columns: every line is a reject
-        self._last_static: dict[int, str] = {}
+        # per vessel (sorted by MMSI): the static fields of its last row seen, to spot changes across chunks
+        self._state_mmsi: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._state_values: list[npt.NDArray[Any]] | None = None
         self._received_at = float("nan")
         self._source: str | None = None
 
@@ -177,55 +179,89 @@ class AisCsvDecoder:
         self.stats.observations[Kind.AIS_STATIC.name.lower()] += len(static)
         if not len(static):
             return pos
-        return ObservationBatch.concat([pos, static]).sorted_by_time()
+        return ObservationBatch.concat([pos, static])  # the time merge downstream orders the rows
 
     def _static(self, table: pa.Table, num: dict[str, tuple[Any, Any]], common: dict[str, Any],
                 n: int) -> ObservationBatch:
-        name = _text(table, self._col.get("vesselname"))
-        callsign = _text(table, self._col.get("callsign"))
-        imo_txt = _text(table, self._col.get("imo"))
-        imo_digits = pc.replace_substring_regex(imo_txt, r"^(?i:IMO)\s*", "")
-        imo_f, _bad = to_float(imo_digits)
-        imo = _int_or_absent(imo_f, 1, 9_999_999)  # 0 and junk: no IMO
-        ship_type = _int_or_absent(num["vesseltype"][0], 1, 255)  # 0 = not available
-        draught = num["draft"][0]
-        draught = np.where(draught > 0, draught, np.nan)
-        key_parts = [name, callsign, pc.cast(pa.array(imo), pa.string()),
-                     pc.cast(pa.array(ship_type), pa.string()), pc.cast(pa.array(draught), pa.string())]
-        keys = pc.binary_join_element_wise(*key_parts, "|", null_handling="replace",
-                                           null_replacement="").to_numpy(zero_copy_only=False)
-        has_info = ~(np.asarray(name.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-                     & np.asarray(callsign.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-                     & (imo < 0) & (ship_type < 0) & np.isnan(draught))
+        """AIS_STATIC rows where a vessel's static fields differ from its previous row (or last chunk)."""
+        # compare the raw text as dictionary codes and the numbers as numbers; parse only the emitted rows
+        codes: list[npt.NDArray[np.int64]] = []
+        words: list[list[Any]] = []
+        for col in STATIC_TEXT:
+            if col not in self._col:
+                continue
+            arr = table.column(self._col[col]).combine_chunks()
+            if not pa.types.is_string(arr.type):
+                arr = pc.cast(arr, pa.string())
+            enc = pc.dictionary_encode(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr))
+            codes.append(np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64))
+            words.append(enc.dictionary.to_pylist() + [None])  # code -1 -> None
+        numbers = [np.nan_to_num(num[c][0], nan=-1.0) for c in ("vesseltype", "draft")]
+        has_info = np.zeros(n, dtype=bool)
+        for c in codes:
+            has_info |= c >= 0
+        for v in numbers:
+            has_info |= v > 0
         cand = np.flatnonzero(has_info)
         if not len(cand):
             return ObservationBatch.empty()
         mmsi = common["mmsi"]
         order = cand[np.argsort(mmsi[cand], kind="stable")]  # by vessel, in file order within a vessel
-        m, k = mmsi[order], keys[order]
+        m = mmsi[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = m[1:] != m[:-1]
-        changed = np.zeros(len(order), dtype=bool)
-        changed[1:] = ~first[1:] & (k[1:] != k[:-1])
-        last_static = self._last_static
-        for i in np.flatnonzero(first).tolist():
-            changed[i] = last_static.get(int(m[i])) != k[i]
+        differs = np.zeros(len(order), dtype=bool)
+        for part in (*codes, *numbers):
+            p = part[order]
+            differs[1:] |= p[1:] != p[:-1]
+        changed = differs & ~first
+
+        # the first row of each vessel is compared with the last one seen in earlier chunks
+        word_arrays = [np.array(w, dtype=object) for w in words]
+
+        def gather(rows: npt.NDArray[np.int64]) -> list[npt.NDArray[Any]]:
+            return [wa[c[rows]] for wa, c in zip(word_arrays, codes)] + [v[rows] for v in numbers]
+
+        first_m = m[first]
+        st_m, st_vals = self._state_mmsi, self._state_values
+        if st_vals is None:
+            st_vals = [np.empty(0, dtype=object) for _ in codes] + [np.empty(0) for _ in numbers]
+        new_first = np.ones(len(first_m), dtype=bool)
+        if len(st_m):
+            at = np.minimum(np.searchsorted(st_m, first_m), len(st_m) - 1)
+            found = st_m[at] == first_m
+            same = found.copy()
+            for sv, fv in zip(st_vals, gather(order[first])):
+                same &= sv[at] == fv
+            new_first = ~same
+        changed[first] = new_first
         last = np.ones(len(order), dtype=bool)
         last[:-1] = m[:-1] != m[1:]
-        for mm, kk in zip(m[last].tolist(), k[last].tolist()):
-            last_static[mm] = kk
+        last_m = m[last]
+        keep_old = ~np.isin(st_m, last_m)
+        merged_m = np.concatenate([st_m[keep_old], last_m])
+        by_mmsi = np.argsort(merged_m, kind="stable")
+        self._state_mmsi = merged_m[by_mmsi]
+        self._state_values = [np.concatenate([sv[keep_old], lv])[by_mmsi]
+                              for sv, lv in zip(st_vals, gather(order[last]))]
         rows = np.sort(order[changed])
         if not len(rows):
             return ObservationBatch.empty()
-        take = pa.array(rows)
-        c = len(rows)
+        sub = table.take(pa.array(rows))
+        name = _text(sub, self._col.get("vesselname"))
+        callsign = _text(sub, self._col.get("callsign"))
+        imo_digits = pc.replace_substring_regex(_text(sub, self._col.get("imo")), r"^(?i:IMO)\s*", "")
+        imo = _int_or_absent(to_float(imo_digits)[0], 1, 9_999_999)  # 0 and junk: no IMO
+        draught = num["draft"][0][rows]
+        k = len(rows)
         return ObservationBatch({
-            "kind": np.full(c, int(Kind.AIS_STATIC)), "observed_at": common["observed_at"][rows],
+            "kind": np.full(k, int(Kind.AIS_STATIC)), "observed_at": common["observed_at"][rows],
             "received_at": common["received_at"][rows], "source": common["source"], "sensor": common["sensor"],
-            "mmsi": mmsi[rows], "name": name.take(take).to_numpy(zero_copy_only=False),
-            "callsign": callsign.take(take).to_numpy(zero_copy_only=False), "imo": imo[rows],
-            "ship_type": ship_type[rows], "draught_m": draught[rows],
-        }, n=c)
+            "mmsi": mmsi[rows], "name": name.to_numpy(zero_copy_only=False),
+            "callsign": callsign.to_numpy(zero_copy_only=False), "imo": imo,
+            "ship_type": _int_or_absent(num["vesseltype"][0][rows], 1, 255),  # 0 = not available
+            "draught_m": np.where(draught > 0, draught, np.nan),
+        }, n=k)
 
 
 @register("ais-csv")
