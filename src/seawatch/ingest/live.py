@@ -368,6 +368,11 @@ async def run_live(site: SiteConfig, *, duration_s: float | None = None, stats_e
     await live.start()
     emit(f"seawatch run: site '{site.site.name}', {len(live.sources)} source(s); "
          f"stats every {stats_every_s:g} s" + (f", for {duration_s:g} s" if duration_s else ", Ctrl-C stops"))
+    for sid, src in live.sources.items():
+        sensor = live.sensors.get(sid)
+        address = getattr(src, "address", None)
+        emit(f"  {sid}: {src.url}" + (f" (listening on {address[0]}:{address[1]})" if address else "")
+             + (f", format {sensor.format}" if sensor is not None else ""))
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     try:
