@@ -401,3 +401,17 @@ def test_arbitrary_bytes_never_raise_and_every_sentence_is_accounted_for(
         assert np.all(np.isnan(rb) | (rb >= 0))
         assert not np.isinf(batch["lat"]).any()
     assert all(math.isfinite(v) or math.isnan(v) for v in batch["bearing_deg"].tolist())
+
+
+def test_the_astara_fixture_replays_with_tracks_across_midnight() -> None:
+    pytest.importorskip("seawatch.ingest.nmea.decoder")
+    from seawatch.replay import ReplayOptions, run_replay
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "radar" / "astara_tracks.nmea"
+    result = run_replay(site(), ReplayOptions(inputs=[fixture]))
+    assert result.formats == {str(fixture): "nmea"}
+    assert result.kinds == {"radar_track": 30}
+    assert result.stats.rejects == {"bad_checksum": 1, "invalid_field": 1}
+    assert result.stats.ignored["zda"] == 2 and result.stats.ignored["tll_lost"] == 1
+    t0 = datetime(2026, 3, 1, 23, 59, 40, tzinfo=UTC).timestamp()
+    assert result.t_min == t0 and result.t_max == t0 + 30.0  # the last TLL is at 00:00:10 the next day
