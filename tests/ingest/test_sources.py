@@ -599,3 +599,36 @@ def test_a_site_without_any_source_cannot_run_live() -> None:
     site = validate_site_dict({"site": {"name": "Astara approaches"}, "sensors": [{"id": "ais", "kind": "ais"}]})
     with pytest.raises(ConfigError, match="no sensor has a `source`"):
         LiveIngest(site)
+
+
+@pytest.mark.skipif("asterix" not in registered_formats(), reason="the ASTERIX decoder is not registered yet")
+def test_asterix_datagrams_over_udp_are_detected_and_decoded_as_binary() -> None:
+    import numpy as np
+
+    from seawatch.ingest.asterix.encoder import encode_target_reports
+    from seawatch.model.observation import Kind, ObservationBatch
+
+    n = 12
+    now = time.time()
+    plots = ObservationBatch({"kind": np.full(n, int(Kind.RADAR_PLOT)), "observed_at": now - 5 + np.arange(n) * 0.25,
+                              "range_m": np.linspace(2000, 30000, n), "bearing_deg": np.linspace(0, 330, n)})
+    blocks = [encode_target_reports(plots.take([i]), category=48, sac=7, sic=3) for i in range(n)]
+
+    async def main() -> LiveIngest:
+        udp = UdpSource("127.0.0.1", 0)
+        site = validate_site_dict({"site": {"name": "Astara approaches"}, "sensors": [
+            {"id": "radar-astara", "kind": "radar", "lat": 38.45, "lon": 48.90, "range_m": 40000,
+             "source": "udp://127.0.0.1:0"}]})
+        live = LiveIngest(site, LiveOptions(), sources={"radar-astara": udp})
+        await live.start()
+        assert udp.address is not None
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for block in blocks:  # one data block per datagram, as radars send them
+                tx.sendto(block, udp.address)
+        await take_until(live.batches(), lambda g: sum(len(b.batch) for b in g) >= n)
+        await live.close()
+        return live
+
+    live = run(main())
+    assert live.kinds["radar_plot"] == n
+    assert live.stats.total_rejects == 0, dict(live.stats.rejects)
