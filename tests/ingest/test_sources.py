@@ -632,3 +632,26 @@ def test_asterix_datagrams_over_udp_are_detected_and_decoded_as_binary() -> None
     live = run(main())
     assert live.kinds["radar_plot"] == n
     assert live.stats.total_rejects == 0, dict(live.stats.rejects)
+
+
+def test_any_source_string_either_parses_or_fails_with_a_source_error_naming_it() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from seawatch.ingest.sources.base import parse_source_url
+
+    prefixes = st.sampled_from(["tcp://", "tcp-listen://", "udp://", "file:", "", "tcp:/", "http://"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(prefixes, st.text(max_size=30))
+    def check(prefix: str, rest: str) -> None:
+        url = prefix + rest
+        try:
+            addr = parse_source_url(url)
+        except SourceError as err:
+            assert repr(url) in str(err)
+        else:
+            assert addr.scheme in ("tcp", "tcp-listen", "udp", "file")
+            assert addr.path is not None if addr.scheme == "file" else 0 <= addr.port <= 65535 and addr.host
+
+    check()
