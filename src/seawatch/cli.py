@@ -103,9 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("sim", help="generate recordings + ground truth from a scenario")
-    s.add_argument("--scenario", required=True)
-    s.add_argument("--out", required=True)
-    s.set_defaults(func=_not_yet("sim", "simulator: issue 3"))
+    from seawatch.sim.cli import add_arguments as _sim_args, cmd_sim as _cmd_sim
+    _sim_args(s)
+    s.set_defaults(func=_cmd_sim)
 
     s = sub.add_parser("eval", help="score tracks/alerts against simulator ground truth")
     s.add_argument("--truth", required=True)
