@@ -309,6 +309,9 @@ class LiveIngest:
             await decode_held()
             for stream in streams.values():
                 await self._emit(sensor_id, stream.flush(), pacer)
+        except Exception:  # a bug in the glue: this sensor stops, loudly; the others go on
+            src.stats.set_state("failed")
+            logger.exception("%s: ingest of sensor %s failed; the other sensors go on", src.url, sensor_id)
         finally:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
