@@ -250,3 +250,15 @@ def test_any_json_objects_are_decoded_or_counted_never_raised(objs: list[dict[st
     data = "".join(json.dumps(o) + "\n" for o in objs).encode()
     batch, stats = decode("plots-jsonl", data)
     assert len(batch) + stats.total_rejects == len(objs)
+
+
+def test_an_endless_line_without_newline_is_dropped_and_counted_not_buffered_forever() -> None:
+    stats = IngestStats()
+    dec = make_decoder("plots-jsonl", DecoderContext(site=site(), stats=stats))
+    junk = b"x" * 65536
+    for _ in range(20):  # 1.3 MB with no newline
+        dec.feed(junk, 1.0)
+    good = dec.feed(b'\n{"time": 100, "range_m": 1000, "bearing_deg": 90}\n', 1.0)
+    assert len(good) == 1
+    # the first 1 MB is dropped unseen; the rest of that line, ended by the newline, is not JSON
+    assert stats.rejects == {"bad_record": 2}

@@ -64,7 +64,7 @@ class AisCsvDecoder:
     def __init__(self, ctx: DecoderContext) -> None:
         self.ctx = ctx
         self.stats = ctx.stats if ctx.stats is not None else IngestStats()
-        self._buf = LineBuffer()
+        self._buf = LineBuffer(self.stats)
         self._header_line: bytes | None = None
         self._names: list[str] = []
         self._col: dict[str, str] = {}  # canonical lower-case name -> name in the header

@@ -162,7 +162,7 @@ class PlotsCsvDecoder:
     def __init__(self, ctx: DecoderContext) -> None:
         self.stats = ctx.stats if ctx.stats is not None else IngestStats()
         self._rows = _PlotRows(ctx, self.stats)
-        self._buf = LineBuffer()
+        self._buf = LineBuffer(self.stats)
         self._names: list[str] | None = None
         self._header: bytes = b""
         self._received_at: float = math.nan
@@ -229,7 +229,7 @@ class PlotsJsonlDecoder:
     def __init__(self, ctx: DecoderContext) -> None:
         self.stats = ctx.stats if ctx.stats is not None else IngestStats()
         self._rows = _PlotRows(ctx, self.stats)
-        self._buf = LineBuffer()
+        self._buf = LineBuffer(self.stats)
         self._received_at: float = math.nan
         self._source: str | None = None
 

@@ -41,13 +41,20 @@ ABSENT_RE = r"^\s*((?i:nan|null|none|n/a|na))?\s*$"
 ISO_ZONED_RE = r"(Z|z|[+-]\d{2}(:?\d{2})?)\s*$"
 ISO_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?\s*$")
 SAMPLE_ROWS = 5
+MAX_LINE_BYTES = 1 << 20  # no text line of these formats comes near this
 
 
 class LineBuffer:
-    """Holds the partial last line of a chunk until the next chunk completes it."""
+    """Holds the partial last line of a chunk until the next chunk completes it.
 
-    def __init__(self) -> None:
+    A "line" that grows past `max_line_bytes` without a newline (binary junk, a wrong format) is dropped and
+    counted as `bad_record`, so that memory stays bounded.
+    """
+
+    def __init__(self, stats: IngestStats, max_line_bytes: int = MAX_LINE_BYTES) -> None:
         self.tail = b""
+        self.stats = stats
+        self.max_line_bytes = max_line_bytes
 
     def complete(self, data: bytes) -> bytes:
         """The complete lines of tail + data (ending in a newline), keeping the rest as the new tail."""
@@ -55,9 +62,14 @@ class LineBuffer:
         cut = buf.rfind(b"\n")
         if cut < 0:
             self.tail = buf
-            return b""
-        self.tail = buf[cut + 1 :]
-        return buf[: cut + 1]
+            body = b""
+        else:
+            self.tail = buf[cut + 1 :]
+            body = buf[: cut + 1]
+        if len(self.tail) > self.max_line_bytes:
+            self.stats.reject("bad_record", self.tail)
+            self.tail = b""
+        return body
 
     def rest(self) -> bytes:
         out, self.tail = self.tail, b""
