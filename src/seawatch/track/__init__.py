@@ -1,0 +1,9 @@
+"""Tracking: the radar multi-target tracker (Kalman / IMM filters, gating, GNN assignment, lifecycle).
+
+The public entry point is `RadarTracker`; see docs/tracking.md.
+"""
+
+from seawatch.track.lifecycle import TrackStatus
+from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
+
+__all__ = ["MeasurementNoise", "RadarTracker", "TrackStatus", "TrackTable", "TrackerParams"]

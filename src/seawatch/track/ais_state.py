@@ -1,0 +1,302 @@
+"""AIS vessel state: per MMSI, the latest static/voyage data, a filtered kinematic state, dead reckoning,
+the expected time of its next report, and the receivers that hear it.
+
+Columnar: one row per MMSI in numpy arrays, updated from ``ObservationBatch`` es. Reports of one batch are
+applied in rounds (the k-th report of every MMSI in round k), each round vectorised, so a batch costs a
+few numpy calls per round, not a Python call per message.
+
+Kinematics are filtered in the site's local metric frame with the nearly-constant-velocity model of
+``seawatch.track.kalman``: an AIS report measures position (sigma 10 m with the RAIM/DGNSS accuracy flag
+set, 30 m without) and, when SOG and COG are available, velocity (sigma 0.3 m/s per axis).
+
+The nominal reporting interval is ITU-R M.1371-5 Table 1 / §4.3 (Class A by speed and navigational
+status, Class B "CS" by speed); the expected next report uses the vessel's own observed interval once it
+has a few reports (a smoothed median of its gaps), else the nominal one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.geo.frames import LocalFrame
+from seawatch.model.observation import Kind, ObservationBatch
+from seawatch.track.kalman import FloatArray
+
+log = logging.getLogger(__name__)
+
+Int64Array = npt.NDArray[np.int64]
+ObjArray = npt.NDArray[np.object_]
+
+POS_SIGMA_ACCURATE_M = 10.0
+POS_SIGMA_DEFAULT_M = 30.0
+VEL_SIGMA_MPS = 0.3
+INIT_SPEED_SIGMA_MPS = 8.0
+KN = 1852.0 / 3600.0
+CLASS_B_TYPES = (18, 19)
+STATIC_COLUMNS = ("name", "callsign", "imo", "ship_type", "to_bow_m", "to_stern_m", "to_port_m",
+                  "to_starboard_m", "draught_m", "destination", "eta")
+_OBJ_STATIC = ("name", "callsign", "destination", "eta")
+
+
+def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_status: npt.ArrayLike,
+                       turning: npt.ArrayLike | None = None) -> FloatArray:
+    """ITU-R M.1371 nominal reporting interval (s) for position reports. Vectorised.
+
+    Class A: anchored/moored (status 1, 5) at <= 3 kn: 180 s; 0-14 kn: 10 s (3 1/3 s when turning);
+    14-23 kn: 6 s (2 s turning); > 23 kn: 2 s. Class B CS (types 18, 19): <= 2 kn: 180 s, else 30 s.
+    Unknown speed: treated as 0-14 kn (Class A) / moving (Class B).
+    """
+    mt = np.asarray(msg_type)
+    sog_kn = np.asarray(sog_mps, dtype=np.float64) / KN
+    st = np.asarray(nav_status)
+    turn = np.zeros(mt.shape, bool) if turning is None else np.asarray(turning, bool)
+    known = np.isfinite(sog_kn)
+    a = np.where(turn, 10.0 / 3.0, 10.0)
+    a = np.where(known & (sog_kn > 14), np.where(turn, 2.0, 6.0), a)
+    a = np.where(known & (sog_kn > 23), 2.0, a)
+    a = np.where(np.isin(st, (1, 5)) & known & (sog_kn <= 3), 180.0, a)
+    b = np.where(known & (sog_kn <= 2), 180.0, 30.0)
+    return np.where(np.isin(mt, CLASS_B_TYPES), b, a)
+
+
+@dataclass(frozen=True, slots=True)
+class AisSnapshot:
+    """Every known vessel dead-reckoned to ``time_s`` (rows align with ``AisVesselState.mmsi``)."""
+
+    time_s: float
+    mmsi: Int64Array
+    x: FloatArray          # (N, 4) x_m, y_m, vx_mps, vy_mps at time_s
+    P: FloatArray          # (N, 4, 4)
+    age_s: FloatArray      # time since the last position report
+    expected_next_s: FloatArray
+
+
+class AisVesselState:
+    """Per-MMSI AIS picture in a local frame. ``update(batch)`` with decoded observations in time order."""
+
+    def __init__(self, frame: LocalFrame, q_m2ps3: float = 0.05, gap_smoothing: float = 0.2) -> None:
+        self.frame = frame
+        self.q_m2ps3 = q_m2ps3
+        self.gap_smoothing = gap_smoothing
+        self.mmsi: Int64Array = np.empty(0, np.int64)        # sorted
+        self.t_s: FloatArray = np.empty(0)                   # time of the filtered state (nan: no position)
+        self.x: FloatArray = np.empty((0, 4))
+        self.P: FloatArray = np.empty((0, 4, 4))
+        self.n_reports = np.empty(0, np.int64)
+        self.msg_type = np.empty(0, np.int16)
+        self.nav_status = np.empty(0, np.int16)
+        self.heading_deg: FloatArray = np.empty(0)
+        self.observed_interval_s: FloatArray = np.empty(0)  # smoothed own reporting interval
+        self.nominal_interval_s: FloatArray = np.empty(0)
+        self.static: dict[str, npt.NDArray[np.generic]] = {c: self._absent(c, 0) for c in STATIC_COLUMNS}
+        self.receivers: dict[int, set[str]] = {}
+        self.n_out_of_order = 0
+
+    def __len__(self) -> int:
+        return len(self.mmsi)
+
+    # ---------------------------------------------------------------- rows
+    @staticmethod
+    def _absent(col: str, n: int) -> npt.NDArray[np.generic]:
+        if col in _OBJ_STATIC:
+            return np.full(n, None, dtype=object)
+        if col == "draught_m":
+            return np.full(n, np.nan)
+        return np.full(n, -1, dtype=np.int64)
+
+    def _rows_for(self, mmsi: Int64Array) -> npt.NDArray[np.intp]:
+        """Row of each MMSI, adding rows for new ones."""
+        new = np.setdiff1d(np.unique(mmsi), self.mmsi, assume_unique=True)
+        if len(new):
+            n = len(new)
+            allm = np.concatenate([self.mmsi, new])
+            order = np.argsort(allm, kind="stable")
+            self.mmsi = allm[order]
+
+            def grow(a: Any, fill: Any) -> Any:
+                return np.concatenate([a, fill])[order]
+
+            self.t_s = grow(self.t_s, np.full(n, np.nan))
+            self.x = grow(self.x, np.zeros((n, 4)))
+            self.P = grow(self.P, np.zeros((n, 4, 4)))
+            self.n_reports = grow(self.n_reports, np.zeros(n, np.int64))
+            self.msg_type = grow(self.msg_type, np.full(n, -1, np.int16))
+            self.nav_status = grow(self.nav_status, np.full(n, -1, np.int16))
+            self.heading_deg = grow(self.heading_deg, np.full(n, np.nan))
+            self.observed_interval_s = grow(self.observed_interval_s, np.full(n, np.nan))
+            self.nominal_interval_s = grow(self.nominal_interval_s, np.full(n, np.nan))
+            for c in STATIC_COLUMNS:
+                self.static[c] = grow(self.static[c], self._absent(c, n))
+        return np.searchsorted(self.mmsi, mmsi).astype(np.intp)
+
+    # ---------------------------------------------------------------- update
+    def update(self, batch: ObservationBatch) -> None:
+        """Apply a batch of observations (any kinds; non-AIS rows are ignored)."""
+        kind, mmsi = batch["kind"], batch["mmsi"]
+        ais = (mmsi > 0) & np.isin(kind, (Kind.AIS_POSITION, Kind.AIS_STATIC))
+        if not ais.any():
+            return
+        idx = np.flatnonzero(ais)
+        idx = idx[np.argsort(batch["observed_at"][idx], kind="stable")]
+        rows = self._rows_for(mmsi[idx])
+        self._update_receivers(batch, idx)
+        k = batch["kind"][idx]
+        st = idx[k == Kind.AIS_STATIC]
+        if len(st):
+            self._update_static(batch, st, rows[k == Kind.AIS_STATIC])
+        pos_mask = (k == Kind.AIS_POSITION) & np.isfinite(batch["lat"][idx]) & np.isfinite(batch["lon"][idx])
+        if pos_mask.any():
+            self._update_positions(batch, idx[pos_mask], rows[pos_mask])
+
+    def _update_receivers(self, batch: ObservationBatch, idx: npt.NDArray[np.intp]) -> None:
+        src, recv, mmsi = batch["source"][idx], batch["receivers"][idx], batch["mmsi"][idx]
+        pairs: set[tuple[int, str]] = set()
+        for m, s, r in zip(mmsi.tolist(), src.tolist(), recv.tolist()):
+            if r:
+                pairs.update((m, x) for x in r)
+            elif s:
+                pairs.add((m, s))
+        for m, s in pairs:
+            self.receivers.setdefault(m, set()).add(s)
+
+    def _update_static(self, batch: ObservationBatch, idx: npt.NDArray[np.intp],
+                       rows: npt.NDArray[np.intp]) -> None:
+        for c in STATIC_COLUMNS:
+            v = batch[c][idx]
+            if c in _OBJ_STATIC:
+                ok = np.array([e is not None and e != "" for e in v], dtype=bool)
+            elif c == "draught_m":
+                ok = np.isfinite(v)
+            else:
+                ok = v >= 0
+            # later rows overwrite earlier ones: rows are in time order and fancy assignment keeps the last
+            self.static[c][rows[ok]] = v[ok]
+
+    def _update_positions(self, batch: ObservationBatch, idx: npt.NDArray[np.intp],
+                          rows: npt.NDArray[np.intp]) -> None:
+        # round r holds the r-th report of every vessel in this batch
+        order = np.argsort(rows, kind="stable")
+        srt = rows[order]
+        first = np.r_[True, srt[1:] != srt[:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(len(srt)), 0))
+        rank = np.empty(len(rows), np.int64)
+        rank[order] = np.arange(len(srt)) - start
+        x_m, y_m = self.frame.to_xy(batch["lat"][idx], batch["lon"][idx])
+        for r in range(int(rank.max()) + 1):
+            sel = rank == r
+            self._apply(batch, idx[sel], rows[sel], x_m[sel], y_m[sel])
+
+    def _apply(self, batch: ObservationBatch, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
+               x_m: FloatArray, y_m: FloatArray) -> None:
+        t = batch["observed_at"][idx]
+        t_prev = self.t_s[rows]
+        late = np.isfinite(t_prev) & (t < t_prev)
+        if late.any():
+            self.n_out_of_order += int(late.sum())
+            keep = ~late
+            idx, rows, x_m, y_m, t, t_prev = idx[keep], rows[keep], x_m[keep], y_m[keep], t[keep], t_prev[keep]
+        sog, cog = batch["sog_mps"][idx], batch["cog_deg"][idx]
+        has_v = np.isfinite(sog) & np.isfinite(cog)
+        acc = batch["position_accuracy"][idx]
+        sig_p = np.where(acc == 1, POS_SIGMA_ACCURATE_M, POS_SIGMA_DEFAULT_M)
+        z = np.column_stack([x_m, y_m, sog * np.sin(np.deg2rad(cog)), sog * np.cos(np.deg2rad(cog))])
+        old = np.isfinite(t_prev)
+        # new vessels: initialise from the report
+        new = ~old
+        if new.any():
+            r_new = rows[new]
+            z0 = np.where(has_v[new, None], z[new], 0.0)
+            z0[:, :2] = z[new, :2]
+            self.x[r_new] = z0
+            p0 = np.zeros((int(new.sum()), 4, 4))
+            p0[:, 0, 0] = p0[:, 1, 1] = sig_p[new] ** 2
+            p0[:, 2, 2] = p0[:, 3, 3] = np.where(has_v[new], VEL_SIGMA_MPS, INIT_SPEED_SIGMA_MPS) ** 2
+            self.P[r_new] = p0
+        if old.any():
+            r_old = rows[old]
+            gap = t[old] - t_prev[old]
+            xs, ps = self.x[r_old], self.P[r_old]
+            xs, ps = _predict_varying(xs, ps, gap, self.q_m2ps3)
+            xs, ps = _update_ais(xs, ps, z[old], sig_p[old], has_v[old])
+            self.x[r_old], self.P[r_old] = xs, ps
+            # own reporting interval: exponentially smoothed, outlier gaps (> 3x the estimate) clipped
+            prev = self.observed_interval_s[r_old]
+            g = np.where(np.isfinite(prev), np.minimum(gap, 3.0 * prev), gap)
+            self.observed_interval_s[r_old] = np.where(np.isfinite(prev),
+                                                       (1 - self.gap_smoothing) * prev + self.gap_smoothing * g, g)
+        self.t_s[rows] = t
+        self.n_reports[rows] += 1
+        self.msg_type[rows] = batch["msg_type"][idx]
+        self.nav_status[rows] = batch["nav_status"][idx]
+        self.heading_deg[rows] = batch["heading_deg"][idx]
+        rot = batch["rot_deg_min"][idx]
+        self.nominal_interval_s[rows] = nominal_interval_s(batch["msg_type"][idx], sog, batch["nav_status"][idx],
+                                                           np.isfinite(rot) & (np.abs(rot) > 5.0))
+
+    # ---------------------------------------------------------------- queries
+    def expected_next_s(self) -> FloatArray:
+        """When each vessel's next position report is due (nan: no position yet)."""
+        own = np.where(self.n_reports >= 3, self.observed_interval_s, np.nan)
+        interval = np.where(np.isfinite(own), own, self.nominal_interval_s)
+        return self.t_s + interval
+
+    def snapshot(self, time_s: float, max_age_s: float = 600.0) -> AisSnapshot:
+        """Vessels with a position report within max_age_s, dead-reckoned to time_s."""
+        live = np.isfinite(self.t_s) & (time_s - self.t_s <= max_age_s)
+        dt = np.maximum(time_s - self.t_s[live], 0.0)
+        x, p = _predict_varying(self.x[live], self.P[live], dt, self.q_m2ps3)
+        return AisSnapshot(time_s, self.mmsi[live], x, p, time_s - self.t_s[live], self.expected_next_s()[live])
+
+    def static_of(self, mmsi: int) -> dict[str, object]:
+        """Static and voyage data of one vessel, absent values as None (API / tests, not the hot path)."""
+        i = int(np.searchsorted(self.mmsi, mmsi))
+        if i >= len(self.mmsi) or self.mmsi[i] != mmsi:
+            raise KeyError(mmsi)
+        out: dict[str, object] = {}
+        for c in STATIC_COLUMNS:
+            v = self.static[c][i]
+            if c in _OBJ_STATIC:
+                out[c] = v
+            elif c == "draught_m":
+                out[c] = None if not np.isfinite(v) else float(v)
+            else:
+                out[c] = None if v < 0 else int(v)
+        return out
+
+
+def _predict_varying(x: FloatArray, p: FloatArray, dt_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:
+    """NCV prediction with a different dt per row."""
+    dt = np.asarray(dt_s, dtype=np.float64)
+    xn = x.copy()
+    xn[:, :2] += dt[:, None] * x[:, 2:]
+    f = np.broadcast_to(np.eye(4), (len(dt), 4, 4)).copy()
+    f[:, 0, 2] = f[:, 1, 3] = dt
+    q1 = np.zeros((len(dt), 4, 4))
+    q1[:, 0, 0] = q1[:, 1, 1] = q * dt**3 / 3
+    q1[:, 0, 2] = q1[:, 2, 0] = q1[:, 1, 3] = q1[:, 3, 1] = q * dt**2 / 2
+    q1[:, 2, 2] = q1[:, 3, 3] = q * dt
+    return xn, f @ p @ np.swapaxes(f, 1, 2) + q1
+
+
+def _update_ais(x: FloatArray, p: FloatArray, z: FloatArray, sig_p: FloatArray,
+                has_v: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    """Update with position (+ velocity where SOG/COG are present): H = I4, velocity rows given a huge
+    variance where absent (equivalent to a position-only update)."""
+    n = len(x)
+    r = np.zeros((n, 4, 4))
+    r[:, 0, 0] = r[:, 1, 1] = sig_p**2
+    r[:, 2, 2] = r[:, 3, 3] = np.where(has_v, VEL_SIGMA_MPS**2, 1e12)
+    zz = np.where(has_v[:, None], z, np.column_stack([z[:, :2], x[:, 2:]]))
+    s = p + r
+    k = np.linalg.solve(s, p).swapaxes(1, 2)            # K = P S^-1 (S, P symmetric)
+    xn = x + np.einsum("nij,nj->ni", k, zz - x)
+    pn = p - k @ p
+    return xn, 0.5 * (pn + np.swapaxes(pn, 1, 2))
+
+
+__all__ = ["AisSnapshot", "AisVesselState", "nominal_interval_s"]

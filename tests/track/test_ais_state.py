@@ -1,0 +1,110 @@
+"""AIS vessel state: filtered kinematics, dead reckoning, reporting intervals, static data, receivers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seawatch.geo.frames import LocalFrame
+from seawatch.model.observation import Kind, ObservationBatch
+from seawatch.track.ais_state import AisVesselState, nominal_interval_s
+
+FRAME = LocalFrame(38.45, 48.90)
+KN = 1852.0 / 3600.0
+
+
+def _positions(mmsi: int, t: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, sog_mps: float | None,
+               cog_deg: float | None, msg_type: int = 1, source: str = "rx-1") -> ObservationBatch:
+    lat, lon = FRAME.to_latlon(x_m, y_m)
+    n = len(t)
+    return ObservationBatch({
+        "kind": np.full(n, Kind.AIS_POSITION), "observed_at": t, "received_at": t, "mmsi": np.full(n, mmsi),
+        "msg_type": np.full(n, msg_type), "lat": lat, "lon": lon,
+        "sog_mps": np.full(n, np.nan if sog_mps is None else sog_mps),
+        "cog_deg": np.full(n, np.nan if cog_deg is None else cog_deg),
+        "position_accuracy": np.ones(n), "source": np.full(n, source, dtype=object)})
+
+
+def test_a_vessel_steaming_north_is_filtered_and_dead_reckoned() -> None:
+    t = np.arange(0.0, 100.0, 10.0)
+    v = 10 * KN
+    st = AisVesselState(FRAME)
+    st.update(_positions(273_000_001, t, np.zeros(10), v * t, v, 0.0))
+    snap = st.snapshot(120.0)
+    assert snap.mmsi.tolist() == [273_000_001]
+    np.testing.assert_allclose(snap.x[0, 2:], [0.0, v], atol=0.05)
+    np.testing.assert_allclose(snap.x[0, :2], [0.0, v * 120.0], atol=3.0)   # 30 s of dead reckoning
+    assert snap.age_s[0] == 30.0
+
+
+def test_reports_of_one_vessel_in_one_batch_are_applied_in_time_order() -> None:
+    t = np.array([20.0, 0.0, 10.0])           # out of order inside the batch
+    st = AisVesselState(FRAME)
+    st.update(_positions(1, t, np.zeros(3), 5.0 * t, 5.0, 0.0))
+    assert st.t_s[0] == 20.0 and st.n_reports[0] == 3 and st.n_out_of_order == 0
+    st.update(_positions(1, np.array([15.0]), np.zeros(1), np.array([75.0]), 5.0, 0.0))
+    assert st.n_out_of_order == 1 and st.t_s[0] == 20.0
+
+
+def test_without_sog_and_cog_the_velocity_comes_from_the_positions() -> None:
+    t = np.arange(0.0, 300.0, 10.0)
+    st = AisVesselState(FRAME)
+    st.update(_positions(2, t, 3.0 * t, np.zeros(len(t)), None, None))
+    np.testing.assert_allclose(st.x[0, 2:], [3.0, 0.0], atol=0.3)
+
+
+def test_nominal_intervals_follow_itu_r_m1371() -> None:
+    got = nominal_interval_s(np.array([1, 1, 1, 1, 1, 18, 18]),
+                             np.array([10, 20, 30, 0.5, np.nan, 1, 10]) * KN,
+                             np.array([0, 0, 0, 1, 0, -1, -1]))
+    assert got.tolist() == [10.0, 6.0, 2.0, 180.0, 10.0, 180.0, 30.0]
+    turning = nominal_interval_s(np.array([1, 1]), np.array([10, 20]) * KN, np.array([0, 0]), np.array([1, 1]))
+    np.testing.assert_allclose(turning, [10 / 3, 2.0])
+
+
+def test_the_next_report_is_expected_after_the_vessels_own_interval() -> None:
+    t = np.arange(0.0, 600.0, 60.0)           # a Class A at 10 kn that reports only once a minute
+    st = AisVesselState(FRAME)
+    st.update(_positions(3, t, np.zeros(len(t)), 10 * KN * t, 10 * KN, 0.0))
+    assert st.nominal_interval_s[0] == 10.0
+    assert st.expected_next_s()[0] == pytest.approx(540.0 + 60.0)
+
+
+def test_static_data_is_kept_and_absent_fields_do_not_erase_it() -> None:
+    st = AisVesselState(FRAME)
+    first = ObservationBatch({"kind": [Kind.AIS_STATIC], "observed_at": [0.0], "mmsi": [4], "msg_type": [5],
+                              "name": ["CASPIAN STAR"], "callsign": ["4JAB"], "imo": [9_100_000],
+                              "ship_type": [70], "draught_m": [6.5]})
+    second = ObservationBatch({"kind": [Kind.AIS_STATIC], "observed_at": [360.0], "mmsi": [4], "msg_type": [5],
+                               "name": [None], "destination": ["BAKU"]})
+    st.update(first)
+    st.update(second)
+    s = st.static_of(4)
+    assert s["name"] == "CASPIAN STAR" and s["destination"] == "BAKU" and s["imo"] == 9_100_000
+    assert s["to_bow_m"] is None and s["draught_m"] == 6.5
+    assert len(st.snapshot(400.0).mmsi) == 0   # no position yet: not on the map
+    with pytest.raises(KeyError):
+        st.static_of(5)
+
+
+def test_the_receivers_that_hear_a_vessel_are_collected() -> None:
+    st = AisVesselState(FRAME)
+    st.update(_positions(6, np.array([0.0]), np.zeros(1), np.zeros(1), 0.0, 0.0, source="rx-baku"))
+    st.update(_positions(6, np.array([10.0]), np.zeros(1), np.zeros(1), 0.0, 0.0, source="rx-astara"))
+    assert st.receivers[6] == {"rx-baku", "rx-astara"}
+
+
+def test_many_vessels_update_in_one_batch() -> None:
+    rng = np.random.default_rng(1)
+    n = 2_000
+    mmsi = 200_000_000 + rng.choice(600_000_000, n, replace=False)
+    x0, y0 = rng.uniform(-20_000, 20_000, (2, n))
+    st = AisVesselState(FRAME)
+    for k in range(3):
+        lat, lon = FRAME.to_latlon(x0, y0 + 50.0 * k)
+        st.update(ObservationBatch({"kind": np.full(n, Kind.AIS_POSITION), "observed_at": np.full(n, 10.0 * k),
+                                    "mmsi": mmsi, "msg_type": np.ones(n), "lat": lat, "lon": lon,
+                                    "sog_mps": np.full(n, 5.0), "cog_deg": np.zeros(n)}))
+    assert len(st) == n and (st.n_reports == 3).all()
+    order = np.argsort(mmsi)
+    np.testing.assert_allclose(st.x[:, 1], (y0 + 100.0)[order], atol=5.0)
