@@ -50,9 +50,15 @@ def offset_m(lat0: Any, lon0: Any, lat1: Any, lon1: Any) -> tuple[FloatArray, Fl
 
 
 def range_bearing(lat0: Any, lon0: Any, lat1: Any, lon1: Any) -> tuple[FloatArray, FloatArray]:
-    """(range_m, true bearing_deg in [0, 360)) from point 0 to point 1, short-range approximation."""
+    """(range_m, initial true bearing_deg in [0, 360)) from point 0 to point 1, short-range approximation.
+
+    The flat-earth direction is the one at the mid point; the initial bearing at point 0 differs from it by
+    half the meridian convergence, Δλ·sin(φm)/2, which is added back (0.16° at 40 km east of 40°N).
+    """
     dx, dy = offset_m(lat0, lon0, lat1, lon1)
-    return np.hypot(dx, dy), np.mod(np.degrees(np.arctan2(dx, dy)), 360.0)
+    lat_m = 0.5 * (np.asarray(lat0, dtype=np.float64) + np.asarray(lat1, dtype=np.float64))
+    conv = 0.5 * (np.asarray(lon1, dtype=np.float64) - lon0) * np.sin(np.radians(lat_m))
+    return np.hypot(dx, dy), np.mod(np.degrees(np.arctan2(dx, dy)) - conv, 360.0)
 
 
 def displace(lat: Any, lon: Any, east_m: Any, north_m: Any) -> tuple[FloatArray, FloatArray]:
@@ -63,14 +69,18 @@ def displace(lat: Any, lon: Any, east_m: Any, north_m: Any) -> tuple[FloatArray,
 
 
 def polar_to_latlon(lat0: float, lon0: float, range_m: Any, bearing_deg: Any) -> tuple[FloatArray, FloatArray]:
-    """Point at range/bearing from (lat0, lon0), the inverse of `range_bearing` (short range)."""
-    b = np.radians(np.asarray(bearing_deg, dtype=np.float64))
+    """Point at range / initial bearing from (lat0, lon0): the inverse of `range_bearing` (short range)."""
     r = np.asarray(range_m, dtype=np.float64)
-    east, north = r * np.sin(b), r * np.cos(b)
-    # one fixed-point refinement makes it the exact inverse of offset_m's mid-latitude formula
-    lat1, lon1 = displace(lat0, lon0, east, north)
-    m, nc = radii_m(0.5 * (lat0 + lat1))
-    return lat0 + np.degrees(north / m), lon0 + np.degrees(east / nc)
+    b0 = np.asarray(bearing_deg, dtype=np.float64)
+    lat1 = np.full(np.broadcast(r, b0).shape, float(lat0))
+    lon1 = np.full_like(lat1, float(lon0))
+    for _ in range(3):  # fixed point: the mid-latitude radii and the convergence depend on the end point
+        lat_m = 0.5 * (lat0 + lat1)
+        bm = np.radians(b0 + 0.5 * (lon1 - lon0) * np.sin(np.radians(lat_m)))
+        m, nc = radii_m(lat_m)
+        lat1 = lat0 + np.degrees(r * np.cos(bm) / m)
+        lon1 = lon0 + np.degrees(r * np.sin(bm) / nc)
+    return lat1, lon1
 
 
 def radio_horizon_m(h1_m: Any, h2_m: Any) -> FloatArray:
@@ -92,7 +102,9 @@ class Sea:
         shapely.prepare(self.polygon)
 
     @classmethod
+    @lru_cache(maxsize=4)
     def from_geojson(cls, path: Path = SEA_FILE) -> "Sea":
+        """The sea of a GeoJSON file (cached: the same Sea, with its cached radar shadow maps, per path)."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         geoms = [shape(f["geometry"]) for f in data["features"]]
         return cls(shapely.union_all(geoms) if len(geoms) > 1 else geoms[0])
