@@ -1,0 +1,248 @@
+"""Radar–AIS fusion: track-to-track association with hysteresis, producing fused contacts.
+
+Each update takes the confirmed radar tracks (a ``TrackTable``) and the AIS picture dead-reckoned to the
+same time (an ``AisSnapshot``) and:
+
+1. gates every (radar track, AIS vessel) pair on position — squared Mahalanobis distance with the sum of
+   both covariances plus ``extra_sigma_m`` (antenna offset, AIS latency) — and on velocity (difference
+   below ``max_velocity_diff_mps``);
+2. assigns pairs by global nearest neighbour (``assign.gnn_assign``), with a bonus for the pair already
+   associated, so a passing vessel does not steal an identity;
+3. applies hysteresis per radar track: an unidentified track takes an AIS identity after
+   ``confirm_updates`` consecutive updates pointing to it, an identified one changes identity only after
+   ``switch_updates``, and an association is dropped after ``break_updates`` consecutive updates without
+   support;
+4. produces contacts: ``FUSED`` (radar + AIS, state fused by information weighting), ``RADAR_ONLY``
+   (dark), ``AIS_ONLY`` (flagged ``in_radar_cover`` when a radar should have seen it: suspicious), and
+   events for the detection stage: ``associated``, ``identity_change``, ``dissociated``,
+   ``ais_on_two_tracks`` and ``ais_far_from_track`` (recorded at onset).
+
+All per-track bookkeeping lives in arrays keyed by the sorted radar track ids.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from seawatch.track.ais_state import AisSnapshot
+from seawatch.track.assign import gnn_assign
+from seawatch.track.kalman import FloatArray
+from seawatch.track.tracker import TrackTable
+
+Int64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+AIS_ONLY_ID_OFFSET = 10_000_000_000   # contact id of an AIS-only contact: offset + MMSI
+
+
+class ContactKind(IntEnum):
+    FUSED = 1
+    RADAR_ONLY = 2
+    AIS_ONLY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FusionParams:
+    gate_d2: float = -2.0 * math.log(1.0 - 0.999)
+    extra_sigma_m: float = 50.0
+    max_velocity_diff_mps: float = 3.0
+    max_pregate_m: float = 2_000.0
+    keep_bonus: float = 6.0             # cost bonus of the pair already associated
+    confirm_updates: int = 3            # consecutive updates to associate an unidentified track
+    switch_updates: int = 5             # ... to change the identity of an identified one
+    break_updates: int = 5
+    far_distance_m: float = 1_000.0     # associated AIS this far from its radar track: conflict
+    max_ais_age_s: float = 600.0
+    radar_cover: tuple[tuple[float, float, float], ...] = ()   # (x_m, y_m, range_m) per radar
+
+
+@dataclass(frozen=True, slots=True)
+class FusionEvent:
+    time_s: float
+    kind: str           # associated | identity_change | dissociated | ais_on_two_tracks | ais_far_from_track
+    track_id: int
+    mmsi: int
+    previous_mmsi: int = -1
+    distance_m: float = float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactTable:
+    """Fused picture at one time: one row per contact."""
+
+    time_s: float
+    contact_id: Int64Array      # radar-backed: the radar track id; AIS-only: AIS_ONLY_ID_OFFSET + MMSI
+    kind: npt.NDArray[np.int8]  # ContactKind
+    track_id: Int64Array        # -1 for AIS-only
+    mmsi: Int64Array            # -1 for radar-only
+    x: FloatArray               # (N, 4)
+    P: FloatArray               # (N, 4, 4)
+    in_radar_cover: BoolArray
+    events: list[FusionEvent] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.contact_id)
+
+
+class RadarAisFusion:
+    """Stateful association of radar tracks with AIS vessels. Call ``update`` after each tracker step."""
+
+    def __init__(self, params: FusionParams | None = None) -> None:
+        self.params = params or FusionParams()
+        self.tid: Int64Array = np.empty(0, np.int64)         # sorted radar track ids
+        self.assoc: Int64Array = np.empty(0, np.int64)       # associated MMSI or -1
+        self.cand: Int64Array = np.empty(0, np.int64)        # candidate MMSI or -1
+        self.cand_n: Int64Array = np.empty(0, np.int64)
+        self.unsupported_n: Int64Array = np.empty(0, np.int64)
+        self.far: BoolArray = np.empty(0, bool)
+        self.shared: BoolArray = np.empty(0, bool)
+
+    def _align(self, track_id: Int64Array) -> npt.NDArray[np.intp]:
+        """Keep bookkeeping rows for exactly these tracks (new ones start blank); return their rows."""
+        order = np.argsort(track_id, kind="stable")
+        ids = track_id[order]
+        pos = np.searchsorted(self.tid, ids)
+        found = (pos < len(self.tid)) & (self.tid[np.minimum(pos, max(len(self.tid) - 1, 0))] == ids) \
+            if len(self.tid) else np.zeros(len(ids), bool)
+        n = len(ids)
+
+        def carry(old: Any, blank: int | bool) -> Any:
+            new = np.full(n, blank, dtype=old.dtype)
+            new[found] = old[pos[found]]
+            return new
+
+        self.assoc, self.cand = carry(self.assoc, -1), carry(self.cand, -1)
+        self.cand_n, self.unsupported_n = carry(self.cand_n, 0), carry(self.unsupported_n, 0)
+        self.far, self.shared = carry(self.far, False), carry(self.shared, False)
+        self.tid = ids
+        rows = np.empty(n, np.intp)
+        rows[order] = np.arange(n)
+        return rows
+
+    def _pairs(self, tracks: TrackTable, ais: AisSnapshot) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp],
+                                                                     FloatArray, FloatArray]:
+        p = self.params
+        n, m = len(tracks), len(ais.mmsi)
+        if n == 0 or m == 0:
+            e = np.empty(0, np.intp)
+            return e, e, np.empty(0), np.empty(0)
+        pairs = cKDTree(tracks.x[:, :2]).sparse_distance_matrix(cKDTree(ais.x[:, :2]), p.max_pregate_m,
+                                                                output_type="ndarray")
+        ti, aj = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+        d = tracks.x[ti, :2] - ais.x[aj, :2]
+        s = tracks.P[ti, :2, :2] + ais.P[aj, :2, :2] + np.eye(2) * p.extra_sigma_m**2
+        det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
+        d2 = (s[:, 1, 1] * d[:, 0] ** 2 - (s[:, 0, 1] + s[:, 1, 0]) * d[:, 0] * d[:, 1]
+              + s[:, 0, 0] * d[:, 1] ** 2) / det
+        dv = np.hypot(*(tracks.x[ti, 2:] - ais.x[aj, 2:]).T)
+        ok = (d2 <= p.gate_d2) & (dv <= p.max_velocity_diff_mps)
+        return ti[ok], aj[ok], d2[ok], np.asarray(pairs["v"])[ok]
+
+    def update(self, tracks: TrackTable, ais: AisSnapshot) -> ContactTable:
+        p = self.params
+        t = tracks.time_s
+        conf = tracks.confirmed
+        trk = TrackTable(t, tracks.track_id[conf], tracks.status[conf], tracks.x[conf], tracks.P[conf])
+        rows = self._align(trk.track_id)
+        events: list[FusionEvent] = []
+
+        ti, aj, d2, _ = self._pairs(trk, ais)
+        cost = d2 - p.keep_bonus * (self.assoc[rows[ti]] == ais.mmsi[aj])
+        at, aa = gnn_assign(len(trk), len(ais.mmsi), ti, aj, cost)
+        best = np.full(len(trk), -1, np.int64)
+        best[at] = ais.mmsi[aa]
+        r = rows                                       # bookkeeping row of each confirmed track
+        cur = self.assoc[r]
+        supported = (best == cur) & (cur >= 0)
+        # candidate counting toward a (new) identity
+        same_cand = (best >= 0) & (best == self.cand[r]) & ~supported
+        self.cand_n[r] = np.where(same_cand, self.cand_n[r] + 1, np.where((best >= 0) & ~supported, 1, 0))
+        self.cand[r] = np.where(supported, -1, best)
+        need = np.where(cur >= 0, p.switch_updates, p.confirm_updates)
+        take = (self.cand_n[r] >= need) & (self.cand[r] >= 0)
+        self.unsupported_n[r] = np.where(supported | take, 0, self.unsupported_n[r] + (cur >= 0))
+        drop = ~take & (cur >= 0) & (self.unsupported_n[r] >= p.break_updates)
+        for k in np.flatnonzero(take):
+            tid, new_m, old_m = int(trk.track_id[k]), int(self.cand[r[k]]), int(cur[k])
+            events.append(FusionEvent(t, "identity_change" if old_m >= 0 else "associated", tid, new_m, old_m))
+        for k in np.flatnonzero(drop):
+            events.append(FusionEvent(t, "dissociated", int(trk.track_id[k]), -1, int(cur[k])))
+        new_assoc = np.where(take, self.cand[r], np.where(drop, -1, cur))
+        self.assoc[r] = new_assoc
+        self.cand[r[take]], self.cand_n[r[take]] = -1, 0
+
+        # AIS position index of each track's associated vessel (-1 if that vessel is not in the snapshot)
+        a_idx = np.full(len(trk), -1, np.intp)
+        if len(ais.mmsi):
+            srt = np.argsort(ais.mmsi)
+            pos = np.searchsorted(ais.mmsi[srt], new_assoc)
+            hit = (new_assoc >= 0) & (pos < len(srt))
+            hit[hit] &= ais.mmsi[srt[pos[hit]]] == new_assoc[hit]
+            a_idx[hit] = srt[pos[hit]]
+        events += self._conflicts(t, trk, ais, r, new_assoc, a_idx)
+        return self._contacts(t, trk, ais, a_idx, events)
+
+    def _conflicts(self, t: float, trk: TrackTable, ais: AisSnapshot, r: npt.NDArray[np.intp],
+                   assoc: Int64Array, a_idx: npt.NDArray[np.intp]) -> list[FusionEvent]:
+        p = self.params
+        out: list[FusionEvent] = []
+        dist = np.full(len(trk), np.nan)
+        ok = a_idx >= 0
+        dist[ok] = np.hypot(*(trk.x[ok, :2] - ais.x[a_idx[ok], :2]).T)
+        far = ok & (dist > p.far_distance_m)
+        for k in np.flatnonzero(far & ~self.far[r]):
+            out.append(FusionEvent(t, "ais_far_from_track", int(trk.track_id[k]), int(assoc[k]),
+                                   distance_m=float(dist[k])))
+        self.far[r] = far
+        vals, counts = np.unique(assoc[assoc >= 0], return_counts=True)
+        shared = np.isin(assoc, vals[counts > 1])
+        for k in np.flatnonzero(shared & ~self.shared[r]):
+            out.append(FusionEvent(t, "ais_on_two_tracks", int(trk.track_id[k]), int(assoc[k])))
+        self.shared[r] = shared
+        return out
+
+    def _contacts(self, t: float, trk: TrackTable, ais: AisSnapshot, a_idx: npt.NDArray[np.intp],
+                  events: list[FusionEvent]) -> ContactTable:
+        p = self.params
+        fused = a_idx >= 0
+        x, cov = trk.x.copy(), trk.P.copy()
+        if fused.any():
+            x[fused], cov[fused] = _information_fuse(trk.x[fused], trk.P[fused], ais.x[a_idx[fused]],
+                                                     ais.P[a_idx[fused]])
+        used = np.zeros(len(ais.mmsi), bool)
+        used[a_idx[fused]] = True
+        fresh = ais.age_s <= p.max_ais_age_s
+        only = ~used & fresh
+        n_only = int(only.sum())
+        kind = np.concatenate([np.where(fused, ContactKind.FUSED, ContactKind.RADAR_ONLY),
+                               np.full(n_only, ContactKind.AIS_ONLY)]).astype(np.int8)
+        mmsi = np.concatenate([np.where(fused, ais.mmsi[np.maximum(a_idx, 0)] if len(ais.mmsi) else -1, -1),
+                               ais.mmsi[only]]).astype(np.int64)
+        xy = np.concatenate([x[:, :2], ais.x[only, :2]])
+        return ContactTable(
+            t, np.concatenate([trk.track_id, AIS_ONLY_ID_OFFSET + ais.mmsi[only]]), kind,
+            np.concatenate([trk.track_id, np.full(n_only, -1, np.int64)]), mmsi,
+            np.concatenate([x, ais.x[only]]), np.concatenate([cov, ais.P[only]]),
+            self._in_cover(xy), events)
+
+    def _in_cover(self, xy: FloatArray) -> BoolArray:
+        inside = np.zeros(len(xy), bool)
+        for sx, sy, rng in self.params.radar_cover:
+            inside |= np.hypot(xy[:, 0] - sx, xy[:, 1] - sy) <= rng
+        return inside
+
+
+def _information_fuse(xa: FloatArray, pa: FloatArray, xb: FloatArray, pb: FloatArray) -> tuple[FloatArray,
+                                                                                                FloatArray]:
+    """Fuse two independent Gaussian estimates: P = (Pa^-1 + Pb^-1)^-1, x = P (Pa^-1 xa + Pb^-1 xb)."""
+    s = pa + pb
+    k = np.linalg.solve(s, pa).swapaxes(1, 2)   # Pa (Pa + Pb)^-1
+    x = xa + np.einsum("nij,nj->ni", k, xb - xa)
+    p = pa - k @ pa
+    return x, 0.5 * (p + np.swapaxes(p, 1, 2))

@@ -1,0 +1,107 @@
+"""Radar–AIS fusion: association with hysteresis, contact kinds, identity events."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seawatch.track.ais_state import AisSnapshot
+from seawatch.track.fusion import AIS_ONLY_ID_OFFSET, ContactKind, FusionParams, RadarAisFusion
+from seawatch.track.lifecycle import TrackStatus
+from seawatch.track.tracker import TrackTable
+
+
+def _tracks(t: float, ids: list[int], xy: list[tuple[float, float]], v: list[tuple[float, float]]) -> TrackTable:
+    n = len(ids)
+    x = np.column_stack([np.array(xy, float).reshape(n, 2), np.array(v, float).reshape(n, 2)])
+    p = np.tile(np.diag([20.0**2, 20.0**2, 0.5**2, 0.5**2]), (n, 1, 1))
+    return TrackTable(t, np.array(ids, np.int64), np.full(n, TrackStatus.CONFIRMED, np.int8), x, p)
+
+
+def _ais(t: float, mmsi: list[int], xy: list[tuple[float, float]], v: list[tuple[float, float]]) -> AisSnapshot:
+    n = len(mmsi)
+    x = np.column_stack([np.array(xy, float).reshape(n, 2), np.array(v, float).reshape(n, 2)])
+    p = np.tile(np.diag([15.0**2, 15.0**2, 0.3**2, 0.3**2]), (n, 1, 1))
+    return AisSnapshot(t, np.array(mmsi, np.int64), x, p, np.zeros(n), np.full(n, t + 10.0))
+
+
+def test_a_vessel_seen_by_radar_and_ais_becomes_one_fused_contact_after_three_updates() -> None:
+    fu = RadarAisFusion()
+    kinds = []
+    for k in range(4):
+        t = 2.0 * k
+        c = fu.update(_tracks(t, [7], [(10.0 * t, 0.0)], [(10.0, 0.0)]),
+                      _ais(t, [273_111_000], [(10.0 * t + 30.0, 5.0)], [(10.0, 0.2)]))
+        kinds.append(sorted(ContactKind(int(k_)) for k_ in c.kind))
+    assert kinds[0] == [ContactKind.RADAR_ONLY, ContactKind.AIS_ONLY]
+    assert kinds[2] == [ContactKind.FUSED] and kinds[3] == [ContactKind.FUSED]
+    assert c.mmsi.tolist() == [273_111_000] and c.contact_id.tolist() == [7]
+    # the fused position lies between radar and AIS, nearer the (more precise) AIS
+    assert 10.0 * 6.0 < c.x[0, 0] < 10.0 * 6.0 + 30.0
+    assert c.x[0, 0] - 60.0 > 15.0
+
+
+def test_the_association_event_is_recorded_once() -> None:
+    fu = RadarAisFusion()
+    events = []
+    for k in range(6):
+        c = fu.update(_tracks(k, [1], [(0.0, 0.0)], [(0.0, 0.0)]), _ais(k, [5], [(10.0, 0.0)], [(0.0, 0.0)]))
+        events += c.events
+    assert [(e.kind, e.track_id, e.mmsi) for e in events] == [("associated", 1, 5)]
+
+
+def test_a_dark_target_stays_radar_only_and_ais_out_of_cover_is_not_suspicious() -> None:
+    fu = RadarAisFusion(FusionParams(radar_cover=((0.0, 0.0, 20_000.0),)))
+    for k in range(5):
+        c = fu.update(_tracks(k, [3], [(1_000.0, 0.0)], [(8.0, 0.0)]),
+                      _ais(k, [11, 12], [(5_000.0, 5_000.0), (40_000.0, 0.0)], [(0.0, 0.0), (0.0, 0.0)]))
+    by_id = {int(i): (ContactKind(int(k)), bool(cov)) for i, k, cov in zip(c.contact_id, c.kind, c.in_radar_cover)}
+    assert by_id[3] == (ContactKind.RADAR_ONLY, True)
+    assert by_id[AIS_ONLY_ID_OFFSET + 11] == (ContactKind.AIS_ONLY, True)     # in cover, no radar track
+    assert by_id[AIS_ONLY_ID_OFFSET + 12] == (ContactKind.AIS_ONLY, False)    # beyond the radar's reach
+
+
+def test_identities_do_not_flicker_when_two_vessels_pass_close() -> None:
+    fu = RadarAisFusion()
+    owners: dict[int, set[int]] = {1: set(), 2: set()}
+    for k in range(40):
+        t = 2.0 * k
+        # two vessels on parallel opposite courses passing 60 m apart at t = 40 s
+        a, b = (-400.0 + 10.0 * t, 0.0), (400.0 - 10.0 * t, 60.0)
+        c = fu.update(_tracks(t, [1, 2], [a, b], [(10.0, 0.0), (-10.0, 0.0)]),
+                      _ais(t, [100, 200], [(a[0] + 15, a[1] - 10), (b[0] - 15, b[1] + 10)],
+                           [(10.0, 0.0), (-10.0, 0.0)]))
+        if k >= 3:
+            for tid, m in zip(c.track_id.tolist(), c.mmsi.tolist()):
+                if tid in owners:
+                    owners[tid].add(m)
+    assert owners == {1: {100}, 2: {200}}
+
+
+def test_an_ais_jump_away_from_its_radar_track_is_a_conflict_then_a_dissociation() -> None:
+    fu = RadarAisFusion()
+    kinds = []
+    for k in range(15):
+        ais_xy = (0.0, 0.0) if k < 6 else (3_000.0, 0.0)      # the AIS position jumps 3 km
+        c = fu.update(_tracks(k, [9], [(0.0, 0.0)], [(0.0, 0.0)]), _ais(k, [77], [ais_xy], [(0.0, 0.0)]))
+        kinds += [e.kind for e in c.events]
+    assert kinds == ["associated", "ais_far_from_track", "dissociated"]
+
+
+def test_one_ais_held_by_two_radar_tracks_is_recorded() -> None:
+    fu = RadarAisFusion()
+    found = []
+    for k in range(12):
+        if k < 5:      # track 1 sits on the vessel
+            tr = _tracks(k, [1], [(0.0, 0.0)], [(0.0, 0.0)])
+        else:          # track 1 wanders off; a new track 2 appears on the vessel
+            tr = _tracks(k, [1, 2], [(800.0, 0.0), (5.0, 0.0)], [(0.0, 0.0), (0.0, 0.0)])
+        c = fu.update(tr, _ais(k, [42], [(0.0, 0.0)], [(0.0, 0.0)]))
+        found += [(e.kind, e.track_id) for e in c.events if e.kind == "ais_on_two_tracks"]
+    assert sorted(found) == [("ais_on_two_tracks", 1), ("ais_on_two_tracks", 2)]
+
+
+def test_lost_radar_tracks_drop_out_of_the_bookkeeping() -> None:
+    fu = RadarAisFusion()
+    fu.update(_tracks(0, [1, 2, 3], [(0, 0), (1e4, 0), (2e4, 0)], [(0, 0)] * 3), _ais(0, [], [], []))
+    fu.update(_tracks(1, [3], [(2e4, 0)], [(0, 0)]), _ais(1, [], [], []))
+    assert fu.tid.tolist() == [3]
