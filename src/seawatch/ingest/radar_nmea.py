@@ -215,7 +215,7 @@ class RadarSentenceParser:
         if formatter not in ("TTM", "TLL", "ZDA") or text[6:7] != ",":
             raise _Reject("unsupported_type" if text[6:7] == "," else "not_nmea")
         try:
-            msg = pynmea2.parse(text[: star + 3])
+            msg = pynmea2.parse(text[:star])  # checksum verified above; pynmea2 need not redo it
         except pynmea2.ParseError as err:
             raise _Reject("not_nmea") from err
         data: list[str] = [f.strip() for f in msg.data]
