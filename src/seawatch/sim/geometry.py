@@ -142,15 +142,16 @@ class Sea:
         return float(q.y + dy / norm * 1e-4), float(q.x + dx / norm * 1e-4)
 
     def shadow_ranges(self, lat0: float, lon0: float, max_range_m: float, n_bearings: int = 1440,
-                      near_land_m: float = 3000.0) -> FloatArray:
-        """Per bearing bin (n_bearings over 360°), the range of open water visible from a coastal sensor.
+                      near_land_m: float = 3000.0) -> tuple[FloatArray, FloatArray]:
+        """Per bearing bin (n_bearings over 360°), the ranges (from, to) of open water a coastal sensor sees.
 
         Along each ray from the sensor, the sensor's own shore (land within near_land_m) is skipped; the
-        first land met after the first stretch of water ends the view. Bins with no water at all are 0.
+        first land met after the first stretch of water ends the view. Bins with no water at all are (0, 0).
         """
         bearings = (np.arange(n_bearings) + 0.5) * 360.0 / n_bearings
         lat1, lon1 = polar_to_latlon(lat0, lon0, np.full(n_bearings, max_range_m), bearings)
         out = np.zeros(n_bearings)
+        near = np.zeros(n_bearings)
         pad = 0.01
         local = self.polygon.intersection(shapely.box(float(lon1.min()) - pad, float(lat1.min()) - pad,
                                                       float(lon1.max()) + pad, float(lat1.max()) + pad))
@@ -174,5 +175,6 @@ class Sea:
             start, end = ranges[0]
             if start / total * max_range_m > near_land_m:
                 continue  # no water near the sensor on this bearing: it looks over land
+            near[i] = start / total * max_range_m
             out[i] = end / total * max_range_m
-        return out
+        return near, out

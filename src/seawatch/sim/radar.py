@@ -54,7 +54,7 @@ def sea_state_loss_db(sea_state: float, rcs_m2: F64) -> F64:
 
 
 @lru_cache(maxsize=32)
-def _shadow(sea: Sea, lat: float, lon: float, range_m: float) -> F64:
+def _shadow(sea: Sea, lat: float, lon: float, range_m: float) -> tuple[F64, F64]:
     return sea.shadow_ranges(lat, lon, range_m, SHADOW_BINS)
 
 
@@ -81,15 +81,22 @@ class RadarModel:
         self.clutter = float(cfg.clutter_per_scan)
         self.sea_state = float(sea_state)
         self.rng = rng
-        self.shadow = _shadow(sea, self.lat, self.lon, self.range_m)
+        self.water_from, self.water_to = _shadow(sea, self.lat, self.lon, self.range_m)
         self.snr_ref_db = snr_ref_db(self.pd)
         self.ref_range_m = REF_RANGE_FRACTION * self.range_m
         self.phase_s = float(rng.uniform(0.0, self.period_s))
 
+    def _bin(self, bearing_deg: F64) -> npt.NDArray[np.int64]:
+        return np.floor(np.mod(bearing_deg, 360.0) / 360.0 * SHADOW_BINS).astype(np.int64) % SHADOW_BINS
+
     def visible_range(self, bearing_deg: F64) -> F64:
         """How far open water is visible on each bearing (0 over land)."""
-        b = np.floor(np.mod(bearing_deg, 360.0) / 360.0 * SHADOW_BINS).astype(np.int64) % SHADOW_BINS
-        return self.shadow[b]
+        return self.water_to[self._bin(bearing_deg)]
+
+    def sees(self, range_m: F64, bearing_deg: F64) -> npt.NDArray[np.bool_]:
+        """True where (range, bearing) is open water in view: past the radar's own shore, before the next."""
+        b = self._bin(bearing_deg)
+        return (range_m >= self.water_from[b]) & (range_m <= self.water_to[b])
 
     def mean_snr_db(self, range_m: F64, rcs_m2: F64) -> F64:
         return (self.snr_ref_db + 10.0 * np.log10(rcs_m2 / REF_RCS_M2)
@@ -128,7 +135,7 @@ class RadarModel:
         k, _ = kn.locate(t)
         ok = kn.present[k, v] & (r >= MIN_RANGE_M) & (r <= self.range_m)
         ok &= r <= radio_horizon_m(self.height_m, height_m[v])
-        ok &= r <= self.visible_range(b)
+        ok &= self.sees(r, b)
         idx = np.flatnonzero(ok)
         t, v, r, b = t[idx], v[idx], r[idx], b[idx]
         snr = 10.0 ** (self.mean_snr_db(r, rcs_m2[v]) / 10.0)
@@ -153,7 +160,7 @@ class RadarModel:
         r = np.where(sea_clutter, MIN_RANGE_M + self.rng.exponential(scale, n),
                      self.rng.uniform(MIN_RANGE_M, self.range_m, n))
         b = self.rng.uniform(0.0, 360.0, n)
-        keep = (r <= self.range_m) & (r <= self.visible_range(b))
+        keep = (r <= self.range_m) & self.sees(r, b)
         s, r, b = s[keep], r[keep], b[keep]
         m = len(s)
         snr_db = 10.0 * np.log10(THRESHOLD) + self.rng.exponential(1.5, m)
