@@ -262,3 +262,17 @@ def test_an_endless_line_without_newline_is_dropped_and_counted_not_buffered_for
     assert len(good) == 1
     # the first 1 MB is dropped unseen; the rest of that line, ended by the newline, is not JSON
     assert stats.rejects == {"bad_record": 2}
+
+
+def test_a_fixed_column_set_keeps_all_absent_columns_for_chunked_writers() -> None:
+    from seawatch.ingest.plots import plots_table
+
+    chunk = {"time": [T0], "sensor": "radar-astara", "range_m": [1000.0], "bearing_deg": [90.0],
+             "rcs_m2": [np.nan]}
+    fixed = ("time", "sensor", "range_m", "bearing_deg", "rcs_m2", "snr_db")
+    assert plots_table(chunk).column_names == ["time", "sensor", "range_m", "bearing_deg"]
+    table = plots_table(chunk, columns=fixed)
+    assert table.column_names == list(fixed)
+    assert table.column("rcs_m2").null_count == 1 and table.column("snr_db").null_count == 1
+    with pytest.raises(KeyError):
+        plots_table(chunk, columns=("sensor", "range_m"))

@@ -22,7 +22,7 @@ import io
 import json
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -298,8 +298,15 @@ def _iso(times: FloatArray) -> pa.Array:
     return pa.array(text.astype(object), type=pa.string(), mask=~ok)
 
 
-def plots_table(batch_or_arrays: ObservationBatch | Mapping[str, Any], time_format: str = "iso") -> pa.Table:
-    """The plots as an Arrow table in the file column order; all-absent optional columns are left out."""
+def plots_table(batch_or_arrays: ObservationBatch | Mapping[str, Any], time_format: str = "iso",
+                columns: Sequence[str] | None = None) -> pa.Table:
+    """The plots as an Arrow table in the file column order.
+
+    By default, columns absent on every row are left out. A writer that appends chunks under one header
+    passes `columns` (a subset of WRITE_COLUMNS, in file order) to get exactly those columns every time.
+    """
+    if columns is not None and (set(columns) - set(WRITE_COLUMNS) or "time" not in columns):
+        raise KeyError(f"columns must include 'time' and be among {', '.join(WRITE_COLUMNS)}")
     cols = _plot_columns(batch_or_arrays)
     n = len(np.asarray(cols["time"]))
     out: dict[str, pa.Array] = {}
@@ -314,12 +321,18 @@ def plots_table(batch_or_arrays: ObservationBatch | Mapping[str, Any], time_form
         s = cols["sensor"]
         sens = np.full(n, s, dtype=object) if isinstance(s, str) else np.asarray(s, dtype=object)
         out["sensor"] = pa.array(sens, type=pa.string(), from_pandas=True)
+    elif columns is not None and "sensor" in columns:
+        out["sensor"] = pa.nulls(n, pa.string())
     for name in WRITE_COLUMNS[2:]:
         if name not in cols or cols[name] is None:
+            if columns is not None and name in columns:
+                out[name] = pa.nulls(n, pa.float64())
             continue
         v = np.broadcast_to(np.asarray(cols[name], dtype=np.float64), (n,))
-        if np.isfinite(v).any():
+        if np.isfinite(v).any() or (columns is not None and name in columns):
             out[name] = pa.array(v, mask=~np.isfinite(v))
+    if columns is not None:
+        return pa.table({name: out[name] for name in WRITE_COLUMNS if name in columns})
     return pa.table(out)
 
 
