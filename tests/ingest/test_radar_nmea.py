@@ -226,6 +226,14 @@ def test_without_tag_block_or_zda_the_receive_time_is_used() -> None:
     assert batch["received_at"].tolist() == [1234.5, 1234.5]
 
 
+def test_without_zda_the_decoder_date_gives_the_day() -> None:
+    from datetime import date
+
+    ctx = DecoderContext(site=site(), date=date(2026, 3, 1))
+    batch, _ = parse([PUBLISHED_TTM_TIMED, PUBLISHED_TTM], ctx=ctx, received_at=5.0)
+    assert batch["observed_at"].tolist() == [datetime(2026, 3, 1, 10, 0, 21, tzinfo=UTC).timestamp(), 5.0]
+
+
 def test_a_zda_with_a_two_digit_year_sets_that_century() -> None:
     batch, _ = parse([with_checksum("GPZDA,195940,16,04,14,-02,00"), PUBLISHED_TTM_TIMED])
     assert batch["observed_at"][0] == datetime(2014, 4, 16, 10, 0, 21, tzinfo=UTC).timestamp()

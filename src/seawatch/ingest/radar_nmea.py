@@ -14,7 +14,8 @@ The caller (the NMEA decoder) counts the returned observations in `stats.observa
 only what it rejects or ignores.
 
 Time of an observation: the tag block / logger time when there was one, else the sentence's own UTC time on
-the latest ZDA date (midnight roll-over handled), else the time the bytes were received.
+the latest ZDA date (midnight roll-over handled), else on `DecoderContext.date` when it is set, else the
+time the bytes were received.
 
 Sensor: `DecoderContext.sensor_id`, else the tag-block source if it names a site sensor, else the site's
 only radar, else None (then a TTM has no lat/lon but keeps its range and bearing).
@@ -255,6 +256,9 @@ class RadarSentenceParser:
             elif t - self._zda_time > HALF_DAY_S:  # a report from just before the ZDA's midnight
                 t -= DAY_S
             return t
+        if tod is not None and self.ctx.date is not None:  # the recording's day, given by the operator
+            day = datetime(self.ctx.date.year, self.ctx.date.month, self.ctx.date.day, tzinfo=UTC)
+            return day.timestamp() + tod
         return received_at
 
     def _ttm(self, d: list[str], t_obs: float | None, received_at: float, text: str) -> tuple[Any, ...] | None:
