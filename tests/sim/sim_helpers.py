@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from seawatch.sim.run import simulate
@@ -26,9 +28,8 @@ def run(scenario: str | Path, out: Path, **kw: Any) -> dict[str, Any]:
 
 
 def read_plots(path: Path) -> dict[str, np.ndarray]:
-    data = np.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")
-    data = np.atleast_1d(data)
-    return {k: np.asarray(data[k]) for k in data.dtype.names}
+    t = pv.read_csv(path, convert_options=pv.ConvertOptions(column_types={"time": pa.float64()}))
+    return {k: t.column(k).to_numpy() for k in t.column_names}
 
 
 def read_events(out: Path) -> list[dict[str, Any]]:

@@ -148,6 +148,14 @@ def derive_events(actors: list[ActorRuntime], traces: dict[str, Trace], mmsi_of:
         if e <= s:
             continue
         rts = [m[0] for m in members]
+        trs = [traces[r.name] for r in rts]
+        ok = (trs[0].t >= s) & (trs[0].t <= e)
+        for tr in trs:  # together means: all slow (< 2 kn) and all within 500 m of the first
+            d, _ = range_bearing(trs[0].lat, trs[0].lon, tr.lat, tr.lon)
+            ok &= (tr.sog_mps < 2.0 * KN_TO_MPS) & (d < 500.0) & tr.present
+        if not ok.any():
+            continue
+        s, e = float(trs[0].t[ok][0]), float(trs[0].t[ok][-1])
         pos = np.array([_at(traces[r.name], s) for r in rts])
         mm = [mmsi_of[r.name] for r in rts if r.ais_class]
         out.append(_event("rendezvous", s, e, rts, mm, pos[:, 0].mean(), pos[:, 1].mean(), group=gid))
