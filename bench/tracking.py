@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,8 @@ def run_seawatch(params: TrackerParams, per_scan: list[np.ndarray], times: np.nd
     _seawatch_pass(params, per_scan, times, scans)
     traced = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return Run("seawatch", rows, ms[0], ms[1], rss, traced)
+    name = "seawatch" if params.manoeuvre_q_m2ps3 is None else "sw-imm"
+    return Run(name, rows, ms[0], ms[1], rss, traced)
 
 
 # ---------------------------------------------------------------- Stone Soup
@@ -261,7 +262,7 @@ def write_tracks(path: Path, rows: np.ndarray) -> None:
 
 
 def bench_file(plots: Path, meta_p: Path, truth_p: Path, tracks_out: Path | None,
-               stonesoup: bool) -> list[str]:
+               stonesoup: bool, imm_q: float | None = None) -> list[str]:
     meta = json.loads(meta_p.read_text())
     scans, per_scan, times = all_scans(meta, *load_plots(plots))
     n_plots = sum(len(z) for z in per_scan)
@@ -271,6 +272,8 @@ def bench_file(plots: Path, meta_p: Path, truth_p: Path, tracks_out: Path | None
         write_tracks(tracks_out, runs[0].rows)
     if stonesoup:
         runs.append(in_child("run_stonesoup", params, per_scan, times, scans))
+    if imm_q is not None:
+        runs.append(in_child("run_seawatch", replace(params, manoeuvre_q_m2ps3=imm_q), per_scan, times, scans))
         if tracks_out is not None:
             write_tracks(tracks_out.with_suffix(".stonesoup.csv"), runs[1].rows)
     # the truth is read only now, after tracking
@@ -282,8 +285,8 @@ def bench_file(plots: Path, meta_p: Path, truth_p: Path, tracks_out: Path | None
         g = mean_gospa(run.rows, truth, scans)
         scores.append((run, g))
         lines.append(row(run, n_targets, n_plots, g))
-    if len(scores) == 2:
-        (a, ga), (b, gb) = scores
+    if stonesoup:
+        (a, ga), (b, gb) = scores[:2]
         speed = b.ms_per_scan.sum() / a.ms_per_scan.sum()
         speed_cpu = b.cpu_ms_per_scan.sum() / a.cpu_ms_per_scan.sum()
         lines.append(f"ratio seawatch/stonesoup: plots/s x{speed:,.1f} (CPU x{speed_cpu:,.1f})   mean GOSPA {ga[0]:,.1f} vs {gb[0]:,.1f} "
@@ -300,10 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stonesoup", action="store_true", help="also run Stone Soup (pip install '.[bench]')")
     ap.add_argument("--scale-targets", type=int, default=5000, help="generated scenario size; 0 = skip")
     ap.add_argument("--scale-scans", type=int, default=0, help="scans of the generated scenario (0 = meta's)")
+    ap.add_argument("--imm", type=float, metavar="Q", help="also run seawatch with the 2-mode IMM, manoeuvre "
+                    "mode acceleration PSD Q (m^2/s^3)")
     a = ap.parse_args(argv)
     truth = a.truth or a.plots.with_name(a.plots.name.replace("_plots", "_truth"))
     print(HEADER)
-    for line in bench_file(a.plots, a.meta, truth, a.tracks_out, a.stonesoup):
+    for line in bench_file(a.plots, a.meta, truth, a.tracks_out, a.stonesoup, a.imm):
         print(line, flush=True)
     if a.scale_targets > 0:
         meta = json.loads(a.meta.read_text())

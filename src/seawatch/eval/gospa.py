@@ -56,22 +56,40 @@ def gospa(truth_xy: FloatArray, est_xy: FloatArray, c: float = 100.0, p: float =
         close = pairs[pairs["v"] < c]
         if len(close):
             ti, ej, dist = close["i"].astype(np.intp), close["j"].astype(np.intp), close["v"]
-            graph = coo_matrix((np.ones(len(ti)), (ti, ej + n)), shape=(n + m, n + m))
-            _, label = connected_components(graph, directed=False)
-            edge_label = label[ti]
-            order = np.argsort(edge_label, kind="stable")
-            bounds = np.flatnonzero(np.diff(edge_label[order])) + 1
-            cp = c**p
-            for grp in np.split(order, bounds):
-                ut, a = np.unique(ti[grp], return_inverse=True)
-                ue, b = np.unique(ej[grp], return_inverse=True)
-                mat = np.full((len(ut), len(ue)), cp)
-                mat[a, b] = dist[grp] ** p
-                r, col = linear_sum_assignment(mat)
-                real = mat[r, col] < cp
-                loc += float(mat[r[real], col[real]].sum())
-                n_assigned += int(real.sum())
+            # a pair whose truth and estimate have no other partner within c is assigned as is
+            simple = (np.bincount(ti, minlength=n)[ti] == 1) & (np.bincount(ej, minlength=m)[ej] == 1)
+            loc += float((dist[simple] ** p).sum())
+            n_assigned += int(simple.sum())
+            rest = ~simple
+            if rest.any():
+                l_, a_ = _contested(ti[rest], ej[rest], dist[rest] ** p, c**p)
+                loc += l_
+                n_assigned += a_
     missed = c**p / 2.0 * (n - n_assigned)
     false = c**p / 2.0 * (m - n_assigned)
     return Gospa(float((loc + missed + false) ** (1.0 / p)), loc, missed, false, n_assigned,
                  n - n_assigned, m - n_assigned)
+
+
+def _contested(ti: npt.NDArray[np.intp], ej: npt.NDArray[np.intp], cost: FloatArray,
+               cp: float) -> tuple[float, int]:
+    """Optimal assignment of the contested pairs, one exact LSA per connected component."""
+    ut, a = np.unique(ti, return_inverse=True)
+    ue, b = np.unique(ej, return_inverse=True)
+    nt = len(ut)
+    graph = coo_matrix((np.ones(len(a)), (a, b + nt)), shape=(nt + len(ue), nt + len(ue)))
+    _, label = connected_components(graph, directed=False)
+    edge_label = label[a]
+    order = np.argsort(edge_label, kind="stable")
+    bounds = np.flatnonzero(np.diff(edge_label[order])) + 1
+    loc, n_assigned = 0.0, 0
+    for grp in np.split(order, bounds):
+        ga, ra = np.unique(a[grp], return_inverse=True)
+        gb, rb = np.unique(b[grp], return_inverse=True)
+        mat = np.full((len(ga), len(gb)), cp)
+        mat[ra, rb] = cost[grp]
+        r, col = linear_sum_assignment(mat)
+        real = mat[r, col] < cp
+        loc += float(mat[r[real], col[real]].sum())
+        n_assigned += int(real.sum())
+    return loc, n_assigned
