@@ -408,3 +408,29 @@ def test_the_croatiacontrol_capture_gives_128_cat048_reports_and_counts_its_cat0
     days = {datetime.datetime.fromtimestamp(t, datetime.UTC).date() for t in out["observed_at"].tolist()}
     assert days == {datetime.date(2016, 5, 5)}
     assert np.abs(out["observed_at"] - out["received_at"]).max() < 60.0  # the radar time vs the capture
+
+
+def test_a_stream_mixing_cat010_and_cat048_blocks_keeps_stream_order():
+    a = _generated(30, seed=1)
+    b = _generated(30, seed=2)
+    b10 = encode_target_reports(a, category=10, sac=0, sic=1, records_per_block=4)
+    b48 = encode_target_reports(b, category=48, sac=0, sic=2, records_per_block=4)
+    half10, half48 = len(encode_target_reports(a.take(np.arange(16)), category=10, records_per_block=4)), \
+        len(encode_target_reports(b.take(np.arange(16)), category=48, records_per_block=4))
+    data = b10[:half10] + b48[:half48] + b10[half10:] + b48[half48:]
+    out, stats = _decode(data, date=datetime.date(2023, 11, 14))
+    assert stats.total_rejects == 0
+    assert out["sensor"].tolist() == ["sac0-sic1"] * 16 + ["sac0-sic2"] * 16 + ["sac0-sic1"] * 14 + ["sac0-sic2"] * 14
+    expected = np.concatenate([a["track_number"][:16], b["track_number"][:16], a["track_number"][16:],
+                               b["track_number"][16:]])
+    assert out["track_number"].tolist() == expected.tolist()
+
+
+def test_replaying_the_lebl_recording_with_its_site_file_counts_every_report():
+    from seawatch.replay import ReplayOptions, run_replay
+
+    result = run_replay(load_site(LEBL_SITE), ReplayOptions(inputs=[_need(LEBL)]))
+    assert result.formats == {str(LEBL): "asterix"}
+    assert result.n_obs == 37_570 and result.kinds == {"radar_track": 37_570}
+    assert result.stats.total_rejects == 0
+    assert result.t_max - result.t_min == pytest.approx(7_260.2, abs=0.1)
