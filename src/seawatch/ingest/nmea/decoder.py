@@ -14,7 +14,7 @@ Rejected input is counted by reason in `stats` (see `seawatch.ingest.stats.REASO
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -25,14 +25,7 @@ from seawatch.ingest.nmea.aiscat_decode import AiscatDecoder, synthetic_sentence
 from seawatch.ingest.nmea.dedup import Deduplicator, payload_keys
 from seawatch.ingest.nmea.layouts import rewrite
 from seawatch.ingest.nmea.multipart import Reassembler
-from seawatch.ingest.nmea.payload import (
-    FAST_TYPES,
-    NOMINAL_BITS,
-    bit_matrix,
-    decode_positions,
-    message_type,
-    sixbit_matrix,
-)
+from seawatch.ingest.nmea.payload import ARMOR, FAST_TYPES, decode_batch, length_ok, message_type
 from seawatch.ingest.nmea.pghp import pghp_times
 from seawatch.ingest.stats import IngestStats
 from seawatch.model.observation import SCHEMA, Kind, ObservationBatch
@@ -116,7 +109,7 @@ class NmeaDecoder:
 
     # -- internals ---------------------------------------------------------------------------------
     def _process(self, buf: bytes, received_at: float, source: str, rewritten: bool) -> ObservationBatch:
-        arr = np.frombuffer(buf, dtype=np.uint8)
+        arr = np.frombuffer(buf + fr.PAD, dtype=np.uint8)
         lines = fr.frame(arr)
         cls = lines.cls
         if not rewritten:
@@ -279,62 +272,65 @@ class NmeaDecoder:
     def _single(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
                 f: fr.VdmFields, sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64],
                 src_codes: npt.NDArray[np.int64], src_names: list[str]) -> ObservationBatch:
+        line_idx = idx
+
+        def raw_of(rows: npt.NDArray[np.int64]) -> list[bytes]:
+            return _raw_lines(buf, lines.start[line_idx[rows]], lines.end[line_idx[rows]])
+
+        names = np.array(src_names, dtype=object)
+        return self._messages(arr, f.pay0[sel], f.pay1[sel], f.fill[sel], t, names[src_codes], raw_of, self._px)
+
+    def _messages(self, arr: npt.NDArray[np.uint8], pay0: npt.NDArray[np.int64], pay1: npt.NDArray[np.int64],
+                  fill: npt.NDArray[np.int64], t: npt.NDArray[np.float64], src: npt.NDArray[np.object_],
+                  raw_of: Callable[[npt.NDArray[np.int64]], list[bytes]],
+                  px: npt.NDArray[np.uint8] | None = None) -> ObservationBatch:
+        """Complete messages (payload spans in `arr`) -> validated, deduplicated, decoded observations."""
         stats = self.stats
-        pay0, pay1, fill = f.pay0[sel], f.pay1[sel], f.fill[sel]
         mtype = message_type(arr, pay0, pay1)
         nbits = (pay1 - pay0) * 6 - fill
-        fast = np.isin(mtype, FAST_TYPES)
-        nominal = np.zeros(len(mtype), dtype=np.int64)
-        for k, v in NOMINAL_BITS.items():
-            nominal[mtype == k] = v
-        wrong = fast & (nbits != nominal)
-        six, valid = sixbit_matrix(arr, pay0, np.minimum(pay1, pay0 + 28))
-        rejected = np.zeros(len(idx), dtype=bool)
-        for reason, mask in (("truncated", mtype < 0), ("invalid_field", fast & ~valid),
-                             ("wrong_length", wrong & valid)):
+        part = (ARMOR[arr[np.minimum(pay0 + 6, len(arr) - 1)]] >> 2) & 3
+        fast = np.isin(mtype, FAST_TYPES) & ~((mtype == 24) & (part > 1))
+        rejected = np.zeros(len(mtype), dtype=bool)
+        for reason, mask in (("truncated", mtype < 0), ("wrong_length", fast & ~length_ok(mtype, nbits))):
+            mask = mask & ~rejected
             if mask.any():
-                b = idx[mask]
-                stats.reject_many(reason, _raw_lines(buf, lines.start[b], lines.end[b]))
+                stats.reject_many(reason, raw_of(np.flatnonzero(mask)))
                 rejected |= mask
         ok = np.flatnonzero(~rejected)
         # duplicates go before any decoding work is spent on them
-        names = np.array(src_names, dtype=object)
-        keys = payload_keys(arr, pay0[ok], pay1[ok], fill[ok])
-        chosen = self.dedup.select(keys, t[ok], names[src_codes[ok]])
-        rows_all = ok[chosen.keep]
-        receivers = dict(zip(rows_all.tolist(), zip(chosen.receivers.tolist(), chosen.n_receivers.tolist())))
-        is_fast = fast[rows_all]
-        batches = []
-        rows = rows_all[is_fast]
-        if len(rows):
-            pos = decode_positions(bit_matrix(six[rows]), mtype[rows])
-            mt = mtype[rows]
-            kind = np.where(np.isin(mt, (4, 11)), Kind.AIS_BASE_STATION, Kind.AIS_POSITION).astype(np.uint8)
-            cols: dict[str, Any] = {
-                "kind": kind, "observed_at": t[rows], "received_at": self._recv,
-                "source": names[src_codes[rows]], "sensor": self.sensor,
-                "msg_type": mt, "mmsi": pos.mmsi, "lat": pos.lat, "lon": pos.lon, "sog_mps": pos.sog_mps,
-                "cog_deg": pos.cog_deg, "heading_deg": pos.heading_deg, "rot_deg_min": pos.rot_deg_min,
-                "nav_status": pos.nav_status, "position_accuracy": pos.accuracy,
-                "receivers": chosen.receivers[is_fast], "n_receivers": chosen.n_receivers[is_fast],
-            }
-            if self.keep_raw:
-                cols["raw"] = np.array(_raw_lines(buf, lines.start[idx[rows]], lines.end[idx[rows]]), dtype=object)
-            batches.append(ObservationBatch(cols, n=len(rows)))
-        slow = rows_all[~is_fast]
-        if len(slow):
-            recs: list[dict[str, Any]] = []
-            px = self._px
-            p0, p1 = pay0[slow], pay1[slow]
+        chosen = self.dedup.select(payload_keys(arr, pay0[ok], pay1[ok], fill[ok]), t[ok], src[ok])
+        rows = ok[chosen.keep]
+        receivers = np.full(len(mtype), None, dtype=object)
+        nrec = np.ones(len(mtype), dtype=np.int16)
+        receivers[rows], nrec[rows] = chosen.receivers, chosen.n_receivers
+        batches: list[ObservationBatch] = []
+        frows = rows[fast[rows]]
+        if len(frows):
+            groups, bad = decode_batch(arr, pay0[frows], pay1[frows], fill[frows], mtype[frows])
+            if bad.any():
+                stats.reject_many("invalid_field", raw_of(frows[bad]))
+            for sub, cols in groups:
+                r = frows[sub]
+                cols.update(observed_at=t[r], received_at=self._recv, source=src[r], sensor=self.sensor,
+                            receivers=receivers[r], n_receivers=nrec[r])
+                if self.keep_raw:
+                    cols["raw"] = np.array(raw_of(r) + [b""], dtype=object)[:-1]
+                batches.append(ObservationBatch(cols, n=len(r)))
+        srows = rows[~fast[rows]]
+        if len(srows):
+            if px is None:
+                px = np.bitwise_xor.accumulate(arr)
+            p0, p1 = pay0[srows], pay1[srows]
             pxor = (px[p1 - 1] ^ px[p0 - 1]).tolist()
-            for r, a, e, fl, x in zip(slow.tolist(), p0.tolist(), p1.tolist(), fill[slow].tolist(), pxor):
-                raw = buf[int(lines.start[idx[r]]):int(lines.end[idx[r]])]
-                msg = self.aiscat.decode_sentence(synthetic_sentence(buf[a:e], fl, payload_xor=x))
-                got = self._aiscat_rows(msg, raw, float(t[r]), src_names[int(src_codes[r])], buf[a:a + 1])
-                rec, nrec = receivers[r]
-                for row in got:
-                    row["receivers"], row["n_receivers"] = rec, nrec
-                recs.extend(got)
+            recs: list[dict[str, Any]] = []
+            raws = raw_of(srows)
+            for k, (r, a, e, fl, x) in enumerate(zip(srows.tolist(), p0.tolist(), p1.tolist(),
+                                                     fill[srows].tolist(), pxor)):
+                payload = arr[a:e].tobytes()
+                msg = self.aiscat.decode_sentence(synthetic_sentence(payload, fl, payload_xor=x))
+                for row in self._aiscat_rows(msg, raws[k], float(t[r]), src[r], payload):
+                    row["receivers"], row["n_receivers"] = receivers[r], int(nrec[r])
+                    recs.append(row)
             if recs:
                 batches.append(_rows_to_batch(recs))
         return ObservationBatch.concat(batches)
@@ -354,34 +350,60 @@ class NmeaDecoder:
 
     def _multipart(self, buf: bytes, lines: fr.Lines, idx: npt.NDArray[np.int64], f: fr.VdmFields,
                    sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64], sources: list[str]) -> ObservationBatch:
-        done_list = []
-        cnt, num, seq, ch = f.count[sel].tolist(), f.number[sel].tolist(), f.seq[sel].tolist(), f.channel[sel].tolist()
-        p0, p1, fill = f.pay0[sel].tolist(), f.pay1[sel].tolist(), f.fill[sel].tolist()
-        for j, li in enumerate(idx.tolist()):
+        cnt, num, seq, ch = f.count[sel], f.number[sel], f.seq[sel], f.channel[sel]
+        p0, p1, fill = f.pay0[sel], f.pay1[sel], f.fill[sel]
+        src = np.array(sources, dtype=object)
+        # fast path: a 1-of-2 fragment directly followed by its 2-of-2 from the same receiver
+        pair = np.zeros(len(idx), dtype=bool)
+        if len(idx) > 1:
+            pair[:-1] = (cnt[:-1] == 2) & (cnt[1:] == 2) & (num[:-1] == 1) & (num[1:] == 2) & \
+                        (seq[:-1] == seq[1:]) & (ch[:-1] == ch[1:]) & (src[:-1] == src[1:])
+            pair[1:] &= ~pair[:-1]  # a fragment belongs to one pair only
+        first = np.flatnonzero(pair)
+        in_pair = np.zeros(len(idx), dtype=bool)
+        in_pair[first] = in_pair[first + 1] = True
+        payloads: list[bytes] = []
+        fills: list[int] = []
+        times: list[float] = []
+        srcs: list[str] = []
+        raws: list[bytes] = []
+        a0, a1, b0, b1 = p0[first].tolist(), p1[first].tolist(), p0[first + 1].tolist(), p1[first + 1].tolist()
+        l0, l1 = lines.start[idx[first]].tolist(), lines.end[idx[first + 1]].tolist()
+        for j, x0, x1, y0, y1, r0, r1 in zip(first.tolist(), a0, a1, b0, b1, l0, l1):
+            payloads.append(buf[x0:x1] + buf[y0:y1])
+            raws.append(buf[r0:r1])
+        fills += fill[first + 1].tolist()
+        times += t[first].tolist()
+        srcs += src[first].tolist()
+        # the rest: the reassembler (interleaved groups, 3+ parts, tag block groups, orphans)
+        for j in np.flatnonzero(~in_pair).tolist():
+            li = int(idx[j])
             raw = buf[int(lines.start[li]):int(lines.end[li])]
-            src, tj = sources[j], float(t[j])
+            sj, tj = str(src[j]), float(t[j])
             if lines.tag0[li] >= 0:
                 tag = buf[int(lines.tag0[li]):int(lines.tag1[li])]
-                src, tj = self._group_context(tag, src, tj, has_s=b"s:" in tag)
-            done = self.reassembler.add(source=src, seq=seq[j], channel=bytes([ch[j]]) if ch[j] else b"",
-                                        count=cnt[j], number=num[j], payload=buf[p0[j]:p1[j]], fill=fill[j],
+                sj, tj = self._group_context(tag, sj, tj, has_s=b"s:" in tag)
+            done = self.reassembler.add(source=sj, seq=int(seq[j]), channel=bytes([ch[j]]) if ch[j] else b"",
+                                        count=int(cnt[j]), number=int(num[j]),
+                                        payload=buf[int(p0[j]):int(p1[j])], fill=int(fill[j]),
                                         observed_at=tj, raw=raw)
             if done is not None:
-                done_list.append(done)
-        if not done_list:
+                payloads.append(done.payload)
+                fills.append(done.fill)
+                times.append(done.observed_at)
+                srcs.append(done.source)
+                raws.append(done.raw)
+        if not payloads:
             return ObservationBatch.empty()
-        keys = np.array([hash((d.payload, d.fill)) for d in done_list], dtype=np.int64)
-        times = np.array([d.observed_at for d in done_list])
-        chosen = self.dedup.select(keys, times, np.array([d.source for d in done_list], dtype=object))
-        recs: list[dict[str, Any]] = []
-        for k, rec, nrec in zip(chosen.keep.tolist(), chosen.receivers.tolist(), chosen.n_receivers.tolist()):
-            d = done_list[k]
-            got = self._aiscat_rows(self.aiscat.decode(d.payload, d.fill), d.raw, d.observed_at, d.source,
-                                    d.payload)
-            for row in got:
-                row["receivers"], row["n_receivers"] = rec, nrec
-            recs.extend(got)
-        return _rows_to_batch(recs) if recs else ObservationBatch.empty()
+        lengths = np.array([len(p) for p in payloads], dtype=np.int64)
+        ends = np.cumsum(lengths) + 1  # a leading separator: no payload starts at offset 0
+        joined = np.frombuffer(b"\n" + b"".join(payloads) + b"\n" + fr.PAD, dtype=np.uint8)
+
+        def raw_of(rows: npt.NDArray[np.int64]) -> list[bytes]:
+            return [raws[i] for i in rows.tolist()]
+
+        return self._messages(joined, ends - lengths, ends, np.array(fills, dtype=np.int64),
+                              np.array(times), np.array(srcs, dtype=object), raw_of)
 
     def _group_context(self, tag: bytes, src: str, t: float, has_s: bool) -> tuple[str, float]:
         """Tag block groups (g:n-m-id): later fragments inherit source and time from the first."""

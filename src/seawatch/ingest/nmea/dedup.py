@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.ingest.nmea.framing import windows
 from seawatch.ingest.stats import IngestStats
 
 I8 = npt.NDArray[np.int64]
@@ -30,8 +31,7 @@ def payload_keys(buf: npt.NDArray[np.uint8], pay0: I8, pay1: I8, fill: I8, width
     length = pay1 - pay0
     w = int(min(max(int(length.max()), 1), width))
     w8 = (w + 7) // 8 * 8
-    idx = np.minimum(pay0[:, None] + np.arange(w8), len(buf) - 1)
-    vals = np.where(np.arange(w8)[None, :] < length[:, None], buf[idx], 0).astype(np.uint8)
+    vals = np.where(np.arange(w8)[None, :] < length[:, None], windows(buf, pay0, w8), 0).astype(np.uint8)
     words = np.ascontiguousarray(vals).view(np.uint64)
     with np.errstate(over="ignore"):
         for j in range(words.shape[1]):
@@ -58,6 +58,8 @@ class Deduplicator:
         self.stats = stats
         self._keys = np.empty(0, dtype=np.int64)  # sorted
         self._times = np.empty(0, dtype=np.float64)
+        self._latest = -np.inf
+        self._pruned_at = -np.inf
 
     def select(self, keys: I8, t: npt.NDArray[np.float64], sources: npt.NDArray[np.object_]) -> Selection:
         n = len(keys)
@@ -104,15 +106,27 @@ class Deduplicator:
         return Selection(keep, receivers[keep], nrec[keep])
 
     def _remember(self, keys: I8, times: npt.NDArray[np.float64]) -> None:
-        k = np.concatenate([self._keys, keys])
-        tt = np.concatenate([self._times, times])
-        if len(tt) == 0:
+        """Merge this batch's kept keys into the sorted memory: O(batch log n + n) memcpy, no re-sort."""
+        if len(keys) == 0:
             return
-        # keep keys a while past the window: copies relayed late by slower receivers still match
-        live = tt >= np.nanmax(tt) - self.window_s - self.KEEP_EXTRA_S
-        k, tt = k[live], tt[live]
-        order = np.lexsort((tt, k))
-        k, tt = k[order], tt[order]
+        order = np.lexsort((times, keys))
+        k, tt = keys[order], times[order]
         last = np.ones(len(k), dtype=bool)
         last[:-1] = k[1:] != k[:-1]
-        self._keys, self._times = k[last], tt[last]
+        k, tt = k[last], tt[last]
+        pos = np.searchsorted(self._keys, k)
+        if len(self._keys):
+            pos_c = np.minimum(pos, len(self._keys) - 1)
+            found = self._keys[pos_c] == k
+            self._times[pos_c[found]] = np.maximum(self._times[pos_c[found]], tt[found])
+        else:
+            found = np.zeros(len(k), dtype=bool)
+        new = ~found
+        self._keys = np.insert(self._keys, pos[new], k[new])
+        self._times = np.insert(self._times, pos[new], tt[new])
+        self._latest = max(self._latest, float(np.nanmax(tt)))
+        # forget old keys now and then (keep them a while past the window: late relays still match)
+        if self._latest - self._pruned_at > self.window_s + self.KEEP_EXTRA_S:
+            live = self._times >= self._latest - self.window_s - self.KEEP_EXTRA_S
+            self._keys, self._times = self._keys[live], self._times[live]
+            self._pruned_at = self._latest

@@ -31,6 +31,17 @@ for _i, _c in enumerate(b"0123456789"):
     _DIGIT[_c] = _i
 
 
+PAD = bytes(160)  # zero bytes after a buffer, so fixed-width windows never run off its end
+
+
+def windows(buf: U8, pos: IntArray, width: int) -> U8:
+    """(N, width) bytes starting at each pos: one gather through a strided view, no index matrices."""
+    if len(pos) and int(pos.max()) + width > len(buf):
+        buf = np.concatenate([buf, np.zeros(width, dtype=np.uint8)])
+    view = np.lib.stride_tricks.sliding_window_view(buf, width)
+    return view[np.maximum(pos, 0)]
+
+
 @dataclass(frozen=True)
 class Lines:
     start: IntArray  # first byte of the line
@@ -128,8 +139,7 @@ def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[
     Returns (value, length consumed); value NaN where there is no digit."""
     if len(pos) == 0:
         return np.empty(0), np.empty(0, dtype=np.int64)
-    idx = np.minimum(pos[:, None] + np.arange(width), len(buf) - 1)
-    d = _DIGIT[buf[idx]]
+    d = _DIGIT[windows(buf, pos, width)]
     run = np.cumprod(d >= 0, axis=1, dtype=np.int8).sum(axis=1, dtype=np.int64)
     place = run[:, None] - 1 - np.arange(width)
     intval = (np.where(place >= 0, d, 0) * _POW10[np.clip(place, 0, 23)]).sum(axis=1)
@@ -139,8 +149,7 @@ def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[
     consumed = run.copy()
     if has_dot.any():
         fi = np.flatnonzero(has_dot)
-        fidx = np.minimum(dot_at[fi, None] + 1 + np.arange(9), len(buf) - 1)
-        fd = _DIGIT[buf[fidx]]
+        fd = _DIGIT[windows(buf, dot_at[fi] + 1, 9)]
         frun = np.cumprod(fd >= 0, axis=1)
         frac[fi] = (np.where(frun > 0, fd, 0) / _POW10[1:10]).sum(axis=1)
         consumed[fi] += 1 + frun.sum(axis=1)
@@ -170,8 +179,7 @@ def field_end(buf: U8, pos: IntArray, limit: IntArray, width: int = 48) -> IntAr
     """End of a tag-block field value starting at pos: the next ',' '*' or '\\' (capped at limit)."""
     if len(pos) == 0:
         return pos
-    idx = np.minimum(pos[:, None] + np.arange(width), len(buf) - 1)
-    c = buf[idx]
+    c = windows(buf, pos, width)
     stop = (c == ord(",")) | (c == ord("*")) | (c == ord("\\"))
     first = np.where(stop.any(axis=1), stop.argmax(axis=1), width)
     return np.minimum(pos + first, limit)
@@ -184,8 +192,7 @@ def slices_to_strings(buf: U8, a: IntArray, b: IntArray, width: int = 32) -> tup
     if n == 0:
         return np.empty(0, dtype=np.int64), []
     length = np.clip(b - a, 0, width)
-    idx = np.minimum(a[:, None] + np.arange(width), len(buf) - 1)
-    m = buf[idx].copy()
+    m = windows(buf, a, width).copy()
     m[np.arange(width)[None, :] >= length[:, None]] = 0
     fixed = np.ascontiguousarray(m).view(f"S{width}").ravel()
     uniq, codes = np.unique(fixed, return_inverse=True)

@@ -1,0 +1,165 @@
+"""Ingest throughput: seawatch's NMEA decoder vs pyais, side by side in one run.
+
+Measures AIS messages/s from file to decoded records (seawatch: observation batches with SI units,
+absent values, tag-block time and receiver; pyais: one decoded dict per message) on
+  1. the real USCG NAIS recording (../shared/data/real/uscg-nais-maritimeviz/, 57,586 messages), and
+  2. a generated file of >= 1M lines encoded with pyais (a realistic mix of types, tag blocks).
+Each measurement runs in its own subprocess (so peak memory is its own), repeated; medians are printed.
+
+    .venv/bin/python bench/ingest.py [--repeat 3] [--lines 1000000] [--skip-pyais-big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+USCG = REPO.parent / "shared" / "data" / "real" / "uscg-nais-maritimeviz" / "ais_2016_07_28_aa.nmea"
+CACHE = REPO / "bench" / ".cache"
+
+
+def generate(path: Path, n_lines: int, seed: int = 7) -> None:
+    """A realistic NMEA file: pool of pyais-encoded messages, each line with a tag block (s:, c:)."""
+    from pyais.encode import encode_dict
+
+    rng = random.Random(seed)
+    pool: list[list[str]] = []
+    for i in range(20_000):
+        mmsi = rng.choice((423, 422, 273, 436, 434)) * 1_000_000 + rng.randrange(1_000_000)
+        r = rng.random()
+        lat, lon = 37.5 + rng.random() * 9, 47 + rng.random() * 7
+        if r < 0.70:
+            msg = {"type": rng.choice((1, 1, 1, 3)), "mmsi": mmsi, "lat": lat, "lon": lon,
+                   "speed": rng.random() * 25, "course": rng.random() * 359, "heading": rng.randrange(360),
+                   "status": rng.choice((0, 0, 1, 5))}
+        elif r < 0.82:
+            msg = {"type": 18, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": rng.random() * 30,
+                   "course": rng.random() * 359, "heading": 511}
+        elif r < 0.87:
+            msg = {"type": 5, "mmsi": mmsi, "imo": rng.randrange(9_000_000, 9_999_999), "callsign": "4JA%03d" % i,
+                   "shipname": "VESSEL %05d" % i, "ship_type": rng.choice((30, 52, 70, 80)), "to_bow": 50,
+                   "to_stern": 20, "to_port": 5, "to_starboard": 5, "draught": 5.5, "destination": "BAKU"}
+        elif r < 0.92:
+            msg = {"type": 24, "mmsi": mmsi, "partno": 0, "shipname": "SMALL %05d" % i}
+        elif r < 0.95:
+            msg = {"type": 4, "mmsi": 4230000 + i % 100, "lat": lat, "lon": lon, "year": 2026, "month": 11,
+                   "day": 29, "hour": 12, "minute": 0, "second": i % 60}
+        elif r < 0.98:
+            msg = {"type": 21, "mmsi": 992000000 + i % 1000, "lat": lat, "lon": lon, "name": "BUOY %d" % i,
+                   "aid_type": 1}
+        else:
+            msg = {"type": 27, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": 10, "course": 90}
+        pool.append(encode_dict(msg, talker_id="AI", sentence_type="VDM", radio_channel=rng.choice("AB")))
+    t0 = 1_795_000_000
+    written = 0
+    with open(path, "w", encoding="ascii") as f:
+        rep = 0
+        while written < n_lines:
+            for k, sentences in enumerate(pool):
+                t = t0 + rep * 3600 + k * 0.15  # copies of a pool message are an hour apart: no duplicates
+                for j, s in enumerate(sentences):
+                    tag = f"s:rx{k % 7},c:{int(t)}" if j == 0 else f"s:rx{k % 7}"
+                    f.write("\\" + tag + "*00\\" + s + "\n")
+                    written += 1
+                if written >= n_lines:
+                    break
+            rep += 1
+
+
+def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    from seawatch.ingest.nmea.decoder import NmeaDecoder
+    from seawatch.ingest.sources.file import read_chunks
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    dec = NmeaDecoder()
+    n_obs = 0
+    for chunk in read_chunks(path):
+        n_obs += len(dec.feed(chunk, received_at=0.0))
+    n_obs += len(dec.flush())
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    msgs = sum(dec.stats.msg_types.values()) + dec.stats.rejects.get("duplicate", 0)
+    q.put({"seconds": dt, "cpu": cpu, "messages": msgs, "observations": n_obs,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def run_pyais(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    from pyais.stream import FileReaderStream
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    n = 0
+    for msg in FileReaderStream(path):
+        try:
+            msg.decode().asdict()
+        except Exception:  # noqa: BLE001 — pyais's errors on bad messages
+            continue
+        n += 1
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    q.put({"seconds": dt, "cpu": cpu, "messages": n, "observations": n,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def measure(fn, path: Path, repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    ctx = mp.get_context("spawn")
+    runs = []
+    for _ in range(repeat):
+        q = ctx.Queue()
+        p = ctx.Process(target=fn, args=(str(path), q))
+        p.start()
+        runs.append(q.get())
+        p.join()
+    med = statistics.median(r["seconds"] for r in runs)
+    cpu = statistics.median(r["cpu"] for r in runs)
+    return {"messages": runs[0]["messages"], "median_s": med, "msg_per_s": runs[0]["messages"] / med,
+            "cpu_s": cpu, "msg_per_cpu_s": runs[0]["messages"] / cpu,
+            "peak_mb": max(r["peak_mb"] for r in runs), "observations": runs[0]["observations"]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--skip-pyais-big", action="store_true", help="pyais on the big file takes ~1 min a run")
+    ap.add_argument("--json", help="write the figures here")
+    args = ap.parse_args()
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    big = CACHE / f"generated_{args.lines}.nmea"
+    if not big.exists():
+        print(f"generating {big} ({args.lines:,} lines, pyais encoder) ...", flush=True)
+        generate(big, args.lines)
+    files = [("USCG NAIS (real)", USCG), (f"generated {args.lines:,} lines", big)]
+    results = {}
+    print("msg/s = messages / median wall time; msg/cpu-s = per second of this process's CPU time (the fair\n"
+          "one-core figure on a shared, noisy machine). Load average now: %.1f" % __import__("os").getloadavg()[0])
+    print(f"{'file':<28}{'engine':<10}{'messages':>10}{'median s':>10}{'msg/s':>12}{'msg/cpu-s':>12}{'peak MB':>9}")
+    for label, path in files:
+        if not path.exists():
+            print(f"{label}: {path} not found, skipped")
+            continue
+        sw = measure(run_seawatch, path, args.repeat)
+        rows = [("seawatch", sw)]
+        if not (args.skip_pyais_big and path == big):
+            rows.append(("pyais", measure(run_pyais, path, 1 if path == big else args.repeat)))
+        for engine, r in rows:
+            print(f"{label:<28}{engine:<10}{r['messages']:>10,}{r['median_s']:>10.3f}{r['msg_per_s']:>12,.0f}"
+                  f"{r['msg_per_cpu_s']:>12,.0f}{r['peak_mb']:>9.0f}")
+        if len(rows) == 2:
+            ratio = sw["msg_per_s"] / rows[1][1]["msg_per_s"]
+            ratio_cpu = sw["msg_per_cpu_s"] / rows[1][1]["msg_per_cpu_s"]
+            print(f"{'':<28}{'ratio':<10}{'':>10}{'':>10}{ratio:>11.1f}x{ratio_cpu:>11.1f}x")
+        results[label] = dict(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
