@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from seawatch.ingest.base import DecoderContext, make_decoder
+from seawatch.ingest.base import DecoderContext, make_decoder, registered_formats
 from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
 from seawatch.ingest.sources.file import file_size, read_chunks, sniff
@@ -92,6 +92,9 @@ class ReplayResult:
         out.append(f"rejects               {d['rejects_total']:>10,}")
         for k, v in d["rejects"].items():
             out.append(f"  {k:<20}{v:>10,}")
+        if d.get("ignored"):
+            out.append("ignored (valid, no observation): "
+                       + ", ".join(f"{k}:{v:,}" for k, v in sorted(d["ignored"].items(), key=lambda kv: -kv[1])))
         rate = d["observations_total"] / d["elapsed_s"] if d["elapsed_s"] else 0.0
         out.append(f"elapsed               {d['elapsed_s']:>10} s ({rate:,.0f} observations/s)")
         return "\n".join(out)
@@ -135,6 +138,7 @@ def run_replay(site: "SiteConfig | None", opts: ReplayOptions) -> ReplayResult:
     progress = _Progress(sum(file_size(p) for p in opts.inputs), opts.progress)
     window = site.ingest.reorder_window_s if site else 5.0
     streams = [_file_stream(p, formats[p], site, stats, progress) for p in opts.inputs]
+    registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None
     for batch in merge_in_time_order(streams, window, stats):
