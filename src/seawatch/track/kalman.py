@@ -61,6 +61,17 @@ def predict(x: FloatArray, p: FloatArray, dt_s: float, q_m2ps3: float | FloatArr
     return xn, pn
 
 
+def predict_inplace(x: FloatArray, p: FloatArray, dt_s: float, q_m2ps3: float) -> None:
+    """``predict`` for one scalar q, overwriting x and P (the tracker's hot path: no new arrays)."""
+    dt = float(dt_s)
+    x[:, POS] += dt * x[:, VEL]
+    pvv = p[:, VEL, VEL]
+    p[:, POS, POS] += dt * (p[:, POS, VEL] + p[:, VEL, POS]) + (dt * dt) * pvv
+    p[:, POS, VEL] += dt * pvv
+    p[:, VEL, POS] += dt * pvv
+    p += cv_process_noise(dt, q_m2ps3)
+
+
 def innovation_cov(p: FloatArray, r: FloatArray) -> FloatArray:
     """S = H P H^T + R for position measurements, (N, 2, 2). ``r`` is (2, 2) or (N, 2, 2)."""
     return p[:, POS, POS] + r

@@ -78,6 +78,8 @@ class LifecycleState:
         return len(self.status)
 
 
+# plain ints: comparing arrays with IntEnum members goes through the enum machinery on every call
+_TENTATIVE, _CONFIRMED, _COASTING, _LOST = (int(s) for s in TrackStatus)
 _POPCOUNT16 = np.array([i.bit_count() for i in range(1 << 16)], dtype=np.int32)
 
 
@@ -94,18 +96,18 @@ def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
     hits = np.where(in_window & hit, state.hits | (np.int32(1) << np.minimum(age - 1, 30)), state.hits)
     misses = np.where(hit, 0, state.misses + 1).astype(np.int32)
     status = state.status.copy()
-    tent = status == TrackStatus.TENTATIVE
+    tent = status == _TENTATIVE
     n_hits = _popcount(hits)
     confirm = tent & (n_hits >= params.confirm_m)
     # cannot reach M any more: hits so far + scans left in the window < M
     hopeless = tent & ~confirm & (n_hits + np.maximum(params.confirm_n - age, 0) < params.confirm_m)
-    status[confirm] = TrackStatus.CONFIRMED
-    active = (status == TrackStatus.CONFIRMED) | (status == TrackStatus.COASTING)
-    status[active & ~confirm & hit] = TrackStatus.CONFIRMED
-    status[active & ~hit] = TrackStatus.COASTING
+    status[confirm] = _CONFIRMED
+    active = (status == _CONFIRMED) | (status == _COASTING)
+    status[active & ~confirm & hit] = _CONFIRMED
+    status[active & ~hit] = _COASTING
     n_total = state.n_hits + hit
     limit = np.where(n_total < params.young_hits, params.young_delete_misses, params.delete_misses)
     lost = hopeless | (misses >= limit) | (position_sigma_m > params.max_position_sigma_m)
-    status[lost] = TrackStatus.LOST
+    status[lost] = _LOST
     return LifecycleState(status, hits.astype(np.int32), age.astype(np.int32), misses,
                           n_total.astype(np.int32))

@@ -116,7 +116,7 @@ class TrackTable:
     @property
     def confirmed(self) -> npt.NDArray[np.bool_]:
         """Confirmed or coasting tracks: the ones shown to an operator."""
-        return (self.status == TrackStatus.CONFIRMED) | (self.status == TrackStatus.COASTING)
+        return (self.status == int(TrackStatus.CONFIRMED)) | (self.status == int(TrackStatus.COASTING))
 
 
 class RadarTracker:
@@ -158,7 +158,8 @@ class RadarTracker:
                 self.imm = imm_mod.predict(self.imm, dt, self._q_modes, p.imm_switch_prob)
                 self.x, self.P = imm_mod.combine(self.imm)
             else:
-                self.x, self.P = kalman.predict(self.x, self.P, dt, p.q_m2ps3)
+                # in place: the arrays of the previous step's TrackTable were copies
+                kalman.predict_inplace(self.x, self.P, dt, p.q_m2ps3)
 
         # gate + assign
         zhat = self.x[:, :2]
@@ -180,7 +181,7 @@ class RadarTracker:
         # lifecycle
         pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
         self.life = advance(self.life, hit, pos_sigma, p.lifecycle)
-        lost = self.life.status == TrackStatus.LOST
+        lost = self.life.status == int(TrackStatus.LOST)
         table_lost = self._rows(lost)
         keep = ~lost
         if lost.any():
