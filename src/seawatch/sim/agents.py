@@ -124,11 +124,26 @@ class Kinematics:
                              for i, p in enumerate(plans)])
         dwelling = self.dwell_until > t0
         self.sog[dwelling] = 0.0
-        prev = np.maximum(self.idx - 1, 0)
-        self.status = np.where(dwelling, fleet.dwell_status[self.ar, prev], fleet.status[self.ar, self.idx])
-        self.ais_on = fleet.ais_on[self.ar, self.idx].copy()
+        # the current target waypoint's attributes, cached (reloaded on arrival only)
+        self.t_lat, self.t_lon, self.t_speed = np.zeros(n), np.zeros(n), np.zeros(n)
+        self.t_dwell, self.t_wait = np.zeros(n), np.zeros(n)
+        self.t_status, self.t_ais, self.t_stops = np.zeros(n, np.int16), np.zeros(n, bool), np.zeros(n, bool)
+        self._load(self.ar)
+        # the last waypoint reached: its dwell status and AIS setting apply while dwelling there
+        prev = np.where(self.idx == 0, fleet.n_wp - 1, self.idx - 1)
+        self.h_status = fleet.dwell_status[self.ar, prev].copy()
+        self.h_ais = fleet.ais_on[self.ar, prev].copy()
+        self.status = np.where(dwelling, self.h_status, self.t_status)
+        self.ais_on = np.where(dwelling, self.h_ais, self.t_ais)
         self.rot_dps = np.zeros(n)
         self.heading_offset = rng.normal(0.0, 1.5, n)  # leeway / gyro offset between heading and COG
+
+    def _load(self, k: npt.NDArray[np.int64]) -> None:
+        f, i = self.f, self.idx[k]
+        self.t_lat[k], self.t_lon[k], self.t_speed[k] = f.lat[k, i], f.lon[k, i], f.speed_mps[k, i]
+        self.t_dwell[k], self.t_wait[k] = f.dwell_s[k, i], f.wait_until[k, i]
+        self.t_status[k], self.t_ais[k] = f.status[k, i], f.ais_on[k, i]
+        self.t_stops[k] = (self.t_dwell[k] > 0) | np.isfinite(self.t_wait[k]) | ((i == f.n_wp[k] - 1) & ~f.loop[k])
 
     def present(self, t: float) -> npt.NDArray[np.bool_]:
         """Vessels at sea at time t (appeared, and not yet hauled out at the end of their route)."""
@@ -136,21 +151,19 @@ class Kinematics:
 
     def step(self, t: float, dt: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F64]:
         """Advance from t to t + dt. Returns the arrivals: (vessel, waypoint index, dwell until)."""
-        f, ar, i = self.f, self.ar, self.idx
-        tlat, tlon = f.lat[ar, i], f.lon[ar, i]
-        dist, brg = range_bearing(self.lat, self.lon, tlat, tlon)
+        f = self.f
+        dist, brg = range_bearing(self.lat, self.lon, self.t_lat, self.t_lon)
         dwelling = (self.dwell_until > t) | self.finished
-        stops = (f.dwell_s[ar, i] > 0) | np.isfinite(f.wait_until[ar, i]) | ((i == f.n_wp - 1) & ~f.loop)
         a = f.accel_mps2
-        v_cmd = f.speed_mps[ar, i]
-        v_cmd = np.where(stops, np.minimum(v_cmd, np.sqrt(2.0 * a * np.maximum(dist - 50.0, 0.0)) + 0.3), v_cmd)
-        v_cmd = np.where(dwelling, 0.0, v_cmd)
+        v_cmd = np.where(self.t_stops, np.minimum(self.t_speed, np.sqrt(2.0 * a * np.maximum(dist - 50.0, 0.0)) + 0.3),
+                         self.t_speed)
+        v_cmd[dwelling] = 0.0
         # heading: toward the waypoint, limited rate of turn, plus a small random walk
         dh = (brg - self.cog + 180.0) % 360.0 - 180.0
         max_turn = f.turn_dps * dt
         dh = np.clip(dh, -max_turn, max_turn)
-        dh = np.where(dwelling, 0.0, dh) + self.rng.normal(0.0, 1.0, len(ar)) * f.jitter_deg * np.sqrt(dt) * \
-            (self.sog > 0.3)
+        dh[dwelling] = 0.0
+        dh += self.rng.normal(0.0, 1.0, len(dh)) * f.jitter_deg * np.sqrt(dt) * (self.sog > 0.3)
         self.cog = (self.cog + dh) % 360.0
         self.rot_dps = dh / dt
         dv = np.clip(v_cmd - self.sog, -a * dt, a * dt)
@@ -159,31 +172,25 @@ class Kinematics:
         rad = np.radians(self.cog)
         self.lat, self.lon = displace(self.lat, self.lon, step_m * np.sin(rad), step_m * np.cos(rad))
         # arrivals
-        arrive_r = np.maximum(150.0, 2.0 * step_m)
-        arrived = ~dwelling & (dist < arrive_r)
+        arrived = ~dwelling & (dist < np.maximum(150.0, 2.0 * step_m))
         arrivals: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F64] = (
             np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         if arrived.any():
             k = np.flatnonzero(arrived)
-            ik = i[k]
-            wait = f.wait_until[k, ik]
-            until = t + f.dwell_s[k, ik]
+            ik = self.idx[k]
+            wait = self.t_wait[k]
+            until = t + self.t_dwell[k]
             until = np.where(np.isfinite(wait), np.maximum(until, wait), until)
             self.dwell_until[k] = until
-            self.status[k] = np.where(until > t, f.dwell_status[k, ik], self.status[k])
+            self.h_status[k], self.h_ais[k] = f.dwell_status[k, ik], f.ais_on[k, ik]
             last = ik + 1 >= f.n_wp[k]
-            nxt = np.where(last, np.where(f.loop[k], 0, ik), ik + 1)
             self.finished[k] = last & ~f.loop[k]
-            self.idx[k] = nxt
+            self.idx[k] = np.where(last, np.where(f.loop[k], 0, ik), ik + 1)
+            self._load(k)
             arrivals = (k, ik, until)
         moving = ~((self.dwell_until > t + dt) | self.finished)
-        self.status = np.where(moving, f.status[ar, self.idx], self.status)
-        self.ais_on = np.where(self.finished, f.ais_on[ar, f.n_wp - 1], f.ais_on[ar, np.maximum(self.idx, 0)])
-        # while dwelling at waypoint j (idx already points past it), AIS follows waypoint j's setting
-        dw = ~moving & ~self.finished
-        if dw.any():
-            prev = np.where(self.idx == 0, f.n_wp - 1, self.idx - 1)
-            self.ais_on = np.where(dw, f.ais_on[ar, prev], self.ais_on)
+        self.status = np.where(moving, self.t_status, self.h_status)
+        self.ais_on = np.where(moving, self.t_ais, self.h_ais)
         return arrivals
 
     @property

@@ -121,14 +121,19 @@ class RadarModel:
                      out.snr_db[order], out.vessel[order])
 
     def _targets(self, kn: Knots, starts: F64, rcs_m2: F64, height_m: F64) -> Plots:
-        r_knots, _ = range_bearing(self.lat, self.lon, kn.lat, kn.lon)
-        cand = np.flatnonzero((kn.present & (r_knots < self.range_m + 2000.0)).any(axis=0))
+        # cheap pre-filter on the knots: equirectangular distance, generous margin
+        dy = (kn.lat - self.lat) * 111_000.0
+        dx = (kn.lon - self.lon) * (111_320.0 * np.cos(np.radians(self.lat)))
+        near = kn.present & (dx * dx + dy * dy < (self.range_m * 1.05 + 2000.0) ** 2)
+        cand = np.flatnonzero(near.any(axis=0))
         if len(cand) == 0 or len(starts) == 0:
             return _empty()
+        # the antenna reaches bearing b at scan start + b/360·T: take b at the nearest knot (≤ dt/2 away)
+        _, b_knots = range_bearing(self.lat, self.lon, kn.lat[:, cand], kn.lon[:, cand])
         s = np.repeat(starts, len(cand))
         v = np.tile(cand, len(starts))
-        lat, lon = kn.position(s, v)
-        _, b0 = range_bearing(self.lat, self.lon, lat, lon)
+        k_near = np.clip(np.round((s - kn.t0) / kn.dt).astype(np.int64), 0, kn.n_steps)
+        b0 = b_knots[k_near, np.tile(np.arange(len(cand)), len(starts))]
         t = s + b0 / 360.0 * self.period_s
         lat, lon = kn.position(t, v)
         r, b = range_bearing(self.lat, self.lon, lat, lon)
