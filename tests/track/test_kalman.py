@@ -63,3 +63,14 @@ def test_polar_noise_of_a_plot_due_north_is_range_along_y_and_cross_range_along_
     cross = (10_000.0 * np.deg2rad(0.3)) ** 2
     np.testing.assert_allclose(r[0], np.diag([cross, 625.0]), atol=1e-9)
     np.testing.assert_allclose(r[1], np.diag([625.0, cross]), atol=1e-9)
+
+
+def test_the_in_place_prediction_equals_the_copying_one() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(8, 4, 4))
+    p = a @ np.swapaxes(a, 1, 2)
+    x = rng.normal(size=(8, 4))
+    xe, pe = kalman.predict(x, p, 1.5, 0.2)
+    kalman.predict_inplace(x, p, 1.5, 0.2)
+    np.testing.assert_allclose(x, xe)
+    np.testing.assert_allclose(p, pe)
