@@ -19,6 +19,7 @@ from seawatch.ingest.stats import IngestStats
 
 _SCAN_CANDIDATE = re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in sorted(UAPS)) + b"]")
 _SAMPLE = 512
+_DECODED = frozenset(UAPS)
 
 
 @dataclass
@@ -52,31 +53,35 @@ class BlockFramer:
         out = Blocks()
         n, pos = len(buf), 0
         unsupported: list[bytes] = []
+        starts, ends, cats = out.starts, out.ends, out.cats
+        known, decoded = KNOWN_CATEGORIES, _DECODED
         while True:
             if self._scanning:
                 found, pos = self._scan(buf, pos, final)
                 if not found:
                     break
-                continue
+            while pos + 3 <= n:  # the hot loop: a run of well-formed blocks
+                cat = buf[pos]
+                length = (buf[pos + 1] << 8) | buf[pos + 2]
+                end = pos + length
+                if cat not in known or length < 3 or end > n:
+                    break
+                if cat in decoded:
+                    starts.append(pos)
+                    ends.append(end)
+                    cats.append(cat)
+                else:
+                    unsupported.append(buf[pos:end])
+                pos = end
             if pos + 3 > n:
                 break
             cat = buf[pos]
             length = (buf[pos + 1] << 8) | buf[pos + 2]
-            if cat not in KNOWN_CATEGORIES or length < 3:
-                self._scanning = True
-                self._skip(buf[pos : pos + 1])
-                pos += 1
-                continue
-            end = pos + length
-            if end > n:
+            if cat in known and length >= 3:  # a good header whose block is not complete yet
                 break
-            if cat in UAPS:
-                out.starts.append(pos)
-                out.ends.append(end)
-                out.cats.append(cat)
-            else:
-                unsupported.append(buf[pos:end])
-            pos = end
+            self._scanning = True  # not ASTERIX: skip it, look for the next plausible block
+            self._skip(buf[pos : pos + 1])
+            pos += 1
         if unsupported:
             self.stats.reject_many("unsupported_type", unsupported)
         if final and pos < n:
