@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.csv as pacsv
 
 from seawatch.eval.gospa import gospa
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams
@@ -48,9 +49,15 @@ class Run:
 
 
 # ---------------------------------------------------------------- input
+def read_csv(path: Path) -> np.ndarray:
+    """A numeric CSV with a header line as a float64 (rows, columns) array."""
+    table = pacsv.read_csv(path)
+    return np.column_stack([table.column(i).to_numpy().astype(np.float64) for i in range(table.num_columns)])
+
+
 def load_plots(path: Path) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """-> (scan numbers, plots per scan (M, 2), time per scan)."""
-    a = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    a = read_csv(path)
     a = a[np.argsort(a[:, 0], kind="stable")]
     scans, start = np.unique(a[:, 0].astype(np.int64), return_index=True)
     per_scan = np.split(a[:, 2:4], start[1:])
@@ -201,10 +208,14 @@ def mean_gospa(rows: np.ndarray, truth: np.ndarray, scans: np.ndarray) -> tuple[
 
 
 # ---------------------------------------------------------------- scenario generator
-def generate(meta: dict[str, Any], out_dir: Path, n_targets: int, seed: int) -> tuple[Path, Path, Path]:
+def generate(meta: dict[str, Any], out_dir: Path, n_targets: int, seed: int,
+             turns: bool = False) -> tuple[Path, Path, Path]:
     """Targets uniform in [margin, area - margin]^2, speed U(0, vmax), heading U(0, 2 pi), nearly-constant
     velocity with white-noise acceleration PSD q; each detected with Pd, N(0, sigma^2) noise per axis;
-    Poisson(clutter_rate) clutter plots uniform over [0, area]^2; plots shuffled within a scan."""
+    Poisson(clutter_rate) clutter plots uniform over [0, area]^2; plots shuffled within a scan.
+
+    With ``turns``, every target also starts, with probability 2 % per scan, a coordinated turn of
+    1.5-6 deg/s (either way) lasting 15-60 s: the manoeuvring case for the IMM."""
     rng = np.random.default_rng(seed)
     area, margin, vmax = float(meta["area"]), float(meta["margin"]), float(meta["vmax"])
     dt, q, sig, pd = float(meta["dt"]), float(meta["q"]), float(meta["sigma"]), float(meta["pd"])
@@ -216,11 +227,26 @@ def generate(meta: dict[str, Any], out_dir: Path, n_targets: int, seed: int) -> 
     chol = np.linalg.cholesky(q1)
     truth_rows, plot_rows = [], []
     ids = np.arange(n_targets)
+    turn_rate = np.zeros(n_targets)          # rad/s
+    turn_left = np.zeros(n_targets)          # s
     for s in range(n_scans):
         t = s * dt
         if s:
             w = rng.standard_normal((n_targets, 2, 2)) @ chol.T     # [axis, (dpos, dvel)]
-            pos = pos + dt * vel + w[:, :, 0]
+            if turns:
+                start = (turn_left <= 0) & (rng.random(n_targets) < 0.02)
+                k = int(start.sum())
+                turn_rate[start] = np.deg2rad(rng.uniform(1.5, 6.0, k)) * rng.choice([-1.0, 1.0], k)
+                turn_left[start] = rng.uniform(15.0, 60.0, k)
+                a = np.where(turn_left > 0, turn_rate * dt, 0.0)
+                c, sn = np.cos(a), np.sin(a)
+                v_mid = vel.copy()
+                vel = np.column_stack([c * vel[:, 0] - sn * vel[:, 1], sn * vel[:, 0] + c * vel[:, 1]])
+                v_mid = 0.5 * (v_mid + vel)
+                turn_left -= dt
+                pos = pos + dt * v_mid + w[:, :, 0]
+            else:
+                pos = pos + dt * vel + w[:, :, 0]
             vel = vel + w[:, :, 1]
         truth_rows.append(np.column_stack([np.full(n_targets, s), np.full(n_targets, t), ids, pos, vel]))
         det = rng.random(n_targets) < pd
@@ -238,7 +264,7 @@ def generate(meta: dict[str, Any], out_dir: Path, n_targets: int, seed: int) -> 
     np.savetxt(truth_p, np.concatenate(truth_rows), delimiter=",",
                fmt=["%d", "%.3f", "%d", "%.3f", "%.3f", "%.4f", "%.4f"],
                header="scan,time,target_id,x,y,vx,vy", comments="")
-    meta_p.write_text(json.dumps({**meta, "n_targets": n_targets, "seed": seed}, indent=1))
+    meta_p.write_text(json.dumps({**meta, "n_targets": n_targets, "seed": seed, "turns": turns}, indent=1))
     return plots_p, meta_p, truth_p
 
 
@@ -277,7 +303,7 @@ def bench_file(plots: Path, meta_p: Path, truth_p: Path, tracks_out: Path | None
         if tracks_out is not None:
             write_tracks(tracks_out.with_suffix(".stonesoup.csv"), runs[1].rows)
     # the truth is read only now, after tracking
-    truth = np.loadtxt(truth_p, delimiter=",", skiprows=1, ndmin=2)
+    truth = read_csv(truth_p)
     n_targets = int(meta["n_targets"])
     lines = []
     scores = []
@@ -303,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stonesoup", action="store_true", help="also run Stone Soup (pip install '.[bench]')")
     ap.add_argument("--scale-targets", type=int, default=5000, help="generated scenario size; 0 = skip")
     ap.add_argument("--scale-scans", type=int, default=0, help="scans of the generated scenario (0 = meta's)")
+    ap.add_argument("--scale-turns", action="store_true", help="targets of the generated scenario turn")
     ap.add_argument("--imm", type=float, metavar="Q", help="also run seawatch with the 2-mode IMM, manoeuvre "
                     "mode acceleration PSD Q (m^2/s^3)")
     a = ap.parse_args(argv)
@@ -315,9 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         if a.scale_scans:
             meta["n_scans"] = a.scale_scans
         with tempfile.TemporaryDirectory() as tmp:
-            p, m, t = generate(meta, Path(tmp), a.scale_targets, seed=int(meta.get("seed", 1)) + 1000)
-            print(f"generated {a.scale_targets} targets x {meta['n_scans']} scans in {tmp}:")
-            for line in bench_file(p, m, t, None, False):
+            p, m, t = generate(meta, Path(tmp), a.scale_targets, seed=int(meta.get("seed", 1)) + 1000,
+                               turns=a.scale_turns)
+            print(f"generated {a.scale_targets} {'turning ' if a.scale_turns else ''}targets x {meta['n_scans']} "
+                  f"scans in {tmp}:")
+            for line in bench_file(p, m, t, None, False, a.imm):
                 print(line, flush=True)
     return 0
 

@@ -135,7 +135,7 @@ def test_params_from_a_site_radar_take_pd_and_clutter_density() -> None:
     radar = SensorConfig(id="r", kind="radar", lat=38.4, lon=48.9, range_m=40_000, pd=0.8,
                          clutter_per_scan=50, range_sigma_m=30, bearing_sigma_deg=0.3)
     p = TrackerParams.from_sensor(radar, q_m2ps3=0.2)
-    assert p.pd == 0.8 and p.q_m2ps3 == 0.2
+    assert p.pd == 0.8 and p.q_m2ps3 == 0.2 and p.manoeuvre_q_m2ps3 is not None
     assert p.clutter_density_per_m2 == pytest.approx(50 / (np.pi * 40_000**2))
     assert 0.2 ** p.delete_misses < 1e-4 <= 0.2 ** (p.delete_misses - 1)
     noise = MeasurementNoise.from_sensor(radar, (0.0, 0.0))
