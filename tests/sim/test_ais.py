@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pyais
-
-from seawatch.sim.aisnmea import payload_type1, payload_type18, position_lines, static_lines
-from seawatch.sim.ais import reporting_interval_s
-from seawatch.sim.identity import IdentityFactory, imo_is_valid
-
 from sim_helpers import NO_TRAFFIC, run, write_scenario
+
+from seawatch.sim.ais import reporting_interval_s
+from seawatch.sim.aisnmea import payload_type1, payload_type18, position_lines, static_lines
+from seawatch.sim.identity import IdentityFactory, imo_is_valid
 
 # open water off Baku, within a few km of the `ais-baku` base station's reach; straight legs
 SCENARIO = """

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from sim_helpers import NO_TRAFFIC, read_plots, run, write_scenario
 
 from seawatch.config import load_site
 from seawatch.geo.frames import inverse
 from seawatch.sim.geometry import SITE_DIR, Sea, polar_to_latlon
 from seawatch.sim.radar import snr_ref_db, swerling1_pd
-
-from sim_helpers import NO_TRAFFIC, read_plots, run, write_scenario
 
 RADAR = "radar-shikhov"  # 40.305 N 49.775 E, 60 m, 48 km, σr 20 m, σb 0.25°, 2.5 s
 

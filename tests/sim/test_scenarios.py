@@ -9,13 +9,12 @@ from typing import Any
 import numpy as np
 import pyais
 import pytest
+from sim_helpers import read_events, read_plots, read_truth
 
 from seawatch.config import load_site
 from seawatch.sim.geometry import SITE_DIR, polar_to_latlon, range_bearing
 from seawatch.sim.run import simulate
 from seawatch.sim.scenario import SCENARIO_DIR, TrafficSection, builtin_scenarios, load_scenario
-
-from sim_helpers import read_events, read_plots, read_truth
 
 # how much sim time each threat needs (the background traffic is thinned to keep the tests quick)
 NEEDED_S = {"astara-gofast": 5000, "cigarette-run": 8000, "platform-intrusion": 6000, "spoofing": 4800,
@@ -162,7 +161,7 @@ def test_rendezvous_partners_are_together_and_slow(generated: dict[str, tuple[Pa
 
 
 def test_spoofed_position_clone_and_identity_change_show_in_ais(generated: dict[str, tuple[Path, Any]]) -> None:
-    out, scn = generated["spoofing"]
+    out, _ = generated["spoofing"]
     truth, ais, events = read_truth(out), _ais(out / "ais.nmea"), read_events(out)
     off = next(e for e in events if e.get("how") == "position_offset")
     v, mmsi = off["vessels"][0], off["mmsi"][0]

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 from shapely.geometry import Point
+from sim_helpers import read_truth, run
 
 from seawatch.config import load_site
+from seawatch.geo.frames import inverse
 from seawatch.sim.geometry import SITE_DIR, Sea, polar_to_latlon, range_bearing
 from seawatch.sim.lanes import ALL_NODES, EDGES, HARBOUR_EDGES, NODES, PORTS, LaneGraph, berth
-from seawatch.geo.frames import inverse
-
-from sim_helpers import read_truth, run
 
 
 def test_the_builtin_site_file_validates_and_has_five_radars_and_base_stations() -> None:
@@ -47,7 +46,7 @@ def test_zones_follow_the_design_contract() -> None:
         if p["kind"] == "pipeline":
             assert g["type"] == "LineString" and p["buffer_m"] > 0
     border = next(f for f in zones if f["properties"]["kind"] == "border")
-    (lon0, lat0), (lon1, lat1) = border["geometry"]["coordinates"][0], border["geometry"]["coordinates"][-1]
+    (lon0, lat0), (lon1, _) = border["geometry"]["coordinates"][0], border["geometry"]["coordinates"][-1]
     # starts at the Astarachay mouth (CASPIAN_FACTS.md) and runs seaward (east); Azerbaijan (north) is on the left
     assert abs(lat0 - 38.44222) < 1e-4 and abs(lon0 - 48.88111) < 1e-4 and lon1 > lon0 + 1
     assert border["properties"]["inside"] == "left"

@@ -53,4 +53,4 @@ def actor_vessels(scn: Scenario, ids: IdentityFactory, t0: float, first_index: i
     return vessels, runtime
 
 
-__all__ = ["ActorRuntime", "actor_vessels", "STATUS_NAMES"]
+__all__ = ["STATUS_NAMES", "ActorRuntime", "actor_vessels"]

@@ -78,7 +78,7 @@ class Fleet:
     starts: list[Plan] = field(default_factory=list)
 
     @classmethod
-    def build(cls, plans: list[Plan], accel_mps2: F64, turn_dps: F64, jitter_deg: F64) -> "Fleet":
+    def build(cls, plans: list[Plan], accel_mps2: F64, turn_dps: F64, jitter_deg: F64) -> Fleet:
         n = len(plans)
         w = max(len(p.waypoints) for p in plans) if plans else 1
         f = cls(

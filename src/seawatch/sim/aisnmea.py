@@ -153,10 +153,11 @@ def static_payloads(ident: Identity, ais_class: int, destination: str = "") -> t
             parts = s.split(",")
             out.append((parts[5], int(parts[6].split("*")[0])))
     else:
-        for msg in ({"type": 24, "mmsi": ident.mmsi, "partno": 0, "shipname": ident.name},
+        msgs: tuple[dict[str, str | int | float | bytes | bool], ...] = ({"type": 24, "mmsi": ident.mmsi, "partno": 0, "shipname": ident.name},
                     {"type": 24, "mmsi": ident.mmsi, "partno": 1, "ship_type": ident.vtype_code,
                      "vendorid": "SWSIM", "callsign": ident.callsign, "to_bow": bow, "to_stern": stern,
-                     "to_port": port, "to_starboard": stbd}):
+                     "to_port": port, "to_starboard": stbd})
+        for msg in msgs:
             s = encode_dict(msg, talker_id="AI", sentence_type="VDM")[0]
             parts = s.split(",")
             out.append((parts[5], int(parts[6].split("*")[0])))

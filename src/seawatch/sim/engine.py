@@ -108,12 +108,8 @@ def run_world(world: World, sinks: list[ChunkSink], chunk_steps: int | None = No
         status = np.empty(shape, np.int16)
         ais_on, present = np.empty(shape, bool), np.empty(shape, bool)
 
-        def record(k: int, t: float) -> None:
-            lat[k], lon[k], sog[k], cog[k] = kin.lat, kin.lon, kin.sog, kin.cog
-            hdg[k], rot[k], status[k], ais_on[k] = kin.heading, kin.rot_dps, kin.status, kin.ais_on
-            present[k] = kin.present(t)
-
-        record(0, t_c)
+        arrays = (lat, lon, sog, cog, hdg, rot, status, ais_on, present)
+        _record(kin, arrays, 0, t_c)
         for k in range(k_steps):
             t = t_c + k * dt
             vi, wi, until = kin.step(t, dt)
@@ -121,7 +117,7 @@ def run_world(world: World, sinks: list[ChunkSink], chunk_steps: int | None = No
                 rt = by_vessel.get(v)
                 if rt is not None and w not in rt.arrivals:
                     rt.arrivals[w] = (t + dt, u)
-            record(k + 1, t + dt)
+            _record(kin, arrays, k + 1, t + dt)
         kn = Knots(t_c, dt, lat, lon, sog, cog, hdg, rot, status, ais_on, present)
         for s in sinks:
             s.chunk(kn)
@@ -136,6 +132,13 @@ def run_world(world: World, sinks: list[ChunkSink], chunk_steps: int | None = No
         for j, a in enumerate(world.actors):
             traces[a.name] = Trace(cat[0], cat[1][:, j], cat[2][:, j], cat[3][:, j], cat[4][:, j], cat[5][:, j])
     return traces
+
+
+def _record(kin: Kinematics, arrays: tuple[np.ndarray, ...], k: int, t: float) -> None:
+    lat, lon, sog, cog, hdg, rot, status, ais_on, present = arrays
+    lat[k], lon[k], sog[k], cog[k] = kin.lat, kin.lon, kin.sog, kin.cog
+    hdg[k], rot[k], status[k], ais_on[k] = kin.heading, kin.rot_dps, kin.status, kin.ais_on
+    present[k] = kin.present(t)
 
 
 def stations_of(site: SiteConfig) -> list[Station]:
@@ -153,4 +156,4 @@ def make_radars(world: World) -> list[RadarModel]:
             for r in world.site.radars]
 
 
-__all__ = ["World", "build_world", "run_world", "ChunkSink", "make_ais", "make_radars", "Path"]
+__all__ = ["ChunkSink", "Path", "World", "build_world", "make_ais", "make_radars", "run_world"]

@@ -61,7 +61,7 @@ def _intervals(mask: npt.NDArray[np.bool_], t: F64) -> list[tuple[float, float]]
 def leg_spans(rt: ActorRuntime, t_start: float, t_end: float) -> list[tuple[float, float] | None]:
     """(leaves previous waypoint, leaves this waypoint) per leg; None for legs never begun."""
     spans: list[tuple[float, float] | None] = []
-    prev_leave = max(t_start, t_start + rt.spec.appear_s)
+    prev_leave: float | None = max(t_start, t_start + rt.spec.appear_s)
     for j in range(len(rt.spec.legs)):
         if prev_leave is None or prev_leave >= t_end:
             spans.append(None)
@@ -129,10 +129,10 @@ def derive_events(actors: list[ActorRuntime], traces: dict[str, Trace], mmsi_of:
             for s, e in _intervals(tr.present & ~tr.ais_on, tr.t):
                 if on[tr.t < s].any():  # it was transmitting before: a gap, not a vessel without AIS
                     out.append(_event("ais_gap", s, e, [rt], mmsi, *_at(tr, s)))
-        for sp in rt.spec.spoof:
-            s, e = t_start + sp.from_s, min(t_start + sp.to_s, t_end)
+        for spoof in rt.spec.spoof:
+            s, e = t_start + spoof.from_s, min(t_start + spoof.to_s, t_end)
             out.append(_event("ais_spoofing", s, e, [rt], mmsi, *_at(tr, s), how="position_offset",
-                              offset_m=list(sp.offset_m)))
+                              offset_m=list(spoof.offset_m)))
         if rt.spec.mmsi_of is not None:
             twin = next(a for a in actors if a.name == rt.spec.mmsi_of)
             both = tr.present & tr.ais_on & traces[twin.name].present & traces[twin.name].ais_on

@@ -17,11 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from shapely.geometry import Point
 
 from seawatch.sim.agents import AT_ANCHOR, FISHING, MOORED, UNDER_WAY, Plan, Waypoint
 from seawatch.sim.geometry import Sea, polar_to_latlon, range_bearing
 from seawatch.sim.identity import TYPES, Identity, IdentityFactory, field_fleet
-from seawatch.sim.lanes import ANCHORAGES, ALL_NODES, COASTAL_RUNS, FISHING_GROUNDS, LaneGraph, berth, port_by_id
+from seawatch.sim.lanes import (
+    ALL_NODES,
+    ANCHORAGES,
+    COASTAL_RUNS,
+    FISHING_GROUNDS,
+    LaneGraph,
+    berth,
+    port_by_id,
+)
 
 # (vtype, from port, to port, flag choices, weight)
 LANE_VOYAGES: tuple[tuple[str, str, str, tuple[str, ...], float], ...] = (
@@ -154,8 +163,8 @@ class FleetBuilder:
                 if all(self.sea.segment_at_sea(*pts[j - 1], *pts[j], 150.0) for j in range(8)) or r > 20000:
                     break
                 r += 500.0
-            wps = [Waypoint(a, b, self._u(2, 4)) for a, b in pts]
-            return Vessel(ident, self._start_on_cycle(wps), f"standby:{pid}")
+            circle = [Waypoint(a, b, self._u(2, 4)) for a, b in pts]
+            return Vessel(ident, self._start_on_cycle(circle), f"standby:{pid}")
         base = port_by_id("port-baku-bay" if self.rng.random() < 0.6 else "port-baku-alat")
         bb = berth(self.sea, base)
         wps: list[Waypoint] = []
@@ -185,7 +194,7 @@ class FleetBuilder:
 
     def fishing(self) -> Vessel:
         gid = list(FISHING_GROUNDS)[int(self.rng.choice(4, p=[0.35, 0.2, 0.3, 0.15]))]
-        _, (la0, la1, lo0, lo1), gnode = FISHING_GROUNDS[gid]
+        _, (la0, la1, lo0, lo1), _node = FISHING_GROUNDS[gid]
         flag = "IR" if gid == "fg-astara" and self.rng.random() < 0.3 else "AZ"
         ident = self.ids.make("fishing", flag)
         hlat, hlon = self.sea.nearest_sea_point(*FISHING_HARBOURS[gid], 300.0)
@@ -233,10 +242,8 @@ class FleetBuilder:
         return out
 
 
-def _pt(lat: float, lon: float):  # type: ignore[no-untyped-def]
-    from shapely.geometry import Point
-
+def _pt(lat: float, lon: float) -> Point:
     return Point(lon, lat)
 
 
-__all__ = ["FleetBuilder", "Vessel", "MOORED"]
+__all__ = ["MOORED", "FleetBuilder", "Vessel"]

@@ -103,7 +103,7 @@ class Sea:
 
     @classmethod
     @lru_cache(maxsize=4)
-    def from_geojson(cls, path: Path = SEA_FILE) -> "Sea":
+    def from_geojson(cls, path: Path = SEA_FILE) -> Sea:
         """The sea of a GeoJSON file (cached: the same Sea, with its cached radar shadow maps, per path)."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         geoms = [shape(f["geometry"]) for f in data["features"]]

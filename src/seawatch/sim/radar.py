@@ -106,7 +106,7 @@ class RadarModel:
     def scan_starts(self, t0: float, t1: float) -> F64:
         j0 = np.ceil((t0 - self.phase_s) / self.period_s)
         j1 = np.ceil((t1 - self.phase_s) / self.period_s)
-        return self.phase_s + np.arange(j0, j1) * self.period_s
+        return np.asarray(self.phase_s + np.arange(j0, j1) * self.period_s, dtype=np.float64)
 
     def scan(self, kn: Knots, rcs_m2: F64, height_m: F64) -> Plots:
         """All plots (targets and clutter) of the scans starting within the chunk, in time order."""

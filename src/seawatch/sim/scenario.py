@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +26,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def parse_duration_s(value: str | float | int) -> float:
+def parse_duration_s(value: str | float) -> float:
     """'90', '90s', '15m', '2h', '1d', '1h30m' -> seconds."""
     if isinstance(value, (int, float)):
         return float(value)
@@ -47,7 +47,7 @@ def parse_time(value: str) -> float:
     except ValueError as err:
         raise ValueError(f"not an ISO-8601 time: {value!r}") from err
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
 
 

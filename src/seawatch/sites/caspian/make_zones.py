@@ -89,7 +89,7 @@ def build() -> dict[str, object]:
             continue
         k += 1
         feats.append(_feature({"id": f"coast-{k}", "name": "shoreline (OSM, ODbL)", "kind": "coast"},
-                              mapping(line.simplify(0.0005))))  # type: ignore[arg-type]
+                              mapping(line.simplify(0.0005))))
     return {"type": "FeatureCollection", "features": feats}
 
 
