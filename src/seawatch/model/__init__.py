@@ -1,5 +1,7 @@
-"""Messages shared by every stage: observations (columnar batches + dataclass view), units."""
+"""Messages shared by every stage: observations and contact updates (columnar + dataclass views), units."""
 
-from seawatch.model.observation import Kind, Observation, ObservationBatch
+from seawatch.model.contact import ContactBatch, ContactKind, ContactUpdate, TrackStatus
+from seawatch.model.observation import ColumnBatch, Kind, Observation, ObservationBatch
 
-__all__ = ["Kind", "Observation", "ObservationBatch"]
+__all__ = ["ColumnBatch", "ContactBatch", "ContactKind", "ContactUpdate", "Kind", "Observation", "ObservationBatch",
+           "TrackStatus"]

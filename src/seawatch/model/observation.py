@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -73,20 +73,23 @@ SCHEMA: dict[str, tuple[str, Any]] = {
 COLUMNS: tuple[str, ...] = tuple(SCHEMA)
 
 
-def _absent_array(name: str, n: int) -> npt.NDArray[Any]:
-    dtype, absent = SCHEMA[name]
-    return np.full(n, absent, dtype=dtype)
+class ColumnBatch:
+    """A column store: one numpy array per column of the class's SCHEMA, all the same length.
 
-
-class ObservationBatch:
-    """A column store of observations: one numpy array per column of SCHEMA, same length."""
+    Columns not given hold their absent marker. Subclasses set SCHEMA, ROW (the frozen dataclass of one
+    row, fields in SCHEMA order) and ENUMS (columns shown as an IntEnum in the row view)."""
 
     __slots__ = ("columns",)
+    SCHEMA: dict[str, tuple[str, Any]] = {}
+    ROW: Any = None
+    ENUMS: dict[str, Any] = {}
+    PRESENT_ALWAYS: tuple[str, ...] = ()  # int columns whose marker value is a real value, not "absent"
 
     def __init__(self, columns: Mapping[str, npt.ArrayLike], n: int | None = None) -> None:
+        SCHEMA = self.SCHEMA
         unknown = set(columns) - set(SCHEMA)
         if unknown:
-            raise KeyError(f"unknown observation columns: {sorted(unknown)}")
+            raise KeyError(f"unknown {type(self).__name__} columns: {sorted(unknown)}")
         if n is None:
             n = len(next(iter(columns.values()))) if columns else 0  # type: ignore[arg-type]
         cols: dict[str, npt.NDArray[Any]] = {}
@@ -101,7 +104,7 @@ class ObservationBatch:
                     raise ValueError(f"column {name} has {len(arr)} rows, expected {n}")
                 cols[name] = arr
             else:
-                cols[name] = _absent_array(name, n)
+                cols[name] = np.full(n, _absent, dtype=dtype)
         self.columns = cols
 
     def __len__(self) -> int:
@@ -111,24 +114,26 @@ class ObservationBatch:
         return self.columns[name]
 
     @classmethod
-    def empty(cls) -> "ObservationBatch":
+    def empty(cls: type[B]) -> B:
         return cls({}, n=0)
 
     @classmethod
-    def concat(cls, batches: Iterable["ObservationBatch"]) -> "ObservationBatch":
+    def concat(cls: type[B], batches: Iterable[B]) -> B:
         parts = [b for b in batches if len(b)]
         if not parts:
             return cls.empty()
         if len(parts) == 1:
             return parts[0]
-        return cls({name: np.concatenate([b.columns[name] for b in parts]) for name in SCHEMA})
+        return cls({name: np.concatenate([b.columns[name] for b in parts]) for name in cls.SCHEMA})
 
-    def take(self, index: npt.ArrayLike) -> "ObservationBatch":
+    def take(self: B, index: npt.ArrayLike) -> B:
         idx = np.asarray(index)
-        return ObservationBatch({name: col[idx] for name, col in self.columns.items()})
+        return type(self)({name: col[idx] for name, col in self.columns.items()})
 
-    def sorted_by_time(self) -> "ObservationBatch":
-        order = np.argsort(self.columns["observed_at"], kind="stable")
+    TIME_COLUMN = "observed_at"
+
+    def sorted_by_time(self: B) -> B:
+        order = np.argsort(self.columns[self.TIME_COLUMN], kind="stable")
         return self.take(order)
 
     def to_arrow(self) -> Any:
@@ -136,40 +141,46 @@ class ObservationBatch:
         import pyarrow as pa
 
         arrays = {}
-        for name, (dtype, absent) in SCHEMA.items():
+        for name, (dtype, absent) in self.SCHEMA.items():
             col = self.columns[name]
             if dtype == "O":
-                if name == "receivers":
+                if absent is None and name in self.TUPLE_COLUMNS:
                     arrays[name] = pa.array([list(v) if v is not None else None for v in col],
                                             type=pa.list_(pa.string()))
                 else:
                     arrays[name] = pa.array(col, type=pa.string(), from_pandas=True)
             elif dtype.startswith("f"):
                 arrays[name] = pa.array(col, mask=np.isnan(col))
-            elif name in ("kind", "n_receivers"):
+            elif name in self.PRESENT_ALWAYS:
                 arrays[name] = pa.array(col)
             else:
                 arrays[name] = pa.array(col, mask=col == absent)
         return pa.table(arrays)
 
-    def rows(self) -> Iterator["Observation"]:
-        """The dataclass view, one Observation per row (for tests and the API, not the hot path)."""
+    TUPLE_COLUMNS: tuple[str, ...] = ()
+
+    def rows(self) -> Iterator[Any]:
+        """The dataclass view, one ROW per row (for tests and the API, not the hot path)."""
         lists = {name: col.tolist() for name, col in self.columns.items()}
         for i in range(len(self)):
             values: dict[str, Any] = {}
-            for name, (dtype, absent) in SCHEMA.items():
+            for name, (dtype, absent) in self.SCHEMA.items():
                 v = lists[name][i]
                 if dtype.startswith("f"):
                     v = None if v != v else v  # NaN -> None
-                elif dtype != "O" and name not in ("kind", "n_receivers") and v == absent:
+                elif dtype != "O" and name not in self.PRESENT_ALWAYS and v == absent:
                     v = None
                 values[name] = v
-            values["kind"] = Kind(values["kind"])
-            yield Observation(**values)
+            for name, enum in self.ENUMS.items():
+                values[name] = enum(values[name])
+            yield self.ROW(**values)
 
     def count_by(self, name: str) -> dict[Any, int]:
         keys, counts = np.unique(self.columns[name], return_counts=True)
         return {k.item() if hasattr(k, "item") else k: int(c) for k, c in zip(keys, counts)}
+
+
+B = TypeVar("B", bound=ColumnBatch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +225,14 @@ class Observation:
 
 
 assert tuple(f.name for f in fields(Observation)) == COLUMNS, "Observation and SCHEMA must match"
+
+
+class ObservationBatch(ColumnBatch):
+    """A column store of observations (SCHEMA above)."""
+
+    __slots__ = ()
+    SCHEMA = SCHEMA
+    ROW = Observation
+    ENUMS = {"kind": Kind}
+    PRESENT_ALWAYS = ("kind", "n_receivers")
+    TUPLE_COLUMNS = ("receivers",)
