@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Int64Array = npt.NDArray[np.int64]
 Int8Array = npt.NDArray[np.int8]
 
+_TENTATIVE = int(TrackStatus.TENTATIVE)
 SITE_MANOEUVRE_Q_M2PS3 = 1.0   # manoeuvre-mode acceleration PSD of the IMM for real sites
 
 
@@ -170,7 +171,19 @@ class RadarTracker:
         zhat = self.x[:, :2]
         s = kalman.innovation_cov(self.P, noise.cov_at(zhat)) if n else np.empty((0, 2, 2))
         pairs = gate(zhat, s, plots, gate_d2=p.gate_d2, llr_max=self._llr_max, max_radius_m=p.max_gate_radius_m)
-        ti, pj = gnn_assign(n, m, pairs.track, pairs.plot, pairs.cost)
+        # established (confirmed / coasting) tracks choose first; tentative tracks share what is left, so a
+        # track born next to a vessel cannot take the vessel's plot from its established track
+        tentative = self.life.status[pairs.track] == _TENTATIVE
+        first = ~tentative
+        t1, p1 = gnn_assign(n, m, pairs.track[first], pairs.plot[first], pairs.cost[first])
+        if tentative.any():
+            used = np.zeros(m, bool)
+            used[p1] = True
+            second = tentative & ~used[pairs.plot]
+            t2, p2 = gnn_assign(n, m, pairs.track[second], pairs.plot[second], pairs.cost[second])
+            ti, pj = np.concatenate([t1, t2]), np.concatenate([p1, p2])
+        else:
+            ti, pj = t1, p1
 
         # update
         if len(ti):
