@@ -109,3 +109,26 @@ def test_no_detections_behind_land_and_clutter_only_over_water(tmp_path: Path) -
 def test_the_swerling_calibration_gives_the_configured_pd_at_the_reference() -> None:
     for pd in (0.5, 0.8, 0.9, 0.99):
         assert abs(float(swerling1_pd(np.array([10 ** (snr_ref_db(pd) / 10)]))[0]) - pd) < 1e-9
+
+
+def test_asterix_output_carries_the_same_plots_as_the_csv(tmp_path: Path) -> None:
+    from datetime import date
+
+    from seawatch.ingest.asterix.decoder import AsterixDecoder
+    from seawatch.ingest.base import DecoderContext
+
+    body = _scenario(2).replace('duration = "10m"', 'duration = "2m"') + '\n[output]\nasterix = "cat048"\n'
+    run(write_scenario(tmp_path / "a.toml", body), tmp_path / "out")
+    site = load_site(SITE_DIR / "site.toml")
+    plots = read_plots(tmp_path / "out" / f"plots-{RADAR}.csv")
+    dec = AsterixDecoder(DecoderContext(site=site, sensor_id=RADAR, date=date(2026, 6, 12)))
+    from seawatch.model.observation import ObservationBatch
+
+    batch = ObservationBatch.concat([dec.feed((tmp_path / "out" / f"asterix-{RADAR}.ast").read_bytes(), 0.0),
+                                     dec.flush()])
+    assert dec.stats.total_rejects == 0
+    assert len(batch) == len(plots["time"]) > 100
+    order = np.argsort(batch["observed_at"], kind="stable")
+    assert np.abs(batch["observed_at"][order] - plots["time"]).max() < 1 / 128 + 1e-3
+    assert np.abs(batch["range_m"][order] - plots["range_m"]).max() < 4.0  # 1/256 NM resolution
+    assert np.abs((batch["bearing_deg"][order] - plots["bearing_deg"] + 180) % 360 - 180).max() < 0.01

@@ -85,6 +85,7 @@ class RadarModel:
         self.snr_ref_db = snr_ref_db(self.pd)
         self.ref_range_m = REF_RANGE_FRACTION * self.range_m
         self.phase_s = float(rng.uniform(0.0, self.period_s))
+        self.last_plots: Plots | None = None  # the latest chunk's plots (shared by the writers)
 
     def _bin(self, bearing_deg: F64) -> npt.NDArray[np.int64]:
         return np.floor(np.mod(bearing_deg, 360.0) / 360.0 * SHADOW_BINS).astype(np.int64) % SHADOW_BINS

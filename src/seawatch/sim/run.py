@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from seawatch.config import load_site
 from seawatch.config.site import SiteConfig
@@ -28,7 +27,7 @@ from seawatch.sim.engine import World, build_world, make_ais, make_radars, run_w
 from seawatch.sim.events import derive_events
 from seawatch.sim.geometry import SEA_FILE, SITE_DIR, Sea
 from seawatch.sim.scenario import Scenario
-from seawatch.sim.writers import AisWriter, PlotsWriter, TruthWriter
+from seawatch.sim.writers import AisWriter, AsterixWriter, PlotsWriter, TruthWriter
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +69,16 @@ def simulate(scn: Scenario, out_dir: Path, seed: int | None = None, duration_s: 
     with (out_dir / "ais.nmea").open("wb") as ais_out:
         aisw = AisWriter(world, ais_model, ais_out)
         plotw = [PlotsWriter(world, r, out_dir / f"plots-{r.id}.csv", scn.output.plots_time) for r in radars]
-        truthw = TruthWriter(world, np.where(world.ais_class > 0, aisw.mmsi[: len(world.vessels)], -1))
-        traces = run_world(world, [aisw, *plotw, truthw])
+        truthw = TruthWriter(world, aisw)
+        astw: list[AsterixWriter] = []
+        if scn.output.asterix != "none":
+            cat = 48 if scn.output.asterix == "cat048" else 10
+            astw = [AsterixWriter(world, r, out_dir / f"asterix-{r.id}.ast", cat, i + 1) for i, r in enumerate(radars)]
+        traces = run_world(world, [aisw, *plotw, *astw, truthw])
         for p in plotw:
             p.close()
+        for a in astw:
+            a.close()
     n_pos = truthw.write(out_dir / "truth" / "positions.parquet")
     plats, border = _platforms_and_border(site)
     mmsi_of = {a.name: world.vessels[a.vessel_index].identity.mmsi for a in world.actors}
@@ -92,6 +97,7 @@ def simulate(scn: Scenario, out_dir: Path, seed: int | None = None, duration_s: 
         "radar_plots": {p.radar.id: p.rows for p in plotw},
         "radar_target_plots": {p.radar.id: p.target_rows for p in plotw},
         "truth_positions": n_pos, "events": len(events),
+        "asterix": {a.radar.id: f"sac0-sic{a.sic}" for a in astw},
     }
     (out_dir / "truth" / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return SimOutput(out_dir, summary)

@@ -99,6 +99,8 @@ class AisSection(_Strict):
 class OutputSection(_Strict):
     plots_time: Literal["iso", "epoch"] = "epoch"
     truth_interval_s: float = Field(default=10.0, gt=0)
+    asterix: Literal["none", "cat048", "cat010"] = Field(
+        default="none", description="also write each radar's plots as ASTERIX (SAC 0, SIC = radar number)")
 
 
 class Leg(_Strict):

@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
+from seawatch.ingest.asterix.encoder import encode_target_reports
 from seawatch.ingest.plots import plots_table
+from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import MPS_TO_KN
 from seawatch.sim.ais import CLASS_A, CLASS_B, AisModel, Knots
 from seawatch.sim.aisnmea import payload_type1, payload_type18, position_lines, static_lines
@@ -95,8 +97,9 @@ class AisWriter(ChunkSink):
         allv = np.concatenate(keys_v)
         lines_all = np.concatenate(chunks)
         order = np.lexsort((allv, allt))
-        self.out.write(b"\n".join(lines_all[order].tolist()) + b"\n")
-        self.lines_written += len(order)
+        text = b"\n".join(lines_all[order].tolist()) + b"\n"
+        self.out.write(text)
+        self.lines_written += text.count(b"\n")
 
 
 class PlotsWriter(ChunkSink):
@@ -113,6 +116,7 @@ class PlotsWriter(ChunkSink):
 
     def chunk(self, kn: Knots) -> None:
         p = self.radar.scan(kn, self.w.rcs_m2, self.w.height_m)
+        self.radar.last_plots = p  # for an ASTERIX writer of the same radar, which runs after this one
         if len(p.time) == 0:
             return
         table = plots_table({"time": np.round(p.time, 3), "sensor": self.radar.id,
@@ -134,14 +138,37 @@ class PlotsWriter(ChunkSink):
         self.out.close()
 
 
+class AsterixWriter(ChunkSink):
+    """One radar's plots as ASTERIX target reports (CAT 048 or CAT 010), SAC 0 and SIC = `sic`."""
+
+    def __init__(self, world: World, radar: RadarModel, path: Path, category: int, sic: int) -> None:
+        self.w, self.radar, self.category, self.sic = world, radar, category, sic
+        self.out = path.open("wb")
+        self.records = 0
+
+    def chunk(self, kn: Knots) -> None:
+        p = self.radar.last_plots
+        if p is None or len(p.time) == 0:
+            return
+        batch = ObservationBatch({"kind": np.full(len(p.time), Kind.RADAR_PLOT, np.uint8), "observed_at": p.time,
+                                  "range_m": p.range_m, "bearing_deg": p.bearing_deg}, n=len(p.time))
+        self.out.write(encode_target_reports(batch, category=self.category, sac=0, sic=self.sic,
+                                             records_per_block=32))
+        self.records += len(p.time)
+
+    def close(self) -> None:
+        self.out.close()
+
+
 class TruthWriter(ChunkSink):
     """Every vessel at sea, every `truth_interval_s`: truth/positions.parquet."""
 
-    def __init__(self, world: World, ais_mmsi: npt.NDArray[np.int64]) -> None:
+    def __init__(self, world: World, ais: AisWriter) -> None:
+        """The `mmsi` column is what the vessel broadcasts at that time (-1 without a transponder)."""
         self.w = world
+        self.ais = ais
         self.stride = max(1, int(round(world.scenario.output.truth_interval_s / world.dt)))
         self.parts: list[pa.RecordBatch] = []
-        self.mmsi = ais_mmsi
         self.step = 0
 
     def chunk(self, kn: Knots) -> None:
@@ -162,7 +189,8 @@ class TruthWriter(ChunkSink):
             "sog_kn": pa.array((kn.sog_mps[k, vv] * MPS_TO_KN).astype(np.float32)),
             "cog_deg": pa.array(kn.cog_deg[k, vv].astype(np.float32)),
             "ais_on": pa.array(kn.ais_on[k, vv] & (self.w.ais_class[vv] > 0)),
-            "mmsi": pa.array(self.mmsi[vv]),
+            "mmsi": pa.array(np.where(self.w.ais_class[vv] > 0,
+                                      self.ais.mmsi[self.ais._ident(kn.t0 + k * kn.dt, vv)], -1)),
         }))
 
     def write(self, path: Path) -> int:
