@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from seawatch import __version__
-from seawatch.errors import NotYetAvailableError, SeawatchError
+from seawatch.errors import ConfigError, NotYetAvailableError, SeawatchError
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     site = load_site(args.site) if args.site else None
     opts = ReplayOptions(
         inputs=[Path(p) for p in args.inputs],
+        date=_parse_date(args.date),
         speed=None if args.fast or args.speed is None else args.speed,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
@@ -56,6 +57,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     asyncio.run(run_live(load_site(args.site), duration_s=args.duration, stats_every_s=args.stats_every,
                          emit=lambda line: print(line, flush=True)))
     return 0
+
+
+def _parse_date(text: str | None) -> "datetime.date | None":
+    import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as err:
+        raise ConfigError(f"--date {text!r}: expected a UTC day as YYYY-MM-DD") from err
 
 
 def _not_yet(what: str, issue: str):  # type: ignore[no-untyped-def]
@@ -100,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--speed", type=float, help="replay at X times real time")
     s.add_argument("--fast", action="store_true", help="as fast as the CPU allows (default)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--date", help="UTC day (YYYY-MM-DD) for inputs that carry only a time of day (ASTERIX, TTM)")
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("sim", help="generate recordings + ground truth from a scenario")

@@ -6,6 +6,7 @@ observation batches, the inputs are merged in event-time order, and the counts a
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 import time
@@ -36,6 +37,7 @@ class ReplayOptions:
     speed: float | None = None  # None = as fast as possible
     progress: bool = False
     formats: dict[Path, str] = field(default_factory=dict)  # forced formats (else detected)
+    date: "datetime.date | None" = None  # UTC day for time-of-day-only inputs (ASTERIX, radar NMEA)
 
 
 @dataclass
@@ -121,8 +123,8 @@ class _Progress:
 
 
 def _file_stream(path: Path, fmt: str, site: "SiteConfig | None", stats: IngestStats,
-                 progress: _Progress) -> Iterator[ObservationBatch]:
-    dec = make_decoder(fmt, DecoderContext(site=site, stats=stats))
+                 progress: _Progress, date: "datetime.date | None" = None) -> Iterator[ObservationBatch]:
+    dec = make_decoder(fmt, DecoderContext(site=site, stats=stats, date=date))
     source = path.name
     for chunk in read_chunks(path):
         progress.advance(len(chunk))
@@ -137,7 +139,7 @@ def run_replay(site: "SiteConfig | None", opts: ReplayOptions) -> ReplayResult:
     result = ReplayResult(stats=stats, formats={str(p): f for p, f in formats.items()})
     progress = _Progress(sum(file_size(p) for p in opts.inputs), opts.progress)
     window = site.ingest.reorder_window_s if site else 5.0
-    streams = [_file_stream(p, formats[p], site, stats, progress) for p in opts.inputs]
+    streams = [_file_stream(p, formats[p], site, stats, progress, opts.date) for p in opts.inputs]
     registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None
