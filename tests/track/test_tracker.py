@@ -140,3 +140,16 @@ def test_params_from_a_site_radar_take_pd_and_clutter_density() -> None:
     assert 0.2 ** p.delete_misses < 1e-4 <= 0.2 ** (p.delete_misses - 1)
     noise = MeasurementNoise.from_sensor(radar, (0.0, 0.0))
     assert noise.range_sigma_m == 30 and noise.bearing_sigma_deg == 0.3
+
+
+def test_a_vessel_beyond_one_radars_reach_is_not_missed_by_its_scans() -> None:
+    near = MeasurementNoise(sigma_m=25.0, sensor_xy=(0.0, 0.0), cover_range_m=20_000.0)
+    far = MeasurementNoise(sigma_m=25.0, sensor_xy=(100_000.0, 0.0), cover_range_m=20_000.0)
+    tr = RadarTracker(_params())
+    for k in range(30):
+        t = 1.0 * k
+        if k % 2 == 0:      # radar "near" sees the vessel at (5 km, 0)
+            table = tr.step(t, np.array([[5_000.0, 0.0]]), near)
+        else:               # radar "far" scans its own empty water
+            table = tr.step(t, np.empty((0, 2)), far)
+    assert table.confirmed.sum() == 1 and len(table) == 1

@@ -89,8 +89,21 @@ def _popcount(v: Int32Array) -> Int32Array:
 
 
 def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
-            params: LifecycleParams) -> LifecycleState:
-    """One scan of the lifecycle for tracks that existed before this scan (newborns are not advanced)."""
+            params: LifecycleParams, observed: BoolArray | None = None) -> LifecycleState:
+    """One scan of the lifecycle for tracks that existed before this scan (newborns are not advanced).
+
+    ``observed`` marks the tracks the scanning sensor could see (inside its cover); the others keep
+    their hit/miss history — a radar cannot miss what is beyond its range — and are only checked for
+    covariance growth.
+    """
+    if observed is not None and not observed.all():
+        seen = advance(state, hit, position_sigma_m, params)
+        status = np.where(observed, seen.status, state.status).astype(np.int8)
+        status[position_sigma_m > params.max_position_sigma_m] = _LOST
+        return LifecycleState(status, np.where(observed, seen.hits, state.hits).astype(np.int32),
+                              np.where(observed, seen.age, state.age).astype(np.int32),
+                              np.where(observed, seen.misses, state.misses).astype(np.int32),
+                              np.where(observed, seen.n_hits, state.n_hits).astype(np.int32))
     age = state.age + 1
     in_window = age <= params.confirm_n
     hits = np.where(in_window & hit, state.hits | (np.int32(1) << np.minimum(age - 1, 30)), state.hits)

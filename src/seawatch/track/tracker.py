@@ -89,14 +89,21 @@ class MeasurementNoise:
     sensor_xy: tuple[float, float] | None = None
     range_sigma_m: float | None = None
     bearing_sigma_deg: float | None = None
+    cover_range_m: float | None = None   # with sensor_xy: tracks beyond this range are not "missed"
 
     @classmethod
     def from_sensor(cls, sensor: SensorConfig, sensor_xy: tuple[float, float]) -> MeasurementNoise:
         """``sensor_xy`` is the radar's position in the tracker's local frame."""
         if sensor.range_sigma_m is None or sensor.bearing_sigma_deg is None:
-            return cls(sigma_m=sensor.range_sigma_m or 25.0)
+            return cls(sigma_m=sensor.range_sigma_m or 25.0, sensor_xy=sensor_xy, cover_range_m=sensor.range_m)
         return cls(sensor_xy=sensor_xy, range_sigma_m=sensor.range_sigma_m,
-                   bearing_sigma_deg=sensor.bearing_sigma_deg)
+                   bearing_sigma_deg=sensor.bearing_sigma_deg, cover_range_m=sensor.range_m)
+
+    def covers(self, xy: FloatArray) -> npt.NDArray[np.bool_] | None:
+        """Which positions this sensor can see (None: all)."""
+        if self.sensor_xy is None or self.cover_range_m is None:
+            return None
+        return np.hypot(xy[:, 0] - self.sensor_xy[0], xy[:, 1] - self.sensor_xy[1]) <= self.cover_range_m
 
     def cov_at(self, xy: FloatArray) -> FloatArray:
         """Plot covariance at positions xy: (2, 2) for Cartesian noise, (K, 2, 2) for polar."""
@@ -198,7 +205,7 @@ class RadarTracker:
 
         # lifecycle
         pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
-        self.life = advance(self.life, hit, pos_sigma, p.lifecycle)
+        self.life = advance(self.life, hit, pos_sigma, p.lifecycle, noise.covers(self.x[:, :2]) if n else None)
         lost = self.life.status == int(TrackStatus.LOST)
         table_lost = self._rows(lost)
         keep = ~lost
