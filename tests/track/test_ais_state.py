@@ -108,3 +108,12 @@ def test_many_vessels_update_in_one_batch() -> None:
     assert len(st) == n and (st.n_reports == 3).all()
     order = np.argsort(mmsi)
     np.testing.assert_allclose(st.x[:, 1], (y0 + 100.0)[order], atol=5.0)
+
+
+def test_a_report_without_sensor_time_uses_its_receive_time() -> None:
+    b = _positions(8, np.array([0.0, 10.0]), np.zeros(2), np.array([0.0, 50.0]), 5.0, 0.0)
+    b.columns["observed_at"][1] = np.nan
+    b.columns["received_at"][1] = 12.0
+    st = AisVesselState(FRAME)
+    st.update(b)
+    assert st.t_s[0] == 12.0 and st.n_reports[0] == 2

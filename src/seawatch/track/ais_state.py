@@ -142,7 +142,9 @@ class AisVesselState:
         if not ais.any():
             return
         idx = np.flatnonzero(ais)
-        idx = idx[np.argsort(batch["observed_at"][idx], kind="stable")]
+        t_all = _event_time(batch)
+        idx = idx[np.isfinite(t_all[idx])]
+        idx = idx[np.argsort(t_all[idx], kind="stable")]
         rows = self._rows_for(mmsi[idx])
         self._update_receivers(batch, idx)
         k = batch["kind"][idx]
@@ -193,7 +195,7 @@ class AisVesselState:
 
     def _apply(self, batch: ObservationBatch, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
                x_m: FloatArray, y_m: FloatArray) -> None:
-        t = batch["observed_at"][idx]
+        t = _event_time(batch)[idx]
         t_prev = self.t_s[rows]
         late = np.isfinite(t_prev) & (t < t_prev)
         if late.any():
@@ -267,6 +269,12 @@ class AisVesselState:
             else:
                 out[c] = None if v < 0 else int(v)
         return out
+
+
+def _event_time(batch: ObservationBatch) -> FloatArray:
+    """Sensor time, or the receive time where the sensor gave none."""
+    obs = batch["observed_at"]
+    return np.where(np.isfinite(obs), obs, batch["received_at"])
 
 
 def _predict_varying(x: FloatArray, p: FloatArray, dt_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:
