@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 
@@ -24,7 +26,8 @@ from seawatch.config import load_site
 from seawatch.config.site import SiteConfig
 from seawatch.model.units import iso_utc
 from seawatch.sim.engine import World, build_world, make_ais, make_radars, run_world
-from seawatch.sim.events import derive_events
+from seawatch.sim.events import Trace, derive_events
+from seawatch.sim.live import LiveConfig, LiveSink, write_live_site
 from seawatch.sim.geometry import SEA_FILE, SITE_DIR, Sea
 from seawatch.sim.scenario import Scenario
 from seawatch.sim.writers import AisWriter, AsterixWriter, PlotsWriter, TruthWriter
@@ -58,7 +61,13 @@ def _platforms_and_border(site: SiteConfig) -> tuple[list[tuple[str, float, floa
 
 
 def simulate(scn: Scenario, out_dir: Path, seed: int | None = None, duration_s: float | None = None,
-             start_epoch: float | None = None, site_path: Path = BUILTIN_SITE) -> SimOutput:
+             start_epoch: float | None = None, site_path: Path = BUILTIN_SITE, live: LiveConfig | None = None,
+             on_live: Callable[[dict[str, int]], None] | None = None) -> SimOutput:
+    """Run a scenario into out_dir. With `live`, the AIS and radar feeds are served over TCP in (scaled)
+    real time instead of written to files (`on_live` gets the feeds' ports once they listen); the truth and
+    a site file with the feeds as sources are still written."""
+    if live is not None:
+        return _simulate_live(scn, out_dir, seed, duration_s, start_epoch, site_path, live, on_live)
     site = load_site(site_path)
     sea = Sea.from_geojson(SEA_FILE)
     world = build_world(scn, site, sea, seed, duration_s, start_epoch)
@@ -79,6 +88,48 @@ def simulate(scn: Scenario, out_dir: Path, seed: int | None = None, duration_s: 
             p.close()
         for a in astw:
             a.close()
+    _copy_site(site_path, out_dir)
+    summary = _write_truth(world, site, traces, truthw, out_dir, seed)
+    summary.update({
+        "ais_lines": aisw.lines_written, "ais_position_reports": aisw.position_reports,
+        "ais_static_reports": aisw.static_reports,
+        "radar_plots": {p.radar.id: p.rows for p in plotw},
+        "radar_target_plots": {p.radar.id: p.target_rows for p in plotw},
+        "asterix": {a.radar.id: f"sac0-sic{a.sic}" for a in astw},
+    })
+    (out_dir / "truth" / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return SimOutput(out_dir, summary)
+
+
+def _simulate_live(scn: Scenario, out_dir: Path, seed: int | None, duration_s: float | None,
+                   start_epoch: float | None, site_path: Path, cfg: LiveConfig,
+                   on_live: Callable[[dict[str, int]], None] | None) -> SimOutput:
+    site = load_site(site_path)
+    world = build_world(scn, site, Sea.from_geojson(SEA_FILE), seed, duration_s, start_epoch)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "truth").mkdir(exist_ok=True)
+    radars = make_radars(world)
+    aisw = AisWriter(world, make_ais(world), io.BytesIO())
+    sink = LiveSink(world, aisw, radars, cfg)
+    try:
+        _copy_site(site_path, out_dir)
+        write_live_site(site_path, out_dir, cfg, [r.id for r in radars], sink.ports)
+        if on_live is not None:
+            on_live(sink.ports)
+        truthw = TruthWriter(world, aisw)
+        traces = run_world(world, [sink, truthw])
+    finally:
+        sink.close()
+    summary = _write_truth(world, site, traces, truthw, out_dir, seed)
+    summary.update({"live_ports": sink.ports,
+                    "live_messages": {s.name: n for s, n in zip(sink.servers, sink.sent)}})
+    (out_dir / "truth" / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return SimOutput(out_dir, summary)
+
+
+def _write_truth(world: World, site: SiteConfig, traces: dict[str, Trace], truthw: TruthWriter, out_dir: Path,
+                 seed: int | None) -> dict[str, Any]:
+    scn = world.scenario
     n_pos = truthw.write(out_dir / "truth" / "positions.parquet")
     plats, border = _platforms_and_border(site)
     mmsi_of = {a.name: world.vessels[a.vessel_index].identity.mmsi for a in world.actors}
@@ -87,20 +138,12 @@ def simulate(scn: Scenario, out_dir: Path, seed: int | None = None, duration_s: 
         for ev in events:
             f.write(json.dumps(ev, ensure_ascii=False, sort_keys=False) + "\n")
     _write_vessels(world, out_dir / "truth" / "vessels.csv")
-    _copy_site(site_path, out_dir)
-    summary = {
+    return {
         "scenario": scn.scenario.name, "seed": scn.scenario.seed if seed is None else seed,
         "start": iso_utc(world.t0), "end": iso_utc(world.t_end), "sea_state": scn.scenario.sea_state,
         "vessels": len(world.vessels), "actors": [a.name for a in world.actors],
-        "ais_lines": aisw.lines_written, "ais_position_reports": aisw.position_reports,
-        "ais_static_reports": aisw.static_reports,
-        "radar_plots": {p.radar.id: p.rows for p in plotw},
-        "radar_target_plots": {p.radar.id: p.target_rows for p in plotw},
         "truth_positions": n_pos, "events": len(events),
-        "asterix": {a.radar.id: f"sac0-sic{a.sic}" for a in astw},
     }
-    (out_dir / "truth" / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return SimOutput(out_dir, summary)
 
 
 def _write_vessels(world: World, path: Path) -> None:

@@ -49,6 +49,16 @@ class AisWriter(ChunkSink):
         return np.where(t >= self.change_at[v], self.alt_index[v], v)
 
     def chunk(self, kn: Knots) -> None:
+        times, entries = self.render(kn)
+        if len(entries) == 0:
+            return
+        text = b"\n".join(entries.tolist()) + b"\n"
+        self.out.write(text)
+        self.lines_written += text.count(b"\n")
+
+    def render(self, kn: Knots) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any]]:
+        """(time, bytes) of every received message of the chunk, time-ordered; a multi-sentence message is
+        one entry of newline-joined sentences."""
         rep = self.model.positions(kn)
         lat, lon = rep.lat, rep.lon
         for v, a, b, de, dn in self.spoofs:
@@ -92,14 +102,12 @@ class AisWriter(ChunkSink):
         self.position_reports += len(rep.t)
         self.static_reports += len(st_t)
         if not chunks:
-            return
+            return np.zeros(0), np.zeros(0, dtype=object)
         allt = np.concatenate(keys_t)
         allv = np.concatenate(keys_v)
         lines_all = np.concatenate(chunks)
         order = np.lexsort((allv, allt))
-        text = b"\n".join(lines_all[order].tolist()) + b"\n"
-        self.out.write(text)
-        self.lines_written += text.count(b"\n")
+        return allt[order], lines_all[order]
 
 
 class PlotsWriter(ChunkSink):
