@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_detection_rate_falls_with_range_and_with_sea_state(tmp_path: Path) -> N
     rate_calm = [len(_matches(calm, *targets[n])[0]) / scans for n in names]
     rate_rough = [len(_matches(rough, *targets[n])[0]) / scans for n in names]
     assert rate_calm[0] > 0.9
-    assert all(a > b for a, b in zip(rate_calm, rate_calm[1:])), rate_calm
+    assert all(a > b for a, b in itertools.pairwise(rate_calm)), rate_calm
     assert rate_calm[-1] < 0.35
     assert all(r < c for r, c in zip(rate_rough[1:3], rate_calm[1:3])), (rate_rough, rate_calm)
     # more clutter in a storm

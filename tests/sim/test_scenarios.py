@@ -29,7 +29,7 @@ EXPECTED_KINDS = {
 
 
 def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def _ais(path: Path) -> dict[str, np.ndarray]:

@@ -91,7 +91,7 @@ def run_world(world: World, sinks: list[ChunkSink], chunk_steps: int | None = No
     """Advance the world to its end, handing every chunk to the sinks; returns the actors' traces."""
     n = len(world.vessels)
     dt = world.dt
-    total_steps = int(round((world.t_end - world.t0) / dt))
+    total_steps = round((world.t_end - world.t0) / dt)
     if chunk_steps is None:
         chunk_steps = int(np.clip(2_000_000 // max(n, 1) // 8, 12, 240))
     kin = Kinematics(world.fleet, world.t0, world.rngs["kin"])

@@ -93,7 +93,7 @@ class Identity:
     @property
     def dims(self) -> tuple[int, int, int, int]:
         """(to_bow, to_stern, to_port, to_starboard) in metres, antenna 60 % aft."""
-        bow = int(round(self.length_m * 0.6))
+        bow = round(self.length_m * 0.6)
         port = self.beam_m // 2
         return bow, self.length_m - bow, port, self.beam_m - port
 
@@ -127,9 +127,9 @@ class IdentityFactory:
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         callsign = CALL_PREFIX[flag] + "".join(letters[int(i)] for i in self.rng.integers(0, 26, 2)) + \
             str(int(self.rng.integers(1, 10)))
-        length = int(round(self.rng.uniform(*tc.length_m)))
+        length = round(self.rng.uniform(*tc.length_m))
         imo = imo_number(self.rng) if tc.ais_class == "A" and length >= 24 else 0
-        return Identity(mmsi, imo, name, callsign, flag, vtype, length, max(2, int(round(length * tc.beam_ratio))),
+        return Identity(mmsi, imo, name, callsign, flag, vtype, length, max(2, round(length * tc.beam_ratio)),
                         tc.draught_m)
 
 

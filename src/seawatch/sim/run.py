@@ -16,19 +16,18 @@ import io
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
-
 
 from seawatch.config import load_site
 from seawatch.config.site import SiteConfig
 from seawatch.model.units import iso_utc
 from seawatch.sim.engine import World, build_world, make_ais, make_radars, run_world
 from seawatch.sim.events import Trace, derive_events
-from seawatch.sim.live import LiveConfig, LiveSink, write_live_site
 from seawatch.sim.geometry import SEA_FILE, SITE_DIR, Sea
+from seawatch.sim.live import LiveConfig, LiveSink, write_live_site
 from seawatch.sim.scenario import Scenario
 from seawatch.sim.writers import AisWriter, AsterixWriter, PlotsWriter, TruthWriter
 

@@ -43,7 +43,7 @@ def parse_duration_s(value: str | float) -> float:
 def parse_time(value: str) -> float:
     """ISO-8601 (a zone-less time is UTC) -> epoch seconds."""
     try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(value)
     except ValueError as err:
         raise ValueError(f"not an ISO-8601 time: {value!r}") from err
     if dt.tzinfo is None:
@@ -85,7 +85,7 @@ class TrafficSection(_Strict):
     scale: float = Field(default=1.0, ge=0, le=100, description="multiplies every count but `field`")
 
     def counts(self) -> dict[str, int]:
-        c = {k: int(round(getattr(self, k) * self.scale)) for k in
+        c = {k: round(getattr(self, k) * self.scale) for k in
              ("tanker", "ferry", "cargo", "anchored", "fishing", "small")}
         c["field"] = self.field
         return c

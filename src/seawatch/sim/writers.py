@@ -49,7 +49,7 @@ class AisWriter(ChunkSink):
         return np.where(t >= self.change_at[v], self.alt_index[v], v)
 
     def chunk(self, kn: Knots) -> None:
-        times, entries = self.render(kn)
+        _times, entries = self.render(kn)
         if len(entries) == 0:
             return
         text = b"\n".join(entries.tolist()) + b"\n"
@@ -175,7 +175,7 @@ class TruthWriter(ChunkSink):
         """The `mmsi` column is what the vessel broadcasts at that time (-1 without a transponder)."""
         self.w = world
         self.ais = ais
-        self.stride = max(1, int(round(world.scenario.output.truth_interval_s / world.dt)))
+        self.stride = max(1, round(world.scenario.output.truth_interval_s / world.dt))
         self.parts: list[pa.RecordBatch] = []
         self.step = 0
 
