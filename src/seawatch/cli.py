@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import asyncio
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from seawatch import __version__
 from seawatch.errors import ConfigError, NotYetAvailableError, SeawatchError
@@ -59,9 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_date(text: str | None) -> "datetime.date | None":
-    import datetime
-
+def _parse_date(text: str | None) -> datetime.date | None:
     if text is None:
         return None
     try:
@@ -70,7 +69,7 @@ def _parse_date(text: str | None) -> "datetime.date | None":
         raise ConfigError(f"--date {text!r}: expected a UTC day as YYYY-MM-DD") from err
 
 
-def _not_yet(what: str, issue: str):  # type: ignore[no-untyped-def]
+def _not_yet(what: str, issue: str) -> Callable[[argparse.Namespace], int]:
     def run(_args: argparse.Namespace) -> int:
         raise NotYetAvailableError(f"`seawatch {what}` is not available yet ({issue})")
 
@@ -129,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_check_config)
 
     s = sub.add_parser("user", help="manage console users")
-    s.set_defaults(func=_not_yet("user", "console: issue 7"))
+    from seawatch.serve.users_cli import add_arguments as _user_args, cmd_user as _cmd_user
+    _user_args(s)
+    s.set_defaults(func=_cmd_user)
     return p
 
 

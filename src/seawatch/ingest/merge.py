@@ -7,7 +7,7 @@ emitted is out of order beyond the window: it is counted as a reject, not emitte
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class TimeOrderer:
         return out
 
 
-def merge_in_time_order(streams: list[Iterable[ObservationBatch]], reorder_window_s: float,
+def merge_in_time_order(streams: Sequence[Iterable[ObservationBatch]], reorder_window_s: float,
                         stats: IngestStats) -> Iterator[ObservationBatch]:
     """Round-robin over the streams, yielding time-ordered batches."""
     orderer = TimeOrderer(len(streams), reorder_window_s, stats)

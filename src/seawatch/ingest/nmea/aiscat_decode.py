@@ -61,7 +61,7 @@ class AiscatDecoder:
             pass
         if msg is None or msg.get("quality") or msg.get("type") is None:
             return None
-        return msg  # type: ignore[no-any-return]
+        return msg
 
 
 def _num(v: Any, absent: tuple[float, ...] = ()) -> float | None:

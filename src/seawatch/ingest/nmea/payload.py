@@ -196,9 +196,11 @@ def decode_static24(six: Six) -> dict[str, Any]:
     """Type 24 part A (name) and part B (type, call sign, dimensions); rows must be part 0 or 1."""
     n = len(six)
     part_b = ufield(six, 38, 2) == 1
-    name = np.where(~part_b, text(six, 40, 20), None)
+    name = text(six, 40, 20)
+    name[part_b] = None
     st = ufield(six, 40, 8)
-    callsign = np.where(part_b, text(six, 90, 7), None)
+    callsign = text(six, 90, 7)
+    callsign[~part_b] = None
     # auxiliary craft (MMSI 98xxxyyyy) carry the mother ship's MMSI where the dimensions are
     aux = (ufield(six, 8, 30) // 10_000_000) == 98
     dims = part_b & ~aux
