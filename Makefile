@@ -6,10 +6,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml src/seawatch/serve/web/package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm ci --prefix src/seawatch/serve/web --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 setup: $(STAMP)
