@@ -1,0 +1,428 @@
+"""The embedded store: SQLite (WAL) for hot, mutable data + daily Parquet archive of positions (DuckDB).
+
+Layout of `DIR`: `seawatch.db` (+ `-wal`, `-shm`) and `positions/YYYY-MM-DD.parquet`. Positions newer than
+`Retention.live_days` live in the `(id, t)` WITHOUT ROWID table; `roll_over(now)` moves older days into the
+archive. Queries read both and merge (a row present in both, after a crash mid roll-over, is shown once).
+
+Durability: the connection runs `synchronous=NORMAL` (WAL: a commit survives the process being killed;
+a power cut may lose the last position batches, which a replay resumes from its checkpoint), and switches to
+`synchronous=FULL` for alerts, operator actions, users and configuration, whose commits are fsynced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pyarrow as pa
+
+from seawatch.store.archive import DAY_S, Archive
+from seawatch.store.base import BBox, Checkpoint, Retention, User
+from seawatch.store.positions import (AIS_ID_OFFSET, ARROW_SCHEMA, POSITION_COLUMNS, dedupe_sorted,
+                                      empty_table, normalise, rows_for_sql)
+from seawatch.store.records import (action_effect, alert_out, alert_row, payload_json, raw_chunk,
+                                    raw_lines)
+from seawatch.store.sqlite_schema import migrate
+from seawatch.store.sql_common import last_per_id, search_terms
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "seawatch.db"
+POS_SQL = ", ".join(POSITION_COLUMNS)
+POS_SQL_P = ", ".join(f"p.{c}" for c in POSITION_COLUMNS)
+INSERT_POS = f"INSERT OR IGNORE INTO positions ({POS_SQL}) VALUES ({', '.join('?' * len(POSITION_COLUMNS))})"
+UPSERT_VESSEL = """
+INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
+VALUES (?, coalesce(?, 0), ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id, mmsi) DO UPDATE SET
+    name = coalesce(excluded.name, name), callsign = coalesce(excluded.callsign, callsign),
+    imo = coalesce(excluded.imo, imo), ship_type = coalesce(excluded.ship_type, ship_type),
+    first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
+"""
+ALERT_COLS = "doc, state, acknowledged_by, acknowledged_at, assigned_to, classification, updated_at"
+
+
+class EmbeddedStore:
+    """SQLite WAL + Parquet archive in one directory. One instance per process; thread-safe (one lock)."""
+
+    def __init__(self, root: str | Path, retention: Retention | None = None, *,
+                 cache_mb: int = 256) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.url = f"sqlite:///{self.root}"
+        self.retention = retention or Retention()
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False,
+                                   timeout=30.0)
+        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", f"cache_size = -{cache_mb * 1024}",
+                       "temp_store = MEMORY", "foreign_keys = ON", "wal_autocheckpoint = 4000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._sync = "NORMAL"
+        migrate(self._db)
+        self.archive = Archive(self.root)
+
+    # --- transactions -------------------------------------------------------------------------------
+    def _tx(self, durable: bool = False) -> "_Tx":
+        return _Tx(self, durable)
+
+    def _set_sync(self, mode: str) -> None:
+        if self._sync != mode:
+            self._db.execute(f"PRAGMA synchronous = {mode}")
+            self._sync = mode
+
+    # --- writes -------------------------------------------------------------------------------------
+    def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
+        norm = normalise(batch)
+        rows = rows_for_sql(norm.positions) if len(norm) else []
+        with self._tx() as db:
+            if rows:
+                db.executemany(INSERT_POS, rows)
+            if norm.vessels:
+                db.executemany(UPSERT_VESSEL, norm.vessels)
+            if checkpoint is not None:
+                self._save_checkpoint(db, checkpoint)
+        return len(rows)
+
+    def write_raw(self, lines: Sequence[bytes | str], received_at: Any, source: str) -> int:
+        chunk = raw_chunk(lines, received_at, source)
+        if chunk is None:
+            return 0
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO raw_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (chunk.sha, chunk.source, chunk.t0, chunk.t1, chunk.n, chunk.lines,
+                        chunk.lines_size, chunk.times, chunk.times_size))
+        return chunk.n
+
+    def upsert_alerts(self, alerts: Iterable[dict[str, Any]]) -> int:
+        rows = [alert_row(a) for a in alerts]
+        if not rows:
+            return 0
+        now = time.time()
+        with self._tx(durable=True) as db:
+            for r in rows:
+                db.execute(
+                    """INSERT INTO alerts (id, type, severity, state, start_t, end_t, lat, lon, zone, score,
+                           summary, mmsi, track_ids, doc, sha, updated_at)
+                       VALUES (?, ?, ?, coalesce(?, CASE WHEN ? IS NULL THEN 'open' ELSE 'closed' END),
+                               ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET
+                           type = excluded.type, severity = excluded.severity,
+                           state = CASE WHEN ? IS NOT NULL THEN ?
+                                        WHEN excluded.end_t IS NOT NULL THEN 'closed'
+                                        WHEN alerts.sha = excluded.sha THEN alerts.state
+                                        ELSE 'updated' END,
+                           start_t = excluded.start_t, end_t = excluded.end_t, lat = excluded.lat,
+                           lon = excluded.lon, zone = excluded.zone, score = excluded.score,
+                           summary = excluded.summary, mmsi = excluded.mmsi, track_ids = excluded.track_ids,
+                           doc = excluded.doc,
+                           updated_at = CASE WHEN alerts.sha = excluded.sha THEN alerts.updated_at
+                                             ELSE excluded.updated_at END,
+                           sha = excluded.sha""",
+                    (r.id, r.type, r.severity, r.state, r.end_t, r.start_t, r.end_t, r.lat, r.lon, r.zone,
+                     r.score, r.summary, r.mmsi, r.track_ids, r.doc, r.sha, now, r.state, r.state))
+                db.execute("INSERT OR IGNORE INTO alert_history SELECT id, sha, ?, state, doc FROM alerts "
+                           "WHERE id = ?", (now, r.id))
+        return len(rows)
+
+    def record_action(self, user: str, action: str, alert_id: str | None = None,
+                      payload: dict[str, Any] | None = None, *, t: float | None = None,
+                      action_id: str | None = None) -> str:
+        t = time.time() if t is None else float(t)
+        action_id = action_id or uuid.uuid4().hex
+        effect = action_effect(action, user, payload or {}, t)
+        with self._tx(durable=True) as db:
+            cur = db.execute("INSERT OR IGNORE INTO actions (action_id, t, user, action, alert_id, payload) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (action_id, t, user, action, alert_id, payload_json(payload)))
+            if cur.rowcount and effect and alert_id is not None:
+                sets = ", ".join(f"{k} = ?" for k in effect)
+                db.execute(f"UPDATE alerts SET {sets}, updated_at = ? WHERE id = ?",
+                           (*effect.values(), t, alert_id))
+        return action_id
+
+    # --- users, configuration, checkpoints ------------------------------------------------------------
+    def create_user(self, name: str, password_hash: str, role: str = "operator") -> User:
+        user = User(name, password_hash, role, time.time())
+        with self._tx(durable=True) as db:
+            db.execute("INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                       (name, password_hash, role, user.created_at))
+        return user
+
+    def get_user(self, name: str) -> User | None:
+        row = self._one("SELECT name, password_hash, role, created_at, disabled FROM users WHERE name = ?",
+                        (name,))
+        return User(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+    def list_users(self) -> list[User]:
+        rows = self._all("SELECT name, password_hash, role, created_at, disabled FROM users ORDER BY name")
+        return [User(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    def update_user(self, name: str, *, password_hash: str | None = None, role: str | None = None,
+                    disabled: bool | None = None) -> User:
+        changes = {k: v for k, v in (("password_hash", password_hash), ("role", role),
+                                     ("disabled", None if disabled is None else int(disabled)))
+                   if v is not None}
+        with self._tx(durable=True) as db:
+            if changes:
+                db.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in changes)} WHERE name = ?",
+                           (*changes.values(), name))
+        user = self.get_user(name)
+        if user is None:
+            raise KeyError(f"no user {name!r}")
+        return user
+
+    def record_config(self, kind: str, document: dict[str, Any] | str, user: str | None = None,
+                      t: float | None = None) -> int:
+        import hashlib
+
+        text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+        sha = hashlib.sha1(text.encode()).hexdigest()
+        with self._tx(durable=True) as db:
+            last = db.execute("SELECT version, sha FROM config_versions WHERE kind = ? "
+                              "ORDER BY version DESC LIMIT 1", (kind,)).fetchone()
+            if last and last[1] == sha:
+                return int(last[0])
+            cur = db.execute("INSERT INTO config_versions (kind, t, user, sha, document) VALUES (?, ?, ?, ?, ?)",
+                             (kind, time.time() if t is None else t, user, sha, text))
+            return int(cur.lastrowid or 0)
+
+    def config_at(self, kind: str, t: float | None = None) -> dict[str, Any] | None:
+        row = self._one("SELECT version, t, user, document FROM config_versions WHERE kind = ? AND t <= ? "
+                        "ORDER BY version DESC LIMIT 1", (kind, math.inf if t is None else t))
+        if not row:
+            return None
+        doc: Any = row[3]
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            pass
+        return {"version": row[0], "t": row[1], "user": row[2], "document": doc}
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self._tx() as db:
+            self._save_checkpoint(db, checkpoint)
+
+    def _save_checkpoint(self, db: sqlite3.Connection, cp: Checkpoint) -> None:
+        db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
+                   (cp.name, cp.file, cp.offset, cp.last_t, time.time(), json.dumps(cp.extra)))
+
+    def load_checkpoint(self, name: str) -> Checkpoint | None:
+        row = self._one("SELECT name, file, offset, last_t, updated_at, extra FROM checkpoints WHERE name = ?",
+                        (name,))
+        return Checkpoint(row[0], row[1], row[2], row[3], row[4], json.loads(row[5])) if row else None
+
+    # --- queries ------------------------------------------------------------------------------------
+    def track(self, *, contact_id: int | None = None, mmsi: int | None = None,
+              t0: float | None = None, t1: float | None = None) -> pa.Table:
+        if (contact_id is None) == (mmsi is None):
+            raise ValueError("track() takes exactly one of contact_id or mmsi")
+        ids = [int(contact_id)] if contact_id is not None else self._ids_of_mmsi(int(mmsi))  # type: ignore[arg-type]
+        lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
+        marks = ", ".join("?" * len(ids))
+        live = self._table(f"SELECT {POS_SQL} FROM positions WHERE id IN ({marks}) AND t BETWEEN ? AND ?",
+                           (*ids, lo, hi))
+        old = self.archive.query(f"id IN ({marks}) AND t BETWEEN ? AND ?", [*ids, lo, hi], t0, t1)
+        return dedupe_sorted(pa.concat_tables([live, old]), [("t", "ascending"), ("id", "ascending")])
+
+    def _ids_of_mmsi(self, mmsi: int) -> list[int]:
+        ids = {AIS_ID_OFFSET + mmsi}
+        ids.update(r[0] for r in self._all("SELECT id FROM vessels WHERE mmsi = ?", (mmsi,)))
+        return sorted(ids)
+
+    # Positions have no time index (it would halve the insert rate): a box query walks the contacts alive
+    # in the period (`vessels`, one row per contact with first/last seen) and seeks each one's (id, t) range.
+    _ALIVE = ("SELECT DISTINCT id FROM vessels WHERE last_seen >= ? AND first_seen <= ?")
+
+    def bbox_at(self, bbox: BBox, t: float, tolerance_s: float = 60.0) -> pa.Table:
+        t0 = t - tolerance_s
+        live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
+                           "ON p.id = c.id AND p.t BETWEEN ? AND ?", (t0, t, t0, t))
+        old = self.archive.query("t BETWEEN ? AND ?", [t0, t], t0, t)
+        return last_per_id(pa.concat_tables([live, old]), bbox)
+
+    def bbox_between(self, bbox: BBox, t0: float, t1: float) -> pa.Table:
+        box = "lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
+        params = (bbox[0], bbox[2], bbox[1], bbox[3])
+        live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
+                           f"ON p.id = c.id AND p.t BETWEEN ? AND ? WHERE {box}", (t0, t1, t0, t1, *params))
+        old = self.archive.query(f"t BETWEEN ? AND ? AND {box}", [t0, t1, *params], t0, t1)
+        return dedupe_sorted(pa.concat_tables([live, old]), [("id", "ascending"), ("t", "ascending")])
+
+    def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
+               state: str | None = None, t0: float | None = None, t1: float | None = None,
+               limit: int = 1000) -> list[dict[str, Any]]:
+        where, params = ["1"], []  # type: ignore[var-annotated]
+        for col, value in (("type", type), ("zone", zone), ("severity", severity), ("state", state)):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(value)
+        if t1 is not None:
+            where.append("start_t <= ?")
+            params.append(t1)
+        if t0 is not None:
+            where.append("(end_t IS NULL OR end_t >= ?)")
+            params.append(t0)
+        rows = self._all(f"SELECT {ALERT_COLS} FROM alerts WHERE {' AND '.join(where)} "
+                         "ORDER BY start_t DESC, id LIMIT ?", (*params, limit))
+        return [alert_out(*r) for r in rows]
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        row = self._one(f"SELECT {ALERT_COLS} FROM alerts WHERE id = ?", (alert_id,))
+        return alert_out(*row) if row else None
+
+    def alert_history(self, alert_id: str) -> list[dict[str, Any]]:
+        rows = self._all("SELECT recorded_at, state, doc FROM alert_history WHERE alert_id = ? "
+                         "ORDER BY recorded_at", (alert_id,))
+        return [{"recorded_at": r[0], "state": r[1], **json.loads(r[2])} for r in rows]
+
+    def search_vessels(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+        digits, match = search_terms(text)
+        cols = "v.id, nullif(v.mmsi, 0), v.name, v.callsign, v.imo, v.ship_type, v.first_seen, v.last_seen"
+        if digits:
+            rows = self._all(f"SELECT {cols} FROM vessels v WHERE CAST(v.mmsi AS TEXT) LIKE ? "
+                             "ORDER BY v.last_seen DESC LIMIT ?", (digits + "%", limit))
+        elif match:
+            rows = self._all(f"SELECT {cols} FROM vessels_fts f JOIN vessels v ON v.rowid = f.rowid "
+                             "WHERE vessels_fts MATCH ? ORDER BY f.rank, v.last_seen DESC LIMIT ?",
+                             (match, limit))
+        else:
+            return []
+        keys = ("id", "mmsi", "name", "callsign", "imo", "ship_type", "first_seen", "last_seen")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def audit(self, t0: float | None = None, t1: float | None = None, user: str | None = None,
+              alert_id: str | None = None) -> list[dict[str, Any]]:
+        rows = self._all("SELECT seq, action_id, t, user, action, alert_id, payload FROM actions "
+                         "WHERE t BETWEEN ? AND ? AND (? IS NULL OR user = ?) AND (? IS NULL OR alert_id = ?) "
+                         "ORDER BY seq", (-math.inf if t0 is None else t0, math.inf if t1 is None else t1,
+                                          user, user, alert_id, alert_id))
+        keys = ("seq", "action_id", "t", "user", "action", "alert_id")
+        return [{**dict(zip(keys, r[:6])), "payload": json.loads(r[6])} for r in rows]
+
+    def raw(self, source: str | None = None, t0: float | None = None,
+            t1: float | None = None) -> list[tuple[float, bytes]]:
+        lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
+        rows = self._all("SELECT lines, lines_size, times, times_size FROM raw_chunks WHERE "
+                         "(? IS NULL OR source = ?) AND t1 >= ? AND t0 <= ? ORDER BY t0",
+                         (source, source, lo, hi))
+        out = [x for r in rows for x in raw_lines(*r) if lo <= x[0] <= hi]
+        out.sort(key=lambda x: x[0])
+        return out
+
+    def count_positions(self) -> int:
+        live = self._one("SELECT count(*) FROM positions", ())[0]  # type: ignore[index]
+        if not self.archive.days():
+            return int(live)
+        # a row in both parts (crash between archive write and live delete) counts once
+        return int(self.track_all().num_rows)
+
+    def track_all(self) -> pa.Table:
+        live = self._table(f"SELECT {POS_SQL} FROM positions", ())
+        old = self.archive.query("true", [], None, None)
+        return dedupe_sorted(pa.concat_tables([live, old]), [("id", "ascending"), ("t", "ascending")])
+
+    # --- housekeeping -------------------------------------------------------------------------------
+    def roll_over(self, now: float) -> int:
+        """Move every whole UTC day older than `retention.live_days` from SQLite to Parquet."""
+        cutoff = math.floor((now - self.retention.live_days * DAY_S) / DAY_S) * DAY_S
+        moved = 0
+        first = self._one("SELECT min(t) FROM positions", ())
+        if not first or first[0] is None:
+            return 0
+        day = math.floor(first[0] / DAY_S) * DAY_S
+        while day < cutoff:
+            table = self._table(f"SELECT {POS_SQL} FROM positions WHERE t >= ? AND t < ?", (day, day + DAY_S))
+            if table.num_rows:
+                self.archive.add_day(day, table)
+                with self._tx() as db:
+                    db.execute("DELETE FROM positions WHERE t >= ? AND t < ?", (day, day + DAY_S))
+                moved += table.num_rows
+            day += DAY_S
+        log.info("rolled %s positions into the archive (before %s)", moved, cutoff)
+        return moved
+
+    def apply_retention(self, now: float) -> dict[str, int]:
+        r = self.retention
+        out = {"raw": 0, "positions": 0, "position_files": 0, "alerts": 0, "audit": 0}
+        with self._tx() as db:
+            if r.raw_days is not None:
+                out["raw"] = db.execute("DELETE FROM raw_chunks WHERE t1 < ?", (now - r.raw_days * DAY_S,)).rowcount
+            if r.positions_days is not None:
+                cut = now - r.positions_days * DAY_S
+                out["positions"] = db.execute("DELETE FROM positions WHERE t < ?", (cut,)).rowcount
+                out["position_files"] = self.archive.drop_before(cut)
+            if r.alerts_days is not None:
+                cut = now - r.alerts_days * DAY_S
+                out["alerts"] = db.execute("DELETE FROM alerts WHERE end_t IS NOT NULL AND end_t < ?",
+                                           (cut,)).rowcount
+                db.execute("DELETE FROM alert_history WHERE alert_id NOT IN (SELECT id FROM alerts)")
+            if r.audit_days is not None:
+                out["audit"] = db.execute("DELETE FROM actions WHERE t < ?", (now - r.audit_days * DAY_S,)).rowcount
+        return out
+
+    def integrity_check(self) -> str:
+        return str(self._one("PRAGMA integrity_check", ())[0])  # type: ignore[index]
+
+    def disk_bytes(self) -> int:
+        db = sum(p.stat().st_size for p in self.root.glob(DB_NAME + "*"))
+        return db + self.archive.nbytes()
+
+    def close(self) -> None:
+        with self._lock:
+            self.archive.close()
+            self._db.close()
+
+    def __enter__(self) -> "EmbeddedStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- helpers ------------------------------------------------------------------------------------
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()  # type: ignore[no-any-return]
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _table(self, sql: str, params: Sequence[Any]) -> pa.Table:
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        if not rows:
+            return empty_table()
+        cols = list(zip(*rows))
+        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, ARROW_SCHEMA)],
+                                    schema=ARROW_SCHEMA)
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT under the store lock; `durable` commits with synchronous=FULL."""
+
+    def __init__(self, store: EmbeddedStore, durable: bool) -> None:
+        self.store = store
+        self.durable = durable
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.store._lock.acquire()
+        try:
+            self.store._set_sync("FULL" if self.durable else "NORMAL")
+            self.store._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.store._lock.release()
+            raise
+        return self.store._db
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            self.store._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self.store._lock.release()

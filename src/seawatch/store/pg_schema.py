@@ -1,0 +1,91 @@
+"""The PostgreSQL + PostGIS schema, as numbered migrations recorded in `schema_migrations`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+    CREATE EXTENSION IF NOT EXISTS postgis;
+
+    CREATE TABLE positions (
+        id bigint NOT NULL, t double precision NOT NULL, lat double precision NOT NULL,
+        lon double precision NOT NULL, sog_mps double precision, cog_deg double precision,
+        heading_deg double precision, kind smallint NOT NULL, status smallint NOT NULL, mmsi bigint,
+        geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
+        PRIMARY KEY (id, t)
+    );
+    CREATE INDEX positions_geom ON positions USING gist (geom);
+    CREATE INDEX positions_t ON positions USING brin (t) WITH (pages_per_range = 16);
+
+    CREATE TABLE vessels (
+        id bigint NOT NULL, mmsi bigint NOT NULL, name text, callsign text, imo bigint, ship_type integer,
+        first_seen double precision, last_seen double precision,
+        words tsvector GENERATED ALWAYS AS
+            (to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(callsign, ''))) STORED,
+        PRIMARY KEY (id, mmsi)
+    );
+    CREATE INDEX vessels_mmsi ON vessels (mmsi);
+    CREATE INDEX vessels_words ON vessels USING gin (words);
+
+    CREATE TABLE raw_chunks (
+        sha text PRIMARY KEY, source text NOT NULL, t0 double precision NOT NULL,
+        t1 double precision NOT NULL, n integer NOT NULL, lines bytea NOT NULL, lines_size integer NOT NULL,
+        times bytea NOT NULL, times_size integer NOT NULL
+    );
+    CREATE INDEX raw_chunks_t ON raw_chunks (source, t0);
+
+    CREATE TABLE alerts (
+        id text PRIMARY KEY, type text NOT NULL, severity text NOT NULL, state text NOT NULL,
+        start_t double precision, end_t double precision, lat double precision, lon double precision,
+        zone text, score double precision, summary text, mmsi jsonb NOT NULL, track_ids jsonb NOT NULL,
+        doc text NOT NULL, sha text NOT NULL, acknowledged_by text, acknowledged_at double precision,
+        assigned_to text, classification text, updated_at double precision NOT NULL,
+        geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED
+    );
+    CREATE INDEX alerts_start ON alerts (start_t);
+    CREATE INDEX alerts_type ON alerts (type, start_t);
+    CREATE INDEX alerts_geom ON alerts USING gist (geom);
+    CREATE TABLE alert_history (
+        alert_id text NOT NULL, sha text NOT NULL, recorded_at double precision NOT NULL,
+        state text NOT NULL, doc text NOT NULL,
+        PRIMARY KEY (alert_id, sha)
+    );
+
+    CREATE TABLE actions (
+        seq bigserial PRIMARY KEY, action_id text NOT NULL UNIQUE, t double precision NOT NULL,
+        "user" text NOT NULL, action text NOT NULL, alert_id text, payload jsonb NOT NULL
+    );
+    CREATE INDEX actions_t ON actions (t);
+
+    CREATE TABLE users (
+        name text PRIMARY KEY, password_hash text NOT NULL, role text NOT NULL,
+        created_at double precision NOT NULL, disabled boolean NOT NULL DEFAULT false
+    );
+    CREATE TABLE config_versions (
+        version bigserial PRIMARY KEY, kind text NOT NULL, t double precision NOT NULL, "user" text,
+        sha text NOT NULL, document text NOT NULL
+    );
+    CREATE INDEX config_versions_kind ON config_versions (kind, t);
+    CREATE TABLE checkpoints (
+        name text PRIMARY KEY, file text, "offset" bigint NOT NULL, last_t double precision,
+        updated_at double precision NOT NULL, extra jsonb NOT NULL
+    );
+    """),
+]
+
+
+def migrate(conn: Any) -> int:
+    """Apply pending migrations under an advisory lock (several processes may open the store at once)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7412)")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        version = int(row[0])
+        for number, sql in MIGRATIONS:
+            if number > version:
+                conn.execute(sql)
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
+                version = number
+    return version
