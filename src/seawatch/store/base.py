@@ -144,4 +144,10 @@ class Store(Protocol):
     def apply_retention(self, now: float) -> dict[str, int]:
         """Delete what is older than the retention per kind; returns rows (or files) removed per kind."""
 
+    def integrity_check(self) -> str:
+        """'ok' when the database checks out (SQLite `PRAGMA integrity_check`, PostgreSQL amcheck)."""
+
+    def disk_bytes(self) -> int:
+        """Bytes the positions take on disk (embedded: the whole store directory)."""
+
     def close(self) -> None: ...
