@@ -156,3 +156,9 @@ def test_a_vessel_beyond_one_radars_reach_is_not_missed_by_its_scans() -> None:
         ids.update(table.track_id.tolist())
     assert len(ids) == 1
     assert table.status.tolist() == [TrackStatus.CONFIRMED]
+
+
+def test_plots_with_missing_coordinates_are_counted_and_dropped() -> None:
+    tr = RadarTracker(_params())
+    table = tr.step(0.0, np.array([[np.nan, 5.0], [100.0, 100.0], [np.inf, 0.0]]))
+    assert tr.n_bad_plots == 2 and len(table) == 1

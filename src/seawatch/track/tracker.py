@@ -148,6 +148,7 @@ class RadarTracker:
         self.life = LifecycleState.born(0)
         self._next_id = 1
         self.n_late_plots = 0
+        self.n_bad_plots = 0   # plots with a non-finite coordinate, dropped
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -156,6 +157,10 @@ class RadarTracker:
         p = self.params
         noise = noise or MeasurementNoise(sigma_m=p.meas_sigma_m)
         plots = np.asarray(plots_xy, dtype=np.float64).reshape(-1, 2)
+        finite = np.isfinite(plots).all(axis=1)
+        if not finite.all():
+            self.n_bad_plots += int((~finite).sum())
+            plots = plots[finite]
         if self.time_s is not None and time_s < self.time_s:
             # late batch: the picture has moved on; count it, do not rewind
             self.n_late_plots += len(plots)
