@@ -50,8 +50,9 @@ EXPLAINED: dict[str, tuple[dict[int, int], dict[str, int], str]] = {
     "gfw-ais-tools/errors.nmea": ({1: -2, 3: -2}, {"bad_checksum": 2, "wrong_length": 2}, f"{CHECKSUM}; {LENGTH}"),
     "gfw-ais-tools/single-message-type-5.nmea": ({5: -1}, {"bad_checksum": 1}, CHECKSUM),
     "gfw-ais-tools/spire-test.nmea": (
-        {5: 1}, {"expired_fragment": 1, "orphan_fragment": 1},
-        "several tag block + sentence pairs on one line: seawatch splits them and reassembles the type 5"),
+        {5: 2}, {},
+        "each line holds a whole two-part type 5 as two tag block + sentence pairs (the second fragment named "
+        "by a g: group only): seawatch splits and reassembles them, pyais reads one sentence per line"),
     "gfw-ais-tools/type1-bad-bitcount.nmea": ({1: -9, 3: -3}, {"wrong_length": 12}, LENGTH),
     "pyais/mixed.txt": ({1: -1}, {"not_nmea": 2, "truncated": 1},
                         "a sentence with its '*' missing before the checksum is truncated; free text is not_nmea"),

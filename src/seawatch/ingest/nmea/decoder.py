@@ -61,6 +61,7 @@ class NmeaDecoder:
         self._received_at = float("nan")
         self._groups: dict[str, tuple[str, float]] = {}
         self._radar: Any = None
+        self._last_zda: tuple[bytes, float] | None = None
         self._radar_checked = False
 
     def _ais_sensor_id(self) -> str | None:
@@ -167,6 +168,15 @@ class NmeaDecoder:
             ext_time[nxt[inside]] = times[inside]
             self.stats.ignored["PGHP"] += int(is_pghp.sum())
         radar = ~is_pghp & np.isin(code, [_code(f) for f in RADAR_FORMATTERS])
+        zda = radar & (code == _code(b"ZDA"))
+        if zda.any() and self._radar is None and not (radar & ~zda).any():
+            # AIS feeds carry ZDA too: parse it only once radar sentences appear (the latest is kept
+            # for the radar parser's date)
+            last = idx[zda][-1]
+            self._last_zda = (buf[int(lines.sent[last]):int(lines.star[last]) + 3],
+                              self._tag_times(buf, arr, lines, np.array([last]))[0])
+            self.stats.ignored["zda"] += int(zda.sum())
+            radar &= ~zda
         if radar.any():
             parser = self._radar_parser()
             r_idx = idx[radar]
@@ -196,6 +206,9 @@ class NmeaDecoder:
                 logger.warning("radar NMEA sentences found but the radar parser is not available")
                 return None
             self._radar = RadarSentenceParser(self.ctx, self.stats)
+            if self._last_zda is not None:
+                sentence, t = self._last_zda
+                self._radar.parse([sentence], [None if t != t else float(t)], self._recv, None)
         return self._radar
 
     def _tag_times(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines,
@@ -238,7 +251,7 @@ class NmeaDecoder:
         t = self._tag_times(buf, arr, lines, idx)
         t = np.where(np.isnan(t), ext_time[idx], t)
         t = np.where(np.isnan(t), received_at, t)
-        src_codes, src_names = self._sources(arr, lines, idx, source)
+        src_codes, src_names, has_s = self._sources(arr, lines, idx, source)
 
         batches: list[ObservationBatch] = []
         single = f.count == 1
@@ -247,14 +260,14 @@ class NmeaDecoder:
                                         src_codes[single], src_names))
         if (~single).any():
             batches.append(self._multipart(buf, lines, idx[~single], f, ~single, t[~single],
-                                           [src_names[c] for c in src_codes[~single].tolist()]))
+                                           [src_names[c] for c in src_codes[~single].tolist()], has_s[~single]))
         out = ObservationBatch.concat(batches)
         if len(out):
             self.reassembler.expire(float(np.nanmax(out["observed_at"])))
         return out
 
     def _sources(self, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
-                 default: str) -> tuple[npt.NDArray[np.int64], list[str]]:
+                 default: str) -> tuple[npt.NDArray[np.int64], list[str], npt.NDArray[np.bool_]]:
         t0, t1 = lines.tag0[idx], lines.tag1[idx]
         spos = np.full(len(idx), -1, dtype=np.int64)
         has = t0 >= 0
@@ -267,7 +280,7 @@ class NmeaDecoder:
         # rows with no s: share the feed's own name
         names = list(names) + [default]
         codes = np.where(found, codes, len(names) - 1)
-        return codes, names
+        return codes, names, found
 
     def _single(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
                 f: fr.VdmFields, sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64],
@@ -349,15 +362,17 @@ class NmeaDecoder:
         return rows
 
     def _multipart(self, buf: bytes, lines: fr.Lines, idx: npt.NDArray[np.int64], f: fr.VdmFields,
-                   sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64], sources: list[str]) -> ObservationBatch:
+                   sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64], sources: list[str],
+                   has_s: npt.NDArray[np.bool_]) -> ObservationBatch:
         cnt, num, seq, ch = f.count[sel], f.number[sel], f.seq[sel], f.channel[sel]
         p0, p1, fill = f.pay0[sel], f.pay1[sel], f.fill[sel]
         src = np.array(sources, dtype=object)
-        # fast path: a 1-of-2 fragment directly followed by its 2-of-2 from the same receiver
+        # fast path: a 1-of-2 fragment directly followed by its 2-of-2 from the same receiver (or with no
+        # receiver of its own: tag block groups name it on the first fragment only)
         pair = np.zeros(len(idx), dtype=bool)
         if len(idx) > 1:
             pair[:-1] = (cnt[:-1] == 2) & (cnt[1:] == 2) & (num[:-1] == 1) & (num[1:] == 2) & \
-                        (seq[:-1] == seq[1:]) & (ch[:-1] == ch[1:]) & (src[:-1] == src[1:])
+                        (seq[:-1] == seq[1:]) & (ch[:-1] == ch[1:]) & ((src[:-1] == src[1:]) | ~has_s[1:])
             pair[1:] &= ~pair[:-1]  # a fragment belongs to one pair only
         first = np.flatnonzero(pair)
         in_pair = np.zeros(len(idx), dtype=bool)

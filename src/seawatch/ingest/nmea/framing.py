@@ -131,6 +131,7 @@ def checksum_ok(buf: U8, px: U8, sent: IntArray, star: IntArray) -> npt.NDArray[
 
 
 _POW10 = 10.0 ** np.arange(24)
+_POW10_INT = 10 ** np.arange(10, dtype=np.int64)
 
 
 def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[np.float64], IntArray]:
@@ -139,6 +140,12 @@ def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[
     Returns (value, length consumed); value NaN where there is no digit."""
     if len(pos) == 0:
         return np.empty(0), np.empty(0, dtype=np.int64)
+    # fast path: exactly 10 digits then a non-digit, non-dot (epoch seconds, the common tag block value)
+    w = windows(buf, pos, 11)
+    d10 = _DIGIT[w[:, :10]]
+    common = (d10 >= 0).all(axis=1) & (_DIGIT[w[:, 10]] < 0) & (w[:, 10] != ord("."))
+    if common.all():
+        return (d10.astype(np.int64) @ _POW10_INT[9::-1]).astype(np.float64), np.full(len(pos), 10, dtype=np.int64)
     d = _DIGIT[windows(buf, pos, width)]
     run = np.cumprod(d >= 0, axis=1, dtype=np.int8).sum(axis=1, dtype=np.int64)
     place = run[:, None] - 1 - np.arange(width)
@@ -187,16 +194,23 @@ def field_end(buf: U8, pos: IntArray, limit: IntArray, width: int = 48) -> IntAr
 
 def slices_to_strings(buf: U8, a: IntArray, b: IntArray, width: int = 32) -> tuple[npt.NDArray[np.int64],
                                                                                      list[str]]:
-    """Byte slices buf[a:b] as (codes, unique strings): codes index into the list. Vectorised."""
+    """Byte slices buf[a:b] as (codes, unique strings): codes index into the list. Vectorised: the slices
+    are hashed 8 bytes at a time and only one slice per distinct hash becomes a Python string."""
     n = len(a)
     if n == 0:
         return np.empty(0, dtype=np.int64), []
     length = np.clip(b - a, 0, width)
-    m = windows(buf, a, width).copy()
-    m[np.arange(width)[None, :] >= length[:, None]] = 0
-    fixed = np.ascontiguousarray(m).view(f"S{width}").ravel()
-    uniq, codes = np.unique(fixed, return_inverse=True)
-    return codes.astype(np.int64), [u.decode("latin-1") for u in uniq]
+    w8 = int(min(max(int(length.max()), 1), width) + 7) // 8 * 8
+    m = np.where(np.arange(w8)[None, :] < length[:, None], windows(buf, a, w8), 0).astype(np.uint8)
+    words = np.ascontiguousarray(m).view(np.uint64)
+    h = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(words.shape[1]):
+            h = (h ^ words[:, j]) * np.uint64(0x100000001B3)
+            h ^= h >> np.uint64(29)
+    uniq, first, codes = np.unique(h, return_index=True, return_inverse=True)
+    names = [bytes(m[i, : length[i]]).decode("latin-1") for i in first.tolist()]
+    return codes.astype(np.int64).ravel(), names
 
 
 @dataclass(frozen=True)

@@ -71,17 +71,12 @@ def sfield(six: Six, start: int, width: int) -> IntArray:
 
 
 def text(six: Six, start: int, nchars: int) -> npt.NDArray[np.object_]:
-    """6-bit text fields: '@' padding and trailing spaces stripped; empty -> None."""
+    """6-bit text fields: '@' padding and surrounding spaces stripped; empty -> None. Vectorised."""
     chars = np.stack([SIXBIT_ASCII[ufield(six, start + 6 * i, 6)] for i in range(nchars)], axis=1)
     fixed = np.ascontiguousarray(chars).view(f"S{nchars}").ravel()
-    out = np.empty(len(fixed), dtype=object)
-    cache: dict[bytes, str | None] = {}
-    for i, raw in enumerate(fixed.tolist()):
-        val = cache.get(raw, "")
-        if val == "":
-            s = raw.split(b"@", 1)[0].decode("ascii", "replace").strip()
-            val = cache[raw] = s or None
-        out[i] = val
+    clean = np.strings.strip(np.strings.partition(fixed, b"@")[0])
+    out = np.strings.decode(clean, "ascii").astype(object)
+    out[np.strings.str_len(clean) == 0] = None
     return out
 
 
