@@ -1,0 +1,180 @@
+"""Alerts and their lifecycle: one behaviour is one alert, opened, updated while it goes on, closed.
+
+`AlertBook` keys every alert by (type, key) — the key is the contact id, a contact pair, or a contact and
+a sub-kind — so a behaviour that continues updates its alert instead of raising a new one. A behaviour
+that stops and starts again within `merge_gap_s` of the close re-opens the same alert (hysteresis in time,
+against flapping; the rules add hysteresis in value). Alerts are written in DESIGN.md's JSONL schema.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from seawatch.model.units import iso_utc
+
+SEVERITIES = ("low", "medium", "high", "critical")
+UPDATE_EVERY_S = 60.0  # an open alert is reported as changed at most this often unless severity changes
+
+
+@dataclass
+class Alert:
+    """One alert as the detection stage holds it (mutable while open; not on the per-message hot path)."""
+
+    id: str
+    type: str
+    severity: str
+    start: float
+    end: float | None
+    lat: float
+    lon: float
+    track_ids: list[int]
+    mmsi: list[int]
+    zone: str | None
+    summary: str
+    evidence: dict[str, Any]
+    score: float = 0.0
+    last_t: float = 0.0
+    last_report_t: float = -math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        """The DESIGN.md Alerts JSONL record."""
+        return {
+            "id": self.id, "type": self.type, "severity": self.severity,
+            "start": iso_utc(self.start), "end": None if self.end is None else iso_utc(self.end),
+            "lat": round(self.lat, 6), "lon": round(self.lon, 6),
+            "track_ids": [int(t) for t in self.track_ids], "mmsi": sorted({int(m) for m in self.mmsi}),
+            "zone": self.zone, "score": round(self.score, 3), "summary": self.summary,
+            "evidence": _clean(self.evidence),
+        }
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe evidence: numpy scalars to Python, floats rounded, NaN to None."""
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float):
+        return None if v != v or math.isinf(v) else round(v, 3)
+    return v
+
+
+@dataclass
+class Change:
+    change: str  # "open" | "update" | "close"
+    alert: Alert
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"change": self.change, "alert": self.alert.to_dict()}
+
+
+@dataclass
+class AlertBook:
+    """Every alert of a run, keyed by behaviour; collects the changes of the current cycle."""
+
+    merge_gap_s: float = 300.0
+    alerts: list[Alert] = field(default_factory=list)
+    open_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
+    closed_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    _counter: int = 0
+
+    def get(self, type_: str, key: Any) -> Alert | None:
+        return self.open_by_key.get((type_, key))
+
+    def open(self, type_: str, key: Any, t: float, *, severity: str, lat: float, lon: float,
+             track_ids: Iterable[int], mmsi: Iterable[int], zone: str | None, summary: str,
+             evidence: dict[str, Any], start: float | None = None) -> Alert:
+        """Open the alert of this behaviour (or re-open it if it closed less than merge_gap_s ago)."""
+        k = (type_, key)
+        if k in self.open_by_key:
+            return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
+                               evidence=evidence, mmsi=mmsi, zone=zone)
+        old = self.closed_by_key.pop(k, None)
+        if old is not None and old.end is not None and t - old.end <= self.merge_gap_s:
+            old.end = None
+            self.open_by_key[k] = old
+            return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
+                               evidence=evidence, mmsi=mmsi, zone=zone, force=True)
+        self._counter += 1
+        a = Alert(f"{type_}-{self._counter:06d}", type_, severity, float(start if start is not None else t),
+                  None, float(lat), float(lon), [int(i) for i in track_ids],
+                  sorted({int(m) for m in mmsi if m is not None and m > 0}), zone, summary, dict(evidence),
+                  last_t=float(t), last_report_t=float(t))
+        self.alerts.append(a)
+        self.open_by_key[k] = a
+        self.changes.append(Change("open", a))
+        return a
+
+    def update(self, type_: str, key: Any, t: float, *, severity: str | None = None,
+               lat: float | None = None, lon: float | None = None, summary: str | None = None,
+               evidence: dict[str, Any] | None = None, mmsi: Iterable[int] | None = None,
+               zone: str | None = None, force: bool = False) -> Alert:
+        a = self.open_by_key[(type_, key)]
+        escalated = severity is not None and SEVERITIES.index(severity) > SEVERITIES.index(a.severity)
+        if escalated and severity is not None:
+            a.severity = severity  # severity only rises while an alert is open
+        if lat is not None and lon is not None and lat == lat and lon == lon:
+            a.lat, a.lon = float(lat), float(lon)
+        if summary is not None:
+            a.summary = summary
+        if evidence:
+            a.evidence.update(evidence)
+        if mmsi is not None:
+            a.mmsi = sorted(set(a.mmsi) | {int(m) for m in mmsi if m is not None and m > 0})
+        if zone is not None and a.zone is None:
+            a.zone = zone
+        a.last_t = max(a.last_t, float(t))
+        if force or escalated or t - a.last_report_t >= UPDATE_EVERY_S:
+            a.last_report_t = float(t)
+            self.changes.append(Change("update", a))
+        return a
+
+    def close(self, type_: str, key: Any, end: float, evidence: dict[str, Any] | None = None) -> Alert | None:
+        a = self.open_by_key.pop((type_, key), None)
+        if a is None:
+            return None
+        a.end = max(float(end), a.start)
+        if evidence:
+            a.evidence.update(evidence)
+        a.evidence["duration_s"] = a.end - a.start
+        self.closed_by_key[(type_, key)] = a
+        self.changes.append(Change("close", a))
+        return a
+
+    def take_changes(self) -> list[Change]:
+        out, self.changes = self.changes, []
+        return out
+
+    def prune_closed(self, now: float) -> None:
+        """Forget closed behaviours too old to be re-opened (keeps memory bounded on long runs)."""
+        if len(self.closed_by_key) > 10_000:
+            self.closed_by_key = {k: a for k, a in self.closed_by_key.items()
+                                  if a.end is not None and now - a.end <= self.merge_gap_s}
+
+
+def write_alerts_jsonl(path: str | Path, alerts: Iterable[Alert | dict[str, Any]]) -> int:
+    """Write alerts (Alert objects or their dicts), one JSON object per line. Returns the count."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for a in alerts:
+            d = a.to_dict() if isinstance(a, Alert) else a
+            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def read_alerts_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if line:
+                out.append(json.loads(line))
+    return out

@@ -1,0 +1,430 @@
+"""What every rule shares: per-contact memory, the per-cycle view of a batch, persistence timers, params.
+
+`ContactMemory` holds one slot per contact id ever seen, as numpy arrays (last time, position, speed, last
+known MMSI and last AIS time); `Cycle` is one update cycle — the rows of a batch (at most one per contact)
+with their slots, local x/y and lazily computed context (AIS / radar coverage, distance to ports, night);
+`Persistence` is the vectorised "true for at least min_s, false for at least clear_s" timer that gives
+every single-contact rule its open/continue/close decisions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.config.site import SiteConfig
+from seawatch.detect.alerts import AlertBook
+from seawatch.detect.zones import ZoneIndex
+from seawatch.errors import ConfigError
+from seawatch.geo import LocalFrame
+from seawatch.model.contact import ContactKind
+from seawatch.model.units import MPS_TO_KN
+
+F64 = npt.NDArray[np.float64]
+DESCRIBE_EVERY_S = 20.0  # an open alert's summary/evidence is refreshed at most this often
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The rule's parameters: defaults overridden by site.rules[rule]; unknown keys are refused."""
+    given = dict(site.rules.get(rule, {}))
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ConfigError(f"[rules.{rule}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(defaults))}")
+    out = dict(defaults)
+    for k, v in given.items():
+        d = defaults[k]
+        if isinstance(d, bool) and not isinstance(v, bool):
+            raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give true or false")
+        if isinstance(d, (int, float)) and not isinstance(d, bool):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give a number")
+            v = float(v)
+        out[k] = v
+    return out
+
+
+class ContactMemory:
+    """One slot per contact id; arrays grow by doubling."""
+
+    FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y")
+    INTS = ("contact_id", "last_mmsi", "kind")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._ids = np.zeros(0, np.int64)  # sorted ids
+        self._slots = np.zeros(0, np.int64)  # slot of each sorted id
+        self.cap = 0
+        self.f: dict[str, F64] = {k: np.zeros(0) for k in self.FLOATS}
+        self.i: dict[str, I64] = {k: np.zeros(0, np.int64) for k in self.INTS}
+        self.names: dict[int, str] = {}  # slot -> last AIS name (identity changes)
+        self.listeners: list[Any] = []
+
+    def slots_for(self, ids: I64) -> I64:
+        if len(self._ids):
+            pos = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
+            found = self._ids[pos] == ids
+            slots = np.where(found, self._slots[pos], -1)
+        else:
+            found = np.zeros(len(ids), bool)
+            slots = np.full(len(ids), -1, np.int64)
+        new = ~found
+        if new.any():
+            new_ids = np.unique(ids[new])
+            start = self.n
+            self._grow(self.n + len(new_ids))
+            new_slots = np.arange(start, start + len(new_ids))
+            self.i["contact_id"][new_slots] = new_ids
+            ids_all = np.concatenate([self._ids, new_ids])
+            slots_all = np.concatenate([self._slots, new_slots])
+            order = np.argsort(ids_all, kind="stable")
+            self._ids, self._slots = ids_all[order], slots_all[order]
+            slots[new] = new_slots[np.searchsorted(new_ids, ids[new])]
+        return slots.astype(np.int64)
+
+    def _grow(self, n: int) -> None:
+        if n > self.cap:
+            cap = max(1024, self.cap * 2, n)
+            for k, a in self.f.items():
+                b = np.full(cap, np.nan)
+                b[: len(a)] = a
+                self.f[k] = b
+            for k, ai in self.i.items():
+                bi = np.full(cap, -1, np.int64)
+                bi[: len(ai)] = ai
+                self.i[k] = bi
+            for fn in self.listeners:
+                fn(cap)
+            self.cap = cap
+        self.n = n
+
+
+@dataclass
+class Cycle:
+    """One update cycle: the batch's rows (one per contact) with their slots and shared context."""
+
+    now: float
+    slot: I64
+    t: F64
+    contact_id: I64
+    kind: npt.NDArray[np.uint8]
+    status: npt.NDArray[np.uint8]
+    lat: F64
+    lon: F64
+    x: F64
+    y: F64
+    sog_mps: F64
+    cog_deg: F64
+    mmsi: I64
+    imo: I64
+    ship_type: Any
+    name: Any
+    callsign: Any
+    length_m: F64
+    ais_age_s: F64
+    prev_x: F64
+    prev_y: F64
+    prev_t: F64
+    prev_mmsi: I64
+    engine: Any
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.slot)
+
+    @property
+    def sog_kn(self) -> F64:
+        if "sog_kn" not in self.cache:
+            self.cache["sog_kn"] = np.nan_to_num(self.sog_mps, nan=0.0) * MPS_TO_KN
+        return self.cache["sog_kn"]  # type: ignore[no-any-return]
+
+    @property
+    def dark(self) -> B:
+        return self.kind == int(ContactKind.RADAR_ONLY)
+
+    @property
+    def identified(self) -> B:
+        return self.mmsi > 0
+
+    def in_ais_cover(self, fraction: float = 1.0) -> B:
+        return self.engine.coverage.ais(self.x, self.y, fraction)  # type: ignore[no-any-return]
+
+    def in_radar_cover(self, fraction: float = 1.0) -> B:
+        return self.engine.coverage.radar(self.x, self.y, fraction)  # type: ignore[no-any-return]
+
+    def near_harbour(self, distance_m: float) -> B:
+        """Inside or within distance_m of a port or anchorage (where slow and stopped vessels are normal)."""
+        key = f"harbour{distance_m}"
+        if key not in self.cache:
+            z: ZoneIndex | None = self.engine.zones
+            self.cache[key] = (z.any_within(self.x, self.y, ("port", "anchorage"), distance_m)
+                               if z is not None else np.zeros(len(self), bool))
+        return self.cache[key]  # type: ignore[no-any-return]
+
+    def at_learned_anchorage(self) -> B:
+        if "learned" not in self.cache:
+            self.cache["learned"] = self.engine.anchorages.contains(self.x, self.y)
+        return self.cache["learned"]  # type: ignore[no-any-return]
+
+    def near_coast(self, distance_m: float) -> B:
+        """Within distance_m of the shoreline (moored at a berth or a beach not in the zones file)."""
+        key = f"coast{distance_m}"
+        if key not in self.cache:
+            z: ZoneIndex | None = self.engine.zones
+            self.cache[key] = (z.coast_within(self.x, self.y, distance_m) if z is not None
+                               else np.zeros(len(self), bool))
+        return self.cache[key]  # type: ignore[no-any-return]
+
+    def night(self) -> B:
+        if "night" not in self.cache:
+            self.cache["night"] = sun_elevation_deg(self.t, self.lat, self.lon) < -6.0
+        return self.cache["night"]  # type: ignore[no-any-return]
+
+    def authorized_for(self, zone_idx: I64, rows: I64) -> B:
+        """Is the contact of each row listed in the zone's authorized_mmsi? (dark contacts never are)."""
+        z: ZoneIndex = self.engine.zones
+        out = np.zeros(len(rows), bool)
+        for k, (r, zi) in enumerate(zip(rows, zone_idx)):
+            m = int(self.mmsi[r])
+            out[k] = m > 0 and m in z.authorized[int(zi)]
+        return out
+
+
+class LearnedAnchorages:
+    """Places where many different vessels stop are anchorages, listed in the zones file or not.
+
+    The Global Fishing Watch anchorage method in small: the sea is cut into `cell_m` squares; a square
+    where at least `min_vessels` distinct AIS vessels have been stopped (< 1 kn) is a learned anchorage,
+    and it and its 8 neighbours suppress loitering, rendezvous and pipeline lingering like a port does.
+    Sampled every `every_s` of event time."""
+
+    def __init__(self, cell_m: float = 1000.0, min_vessels: int = 3, every_s: float = 60.0) -> None:
+        self.cell_m, self.min_vessels, self.every_s = cell_m, min_vessels, every_s
+        self.seen: dict[tuple[int, int], set[int]] = {}
+        self.learned: set[tuple[int, int]] = set()
+        self._last = -math.inf
+
+    def observe(self, cyc: "Cycle") -> None:
+        if cyc.now - self._last < self.every_s:
+            return
+        self._last = cyc.now
+        rows = np.flatnonzero((cyc.mmsi > 0) & (np.nan_to_num(cyc.sog_mps, nan=9.0) < 0.5))
+        if len(rows) == 0:
+            return
+        cx = np.floor(cyc.x[rows] / self.cell_m).astype(np.int64)
+        cy = np.floor(cyc.y[rows] / self.cell_m).astype(np.int64)
+        for a, b, m in zip(cx.tolist(), cy.tolist(), cyc.mmsi[rows].tolist()):
+            st = self.seen.setdefault((a, b), set())
+            if len(st) < self.min_vessels:
+                st.add(m)
+                if len(st) >= self.min_vessels:
+                    for da in (-1, 0, 1):
+                        for db in (-1, 0, 1):
+                            self.learned.add((a + da, b + db))
+
+    def contains(self, x: F64, y: F64) -> B:
+        if not self.learned or len(x) == 0:
+            return np.zeros(len(x), bool)
+        cx = np.floor(x / self.cell_m).astype(np.int64)
+        cy = np.floor(y / self.cell_m).astype(np.int64)
+        return np.fromiter(((a, b) in self.learned for a, b in zip(cx.tolist(), cy.tolist())), bool, len(x))
+
+
+class Coverage:
+    """AIS and radar coverage as circles around the site's sensors (an AIS sensor without a position covers
+    everything)."""
+
+    def __init__(self, site: SiteConfig, frame: LocalFrame) -> None:
+        def circles(kind: str) -> tuple[F64, F64, F64, bool]:
+            xs, ys, rs, everywhere = [], [], [], False
+            for s in site.sensors:
+                if s.kind != kind:
+                    continue
+                if s.lat is None or s.lon is None or s.range_m is None:
+                    everywhere = True
+                    continue
+                x, y = frame.to_xy(s.lat, s.lon)
+                xs.append(float(x))
+                ys.append(float(y))
+                rs.append(float(s.range_m))
+            return np.array(xs), np.array(ys), np.array(rs), everywhere
+        self._ais = circles("ais")
+        self._radar = circles("radar")
+
+    @staticmethod
+    def _inside(c: tuple[F64, F64, F64, bool], x: F64, y: F64, fraction: float) -> B:
+        xs, ys, rs, everywhere = c
+        if everywhere:
+            return np.ones(len(x), bool)
+        out = np.zeros(len(x), bool)
+        for sx, sy, r in zip(xs, ys, rs):
+            out |= (x - sx) ** 2 + (y - sy) ** 2 <= (r * fraction) ** 2
+        return out
+
+    def ais(self, x: F64, y: F64, fraction: float = 1.0) -> B:
+        return self._inside(self._ais, x, y, fraction)
+
+    def radar(self, x: F64, y: F64, fraction: float = 1.0) -> B:
+        return self._inside(self._radar, x, y, fraction)
+
+
+def sun_elevation_deg(t: F64, lat: F64, lon: F64) -> F64:
+    """Approximate solar elevation (degrees; NOAA low-precision formulas, ~0.5° accurate)."""
+    days = np.asarray(t, np.float64) / 86400.0 - 10957.5  # days since J2000.0
+    g = np.radians((357.529 + 0.98560028 * days) % 360.0)
+    q = (280.459 + 0.98564736 * days) % 360.0
+    lam = np.radians(q + 1.915 * np.sin(g) + 0.020 * np.sin(2 * g))
+    eps = np.radians(23.439 - 0.00000036 * days)
+    dec = np.arcsin(np.sin(eps) * np.sin(lam))
+    ra = np.degrees(np.arctan2(np.cos(eps) * np.sin(lam), np.cos(lam)))
+    gmst = (280.46061837 + 360.98564736629 * days) % 360.0
+    ha = np.radians(gmst + np.asarray(lon, np.float64) - ra)
+    la = np.radians(np.asarray(lat, np.float64))
+    return np.degrees(np.arcsin(np.sin(la) * np.sin(dec) + np.cos(la) * np.cos(dec) * np.cos(ha)))
+
+
+class Persistence:
+    """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s."""
+
+    def __init__(self, min_s: float, clear_s: float) -> None:
+        self.min_s, self.clear_s = float(min_s), float(clear_s)
+        self.since = np.zeros(0)
+        self.off = np.zeros(0)
+        self.active = np.zeros(0, bool)
+
+    def grow(self, cap: int) -> None:
+        for name, fill in (("since", np.nan), ("off", np.nan)):
+            a = getattr(self, name)
+            b = np.full(cap, fill)
+            b[: len(a)] = a
+            setattr(self, name, b)
+        act = np.zeros(cap, bool)
+        act[: len(self.active)] = self.active
+        self.active = act
+
+    def step(self, slots: I64, t: F64, enter: B, stay: B,
+             min_s: F64 | float | None = None) -> tuple[I64, I64, I64, F64]:
+        """Returns row indices (opened, ongoing, closed) and the close times of the closed rows."""
+        min_d = self.min_s if min_s is None else min_s
+        act = self.active[slots]
+        since = self.since[slots]
+        since = np.where(~act & ~(stay | enter), np.nan, since)
+        since = np.where(~act & enter & np.isnan(since), t, since)
+        opened = ~act & enter & (t - since >= min_d)
+        off = self.off[slots]
+        off = np.where(act & stay, np.nan, off)
+        off = np.where(act & ~stay & np.isnan(off), t, off)
+        closing = act & ~stay & (t - off >= self.clear_s)
+        close_t = off[closing]
+        new_act = (act | opened) & ~closing
+        self.active[slots] = new_act
+        self.since[slots] = np.where(closing, np.nan, since)
+        self.off[slots] = np.where(closing | opened, np.nan, off)
+        ongoing = act & ~closing
+        return (np.flatnonzero(opened), np.flatnonzero(ongoing), np.flatnonzero(closing), close_t)
+
+    def expire(self, slots: I64) -> I64:
+        """Forget the given slots (contacts gone); returns those that had an open behaviour."""
+        was = slots[self.active[slots]]
+        self.active[slots] = False
+        self.since[slots] = np.nan
+        self.off[slots] = np.nan
+        return was
+
+
+class Rule:
+    """Base of every rule: parameters from the site, the alert book, and hooks called by the engine."""
+
+    type: str = ""
+    DEFAULTS: dict[str, Any] = {}
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.p = rule_params(engine.site, self.type, self.DEFAULTS)
+        self.book: AlertBook = engine.book
+
+    def grow(self, cap: int) -> None:
+        """Called when the contact memory grows to cap slots."""
+
+    def process(self, cyc: Cycle) -> None:
+        raise NotImplementedError
+
+    def expire(self, slots: I64, last_t: F64) -> None:
+        """Contacts not updated for the engine's stale time: close their alerts at their last time."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.p.get("enabled", True))
+
+
+def f(v: Any) -> float:
+    """A float for evidence (NaN stays NaN)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class ContactRule(Rule):
+    """A single-contact behaviour timed by `Persistence` (keyed by contact id)."""
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.timer = Persistence(self.p.get("min_duration_s", 0.0), self.p.get("clear_s", 60.0))
+        engine.memory.listeners.append(self.grow)
+        self.timer.grow(engine.memory.cap)
+
+    def grow(self, cap: int) -> None:
+        self.timer.grow(cap)
+
+    def conditions(self, cyc: Cycle) -> tuple[B, B]:
+        raise NotImplementedError
+
+    def min_duration(self, cyc: Cycle) -> F64 | float | None:
+        return None
+
+    def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
+        """severity, summary, evidence (and optionally zone, lat, lon, mmsi) of row r's alert."""
+        raise NotImplementedError
+
+    def process(self, cyc: Cycle) -> None:
+        enter, stay = self.conditions(cyc)
+        opened, ongoing, closed, close_t = self.timer.step(cyc.slot, cyc.t, enter, stay, self.min_duration(cyc))
+        for r in opened:
+            d = self.describe(cyc, int(r), True)
+            self.book.open(self.type, int(cyc.contact_id[r]), float(cyc.t[r]), severity=d["severity"],
+                           lat=d.get("lat", float(cyc.lat[r])), lon=d.get("lon", float(cyc.lon[r])),
+                           track_ids=[int(cyc.contact_id[r])], mmsi=d.get("mmsi", [int(cyc.mmsi[r])]),
+                           zone=d.get("zone"), summary=d["summary"], evidence=d["evidence"])
+        for r in ongoing:
+            if not stay[r]:
+                continue
+            a = self.book.get(self.type, int(cyc.contact_id[r]))
+            if a is None or cyc.t[r] - a.last_t < DESCRIBE_EVERY_S:
+                continue
+            d = self.describe(cyc, int(r), False)
+            self.book.update(self.type, int(cyc.contact_id[r]), float(cyc.t[r]), severity=d["severity"],
+                             lat=float(cyc.lat[r]), lon=float(cyc.lon[r]), summary=d["summary"],
+                             evidence=d["evidence"], mmsi=d.get("mmsi", [int(cyc.mmsi[r])]), zone=d.get("zone"))
+        for r, ct in zip(closed, close_t):
+            self.book.close(self.type, int(cyc.contact_id[r]), float(ct))
+
+    def expire(self, slots: I64, last_t: F64) -> None:
+        ids = self.engine.memory.i["contact_id"]
+        was = set(self.timer.expire(slots).tolist())
+        for s, lt in zip(slots, last_t):
+            if int(s) in was:
+                self.book.close(self.type, int(ids[s]), float(lt))
+
+    def prior(self, cyc: Cycle, r: int, key: str, value: float, how: str = "max") -> float:
+        """Running max/min of an evidence number over the alert's life."""
+        a = self.book.get(self.type, int(cyc.contact_id[r]))
+        if a is None or key not in a.evidence or a.evidence[key] is None:
+            return value
+        old = float(a.evidence[key])
+        return max(old, value) if how == "max" else min(old, value)

@@ -1,0 +1,179 @@
+"""The detection engine: runs every rule on each contact batch, in time order, and keeps the alerts.
+
+    engine = DetectionEngine(site)
+    for batch in contact_batches:          # ContactBatch from tracking/fusion, time-ordered
+        changes = engine.process(batch)    # [{"change": "open"|"update"|"close", "alert": {...}}]
+    alerts = engine.finish()               # every alert, final state (DESIGN.md JSONL dicts)
+
+A batch is split into update cycles of at most `cycle_s` seconds with one row per contact (its latest);
+each cycle updates the contact memory, runs the rules in a fixed order (spoofing before dark/gap, which
+it can explain; zone_loiter before loitering, which it covers), closes the alerts of contacts gone
+stale, and refreshes the risk score of the contacts with open alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from seawatch.config.site import SiteConfig
+from seawatch.detect.alerts import Alert, AlertBook
+from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
+from seawatch.detect.risk import RiskModel
+from seawatch.detect.zones import ZoneIndex
+from seawatch.geo import LocalFrame
+from seawatch.model.contact import ContactBatch
+
+logger = logging.getLogger(__name__)
+
+RULE_ORDER = ("watchlist", "ais_spoofing", "dark_target", "ais_gap", "zone_entry", "zone_loiter",
+              "border_crossing", "rendezvous", "loitering", "high_speed", "shore_approach")
+
+
+def site_frame(site: SiteConfig) -> LocalFrame:
+    if site.site.lat is not None and site.site.lon is not None:
+        return LocalFrame(site.site.lat, site.site.lon)
+    pts = [(s.lat, s.lon) for s in site.sensors if s.lat is not None and s.lon is not None]
+    if pts:
+        return LocalFrame(float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
+    return LocalFrame(0.0, 0.0)
+
+
+def _rule_classes() -> dict[str, type[Rule]]:
+    from seawatch.detect.rules import RULES
+    return RULES
+
+
+class DetectionEngine:
+    """Rules + alert lifecycle + risk score over a stream of ContactBatch."""
+
+    def __init__(self, site: SiteConfig, zones: ZoneIndex | None = None, *, frame: LocalFrame | None = None,
+                 rules: tuple[str, ...] | None = None, stale_s: float = 600.0, cycle_s: float = 5.0,
+                 merge_gap_s: float = 300.0) -> None:
+        self.site = site
+        self.frame = frame or site_frame(site)
+        if zones is None:
+            zp = site.zones_path()
+            zones = ZoneIndex.from_file(zp, self.frame) if zp is not None else None
+        self.zones = zones
+        self.coverage = Coverage(site, self.frame)
+        self.memory = ContactMemory()
+        self.anchorages = LearnedAnchorages()
+        self.book = AlertBook(merge_gap_s=merge_gap_s)
+        self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
+        self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
+        self.now = -np.inf
+        self._expired = np.zeros(0, bool)
+        self.memory.listeners.append(self._grow)
+        classes = _rule_classes()
+        wanted = rules or RULE_ORDER
+        self.rules: list[Rule] = []
+        for name in RULE_ORDER:
+            if name in wanted:
+                rule = classes[name](self)
+                if rule.enabled:
+                    self.rules.append(rule)
+        self.risk = RiskModel(self)
+        self.cycles = 0
+
+    def _grow(self, cap: int) -> None:
+        e = np.ones(cap, bool)
+        e[: len(self._expired)] = self._expired
+        self._expired = e
+
+    # ---- the stream --------------------------------------------------------------------------------
+    def process(self, batch: ContactBatch) -> list[dict[str, Any]]:
+        """Run the rules on one batch; the alert changes it caused (open / update / close)."""
+        if len(batch) == 0:
+            return []
+        t = batch["t"]
+        ok = np.isfinite(t) & np.isfinite(batch["lat"]) & np.isfinite(batch["lon"]) & (batch["contact_id"] >= 0)
+        if not ok.all():
+            batch = batch.take(np.flatnonzero(ok))
+            t = batch["t"]
+        if len(batch) == 0:
+            return []
+        order = np.argsort(t, kind="stable")
+        t_sorted = t[order]
+        if t_sorted[0] < self.now - self.cycle_s:
+            logger.debug("batch reaches %.1f s into the past; late rows are processed at their own time",
+                         self.now - t_sorted[0])
+        bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
+        cuts = np.flatnonzero(np.diff(bins)) + 1
+        for part in np.split(order, cuts):
+            self._cycle(batch, part)
+        return [c.to_dict() for c in self.book.take_changes()]
+
+    def _cycle(self, batch: ContactBatch, rows: np.ndarray) -> None:
+        ids = batch["contact_id"][rows]
+        # one row per contact: its latest update in the cycle
+        rev = rows[::-1]
+        _, first = np.unique(batch["contact_id"][rev], return_index=True)
+        rows = np.sort(rev[first])
+        ids = batch["contact_id"][rows]
+        c = batch.columns
+        mem = self.memory
+        slots = mem.slots_for(ids)
+        t = c["t"][rows]
+        lat, lon = c["lat"][rows], c["lon"][rows]
+        x, y = self.frame.to_xy(lat, lon)
+        mmsi = c["mmsi"][rows]
+        cyc = Cycle(
+            now=float(t.max()), slot=slots, t=t, contact_id=ids, kind=c["kind"][rows], status=c["status"][rows],
+            lat=lat, lon=lon, x=x, y=y, sog_mps=c["sog_mps"][rows], cog_deg=c["cog_deg"][rows], mmsi=mmsi,
+            imo=c["imo"][rows], ship_type=c["ship_type"][rows], name=c["name"][rows],
+            callsign=c["callsign"][rows], length_m=c["length_m"][rows], ais_age_s=c["ais_age_s"][rows],
+            prev_x=mem.f["x"][slots].copy(), prev_y=mem.f["y"][slots].copy(),
+            prev_t=mem.f["last_t"][slots].copy(), prev_mmsi=mem.i["last_mmsi"][slots].copy(), engine=self)
+        self.now = max(self.now, cyc.now)
+        # memory first (rules see the previous state in cyc.prev_*)
+        mem.f["last_t"][slots] = t
+        mem.f["x"][slots], mem.f["y"][slots] = x, y
+        mem.f["lat"][slots], mem.f["lon"][slots] = lat, lon
+        mem.f["sog_mps"][slots] = cyc.sog_mps
+        mem.f["cog_deg"][slots] = cyc.cog_deg
+        mem.i["kind"][slots] = cyc.kind
+        has = mmsi > 0
+        age = np.where(np.isfinite(cyc.ais_age_s), cyc.ais_age_s, 0.0)
+        ais_t = t - age
+        hs = slots[has]
+        mem.i["last_mmsi"][hs] = mmsi[has]
+        newer = ais_t[has] >= np.nan_to_num(mem.f["last_ais_t"][hs], nan=-np.inf)
+        mem.f["last_ais_t"][hs[newer]] = ais_t[has][newer]
+        mem.f["ais_x"][hs], mem.f["ais_y"][hs] = x[has], y[has]
+        self._expired[slots] = False
+        self.anchorages.observe(cyc)
+        for rule in self.rules:
+            rule.process(cyc)
+        self._expire_stale(cyc.now)
+        self.risk.refresh(cyc)
+        self.book.prune_closed(cyc.now)
+        self.cycles += 1
+
+    def _expire_stale(self, now: float) -> None:
+        mem = self.memory
+        last = mem.f["last_t"][: mem.n]
+        stale = np.flatnonzero((last < now - self.stale_s) & ~self._expired[: mem.n])
+        if len(stale) == 0:
+            return
+        self._expired[stale] = True
+        for rule in self.rules:
+            rule.expire(stale, last[stale])
+        for s in mem.i["contact_id"][stale]:
+            self.explained.pop(int(s), None)
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Every alert of the run in its final state (open ones keep end = null), by start time."""
+        return [a.to_dict() for a in self.alerts()]
+
+    def alerts(self) -> list[Alert]:
+        return sorted(self.book.alerts, key=lambda a: (a.start, a.id))
+
+    def open_alerts(self) -> list[Alert]:
+        return list(self.book.open_by_key.values())
+
+    def risk_scores(self) -> dict[int, float]:
+        """Current risk score (0-1) of every contact seen in the last stale period."""
+        return self.risk.scores(self.now)

@@ -1,0 +1,145 @@
+"""ais_gap: an AIS vessel silent far longer than its own reporting interval while inside coverage.
+
+Keyed by MMSI (a tracker may hand the radar half and the AIS half of a vessel different contact ids):
+the gap is the time since the MMSI was last heard on any contact. The expected interval is the larger of
+the ITU-R M.1371 nominal one for its last speed (Class A/B under way: 10–30 s; slow or at anchor: 3 min)
+and the longest interval the vessel itself has shown; the gap must exceed `interval_factor` times it and
+`min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
+range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
+current position. Ports are left alone. Closes when the MMSI is heard again, or after `max_open_s`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import Cycle, I64, F64, Rule
+from seawatch.model.units import MPS_TO_KN
+
+
+class AisGap(Rule):
+    type = "ais_gap"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "min_gap_s": 180.0,
+        "interval_factor": 6.0,
+        "coverage_fraction": 0.85,
+        "port_margin_m": 1000.0,
+        "max_open_s": 43_200.0,
+        "forget_s": 21_600.0,  # an MMSI unheard this long (and not alerted) is forgotten
+    }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.interval = np.zeros(0)
+        self.alerted = np.zeros(0, bool)
+        engine.memory.listeners.append(self.grow)
+        self.grow(engine.memory.cap)
+
+    def grow(self, cap: int) -> None:
+        a = np.full(cap, np.nan)
+        a[: len(self.interval)] = self.interval
+        self.interval = a
+        b = np.zeros(cap, bool)
+        b[: len(self.alerted)] = self.alerted
+        self.alerted = b
+
+    def process(self, cyc: Cycle) -> None:
+        p = self.p
+        mem = self.engine.memory
+        now = cyc.now
+        # the vessel's own interval: the longest AIS age seen while it was reporting normally
+        age = cyc.ais_age_s
+        ok = (cyc.mmsi > 0) & np.isfinite(age) & (age < p["min_gap_s"])
+        s = cyc.slot[ok]
+        self.interval[s] = np.fmax(np.nan_to_num(self.interval[s], nan=0.0) * 0.999, age[ok])
+        n = mem.n
+        mmsi = mem.i["last_mmsi"][:n]
+        last_ais = mem.f["last_ais_t"][:n]
+        cand = np.flatnonzero((mmsi > 0) & (now - last_ais >= p["min_gap_s"]) & (now - last_ais <= p["forget_s"]))
+        active = np.flatnonzero(self.alerted[:n])
+        if len(cand):
+            self._open(cand, now)
+        if len(active):
+            self._maintain(active, now)
+
+    def _expected_s(self, slots: I64) -> F64:
+        kn = np.nan_to_num(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN
+        nominal = np.where(kn < 2.0, 180.0, 30.0)
+        return np.fmax(nominal, np.nan_to_num(self.interval[slots], nan=0.0))
+
+    def _open(self, cand: I64, now: float) -> None:
+        p = self.p
+        mem = self.engine.memory
+        cand = cand[~self.alerted[cand]]
+        if len(cand) == 0:
+            return
+        gap = now - mem.f["last_ais_t"][cand]
+        need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand))
+        cand, gap = cand[gap >= need], gap[gap >= need]
+        if len(cand) == 0:
+            return
+        ax, ay = mem.f["ais_x"][cand], mem.f["ais_y"][cand]
+        cx, cy = mem.f["x"][cand], mem.f["y"][cand]
+        cov = self.engine.coverage
+        inside = cov.ais(ax, ay, p["coverage_fraction"]) & cov.ais(cx, cy, p["coverage_fraction"])
+        z = self.engine.zones
+        if z is not None:
+            inside &= ~z.any_within(ax, ay, ("port", "anchorage"), p["port_margin_m"])
+        cand, gap = cand[inside], gap[inside]
+        if len(cand) == 0:
+            return
+        # the MMSI must be silent everywhere: not heard recently on another contact
+        mmsi_all = mem.i["last_mmsi"][: mem.n]
+        heard = mem.f["last_ais_t"][: mem.n]
+        for s, g in zip(cand, gap):
+            m = int(mem.i["last_mmsi"][s])
+            same = np.flatnonzero(mmsi_all == m)
+            if np.nanmax(heard[same]) > mem.f["last_ais_t"][s] or self.book.get(self.type, m) is not None:
+                continue
+            self.alerted[same] = True
+            lt = float(mem.f["last_ais_t"][s])
+            lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
+            still = now - float(mem.f["last_t"][s]) < 60.0
+            sev = "high" if still else "medium"
+            self.book.open(
+                self.type, m, now, severity=sev, lat=float(lat), lon=float(lon),
+                track_ids=[int(mem.i["contact_id"][s])], mmsi=[m], zone=None,
+                summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
+                        f"{' while radar still tracks it' if still else ''}.",
+                evidence={"last_ais_t": lt, "gap_s": float(g), "expected_interval_s": float(self._expected_s(
+                    np.array([s]))[0]), "radar_tracked": still})
+
+    def _maintain(self, active: I64, now: float) -> None:
+        mem = self.engine.memory
+        done: set[int] = set()
+        for s in active:
+            m = int(mem.i["last_mmsi"][s])
+            if m in done:
+                continue
+            done.add(m)
+            a = self.book.get(self.type, m)
+            same = np.flatnonzero(mem.i["last_mmsi"][: mem.n] == m)
+            if a is None:
+                self.alerted[same] = False
+                continue
+            lt = float(a.evidence["last_ais_t"])
+            heard = float(np.nanmax(mem.f["last_ais_t"][same]))
+            if heard > lt + 1.0:
+                self.alerted[same] = False
+                self.book.close(self.type, m, heard, {"gap_s": heard - lt})
+            elif now - lt > self.p["max_open_s"]:
+                self.alerted[same] = False
+                self.book.close(self.type, m, now)
+            else:
+                tracked = np.flatnonzero(mem.f["last_t"][same] >= now - 60.0)
+                if len(tracked):
+                    s2 = same[tracked[0]]
+                    self.book.update(self.type, m, now, lat=float(mem.f["lat"][s2]), lon=float(mem.f["lon"][s2]),
+                                     evidence={"gap_s": now - lt},
+                                     summary=f"AIS gap: MMSI {m} silent for {(now - lt) / 60:.0f} min inside AIS "
+                                             "coverage while radar still tracks it.")
+                else:
+                    self.book.update(self.type, m, now, evidence={"gap_s": now - lt})

@@ -1,0 +1,202 @@
+"""ais_spoofing: AIS that cannot be true.
+
+Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
+- `invalid_mmsi`: an MMSI that is no ship station's (ITU-R M.585: MID 201–775, or the known special forms);
+- `kinematics`: one contact's AIS positions imply an impossible speed (a jump);
+- `mmsi_clone`: one MMSI on two contacts far apart at the same time;
+- `identity_change`: a contact's MMSI (or, same MMSI, its name) changes;
+- `position_offset`: an AIS-only contact inside radar cover that the radar does not see, while a radar-only
+  contact nearby moves with the same velocity — the AIS position disagrees with the radar track it belongs to.
+  That radar track is marked as explained, so dark_target and ais_gap do not raise it again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from seawatch.detect.core import Cycle, Rule
+from seawatch.model.contact import ContactKind
+from seawatch.model.units import MPS_TO_KN
+
+
+def mmsi_is_valid(m: int) -> bool:
+    """Ship stations (MID 201–775) and the special forms of ITU-R M.585 (coast, SAR, AtoN, SART/MOB/EPIRB)."""
+    if not 0 < m <= 999_999_999:
+        return False
+    s = f"{m:09d}"
+    if s.startswith(("00", "111", "970", "972", "974", "98", "99", "8")):
+        return True
+    return 201 <= int(s[:3]) <= 775
+
+
+class AisSpoofing(Rule):
+    type = "ais_spoofing"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "jump_speed_kn": 60.0,  # implied speed between two AIS positions of one contact
+        "jump_min_m": 1000.0,
+        "clone_distance_m": 5000.0,  # one MMSI on two contacts this far apart
+        "clone_fresh_s": 120.0,  # both heard within this
+        "clone_min_s": 60.0,
+        "offset_min_s": 180.0,  # AIS-only-in-radar-cover with a radar twin for this long
+        "offset_min_m": 1000.0,
+        "offset_max_m": 20_000.0,
+        "offset_velocity_mps": 1.5,  # twin velocity agreement
+        "offset_min_speed_kn": 3.0,
+        "radar_cover_fraction": 0.8,
+        "clear_s": 300.0,
+        "check_invalid_mmsi": True,
+    }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.pending: dict[tuple[str, int], tuple[float, float]] = {}  # key -> (since, last seen)
+        self.invalid_seen: set[int] = set()
+
+    def _hold(self, key: tuple[str, int], t: float, min_s: float) -> bool:
+        since, _ = self.pending.get(key, (t, t))
+        self.pending[key] = (since, t)
+        return t - since >= min_s
+
+    def process(self, cyc: Cycle) -> None:
+        now = cyc.now
+        ident = cyc.mmsi > 0
+        if self.p["check_invalid_mmsi"] and ident.any():
+            for r in np.flatnonzero(ident):
+                m = int(cyc.mmsi[r])
+                if m not in self.invalid_seen and not mmsi_is_valid(m):
+                    self.invalid_seen.add(m)
+                    self._instant(cyc, int(r), "invalid_mmsi", m, [m],
+                                  f"AIS spoofing: MMSI {m} is not a valid ship station identity.", {"mmsi": m})
+        self._kinematics(cyc)
+        self._identity(cyc)
+        self._clones(cyc, now)
+        self._offsets(cyc, now)
+        # close behaviours not seen for clear_s
+        for key, (since, last) in list(self.pending.items()):
+            if now - last > self.p["clear_s"]:
+                del self.pending[key]
+                self.book.close(self.type, key, last)
+
+    def _instant(self, cyc: Cycle, r: int, how: str, key: int, mmsi: list[int], summary: str,
+                 evidence: dict[str, Any]) -> None:
+        t = float(cyc.t[r])
+        k = (how, key)
+        self.book.open(self.type, k, t, severity="high", lat=float(cyc.lat[r]), lon=float(cyc.lon[r]),
+                       track_ids=[int(cyc.contact_id[r])], mmsi=mmsi, zone=None, summary=summary,
+                       evidence={"how": how, **evidence})
+        self.book.close(self.type, k, t)
+
+    def _kinematics(self, cyc: Cycle) -> None:
+        ais = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & np.isfinite(cyc.prev_x)
+        if not ais.any():
+            return
+        dt = np.maximum(cyc.t - cyc.prev_t, 1.0)
+        d = np.hypot(cyc.x - cyc.prev_x, cyc.y - cyc.prev_y)
+        jump = ais & (d >= self.p["jump_min_m"]) & (d / dt * MPS_TO_KN >= self.p["jump_speed_kn"])
+        for r in np.flatnonzero(jump):
+            m = int(cyc.mmsi[r])
+            self._instant(cyc, int(r), "kinematics", int(cyc.contact_id[r]), [m],
+                          f"AIS spoofing: MMSI {m} jumped {d[r] / 1000:.1f} km in {dt[r]:.0f} s "
+                          f"({d[r] / dt[r] * MPS_TO_KN:.0f} kn implied).",
+                          {"jump_m": float(d[r]), "dt_s": float(dt[r]), "implied_speed_kn": float(d[r] / dt[r] * MPS_TO_KN)})
+
+    def _identity(self, cyc: Cycle) -> None:
+        mem = self.engine.memory
+        changed = (cyc.mmsi > 0) & (cyc.prev_mmsi > 0) & (cyc.mmsi != cyc.prev_mmsi)
+        for r in np.flatnonzero(changed):
+            old, new = int(cyc.prev_mmsi[r]), int(cyc.mmsi[r])
+            self._instant(cyc, int(r), "identity_change", int(cyc.contact_id[r]), [old, new],
+                          f"AIS spoofing: contact {int(cyc.contact_id[r])} changed identity from MMSI {old} "
+                          f"to {new}.", {"old_mmsi": old, "new_mmsi": new})
+        named = np.flatnonzero((cyc.mmsi > 0) & (cyc.name != None))  # noqa: E711 (object array)
+        for r in named:
+            s, nm = int(cyc.slot[r]), str(cyc.name[r]).strip().upper()
+            old_nm = mem.names.get(s)
+            if nm and old_nm and nm != old_nm and not changed[r]:
+                self._instant(cyc, int(r), "identity_change", int(cyc.contact_id[r]), [int(cyc.mmsi[r])],
+                              f"AIS spoofing: MMSI {int(cyc.mmsi[r])} changed its name from {old_nm} to {nm}.",
+                              {"old_name": old_nm, "new_name": nm})
+            if nm:
+                mem.names[s] = nm
+
+    def _clones(self, cyc: Cycle, now: float) -> None:
+        mem = self.engine.memory
+        n = mem.n
+        fresh = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - self.p["clone_fresh_s"])
+                               & (mem.f["last_t"][:n] >= now - self.p["clone_fresh_s"]))
+        if len(fresh) < 2:
+            return
+        m = mem.i["last_mmsi"][fresh]
+        vals, counts = np.unique(m, return_counts=True)
+        for mm in vals[counts > 1]:
+            sl = fresh[m == mm]
+            x, y = mem.f["ais_x"][sl], mem.f["ais_y"][sl]
+            d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+            if d.max() < self.p["clone_distance_m"]:
+                continue
+            key = ("mmsi_clone", int(mm))
+            if not self._hold(key, now, self.p["clone_min_s"]):
+                continue
+            i, j = np.unravel_index(int(np.argmax(d)), d.shape)
+            ids = [int(mem.i["contact_id"][sl[i]]), int(mem.i["contact_id"][sl[j]])]
+            summary = (f"AIS spoofing: MMSI {int(mm)} is broadcast by two contacts {d.max() / 1000:.1f} km apart "
+                       f"(contacts {ids[0]} and {ids[1]}).")
+            if self.book.get(self.type, key) is None:
+                self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][sl[i]]),
+                               lon=float(mem.f["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
+                               summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
+            else:
+                self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())})
+
+    def _offsets(self, cyc: Cycle, now: float) -> None:
+        p = self.p
+        mem = self.engine.memory
+        cand = np.flatnonzero((cyc.kind == int(ContactKind.AIS_ONLY)) & (cyc.mmsi > 0)
+                              & (cyc.sog_kn >= p["offset_min_speed_kn"]))
+        if len(cand) == 0:
+            return
+        cand = cand[cyc.in_radar_cover(p["radar_cover_fraction"])[cand]]
+        if len(cand) == 0:
+            return
+        n = mem.n
+        dark = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & (mem.f["last_t"][:n] >= now - 30.0))
+        if len(dark) == 0:
+            return
+        tree = cKDTree(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]))
+        dv = np.radians(np.nan_to_num(mem.f["cog_deg"][dark]))
+        vdx, vdy = np.nan_to_num(mem.f["sog_mps"][dark]) * np.sin(dv), np.nan_to_num(mem.f["sog_mps"][dark]) * np.cos(dv)
+        for r in cand:
+            near = tree.query_ball_point([cyc.x[r], cyc.y[r]], p["offset_max_m"])
+            if not near:
+                continue
+            near_a = np.asarray(near)
+            a = np.radians(float(np.nan_to_num(cyc.cog_deg[r])))
+            vx, vy = float(cyc.sog_mps[r]) * np.sin(a), float(cyc.sog_mps[r]) * np.cos(a)
+            dvel = np.hypot(vdx[near_a] - vx, vdy[near_a] - vy)
+            dist = np.hypot(mem.f["x"][dark[near_a]] - cyc.x[r], mem.f["y"][dark[near_a]] - cyc.y[r])
+            ok = (dvel <= p["offset_velocity_mps"]) & (dist >= p["offset_min_m"])
+            if not ok.any():
+                continue
+            k = int(np.flatnonzero(ok)[np.argmin(dvel[ok])])
+            twin = dark[near_a[k]]
+            m = int(cyc.mmsi[r])
+            key = ("position_offset", m)
+            twin_id = int(mem.i["contact_id"][twin])
+            self.engine.explained[twin_id] = now
+            if not self._hold(key, now, p["offset_min_s"]):
+                continue
+            summary = (f"AIS spoofing: MMSI {m} reports a position {dist[k] / 1000:.1f} km from the radar track "
+                       f"{twin_id} that moves with it; radar sees nothing at the AIS position.")
+            ev = {"how": "position_offset", "offset_m": float(dist[k]), "velocity_diff_mps": float(dvel[k]),
+                  "ais_lat": float(cyc.lat[r]), "ais_lon": float(cyc.lon[r])}
+            if self.book.get(self.type, key) is None:
+                self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][twin]),
+                               lon=float(mem.f["lon"][twin]), track_ids=[int(cyc.contact_id[r]), twin_id], mmsi=[m],
+                               zone=None, summary=summary, evidence=ev)
+            else:
+                self.book.update(self.type, key, now, lat=float(mem.f["lat"][twin]), lon=float(mem.f["lon"][twin]),
+                                 summary=summary, evidence=ev)

@@ -1,0 +1,96 @@
+"""border_crossing: a track crosses the maritime border line; the alert says which way.
+
+Each contact has an established side of the border (+1 domestic, -1 foreign), taken only where it is at
+least `hysteresis_m` from the line, so noise along the line does not flap. When the established side flips
+and the move between the two established positions cuts the line, the crossing is raised at the
+interpolated time and place: `inbound` (into the domestic side) or `outbound`. By default only contacts
+without an AIS identity are alerted (`include_identified = false`): merchant ships on their lanes announce
+themselves; the border guard's concern is the unannounced crossing. Crossings by one contact within the
+engine's merge gap are one alert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import Cycle, I64, Rule
+
+
+class BorderCrossing(Rule):
+    type = "border_crossing"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "hysteresis_m": 100.0,
+        "band_m": 30_000.0,  # sides are tracked this close to the line
+        "include_identified": False,
+    }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.side = np.zeros(0, np.int64)
+        self.sx, self.sy, self.st = np.zeros(0), np.zeros(0), np.zeros(0)
+        self.border = np.zeros(0, np.int64)
+        engine.memory.listeners.append(self.grow)
+        self.grow(engine.memory.cap)
+
+    def grow(self, cap: int) -> None:
+        def g(a: Any, fill: Any, dt: Any) -> Any:
+            b = np.full(cap, fill, dt)
+            b[: len(a)] = a
+            return b
+        self.side = g(self.side, 0, np.int64)
+        self.border = g(self.border, -1, np.int64)
+        self.sx, self.sy, self.st = (g(a, np.nan, np.float64) for a in (self.sx, self.sy, self.st))
+
+    def process(self, cyc: Cycle) -> None:
+        z = self.engine.zones
+        if z is None or not z.borders:
+            return
+        which, side, dist = z.border_side(cyc.x, cyc.y, self.p["band_m"])
+        firm = (side != 0) & (dist >= self.p["hysteresis_m"])
+        rows = np.flatnonzero(firm)
+        if len(rows) == 0:
+            return
+        s = cyc.slot[rows]
+        old = self.side[s]
+        flip = (old != 0) & (old != side[rows]) & (self.border[s] == which[rows])
+        if self.p["include_identified"] is False:
+            flip &= ~cyc.identified[rows]
+        if flip.any():
+            self._crossings(cyc, rows[flip], which[rows[flip]], side[rows[flip]])
+        self.side[s] = side[rows]
+        self.border[s] = which[rows]
+        self.sx[s], self.sy[s], self.st[s] = cyc.x[rows], cyc.y[rows], cyc.t[rows]
+
+    def _crossings(self, cyc: Cycle, rows: I64, which: I64, new_side: I64) -> None:
+        z = self.engine.zones
+        s = cyc.slot[rows]
+        for b in np.unique(which):
+            m = which == b
+            r, sl, ns = rows[m], s[m], new_side[m]
+            x0, y0, t0 = self.sx[sl], self.sy[sl], self.st[sl]
+            hit, frac, cx, cy = z.crosses_border(int(b), x0, y0, cyc.x[r], cyc.y[r])
+            for k in np.flatnonzero(hit):
+                self._raise(cyc, int(r[k]), int(b), int(ns[k]), float(t0[k] + frac[k] * (cyc.t[r[k]] - t0[k])),
+                            float(cx[k]), float(cy[k]))
+
+    def _raise(self, cyc: Cycle, r: int, b: int, side: int, tc: float, cx: float, cy: float) -> None:
+        border = self.engine.zones.borders[b]
+        lat, lon = self.engine.frame.to_latlon(cx, cy)
+        direction = "inbound" if side > 0 else "outbound"
+        dark = bool(cyc.dark[r])
+        cid = int(cyc.contact_id[r])
+        kn = float(cyc.sog_kn[r])
+        who = "dark contact" if dark else (f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact")
+        sev = "high" if dark and direction == "inbound" else "medium"
+        self.book.open(self.type, cid, tc, severity=sev, lat=float(lat), lon=float(lon), track_ids=[cid],
+                       mmsi=[int(cyc.mmsi[r])], zone=border.id,
+                       summary=f"Border crossing: {who} {cid} crossed {border.name} {direction} at {kn:.0f} kn, "
+                               f"course {float(np.nan_to_num(cyc.cog_deg[r])):.0f}°.",
+                       evidence={"direction": direction, "speed_kn": kn, "cog_deg": float(cyc.cog_deg[r]),
+                                 "crossing_t": tc, "detected_t": float(cyc.t[r]), "dark": dark}, start=tc)
+        self.book.close(self.type, cid, tc)
+
+

@@ -1,0 +1,66 @@
+"""loitering: one vessel slow (< 2 kn) for >= 1 h away from ports and anchorages.
+
+Not raised for vessels whose lingering is their trade or another alert's business: fishing vessels (AIS
+ship type 30) on their grounds, vessels authorised at a platform, and contacts already in a zone_loiter
+alert (the more specific one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import B, ContactRule, Cycle
+
+
+class Loitering(ContactRule):
+    type = "loitering"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "speed_kn": 2.0,
+        "hysteresis_kn": 1.0,
+        "min_duration_s": 3600.0,
+        "clear_s": 300.0,
+        "harbour_distance_m": 5000.0,
+        "exempt_ship_types": [30],
+        "coast_margin_m": 1500.0,  # moored at a berth or a beach not in the zones file
+    }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        z = engine.zones
+        self._field: set[int] = set()
+        if z is not None:
+            for zone in z.zones:
+                if zone.kind == "platform":
+                    self._field |= set(zone.authorized_mmsi)
+        self._exempt_types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)  # type: ignore[union-attr]
+
+    def conditions(self, cyc: Cycle) -> tuple[B, B]:
+        stay = cyc.sog_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
+        if not stay.any():
+            return stay, stay
+        st = np.asarray(cyc.ship_type, np.int64)
+        stay &= ~np.isin(st, self._exempt_types)
+        if self._field:
+            stay &= ~np.isin(cyc.mmsi, np.fromiter(self._field, np.int64))
+        stay &= ~cyc.near_harbour(self.p["harbour_distance_m"])
+        stay &= ~cyc.near_coast(self.p["coast_margin_m"])
+        stay &= ~cyc.at_learned_anchorage()
+        for r in np.flatnonzero(stay):
+            if self.book.get("zone_loiter", int(cyc.contact_id[r])) is not None:
+                stay[r] = False
+        enter = stay & (cyc.sog_kn < self.p["speed_kn"])
+        return enter, stay
+
+    def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
+        since = float(self.timer.since[cyc.slot[r]])
+        dur = float(cyc.t[r]) - since if since == since else 0.0
+        dark = bool(cyc.dark[r])
+        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
+        return {"severity": "medium" if dark else "low",
+                "summary": f"Loitering: {who} {int(cyc.contact_id[r])} below {self.p['speed_kn']:.0f} kn for "
+                           f"{dur / 60:.0f} min away from ports and anchorages.",
+                "evidence": {"speed_kn": float(cyc.sog_kn[r]), "loiter_since_t": since, "loiter_duration_s": dur,
+                             "dark": dark}}

@@ -1,0 +1,84 @@
+"""shore_approach: a contact (above all a dark one) heads for the coast away from any port.
+
+A ray is cast along the contact's course for `horizon_s` at its speed (at most `max_range_m`); if it
+meets the shoreline at a point farther than `port_margin_m` from every port and anchorage, the contact is
+heading for a beach. It stays in the alert while it still heads there or lies within `landed_m` of the
+shore (the landing itself), and the alert closes when it turns away or is gone. By default only contacts
+without AIS are alerted (`include_identified = false`): identified coastal traffic going to small
+harbours not in the zones file would otherwise cry wolf all day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import B, ContactRule, Cycle
+from seawatch.model.units import KN_TO_MPS
+
+
+class ShoreApproach(ContactRule):
+    type = "shore_approach"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "min_speed_kn": 5.0,
+        "horizon_s": 1200.0,
+        "max_range_m": 25_000.0,
+        "port_margin_m": 3000.0,
+        "landed_m": 1500.0,
+        "min_duration_s": 60.0,
+        "clear_s": 180.0,
+        "include_identified": False,
+    }
+
+    def conditions(self, cyc: Cycle) -> tuple[B, B]:
+        p = self.p
+        n = len(cyc)
+        self._hit = np.full(n, np.nan)
+        self._coast = np.full(n, np.nan)
+        z = self.engine.zones
+        if z is None or not z.has_coast:
+            return np.zeros(n, bool), np.zeros(n, bool)
+        who = np.ones(n, bool) if p["include_identified"] else ~cyc.identified
+        rows = np.flatnonzero(who)
+        if len(rows) == 0:
+            return np.zeros(n, bool), np.zeros(n, bool)
+        coast_d = z.coast_distance(cyc.x[rows], cyc.y[rows], p["max_range_m"])
+        near = np.isfinite(coast_d)
+        rows, coast_d = rows[near], coast_d[near]
+        self._coast[rows] = coast_d
+        enter = np.zeros(n, bool)
+        stay = np.zeros(n, bool)
+        mv = cyc.sog_kn[rows] >= p["min_speed_kn"]
+        m = rows[mv]
+        if len(m):
+            length = np.minimum(np.nan_to_num(cyc.sog_mps[m]) * p["horizon_s"], p["max_range_m"])
+            dist, hx, hy = z.coast_ray(cyc.x[m], cyc.y[m], np.nan_to_num(cyc.cog_deg[m]), length)
+            hit = np.isfinite(dist)
+            if hit.any():
+                away = np.zeros(len(m), bool)
+                away[hit] = ~z.any_within(hx[hit], hy[hit], ("port", "anchorage"), p["port_margin_m"])
+                self._hit[m[away]] = dist[away]
+                enter[m[away]] = True
+        landed = rows[(coast_d <= p["landed_m"]) & (cyc.sog_kn[rows] < p["min_speed_kn"] * 2)]
+        stay |= enter
+        stay[landed] = True
+        return enter, stay & ~cyc.near_harbour(p["port_margin_m"])
+
+    def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
+        kn = float(cyc.sog_kn[r])
+        hit = float(self._hit[r])
+        coast = float(self._coast[r])
+        eta = hit / max(float(cyc.sog_mps[r]), KN_TO_MPS) if hit == hit else float("nan")
+        dark = bool(cyc.dark[r])
+        night = bool(cyc.night()[r])
+        sev = "critical" if dark and kn >= 20 and night else "high" if dark else "medium"
+        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
+        what = (f"heading for the shore {hit / 1000:.1f} km ahead (ETA {eta / 60:.0f} min) away from any port"
+                if hit == hit else f"{coast:.0f} m off the shore away from any port")
+        return {"severity": sev,
+                "summary": f"Shore approach: {who} {int(cyc.contact_id[r])} at {kn:.0f} kn {what}"
+                           f"{' at night' if night else ''}.",
+                "evidence": {"speed_kn": kn, "shore_ahead_m": hit, "eta_s": eta, "coast_distance_m": coast,
+                             "cog_deg": float(cyc.cog_deg[r]), "dark": dark, "night": night}}

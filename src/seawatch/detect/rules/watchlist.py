@@ -1,0 +1,64 @@
+"""watchlist: a contact whose MMSI, IMO, name or call sign is on the site's watchlist appears.
+
+Open while the contact is seen; closed when it has not been updated for the engine's stale time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import B, ContactRule, Cycle
+
+
+def _norm(s: Any) -> str:
+    return " ".join(str(s).upper().split()) if s is not None else ""
+
+
+class Watchlist(ContactRule):
+    type = "watchlist"
+    DEFAULTS: dict[str, Any] = {"enabled": True, "min_duration_s": 0.0, "clear_s": 0.0}
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        wl = engine.site.watchlist
+        self.mmsi = np.array([e.mmsi for e in wl if e.mmsi is not None], np.int64)
+        self.imo = np.array([e.imo for e in wl if e.imo is not None], np.int64)
+        self.names = {_norm(e.name): e for e in wl if e.name}
+        self.calls = {_norm(e.callsign): e for e in wl if e.callsign}
+        self.entries = wl
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.p["enabled"]) and bool(self.entries)
+
+    def conditions(self, cyc: Cycle) -> tuple[B, B]:
+        hit = np.isin(cyc.mmsi, self.mmsi) & (cyc.mmsi > 0)
+        hit |= np.isin(cyc.imo, self.imo) & (cyc.imo > 0)
+        if self.names:
+            hit |= np.array([_norm(v) in self.names for v in cyc.name], bool)
+        if self.calls:
+            hit |= np.array([_norm(v) in self.calls for v in cyc.callsign], bool)
+        mem_hit = np.isin(cyc.prev_mmsi, self.mmsi) & (cyc.prev_mmsi > 0)  # it went dark: still the listed vessel
+        return hit, hit | mem_hit
+
+    def _entry(self, cyc: Cycle, r: int) -> Any:
+        for e in self.entries:
+            if ((e.mmsi is not None and e.mmsi in (int(cyc.mmsi[r]), int(cyc.prev_mmsi[r])))
+                    or (e.imo is not None and e.imo == int(cyc.imo[r]))
+                    or (e.name and _norm(e.name) == _norm(cyc.name[r]))
+                    or (e.callsign and _norm(e.callsign) == _norm(cyc.callsign[r]))):
+                return e
+        return None
+
+    def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
+        e = self._entry(cyc, r)
+        m = int(cyc.mmsi[r]) if cyc.mmsi[r] > 0 else int(cyc.prev_mmsi[r])
+        name = cyc.name[r] or (e.name if e is not None else None)
+        reason = e.reason if e is not None and e.reason else "listed"
+        return {"severity": "high", "mmsi": [m] if m > 0 else [],
+                "summary": f"Watchlist: {name or 'vessel'} (MMSI {m}) is in the picture — {reason}.",
+                "evidence": {"reason": reason, "matched": {k: getattr(e, k) for k in ("mmsi", "imo", "name", "callsign")
+                                                           if e is not None and getattr(e, k)},
+                             "speed_kn": float(cyc.sog_kn[r])}}

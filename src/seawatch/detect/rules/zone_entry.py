@@ -1,0 +1,98 @@
+"""zone_entry: an unauthorised vessel inside a platform safety zone, a pipeline corridor or a restricted area.
+
+Platforms (500 m, UNCLOS art. 60) and restricted areas alert after `min_duration_s`; a pipeline corridor
+is crossed by lawful traffic all day, so there it takes a vessel going slower than `pipeline_max_speed_kn`
+(anchoring, dragging, working over the line) for `pipeline_min_s`. Vessels listed in the zone's
+`authorized_mmsi` are allowed; dark contacts never are. Leaving needs `exit_margin_m` beyond the edge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import B, ContactRule, Cycle, F64
+from seawatch.detect.zones import ZoneIndex
+
+KINDS = ("platform", "restricted", "pipeline")
+
+
+class ZoneEntry(ContactRule):
+    type = "zone_entry"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "min_duration_s": 60.0,
+        "clear_s": 60.0,
+        "exit_margin_m": 50.0,
+        "pipeline_max_speed_kn": 1.5,
+        "pipeline_min_s": 600.0,
+        "port_margin_m": 1000.0,
+        "pipeline_coast_margin_m": 1500.0,  # pipeline landfalls: berths and beaches, not the seabed line
+    }
+
+    def conditions(self, cyc: Cycle) -> tuple[B, B]:
+        n = len(cyc)
+        self._zone = np.full(n, -1, np.int64)
+        self._min = np.full(n, self.p["min_duration_s"])
+        z: ZoneIndex | None = self.engine.zones
+        if z is None:
+            return np.zeros(n, bool), np.zeros(n, bool)
+        p, zi, d = z.near(cyc.x, cyc.y, KINDS, self.p["exit_margin_m"])
+        if len(p) == 0:
+            return np.zeros(n, bool), np.zeros(n, bool)
+        allowed = cyc.authorized_for(zi, p)
+        kinds = np.array([z.zones[int(k)].kind for k in zi])
+        slow = cyc.sog_kn[p] < self.p["pipeline_max_speed_kn"]
+        coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"]) | cyc.at_learned_anchorage())[p]
+        viol = ~allowed & ((kinds != "pipeline") | (slow & ~coastal))
+        harbour = cyc.near_harbour(self.p["port_margin_m"])
+        enter = np.zeros(n, bool)
+        stay = np.zeros(n, bool)
+        inside = viol & (d <= 0.0)
+        # prefer platforms/restricted over pipelines when a contact is in several
+        rank = np.where(kinds == "pipeline", 1, 0)
+        order = np.lexsort((rank, p))
+        for k in order:
+            r = p[k]
+            if viol[k]:
+                stay[r] = True
+                if inside[k] and self._zone[r] < 0:
+                    self._zone[r] = zi[k]
+                    enter[r] = True
+                    if kinds[k] == "pipeline":
+                        self._min[r] = self.p["pipeline_min_s"]
+        enter &= ~harbour
+        stay &= ~harbour
+        return enter, stay
+
+    def min_duration(self, cyc: Cycle) -> F64:
+        return self._min  # type: ignore[no-any-return]
+
+    def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
+        z: ZoneIndex = self.engine.zones
+        a = self.book.get(self.type, int(cyc.contact_id[r]))
+        zi = int(self._zone[r])
+        if zi < 0 and a is not None:
+            zone_id = a.zone
+            zone = next((zz for zz in z.zones if zz.id == zone_id), None)
+        else:
+            zone = z.zones[zi] if zi >= 0 else None
+        zone_id = zone.id if zone is not None else None
+        dist = float(np.hypot(zone.geom.x - cyc.x[r], zone.geom.y - cyc.y[r])) if (
+            zone is not None and zone.geom.geom_type == "Point") else float("nan")
+        closest = self.prior(cyc, r, "closest_m", dist, "min") if dist == dist else float("nan")
+        dark = bool(cyc.dark[r])
+        kind = zone.kind if zone is not None else "zone"
+        sev = "critical" if dark and kind == "platform" else "high" if kind in ("platform", "restricted") else "medium"
+        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}"
+        what = {"platform": "safety zone of", "pipeline": "pipeline corridor", "restricted": "restricted area"}.get(
+            kind, "zone")
+        where = f"{dist:.0f} m from the platform, " if dist == dist else ""
+        name = zone.name if zone is not None else "?"
+        return {"severity": sev, "zone": zone_id,
+                "summary": f"Zone entry: unauthorised {who} {int(cyc.contact_id[r])} inside the {what} {name} "
+                           f"({where}{float(cyc.sog_kn[r]):.1f} kn).",
+                "evidence": {"zone_kind": kind, "distance_m": dist, "closest_m": closest,
+                             "radius_m": zone.radius_m if zone is not None else None,
+                             "speed_kn": float(cyc.sog_kn[r]), "dark": dark}}

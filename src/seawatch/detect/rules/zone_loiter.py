@@ -1,0 +1,64 @@
+"""zone_loiter: an unauthorised vessel lingering slowly near infrastructure for >= 20 min.
+
+"Near" is within `distance_m` of a platform's safety zone (and of pipeline corridors if `pipelines`);
+"slowly" is below `speed_kn` to start and below `speed_kn + hysteresis_kn` to go on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import B, ContactRule, Cycle
+
+
+class ZoneLoiter(ContactRule):
+    type = "zone_loiter"
+    DEFAULTS: dict[str, Any] = {
+        "enabled": True,
+        "distance_m": 3000.0,
+        "speed_kn": 3.0,
+        "hysteresis_kn": 1.0,
+        "min_duration_s": 1200.0,
+        "clear_s": 300.0,
+        "pipelines": False,
+        "port_margin_m": 2000.0,
+    }
+
+    def conditions(self, cyc: Cycle) -> tuple[B, B]:
+        n = len(cyc)
+        self._zone = np.full(n, -1, np.int64)
+        self._dist = np.full(n, np.nan)
+        z = self.engine.zones
+        slow = cyc.sog_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
+        if z is None or not slow.any():
+            return np.zeros(n, bool), np.zeros(n, bool)
+        kinds = ("platform", "pipeline") if self.p["pipelines"] else ("platform",)
+        rows = np.flatnonzero(slow)
+        zone, dist = z.nearest_area(cyc.x[rows], cyc.y[rows], kinds, self.p["distance_m"])
+        has = zone >= 0
+        rows, zone, dist = rows[has], zone[has], dist[has]
+        ok = ~cyc.authorized_for(zone, rows)
+        rows, zone, dist = rows[ok], zone[ok], dist[ok]
+        self._zone[rows], self._dist[rows] = zone, dist
+        stay = np.zeros(n, bool)
+        stay[rows] = True
+        stay &= ~cyc.near_harbour(self.p["port_margin_m"])
+        enter = stay & (cyc.sog_kn < self.p["speed_kn"])
+        return enter, stay
+
+    def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
+        z = self.engine.zones
+        zone = z.zones[int(self._zone[r])]
+        since = float(self.timer.since[cyc.slot[r]])
+        dur = float(cyc.t[r]) - since if since == since else 0.0
+        d = float(self._dist[r])
+        closest = self.prior(cyc, r, "closest_m", d, "min")
+        dark = bool(cyc.dark[r])
+        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}"
+        return {"severity": "high" if dark else "medium", "zone": zone.id,
+                "summary": f"Zone loiter: {who} {int(cyc.contact_id[r])} lingering {d:.0f} m from {zone.name} at "
+                           f"{float(cyc.sog_kn[r]):.1f} kn.",
+                "evidence": {"zone_kind": zone.kind, "distance_m": d, "closest_m": closest,
+                             "speed_kn": float(cyc.sog_kn[r]), "loiter_duration_s": dur, "dark": dark}}

@@ -1,0 +1,307 @@
+"""Zones of a site (DESIGN.md's GeoJSON contract) in the site's local metric frame, indexed for batches.
+
+Every query takes whole arrays of positions (x east / y north metres of `LocalFrame`) and answers with
+numpy arrays; geometry is shapely 2 (vectorised ufuncs, STRtree). Platforms become discs of `radius_m`
+(default 500 m, UNCLOS art. 60), pipelines corridors of `buffer_m` either side, polygons stay polygons.
+The border is a line with a domestic side (`inside` = left/right walking from the first vertex to the
+last); the coast is split into short pieces so that distance and ray queries touch only nearby shore.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely import STRtree
+from shapely.geometry import shape
+
+from seawatch.errors import ConfigError
+from seawatch.geo import LocalFrame
+
+logger = logging.getLogger(__name__)
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+KINDS = ("platform", "pipeline", "restricted", "border", "port", "anchorage", "coast")
+AREA_KINDS = ("platform", "pipeline", "restricted", "port", "anchorage")
+COAST_PIECE_VERTICES = 32
+
+
+@dataclass(frozen=True)
+class Zone:
+    id: str
+    name: str
+    kind: str
+    geom: Any  # shapely geometry in local x/y metres (Point for platforms, LineString for lines)
+    area: Any  # the region a vessel is "in" (disc, corridor, polygon); None for border and coast lines
+    authorized_mmsi: frozenset[int]
+    radius_m: float | None = None
+    buffer_m: float | None = None
+    inside: str | None = None  # border only: "left" | "right"
+
+
+def _project(geom: Any, frame: LocalFrame) -> Any:
+    def tf(coords: F64) -> F64:
+        x, y = frame.to_xy(coords[:, 1], coords[:, 0])
+        return np.column_stack([x, y])
+    return shapely.transform(geom, tf)
+
+
+def load_zones(path: str | Path, frame: LocalFrame) -> list[Zone]:
+    """Read a zones GeoJSON FeatureCollection; errors name the file, the feature and the fix."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{p}: cannot read the zones GeoJSON ({err})") from err
+    zones: list[Zone] = []
+    for i, feat in enumerate(doc.get("features", [])):
+        props = feat.get("properties") or {}
+        kind = props.get("kind")
+        zid = str(props.get("id") or f"zone-{i}")
+        if kind not in KINDS:
+            raise ConfigError(f"{p}: feature {zid!r} has kind {kind!r}; use one of {', '.join(KINDS)}")
+        try:
+            geom = _project(shape(feat["geometry"]), frame)
+        except (KeyError, ValueError, TypeError, AttributeError) as err:
+            raise ConfigError(f"{p}: feature {zid!r} has no valid geometry ({err})") from err
+        auth = frozenset(int(m) for m in (props.get("authorized_mmsi") or []))
+        radius = buffer = None
+        inside = None
+        area: Any = None
+        if kind == "platform":
+            radius = float(props.get("radius_m", 500.0))
+            area = geom.buffer(radius, 32) if geom.geom_type == "Point" else geom
+        elif kind == "pipeline":
+            buffer = float(props.get("buffer_m", 500.0))
+            area = geom.buffer(buffer, 8) if "LineString" in geom.geom_type else geom
+        elif kind in ("restricted", "port", "anchorage"):
+            if geom.geom_type == "Point":
+                radius = float(props.get("radius_m", 1000.0))
+                area = geom.buffer(radius, 32)
+            else:
+                area = geom
+        elif kind == "border":
+            inside = str(props.get("inside", "left"))
+            if inside not in ("left", "right") or geom.geom_type != "LineString":
+                raise ConfigError(f"{p}: border {zid!r} must be a LineString with inside = left or right")
+        zones.append(Zone(zid, str(props.get("name", zid)), kind, geom, area, auth, radius, buffer, inside))
+    return zones
+
+
+class ZoneIndex:
+    """Vectorised zone queries over arrays of local x/y positions."""
+
+    def __init__(self, zones: list[Zone]) -> None:
+        self.zones = zones
+        self._areas: dict[str, tuple[STRtree, I64]] = {}
+        for kind in AREA_KINDS:
+            idx = np.array([i for i, z in enumerate(zones) if z.kind == kind and z.area is not None], np.int64)
+            if len(idx):
+                geoms = [zones[i].area for i in idx]
+                for g in geoms:
+                    shapely.prepare(g)
+                self._areas[kind] = (STRtree(geoms), idx)
+        self.borders = [z for z in zones if z.kind == "border"]
+        pieces: list[Any] = []
+        for z in zones:
+            if z.kind != "coast":
+                continue
+            lines = [z.geom.exterior] if z.geom.geom_type == "Polygon" else list(
+                getattr(z.geom, "geoms", [z.geom]))
+            for line in lines:
+                if line.geom_type == "Polygon":
+                    line = line.exterior
+                c = np.asarray(line.coords)
+                for a in range(0, len(c) - 1, COAST_PIECE_VERTICES):
+                    pieces.append(shapely.linestrings(c[a:a + COAST_PIECE_VERTICES + 1]))
+        self._coast = np.array(pieces, dtype=object)
+        self._coast_tree = STRtree(self._coast) if len(pieces) else None
+        self.authorized = {i: z.authorized_mmsi for i, z in enumerate(zones)}
+        self._envelopes: dict[tuple[tuple[str, ...], float], Any] = {}
+
+    @classmethod
+    def from_file(cls, path: str | Path, frame: LocalFrame) -> "ZoneIndex":
+        return cls(load_zones(path, frame))
+
+    @property
+    def has_coast(self) -> bool:
+        return self._coast_tree is not None
+
+    # ---- areas -------------------------------------------------------------------------------------
+    def inside(self, x: F64, y: F64, kinds: tuple[str, ...]) -> tuple[I64, I64]:
+        """(point index, zone index) pairs of points inside zones of these kinds."""
+        pts = shapely.points(x, y)
+        out_p, out_z = [], []
+        for kind in kinds:
+            if kind not in self._areas:
+                continue
+            tree, idx = self._areas[kind]
+            pairs = tree.query(pts, predicate="intersects")
+            out_p.append(pairs[0])
+            out_z.append(idx[pairs[1]])
+        if not out_p:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_p).astype(np.int64), np.concatenate(out_z).astype(np.int64)
+
+    def near(self, x: F64, y: F64, kinds: tuple[str, ...], distance_m: float) -> tuple[I64, I64, F64]:
+        """(point, zone, distance_m to the zone's area) for every area of these kinds within distance_m."""
+        sel = np.flatnonzero(self.any_within(x, y, kinds, distance_m + 1.0))
+        pts = shapely.points(x[sel], y[sel])
+        out_p, out_z, out_d = [], [], []
+        for kind in kinds:
+            if kind not in self._areas:
+                continue
+            tree, idx = self._areas[kind]
+            pairs = tree.query(pts, predicate="dwithin", distance=distance_m)
+            if pairs.shape[1] == 0:
+                continue
+            geoms = tree.geometries.take(pairs[1])
+            out_p.append(sel[pairs[0]])
+            out_z.append(idx[pairs[1]])
+            out_d.append(shapely.distance(pts[pairs[0]], geoms))
+        if not out_p:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return (np.concatenate(out_p).astype(np.int64), np.concatenate(out_z).astype(np.int64),
+                np.concatenate(out_d).astype(np.float64))
+
+    def _envelope(self, kinds: tuple[str, ...], distance_m: float) -> Any:
+        """The union of these kinds' areas grown by distance_m, prepared (cached)."""
+        key = (kinds, round(distance_m, 3))
+        g = self._envelopes.get(key)
+        if g is None:
+            areas = [z.area for z in self.zones if z.kind in kinds and z.area is not None]
+            g = shapely.union_all([a.buffer(distance_m, 8) if distance_m > 0 else a for a in areas]) if areas \
+                else shapely.Point()
+            shapely.prepare(g)
+            self._envelopes[key] = g
+        return g
+
+    def any_within(self, x: F64, y: F64, kinds: tuple[str, ...], distance_m: float) -> npt.NDArray[np.bool_]:
+        """Per point: inside or within distance_m of any area of these kinds."""
+        if len(x) == 0:
+            return np.zeros(0, bool)
+        g = self._envelope(kinds, distance_m)
+        if g.is_empty:
+            return np.zeros(len(x), bool)
+        return np.asarray(shapely.contains_xy(g, x, y), bool)
+
+    def nearest_area(self, x: F64, y: F64, kinds: tuple[str, ...], max_m: float) -> tuple[I64, F64]:
+        """Per point: the nearest area of these kinds within max_m (-1 / inf when none)."""
+        zone = np.full(len(x), -1, np.int64)
+        dist = np.full(len(x), np.inf)
+        p, z, d = self.near(x, y, kinds, max_m)
+        if len(p):
+            order = np.lexsort((d, p))
+            p, z, d = p[order], z[order], d[order]
+            first = np.concatenate([[True], p[1:] != p[:-1]])
+            zone[p[first]] = z[first]
+            dist[p[first]] = d[first]
+        return zone, dist
+
+    # ---- border ------------------------------------------------------------------------------------
+    def border_side(self, x: F64, y: F64, band_m: float) -> tuple[I64, I64, F64]:
+        """Per point: (border index or -1, side +1 inside / -1 outside / 0 unknown, distance to the line).
+
+        Side is taken against the segment nearest to the point; points farther than band_m from every
+        border, or beyond a border's ends, have side 0."""
+        n = len(x)
+        which = np.full(n, -1, np.int64)
+        side = np.zeros(n, np.int64)
+        dist = np.full(n, np.inf)
+        if not self.borders or n == 0:
+            return which, side, dist
+        pts = shapely.points(x, y)
+        for b, z in enumerate(self.borders):
+            d = shapely.distance(z.geom, pts)
+            c = np.asarray(z.geom.coords)
+            s_along = shapely.line_locate_point(z.geom, pts)
+            cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(c, axis=0).T))])
+            seg = np.clip(np.searchsorted(cum, s_along, side="right") - 1, 0, len(c) - 2)
+            ax, ay = c[seg, 0], c[seg, 1]
+            bx, by = c[seg + 1, 0], c[seg + 1, 1]
+            cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+            beyond = (s_along <= 0.0) | (s_along >= cum[-1])
+            sgn = np.sign(cross).astype(np.int64) * (1 if z.inside == "left" else -1)
+            take = (d < dist) & (d <= band_m) & ~beyond
+            which[take] = b
+            side[take] = sgn[take]
+            dist[take] = d[take]
+        return which, side, dist
+
+    def crosses_border(self, b: int, x0: F64, y0: F64, x1: F64, y1: F64) -> tuple[npt.NDArray[np.bool_], F64,
+                                                                                  F64, F64]:
+        """Does each move (x0,y0)->(x1,y1) cut border b? Also the fraction along the move and the point."""
+        line = self.borders[b].geom
+        moves = shapely.linestrings(np.stack([np.column_stack([x0, x1]), np.column_stack([y0, y1])], axis=-1))
+        hit = shapely.intersects(moves, line)
+        frac = np.full(len(x0), np.nan)
+        cx, cy = np.full(len(x0), np.nan), np.full(len(x0), np.nan)
+        for i in np.flatnonzero(hit):
+            pts = shapely.get_coordinates(shapely.intersection(moves[i], line))
+            if len(pts) == 0:
+                continue
+            d = np.hypot(pts[:, 0] - x0[i], pts[:, 1] - y0[i])
+            j = int(np.argmin(d))
+            cx[i], cy[i] = pts[j, 0], pts[j, 1]
+            length = float(np.hypot(x1[i] - x0[i], y1[i] - y0[i]))
+            frac[i] = float(d[j]) / length if length > 0 else 0.0
+        return hit, frac, cx, cy
+
+    # ---- coast -------------------------------------------------------------------------------------
+    def coast_within(self, x: F64, y: F64, distance_m: float) -> npt.NDArray[np.bool_]:
+        """Per point: within distance_m of the shoreline (a prepared buffer of the coast, cached)."""
+        if self._coast_tree is None or len(x) == 0:
+            return np.zeros(len(x), bool)
+        key = (("coast",), round(distance_m, 3))
+        g = self._envelopes.get(key)
+        if g is None:
+            g = shapely.union_all(shapely.buffer(self._coast, distance_m, 4))
+            shapely.prepare(g)
+            self._envelopes[key] = g
+        return np.asarray(shapely.contains_xy(g, x, y), bool)
+
+    def coast_distance(self, x: F64, y: F64, max_m: float) -> F64:
+        """Per point: distance to the shoreline (inf beyond max_m or without a coast)."""
+        out = np.full(len(x), np.inf)
+        if self._coast_tree is None or len(x) == 0:
+            return out
+        sel = np.flatnonzero(self.coast_within(x, y, max_m))
+        if len(sel) == 0:
+            return out
+        pts = shapely.points(x[sel], y[sel])
+        pairs = self._coast_tree.query(pts, predicate="dwithin", distance=max_m)
+        if pairs.shape[1]:
+            d = shapely.distance(pts[pairs[0]], self._coast[pairs[1]])
+            np.minimum.at(out, sel[pairs[0]], d)
+        return out
+
+    def coast_ray(self, x: F64, y: F64, cog_deg: F64, length_m: F64) -> tuple[F64, F64, F64]:
+        """Cast a ray from each point along its course: (distance to the first shore hit or NaN, hit x, y)."""
+        n = len(x)
+        dist = np.full(n, np.nan)
+        hx, hy = np.full(n, np.nan), np.full(n, np.nan)
+        if self._coast_tree is None or n == 0:
+            return dist, hx, hy
+        a = np.radians(cog_deg)
+        ex, ey = x + np.sin(a) * length_m, y + np.cos(a) * length_m
+        rays = shapely.linestrings(np.stack([np.column_stack([x, ex]), np.column_stack([y, ey])], axis=-1))
+        pairs = self._coast_tree.query(rays, predicate="intersects")
+        if pairs.shape[1] == 0:
+            return dist, hx, hy
+        inter = shapely.intersection(rays[pairs[0]], self._coast[pairs[1]])
+        for k, g in zip(pairs[0], inter):
+            pts = shapely.get_coordinates(g)
+            if len(pts) == 0:
+                continue
+            d = np.hypot(pts[:, 0] - x[k], pts[:, 1] - y[k])
+            j = int(np.argmin(d))
+            if np.isnan(dist[k]) or d[j] < dist[k]:
+                dist[k], hx[k], hy[k] = d[j], pts[j, 0], pts[j, 1]
+        return dist, hx, hy

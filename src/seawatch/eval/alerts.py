@@ -1,0 +1,184 @@
+"""Alerts scored against the simulator's ground truth: recall, precision, false alarms, latency per type.
+
+Matching (issue 5): a truth event counts as found when an alert of the same type overlaps it in time
+and shares a vessel — an MMSI in common, or, when the alert or the truth vessel has no MMSI (a dark
+vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
+time during the alert. Instant events and alerts (a border crossing, an identity change) get
+`slack_s` either side. Per type:
+- recall = found events / events; precision = alerts matching some event / alerts;
+- false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
+- latency = alert start − event start for each found event (its earliest matching alert): median, p90.
+Open alerts (end = null) last to the end of the truth.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from seawatch.detect.alerts import read_alerts_jsonl
+from seawatch.geo import LocalFrame
+
+TYPES = ("dark_target", "ais_gap", "ais_spoofing", "zone_entry", "zone_loiter", "border_crossing", "rendezvous",
+         "loitering", "high_speed", "shore_approach", "watchlist")
+
+
+def _epoch(v: str | None, default: float) -> float:
+    if v is None:
+        return default
+    return datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class Truth:
+    events: list[dict[str, Any]]
+    t: np.ndarray  # positions, sorted by (vessel, time)
+    vessel: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    frame: LocalFrame
+    t_end: float
+    vessel_hours: float
+
+    def track(self, vid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a, b = np.searchsorted(self.vessel, [vid, vid + 1])
+        return self.t[a:b], self.x[a:b], self.y[a:b]
+
+
+def load_truth(truth_dir: str | Path) -> Truth:
+    d = Path(truth_dir)
+    if (d / "truth").is_dir():
+        d = d / "truth"
+    events = [json.loads(line) for line in (d / "events.jsonl").read_text(encoding="utf-8").splitlines()
+              if line.strip()]
+    tab = pq.read_table(d / "positions.parquet", columns=["vessel_id", "time", "lat", "lon"])
+    t = tab.column("time").cast("int64").to_numpy() / 1000.0
+    v = tab.column("vessel_id").to_numpy().astype(np.int64)
+    lat = tab.column("lat").to_numpy()
+    lon = tab.column("lon").to_numpy()
+    order = np.lexsort((t, v))
+    t, v, lat, lon = t[order], v[order], lat[order], lon[order]
+    frame = LocalFrame(float(np.median(lat)) if len(lat) else 0.0, float(np.median(lon)) if len(lon) else 0.0)
+    x, y = frame.to_xy(lat, lon)
+    ut = np.unique(t)
+    step = float(np.median(np.diff(ut))) if len(ut) > 1 else 10.0
+    return Truth(events, t, v, x, y, frame, float(t.max()) if len(t) else 0.0, len(t) * step / 3600.0)
+
+
+def _vessel_near(truth: Truth, vid: int, ax: float, ay: float, s: float, e: float, dist_m: float) -> bool:
+    t, x, y = truth.track(vid)
+    m = (t >= s) & (t <= e)
+    if not m.any():
+        if len(t) == 0:
+            return False
+        i = int(np.clip(np.searchsorted(t, s), 0, len(t) - 1))
+        m = np.zeros(len(t), bool)
+        m[i] = True
+    return bool((np.hypot(x[m] - ax, y[m] - ay) <= dist_m).any())
+
+
+def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: float, dist_m: float) -> bool:
+    if alert["type"] != event["kind"]:
+        return False
+    a_s = _epoch(alert["start"], 0.0)
+    a_e = _epoch(alert.get("end"), truth.t_end)
+    e_s = _epoch(event["start"], 0.0)
+    e_e = _epoch(event["end"], truth.t_end)
+    if a_s > e_e + slack_s or a_e < e_s - slack_s:
+        return False
+    a_m = set(int(m) for m in alert.get("mmsi") or [])
+    e_m = set(int(m) for m in event.get("mmsi") or [])
+    if a_m & e_m:
+        return True
+    ax, ay = truth.frame.to_xy(float(alert["lat"]), float(alert["lon"]))
+    s, e = max(a_s, e_s) - slack_s, min(a_e, e_e) + slack_s
+    return any(_vessel_near(truth, int(v), float(ax), float(ay), s, e, dist_m) for v in event.get("vessels", []))
+
+
+def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float = 60.0,
+                 match_distance_m: float = 2000.0) -> dict[str, Any]:
+    """Per-type figures (see the module doc) and an overall line."""
+    out: dict[str, Any] = {"vessel_hours": truth.vessel_hours, "types": {}}
+    kinds = sorted(set(TYPES) | {e["kind"] for e in truth.events} | {a["type"] for a in alerts},
+                   key=lambda k: TYPES.index(k) if k in TYPES else 99)
+    for k in kinds:
+        evs = [e for e in truth.events if e["kind"] == k]
+        als = [a for a in alerts if a["type"] == k]
+        matched_alert = np.zeros(len(als), bool)
+        found = 0
+        lat_s: list[float] = []
+        for e in evs:
+            hits = [i for i, a in enumerate(als) if match(a, e, truth, slack_s, match_distance_m)]
+            matched_alert[hits] = True
+            if hits:
+                found += 1
+                lat_s.append(min(_epoch(als[i]["start"], 0.0) for i in hits) - _epoch(e["start"], 0.0))
+        fa = int((~matched_alert).sum())
+        out["types"][k] = {
+            "events": len(evs), "found": found, "alerts": len(als), "false_alarms": fa,
+            "recall": found / len(evs) if evs else None,
+            "precision": float(matched_alert.mean()) if als else None,
+            "false_alarms_per_1000_vessel_hours": fa / (truth.vessel_hours / 1000.0) if truth.vessel_hours else None,
+            "latency_median_s": float(np.median(lat_s)) if lat_s else None,
+            "latency_p90_s": float(np.percentile(lat_s, 90)) if lat_s else None,
+        }
+    tot_e = sum(v["events"] for v in out["types"].values())
+    tot_f = sum(v["found"] for v in out["types"].values())
+    tot_a = sum(v["alerts"] for v in out["types"].values())
+    tot_fa = sum(v["false_alarms"] for v in out["types"].values())
+    out["all"] = {"events": tot_e, "found": tot_f, "alerts": tot_a, "false_alarms": tot_fa,
+                  "recall": tot_f / tot_e if tot_e else None,
+                  "precision": (tot_a - tot_fa) / tot_a if tot_a else None,
+                  "false_alarms_per_1000_vessel_hours":
+                      tot_fa / (truth.vessel_hours / 1000.0) if truth.vessel_hours else None}
+    return out
+
+
+def evaluate(truth_dir: str | Path, alerts_path: str | Path, **kw: Any) -> dict[str, Any]:
+    return score_alerts(load_truth(truth_dir), read_alerts_jsonl(alerts_path), **kw)
+
+
+def _fmt(v: Any, spec: str) -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def format_table(result: dict[str, Any], title: str = "") -> str:
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append(f"{'type':<16} {'events':>6} {'found':>5} {'alerts':>6} {'recall':>6} {'prec':>5} "
+                 f"{'FA/1kvh':>8} {'lat med':>8} {'lat p90':>8}")
+    rows = list(result["types"].items()) + [("all", result["all"])]
+    for k, v in rows:
+        med = v.get("latency_median_s")
+        p90 = v.get("latency_p90_s")
+        lines.append(
+            f"{k:<16} {v['events']:>6} {v['found']:>5} {v['alerts']:>6} {_fmt(v['recall'], '.2f'):>6} "
+            f"{_fmt(v['precision'], '.2f'):>5} {_fmt(v['false_alarms_per_1000_vessel_hours'], '.2f'):>8} "
+            f"{_fmt(None if med is None else med / 60, '.1f'):>7}m {_fmt(None if p90 is None else p90 / 60, '.1f'):>7}m")
+    lines.append(f"vessel-hours: {result['vessel_hours']:.0f}")
+    return "\n".join(lines)
+
+
+def run_eval_cli(args: Any) -> int:
+    """`seawatch eval --truth DIR --alerts F.jsonl [--json OUT]`: prints the table, then the JSON."""
+    out: dict[str, Any] = {}
+    if getattr(args, "alerts", None):
+        res = evaluate(args.truth, args.alerts)
+        out["alerts"] = res
+        print(format_table(res, f"alerts: {args.alerts} vs {args.truth}"))
+    # hook: tracking metrics (issue 4) add out["tracks"] from args.tracks here
+    if not out:
+        print("nothing to score: give --alerts F.jsonl (and/or --tracks F.parquet)")
+        return 2
+    text = json.dumps(out, indent=2)
+    if getattr(args, "json_out", None):
+        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
