@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 DB_NAME = "seawatch.db"
 POS_SQL = ", ".join(POSITION_COLUMNS)
 POS_SQL_P = ", ".join(f"p.{c}" for c in POSITION_COLUMNS)
-INSERT_POS = f"INSERT OR IGNORE INTO positions ({POS_SQL}) VALUES ({', '.join('?' * len(POSITION_COLUMNS))})"
+INSERT_POS = (f"INSERT OR IGNORE INTO positions ({POS_SQL}) "
+              f"VALUES ({', '.join('?' * (len(POSITION_COLUMNS) - 1))}, nullif(?, -1))")  # mmsi -1: absent
 UPSERT_VESSEL = """
 INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
 VALUES (?, coalesce(?, 0), ?, ?, ?, ?, ?, ?)
@@ -80,7 +81,7 @@ class EmbeddedStore:
     # --- writes -------------------------------------------------------------------------------------
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
         norm = normalise(batch)
-        rows = rows_for_sql(norm.positions) if len(norm) else []
+        rows = rows_for_sql(norm.positions, sql_nulls=False) if len(norm) else []
         with self._tx() as db:
             if rows:
                 db.executemany(INSERT_POS, rows)
@@ -228,7 +229,7 @@ class EmbeddedStore:
         marks = ", ".join("?" * len(ids))
         live = self._table(f"SELECT {POS_SQL} FROM positions WHERE id IN ({marks}) AND t BETWEEN ? AND ?",
                            (*ids, lo, hi))
-        old = self.archive.query(f"id IN ({marks}) AND t BETWEEN ? AND ?", [*ids, lo, hi], t0, t1)
+        old = self.archive.track(ids, lo, hi)
         return dedupe_sorted(pa.concat_tables([live, old]), [("t", "ascending"), ("id", "ascending")])
 
     def _ids_of_mmsi(self, mmsi: int) -> list[int]:
@@ -242,9 +243,15 @@ class EmbeddedStore:
 
     def bbox_at(self, bbox: BBox, t: float, tolerance_s: float = 60.0) -> pa.Table:
         t0 = t - tolerance_s
-        live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
-                           "ON p.id = c.id AND p.t BETWEEN ? AND ?", (t0, t, t0, t))
+        live = self._table(
+            f"SELECT {POS_SQL_P} FROM (SELECT a.id, (SELECT max(t) FROM positions WHERE id = a.id "
+            f"AND t BETWEEN ? AND ?) AS tl FROM ({self._ALIVE}) a) c CROSS JOIN positions p "
+            "ON p.id = c.id AND p.t = c.tl WHERE p.lon BETWEEN ? AND ? AND p.lat BETWEEN ? AND ?",
+            (t0, t, t0, t, bbox[0], bbox[2], bbox[1], bbox[3]))
         old = self.archive.query("t BETWEEN ? AND ?", [t0, t], t0, t)
+        if old.num_rows:  # a contact's last position may be in either part: decide on the union
+            live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
+                               "ON p.id = c.id AND p.t BETWEEN ? AND ?", (t0, t, t0, t))
         return last_per_id(pa.concat_tables([live, old]), bbox)
 
     def bbox_between(self, bbox: BBox, t0: float, t1: float) -> pa.Table:

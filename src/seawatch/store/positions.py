@@ -190,12 +190,13 @@ def empty_table() -> pa.Table:
     return ARROW_SCHEMA.empty_table()
 
 
-def rows_for_sql(cols: Columns) -> list[tuple[Any, ...]]:
-    """Row tuples for executemany; NaN and the -1 MMSI marker become SQL NULL."""
+def rows_for_sql(cols: Columns, sql_nulls: bool = True) -> list[tuple[Any, ...]]:
+    """Row tuples for executemany; NaN binds as SQL NULL, and so does the -1 MMSI marker unless
+    `sql_nulls` is False (the statement then maps it with nullif(?, -1))."""
     out = []
     for name, (dtype, absent) in POSITION_SCHEMA.items():
         col = cols[name]
-        if name == "mmsi" and (col == absent).any():
+        if sql_nulls and name == "mmsi" and (col == absent).any():
             lst = np.where(col == absent, None, col).tolist()
         else:
             lst = col.tolist()  # NaN binds as SQL NULL (SQLite stores no NaN)

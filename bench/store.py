@@ -1,0 +1,176 @@
+"""Store benchmark: both back-ends in one run, on the same generated positions.
+
+For each back-end: bulk insert of N positions through `Store.write_positions` in batches (rows/s, with the
+process RSS printed as it goes, to show memory stays flat), a single-vessel track query (median ms over
+>= 20 random vessels: one hour, and the vessel's whole track), the bbox-at-time query (median ms over >= 20
+random times, 1 x 1 degree box, 60 s tolerance) and disk bytes per million positions. The embedded store
+is measured twice: all rows in SQLite (live part), then after rolling them into the daily Parquet archive
+(read through DuckDB). PostgreSQL runs in a throwaway cluster (initdb + pg_ctl, fsync on) removed at the end.
+
+    .venv/bin/python bench/store.py [--rows 10000000] [--vessels 2000] [--batch 100000] [--only embedded|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from seawatch.model.contact import ContactBatch  # noqa: E402
+from seawatch.store import Retention, Store, open_store  # noqa: E402
+
+T0 = 1_780_000_000.0
+REPORT_S = 10.0  # each vessel reports every 10 s
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def batches(n_rows: int, n_vessels: int, batch_rows: int, seed: int = 3) -> Iterator[ContactBatch]:
+    """Vessels random-walking across the Caspian box, all reporting each step; batches in time order."""
+    rng = np.random.default_rng(seed)
+    lat = rng.uniform(37.5, 46.5, n_vessels)
+    lon = rng.uniform(47.0, 54.0, n_vessels)
+    sog = rng.uniform(0.0, 10.0, n_vessels)
+    cog = rng.uniform(0.0, 360.0, n_vessels)
+    ids = np.arange(1, n_vessels + 1)
+    mmsi = np.where(ids % 3 != 0, 423_000_000 + ids, -1)
+    steps_per_batch = max(1, batch_rows // n_vessels)
+    step, done = 0, 0
+    while done < n_rows:
+        k = min(steps_per_batch, -(-(n_rows - done) // n_vessels))
+        t = T0 + (step + np.repeat(np.arange(k), n_vessels)) * REPORT_S
+        cog_k = (cog[None, :] + rng.normal(0, 5, (k, n_vessels)).cumsum(axis=0)) % 360
+        d_m = sog[None, :] * REPORT_S * np.arange(1, k + 1)[:, None]
+        lat_k = lat[None, :] + d_m * np.cos(np.radians(cog_k)) / 111_320.0
+        lon_k = lon[None, :] + d_m * np.sin(np.radians(cog_k)) / (111_320.0 * np.cos(np.radians(lat[None, :])))
+        lat, lon, cog = lat_k[-1], lon_k[-1], cog_k[-1]
+        n = min(k * n_vessels, n_rows - done)
+        yield ContactBatch({
+            "contact_id": np.tile(ids, k)[:n], "t": t[:n], "kind": np.where(np.tile(mmsi, k)[:n] > 0, 1, 2),
+            "status": 2, "lat": lat_k.ravel()[:n], "lon": lon_k.ravel()[:n],
+            "sog_mps": np.tile(sog, k)[:n], "cog_deg": cog_k.ravel()[:n], "mmsi": np.tile(mmsi, k)[:n],
+        })
+        step += k
+        done += n
+
+
+def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, int]:
+    times, rows = [], 0
+    fn(args[0])  # warm
+    for a in args:
+        t = time.perf_counter()
+        rows += fn(a).num_rows
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), rows // len(args)
+
+
+def insert(store: Store, args: argparse.Namespace) -> float:
+    start = time.perf_counter()
+    done, next_print = 0, 0
+    for batch in batches(args.rows, args.vessels, args.batch):
+        store.write_positions(batch)
+        done += len(batch)
+        if done >= next_print:
+            el = time.perf_counter() - start
+            print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss_mb():7.1f} MB", flush=True)
+            next_print += max(args.rows // 10, 1)
+    el = time.perf_counter() - start
+    print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss_mb():7.1f} MB  (done, {el:.1f} s)")
+    return done / el
+
+
+def queries(store: Store, args: argparse.Namespace, label: str) -> dict[str, float]:
+    rng = np.random.default_rng(11)
+    span = (args.rows // args.vessels) * REPORT_S
+    ids = rng.integers(1, args.vessels + 1, args.queries).tolist()
+    hours = [(i, T0 + rng.uniform(0, max(span - 3600, 1))) for i in ids]
+    track_h, rows_h = median_ms(lambda a: store.track(contact_id=a[0], t0=a[1], t1=a[1] + 3600), hours)
+    track_all, rows_all = median_ms(lambda i: store.track(contact_id=i), ids)
+    at = [(T0 + rng.uniform(60, span), rng.uniform(38, 45), rng.uniform(47.5, 53)) for _ in range(args.queries)]
+    bbox_ms, rows_b = median_ms(lambda a: store.bbox_at((a[2], a[1], a[2] + 1, a[1] + 1), a[0], 60.0), at)
+    print(f"    [{label}] track 1 h: {track_h:.2f} ms ({rows_h} rows); whole track: {track_all:.2f} ms "
+          f"({rows_all} rows); bbox-at-time: {bbox_ms:.1f} ms ({rows_b} contacts)   medians of {args.queries}")
+    return {"track_1h_ms": track_h, "track_all_ms": track_all, "bbox_at_ms": bbox_ms}
+
+
+def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="seawatch-bench-store-"))
+    try:
+        store = open_store(root, Retention(live_days=0))
+        print("embedded (SQLite WAL + Parquet/DuckDB):")
+        rate = insert(store, args)
+        live = queries(store, args, "SQLite live part")
+        size_live = store.disk_bytes()  # type: ignore[attr-defined]
+        t = time.perf_counter()
+        moved = store.roll_over(T0 + 400 * 86400.0)  # type: ignore[attr-defined]
+        print(f"    roll-over of {moved:,} rows to Parquet: {time.perf_counter() - t:.1f} s")
+        archived = queries(store, args, "Parquet archive via DuckDB")
+        size_archive = store.disk_bytes()  # type: ignore[attr-defined]
+        store.close()
+        return {"rate": rate, "live": live, "archive": archived, "mb_per_m_live": size_live / 2**20 / (args.rows / 1e6),
+                "mb_per_m_archive": size_archive / 2**20 / (args.rows / 1e6)}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
+    from seawatch.store.pgtemp import TempCluster
+
+    with TempCluster() as cluster:
+        store = open_store(cluster.url)
+        print("PostgreSQL + PostGIS (throwaway cluster, fsync on):")
+        rate = insert(store, args)
+        store._db.execute("VACUUM ANALYZE positions")  # type: ignore[attr-defined]
+        q = queries(store, args, "PostgreSQL")
+        size = store.disk_bytes()  # type: ignore[attr-defined]
+        store.close()
+    return {"rate": rate, "pg": q, "mb_per_m": size / 2**20 / (args.rows / 1e6)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rows", type=int, default=10_000_000)
+    p.add_argument("--vessels", type=int, default=2000)
+    p.add_argument("--batch", type=int, default=100_000)
+    p.add_argument("--queries", type=int, default=25)
+    p.add_argument("--only", choices=("embedded", "postgres"))
+    args = p.parse_args()
+    print(f"store bench: {args.rows:,} positions, {args.vessels} vessels every {REPORT_S:.0f} s, "
+          f"batches of {args.batch:,}")
+    results: dict[str, Any] = {}
+    if args.only != "postgres":
+        results["embedded"] = run_embedded(args)
+    if args.only != "embedded":
+        results["postgres"] = run_postgres(args)
+    print("\nsummary (targets: >= 500,000 rows/s insert, track < 10 ms, bbox-at-time < 100 ms at 10M rows)")
+    print(f"{'back-end':34} {'insert rows/s':>14} {'track 1 h ms':>13} {'track all ms':>13} {'bbox@t ms':>10} "
+          f"{'MB / 1M pos':>12}")
+    if "embedded" in results:
+        e = results["embedded"]
+        for label, q, mb in (("embedded: SQLite live", e["live"], e["mb_per_m_live"]),
+                             ("embedded: Parquet archive (DuckDB)", e["archive"], e["mb_per_m_archive"])):
+            print(f"{label:34} {e['rate']:>14,.0f} {q['track_1h_ms']:>13.2f} {q['track_all_ms']:>13.2f} "
+                  f"{q['bbox_at_ms']:>10.1f} {mb:>12.1f}")
+    if "postgres" in results:
+        r = results["postgres"]
+        q = r["pg"]
+        print(f"{'PostgreSQL + PostGIS':34} {r['rate']:>14,.0f} {q['track_1h_ms']:>13.2f} {q['track_all_ms']:>13.2f} "
+              f"{q['bbox_at_ms']:>10.1f} {r['mb_per_m']:>12.1f}")
+
+
+if __name__ == "__main__":
+    main()
