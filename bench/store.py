@@ -19,16 +19,17 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seawatch.model.contact import ContactBatch  # noqa: E402
-from seawatch.store import Retention, Store, open_store  # noqa: E402
+from seawatch.model.contact import ContactBatch
+from seawatch.store import Retention, Store, open_store
 
 T0 = 1_780_000_000.0
 REPORT_S = 10.0  # each vessel reports every 10 s

@@ -8,15 +8,13 @@ binaries the PostgreSQL tests are skipped with the reason, unless SEAWATCH_REQUI
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from seawatch.store import Store, open_store
 from seawatch.store.pgtemp import TempCluster, pg_bindir
-
-
 
 TABLES = ("positions", "vessels", "raw_chunks", "alerts", "alert_history", "actions", "users",
           "config_versions", "checkpoints")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from seawatch.store import Checkpoint, open_store
-
 from store_data import T0, contacts
+
+from seawatch.store import Checkpoint, open_store
 
 BATCH_CONTACTS, BATCH_STEPS = 50, 20  # 1,000 positions per step, 40 s of time
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from seawatch.store import Store
-
 from store_data import T0
+
+from seawatch.store import Store, UserExistsError
 
 
 def alert(id: str, **kw: Any) -> dict[str, Any]:
@@ -106,7 +105,7 @@ def test_users_are_created_found_updated_and_listed(store: Store) -> None:
     changed = store.update_user("ayla", role="supervisor", disabled=True)
     assert changed.role == "supervisor" and changed.disabled
     assert [u.name for u in store.list_users()] == ["admin", "ayla"]
-    with pytest.raises(Exception):
+    with pytest.raises(UserExistsError):
         store.create_user("ayla", "h", "operator")  # a name is taken once
 
 

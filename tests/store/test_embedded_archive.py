@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+from store_data import T0, contacts
 
 from seawatch.store import Retention, open_store
 from seawatch.store.embedded import DB_NAME, EmbeddedStore
-
-from store_data import T0, contacts
 
 DAY = 86400.0
 

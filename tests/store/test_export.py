@@ -9,12 +9,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from shapely.geometry import shape
+from store_data import T0, contacts
 
 from seawatch.store import Store
-from seawatch.store.export import (alert_evidence, evidence_csv, evidence_geojson, evidence_kml, track_csv,
-                                   track_geojson, track_kml)
-
-from store_data import T0, contacts
+from seawatch.store.export import (
+    alert_evidence,
+    evidence_csv,
+    evidence_geojson,
+    evidence_kml,
+    track_csv,
+    track_geojson,
+    track_kml,
+)
 
 NS = {"k": "http://www.opengis.net/kml/2.2", "gx": "http://www.google.com/kml/ext/2.2"}
 

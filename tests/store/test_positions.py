@@ -7,12 +7,11 @@ import math
 import numpy as np
 import pyarrow as pa
 import pytest
+from store_data import T0, contacts
 
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.store import Checkpoint, Store
 from seawatch.store.positions import AIS_ID_OFFSET
-
-from store_data import T0, contacts
 
 
 def test_a_contact_batch_round_trips_through_the_track_query(store: Store) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from seawatch.store.base import BBox, Checkpoint, Retention, Store, User
+from seawatch.store.base import BBox, Checkpoint, Retention, Store, User, UserExistsError
 
-__all__ = ["BBox", "Checkpoint", "Retention", "Store", "User", "open_store"]
+__all__ = ["BBox", "Checkpoint", "Retention", "Store", "User", "UserExistsError", "open_store"]
 
 
 def open_store(url_or_dir: str | Path, retention: Retention | None = None, **options: Any) -> Store:

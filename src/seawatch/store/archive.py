@@ -1,8 +1,10 @@
 """The embedded store's position archive: one Parquet file per UTC day, sorted by (id, t), read by DuckDB.
 
-`DIR/positions/YYYY-MM-DD.parquet`. A day file is replaced atomically (write to a temporary file, fsync,
-rename) when more rows of that day roll over; rows are merged and de-duplicated on (id, t), so rolling the
-same rows twice, or a crash between writing the file and deleting the rows from SQLite, never duplicates.
+`DIR/positions/YYYY-MM-DD.parquet` sorted by (id, t) for track queries, and a copy sorted by (t, id) in
+`DIR/positions/by_time/` for box-at-time queries (row-group statistics prune by time). A day file is
+replaced atomically (write to a temporary file, fsync, rename) when more rows of that day roll over; rows
+are merged and de-duplicated on (id, t), so rolling the same rows twice, or a crash between writing the
+file and deleting the rows from SQLite, never duplicates (queries show a row in both parts once).
 Row groups of `ROW_GROUP_ROWS` keep per-group id min/max statistics, so a one-vessel query reads a few
 row groups only.
 """
@@ -13,7 +15,7 @@ import logging
 import math
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,32 +35,33 @@ SELECT = ", ".join(POSITION_COLUMNS)
 
 
 def day_name(day_start: float) -> str:
-    return datetime.fromtimestamp(day_start, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(day_start, tz=UTC).strftime("%Y-%m-%d")
 
 
 def day_start_of(name: str) -> float:
-    return datetime.strptime(name, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(name, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
 
 
 class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root / "positions"
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.by_time = self.root / "by_time"
+        self.by_time.mkdir(parents=True, exist_ok=True)
         self._duck: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
         self._groups: dict[str, tuple[float, pq.ParquetFile, Any, Any]] = {}  # path -> row-group id ranges
-        for stale in self.root.glob("*.parquet.tmp"):
+        for stale in [*self.root.glob("*.parquet.tmp"), *self.by_time.glob("*.parquet.tmp")]:
             stale.unlink()  # a roll-over killed mid-write: its rows are still in SQLite
 
     def days(self) -> list[str]:
         return sorted(p.name[:-8] for p in self.root.glob("*.parquet"))
 
-    def files(self, t0: float | None, t1: float | None) -> list[str]:
+    def files(self, t0: float | None, t1: float | None, by_time: bool = False) -> list[str]:
         out = []
         for name in self.days():
             start = day_start_of(name)
             if (t1 is None or start <= t1) and (t0 is None or start + DAY_S > t0):
-                out.append(str(self.root / f"{name}.parquet"))
+                out.append(str((self.by_time if by_time else self.root) / f"{name}.parquet"))
         return out
 
     def add_day(self, day_start: float, table: pa.Table) -> int:
@@ -67,13 +70,9 @@ class Archive:
         if path.exists():
             table = pa.concat_tables([pq.read_table(path, schema=ARROW_SCHEMA), table.cast(ARROW_SCHEMA)])
         table = dedupe_sorted(table.cast(ARROW_SCHEMA), [("id", "ascending"), ("t", "ascending")])
-        tmp = path.with_name(path.name + ".tmp")
-        pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, compression="zstd",
-                       write_statistics=True)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(self.root)
+        # the time-sorted copy first: the (id, t) file's presence marks the day as complete
+        _write_atomic(table.sort_by([("t", "ascending"), ("id", "ascending")]), self.by_time / path.name)
+        _write_atomic(table, path)
         return table.num_rows
 
     def drop_before(self, cutoff: float) -> int:
@@ -82,6 +81,7 @@ class Archive:
         for name in self.days():
             if day_start_of(name) + DAY_S <= cutoff:
                 (self.root / f"{name}.parquet").unlink()
+                (self.by_time / f"{name}.parquet").unlink(missing_ok=True)
                 removed += 1
         return removed
 
@@ -89,10 +89,12 @@ class Archive:
         return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(None, None))
 
     def nbytes(self) -> int:
-        return sum(p.stat().st_size for p in self.root.glob("*.parquet"))
+        return sum(p.stat().st_size for p in [*self.root.glob("*.parquet"), *self.by_time.glob("*.parquet")])
 
     def query(self, where: str, params: list[Any], t0: float | None, t1: float | None) -> pa.Table:
-        files = self.files(t0, t1)
+        """DuckDB over the day files of [t0, t1]. A query bounded in time reads the time-sorted copies,
+        whose row-group t statistics let DuckDB skip all but the row groups of the period."""
+        files = self.files(t0, t1, by_time=t0 is not None and t1 is not None)
         if not files:
             return empty_table()
         sql = f"SELECT {SELECT} FROM read_parquet(?) WHERE {where}"
@@ -142,6 +144,15 @@ class Archive:
         if self._duck is not None:
             self._duck.close()
             self._duck = None
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, compression="zstd", write_statistics=True)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:

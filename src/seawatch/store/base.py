@@ -11,8 +11,9 @@ A bounding box is `(lon_min, lat_min, lon_max, lat_max)` in WGS84 degrees.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -20,7 +21,13 @@ if TYPE_CHECKING:
     from seawatch.model.contact import ContactBatch
     from seawatch.model.observation import ObservationBatch
 
+from seawatch.errors import SeawatchError
+
 BBox = tuple[float, float, float, float]
+
+
+class UserExistsError(SeawatchError, ValueError):
+    """A user name is taken once."""
 
 ALERT_STATES = ("open", "updated", "closed")
 SEVERITIES = ("low", "medium", "high", "critical")

@@ -18,19 +18,26 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Self
 
 import pyarrow as pa
 
 from seawatch.store.archive import DAY_S, Archive
-from seawatch.store.base import BBox, Checkpoint, Retention, User
-from seawatch.store.positions import (AIS_ID_OFFSET, ARROW_SCHEMA, POSITION_COLUMNS, dedupe_sorted,
-                                      empty_table, normalise, rows_for_sql)
-from seawatch.store.records import (action_effect, alert_out, alert_row, payload_json, raw_chunk,
-                                    raw_lines)
-from seawatch.store.sqlite_schema import migrate
+from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
+from seawatch.store.positions import (
+    AIS_ID_OFFSET,
+    ARROW_SCHEMA,
+    POSITION_COLUMNS,
+    dedupe_sorted,
+    empty_table,
+    normalise,
+    rows_for_sql,
+)
+from seawatch.store.records import action_effect, alert_out, alert_row, payload_json, raw_chunk, raw_lines
 from seawatch.store.sql_common import last_per_id, search_terms
+from seawatch.store.sqlite_schema import migrate
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +77,7 @@ class EmbeddedStore:
         self.archive = Archive(self.root)
 
     # --- transactions -------------------------------------------------------------------------------
-    def _tx(self, durable: bool = False) -> "_Tx":
+    def _tx(self, durable: bool = False) -> _Tx:
         return _Tx(self, durable)
 
     def _set_sync(self, mode: str) -> None:
@@ -151,9 +158,12 @@ class EmbeddedStore:
     # --- users, configuration, checkpoints ------------------------------------------------------------
     def create_user(self, name: str, password_hash: str, role: str = "operator") -> User:
         user = User(name, password_hash, role, time.time())
-        with self._tx(durable=True) as db:
-            db.execute("INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                       (name, password_hash, role, user.created_at))
+        try:
+            with self._tx(durable=True) as db:
+                db.execute("INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                           (name, password_hash, role, user.created_at))
+        except sqlite3.IntegrityError as err:
+            raise UserExistsError(f"user {name!r} already exists") from err
         return user
 
     def get_user(self, name: str) -> User | None:
@@ -265,7 +275,8 @@ class EmbeddedStore:
     def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
                state: str | None = None, t0: float | None = None, t1: float | None = None,
                limit: int = 1000) -> list[dict[str, Any]]:
-        where, params = ["1"], []  # type: ignore[var-annotated]
+        where: list[str] = ["1"]
+        params: list[Any] = []
         for col, value in (("type", type), ("zone", zone), ("severity", severity), ("state", state)):
             if value is not None:
                 where.append(f"{col} = ?")
@@ -386,7 +397,7 @@ class EmbeddedStore:
             self.archive.close()
             self._db.close()
 
-    def __enter__(self) -> "EmbeddedStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -395,7 +406,7 @@ class EmbeddedStore:
     # --- helpers ------------------------------------------------------------------------------------
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self._lock:
-            return self._db.execute(sql, params).fetchone()  # type: ignore[no-any-return]
+            return self._db.execute(sql, params).fetchone()
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:

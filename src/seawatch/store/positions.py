@@ -73,7 +73,7 @@ def normalise(batch: Any) -> Normalised:
     is_table = isinstance(batch, pa.Table)
     names = set(batch.column_names) if is_table else set(batch.SCHEMA)
     n = batch.num_rows if is_table else len(batch)
-    get = lambda name, dtype, absent: _col(batch, name, dtype, absent, n)  # noqa: E731
+    get = lambda name, dtype, absent: _col(batch, name, dtype, absent, n)
     if "contact_id" in names or "id" in names:  # contacts (or already in the store's layout)
         ids = get("contact_id" if "contact_id" in names else "id", "i8", -1)
         t = get("t", "f8", np.nan)
@@ -165,7 +165,7 @@ def _present_text(col: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """True where a string column holds a non-blank string."""
     if not len(col):
         return np.zeros(0, dtype=bool)
-    ok = col != None  # noqa: E711
+    ok = col != None
     if ok.any():
         sub = col[ok].astype(str)
         ok[ok] = np.char.str_len(np.char.strip(sub)) > 0
@@ -197,7 +197,7 @@ def rows_for_sql(cols: Columns, sql_nulls: bool = True) -> list[tuple[Any, ...]]
     for name, (dtype, absent) in POSITION_SCHEMA.items():
         col = cols[name]
         if sql_nulls and name == "mmsi" and (col == absent).any():
-            lst = np.where(col == absent, None, col).tolist()
+            lst = [None if v == absent else v for v in col.tolist()]
         else:
             lst = col.tolist()  # NaN binds as SQL NULL (SQLite stores no NaN)
         out.append(lst)

@@ -16,16 +16,23 @@ import math
 import threading
 import time
 import uuid
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Self
 
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from seawatch.store.base import BBox, Checkpoint, Retention, User
+from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
 from seawatch.store.pg_schema import migrate
-from seawatch.store.positions import (AIS_ID_OFFSET, ARROW_SCHEMA, POSITION_COLUMNS, empty_table, normalise,
-                                      to_arrow)
+from seawatch.store.positions import (
+    AIS_ID_OFFSET,
+    ARROW_SCHEMA,
+    POSITION_COLUMNS,
+    empty_table,
+    normalise,
+    to_arrow,
+)
 from seawatch.store.records import action_effect, alert_out, alert_row, payload_json, raw_chunk, raw_lines
 from seawatch.store.sql_common import search_terms
 
@@ -113,7 +120,7 @@ class PostgresStore:
         now = time.time()
         with self._lock, self._db.transaction():
             for r in rows:
-                params = {k: getattr(r, k) for k in r.__slots__}  # type: ignore[attr-defined]
+                params = {k: getattr(r, k) for k in r.__slots__}
                 params["start_t"] = None if r.start_t != r.start_t else r.start_t
                 params["now"] = now
                 self._db.execute(UPSERT_ALERT, params)
@@ -140,9 +147,12 @@ class PostgresStore:
     # --- users, configuration, checkpoints ------------------------------------------------------------
     def create_user(self, name: str, password_hash: str, role: str = "operator") -> User:
         user = User(name, password_hash, role, time.time())
-        with self._lock:
-            self._db.execute("INSERT INTO users (name, password_hash, role, created_at) VALUES (%s, %s, %s, %s)",
-                             (name, password_hash, role, user.created_at))
+        try:
+            with self._lock:
+                self._db.execute("INSERT INTO users (name, password_hash, role, created_at) "
+                                 "VALUES (%s, %s, %s, %s)", (name, password_hash, role, user.created_at))
+        except psycopg.errors.UniqueViolation as err:
+            raise UserExistsError(f"user {name!r} already exists") from err
         return user
 
     def get_user(self, name: str) -> User | None:
@@ -239,7 +249,8 @@ class PostgresStore:
     def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
                state: str | None = None, t0: float | None = None, t1: float | None = None,
                limit: int = 1000) -> list[dict[str, Any]]:
-        where, params = ["true"], []  # type: ignore[var-annotated]
+        where: list[str] = ["true"]
+        params: list[Any] = []
         for col, value in (("type", type), ("zone", zone), ("severity", severity), ("state", state)):
             if value is not None:
                 where.append(f"{col} = %s")
@@ -348,7 +359,7 @@ class PostgresStore:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "PostgresStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -357,11 +368,11 @@ class PostgresStore:
     # --- helpers ------------------------------------------------------------------------------------
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self._lock:
-            return self._db.execute(sql, params).fetchone()  # type: ignore[arg-type]
+            return self._db.execute(sql, params).fetchone()
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return self._db.execute(sql, params).fetchall()
 
     def _table(self, sql: str, params: Sequence[Any]) -> pa.Table:
         rows = self._all(sql, params)

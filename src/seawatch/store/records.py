@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -96,7 +98,7 @@ def _opt_float(value: Any) -> float | None:
     if value is None:
         return None
     f = float(value)
-    return None if f != f else f
+    return None if math.isnan(f) else f
 
 
 def alert_out(doc: str, state: str, acknowledged_by: str | None, acknowledged_at: float | None,
