@@ -31,6 +31,7 @@ I64 = npt.NDArray[np.int64]
 KINDS = ("platform", "pipeline", "restricted", "border", "port", "anchorage", "coast")
 AREA_KINDS = ("platform", "pipeline", "restricted", "port", "anchorage")
 COAST_PIECE_VERTICES = 32
+_CACHE: dict[tuple[str, float, float, float], "ZoneIndex"] = {}
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,13 @@ class ZoneIndex:
 
     @classmethod
     def from_file(cls, path: str | Path, frame: LocalFrame) -> "ZoneIndex":
-        return cls(load_zones(path, frame))
+        """Built once per (file, modification time, frame centre) and shared: indexes are read-only."""
+        p = Path(path).resolve()
+        key = (str(p), p.stat().st_mtime if p.exists() else 0.0, frame.lat0, frame.lon0)
+        idx = _CACHE.get(key)
+        if idx is None:
+            idx = _CACHE[key] = cls(load_zones(p, frame))
+        return idx
 
     @property
     def has_coast(self) -> bool:
@@ -261,8 +268,10 @@ class ZoneIndex:
             return np.zeros(len(x), bool)
         key = (("coast",), round(distance_m, 3))
         g = self._envelopes.get(key)
-        if g is None:
-            g = shapely.union_all(shapely.buffer(self._coast, distance_m, 4))
+        if g is None:  # simplified (tolerance 5 %) and grown by the tolerance: a slight over-approximation
+            tol = 0.05 * distance_m
+            g = shapely.union_all(shapely.buffer(shapely.simplify(self._coast, tol), distance_m + tol,
+                                                 quad_segs=2))
             shapely.prepare(g)
             self._envelopes[key] = g
         return np.asarray(shapely.contains_xy(g, x, y), bool)

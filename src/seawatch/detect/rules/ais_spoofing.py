@@ -27,8 +27,11 @@ def mmsi_is_valid(m: int) -> bool:
     if not 0 < m <= 999_999_999:
         return False
     s = f"{m:09d}"
-    if s.startswith(("00", "111", "970", "972", "974", "98", "99", "8")):
+    if s.startswith(("111", "970", "972", "974")):
         return True
+    for prefix in ("00", "98", "99", "8"):  # coast station, craft with a parent ship, AtoN, handheld: + MID
+        if s.startswith(prefix):
+            return 201 <= int(s[len(prefix):len(prefix) + 3]) <= 775
     return 201 <= int(s[:3]) <= 775
 
 

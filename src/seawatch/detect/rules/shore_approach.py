@@ -23,8 +23,8 @@ class ShoreApproach(ContactRule):
     DEFAULTS: dict[str, Any] = {
         "enabled": True,
         "min_speed_kn": 5.0,
-        "horizon_s": 1200.0,
-        "max_range_m": 25_000.0,
+        "horizon_s": 1800.0,
+        "max_range_m": 35_000.0,
         "port_margin_m": 3000.0,
         "landed_m": 1500.0,
         "min_duration_s": 60.0,

@@ -1,0 +1,178 @@
+"""Each rule on small hand-built contact sequences: it fires, stays quiet on the innocent variant, raises
+one alert per behaviour, and closes when the behaviour ends."""
+
+from __future__ import annotations
+
+from seawatch.config.site import WatchlistEntry
+from seawatch.detect.engine import DetectionEngine
+
+from detect_helpers import AIS, DARK, FUSED, caspian, end_of, leg, of_type, run
+
+OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
+MID_SEA = (39.00, 50.00)
+
+
+def engine(**kw: object) -> DetectionEngine:
+    return DetectionEngine(caspian(), **kw)  # type: ignore[arg-type]
+
+
+def test_a_dark_contact_for_ten_minutes_raises_one_dark_target_that_closes_when_ais_returns() -> None:
+    e = engine(rules=("dark_target",))
+    a = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0)
+    b = leg(1, end_of(a), t0=610, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000001)
+    run(e, a, b)
+    alerts = of_type(e, "dark_target")
+    assert len(alerts) == 1
+    al = alerts[0]
+    assert al["end"] is not None and al["mmsi"] == [] and al["track_ids"] == [1]
+    assert al["evidence"]["dark_duration_s"] >= 290
+
+
+def test_an_ais_contact_is_not_dark() -> None:
+    e = engine(rules=("dark_target",))
+    run(e, leg(1, OFF_LANKARAN, duration_s=1200, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000001))
+    assert of_type(e, "dark_target") == []
+
+
+def test_a_vessel_that_switches_ais_off_inside_coverage_raises_an_ais_gap_with_its_mmsi() -> None:
+    e = engine(rules=("ais_gap",))
+    a = leg(7, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000007)
+    b = leg(7, end_of(a), t0=310, duration_s=900, speed_kn=10, cog_deg=0, kind=DARK)
+    c = leg(7, end_of(b), t0=1220, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000007)
+    run(e, a, b, c)
+    gaps = of_type(e, "ais_gap")
+    assert len(gaps) == 1 and gaps[0]["mmsi"] == [422000007]
+    assert gaps[0]["end"] is not None  # heard again: closed
+    assert gaps[0]["evidence"]["gap_s"] >= 600
+
+
+def test_a_vessel_that_sails_out_of_ais_coverage_is_not_an_ais_gap() -> None:
+    e = engine(rules=("ais_gap",))
+    # far east of every Azerbaijani AIS station: its last report was already outside coverage
+    a = leg(8, (41.50, 51.60), duration_s=300, speed_kn=10, cog_deg=90, kind=AIS, mmsi=422000008)
+    filler = leg(9, OFF_LANKARAN, t0=0, duration_s=1500, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, a, filler)
+    assert of_type(e, "ais_gap") == []
+
+
+def test_a_go_fast_raises_one_high_speed_alert_despite_hovering_at_the_threshold() -> None:
+    e = engine(rules=("high_speed",))
+    a = leg(2, OFF_LANKARAN, duration_s=300, speed_kn=35, cog_deg=90)
+    legs = [a]
+    pos, t = end_of(a), 310.0
+    for k in range(10):  # 24.5 / 26 kn alternating: inside the hysteresis band
+        lg = leg(2, pos, t0=t, duration_s=50, speed_kn=24.5 if k % 2 else 26, cog_deg=90)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 60
+    slow = leg(2, pos, t0=t, duration_s=300, speed_kn=8, cog_deg=90)
+    run(e, *legs, slow)
+    hs = of_type(e, "high_speed")
+    assert len(hs) == 1
+    assert hs[0]["end"] is not None and hs[0]["severity"] == "high"
+    assert hs[0]["evidence"]["max_speed_kn"] >= 34
+
+
+def test_a_slow_boat_raises_no_high_speed() -> None:
+    e = engine(rules=("high_speed",))
+    run(e, leg(2, OFF_LANKARAN, duration_s=900, speed_kn=20, cog_deg=90))
+    assert of_type(e, "high_speed") == []
+
+
+def test_a_dark_boat_crossing_the_border_north_is_inbound_and_south_is_outbound() -> None:
+    e = engine(rules=("border_crossing",))
+    north = leg(3, (38.40, 49.00), duration_s=900, speed_kn=20, cog_deg=0)
+    south = leg(4, (38.50, 49.30), duration_s=900, speed_kn=20, cog_deg=180)
+    run(e, north, south)
+    bc = {a["track_ids"][0]: a for a in of_type(e, "border_crossing")}
+    assert set(bc) == {3, 4}
+    assert bc[3]["evidence"]["direction"] == "inbound" and bc[4]["evidence"]["direction"] == "outbound"
+    assert abs(bc[3]["lat"] - 38.44222) < 0.002 and bc[3]["zone"] == "border-az-ir"
+
+
+def test_a_boat_running_along_the_border_line_does_not_flap_into_crossings() -> None:
+    e = engine(rules=("border_crossing",))
+    legs, pos, t = [], (38.4425, 48.95), 0.0
+    for k in range(20):  # zig-zag +-30 m about the line
+        lg = leg(5, pos, t0=t, duration_s=20, speed_kn=10, cog_deg=80 if k % 2 else 100)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 30
+    run(e, *legs)
+    assert of_type(e, "border_crossing") == []
+
+
+def test_an_unauthorised_vessel_in_a_platform_safety_zone_raises_zone_entry_an_authorised_one_does_not() -> None:
+    site = caspian()
+    e = DetectionEngine(site, rules=("zone_entry",))
+    central = next(z for z in e.zones.zones if z.id == "acg-central-azeri")  # type: ignore[union-attr]
+    allowed = sorted(central.authorized_mmsi)[0]
+    intruder = leg(10, (40.1300, 51.1700), duration_s=600, speed_kn=0.5, cog_deg=0, kind=FUSED, mmsi=422000010)
+    supply = leg(11, (40.1302, 51.1702), duration_s=600, speed_kn=0.5, cog_deg=0, kind=FUSED, mmsi=allowed)
+    run(e, intruder, supply)
+    ze = of_type(e, "zone_entry")
+    assert len(ze) == 1 and ze[0]["mmsi"] == [422000010] and ze[0]["zone"] == "acg-central-azeri"
+    assert ze[0]["evidence"]["distance_m"] < 200
+
+
+def test_a_slow_vessel_near_a_platform_for_25_minutes_raises_zone_loiter_one_far_away_does_not() -> None:
+    e = engine(rules=("zone_loiter",))
+    near = leg(12, (40.1200, 51.1600), duration_s=1500, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000012)
+    far = leg(13, (39.9000, 50.8000), duration_s=1500, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000013)
+    run(e, near, far)
+    zl = of_type(e, "zone_loiter")
+    assert [a["track_ids"] for a in zl] == [[12]]
+    assert zl[0]["zone"] == "acg-central-azeri"
+
+
+def test_two_dark_boats_stopped_together_for_35_minutes_are_one_rendezvous() -> None:
+    e = engine(rules=("rendezvous",))
+    a = leg(20, (38.9000, 49.1000), duration_s=2100, speed_kn=0.5, cog_deg=0)
+    b = leg(21, (38.9010, 49.1010), duration_s=2100, speed_kn=0.5, cog_deg=0)
+    c = leg(22, (38.9000, 49.1500), duration_s=2100, speed_kn=0.5, cog_deg=0)  # 4 km away: not with them
+    ch = run(e, a, b, c)
+    rv = of_type(e, "rendezvous")
+    assert len(rv) == 1 and rv[0]["track_ids"] == [20, 21]
+    assert rv[0]["severity"] == "critical"
+    assert sum(1 for x in ch if x["change"] == "open" and x["alert"]["type"] == "rendezvous") == 1
+
+
+def test_a_cargo_ship_stopped_an_hour_at_sea_is_loitering_a_fishing_boat_is_not() -> None:
+    e = engine(rules=("loitering",))
+    cargo = leg(30, MID_SEA, duration_s=4000, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000030, ship_type=70)
+    fishing = leg(31, (39.05, 50.05), duration_s=4000, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000031,
+                  ship_type=30)
+    run(e, cargo, fishing)
+    lo = of_type(e, "loitering")
+    assert [a["track_ids"] for a in lo] == [[30]]
+
+
+def test_a_dark_boat_running_at_a_beach_raises_shore_approach_one_running_out_to_sea_does_not() -> None:
+    e = engine(rules=("shore_approach",))
+    beach = leg(40, (38.66, 49.00), duration_s=400, speed_kn=30, cog_deg=270)
+    sea = leg(41, (38.70, 49.05), duration_s=400, speed_kn=30, cog_deg=90)
+    run(e, beach, sea)
+    sa = of_type(e, "shore_approach")
+    assert [a["track_ids"] for a in sa] == [[40]]
+    assert sa[0]["evidence"]["dark"] is True
+
+
+def test_a_listed_mmsi_raises_one_watchlist_alert() -> None:
+    site = caspian().model_copy(update={"watchlist": [WatchlistEntry(mmsi=422000050, reason="sanctions")]})
+    e = DetectionEngine(site, rules=("watchlist",))
+    run(e, leg(50, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000050),
+        leg(51, MID_SEA, duration_s=300, speed_kn=10, cog_deg=90, kind=FUSED, mmsi=422000051))
+    wl = of_type(e, "watchlist")
+    assert len(wl) == 1 and wl[0]["mmsi"] == [422000050] and "sanctions" in wl[0]["summary"]
+
+
+def test_an_identity_change_a_cloned_mmsi_and_an_invalid_mmsi_are_spoofing() -> None:
+    e = engine(rules=("ais_spoofing",))
+    a = leg(60, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000060)
+    b = leg(60, end_of(a), t0=310, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422999060)
+    c1 = leg(61, (39.40, 50.40), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=273000061)
+    c2 = leg(62, (39.60, 50.60), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=273000061)
+    bad = leg(63, (39.20, 50.20), duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=12345)
+    honest = leg(64, (39.30, 50.10), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000064)
+    run(e, a, b, c1, c2, bad, honest)
+    how = sorted(a["evidence"]["how"] for a in of_type(e, "ais_spoofing"))
+    assert how == ["identity_change", "invalid_mmsi", "mmsi_clone"]
+    assert all(423000064 not in a["mmsi"] for a in of_type(e, "ais_spoofing"))
