@@ -356,7 +356,8 @@ class EmbeddedStore:
             return 0
         day = math.floor(first[0] / DAY_S) * DAY_S
         while day < cutoff:
-            table = self._table(f"SELECT {POS_SQL} FROM positions WHERE t >= ? AND t < ?", (day, day + DAY_S))
+            table = self._table(f"SELECT {POS_SQL} FROM positions WHERE t >= ? AND t < ?", (day, day + DAY_S),
+                                chunk=500_000)
             if table.num_rows:
                 self.archive.add_day(day, table)
                 with self._tx() as db:
@@ -412,14 +413,21 @@ class EmbeddedStore:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
-    def _table(self, sql: str, params: Sequence[Any]) -> pa.Table:
+    def _table(self, sql: str, params: Sequence[Any], chunk: int = 0) -> pa.Table:
+        """Query rows as an Arrow table; with `chunk`, fetched and converted that many rows at a time."""
+        parts = []
         with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        if not rows:
-            return empty_table()
-        cols = list(zip(*rows))
-        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, ARROW_SCHEMA)],
-                                    schema=ARROW_SCHEMA)
+            cur = self._db.execute(sql, params)
+            while True:
+                rows = cur.fetchmany(chunk) if chunk else cur.fetchall()
+                if not rows:
+                    break
+                cols = list(zip(*rows))
+                parts.append(pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, ARROW_SCHEMA)],
+                                                  schema=ARROW_SCHEMA))
+                if not chunk:
+                    break
+        return pa.concat_tables(parts) if parts else empty_table()
 
 
 class _Tx:
