@@ -199,6 +199,15 @@ class ZoneIndex:
             return np.zeros(len(x), bool)
         return np.asarray(shapely.contains_xy(g, x, y), bool)
 
+    def centres_within(self, x: F64, y: F64, kinds: tuple[str, ...], distance_m: float) -> npt.NDArray[np.bool_]:
+        """Per point: within distance_m of the centre (centroid) of any area of these kinds."""
+        cs = [(z.area.centroid.x, z.area.centroid.y) for z in self.zones if z.kind in kinds and z.area is not None]
+        if not cs or len(x) == 0:
+            return np.zeros(len(x), bool)
+        c = np.asarray(cs)
+        d2 = np.min((x[:, None] - c[None, :, 0]) ** 2 + (y[:, None] - c[None, :, 1]) ** 2, axis=1)
+        return d2 <= distance_m ** 2  # type: ignore[no-any-return]
+
     def nearest_area(self, x: F64, y: F64, kinds: tuple[str, ...], max_m: float) -> tuple[I64, F64]:
         """Per point: the nearest area of these kinds within max_m (-1 / inf when none)."""
         zone = np.full(len(x), -1, np.int64)

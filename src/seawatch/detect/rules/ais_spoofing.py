@@ -42,14 +42,15 @@ class AisSpoofing(Rule):
         "jump_speed_kn": 60.0,  # implied speed between two AIS positions of one contact
         "jump_min_m": 1000.0,
         "clone_distance_m": 5000.0,  # one MMSI on two contacts this far apart
-        "clone_fresh_s": 120.0,  # both heard within this
+        "clone_fresh_s": 200.0,  # both heard within this (a slow Class B reports every 3 min)
+        "clone_updated_s": 30.0,  # and both still updated within this
         "clone_min_s": 60.0,
         "offset_min_s": 180.0,  # AIS-only-in-radar-cover with a radar twin for this long
         "offset_min_m": 1000.0,
         "offset_max_m": 20_000.0,
         "offset_velocity_mps": 1.5,  # twin velocity agreement
         "offset_min_speed_kn": 3.0,
-        "radar_cover_fraction": 0.8,
+        "radar_cover_fraction": 0.95,
         "clear_s": 300.0,
         "check_invalid_mmsi": True,
     }
@@ -130,7 +131,8 @@ class AisSpoofing(Rule):
         mem = self.engine.memory
         n = mem.n
         fresh = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - self.p["clone_fresh_s"])
-                               & (mem.f["last_t"][:n] >= now - self.p["clone_fresh_s"]))
+                               & (mem.f["last_t"][:n] >= now - self.p["clone_updated_s"])
+                               & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY)))
         if len(fresh) < 2:
             return
         m = mem.i["last_mmsi"][fresh]

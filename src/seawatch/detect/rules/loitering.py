@@ -1,7 +1,8 @@
 """loitering: one vessel slow (< 2 kn) for >= 1 h away from ports and anchorages.
 
-Not raised for vessels whose lingering is their trade or another alert's business: fishing vessels (AIS
-ship type 30) on their grounds, vessels authorised at a platform, and contacts already in a zone_loiter
+Not raised for vessels whose lingering is their trade or another alert's business: fishing vessels,
+sailing and pleasure craft (AIS ship types 30, 36, 37), vessels within `coast_margin_m` of the shore
+(moored at a berth or beach the zones file does not list), vessels at a learned anchorage, vessels authorised at a platform, and contacts already in a zone_loiter
 alert (the more specific one).
 """
 
@@ -23,7 +24,7 @@ class Loitering(ContactRule):
         "min_duration_s": 3600.0,
         "clear_s": 300.0,
         "harbour_distance_m": 5000.0,
-        "exempt_ship_types": [30],
+        "exempt_ship_types": [30, 36, 37],  # fishing, sailing, pleasure craft: stopping at sea is their trade
         "coast_margin_m": 1500.0,  # moored at a berth or a beach not in the zones file
     }
 

@@ -2,7 +2,7 @@
 
 Defaults: <= 500 m apart and both < 2 kn for >= 30 min (Global Fishing Watch uses 500 m / 2 h for
 encounters, Ai2 Skylight 250 m / 30 min; a coastal radar picture supports the faster call), at least
-10 km from ports and anchorages. Pairs come from a cKDTree over the slow, recently updated contacts
+10 km from the centre of every port and anchorage. Pairs come from a cKDTree over the slow, recently updated contacts
 (never all pairs). Hysteresis: a pair stays together up to `stay_distance_m` and `stay_speed_kn`.
 Two vessels both authorised at the same platform (supply boat and standby vessel) are not a rendezvous.
 """
@@ -49,7 +49,7 @@ class Rendezvous(Rule):
             x, y = mem.f["x"][cand], mem.f["y"][cand]
             z = self.engine.zones
             if z is not None:
-                ok = ~z.any_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
+                ok = ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
                 ok &= ~z.coast_within(x, y, p["coast_margin_m"])
                 cand, x, y = cand[ok], x[ok], y[ok]
             ok2 = ~self.engine.anchorages.contains(x, y)

@@ -2,7 +2,8 @@
 
 Platforms (500 m, UNCLOS art. 60) and restricted areas alert after `min_duration_s`; a pipeline corridor
 is crossed by lawful traffic all day, so there it takes a vessel going slower than `pipeline_max_speed_kn`
-(anchoring, dragging, working over the line) for `pipeline_min_s`. Vessels listed in the zone's
+(anchoring, dragging, working over the line) for `pipeline_min_s`, and only vessels of at least
+`pipeline_min_length_m` (or of unknown length: dark) away from the shore and learned anchorages. Vessels listed in the zone's
 `authorized_mmsi` are allowed; dark contacts never are. Leaving needs `exit_margin_m` beyond the edge.
 """
 
@@ -28,7 +29,8 @@ class ZoneEntry(ContactRule):
         "pipeline_max_speed_kn": 1.5,
         "pipeline_min_s": 600.0,
         "port_margin_m": 1000.0,
-        "pipeline_coast_margin_m": 1500.0,  # pipeline landfalls: berths and beaches, not the seabed line
+        "pipeline_coast_margin_m": 1500.0,
+        "pipeline_min_length_m": 24.0,  # smaller craft's anchors do not threaten a subsea line (dark: unknown, kept)  # pipeline landfalls: berths and beaches, not the seabed line
     }
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
@@ -45,7 +47,8 @@ class ZoneEntry(ContactRule):
         kinds = np.array([z.zones[int(k)].kind for k in zi])
         slow = cyc.sog_kn[p] < self.p["pipeline_max_speed_kn"]
         coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"]) | cyc.at_learned_anchorage())[p]
-        viol = ~allowed & ((kinds != "pipeline") | (slow & ~coastal))
+        small = (cyc.length_m < self.p["pipeline_min_length_m"])[p]
+        viol = ~allowed & ((kinds != "pipeline") | (slow & ~coastal & ~small))
         harbour = cyc.near_harbour(self.p["port_margin_m"])
         enter = np.zeros(n, bool)
         stay = np.zeros(n, bool)

@@ -1,0 +1,65 @@
+"""The engine's alert lifecycle: one alert per behaviour, re-opened rather than duplicated after a short
+break, closed when the contact is gone, the JSONL schema, and the risk score."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from seawatch.detect.alerts import read_alerts_jsonl, write_alerts_jsonl
+from seawatch.detect.engine import DetectionEngine
+
+from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
+
+OFF_LANKARAN = (38.80, 49.10)
+KEYS = {"id", "type", "severity", "start", "end", "lat", "lon", "track_ids", "mmsi", "zone", "score", "summary",
+        "evidence"}
+
+
+def test_a_behaviour_that_pauses_briefly_keeps_its_one_alert() -> None:
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    a = leg(1, OFF_LANKARAN, duration_s=300, speed_kn=35, cog_deg=90)
+    b = leg(1, end_of(a), t0=310, duration_s=120, speed_kn=10, cog_deg=90)  # slow for 2 min: closes
+    c = leg(1, end_of(b), t0=440, duration_s=300, speed_kn=35, cog_deg=90)  # fast again within the merge gap
+    changes = run(e, a, b, c)
+    hs = of_type(e, "high_speed")
+    assert len(hs) == 1
+    kinds = [ch["change"] for ch in changes]
+    assert kinds.count("open") == 1 and "close" in kinds
+
+
+def test_a_contact_that_vanishes_has_its_alert_closed_at_its_last_update() -> None:
+    e = DetectionEngine(caspian(), rules=("high_speed",), stale_s=300)
+    a = leg(1, OFF_LANKARAN, duration_s=300, speed_kn=35, cog_deg=90)
+    other = leg(2, (39.0, 50.0), duration_s=1200, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000002)
+    run(e, a, other)
+    hs = of_type(e, "high_speed")
+    assert len(hs) == 1 and hs[0]["end"] is not None
+    assert hs[0]["end"] <= "2026-06-12T16:05:01"
+
+
+def test_alerts_are_written_in_the_design_schema_and_read_back(tmp_path: Path) -> None:
+    e = DetectionEngine(caspian())
+    run(e, leg(1, (38.40, 49.00), duration_s=900, speed_kn=35, cog_deg=0))
+    alerts = e.finish()
+    assert {a["type"] for a in alerts} >= {"high_speed", "border_crossing", "dark_target"}
+    f = tmp_path / "alerts.jsonl"
+    assert write_alerts_jsonl(f, alerts) == len(alerts)
+    back = read_alerts_jsonl(f)
+    assert back == json.loads(json.dumps(alerts))
+    for a in back:
+        assert set(a) == KEYS and a["severity"] in ("low", "medium", "high", "critical")
+        assert a["start"].endswith("Z") and a["mmsi"] == [] and a["track_ids"] == [1]
+        assert isinstance(a["summary"], str) and a["summary"].endswith(".")
+
+
+def test_a_dark_fast_boat_heading_for_a_beach_at_night_scores_higher_than_a_ferry() -> None:
+    e = DetectionEngine(caspian())
+    midnight = 4 * 3600.0  # 2026-06-12T20:00Z = midnight local (UTC+4)
+    gofast = leg(1, (38.66, 49.05), t0=midnight, duration_s=300, speed_kn=35, cog_deg=270)
+    ferry = leg(2, (39.50, 50.50), t0=midnight, duration_s=300, speed_kn=14, cog_deg=0, kind=FUSED,
+                mmsi=423000002)
+    run(e, gofast, ferry)
+    scores = e.risk_scores()
+    assert scores[1] >= 0.7 and scores[2] < 0.2
+    assert max(a["score"] for a in e.finish() if 1 in a["track_ids"]) >= 0.7

@@ -1,0 +1,61 @@
+"""Zones from the Caspian site's GeoJSON: areas, the border's sides and crossings, the coast."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seawatch.detect.engine import site_frame
+from seawatch.detect.zones import ZoneIndex
+
+from detect_helpers import caspian
+
+
+def index() -> tuple[ZoneIndex, object]:
+    site = caspian()
+    fr = site_frame(site)
+    zp = site.zones_path()
+    assert zp is not None
+    return ZoneIndex.from_file(zp, fr), fr
+
+
+def test_a_point_100_m_from_a_platform_is_inside_its_safety_zone_and_one_at_700_m_is_not() -> None:
+    z, fr = index()
+    # ACG Central Azeri at 40.13 N 51.17 E; 100 m and 700 m north of it
+    x, y = fr.to_xy(np.array([40.13 + 100 / 111_000, 40.13 + 700 / 111_000]), np.array([51.17, 51.17]))  # type: ignore[attr-defined]
+    p, zi = z.inside(x, y, ("platform",))
+    assert list(p) == [0] and z.zones[int(zi[0])].id == "acg-central-azeri"
+    zone, dist = z.nearest_area(x, y, ("platform",), 5000.0)
+    assert dist[0] == 0.0 and 150 < dist[1] < 250
+
+
+def test_the_border_side_is_domestic_north_of_the_astara_parallel_and_foreign_south_of_it() -> None:
+    z, fr = index()
+    x, y = fr.to_xy(np.array([38.50, 38.40, 38.50]), np.array([49.0, 49.0, 51.0]))  # type: ignore[attr-defined]
+    which, side, _ = z.border_side(x, y, 30_000.0)
+    assert list(side[:2]) == [1, -1]
+    assert side[2] == 0  # east of the line's end: no side
+
+
+def test_a_move_across_the_border_is_found_with_the_crossing_point_on_the_line() -> None:
+    z, fr = index()
+    x0, y0 = fr.to_xy(np.array([38.40, 38.50]), np.array([49.0, 49.0]))  # type: ignore[attr-defined]
+    x1, y1 = fr.to_xy(np.array([38.50, 38.52]), np.array([49.0, 49.0]))  # type: ignore[attr-defined]
+    hit, frac, cx, cy = z.crosses_border(0, x0, y0, x1, y1)
+    assert list(hit) == [True, False]
+    lat, _ = fr.to_latlon(cx[0], cy[0])  # type: ignore[attr-defined]
+    assert abs(float(lat) - 38.44222) < 1e-3 and 0.3 < frac[0] < 0.5
+
+
+def test_a_ray_toward_the_lankaran_coast_hits_the_shore_and_one_out_to_sea_does_not() -> None:
+    z, fr = index()
+    x, y = fr.to_xy(np.array([38.66, 38.66]), np.array([49.00, 49.00]))  # type: ignore[attr-defined]
+    dist, _, _ = z.coast_ray(x, y, np.array([270.0, 90.0]), np.array([30_000.0, 30_000.0]))
+    assert 5_000 < dist[0] < 20_000 and np.isnan(dist[1])
+    assert z.coast_distance(x[:1], y[:1], 30_000.0)[0] <= dist[0]
+
+
+def test_ports_and_anchorages_are_found_with_a_margin() -> None:
+    z, fr = index()
+    x, y = fr.to_xy(np.array([40.27, 39.50]), np.array([49.93, 50.50]))  # type: ignore[attr-defined]
+    near = z.any_within(x, y, ("port", "anchorage"), 500.0)
+    assert list(near) == [True, False]

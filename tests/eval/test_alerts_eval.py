@@ -1,0 +1,87 @@
+"""Alert scoring against a tiny hand-written truth: matching by MMSI or, for dark vessels, by position;
+recall, precision, false alarms per 1,000 vessel-hours and latency; the `seawatch eval` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seawatch.cli import main
+from seawatch.detect.alerts import write_alerts_jsonl
+from seawatch.eval.alerts import load_truth, score_alerts
+
+T0 = 1_781_280_000  # 2026-06-12T16:00:00Z
+
+
+def iso(s: float) -> str:
+    from seawatch.model.units import iso_utc
+    return iso_utc(T0 + s)
+
+
+def make_truth(d: Path) -> Path:
+    """Two vessels for 10 h at 10 s: 0 (dark go-fast going east along 38.8 N), 1 (AIS 423000001, fixed)."""
+    (d / "truth").mkdir(parents=True)
+    t = np.arange(0, 36_000, 10.0)
+    n = len(t)
+    lat = np.concatenate([np.full(n, 38.8), np.full(n, 39.5)])
+    lon = np.concatenate([49.0 + t * 1e-5, np.full(n, 50.0)])
+    tab = pa.table({"vessel_id": pa.array(np.repeat([0, 1], n).astype(np.int32)),
+                    "time": pa.array(((T0 + np.concatenate([t, t])) * 1000).astype(np.int64), pa.timestamp("ms", "UTC")),
+                    "lat": lat, "lon": lon, "sog_kn": np.zeros(2 * n, np.float32),
+                    "cog_deg": np.zeros(2 * n, np.float32), "ais_on": np.repeat([False, True], n),
+                    "mmsi": np.repeat([-1, 423000001], n)})
+    pq.write_table(tab, d / "truth" / "positions.parquet")
+    events = [
+        {"kind": "high_speed", "start": iso(600), "end": iso(1800), "vessels": [0], "mmsi": [], "lat": 38.8, "lon": 49.006},
+        {"kind": "ais_gap", "start": iso(3600), "end": iso(7200), "vessels": [1], "mmsi": [423000001], "lat": 39.5, "lon": 50.0},
+        {"kind": "rendezvous", "start": iso(9000), "end": iso(9600), "vessels": [0, 1], "mmsi": [423000001], "lat": 39.0, "lon": 49.5},
+    ]
+    (d / "truth" / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    return d
+
+
+def alert(type_: str, start: float, end: float | None, lat: float, lon: float, mmsi: list[int]) -> dict:
+    return {"id": f"{type_}-{start}", "type": type_, "severity": "high", "start": iso(start),
+            "end": None if end is None else iso(end), "lat": lat, "lon": lon, "track_ids": [1], "mmsi": mmsi,
+            "zone": None, "score": 0.5, "summary": ".", "evidence": {}}
+
+
+def test_events_are_found_by_position_for_dark_vessels_and_by_mmsi_otherwise(tmp_path: Path) -> None:
+    truth = load_truth(make_truth(tmp_path))
+    alerts = [
+        alert("high_speed", 720, 1700, 38.8, 49.0 + 720e-5, []),  # on the dark vessel: found, 2 min late
+        alert("high_speed", 900, 1000, 39.5, 50.0, []),  # far from the dark vessel: a false alarm
+        alert("ais_gap", 3900, None, 0.0, 0.0, [423000001]),  # open alert, MMSI shared: found, 5 min late
+        alert("loitering", 100, 200, 39.5, 50.0, [423000001]),  # no loitering in the truth: false alarm
+    ]
+    res = score_alerts(truth, alerts)
+    hs, gap, rv, lo = (res["types"][k] for k in ("high_speed", "ais_gap", "rendezvous", "loitering"))
+    assert (hs["events"], hs["found"], hs["alerts"], hs["false_alarms"]) == (1, 1, 2, 1)
+    assert hs["recall"] == 1.0 and hs["precision"] == 0.5 and hs["latency_median_s"] == 120.0
+    assert gap["recall"] == 1.0 and gap["latency_median_s"] == 300.0
+    assert rv["recall"] == 0.0 and rv["precision"] is None
+    assert lo["recall"] is None and lo["false_alarms"] == 1
+    assert abs(res["vessel_hours"] - 20.0) < 0.01
+    assert abs(lo["false_alarms_per_1000_vessel_hours"] - 50.0) < 0.1
+
+
+def test_an_alert_outside_the_event_time_does_not_match(tmp_path: Path) -> None:
+    truth = load_truth(make_truth(tmp_path))
+    res = score_alerts(truth, [alert("ais_gap", 8000, 8100, 39.5, 50.0, [423000001])])
+    assert res["types"]["ais_gap"]["found"] == 0 and res["types"]["ais_gap"]["false_alarms"] == 1
+
+
+def test_seawatch_eval_prints_the_table_and_writes_json(tmp_path: Path, capsys: object) -> None:
+    d = make_truth(tmp_path)
+    f = tmp_path / "alerts.jsonl"
+    write_alerts_jsonl(f, [alert("ais_gap", 3700, 7000, 39.5, 50.0, [423000001])])
+    out = tmp_path / "scores.json"
+    assert main(["eval", "--truth", str(d), "--alerts", str(f), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert "ais_gap" in printed and "recall" in printed
+    res = json.loads(out.read_text())
+    assert res["alerts"]["types"]["ais_gap"]["recall"] == 1.0
