@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -16,7 +17,7 @@ def test_the_first_frame_is_a_snapshot_of_the_whole_picture_with_now(console: Co
     assert snap["type"] == "snapshot" and snap["now"] == T0 + 3
     assert snap["fields"] == ["id", *DYNAMIC_FIELDS]
     assert len(snap["dyn"]) == 40 and len(snap["static"]) == 40 and len(snap["trails"]["1"]) == 3
-    assert [a["id"] for a in snap["alerts"]][0] == "zone_entry-2"
+    assert next(a["id"] for a in snap["alerts"]) == "zone_entry-2"
 
 
 def test_a_delta_carries_only_the_contacts_that_moved_and_no_identity_when_it_did_not_change() -> None:
@@ -80,7 +81,7 @@ def test_the_websocket_sends_deltas_no_faster_than_its_period_and_only_on_change
             console.push([])
             ws.receive_json()
             stamps.append(time.monotonic())
-        gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
         assert min(gaps) >= 0.04  # the console's period here is 0.05 s (1 s in production)
 
 
@@ -99,7 +100,7 @@ def test_a_delta_of_5000_contacts_is_compact(console: Console) -> None:
 
     pic, feed = Picture(), SyntheticFeed(5000, T0)
     pic.apply(feed.step())
-    seq, snap = pic.snapshot()
+    seq, _snap = pic.snapshot()
     pic.apply(feed.step())
     _, delta = pic.delta(seq)
     per_contact = len(json.dumps(delta, separators=(",", ":"))) / 5000

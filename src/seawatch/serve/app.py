@@ -56,10 +56,25 @@ def load_site_data(site_path: Path) -> dict[str, Any]:
     sea_path = site_path.parent / "sea.geojson"
     sea = json.loads(sea_path.read_text(encoding="utf-8")) if sea_path.exists() else {
         "type": "FeatureCollection", "features": []}
+    sea = {"type": "FeatureCollection", "features": [*sea["features"], *_land_mask(sea)]}
     sensors = [{"id": s.id, "kind": s.kind, "name": s.name, "lat": s.lat, "lon": s.lon, "range_m": s.range_m}
                for s in cfg.sensors]
     info = {"name": cfg.site.name, "lat": cfg.site.lat, "lon": cfg.site.lon, "sensors": sensors}
     return {"info": info, "zones": zones, "sea": sea}
+
+
+def _land_mask(sea: dict[str, Any]) -> list[dict[str, Any]]:
+    """The land around the site's sea: its bounding box minus the sea, so that the console draws the
+    site's own coastline exactly (Natural Earth fills only what lies outside that box)."""
+    from shapely.geometry import box, mapping, shape
+    from shapely.ops import unary_union
+
+    if not sea["features"]:
+        return []
+    water = unary_union([shape(f["geometry"]) for f in sea["features"]])
+    land = box(*water.bounds).difference(water)
+    return [{"type": "Feature", "properties": {"kind": "land", "bbox": list(water.bounds)},
+             "geometry": mapping(land)}]
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

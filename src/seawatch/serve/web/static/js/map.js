@@ -1,0 +1,199 @@
+// The map: offline basemap (Natural Earth from npm + the site's own sea/land), zones, contacts by kind,
+// heading vectors, short trails, stale fading, the selection, and labels that declutter by zoom.
+import { state, label, onChange, changed } from './state.js';
+import { ahead } from './units.js';
+
+export const COLORS = { fused: '#4fc3f7', ais_only: '#9ccc65', radar_only: '#ff2bd6', unknown: '#cccccc' };
+const SEA = '#0e2233', LAND = '#262b2f', VECTOR_S = 360; // heading vectors show 6 minutes ahead
+const empty = () => ({ type: 'FeatureCollection', features: [] });
+export let map = null;
+
+function circle(lon, lat, r) {
+  const pts = [];
+  for (let i = 0; i <= 48; i++) pts.push(ahead(lon, lat, (i * 360) / 48, r));
+  return pts;
+}
+
+function zoneFeatures(zones) {
+  const out = [];
+  for (const f of zones.features) {
+    const p = f.properties;
+    if (p.kind === 'platform' && f.geometry.type === 'Point') {
+      const [lon, lat] = f.geometry.coordinates;
+      out.push({ type: 'Feature', properties: { ...p, kind: 'platform_zone' },
+        geometry: { type: 'Polygon', coordinates: [circle(lon, lat, p.radius_m || 500)] } });
+    }
+    out.push(f);
+  }
+  return { type: 'FeatureCollection', features: out };
+}
+
+export async function createMap(site, basemap, zones, view) {
+  const topo = await fetch('/vendor/countries-50m.json').then((r) => r.json());
+  const world = topojson.feature(topo, topo.objects.land);
+  const borders = topojson.mesh(topo, topo.objects.countries, (a, b) => a !== b);
+  map = new maplibregl.Map({
+    container: 'map', attributionControl: { compact: true, customAttribution: 'Natural Earth; OSM-derived Caspian coast (ODbL)' },
+    center: view.center || [site.lon ?? 50, site.lat ?? 40], zoom: view.zoom ?? 7, maxZoom: 16, minZoom: 3,
+    dragRotate: false, pitchWithRotate: false, fadeDuration: 0, preserveDrawingBuffer: true,
+    style: {
+      version: 8,
+      sources: {
+        world: { type: 'geojson', data: world }, borders: { type: 'geojson', data: borders },
+        site: { type: 'geojson', data: basemap }, zones: { type: 'geojson', data: zoneFeatures(zones) },
+        trails: { type: 'geojson', data: empty() }, vectors: { type: 'geojson', data: empty() },
+        contacts: { type: 'geojson', data: empty() }, history: { type: 'geojson', data: empty() },
+        measure: { type: 'geojson', data: empty() },
+      },
+      layers: [
+        { id: 'sea', type: 'background', paint: { 'background-color': SEA } },
+        { id: 'world-land', type: 'fill', source: 'world', paint: { 'fill-color': LAND } },
+        { id: 'site-land', type: 'fill', source: 'site', filter: ['==', ['get', 'kind'], 'land'], paint: { 'fill-color': LAND } },
+        { id: 'site-sea', type: 'fill', source: 'site', filter: ['==', ['get', 'kind'], 'sea'], paint: { 'fill-color': SEA } },
+        { id: 'coast', type: 'line', source: 'site', filter: ['==', ['get', 'kind'], 'sea'], paint: { 'line-color': '#4a5a66', 'line-width': 0.8 } },
+        { id: 'borders', type: 'line', source: 'borders', paint: { 'line-color': '#6b6f73', 'line-width': 1, 'line-dasharray': [3, 2] } },
+        { id: 'zone-fill', type: 'fill', source: 'zones', filter: ['in', ['get', 'kind'], ['literal', ['port', 'anchorage', 'restricted', 'platform_zone']]],
+          paint: { 'fill-color': ['match', ['get', 'kind'], 'port', '#2f6f8f', 'anchorage', '#3d5a80', 'platform_zone', '#b45309', '#7f1d1d'], 'fill-opacity': 0.25 } },
+        { id: 'zone-edge', type: 'line', source: 'zones', filter: ['in', ['get', 'kind'], ['literal', ['port', 'anchorage', 'restricted', 'platform_zone']]],
+          paint: { 'line-color': ['match', ['get', 'kind'], 'platform_zone', '#f59e0b', '#5b8db8'], 'line-width': 1 } },
+        { id: 'pipelines', type: 'line', source: 'zones', filter: ['==', ['get', 'kind'], 'pipeline'],
+          paint: { 'line-color': '#d97706', 'line-width': 1.5, 'line-dasharray': [4, 2] } },
+        { id: 'border-line', type: 'line', source: 'zones', filter: ['==', ['get', 'kind'], 'border'],
+          paint: { 'line-color': '#ef4444', 'line-width': 2, 'line-dasharray': [6, 3] } },
+        { id: 'platforms', type: 'circle', source: 'zones', filter: ['==', ['get', 'kind'], 'platform'],
+          paint: { 'circle-radius': 3, 'circle-color': '#f59e0b' } },
+        { id: 'history', type: 'line', source: 'history', paint: { 'line-color': '#ffffff', 'line-width': 1.5, 'line-opacity': 0.6 } },
+        { id: 'trails', type: 'line', source: 'trails',
+          paint: { 'line-color': ['match', ['get', 'kind'], 'radar_only', COLORS.radar_only, 'ais_only', COLORS.ais_only, COLORS.fused],
+            'line-width': 1, 'line-opacity': ['*', 0.5, ['get', 'op']] } },
+        { id: 'vectors', type: 'line', source: 'vectors',
+          paint: { 'line-color': ['match', ['get', 'kind'], 'radar_only', COLORS.radar_only, 'ais_only', COLORS.ais_only, COLORS.fused],
+            'line-width': 1.2, 'line-opacity': ['get', 'op'] } },
+        { id: 'contacts', type: 'circle', source: 'contacts',
+          paint: {
+            'circle-radius': ['case', ['get', 'sel'], 7, ['get', 'alert'], 5.5, ['==', ['get', 'kind'], 'radar_only'], 4.5, 3.5],
+            'circle-color': ['match', ['get', 'kind'], 'radar_only', COLORS.radar_only, 'ais_only', COLORS.ais_only, COLORS.fused],
+            'circle-opacity': ['get', 'op'],
+            'circle-stroke-width': ['case', ['get', 'sel'], 2, ['get', 'alert'], 1.5, 0],
+            'circle-stroke-color': ['case', ['get', 'sel'], '#ffffff', '#ff3b30'],
+            'circle-stroke-opacity': ['get', 'op'] } },
+        { id: 'measure', type: 'line', source: 'measure', paint: { 'line-color': '#ffd60a', 'line-width': 2, 'line-dasharray': [2, 1] } },
+      ],
+    },
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'nautical' }), 'bottom-right');
+  await new Promise((ok) => map.once('load', ok));
+  map.on('click', 'contacts', (e) => { if (!measuring()) select(e.features[0].properties.id, false); });
+  map.on('mouseenter', 'contacts', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'contacts', () => { map.getCanvas().style.cursor = ''; });
+  map.on('render', drawLabels);
+  window.addEventListener('resize', sizeLabels);
+  sizeLabels();
+  onChange(render);
+  render();
+  window.__seawatch = { map, state }; // for tests and the console benchmark
+  return map;
+}
+
+let measuring = () => false;
+export const setMeasuring = (fn) => { measuring = fn; };
+
+export function select(id, fly = true) {
+  state.selected = id;
+  const c = state.contacts.get(id);
+  if (fly && c && c.lat != null) map.easeTo({ center: [c.lon, c.lat], zoom: Math.max(map.getZoom(), 9) });
+  changed('select');
+}
+
+function opacity(c) {
+  const age = state.now != null && c.t != null ? state.now - c.t : 0;
+  if (age <= state.staleS) return 1;
+  return Math.max(0.25, 1 - (age - state.staleS) / (state.staleS * 4));
+}
+
+export function render() {
+  if (!map) return;
+  const alerted = new Set();
+  for (const a of state.alerts.values()) if (a.workflow?.state !== 'closed') (a.track_ids || []).forEach((id) => alerted.add(id));
+  const pts = [], vecs = [], trails = [];
+  for (const c of state.contacts.values()) {
+    if (c.lat == null || c.lon == null) continue;
+    const op = opacity(c), props = { id: c.id, kind: c.kind, op, sel: c.id === state.selected, alert: alerted.has(c.id) };
+    pts.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [c.lon, c.lat] } });
+    const dir = c.heading_deg ?? c.cog_deg;
+    if (c.sog_mps > 0.3 && dir != null) {
+      vecs.push({ type: 'Feature', properties: props,
+        geometry: { type: 'LineString', coordinates: [[c.lon, c.lat], ahead(c.lon, c.lat, dir, c.sog_mps * VECTOR_S)] } });
+    }
+    if (c.trail && c.trail.length > 1) {
+      trails.push({ type: 'Feature', properties: props,
+        geometry: { type: 'LineString', coordinates: c.trail.map(([la, lo]) => [lo, la]) } });
+    }
+  }
+  map.getSource('contacts').setData({ type: 'FeatureCollection', features: pts });
+  map.getSource('vectors').setData({ type: 'FeatureCollection', features: vecs });
+  map.getSource('trails').setData({ type: 'FeatureCollection', features: trails });
+  map.triggerRepaint();
+}
+
+export function showHistory(points) {
+  const coords = points.filter((p) => p.lat != null).map((p) => [p.lon, p.lat]);
+  map.getSource('history').setData(coords.length > 1
+    ? { type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: coords } } : empty());
+}
+
+export function showMeasure(coords) {
+  map.getSource('measure').setData(coords.length > 1
+    ? { type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: coords } } : empty());
+}
+
+// ---- labels: a 2D canvas over the map, greedy placement, fewer labels when zoomed out -------------
+const canvas = () => document.getElementById('labels');
+function sizeLabels() {
+  const cv = canvas(), r = cv.parentElement.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+  cv.width = r.width * dpr; cv.height = r.height * dpr; cv.style.width = r.width + 'px'; cv.style.height = r.height + 'px';
+  if (map) map.triggerRepaint();
+}
+
+function drawLabels() {
+  const cv = canvas(), ctx = cv.getContext('2d'), dpr = window.devicePixelRatio || 1;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, cv.width, cv.height);
+  const z = map.getZoom(), b = map.getBounds(), w = cv.width / dpr, h = cv.height / dpr;
+  const alerted = new Set();
+  for (const a of state.alerts.values()) (a.track_ids || []).forEach((id) => alerted.add(id));
+  // who may have a label: the selection and alerted contacts always, everyone from zoom 9, named from 8
+  const cands = [];
+  for (const c of state.contacts.values()) {
+    if (c.lat == null || !b.contains([c.lon, c.lat])) continue;
+    const prio = c.id === state.selected ? 0 : alerted.has(c.id) ? 1 : c.name ? 2 : 3;
+    if (prio >= 2 && z < (prio === 2 ? 8 : 9)) continue;
+    cands.push([prio, c]);
+  }
+  cands.sort((a, b2) => a[0] - b2[0]);
+  const cell = 8, grid = new Set(), max = 400;
+  ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle';
+  let n = 0;
+  for (const [, c] of cands) {
+    if (n >= max) break;
+    const p = map.project([c.lon, c.lat]), text = label(c), tw = ctx.measureText(text).width;
+    const x0 = p.x + 7, y0 = p.y - 7, x1 = x0 + tw, y1 = y0 + 13;
+    if (x1 < 0 || y0 > h || x0 > w || y1 < 0) continue;
+    const keys = [];
+    let free = true;
+    for (let gx = Math.floor(x0 / cell); gx <= Math.floor(x1 / cell) && free; gx++) {
+      for (let gy = Math.floor(y0 / cell); gy <= Math.floor(y1 / cell); gy++) {
+        const k = gx * 100000 + gy; if (grid.has(k)) { free = false; break; } keys.push(k);
+      }
+    }
+    if (!free) continue;
+    keys.forEach((k) => grid.add(k));
+    ctx.globalAlpha = opacity(c);
+    ctx.fillStyle = '#0b1016'; ctx.fillText(text, x0 + 1, p.y + 1);
+    ctx.fillStyle = c.id === state.selected ? '#ffffff' : alerted.has(c.id) ? '#ffb4ae' : '#c9d4df';
+    ctx.fillText(text, x0, p.y);
+    n++;
+  }
+  ctx.globalAlpha = 1;
+}

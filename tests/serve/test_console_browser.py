@@ -1,0 +1,232 @@
+"""The console in a real browser: Debian's Chromium (WebGL through SwiftShader) driven by Playwright,
+against a uvicorn on 127.0.0.1 fed with a generated contact stream. Screenshots go to a temp dir
+(printed; kept with SEAWATCH_SCREENSHOTS=DIR)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import PASSWORD, Console
+from seawatch.serve.app import VENDOR
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; .ci/run does it)", allow_module_level=True)
+if not all(p.exists() for p in VENDOR.values()):
+    pytest.skip("console assets not installed: run `make setup` (npm ci)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+# in-page: count map pixels of a colour (the WebGL canvas keeps its buffer: preserveDrawingBuffer)
+COUNT_PIXELS = """([r, g, b]) => {
+  const src = window.__seawatch.map.getCanvas(), c = document.createElement('canvas');
+  c.width = src.width; c.height = src.height;
+  const ctx = c.getContext('2d'); ctx.drawImage(src, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4)
+    if (Math.abs(d[i] - r) < 40 && Math.abs(d[i + 1] - g) < 40 && Math.abs(d[i + 2] - b) < 40) n++;
+  return n;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, Console]]:
+    import uvicorn
+
+    console = Console(live_period_s=1.0)
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(console.app, host="127.0.0.1", port=port, log_level="warning"))
+    stop = threading.Event()
+
+    def feed() -> None:
+        while not stop.wait(1.0):
+            console.push([])
+
+    threads = [threading.Thread(target=srv.run, daemon=True), threading.Thread(target=feed, daemon=True)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 15
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}/", console
+    stop.set()
+    srv.should_exit = True
+    threads[0].join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Iterator[Path]:
+    keep = os.environ.get("SEAWATCH_SCREENSHOTS")
+    d = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="seawatch-console-"))
+    d.mkdir(parents=True, exist_ok=True)
+    print(f"\nconsole screenshots: {d}")
+    yield d
+    if not keep:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def login(browser: Browser, url: str, user: str) -> Page:
+    page = browser.new_page(viewport={"width": 1100, "height": 700})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.fill("#login-user", user)
+    page.fill("#login-pass", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+    page.errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+@pytest.fixture(scope="module")
+def operator_page(server: tuple[str, Console], browser: Browser) -> Iterator[Page]:
+    page = login(browser, server[0], "operator")
+    yield page
+    page.close()
+
+
+def contacts_in_page(page: Page) -> Any:
+    return page.evaluate("window.__seawatch.state.contacts.size")
+
+
+def test_wrong_password_shows_an_error_and_no_console(server: tuple[str, Console], browser: Browser) -> None:
+    url, _ = server
+    page = browser.new_page()
+    page.goto(url)
+    page.fill("#login-user", "operator")
+    page.fill("#login-pass", "not the password")
+    page.click("#login-submit")
+    expect(page.locator("#login-error")).to_have_text("wrong user name or password")
+    assert page.get_attribute("body", "data-ready") is None
+    page.close()
+
+
+def test_an_operator_sees_contacts_opens_a_dossier_and_acknowledges_an_alert_that_the_audit_log_shows(
+        server: tuple[str, Console], browser: Browser, operator_page: Page, shots: Path) -> None:
+    url, console = server
+    page = operator_page
+    page.wait_for_function("() => window.__seawatch.state.contacts.size === 40", timeout=10_000)
+    page.wait_for_function("() => window.__seawatchFrames > 2", timeout=10_000)  # live deltas arrive
+    page.wait_for_timeout(500)
+    drawn = page.evaluate("window.__seawatch.map.queryRenderedFeatures({layers: ['contacts']}).length")
+    assert drawn >= 20
+    # dark contacts are drawn in magenta on the WebGL canvas (polled: a frame may be mid-draw)
+    page.wait_for_function(f"(rgb) => ({COUNT_PIXELS})(rgb) > 10", arg=[0xff, 0x2b, 0xd6], timeout=10_000)
+    page.screenshot(path=str(shots / "live.png"))
+
+    # the critical alert is on top of the queue; selecting it opens its contact's dossier
+    first = page.locator("#alert-list .alert").first
+    expect(first).to_have_attribute("data-id", "zone_entry-2")
+    first.locator(".head").click()
+    expect(page.locator("#tab-dossier")).to_have_class(re.compile("active"))
+    expect(page.locator("#dossier h3")).to_contain_text("#2")
+    expect(page.locator("#dossier-alerts")).to_contain_text("zone_entry")
+    expect(page.locator("#dossier")).to_contain_text("kn")
+    page.screenshot(path=str(shots / "dossier.png"))
+
+    page.click("button[data-tab=alerts]")
+    page.locator("#alert-list .alert[data-id='zone_entry-2'] button[data-act=acknowledge]").click()
+    expect(page.locator("#alert-list .alert[data-id='zone_entry-2'] .state")).to_contain_text("acknowledged")
+    assert console.picture.alert("zone_entry-2")["workflow"]["acknowledged_by"] == "operator"  # type: ignore[index]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+    sup = login(browser, url, "supervisor")
+    sup.click("#tab-audit")
+    expect(sup.locator("#audit-list")).to_contain_text("operator acknowledge alert:zone_entry-2")
+    sup.screenshot(path=str(shots / "audit.png"))
+    sup.close()
+
+
+def test_a_viewer_gets_no_action_buttons_and_the_server_refuses_the_acknowledgement_but_searches_and_measures(
+        server: tuple[str, Console], browser: Browser) -> None:
+    url, console = server
+    page = login(browser, url, "viewer")
+    page.wait_for_selector("#alert-list .alert")
+    assert page.locator("#alert-list button[data-act]").count() == 0
+    assert not page.locator("#tab-audit").is_visible()
+    status = page.evaluate("""async () => {
+        const s = await (await fetch('/api/session')).json();
+        const r = await fetch('/api/alerts/loitering-3/acknowledge', {method: 'POST', headers: {'x-csrf-token': s.csrf}});
+        return r.status; }""")
+    assert status == 403
+    assert console.picture.alert("loitering-3")["workflow"]["state"] == "new"  # type: ignore[index]
+
+    # a viewer can still search, measure and read the shortcut help
+    page.wait_for_function("() => window.__seawatch.state.contacts.size === 40", timeout=10_000)
+    i = int(next(k for k, m in enumerate(console.feed.mmsi) if m > 0))
+    page.keyboard.press("/")
+    page.keyboard.type(str(console.feed.mmsi[i]))
+    page.locator("#search-results li[data-id]").first.click()
+    expect(page.locator("#dossier h3")).to_contain_text(f"#{i + 1}")
+    page.wait_for_function("(sel) => location.hash.includes(sel)", arg=f"sel={i + 1}", timeout=5_000)
+    page.keyboard.press("m")
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 200, box["y"] + 300)
+    page.mouse.click(box["x"] + 500, box["y"] + 300)
+    expect(page.locator("#measure-out")).to_have_text(re.compile(r"^\d+(\.\d+)? NM\s+0[89]\d°T$"))
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()
+    expect(page.locator("#help-keys")).to_contain_text("acknowledge the selected alert")
+    page.close()
+
+
+def test_a_replay_scrubs_through_the_stored_period_and_the_url_keeps_the_moment(
+        server: tuple[str, Console], operator_page: Page, shots: Path) -> None:
+    _url, console = server
+    page = operator_page
+    page.locator("body").focus()
+    page.keyboard.press("r")
+    expect(page.locator("#mode")).to_have_text("REPLAY")
+    start, end = page.evaluate("""() => ['#replay-from', '#replay-to'].map(
+        (s) => Date.parse(document.querySelector(s).value + 'Z') / 1000)""")
+    assert start == console.store.time_range()[0]  # type: ignore[index]
+    first_t = page.evaluate("window.__seawatch.state.now")
+    assert first_t == pytest.approx(start, abs=1)
+    # scrub to the middle of the period: the picture is the store's state at that moment
+    page.locator("#replay-slider").fill("500")
+    mid = start + (end - start) / 2
+    page.wait_for_function("(mid) => Math.abs(window.__seawatch.state.now - mid) < 2", arg=mid, timeout=10_000)
+    assert contacts_in_page(page) == 40
+    expect(page.locator("#replay-time")).to_contain_text("Z")
+    ids = page.eval_on_selector_all("#alert-list .alert", "els => els.map(e => e.dataset.id)")
+    assert ids[0] == "zone_entry-2" and len(ids) == 3
+    page.wait_for_function("() => location.hash.includes('t=')", timeout=5_000)
+    page.screenshot(path=str(shots / "replay.png"))
+    # play: time advances
+    page.click("#replay-play")
+    page.wait_for_function("(mid) => window.__seawatch.state.now > mid + 2", arg=mid, timeout=10_000)
+    page.click("#replay-live")
+    expect(page.locator("#mode")).to_have_text("LIVE")
+    page.wait_for_function("() => window.__seawatch.state.contacts.size === 40", timeout=10_000)
