@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
+@functools.lru_cache(maxsize=8)
 def _ais(path: Path) -> dict[str, np.ndarray]:
     rows: list[tuple[float, int, float, float]] = []
     statics: list[tuple[float, int, str]] = []
@@ -54,13 +56,18 @@ def _ais(path: Path) -> dict[str, np.ndarray]:
             "statics": statics}  # type: ignore[dict-item]
 
 
+@functools.lru_cache(maxsize=64)
+def _plots(path: Path) -> dict[str, np.ndarray]:
+    return read_plots(path)
+
+
 def _radar_hits(out: Path, truth: dict[str, np.ndarray], vessel: int, t0: float, t1: float) -> int:
     """Radar plots (any radar) within 300 m of where the vessel truly was at the plot's time."""
     sel = truth["vessel_id"] == vessel
     tt, tlat, tlon = truth["time"][sel], truth["lat"][sel], truth["lon"][sel]
     hits = 0
     for radar in load_site(SITE_DIR / "site.toml").radars:
-        p = read_plots(out / f"plots-{radar.id}.csv")
+        p = _plots(out / f"plots-{radar.id}.csv")
         m = (p["time"] >= max(t0, tt.min())) & (p["time"] <= min(t1, tt.max()))
         if not m.any():
             continue
@@ -182,3 +189,12 @@ def test_spoofed_position_clone_and_identity_change_show_in_ais(generated: dict[
     tc = _epoch(change["start"])
     assert (ais["time"][ais["mmsi"] == old] < tc).all() and (ais["time"][ais["mmsi"] == new] >= tc).all()
     assert any(mm == new and n == "NEW HORIZON" for _, mm, n in ais["statics"])
+
+
+def test_no_vessel_of_any_threat_scenario_is_ever_on_land(generated: dict[str, tuple[Path, Any]]) -> None:
+    from seawatch.sim.geometry import Sea
+
+    sea = Sea.from_geojson()
+    for name, (out, _) in generated.items():
+        t = read_truth(out)
+        assert sea.is_sea(t["lat"], t["lon"]).all(), name

@@ -114,6 +114,18 @@ class FleetBuilder:
                 return float(la), float(lo)
         return self.sea.nearest_sea_point(lat, lon, clearance_m)
 
+    def _berth_slot(self, port_id: str) -> tuple[float, float]:
+        """A vessel's own berth: within 700 m of the port's berth point, reachable from its lane node, so
+        that ships in port do not all lie on one spot."""
+        port = port_by_id(port_id)
+        bl, bo = berth(self.sea, port)
+        nl, no = ALL_NODES[port.node]
+        for _ in range(30):
+            la, lo = self._sea_point_near(bl, bo, 700.0, clearance_m=150.0)
+            if self.sea.segment_at_sea(la, lo, nl, no, 50.0):
+                return la, lo
+        return bl, bo
+
     # ---- roles ----
     def lane_vessel(self, vtype: str) -> Vessel:
         cands = [v for v in LANE_VOYAGES if v[0] == vtype]
@@ -124,7 +136,7 @@ class FleetBuilder:
         tc = TYPES[vtype]
         v = self._u(*tc.cruise_kn)
         a, b = port_by_id(pa), port_by_id(pb)
-        ba, bb = berth(self.sea, a), berth(self.sea, b)
+        ba, bb = self._berth_slot(a.id), self._berth_slot(b.id)
         port_stay = (2 * 3600.0, 4 * 3600.0) if vtype == "ferry" else (4 * 3600.0, 14 * 3600.0)
         wps = self._path(a.node, b.node, v)
         wps.append(Waypoint(bb[0], bb[1], 6.0, dwell_s=self._u(*port_stay)))
@@ -166,7 +178,7 @@ class FleetBuilder:
             circle = [Waypoint(a, b, self._u(2, 4)) for a, b in pts]
             return Vessel(ident, self._start_on_cycle(circle), f"standby:{pid}")
         base = port_by_id("port-baku-bay" if self.rng.random() < 0.6 else "port-baku-alat")
-        bb = berth(self.sea, base)
+        bb = self._berth_slot(base.id)
         wps: list[Waypoint] = []
         stops = self.rng.choice(len(names), size=1 + int(self.rng.random() < 0.4), replace=False)
         node = base.node
@@ -197,19 +209,25 @@ class FleetBuilder:
         _, (la0, la1, lo0, lo1), _node = FISHING_GROUNDS[gid]
         flag = "IR" if gid == "fg-astara" and self.rng.random() < 0.3 else "AZ"
         ident = self.ids.make("fishing", flag)
-        hlat, hlon = self.sea.nearest_sea_point(*FISHING_HARBOURS[gid], 300.0)
+        hlat, hlon = self._sea_point_near(*self.sea.nearest_sea_point(*FISHING_HARBOURS[gid], 300.0), 600.0,
+                                          clearance_m=300.0)
         shrunk = self.sea.shrunk(800.0)
         pts: list[tuple[float, float]] = []
-        while len(pts) < 6:
+        for _ in range(100_000):  # the harbour leg may run closer to the shore (100 m) than trawl legs (300 m)
+            if len(pts) == 6:
+                break
             la, lo = self._u(la0, la1), self._u(lo0, lo1)
             prev = pts[-1] if pts else (hlat, hlon)
-            if shrunk.contains_properly(_pt(la, lo)) and self.sea.segment_at_sea(prev[0], prev[1], la, lo, 300.0):
+            if shrunk.contains_properly(_pt(la, lo)) and \
+                    self.sea.segment_at_sea(prev[0], prev[1], la, lo, 300.0 if pts else 100.0):
                 pts.append((la, lo))
+        else:
+            raise RuntimeError(f"no trawl pattern found on {gid} from {(hlat, hlon)}")
         v = self._u(*TYPES["fishing"].cruise_kn)
         wps = [Waypoint(pts[0][0], pts[0][1], v)]
         wps += [Waypoint(la, lo, self._u(2.5, 3.5), status=FISHING, dwell_s=self._u(0, 1800), dwell_status=FISHING)
                 for la, lo in pts[1:]]
-        if not self.sea.segment_at_sea(pts[-1][0], pts[-1][1], hlat, hlon, 300.0):
+        if not self.sea.segment_at_sea(pts[-1][0], pts[-1][1], hlat, hlon, 100.0):
             wps.append(Waypoint(pts[0][0], pts[0][1], v))
         wps.append(Waypoint(hlat, hlon, v, dwell_s=self._u(6, 14) * 3600))
         return Vessel(ident, self._start_on_cycle(wps), f"fishing:{gid}")
