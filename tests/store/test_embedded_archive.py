@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 from store_data import T0, contacts
 
 from seawatch.store import Retention, open_store
@@ -89,3 +90,14 @@ def test_retention_deletes_whole_archive_days_past_the_positions_limit(tmp_path:
     assert removed["position_files"] == 1
     assert store.count_positions() == 9
     store.close()
+
+
+def test_a_site_storage_section_gives_the_store_url(tmp_path: Path) -> None:
+    from seawatch.config.site import StorageSection
+    from seawatch.errors import ConfigError
+    from seawatch.store import site_store_url
+
+    assert site_store_url(StorageSection(dir="data"), tmp_path) == str(tmp_path / "data")
+    assert site_store_url(StorageSection(backend="postgresql", dsn="postgresql://u@h/db")) == "postgresql://u@h/db"
+    with pytest.raises(ConfigError, match="dsn"):
+        site_store_url(StorageSection(backend="postgresql"))

@@ -11,7 +11,7 @@ from typing import Any
 
 from seawatch.store.base import BBox, Checkpoint, Retention, Store, User, UserExistsError
 
-__all__ = ["BBox", "Checkpoint", "Retention", "Store", "User", "UserExistsError", "open_store"]
+__all__ = ["BBox", "Checkpoint", "Retention", "Store", "User", "UserExistsError", "open_store", "site_store_url"]
 
 
 def open_store(url_or_dir: str | Path, retention: Retention | None = None, **options: Any) -> Store:
@@ -30,3 +30,18 @@ def open_store(url_or_dir: str | Path, retention: Retention | None = None, **opt
     from seawatch.store.embedded import EmbeddedStore
 
     return EmbeddedStore(text, retention, **options)
+
+
+def site_store_url(storage: Any, base_dir: str | Path | None = None) -> str:
+    """The store URL of a site file's `[storage]` section (`backend`, `dir`, `dsn`); a relative `dir` is
+    taken from `base_dir` (the site file's directory) when given."""
+    from seawatch.errors import ConfigError
+
+    if storage.backend == "postgresql":
+        if not storage.dsn:
+            raise ConfigError("[storage] backend = \"postgresql\" needs dsn = \"postgresql://user@host/db\"")
+        return str(storage.dsn)
+    path = Path(storage.dir)
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    return str(path)
