@@ -122,6 +122,12 @@ class Archive:
             parts.append(table.filter(mask))
         return pa.concat_tables(parts).cast(ARROW_SCHEMA) if parts else empty_table()
 
+    def track_day(self, name: str, rows: pa.Table) -> int:
+        """How many of `rows` (id, t) the day file `name` already holds."""
+        table = pq.read_table(self.root / f"{name}.parquet", columns=["id", "t"])
+        joined = rows.select(["id", "t"]).join(table, keys=["id", "t"], join_type="inner")
+        return int(joined.num_rows)
+
     def _row_groups(self, path: str) -> tuple[pq.ParquetFile, Any, Any]:
         mtime = os.stat(path).st_mtime
         with self._lock:

@@ -24,7 +24,7 @@ from typing import Any, Self
 
 import pyarrow as pa
 
-from seawatch.store.archive import DAY_S, Archive
+from seawatch.store.archive import DAY_S, Archive, day_start_of
 from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
 from seawatch.store.positions import (
     AIS_ID_OFFSET,
@@ -335,11 +335,17 @@ class EmbeddedStore:
         return out
 
     def count_positions(self) -> int:
-        live = self._one("SELECT count(*) FROM positions", ())[0]  # type: ignore[index]
-        if not self.archive.days():
-            return int(live)
-        # a row in both parts (crash between archive write and live delete) counts once
-        return int(self.track_all().num_rows)
+        """Stored positions; a row in both the live part and the archive (a re-replayed archived day, or a
+        crash mid roll-over) counts once."""
+        live = int(self._one("SELECT count(*) FROM positions", ())[0])  # type: ignore[index]
+        total = live + self.archive.count()
+        for name in self.archive.days():
+            start = day_start_of(name)
+            both = self._table(f"SELECT {POS_SQL} FROM positions WHERE t >= ? AND t < ?", (start, start + DAY_S))
+            if both.num_rows:
+                old = self.archive.track_day(name, both)
+                total -= old
+        return total
 
     def track_all(self) -> pa.Table:
         live = self._table(f"SELECT {POS_SQL} FROM positions", ())
