@@ -38,6 +38,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     opts = ReplayOptions(
         inputs=[Path(p) for p in args.inputs],
         date=_parse_date(args.date),
+        tracks_out=Path(args.tracks_out) if args.tracks_out else None,
+        alerts_out=Path(args.alerts_out) if args.alerts_out else None,
+        store=args.store,
         speed=None if args.fast or args.speed is None else args.speed,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
@@ -112,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fast", action="store_true", help="as fast as the CPU allows (default)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.add_argument("--date", help="UTC day (YYYY-MM-DD) for inputs that carry only a time of day (ASTERIX, TTM)")
+    s.add_argument("--tracks-out", metavar="F.parquet", help="write every contact update (tracking + fusion)")
+    s.add_argument("--alerts-out", metavar="F.jsonl", help="write the final alerts, one per line")
+    s.add_argument("--store", metavar="DIR|URL", help="persist contacts and alerts (directory or postgresql://)")
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("sim", help="generate recordings + ground truth from a scenario")

@@ -22,6 +22,8 @@ from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
 from seawatch.ingest.sources.file import file_size, read_chunks, sniff
 from seawatch.ingest.stats import IngestStats
+from seawatch.errors import ConfigError
+from seawatch.model.contact import ContactKind
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import iso_utc
 
@@ -38,6 +40,14 @@ class ReplayOptions:
     progress: bool = False
     formats: dict[Path, str] = field(default_factory=dict)  # forced formats (else detected)
     date: "datetime.date | None" = None  # UTC day for time-of-day-only inputs (ASTERIX, radar NMEA)
+    tracks_out: Path | None = None  # contact updates as Parquet
+    alerts_out: Path | None = None  # final alerts as JSONL
+    store: str | None = None  # persist contacts and alerts (directory or URL)
+    update_period_s: float = 5.0
+
+    @property
+    def tracking(self) -> bool:
+        return bool(self.tracks_out or self.alerts_out or self.store)
 
 
 @dataclass
@@ -50,6 +60,9 @@ class ReplayResult:
     t_max: float = -np.inf
     elapsed_s: float = 0.0
     n_obs: int = 0
+    n_contact_updates: int = 0
+    contacts_by_kind: Counter[str] = field(default_factory=Counter)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, batch: ObservationBatch) -> None:
         n = len(batch)
@@ -67,6 +80,9 @@ class ReplayResult:
     def stats_dict(self) -> dict[str, Any]:
         d = self.stats.to_dict()
         d.update({
+            "contact_updates": self.n_contact_updates,
+            "contacts_by_kind": dict(sorted(self.contacts_by_kind.items())),
+            "alerts_by_type": dict(sorted(Counter(a["type"] for a in self.alerts).items())),
             "inputs": self.formats,
             "observations_total": self.n_obs,
             "observations": dict(sorted(self.kinds.items())),
@@ -97,6 +113,13 @@ class ReplayResult:
         if d.get("ignored"):
             out.append("ignored (valid, no observation): "
                        + ", ".join(f"{k}:{v:,}" for k, v in sorted(d["ignored"].items(), key=lambda kv: -kv[1])))
+        if self.n_contact_updates:
+            out.append(f"contact updates       {self.n_contact_updates:>10,}  "
+                       + ", ".join(f"{k}:{v:,}" for k, v in sorted(self.contacts_by_kind.items())))
+        if self.alerts:
+            by_type = Counter(a["type"] for a in self.alerts)
+            out.append(f"alerts                {len(self.alerts):>10,}  "
+                       + ", ".join(f"{k}:{v}" for k, v in sorted(by_type.items())))
         rate = d["observations_total"] / d["elapsed_s"] if d["elapsed_s"] else 0.0
         out.append(f"elapsed               {d['elapsed_s']:>10} s ({rate:,.0f} observations/s)")
         return "\n".join(out)
@@ -132,6 +155,64 @@ def _file_stream(path: Path, fmt: str, site: "SiteConfig | None", stats: IngestS
     yield dec.flush()
 
 
+class _Stages:
+    """Tracking, fusion and detection after ingest, and their outputs (Parquet, JSONL, store)."""
+
+    def __init__(self, site: "SiteConfig | None", opts: ReplayOptions, result: ReplayResult) -> None:
+        from seawatch.pipeline import Pipeline
+
+        if site is None:
+            raise ConfigError("tracking, alerts and storage need the site: give --site SITE.toml")
+        self.opts, self.result = opts, result
+        self.pipeline = Pipeline(site, update_period_s=opts.update_period_s)
+        self.engine: Any = None
+        if opts.alerts_out or opts.store:
+            from seawatch.detect.engine import DetectionEngine
+
+            self.engine = DetectionEngine(site)
+        self.store: Any = None
+        if opts.store:
+            from seawatch.store import open_store
+
+            self.store = open_store(opts.store)
+        self.writer: Any = None
+
+    def process(self, batch: ObservationBatch) -> None:
+        contacts = self.pipeline.process(batch)
+        if not len(contacts):
+            return
+        self.result.n_contact_updates += len(contacts)
+        for k, c in contacts.count_by("kind").items():
+            self.result.contacts_by_kind[ContactKind(k).name.lower()] += c
+        if self.opts.tracks_out:
+            import pyarrow.parquet as pq
+
+            table = contacts.to_arrow()
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd")
+            self.writer.write_table(table)
+        if self.engine is not None:
+            changes = self.engine.process(contacts)
+            if self.store is not None and changes:
+                self.store.upsert_alerts(changes)
+        if self.store is not None:
+            self.store.write_positions(contacts)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.engine is not None:
+            self.result.alerts = self.engine.finish()
+            if self.opts.alerts_out:
+                from seawatch.detect.alerts import write_alerts_jsonl
+
+                write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
+            if self.store is not None:
+                self.store.upsert_alerts(self.result.alerts)
+        if self.store is not None:
+            self.store.close()
+
+
 def run_replay(site: "SiteConfig | None", opts: ReplayOptions) -> ReplayResult:
     sample = site.ingest.reject_sample_size if site else 100
     stats = IngestStats(sample_size=sample)
@@ -143,6 +224,7 @@ def run_replay(site: "SiteConfig | None", opts: ReplayOptions) -> ReplayResult:
     registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None
+    stages = _Stages(site, opts, result) if opts.tracking else None
     for batch in merge_in_time_order(streams, window, stats):
         if opts.speed and len(batch):
             ev0 = float(batch["observed_at"][0]) if ev0 is None else ev0
@@ -151,6 +233,10 @@ def run_replay(site: "SiteConfig | None", opts: ReplayOptions) -> ReplayResult:
             if delay > 0:
                 time.sleep(delay)
         result.add(batch)
+        if stages is not None:
+            stages.process(batch)
+    if stages is not None:
+        stages.close()
     progress.close()
     result.elapsed_s = time.perf_counter() - t0
     return result

@@ -1,0 +1,226 @@
+"""The in-process pipeline: observations -> radar tracker + AIS vessel state -> fusion -> contact updates.
+
+`Pipeline.process(batch)` takes time-ordered observation batches (from `seawatch replay`, `run` or the
+demo) and returns contact updates (`ContactBatch`) for detection, storage and the console:
+
+- radar plots and radar-reported tracks are grouped into scans per radar (a scan = the plots of one
+  sensor within its scan period) and fed to one `RadarTracker` in time order with that radar's noise:
+  overlapping radars update one picture (centralised measurement fusion);
+- AIS position and static reports update `AisVesselState` up to each scan's time;
+- after each scan, `RadarAisFusion` associates confirmed radar tracks with AIS vessels;
+- every `update_period_s` of event time, the fused picture is emitted as contact updates. Without any
+  radar (an AIS-only feed) the picture is AIS-only contacts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.config.site import SensorConfig, SiteConfig
+from seawatch.geo import LocalFrame
+from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
+from seawatch.model.observation import Kind, ObservationBatch
+from seawatch.track.ais_state import AisVesselState
+from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
+from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
+
+logger = logging.getLogger(__name__)
+
+AIS_KINDS = (int(Kind.AIS_POSITION), int(Kind.AIS_STATIC))
+RADAR_KINDS = (int(Kind.RADAR_PLOT), int(Kind.RADAR_TRACK))
+
+
+def site_frame(site: SiteConfig) -> LocalFrame:
+    """The site's local metric frame: its reference point, else the centre of its positioned sensors."""
+    if site.site.lat is not None and site.site.lon is not None:
+        return LocalFrame(site.site.lat, site.site.lon)
+    pts = [(s.lat, s.lon) for s in site.sensors if s.lat is not None and s.lon is not None]
+    if not pts:
+        return LocalFrame(0.0, 0.0)
+    lat, lon = np.mean(np.array(pts, dtype=float), axis=0)
+    return LocalFrame(float(lat), float(lon))
+
+
+@dataclass
+class _Radar:
+    sensor: SensorConfig
+    noise: MeasurementNoise
+    scan_period_s: float
+
+
+class Pipeline:
+    def __init__(self, site: SiteConfig, update_period_s: float = 5.0) -> None:
+        self.site = site
+        self.frame = site_frame(site)
+        self.update_period_s = update_period_s
+        self.radars: dict[str, _Radar] = {}
+        for s in site.radars:
+            x, y = self.frame.to_xy(s.lat, s.lon)
+            self.radars[s.id] = _Radar(s, MeasurementNoise.from_sensor(s, (float(x), float(y))),
+                                       s.scan_period_s or 2.5)
+        first = site.radars[0] if site.radars else None
+        self.tracker = RadarTracker(TrackerParams.from_sensor(first) if first else TrackerParams())
+        self.ais = AisVesselState(self.frame)
+        cover = tuple((r.noise.sensor_xy[0], r.noise.sensor_xy[1], float(r.sensor.range_m or 0.0))
+                      for r in self.radars.values() if r.noise.sensor_xy is not None)
+        self.fusion = RadarAisFusion(FusionParams(radar_cover=cover))
+        self.events: list[FusionEvent] = []
+        self._last_table: ContactTable | None = None
+        self._last_tracks: TrackTable | None = None
+        self._next_emit: float | None = None
+        self._pending_radar: dict[str, tuple[float, list[npt.NDArray[np.float64]]]] = {}
+        self.n_unknown_sensor = 0
+
+    # ------------------------------------------------------------------------------------------------
+    def process(self, batch: ObservationBatch) -> ContactBatch:
+        """Observations in time order -> contact updates emitted while covering their time span."""
+        if not len(batch):
+            return ContactBatch.empty()
+        kind = batch["kind"]
+        t = batch["observed_at"]
+        radar_rows = np.flatnonzero(np.isin(kind, RADAR_KINDS) & np.isfinite(batch["lat"]))
+        ais_rows = np.flatnonzero(np.isin(kind, AIS_KINDS))
+        ais_t = t[ais_rows]
+        t0, t1 = float(np.nanmin(t)), float(np.nanmax(t))
+        if self._next_emit is None:
+            self._next_emit = math.floor(t0 / self.update_period_s) * self.update_period_s + self.update_period_s
+        # the steps in time order: radar scans (the picture advances) and emission times
+        steps: list[tuple[float, int, str, npt.NDArray[np.float64] | None]] = [
+            (scan_t, 1, sid, xy) for scan_t, sid, xy in self._scans(batch, radar_rows)]
+        emit = self._next_emit
+        while emit <= t1:
+            steps.append((emit, 0, "", None))
+            emit += self.update_period_s
+        steps.sort(key=lambda s: (s[0], s[1]))
+        out: list[ContactBatch] = []
+        done_ais = 0
+        for step_t, is_scan, sensor_id, xy in steps:
+            upto = int(np.searchsorted(ais_t, step_t, side="right"))
+            if upto > done_ais:
+                self.ais.update(batch.take(ais_rows[done_ais:upto]))
+                done_ais = upto
+            if is_scan:
+                radar = self.radars.get(sensor_id)
+                self._last_tracks = self.tracker.step(step_t, xy, radar.noise if radar else None)  # type: ignore[arg-type]
+                self._fuse(step_t)
+            else:
+                if self._last_table is None or self._last_table.time_s < step_t - 2 * self.update_period_s:
+                    self._fuse_ais_only(step_t)
+                out.append(self._contacts(self._last_table, step_t))
+                self._next_emit = step_t + self.update_period_s
+        if done_ais < len(ais_rows):
+            self.ais.update(batch.take(ais_rows[done_ais:]))
+        return ContactBatch.concat(out)
+
+    def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
+            np.float64]]]:
+        """Radar rows grouped into scans: (scan time, sensor id, plots xy), in time order."""
+        if not len(rows):
+            return []
+        sensors = batch["sensor"][rows]
+        t = batch["observed_at"][rows]
+        x, y = self.frame.to_xy(batch["lat"][rows], batch["lon"][rows])
+        xy = np.stack([x, y], axis=1)
+        scans: list[tuple[float, str, npt.NDArray[np.float64]]] = []
+        for sid in dict.fromkeys(sensors.tolist()):
+            m = sensors == sid
+            ts, pts = t[m], xy[m]
+            sid_s = str(sid) if sid is not None else ""
+            radar = self.radars.get(sid_s)
+            if radar is None:
+                self.n_unknown_sensor += int(m.sum())
+            period = radar.scan_period_s if radar else 2.5
+            # a new scan starts where the time jumps by more than half a scan period
+            order = np.argsort(ts, kind="stable")
+            ts, pts = ts[order], pts[order]
+            cut = np.flatnonzero(np.diff(ts) > 0.5 * period) + 1
+            for a, b in zip(np.r_[0, cut], np.r_[cut, len(ts)]):
+                scans.append((float(ts[b - 1]), sid_s, pts[a:b]))
+        scans.sort(key=lambda s: s[0])
+        return scans
+
+    def _fuse(self, t: float) -> None:
+        tracks = self._last_tracks
+        if tracks is None or tracks.time_s != t:
+            tracks = TrackTable(t, np.empty(0, np.int64), np.empty(0, np.int8), np.empty((0, 4)),
+                                np.empty((0, 4, 4)))
+        table = self.fusion.update(tracks, self.ais.snapshot(t))
+        self.events.extend(table.events)
+        self._last_table = table
+
+    def _fuse_ais_only(self, t: float) -> None:
+        """No radar scan recently: carry radar tracks as they were, AIS dead-reckoned to t."""
+        tracks = self._last_tracks
+        if tracks is not None and len(tracks):
+            tracks = TrackTable(t, tracks.track_id, tracks.status, tracks.x, tracks.P)
+        else:
+            tracks = TrackTable(t, np.empty(0, np.int64), np.empty(0, np.int8), np.empty((0, 4)),
+                                np.empty((0, 4, 4)))
+        table = self.fusion.update(tracks, self.ais.snapshot(t))
+        self.events.extend(table.events)
+        self._last_table = table
+
+    def _contacts(self, table: ContactTable | None, t: float) -> ContactBatch:
+        if table is None or not len(table):
+            return ContactBatch.empty()
+        n = len(table)
+        lat, lon = self.frame.to_latlon(table.x[:, 0], table.x[:, 1])
+        vx, vy = table.x[:, 2], table.x[:, 3]
+        status = np.full(n, int(TrackStatus.CONFIRMED), dtype=np.uint8)
+        tracks = self._last_tracks
+        radar_backed = table.track_id >= 0
+        if tracks is not None and radar_backed.any():
+            order = np.argsort(tracks.track_id)
+            pos = np.searchsorted(tracks.track_id[order], table.track_id[radar_backed])
+            pos = np.minimum(pos, max(len(order) - 1, 0))
+            if len(order):
+                status[radar_backed] = tracks.status[order][pos]
+        cols: dict[str, object] = {
+            "contact_id": table.contact_id, "t": np.full(n, t), "kind": table.kind.astype(np.uint8),
+            "status": status, "lat": lat, "lon": lon, "sog_mps": np.hypot(vx, vy),
+            "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
+            "var_e_m2": table.P[:, 0, 0], "var_n_m2": table.P[:, 1, 1], "cov_en_m2": table.P[:, 0, 1],
+            "radar_track_id": table.track_id, "mmsi": table.mmsi,
+        }
+        cols.update(self._identity(table.mmsi, t))
+        sensors = np.empty(n, dtype=object)
+        for k, label in ((ContactKind.FUSED, ("radar", "ais")), (ContactKind.RADAR_ONLY, ("radar",)),
+                         (ContactKind.AIS_ONLY, ("ais",))):
+            one = np.empty(1, dtype=object)
+            one[0] = label
+            sensors[table.kind == int(k)] = one
+        cols["sensors"] = sensors
+        return ContactBatch(cols, n=n)  # type: ignore[arg-type]
+
+    def _identity(self, mmsi: npt.NDArray[np.int64], t: float) -> dict[str, object]:
+        """Static data and AIS age per contact, looked up in the AIS state (vectorised)."""
+        n = len(mmsi)
+        known = self.ais.mmsi
+        pos = np.minimum(np.searchsorted(known, mmsi), max(len(known) - 1, 0))
+        hit = (mmsi >= 0) & (len(known) > 0)
+        if len(known):
+            hit &= known[pos] == mmsi
+        out: dict[str, object] = {}
+        st = self.ais.static
+        for col in ("name", "callsign"):
+            v = np.full(n, None, dtype=object)
+            v[hit] = st[col][pos[hit]]
+            out[col] = v
+        for col, dtype in (("imo", np.int64), ("ship_type", np.int16)):
+            v = np.full(n, -1, dtype=dtype)
+            v[hit] = st[col][pos[hit]]
+            out[col] = v
+        length = np.full(n, np.nan)
+        bow, stern = st["to_bow_m"][pos], st["to_stern_m"][pos]
+        ok = hit & (bow >= 0) & (stern >= 0)
+        length[ok] = (bow + stern)[ok]
+        out["length_m"] = length
+        age = np.full(n, np.nan)
+        age[hit] = t - self.ais.t_s[pos[hit]]
+        out["ais_age_s"] = age
+        return out

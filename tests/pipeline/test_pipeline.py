@@ -1,0 +1,100 @@
+"""The pipeline turns radar plots and AIS reports into contacts: fused, dark (radar only), AIS only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seawatch.config import validate_site_dict
+from seawatch.geo import LocalFrame
+from seawatch.model import ContactKind, Kind, ObservationBatch
+from seawatch.pipeline import Pipeline
+
+SITE = validate_site_dict({
+    "site": {"name": "test", "lat": 38.45, "lon": 48.90},
+    "sensors": [
+        {"id": "radar-a", "kind": "radar", "lat": 38.45, "lon": 48.90, "height_m": 40, "range_m": 40000,
+         "scan_period_s": 2.5, "range_sigma_m": 20, "bearing_sigma_deg": 0.2, "pd": 0.95, "clutter_per_scan": 2},
+        {"id": "ais", "kind": "ais"},
+    ],
+})
+
+
+def scenario(seconds: float = 600.0, seed: int = 3) -> list[ObservationBatch]:
+    """Vessel A (AIS, 10 kn east), vessel B (dark, 30 kn north), vessel C (AIS, 60 km away: no radar)."""
+    rng = np.random.default_rng(seed)
+    frame = LocalFrame(38.45, 48.90)
+    batches = []
+    for k, t in enumerate(np.arange(0.0, seconds, 2.5)):
+        pts = [(-5000 + 5.14 * t, 8000.0), (3000.0, -12000 + 15.4 * t)]
+        xy = np.array([p for p in pts if rng.random() < 0.95]) + rng.normal(0, 20, (0, 2)).sum()
+        xy = xy + rng.normal(0, 20, xy.shape)
+        clutter = rng.uniform(-30000, 30000, (rng.poisson(2), 2))
+        allxy = np.vstack([xy, clutter]) if len(xy) else clutter
+        lat, lon = frame.to_latlon(allxy[:, 0], allxy[:, 1])
+        cols = {"kind": Kind.RADAR_PLOT, "observed_at": 1.7e9 + t, "received_at": 1.7e9 + t,
+                "sensor": "radar-a", "lat": lat, "lon": lon}
+        batches.append(ObservationBatch(cols, n=len(lat)))
+        if k % 4 == 0:
+            ax, ay = frame.to_latlon(np.array([-5000 + 5.14 * t, 60000.0]), np.array([8000.0, 0.0]))
+            batches.append(ObservationBatch({
+                "kind": Kind.AIS_POSITION, "observed_at": 1.7e9 + t + 0.1, "received_at": 1.7e9 + t,
+                "msg_type": 1, "mmsi": [423000001, 423000002], "lat": ax, "lon": ay,
+                "sog_mps": [5.14, 3.0], "cog_deg": [90.0, 0.0], "sensor": "ais"}, n=2))
+    batches.append(ObservationBatch({"kind": Kind.AIS_STATIC, "observed_at": 1.7e9 + 1, "msg_type": 5,
+                                     "mmsi": [423000001], "name": ["CASPIAN STAR"], "to_bow_m": [80],
+                                     "to_stern_m": [20]}, n=1))
+    return [b.sorted_by_time() for b in batches]
+
+
+def run(batches: list[ObservationBatch]) -> list:  # type: ignore[type-arg]
+    p = Pipeline(SITE, update_period_s=10.0)
+    merged = ObservationBatch.concat(batches).sorted_by_time()
+    out = []
+    for i in range(0, len(merged), 500):
+        out.extend(p.process(merged.take(np.arange(i, min(i + 500, len(merged))))).rows())
+    return out
+
+
+def test_an_ais_vessel_seen_by_radar_becomes_one_fused_contact_with_its_identity() -> None:
+    rows = run(scenario())
+    last_t = max(r.t for r in rows)
+    final = [r for r in rows if r.t == last_t]
+    fused = [r for r in final if r.kind is ContactKind.FUSED]
+    assert len(fused) == 1
+    (a,) = fused
+    assert a.mmsi == 423000001 and a.name == "CASPIAN STAR" and a.length_m == 100
+    assert abs(a.sog_mps - 5.14) < 1.0 and abs(((a.cog_deg - 90) + 180) % 360 - 180) < 10
+
+
+def test_a_vessel_without_ais_is_a_dark_radar_only_contact_with_its_speed() -> None:
+    rows = run(scenario())
+    last_t = max(r.t for r in rows)
+    dark = [r for r in rows if r.t == last_t and r.kind is ContactKind.RADAR_ONLY and r.sog_mps > 10]
+    assert len(dark) == 1
+    assert dark[0].mmsi is None and abs(dark[0].sog_mps - 15.4) < 1.5
+
+
+def test_an_ais_vessel_outside_radar_cover_is_ais_only() -> None:
+    rows = run(scenario())
+    last_t = max(r.t for r in rows)
+    only = [r for r in rows if r.t == last_t and r.kind is ContactKind.AIS_ONLY]
+    assert [r.mmsi for r in only] == [423000002]
+
+
+def test_identity_does_not_flicker_once_fused() -> None:
+    rows = run(scenario())
+    a_rows = [r for r in rows if r.mmsi == 423000001 and r.kind is ContactKind.FUSED]
+    assert len({r.contact_id for r in a_rows}) == 1
+    first = min(r.t for r in a_rows)
+    later = [r for r in rows if r.t > first + 30 and r.contact_id == a_rows[0].contact_id]
+    assert all(r.mmsi == 423000001 for r in later)
+
+
+def test_contacts_are_emitted_on_the_update_period_without_any_radar() -> None:
+    site = validate_site_dict({"site": {"name": "ais only"}, "sensors": [{"id": "ais", "kind": "ais"}]})
+    p = Pipeline(site, update_period_s=10.0)
+    b = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": [1.7e9, 1.7e9 + 60], "msg_type": 1,
+                          "mmsi": [423000001, 423000001], "lat": [40.0, 40.001], "lon": [50.0, 50.0]}, n=2)
+    rows = list(p.process(b).rows())
+    assert len(rows) >= 5
+    assert {r.kind for r in rows} == {ContactKind.AIS_ONLY} and {r.mmsi for r in rows} == {423000001}
