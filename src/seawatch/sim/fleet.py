@@ -189,10 +189,11 @@ class FleetBuilder:
             if fnode != node:
                 wps += self._path(node, fnode, v)
             nlat, nlon = ALL_NODES[fnode]
-            for _ in range(100):  # a stand-off point inside the 500 m zone, reachable from the field node
-                la, lo = polar_to_latlon(plat, plon, self._u(150, 450), self._u(0, 360))
+            for _ in range(300):  # a stand-off point inside the 500 m zone, reachable from the field node with
+                # room to turn (vessels start turning ~150 m before a waypoint)
+                la, lo = polar_to_latlon(plat, plon, self._u(150, 480), self._u(0, 360))
                 stand = (float(la), float(lo))
-                if self.sea.segment_at_sea(nlat, nlon, stand[0], stand[1], 50.0):
+                if self.sea.segment_at_sea(nlat, nlon, stand[0], stand[1], 250.0):
                     break
             else:
                 stand = self.sea.nearest_sea_point(plat, plon, 300.0)
