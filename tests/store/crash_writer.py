@@ -12,7 +12,7 @@ from store_data import T0, contacts
 
 from seawatch.store import Checkpoint, open_store
 
-BATCH_CONTACTS, BATCH_STEPS = 50, 20  # 1,000 positions per step, 40 s of time
+BATCH_CONTACTS, BATCH_STEPS = 25, 20  # 500 positions per step, 40 s of time
 
 
 def main() -> None:
