@@ -210,7 +210,7 @@ def test_a_replay_scrubs_through_the_stored_period_and_the_url_keeps_the_moment(
     page.keyboard.press("r")
     expect(page.locator("#mode")).to_have_text("REPLAY")
     start, end = page.evaluate("""() => ['#replay-from', '#replay-to'].map(
-        (s) => Date.parse(document.querySelector(s).value + 'Z') / 1000)""")
+        (s) => Date.parse(document.querySelector(s).value) / 1000)""")
     assert start == console.store.time_range()[0]  # type: ignore[index]
     first_t = page.evaluate("window.__seawatch.state.now")
     assert first_t == pytest.approx(start, abs=1)

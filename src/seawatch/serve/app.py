@@ -32,7 +32,7 @@ VENDOR = {  # URL name -> file installed by npm (package.json next to the consol
     "maplibre-gl.js": NODE_MODULES / "maplibre-gl" / "dist" / "maplibre-gl.js",
     "maplibre-gl.css": NODE_MODULES / "maplibre-gl" / "dist" / "maplibre-gl.css",
     "topojson-client.min.js": NODE_MODULES / "topojson-client" / "dist" / "topojson-client.min.js",
-    "countries-50m.json": NODE_MODULES / "world-atlas" / "countries-50m.json",
+    "countries-110m.json": NODE_MODULES / "world-atlas" / "countries-110m.json",
 }
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; worker-src 'self' blob:; "

@@ -9,7 +9,7 @@ import { bind, initKeys } from './keys.js';
 import { utc, distBearing, nm, deg, latlon } from './units.js';
 
 const $ = (sel) => document.querySelector(sel);
-let ws = null, follow = false;
+let ws = null, wantLive = false, follow = false;
 
 async function currentSession() {
   try { return await api('/api/session'); } catch (err) { if (err.status === 401) return null; throw err; }
@@ -34,12 +34,13 @@ function askLogin() {
 
 // ---- live link --------------------------------------------------------------------------------------
 function connect() {
+  wantLive = true;
   if (ws) return;
   const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`);
   ws = sock;
   sock.onopen = () => $('#conn').classList.add('up');
   sock.onmessage = (ev) => {
-    if (state.mode !== 'live') return;
+    if (state.mode !== 'live' || sock !== ws) return;
     const frame = JSON.parse(ev.data);
     applyFrame(frame);
     window.__seawatchFrames = (window.__seawatchFrames || 0) + 1;
@@ -53,11 +54,11 @@ function connect() {
     $('#conn').classList.remove('up');
     if (ws === sock) ws = null;
     if (ev.code === 4401 || ev.code === 1008) location.reload();
-    else if (state.mode === 'live') setTimeout(connect, 2000);
+    else if (wantLive) setTimeout(() => wantLive && connect(), 2000);
   };
 }
 
-function disconnect() { const s = ws; ws = null; if (s) s.close(); }
+function disconnect() { wantLive = false; const s = ws; ws = null; if (s) s.close(); }
 
 // ---- URL view state: #c=lon,lat&z=zoom&sel=id&t=replay-epoch ------------------------------------------
 function readUrl() {

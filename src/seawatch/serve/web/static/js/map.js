@@ -29,7 +29,7 @@ function zoneFeatures(zones) {
 }
 
 export async function createMap(site, basemap, zones, view) {
-  const topo = await fetch('/vendor/countries-50m.json').then((r) => r.json());
+  const topo = await fetch('/vendor/countries-110m.json').then((r) => r.json());
   const world = topojson.feature(topo, topo.objects.land);
   const borders = topojson.mesh(topo, topo.objects.countries, (a, b) => a !== b);
   map = new maplibregl.Map({

@@ -121,7 +121,8 @@ async function renderDossier() {
   const idn = d ? d.identity : c, k = d ? d.kinematics : c;
   const flag = idn.flag ? `${esc(idn.flag.code)} ${esc(idn.flag.country)} (MID ${esc(idn.flag.mid)})` : '—';
   const risk = d ? d.risk : 0;
-  box.innerHTML = `<h3>${esc(label({ ...idn, id }))} <span class="dim">#${id}</span></h3>
+  const title = idn.name || idn.mmsi ? esc(label({ ...idn, id })) : (k.kind === 'radar_only' ? 'Dark contact' : 'Contact');
+  box.innerHTML = `<h3>${title} <span class="dim">#${id}</span></h3>
     <dl>
       <dt>Kind</dt><dd class="kind-${esc(k.kind)}">${esc((k.kind || '').replace('_', ' '))} · ${esc(k.status)}${k.stale ? ' · stale' : ''}</dd>
       <dt>MMSI</dt><dd>${esc(idn.mmsi ?? '—')}</dd><dt>IMO</dt><dd>${esc(idn.imo ?? '—')}</dd>
@@ -163,16 +164,18 @@ export function initPanels() {
   });
   $('#table-filter').oninput = renderTable;
   $('#table-kind').onchange = renderTable;
-  let lastSel = null, lastTable = 0;
+  let lastSel = null, lastTable = 0, lastDossier = 0;
   onChange((what) => {
     if (what !== 'select') renderAlerts();
     const now = performance.now();
     const tableShown = $('#tab-contacts').classList.contains('active');
     if (what === 'select' || (tableShown && now - lastTable > 1900)) { renderTable(); lastTable = now; }
     if (state.selected !== lastSel || what === 'select') {
-      lastSel = state.selected;
+      lastSel = state.selected; lastDossier = now;
       if (state.selected != null) showTab('dossier');
       renderDossier();
+    } else if (state.selected != null && $('#tab-dossier').classList.contains('active') && now - lastDossier > 5000) {
+      lastDossier = now; renderDossier();  // keep the kinematics current
     }
   });
   $('#tab-audit').hidden = !['supervisor', 'admin'].includes(state.role);

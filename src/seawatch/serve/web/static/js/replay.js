@@ -4,13 +4,15 @@ import { state, applyReplay, changed } from './state.js';
 import { utc } from './units.js';
 
 const $ = (sel) => document.querySelector(sel);
-const toInput = (t) => new Date(t * 1000).toISOString().slice(0, 19);
-const fromInput = (v) => Date.parse(v + 'Z') / 1000;
+const toInput = (t) => new Date(Math.floor(t) * 1000).toISOString().slice(0, 19) + 'Z';
+const fromInput = (v) => Date.parse(/Z$/.test(v) ? v : v + 'Z') / 1000;
 let t0 = 0, t1 = 0, cursor = 0, playing = null, pending = null, inflight = false;
 let onLive = () => {};
 
 function period() {
-  t0 = fromInput($('#replay-from').value); t1 = fromInput($('#replay-to').value);
+  const a = fromInput($('#replay-from').value), b = fromInput($('#replay-to').value);
+  if (Number.isFinite(a)) t0 = a;
+  if (Number.isFinite(b)) t1 = b;
   if (!(t1 > t0)) t1 = t0 + 1;
 }
 
@@ -30,9 +32,9 @@ async function load(t) {
 }
 
 export async function enterReplay(at) {
+  state.mode = 'replay';
   const range = await api('/api/replay/range');
   if (range.start == null) throw new Error('the store holds no history yet');
-  state.mode = 'replay';
   $('#mode').textContent = 'REPLAY'; $('#mode').className = 'mode replay';
   $('#replay').hidden = false;
   const end = range.end, start = Math.max(range.start, end - 3600);
