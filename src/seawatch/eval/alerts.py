@@ -161,7 +161,8 @@ def format_table(result: dict[str, Any], title: str = "") -> str:
         lines.append(
             f"{k:<16} {v['events']:>6} {v['found']:>5} {v['alerts']:>6} {_fmt(v['recall'], '.2f'):>6} "
             f"{_fmt(v['precision'], '.2f'):>5} {_fmt(v['false_alarms_per_1000_vessel_hours'], '.2f'):>8} "
-            f"{_fmt(None if med is None else med / 60, '.1f'):>7}m {_fmt(None if p90 is None else p90 / 60, '.1f'):>7}m")
+            f"{'—' if med is None else format(med / 60, '.1f') + 'm':>8} "
+            f"{'—' if p90 is None else format(p90 / 60, '.1f') + 'm':>8}")
     lines.append(f"vessel-hours: {result['vessel_hours']:.0f}")
     return "\n".join(lines)
 

@@ -69,7 +69,9 @@ class AisSpoofing(Rule):
         now = cyc.now
         ident = cyc.mmsi > 0
         if self.p["check_invalid_mmsi"] and ident.any():
-            for r in np.flatnonzero(ident):
+            mid = cyc.mmsi // 1_000_000
+            odd = ident & ~((mid >= 201) & (mid <= 775))  # not a plain ship station: look closer
+            for r in np.flatnonzero(odd):
                 m = int(cyc.mmsi[r])
                 if m not in self.invalid_seen and not mmsi_is_valid(m):
                     self.invalid_seen.add(m)
@@ -164,7 +166,9 @@ class AisSpoofing(Rule):
                               & (cyc.sog_kn >= p["offset_min_speed_kn"]))
         if len(cand) == 0:
             return
-        cand = cand[cyc.in_radar_cover(p["radar_cover_fraction"])[cand]]
+        # in radar cover (the radar should see it), or already in an offset alert (the pair is known)
+        known = np.array([("position_offset", int(m)) in self.pending for m in cyc.mmsi[cand]], bool)
+        cand = cand[cyc.in_radar_cover(p["radar_cover_fraction"])[cand] | known]
         if len(cand) == 0:
             return
         n = mem.n

@@ -4,7 +4,9 @@ Defaults: <= 500 m apart and both < 2 kn for >= 30 min (Global Fishing Watch use
 encounters, Ai2 Skylight 250 m / 30 min; a coastal radar picture supports the faster call), at least
 10 km from the centre of every port and anchorage. Pairs come from a cKDTree over the slow, recently updated contacts
 (never all pairs). Hysteresis: a pair stays together up to `stay_distance_m` and `stay_speed_kn`.
-Two vessels both authorised at the same platform (supply boat and standby vessel) are not a rendezvous.
+Two vessels both authorised at the same platform (supply boat and standby vessel), and two AIS-identified
+fishing, sailing or pleasure craft (ship types 30, 36, 37: they raft up and fish side by side) are not a
+rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learned anchorage.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ class Rendezvous(Rule):
         "harbour_distance_m": 10_000.0,
         "fresh_s": 60.0,
         "coast_margin_m": 1500.0,  # moored at a berth or a beach not in the zones file
+        "exempt_ship_types": [30, 36, 37],  # two identified fishing/sailing/pleasure craft rafted together
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.pairs: dict[tuple[int, int], list[float]] = {}  # (id a, id b) -> [since, last together, min d]
+        self._exempt: set[int] = set()
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -62,9 +66,11 @@ class Rendezvous(Rule):
                     d = np.hypot(x[pr[:, 0]] - x[pr[:, 1]], y[pr[:, 0]] - y[pr[:, 1]])
                     close = (d <= p["distance_m"]) & (kn[ia] < p["speed_kn"]) & (kn[ib] < p["speed_kn"])
                     ids = mem.i["contact_id"]
+                    exempt = self._exempt_slots(cyc)
                     for a, b, dd, c in zip(ia, ib, d, close):
                         ka, kb = int(ids[a]), int(ids[b])
-                        if self._same_vessel(int(a), int(b)) or self._co_authorised(int(a), int(b)):
+                        if (self._same_vessel(int(a), int(b)) or self._co_authorised(int(a), int(b))
+                                or (int(a) in exempt and int(b) in exempt)):
                             continue
                         key = (ka, kb) if ka < kb else (kb, ka)
                         together[key] = (float(dd), bool(c), int(a), int(b))
@@ -87,6 +93,15 @@ class Rendezvous(Rule):
             if now - st[1] >= p["clear_s"] or self.book.get(self.type, key) is None:
                 del self.pairs[key]
                 self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
+
+    def _exempt_slots(self, cyc: Cycle) -> set[int]:
+        """Slots of contacts identified by AIS now with an exempt ship type."""
+        types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)  # type: ignore[union-attr]
+        st = np.asarray(cyc.ship_type, np.int64)
+        rows = (cyc.mmsi > 0) & np.isin(st, types)
+        self._exempt.update(cyc.slot[rows].tolist())
+        self._exempt.difference_update(cyc.slot[~rows].tolist())
+        return self._exempt
 
     def _same_vessel(self, a: int, b: int) -> bool:
         m = self.engine.memory.i["last_mmsi"]

@@ -1,6 +1,7 @@
 """shore_approach: a contact (above all a dark one) heads for the coast away from any port.
 
-A ray is cast along the contact's course for `horizon_s` at its speed (at most `max_range_m`); if it
+A ray is cast along the contact's course for `horizon_s` (15 min; 30 min at go-fast speed, >= 25 kn)
+at its speed (at most `max_range_m`); if it
 meets the shoreline at a point farther than `port_margin_m` from every port and anchorage, the contact is
 heading for a beach. It stays in the alert while it still heads there or lies within `landed_m` of the
 shore (the landing itself), and the alert closes when it turns away or is gone. By default only contacts
@@ -23,7 +24,9 @@ class ShoreApproach(ContactRule):
     DEFAULTS: dict[str, Any] = {
         "enabled": True,
         "min_speed_kn": 5.0,
-        "horizon_s": 1800.0,
+        "horizon_s": 900.0,  # shore reached within this at the present course and speed ...
+        "fast_kn": 25.0,  # ... or, at go-fast speed, within horizon_fast_s: interception needs the lead time
+        "horizon_fast_s": 1800.0,
         "max_range_m": 35_000.0,
         "port_margin_m": 3000.0,
         "landed_m": 1500.0,
@@ -53,7 +56,8 @@ class ShoreApproach(ContactRule):
         mv = cyc.sog_kn[rows] >= p["min_speed_kn"]
         m = rows[mv]
         if len(m):
-            length = np.minimum(np.nan_to_num(cyc.sog_mps[m]) * p["horizon_s"], p["max_range_m"])
+            horizon = np.where(cyc.sog_kn[m] >= p["fast_kn"], p["horizon_fast_s"], p["horizon_s"])
+            length = np.minimum(np.nan_to_num(cyc.sog_mps[m]) * horizon, p["max_range_m"])
             dist, hx, hy = z.coast_ray(cyc.x[m], cyc.y[m], np.nan_to_num(cyc.cog_deg[m]), length)
             hit = np.isfinite(dist)
             if hit.any():
