@@ -178,3 +178,23 @@ legs = [{ to = [43.000, 51.000], speed_kn = 10 }]
     assert 436000001 not in pos  # off Aktau, ~350 km from the nearest base station
     n = len(pos[423000001])  # 10 s interval over 20 min = 120 sent; ~30 % lost
     assert 60 <= n <= 105
+
+
+def test_a_class_a_ship_changing_course_reports_every_3_seconds(tmp_path: Path) -> None:
+    # a tanker at 10 kn zig-zagging (~90° turns every ~4.8 km): 10 s on the straight legs, 3⅓ s in the turns
+    legs = ", ".join(f"{{ to = [{lat}, {lon}], speed_kn = 10 }}" for lat, lon in (
+        (40.22, 49.98), (40.25, 50.02), (40.22, 50.06), (40.25, 50.10), (40.22, 50.14)))
+    body = SCENARIO.split("[[actors]]")[0] + f"""
+[[actors]]
+name = "zigzag"
+type = "tanker"
+mmsi = 423000009
+start = [40.250, 49.940]
+start_speed_kn = 10
+legs = [{legs}]
+"""
+    run(write_scenario(tmp_path / "z.toml", body), tmp_path / "out")
+    gaps = np.diff(np.array([t for t, _ in _decoded_positions(tmp_path / "out" / "ais.nmea")[423000009]]))
+    assert len(gaps) > 100
+    fast = np.mean(gaps <= 4)  # 3⅓ s shows as 3 or 4 whole seconds in the tag blocks
+    assert 0.1 < fast < 0.8 and np.median(gaps[gaps > 4]) == 10
