@@ -164,6 +164,21 @@ class Scenario(_Strict):
         return parse_duration_s(self.scenario.duration)
 
 
+def _allowed(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the scenario model accepts where an unknown key was found."""
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        ann = field.annotation if field is not None else None
+        inner = [a for a in (ann, *getattr(ann, "__args__", ())) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            return []
+        model = inner[0]
+    return sorted(k for k in model.model_fields if k != "path")
+
+
 def builtin_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
@@ -184,8 +199,10 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     try:
         scn = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(err, data, str(p)).replace("site configuration",
-                                                                            "scenario")) from err
+        text = format_validation_error(err, data, str(p)).replace("site configuration", "scenario")
+        hints = [f"  allowed keys in {'.'.join(str(x) for x in e['loc'][:-1] if isinstance(x, str)) or 'the file'}: "
+                 f"{', '.join(_allowed(e['loc']))}" for e in err.errors() if e["type"] == "extra_forbidden"]
+        raise ConfigError("\n".join([text, *dict.fromkeys(hints)])) from err
     names = [a.name for a in scn.actors]
     for a in scn.actors:
         for ref in (a.mmsi_of, a.name_of):
