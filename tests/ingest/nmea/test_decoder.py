@@ -219,3 +219,13 @@ def test_an_endless_line_without_newline_is_rejected_not_buffered_forever() -> N
     assert stats.rejects["not_nmea"] >= 1
     assert len(dec._tail) <= 4096
     assert np.isfinite(0.0)
+
+
+def test_empty_text_fields_of_a_whole_batch_are_absent_not_an_error() -> None:
+    data = b"".join(_line({"type": 21, "mmsi": 992000000 + i, "name": "", "lat": 40.0, "lon": 50.0})
+                    for i in range(3))
+    data += b"".join(_line({"type": 5, "mmsi": 423000100 + i, "shipname": "", "callsign": "",
+                            "destination": ""}) for i in range(3))
+    rows, stats = decode(data)
+    assert len(rows) == 6 and stats.total_rejects == 0
+    assert all(r.name is None and r.callsign is None and r.destination is None for r in rows)

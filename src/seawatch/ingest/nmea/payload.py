@@ -74,8 +74,11 @@ def text(six: Six, start: int, nchars: int) -> npt.NDArray[np.object_]:
     """6-bit text fields: '@' padding and surrounding spaces stripped; empty -> None. Vectorised."""
     chars = np.stack([SIXBIT_ASCII[ufield(six, start + 6 * i, 6)] for i in range(nchars)], axis=1)
     fixed = np.ascontiguousarray(chars).view(f"S{nchars}").ravel()
-    clean = np.strings.strip(np.strings.partition(fixed, b"@")[0])
-    out = np.strings.decode(clean, "ascii").astype(object)
+    head = np.strings.partition(fixed, b"@")[0]
+    if head.dtype.itemsize == 0:  # every field empty ('@' padding only)
+        return np.full(len(fixed), None, dtype=object)
+    clean = np.strings.strip(head)
+    out = clean.astype("U").astype(object)  # 6-bit text is plain ASCII (0x20..0x5f)
     out[np.strings.str_len(clean) == 0] = None
     return out
 
