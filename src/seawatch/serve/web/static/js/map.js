@@ -5,6 +5,7 @@ import { ahead } from './units.js';
 
 export const COLORS = { fused: '#4fc3f7', ais_only: '#9ccc65', radar_only: '#ff2bd6', unknown: '#cccccc' };
 const SEA = '#0e2233', LAND = '#262b2f', VECTOR_S = 360; // heading vectors show 6 minutes ahead
+const DETAIL_ZOOM = 9;
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 export let map = null;
 
@@ -88,6 +89,7 @@ export async function createMap(site, basemap, zones, view) {
   map.on('mouseenter', 'contacts', () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'contacts', () => { map.getCanvas().style.cursor = ''; });
   map.on('render', drawLabels);
+  map.on('moveend', render);
   window.addEventListener('resize', sizeLabels);
   sizeLabels();
   onChange(render);
@@ -114,13 +116,17 @@ function opacity(c) {
 
 export function render() {
   if (!map) return;
+  const t0 = performance.now();
   const alerted = new Set();
   for (const a of state.alerts.values()) if (a.workflow?.state !== 'closed') (a.track_ids || []).forEach((id) => alerted.add(id));
   const pts = [], vecs = [], trails = [];
+  // vectors and trails for everyone in view from zoom DETAIL_ZOOM; below it, only the selection and alerted
+  const detail = map.getZoom() >= DETAIL_ZOOM, b = map.getBounds();
   for (const c of state.contacts.values()) {
     if (c.lat == null || c.lon == null) continue;
     const op = opacity(c), props = { id: c.id, kind: c.kind, op, sel: c.id === state.selected, alert: alerted.has(c.id) };
     pts.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [c.lon, c.lat] } });
+    if (!(props.sel || props.alert || (detail && b.contains([c.lon, c.lat])))) continue;
     const dir = c.heading_deg ?? c.cog_deg;
     if (c.sog_mps > 0.3 && dir != null) {
       vecs.push({ type: 'Feature', properties: props,
@@ -134,6 +140,9 @@ export function render() {
   map.getSource('contacts').setData({ type: 'FeatureCollection', features: pts });
   map.getSource('vectors').setData({ type: 'FeatureCollection', features: vecs });
   map.getSource('trails').setData({ type: 'FeatureCollection', features: trails });
+  const spent = (window.__seawatchRenderMs ||= []);
+  spent.push(performance.now() - t0);
+  if (spent.length > 1000) spent.shift();
   map.triggerRepaint();
 }
 
@@ -175,8 +184,9 @@ function drawLabels() {
   const cell = 8, grid = new Set(), max = 400;
   ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle';
   let n = 0;
+  let tried = 0;
   for (const [, c] of cands) {
-    if (n >= max) break;
+    if (n >= max || ++tried > 3 * max) break;
     const p = map.project([c.lon, c.lat]), text = label(c), tw = ctx.measureText(text).width;
     const x0 = p.x + 7, y0 = p.y - 7, x1 = x0 + tw, y1 = y0 + 13;
     if (x1 < 0 || y0 > h || x0 > w || y1 < 0) continue;

@@ -1,0 +1,144 @@
+"""Console load: N contacts (default 5,000) updating at 1 Hz through the live websocket into headless Chromium.
+
+Prints the websocket bytes/s a client receives (counted by a Python client and by the browser) and the
+browser's frame time (requestAnimationFrame intervals: median and p95) over the measuring window, plus the
+time the console's own JS spends per update. Target (issue 7): p95 frame time < 50 ms.
+
+    .venv/bin/python bench/console.py [--contacts 5000] [--duration 30] [--zoom 8]
+
+Chromium: Debian's /usr/bin/chromium, WebGL through SwiftShader (software: no GPU here), so frame times
+are an upper bound of what a workstation with a GPU shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import threading
+import time
+
+from argon2 import PasswordHasher
+
+from seawatch.serve.app import create_app
+from seawatch.serve.auth import Authenticator, Principal, add_user
+from seawatch.serve.backend import MemoryStore
+from seawatch.serve.picture import Picture
+from seawatch.serve.synthetic import SyntheticFeed
+
+ARGS = ["--no-sandbox", "--headless", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+PASSWORD = "bench-password-123"
+
+FRAME_PROBE = """(seconds) => new Promise((done) => {
+  const gaps = [], t0 = performance.now(); let last = t0, bytes = 0, frames = 0;
+  const ws = new WebSocket(`ws://${location.host}/api/live`);   // a second client, to count bytes in the browser
+  ws.onmessage = (e) => { bytes += e.data.length; frames++; };
+  const tick = (now) => {
+    gaps.push(now - last); last = now;
+    if (now - t0 < seconds * 1000) requestAnimationFrame(tick);
+    else { ws.close(); done({ gaps, bytes, frames, elapsed: (now - t0) / 1000 }); }
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], q: float) -> float:
+    v = sorted(values)
+    return v[min(len(v) - 1, int(q * len(v)))]
+
+
+async def count_ws_bytes(url: str, token: str, seconds: float) -> tuple[int, int, float]:
+    import websockets
+
+    n_bytes = n_frames = 0
+    async with websockets.connect(url, additional_headers={"authorization": f"Bearer {token}"},
+                                  max_size=None) as ws:
+        await ws.recv()  # the snapshot is not part of the steady state
+        t0 = time.monotonic()
+        while (elapsed := time.monotonic() - t0) < seconds:
+            try:
+                msg = await asyncio.wait_for(ws.recv(), timeout=seconds - elapsed)
+            except TimeoutError:
+                break
+            n_bytes += len(msg)
+            n_frames += 1
+    return n_bytes, n_frames, time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--contacts", type=int, default=5000)
+    ap.add_argument("--duration", type=float, default=30.0, help="measuring window, s (30)")
+    ap.add_argument("--zoom", type=float, default=8.0)
+    args = ap.parse_args()
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    store, picture = MemoryStore(), Picture()
+    add_user(store, "bench", "viewer", PASSWORD, hasher)
+    auth = Authenticator(store, hasher)
+    feed = SyntheticFeed(args.contacts, time.time())
+    picture.apply(feed.step())
+    app = create_app(picture, store, auth=auth)
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    stop = threading.Event()
+    apply_ms: list[float] = []
+
+    def pump() -> None:
+        while not stop.wait(1.0):
+            t = time.perf_counter()
+            picture.apply(feed.step())
+            apply_ms.append((time.perf_counter() - t) * 1000)
+
+    threading.Thread(target=srv.run, daemon=True).start()
+    threading.Thread(target=pump, daemon=True).start()
+    while not srv.started:
+        time.sleep(0.05)
+    token = auth.issue_token(Principal("bench", "viewer", "bearer"))
+    n_bytes, n_frames, elapsed = asyncio.run(count_ws_bytes(f"ws://127.0.0.1:{port}/api/live", token, 10.0))
+    print(f"contacts                 {args.contacts}")
+    print(f"Picture.apply            {statistics.median(apply_ms):.1f} ms median per 1 Hz batch")
+    print(f"websocket (python)       {n_bytes / elapsed / 1e3:.0f} kB/s, {n_frames / elapsed:.2f} frames/s "
+          f"({n_bytes / max(n_frames, 1) / args.contacts:.0f} B per contact update)")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 850})
+        page.goto(f"http://127.0.0.1:{port}/#c=50.2,40.2&z={args.zoom}")
+        page.fill("#login-user", "bench")
+        page.fill("#login-pass", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+        page.wait_for_function("(n) => window.__seawatch.state.contacts.size >= n", arg=args.contacts,
+                               timeout=60_000)
+        page.wait_for_timeout(2000)
+        page.evaluate("() => { window.__seawatchRenderMs = []; }")
+        r = page.evaluate(FRAME_PROBE, args.duration)
+        gaps = r["gaps"][1:]
+        print(f"websocket (browser)      {r['bytes'] / r['elapsed'] / 1e3:.0f} kB/s over {r['elapsed']:.0f} s")
+        print(f"browser frame time       median {statistics.median(gaps):.1f} ms, p95 {pct(gaps, 0.95):.1f} ms, "
+              f"max {max(gaps):.0f} ms over {len(gaps)} frames ({args.duration:.0f} s, zoom {args.zoom})")
+        js = page.evaluate("() => window.__seawatchRenderMs")
+        if js:
+            print(f"console JS per update    median {statistics.median(js):.1f} ms, p95 {pct(js, 0.95):.1f} ms "
+                  f"(building the map layers from {args.contacts} contacts)")
+        page.screenshot(path="/tmp/seawatch-console-bench.png")
+        print("screenshot               /tmp/seawatch-console-bench.png")
+        browser.close()
+    stop.set()
+    srv.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
