@@ -7,7 +7,8 @@ random times, 1 x 1 degree box, 60 s tolerance) and disk bytes per million posit
 is measured twice: all rows in SQLite (live part), then after rolling them into the daily Parquet archive
 (read through DuckDB). PostgreSQL runs in a throwaway cluster (initdb + pg_ctl, fsync on) removed at the end.
 
-    .venv/bin/python bench/store.py [--rows 10000000] [--vessels 2000] [--batch 100000] [--only embedded|postgres]
+    .venv/bin/python bench/store.py [--rows 10000000] [--vessels 2000] [--batch 100000]
+                                    [--only embedded|postgres|archive]
 """
 
 from __future__ import annotations
@@ -128,6 +129,35 @@ def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def run_archive_only(args: argparse.Namespace) -> dict[str, Any]:
+    """The archive's queries without the SQLite insert and roll-over: day files written directly."""
+    import pyarrow as pa
+
+    from seawatch.store.archive import DAY_S
+    from seawatch.store.positions import normalise, to_arrow
+
+    root = Path(tempfile.mkdtemp(prefix="seawatch-bench-archive-"))
+    try:
+        store = open_store(root, Retention(live_days=0))
+        print("embedded archive only (day files written directly, no SQLite insert):")
+        t = time.perf_counter()
+        days: dict[float, list[Any]] = {}
+        for batch in batches(args.rows, args.vessels, args.batch):
+            table = to_arrow(normalise(batch).positions)
+            day = np.floor(table.column("t").to_numpy() / DAY_S) * DAY_S
+            for d in np.unique(day).tolist():
+                days.setdefault(d, []).append(table.filter(pa.array(day == d)))
+        for d, parts in days.items():
+            store.archive.add_day(d, pa.concat_tables(parts))  # type: ignore[attr-defined]
+        print(f"    wrote {args.rows:,} rows into {len(days)} day files in {time.perf_counter() - t:.1f} s")
+        archived = queries(store, args, "Parquet archive")
+        size = store.disk_bytes()  # type: ignore[attr-defined]
+        store.close()
+        return {"archive": archived, "mb_per_m_archive": size / 2**20 / (args.rows / 1e6)}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
     from seawatch.store.pgtemp import TempCluster
 
@@ -148,11 +178,18 @@ def main() -> None:
     p.add_argument("--vessels", type=int, default=2000)
     p.add_argument("--batch", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=25)
-    p.add_argument("--only", choices=("embedded", "postgres"))
+    p.add_argument("--only", choices=("embedded", "postgres", "archive"),
+                   help="archive: the Parquet archive's queries only, its day files written directly")
     args = p.parse_args()
     print(f"store bench: {args.rows:,} positions, {args.vessels} vessels every {REPORT_S:.0f} s, "
           f"batches of {args.batch:,}")
     results: dict[str, Any] = {}
+    if args.only == "archive":
+        a = run_archive_only(args)
+        q = a["archive"]
+        print(f"archive: track 1 h {q['track_1h_ms']:.2f} ms, whole track {q['track_all_ms']:.2f} ms, "
+              f"bbox-at-time {q['bbox_at_ms']:.1f} ms, {a['mb_per_m_archive']:.1f} MB per 1M positions")
+        return
     if args.only != "postgres":
         results["embedded"] = run_embedded(args)
     if args.only != "embedded":

@@ -110,7 +110,7 @@ class Archive:
         parts = []
         want = np.asarray(sorted(ids), dtype="i8")
         for path in self.files(None if t0 == -math.inf else t0, None if t1 == math.inf else t1):
-            pf, lo, hi = self._row_groups(path)
+            pf, lo, hi = self._row_groups(path, "id")
             pos = np.searchsorted(want, lo)  # first wanted id >= each group's minimum
             hit = (pos < len(want)) & (want[np.minimum(pos, len(want) - 1)] <= hi)
             groups = np.flatnonzero(hit).tolist()
@@ -128,17 +128,40 @@ class Archive:
         joined = rows.select(["id", "t"]).join(table, keys=["id", "t"], join_type="inner")
         return int(joined.num_rows)
 
-    def _row_groups(self, path: str) -> tuple[pq.ParquetFile, Any, Any]:
+    def window(self, t0: float, t1: float, bbox: tuple[float, float, float, float] | None = None) -> pa.Table:
+        """Every row with t in [t0, t1] (and in `bbox`): reads the time-sorted copies' row groups whose t
+        range overlaps the period (statistics cached per file), then filters with Arrow."""
+        parts = []
+        for path in self.files(t0, t1, by_time=True):
+            if not os.path.exists(path):
+                continue
+            pf, lo, hi = self._row_groups(path, "t")
+            groups = np.flatnonzero((hi >= t0) & (lo <= t1)).tolist()
+            if not groups:
+                continue
+            table = pf.read_row_groups(groups, columns=list(POSITION_COLUMNS))
+            t = table.column("t")
+            mask = pc.and_(pc.greater_equal(t, t0), pc.less_equal(t, t1))
+            if bbox is not None:
+                lon, lat = table.column("lon"), table.column("lat")
+                mask = pc.and_(mask, pc.and_(pc.and_(pc.greater_equal(lon, bbox[0]), pc.less_equal(lon, bbox[2])),
+                                             pc.and_(pc.greater_equal(lat, bbox[1]), pc.less_equal(lat, bbox[3]))))
+            parts.append(table.filter(mask))
+        return pa.concat_tables(parts).cast(ARROW_SCHEMA) if parts else empty_table()
+
+    def _row_groups(self, path: str, column: str) -> tuple[pq.ParquetFile, Any, Any]:
         mtime = os.stat(path).st_mtime
+        key = f"{path}#{column}"
         with self._lock:
-            cached = self._groups.get(path)
+            cached = self._groups.get(key)
             if cached is None or cached[0] != mtime:
                 pf = pq.ParquetFile(path)
-                col = pf.schema_arrow.get_field_index("id")
+                col = pf.schema_arrow.get_field_index(column)
                 stats = [pf.metadata.row_group(i).column(col).statistics for i in range(pf.num_row_groups)]
-                lo = np.array([s.min for s in stats], dtype="i8")
-                hi = np.array([s.max for s in stats], dtype="i8")
-                cached = self._groups[path] = (mtime, pf, lo, hi)
+                dtype = "i8" if column == "id" else "f8"
+                lo = np.array([s.min for s in stats], dtype=dtype)
+                hi = np.array([s.max for s in stats], dtype=dtype)
+                cached = self._groups[key] = (mtime, pf, lo, hi)
         return cached[1], cached[2], cached[3]
 
     def _con(self) -> duckdb.DuckDBPyConnection:

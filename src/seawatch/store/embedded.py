@@ -258,7 +258,7 @@ class EmbeddedStore:
             f"AND t BETWEEN ? AND ?) AS tl FROM ({self._ALIVE}) a) c CROSS JOIN positions p "
             "ON p.id = c.id AND p.t = c.tl WHERE p.lon BETWEEN ? AND ? AND p.lat BETWEEN ? AND ?",
             (t0, t, t0, t, bbox[0], bbox[2], bbox[1], bbox[3]))
-        old = self.archive.query("t BETWEEN ? AND ?", [t0, t], t0, t)
+        old = self.archive.window(t0, t)
         if old.num_rows:  # a contact's last position may be in either part: decide on the union
             live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
                                "ON p.id = c.id AND p.t BETWEEN ? AND ?", (t0, t, t0, t))
@@ -269,7 +269,8 @@ class EmbeddedStore:
         params = (bbox[0], bbox[2], bbox[1], bbox[3])
         live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
                            f"ON p.id = c.id AND p.t BETWEEN ? AND ? WHERE {box}", (t0, t1, t0, t1, *params))
-        old = self.archive.query(f"t BETWEEN ? AND ? AND {box}", [t0, t1, *params], t0, t1)
+        old = self.archive.query(f"t BETWEEN ? AND ? AND {box}", [t0, t1, *params], t0, t1) \
+            if t1 - t0 > DAY_S else self.archive.window(t0, t1, bbox)  # long periods: DuckDB's parallel scan
         return dedupe_sorted(pa.concat_tables([live, old]), [("id", "ascending"), ("t", "ascending")])
 
     def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
