@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
+
 from seawatch.detect.alerts import read_alerts_jsonl, write_alerts_jsonl
 from seawatch.detect.engine import DetectionEngine
-
-from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
 
 OFF_LANKARAN = (38.80, 49.10)
 KEYS = {"id", "type", "severity", "start", "end", "lat", "lon", "track_ids", "mmsi", "zone", "score", "summary",

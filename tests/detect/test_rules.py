@@ -3,10 +3,10 @@ one alert per behaviour, and closes when the behaviour ends."""
 
 from __future__ import annotations
 
+from detect_helpers import AIS, DARK, FUSED, caspian, end_of, leg, of_type, run
+
 from seawatch.config.site import WatchlistEntry
 from seawatch.detect.engine import DetectionEngine
-
-from detect_helpers import AIS, DARK, FUSED, caspian, end_of, leg, of_type, run
 
 OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
 MID_SEA = (39.00, 50.00)
@@ -104,7 +104,7 @@ def test_an_unauthorised_vessel_in_a_platform_safety_zone_raises_zone_entry_an_a
     site = caspian()
     e = DetectionEngine(site, rules=("zone_entry",))
     central = next(z for z in e.zones.zones if z.id == "acg-central-azeri")  # type: ignore[union-attr]
-    allowed = sorted(central.authorized_mmsi)[0]
+    allowed = min(central.authorized_mmsi)
     intruder = leg(10, (40.1300, 51.1700), duration_s=600, speed_kn=0.5, cog_deg=0, kind=FUSED, mmsi=422000010)
     supply = leg(11, (40.1302, 51.1702), duration_s=600, speed_kn=0.5, cog_deg=0, kind=FUSED, mmsi=allowed)
     run(e, intruder, supply)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from detect_helpers import caspian
 
 from seawatch.detect.engine import site_frame
 from seawatch.detect.zones import ZoneIndex
-
-from detect_helpers import caspian
 
 
 def index() -> tuple[ZoneIndex, object]:
@@ -24,14 +23,14 @@ def test_a_point_100_m_from_a_platform_is_inside_its_safety_zone_and_one_at_700_
     x, y = fr.to_xy(np.array([40.13 + 100 / 111_000, 40.13 + 700 / 111_000]), np.array([51.17, 51.17]))  # type: ignore[attr-defined]
     p, zi = z.inside(x, y, ("platform",))
     assert list(p) == [0] and z.zones[int(zi[0])].id == "acg-central-azeri"
-    zone, dist = z.nearest_area(x, y, ("platform",), 5000.0)
+    _zone, dist = z.nearest_area(x, y, ("platform",), 5000.0)
     assert dist[0] == 0.0 and 150 < dist[1] < 250
 
 
 def test_the_border_side_is_domestic_north_of_the_astara_parallel_and_foreign_south_of_it() -> None:
     z, fr = index()
     x, y = fr.to_xy(np.array([38.50, 38.40, 38.50]), np.array([49.0, 49.0, 51.0]))  # type: ignore[attr-defined]
-    which, side, _ = z.border_side(x, y, 30_000.0)
+    _which, side, _ = z.border_side(x, y, 30_000.0)
     assert list(side[:2]) == [1, -1]
     assert side[2] == 0  # east of the line's end: no side
 

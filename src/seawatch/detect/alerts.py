@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from seawatch.model.units import iso_utc
 
@@ -61,7 +62,7 @@ def _clean(v: Any) -> Any:
     if hasattr(v, "item"):
         v = v.item()
     if isinstance(v, float):
-        return None if v != v or math.isinf(v) else round(v, 3)
+        return None if not math.isfinite(v) else round(v, 3)
     return v
 
 
@@ -120,7 +121,7 @@ class AlertBook:
         escalated = severity is not None and SEVERITIES.index(severity) > SEVERITIES.index(a.severity)
         if escalated and severity is not None:
             a.severity = severity  # severity only rises while an alert is open
-        if lat is not None and lon is not None and lat == lat and lon == lon:
+        if lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon)):
             a.lat, a.lon = float(lat), float(lon)
         if summary is not None:
             a.summary = summary

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -141,7 +141,7 @@ class Cycle:
     def sog_kn(self) -> F64:
         if "sog_kn" not in self.cache:
             self.cache["sog_kn"] = np.nan_to_num(self.sog_mps, nan=0.0) * MPS_TO_KN
-        return self.cache["sog_kn"]  # type: ignore[no-any-return]
+        return self.cache["sog_kn"]
 
     @property
     def dark(self) -> B:
@@ -152,10 +152,10 @@ class Cycle:
         return self.mmsi > 0
 
     def in_ais_cover(self, fraction: float = 1.0) -> B:
-        return self.engine.coverage.ais(self.x, self.y, fraction)  # type: ignore[no-any-return]
+        return self.engine.coverage.ais(self.x, self.y, fraction)
 
     def in_radar_cover(self, fraction: float = 1.0) -> B:
-        return self.engine.coverage.radar(self.x, self.y, fraction)  # type: ignore[no-any-return]
+        return self.engine.coverage.radar(self.x, self.y, fraction)
 
     def near_harbour(self, distance_m: float) -> B:
         """Inside or within distance_m of a port or anchorage (where slow and stopped vessels are normal)."""
@@ -164,12 +164,12 @@ class Cycle:
             z: ZoneIndex | None = self.engine.zones
             self.cache[key] = (z.any_within(self.x, self.y, ("port", "anchorage"), distance_m)
                                if z is not None else np.zeros(len(self), bool))
-        return self.cache[key]  # type: ignore[no-any-return]
+        return self.cache[key]
 
     def at_learned_anchorage(self) -> B:
         if "learned" not in self.cache:
             self.cache["learned"] = self.engine.anchorages.contains(self.x, self.y)
-        return self.cache["learned"]  # type: ignore[no-any-return]
+        return self.cache["learned"]
 
     def near_coast(self, distance_m: float) -> B:
         """Within distance_m of the shoreline (moored at a berth or a beach not in the zones file)."""
@@ -178,12 +178,12 @@ class Cycle:
             z: ZoneIndex | None = self.engine.zones
             self.cache[key] = (z.coast_within(self.x, self.y, distance_m) if z is not None
                                else np.zeros(len(self), bool))
-        return self.cache[key]  # type: ignore[no-any-return]
+        return self.cache[key]
 
     def night(self) -> B:
         if "night" not in self.cache:
             self.cache["night"] = sun_elevation_deg(self.t, self.lat, self.lon) < -6.0
-        return self.cache["night"]  # type: ignore[no-any-return]
+        return self.cache["night"]
 
     def authorized_for(self, zone_idx: I64, rows: I64) -> B:
         """Is the contact of each row listed in the zone's authorized_mmsi? (dark contacts never are)."""
@@ -209,7 +209,7 @@ class LearnedAnchorages:
         self.learned: set[tuple[int, int]] = set()
         self._last = -math.inf
 
-    def observe(self, cyc: "Cycle") -> None:
+    def observe(self, cyc: Cycle) -> None:
         if cyc.now - self._last < self.every_s:
             return
         self._last = cyc.now
@@ -341,7 +341,7 @@ class Rule:
     """Base of every rule: parameters from the site, the alert book, and hooks called by the engine."""
 
     type: str = ""
-    DEFAULTS: dict[str, Any] = {}
+    DEFAULTS: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine

@@ -59,7 +59,7 @@ class RiskModel:
         keep = keep * (1.0 - C_FAST * fast) * (1.0 - C_SHORE * shore)
         other = dark | fast | shore
         keep = keep * (1.0 - C_NIGHT * (night & other))
-        return 1.0 - keep  # type: ignore[no-any-return]
+        return 1.0 - keep
 
     def _alert_part(self) -> dict[int, float]:
         keep: dict[int, float] = {}

@@ -31,7 +31,7 @@ I64 = npt.NDArray[np.int64]
 KINDS = ("platform", "pipeline", "restricted", "border", "port", "anchorage", "coast")
 AREA_KINDS = ("platform", "pipeline", "restricted", "port", "anchorage")
 COAST_PIECE_VERTICES = 32
-_CACHE: dict[tuple[str, float, float, float], "ZoneIndex"] = {}
+_CACHE: dict[tuple[str, float, float, float], ZoneIndex] = {}
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class ZoneIndex:
         self._envelopes: dict[tuple[tuple[str, ...], float], Any] = {}
 
     @classmethod
-    def from_file(cls, path: str | Path, frame: LocalFrame) -> "ZoneIndex":
+    def from_file(cls, path: str | Path, frame: LocalFrame) -> ZoneIndex:
         """Built once per (file, modification time, frame centre) and shared: indexes are read-only."""
         p = Path(path).resolve()
         key = (str(p), p.stat().st_mtime if p.exists() else 0.0, frame.lat0, frame.lon0)
@@ -206,7 +206,7 @@ class ZoneIndex:
             return np.zeros(len(x), bool)
         c = np.asarray(cs)
         d2 = np.min((x[:, None] - c[None, :, 0]) ** 2 + (y[:, None] - c[None, :, 1]) ** 2, axis=1)
-        return d2 <= distance_m ** 2  # type: ignore[no-any-return]
+        return d2 <= distance_m ** 2
 
     def nearest_area(self, x: F64, y: F64, kinds: tuple[str, ...], max_m: float) -> tuple[I64, F64]:
         """Per point: the nearest area of these kinds within max_m (-1 / inf when none)."""

@@ -32,7 +32,7 @@ TYPES = ("dark_target", "ais_gap", "ais_spoofing", "zone_entry", "zone_loiter", 
 def _epoch(v: str | None, default: float) -> float:
     if v is None:
         return default
-    return datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(v).timestamp()
 
 
 @dataclass
@@ -92,8 +92,8 @@ def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: f
     e_e = _epoch(event["end"], truth.t_end)
     if a_s > e_e + slack_s or a_e < e_s - slack_s:
         return False
-    a_m = set(int(m) for m in alert.get("mmsi") or [])
-    e_m = set(int(m) for m in event.get("mmsi") or [])
+    a_m = {int(m) for m in alert.get("mmsi") or []}
+    e_m = {int(m) for m in event.get("mmsi") or []}
     if a_m & e_m:
         return True
     ax, ay = truth.frame.to_xy(float(alert["lat"]), float(alert["lon"]))

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -38,7 +39,7 @@ SHIP_TYPE = {"tanker": 80, "ferry": 60, "cargo": 70, "supply": 90, "crew": 90, "
 
 
 def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def _vessels(truth: Path) -> dict[int, dict[str, Any]]:

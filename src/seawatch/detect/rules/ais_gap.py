@@ -11,17 +11,17 @@ current position. Ports are left alone. Closes when the MMSI is heard again, or 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import Cycle, I64, F64, Rule
+from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
 
 class AisGap(Rule):
     type = "ais_gap"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "min_gap_s": 180.0,
         "interval_factor": 6.0,

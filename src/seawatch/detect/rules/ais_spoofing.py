@@ -12,7 +12,7 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -37,7 +37,7 @@ def mmsi_is_valid(m: int) -> bool:
 
 class AisSpoofing(Rule):
     type = "ais_spoofing"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "jump_speed_kn": 60.0,  # implied speed between two AIS positions of one contact
         "jump_min_m": 1000.0,
@@ -118,7 +118,7 @@ class AisSpoofing(Rule):
             self._instant(cyc, int(r), "identity_change", int(cyc.contact_id[r]), [old, new],
                           f"AIS spoofing: contact {int(cyc.contact_id[r])} changed identity from MMSI {old} "
                           f"to {new}.", {"old_mmsi": old, "new_mmsi": new})
-        named = np.flatnonzero((cyc.mmsi > 0) & (cyc.name != None))  # noqa: E711 (object array)
+        named = np.flatnonzero((cyc.mmsi > 0) & (cyc.name != None))
         for r in named:
             s, nm = int(cyc.slot[r]), str(cyc.name[r]).strip().upper()
             old_nm = mem.names.get(s)

@@ -11,16 +11,16 @@ engine's merge gap are one alert.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import Cycle, I64, Rule
+from seawatch.detect.core import I64, Cycle, Rule
 
 
 class BorderCrossing(Rule):
     type = "border_crossing"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "hysteresis_m": 100.0,
         "band_m": 30_000.0,  # sides are tracked this close to the line

@@ -7,7 +7,7 @@ ais_spoofing alert (its AIS is being broadcast elsewhere) is that alert's busine
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from seawatch.model.units import MPS_TO_KN
 
 class DarkTarget(ContactRule):
     type = "dark_target"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "min_duration_s": 300.0,  # DESIGN.md: >= 5 min
         "clear_s": 120.0,  # AIS back (or out of cover) this long closes it

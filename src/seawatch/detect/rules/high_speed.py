@@ -5,7 +5,7 @@ Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hystere
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from seawatch.detect.core import B, ContactRule, Cycle
 
 class HighSpeed(ContactRule):
     type = "high_speed"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "speed_kn": 25.0,  # go-fast threshold
         "hysteresis_kn": 2.0,

@@ -8,7 +8,8 @@ alert (the more specific one).
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from seawatch.detect.core import B, ContactRule, Cycle
 
 class Loitering(ContactRule):
     type = "loitering"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "speed_kn": 2.0,
         "hysteresis_kn": 1.0,
@@ -36,7 +37,7 @@ class Loitering(ContactRule):
             for zone in z.zones:
                 if zone.kind == "platform":
                     self._field |= set(zone.authorized_mmsi)
-        self._exempt_types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)  # type: ignore[union-attr]
+        self._exempt_types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         stay = cyc.sog_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
@@ -57,7 +58,7 @@ class Loitering(ContactRule):
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         since = float(self.timer.since[cyc.slot[r]])
-        dur = float(cyc.t[r]) - since if since == since else 0.0
+        dur = float(cyc.t[r]) - since if not math.isnan(since) else 0.0
         dark = bool(cyc.dark[r])
         who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         return {"severity": "medium" if dark else "low",

@@ -11,7 +11,7 @@ rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learne
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -22,7 +22,7 @@ from seawatch.model.units import MPS_TO_KN
 
 class Rendezvous(Rule):
     type = "rendezvous"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "distance_m": 500.0,
         "speed_kn": 2.0,
@@ -96,7 +96,7 @@ class Rendezvous(Rule):
 
     def _exempt_slots(self, cyc: Cycle) -> set[int]:
         """Slots of contacts identified by AIS now with an exempt ship type."""
-        types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)  # type: ignore[union-attr]
+        types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
         st = np.asarray(cyc.ship_type, np.int64)
         rows = (cyc.mmsi > 0) & np.isin(st, types)
         self._exempt.update(cyc.slot[rows].tolist())

@@ -1,6 +1,6 @@
 """shore_approach: a contact (above all a dark one) heads for the coast away from any port.
 
-A ray is cast along the contact's course for `horizon_s` (15 min; 30 min at go-fast speed, >= 25 kn)
+A ray is cast along the contact's course for `horizon_s` (15 min; 40 min at go-fast speed, >= 25 kn)
 at its speed (at most `max_range_m`); if it
 meets the shoreline at a point farther than `port_margin_m` from every port and anchorage, the contact is
 heading for a beach. It stays in the alert while it still heads there or lies within `landed_m` of the
@@ -11,7 +11,8 @@ harbours not in the zones file would otherwise cry wolf all day.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -21,12 +22,12 @@ from seawatch.model.units import KN_TO_MPS
 
 class ShoreApproach(ContactRule):
     type = "shore_approach"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "min_speed_kn": 5.0,
         "horizon_s": 900.0,  # shore reached within this at the present course and speed ...
         "fast_kn": 25.0,  # ... or, at go-fast speed, within horizon_fast_s: interception needs the lead time
-        "horizon_fast_s": 1800.0,
+        "horizon_fast_s": 2400.0,
         "max_range_m": 35_000.0,
         "port_margin_m": 3000.0,
         "landed_m": 1500.0,
@@ -74,13 +75,13 @@ class ShoreApproach(ContactRule):
         kn = float(cyc.sog_kn[r])
         hit = float(self._hit[r])
         coast = float(self._coast[r])
-        eta = hit / max(float(cyc.sog_mps[r]), KN_TO_MPS) if hit == hit else float("nan")
+        eta = hit / max(float(cyc.sog_mps[r]), KN_TO_MPS) if not math.isnan(hit) else float("nan")
         dark = bool(cyc.dark[r])
         night = bool(cyc.night()[r])
         sev = "critical" if dark and kn >= 20 and night else "high" if dark else "medium"
         who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         what = (f"heading for the shore {hit / 1000:.1f} km ahead (ETA {eta / 60:.0f} min) away from any port"
-                if hit == hit else f"{coast:.0f} m off the shore away from any port")
+                if not math.isnan(hit) else f"{coast:.0f} m off the shore away from any port")
         return {"severity": sev,
                 "summary": f"Shore approach: {who} {int(cyc.contact_id[r])} at {kn:.0f} kn {what}"
                            f"{' at night' if night else ''}.",

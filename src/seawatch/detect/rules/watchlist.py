@@ -5,7 +5,7 @@ Open while the contact is seen; closed when it has not been updated for the engi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,7 +18,7 @@ def _norm(s: Any) -> str:
 
 class Watchlist(ContactRule):
     type = "watchlist"
-    DEFAULTS: dict[str, Any] = {"enabled": True, "min_duration_s": 0.0, "clear_s": 0.0}
+    DEFAULTS: ClassVar[dict[str, Any]] = {"enabled": True, "min_duration_s": 0.0, "clear_s": 0.0}
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)

@@ -9,11 +9,12 @@ is crossed by lawful traffic all day, so there it takes a vessel going slower th
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import B, ContactRule, Cycle, F64
+from seawatch.detect.core import F64, B, ContactRule, Cycle
 from seawatch.detect.zones import ZoneIndex
 
 KINDS = ("platform", "restricted", "pipeline")
@@ -21,7 +22,7 @@ KINDS = ("platform", "restricted", "pipeline")
 
 class ZoneEntry(ContactRule):
     type = "zone_entry"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "min_duration_s": 60.0,
         "clear_s": 60.0,
@@ -70,7 +71,7 @@ class ZoneEntry(ContactRule):
         return enter, stay
 
     def min_duration(self, cyc: Cycle) -> F64:
-        return self._min  # type: ignore[no-any-return]
+        return self._min
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         z: ZoneIndex = self.engine.zones
@@ -84,14 +85,14 @@ class ZoneEntry(ContactRule):
         zone_id = zone.id if zone is not None else None
         dist = float(np.hypot(zone.geom.x - cyc.x[r], zone.geom.y - cyc.y[r])) if (
             zone is not None and zone.geom.geom_type == "Point") else float("nan")
-        closest = self.prior(cyc, r, "closest_m", dist, "min") if dist == dist else float("nan")
+        closest = self.prior(cyc, r, "closest_m", dist, "min") if not math.isnan(dist) else float("nan")
         dark = bool(cyc.dark[r])
         kind = zone.kind if zone is not None else "zone"
         sev = "critical" if dark and kind == "platform" else "high" if kind in ("platform", "restricted") else "medium"
         who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}"
         what = {"platform": "safety zone of", "pipeline": "pipeline corridor", "restricted": "restricted area"}.get(
             kind, "zone")
-        where = f"{dist:.0f} m from the platform, " if dist == dist else ""
+        where = f"{dist:.0f} m from the platform, " if not math.isnan(dist) else ""
         name = zone.name if zone is not None else "?"
         return {"severity": sev, "zone": zone_id,
                 "summary": f"Zone entry: unauthorised {who} {int(cyc.contact_id[r])} inside the {what} {name} "

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from seawatch.detect.core import B, ContactRule, Cycle
 
 class ZoneLoiter(ContactRule):
     type = "zone_loiter"
-    DEFAULTS: dict[str, Any] = {
+    DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "distance_m": 3000.0,
         "speed_kn": 3.0,
@@ -52,7 +53,7 @@ class ZoneLoiter(ContactRule):
         z = self.engine.zones
         zone = z.zones[int(self._zone[r])]
         since = float(self.timer.since[cyc.slot[r]])
-        dur = float(cyc.t[r]) - since if since == since else 0.0
+        dur = float(cyc.t[r]) - since if not math.isnan(since) else 0.0
         d = float(self._dist[r])
         closest = self.prior(cyc, r, "closest_m", d, "min")
         dark = bool(cyc.dark[r])
