@@ -70,7 +70,8 @@ class EmbeddedStore:
         self._db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False,
                                    timeout=30.0)
         for pragma in ("journal_mode = WAL", "synchronous = NORMAL", f"cache_size = -{cache_mb * 1024}",
-                       "temp_store = MEMORY", "foreign_keys = ON", "wal_autocheckpoint = 4000"):
+                       "temp_store = MEMORY", "foreign_keys = ON", "wal_autocheckpoint = 4000",
+                       "mmap_size = 1073741824", "journal_size_limit = 67108864"):
             self._db.execute(f"PRAGMA {pragma}")
         self._sync = "NORMAL"
         migrate(self._db)
