@@ -80,15 +80,10 @@ def _not_yet(what: str, issue: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Until the simulator and console exist: ingest a bundled recording and print its stats."""
-    from seawatch.replay import ReplayOptions, run_replay
+    from seawatch.demo import DemoOptions, run_demo
 
-    sample = Path(__file__).parent / "sites" / "samples" / "uscg-sample.nmea"
-    print(f"seawatch {__version__} demo — the simulator and console are not built yet;")
-    print(f"running the ingest over the bundled recording {sample.name}:\n")
-    result = run_replay(None, ReplayOptions(inputs=[sample], progress=False))
-    print(result.format_table())
-    return 0
+    return run_demo(DemoOptions(host=args.host, port=args.port, scenario=args.scenario, speed=args.speed,
+                                seed=args.seed, data_dir=Path(args.data) if args.data else None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("demo", help="the whole system on the built-in Caspian site, simulator feeding it live")
+    s.add_argument("--host", default="127.0.0.1", help="console address (default: loopback only)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--scenario", default="cigarette-run", help="simulator scenario (name or TOML file)")
+    s.add_argument("--speed", type=float, default=5.0, help="simulated time per real second (default 5x)")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--data", help="directory for the demo's files (default: a new temporary directory)")
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("run", help="live operation on the site's configured sensor sources")

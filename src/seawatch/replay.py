@@ -192,9 +192,9 @@ class _Stages:
                 self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd")
             self.writer.write_table(table)
         if self.engine is not None:
-            changes = self.engine.process(contacts)
-            if self.store is not None and changes:
-                self.store.upsert_alerts(changes)
+            changed = [c["alert"] for c in self.engine.process(contacts)]
+            if self.store is not None and changed:
+                self.store.upsert_alerts(changed)
         if self.store is not None:
             self.store.write_positions(contacts)
 

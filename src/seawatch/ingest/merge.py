@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from seawatch.ingest.stats import IngestStats
-from seawatch.model.observation import ObservationBatch
+from seawatch.model.observation import Kind, ObservationBatch
 
 
 class TimeOrderer:
@@ -31,9 +31,11 @@ class TimeOrderer:
             t = batch["observed_at"]
             late = t < self.emitted_until
             if late.any():
-                raws = batch["raw"][late]
+                li = np.flatnonzero(late)
+                raw, sensor, kind = batch["raw"], batch["sensor"], batch["kind"]
                 self.stats.reject_many("out_of_order", [
-                    (r if isinstance(r, bytes) else str(r).encode()) for r in raws])
+                    raw[i] if isinstance(raw[i], bytes) else
+                    f"{Kind(int(kind[i])).name} sensor={sensor[i]} t={t[i]:.3f}".encode() for i in li.tolist()])
                 batch = batch.take(np.flatnonzero(~late))
             if len(batch):
                 self.max_seen[stream] = max(self.max_seen[stream], float(np.nanmax(batch["observed_at"])))
