@@ -22,6 +22,7 @@ from seawatch.serve.api import install_api
 from seawatch.serve.auth import Authenticator
 from seawatch.serve.live import live_endpoint
 from seawatch.serve.picture import Picture
+from seawatch.serve.store_adapter import as_console_store
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 def create_app(picture: Picture, store: Any, *, site_path: Path = BUILTIN_SITE, auth: Authenticator | None = None,
                secure_cookie: bool = False, live_period_s: float = 1.0) -> FastAPI:
     """The console app over a live `picture` and a `store` (see `backend.ConsoleStore`)."""
+    store = as_console_store(store, lambda: picture.now)
     auth = auth or Authenticator(store)
     site = load_site_data(site_path)
     app = FastAPI(title="seawatch console API", version="1", openapi_url="/api/openapi.json",

@@ -1,8 +1,8 @@
 """`seawatch user add NAME --role R` and `seawatch user list`: console accounts (there is no default one).
 
 The password is asked twice without echo (getpass) or, for scripts, read from stdin (`--password-stdin`).
-Users live in the data directory (`--data-dir`, default `seawatch-data`, the site's storage dir):
-`users.json` (mode 0600, argon2id hashes only) until the embedded store keeps them.
+Users live in the store (`--data-dir`: a directory for the embedded store, default `seawatch-data`, the
+site's `[storage] dir`, or a `postgresql://` URL); only argon2id hashes are kept.
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import Any
 
 from seawatch.errors import ConfigError
 from seawatch.serve.auth import ROLES, add_user
-from seawatch.serve.backend import MemoryStore
+from seawatch.serve.store_adapter import as_console_store
 
 DEFAULT_DATA_DIR = "seawatch-data"
 
 
-def users_store(data_dir: str | Path) -> MemoryStore:
-    return MemoryStore(users_file=Path(data_dir) / "users.json")
+def users_store(data_dir: str | Path) -> Any:
+    from seawatch.store import open_store
+
+    return as_console_store(open_store(data_dir))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,5 +50,5 @@ def cmd_user(args: argparse.Namespace) -> int:
         if getpass.getpass("again: ") != password:
             raise ConfigError("the two passwords differ; nothing changed")
     add_user(store, args.name, args.role, password)
-    print(f"user {args.name} ({args.role}) saved in {Path(args.data_dir) / 'users.json'}")
+    print(f"user {args.name} ({args.role}) saved in the store at {args.data_dir}")
     return 0
