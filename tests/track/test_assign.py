@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from seawatch.track.assign import gnn_assign
 from seawatch.track.gating import gate
@@ -49,3 +50,26 @@ def test_separate_clusters_are_solved_independently_even_when_many() -> None:
     got = dict(zip(t.tolist(), p.tolist()))
     assert len(got) == 600
     assert all(got[2 * k] == 2 * k + 1 and got[2 * k + 1] == 2 * k for k in range(300))
+
+
+def test_the_clustered_solution_equals_one_big_assignment_on_random_scenes() -> None:
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        n, m = 400, 420
+        ti = rng.integers(0, n, 700)
+        pj = np.clip(ti + rng.integers(-2, 3, 700), 0, m - 1)      # local structure: many small clusters
+        key = np.unique(ti * m + pj)
+        ti, pj = key // m, key % m
+        cost = rng.uniform(0.0, 20.0, len(ti))
+        t, p = gnn_assign(n, m, ti.astype(np.intp), pj.astype(np.intp), cost)
+        assert len(set(t.tolist())) == len(t) and len(set(p.tolist())) == len(p)
+        lookup = {(a, b): c for a, b, c in zip(ti.tolist(), pj.tolist(), cost.tolist())}
+        got = sum(lookup[(a, b)] for a, b in zip(t.tolist(), p.tolist()))
+        big = np.full((n, m), 1e9)
+        big[ti, pj] = cost
+        r, c = linear_sum_assignment(big)
+        real = big[r, c] < 1e9
+        assert len(t) == int(real.sum())
+        assert got == pytest.approx(float(big[r[real], c[real]].sum()))

@@ -4,7 +4,8 @@ The gated (track, plot) pairs form a sparse bipartite graph. Pairs whose track a
 candidate (the vast majority at sea) are assigned directly; the remaining pairs are split into connected
 components and each component is solved with ``scipy.optimize.linear_sum_assignment`` on its small dense
 cost matrix (or, while the contested tracks and plots are few, all components in one small matrix:
-the components are independent, so the optimum is the same). Pairs that are not gated cost ``_NO_EDGE`` so that the number of assignments is maximised
+the components are independent, so the optimum is the same); a component with a single track or a single
+plot simply takes its cheapest pair, vectorised over all such components. Pairs that are not gated cost ``_NO_EDGE`` so that the number of assignments is maximised
 first and the summed cost minimised second; they are never returned.
 """
 
@@ -18,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from seawatch.track.gating import FloatArray, IntArray
 
 _NO_EDGE = 1e9
-_ONE_MATRIX = 40_000   # contested tracks x plots up to which one dense matrix is solved
+_ONE_MATRIX = 2_500   # contested tracks x plots up to which one dense matrix is solved
 
 
 def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
@@ -38,27 +39,82 @@ def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
         up, p_loc = np.unique(rp, return_inverse=True)
         if len(ut) * len(up) <= _ONE_MATRIX:
             # the clusters are independent, so one small matrix over all of them has the same optimum
-            groups = [(t_loc, p_loc, rc)]
+            a_t, a_p = _solve(t_loc, p_loc, rc)
         else:
-            groups = _clusters(t_loc, p_loc, rc)
-        for gt, gp, gc in groups:
-            ct, ti = np.unique(gt, return_inverse=True)
-            cp, pi = np.unique(gp, return_inverse=True)
-            mat = np.full((len(ct), len(cp)), _NO_EDGE)
-            mat[ti, pi] = gc
-            r, c = linear_sum_assignment(mat)
-            real = mat[r, c] < _NO_EDGE
-            out_t.append(ut[ct[r[real]]])
-            out_p.append(up[cp[c[real]]])
+            a_t, a_p = _solve_by_cluster(t_loc, p_loc, rc, len(ut), len(up))
+        out_t.append(ut[a_t])
+        out_p.append(up[a_p])
     return np.concatenate(out_t).astype(np.intp), np.concatenate(out_p).astype(np.intp)
 
 
-def _clusters(t_loc: IntArray, p_loc: IntArray, cost: FloatArray) -> list[tuple[IntArray, IntArray, FloatArray]]:
-    """Split edges (compact track / plot numbers) into connected components of the bipartite graph."""
-    nt, n_nodes = int(t_loc.max()) + 1, int(t_loc.max()) + int(p_loc.max()) + 2
-    graph = coo_matrix((np.ones(len(t_loc)), (t_loc, p_loc + nt)), shape=(n_nodes, n_nodes))
-    _, node_label = connected_components(graph, directed=False)
+def _solve(t_loc: IntArray, p_loc: IntArray, cost: FloatArray) -> tuple[IntArray, IntArray]:
+    """One dense LSA over the given edges (local numbering)."""
+    ct, ti = np.unique(t_loc, return_inverse=True)
+    cp, pi = np.unique(p_loc, return_inverse=True)
+    mat = np.full((len(ct), len(cp)), _NO_EDGE)
+    mat[ti, pi] = cost
+    r, c = linear_sum_assignment(mat)
+    real = mat[r, c] < _NO_EDGE
+    return ct[r[real]], cp[c[real]]
+
+
+def _solve_by_cluster(t_loc: IntArray, p_loc: IntArray, cost: FloatArray, nt: int,
+                      npl: int) -> tuple[IntArray, IntArray]:
+    """Connected components; a component with a single track or a single plot (a star) takes its cheapest
+    edge, vectorised; the others are solved one LSA each."""
+    graph = coo_matrix((np.ones(len(t_loc)), (t_loc, p_loc + nt)), shape=(nt + npl, nt + npl))
+    n_comp, node_label = connected_components(graph, directed=False)
     label = node_label[t_loc]
+    n_tracks = np.bincount(node_label[:nt], minlength=n_comp)
+    n_plots = np.bincount(node_label[nt:], minlength=n_comp)
+    star = (n_tracks[label] == 1) | (n_plots[label] == 1)
+    out_t, out_p = [], []
+    if star.any():
+        se = np.flatnonzero(star)
+        order = se[np.lexsort((cost[se], label[se]))]
+        first = np.r_[True, label[order][1:] != label[order][:-1]]
+        best = order[first]
+        out_t.append(t_loc[best])
+        out_p.append(p_loc[best])
+    pair = ~star & (n_tracks[label] == 2) & (n_plots[label] == 2)
+    if pair.any():
+        a_t, a_p = _solve_two_by_two(t_loc[pair], p_loc[pair], cost[pair], label[pair])
+        out_t.append(a_t)
+        out_p.append(a_p)
+    hard = np.flatnonzero(~star & ~pair)
+    if len(hard):
+        order = hard[np.argsort(label[hard], kind="stable")]
+        bounds = np.flatnonzero(np.diff(label[order])) + 1
+        for grp in np.split(order, bounds):
+            a_t, a_p = _solve(t_loc[grp], p_loc[grp], cost[grp])
+            out_t.append(a_t)
+            out_p.append(a_p)
+    if not out_t:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    return np.concatenate(out_t), np.concatenate(out_p)
+
+
+def _solve_two_by_two(t_loc: IntArray, p_loc: IntArray, cost: FloatArray,
+                      label: IntArray) -> tuple[IntArray, IntArray]:
+    """All components of two tracks and two plots at once: the cheaper of the two full matchings (with
+    ``_NO_EDGE`` for missing pairs, as the LSA would), missing pairs then dropped."""
     order = np.argsort(label, kind="stable")
-    bounds = np.flatnonzero(np.diff(label[order])) + 1
-    return [(t_loc[g], p_loc[g], cost[g]) for g in np.split(order, bounds)]
+    t_loc, p_loc, cost, label = t_loc[order], p_loc[order], cost[order], label[order]
+    comp, start = np.unique(label, return_index=True)
+    k = len(comp)
+    ci = np.repeat(np.arange(k), np.diff(np.r_[start, len(label)]))
+    # the two tracks / plots of each component: min and max of its local numbers
+    t_lo = np.minimum.reduceat(t_loc, start)
+    t_hi = np.maximum.reduceat(t_loc, start)
+    p_lo = np.minimum.reduceat(p_loc, start)
+    p_hi = np.maximum.reduceat(p_loc, start)
+    ti = (t_loc == t_hi[ci]).astype(np.intp)
+    pi = (p_loc == p_hi[ci]).astype(np.intp)
+    c = np.full((k, 2, 2), _NO_EDGE)
+    c[ci, ti, pi] = cost
+    diag = c[:, 0, 0] + c[:, 1, 1] <= c[:, 0, 1] + c[:, 1, 0]
+    tracks = np.concatenate([t_lo, t_hi])
+    plots = np.concatenate([np.where(diag, p_lo, p_hi), np.where(diag, p_hi, p_lo)])
+    costs = np.concatenate([np.where(diag, c[:, 0, 0], c[:, 0, 1]), np.where(diag, c[:, 1, 1], c[:, 1, 0])])
+    real = costs < _NO_EDGE
+    return tracks[real], plots[real]
