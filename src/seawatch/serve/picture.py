@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 
 DYNAMIC_FIELDS = ("t", "lat", "lon", "sog_mps", "cog_deg", "heading_deg", "kind", "status")
@@ -25,12 +28,25 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 TRAIL_POINTS = 30
 
 
-def _num(v: float, digits: int) -> float | None:
-    return None if math.isnan(v) else round(float(v), digits)
+def _floats(col: npt.NDArray[Any], digits: int) -> list[float | None]:
+    out = np.round(col, digits).astype(object)
+    out[np.isnan(col)] = None
+    return out.tolist()
 
 
-def _int(v: int) -> int | None:
-    return None if v < 0 else int(v)
+def _ints(col: npt.NDArray[Any]) -> list[int | None]:
+    out = col.astype(object)
+    out[col < 0] = None
+    return out.tolist()
+
+
+def _prepared(b: ContactBatch) -> list[tuple[Any, ...]]:
+    """One tuple per row in `_apply_row`'s order, values rounded for the wire, absent -> None."""
+    return list(zip(b["contact_id"].tolist(), _floats(b["t"], 3), _floats(b["lat"], 6), _floats(b["lon"], 6),
+                    _floats(b["sog_mps"], 2), _floats(b["cog_deg"], 1), _floats(b["heading_deg"], 1),
+                    b["kind"].tolist(), b["status"].tolist(), _ints(b["mmsi"]), b["name"].tolist(),
+                    b["callsign"].tolist(), _ints(b["imo"]), _ints(b["ship_type"]), _floats(b["length_m"], 1),
+                    b["sensors"].tolist(), strict=True))
 
 
 @dataclass
@@ -69,62 +85,48 @@ class Picture:
     # ---- writes (pipeline, operator actions) ------------------------------------------------------
     def apply(self, contacts: ContactBatch, alerts: list[dict[str, Any]] | None = None) -> None:
         """Take one batch of contact updates (any order) and alert states (DESIGN's Alerts schema)."""
-        cols = {name: contacts[name].tolist() for name in contacts.SCHEMA}
+        t_col = contacts["t"]
+        if len(t_col) > 1 and not bool(np.all(t_col[1:] >= t_col[:-1])):
+            contacts = contacts.take(np.argsort(t_col, kind="stable"))
+        rows = _prepared(contacts)  # columns rounded and absent -> None, vectorised, outside the lock
         with self._lock:
             self.seq += 1
             seq = self.seq
-            order = sorted(range(len(contacts)), key=lambda i: cols["t"][i])
-            for i in order:
-                self._apply_row(cols, i, seq)
+            for row in rows:
+                self._apply_row(row, seq)
             for alert in alerts or []:
                 self._apply_alert(alert, seq)
             self._expire(seq)
 
-    def _apply_row(self, cols: dict[str, list[Any]], i: int, seq: int) -> None:
-        cid = int(cols["contact_id"][i])
-        t = cols["t"][i]
-        if cid < 0 or math.isnan(t):
+    def _apply_row(self, row: tuple[Any, ...], seq: int) -> None:
+        cid, t, lat, lon, sog, cog, hdg, kind, status, mmsi, name, callsign, imo, stype, length, sensors = row
+        if cid < 0 or t is None:
             return
         if self.now is None or t > self.now:
-            self.now = float(t)
-        if cols["status"][i] == TrackStatus.LOST:
+            self.now = t
+        if status == TrackStatus.LOST:
             if self._contacts.pop(cid, None) is not None:
                 self._removed.append((seq, cid))
             return
-        dyn = {
-            "t": round(float(t), 3),
-            "lat": _num(cols["lat"][i], 6),
-            "lon": _num(cols["lon"][i], 6),
-            "sog_mps": _num(cols["sog_mps"][i], 2),
-            "cog_deg": _num(cols["cog_deg"][i], 1),
-            "heading_deg": _num(cols["heading_deg"][i], 1),
-            "kind": KIND_NAMES.get(cols["kind"][i], "unknown"),
-            "status": STATUS_NAMES.get(cols["status"][i], "unknown"),
-        }
-        static = {
-            "mmsi": _int(cols["mmsi"][i]),
-            "name": (cols["name"][i] or None),
-            "callsign": (cols["callsign"][i] or None),
-            "imo": _int(cols["imo"][i]),
-            "ship_type": _int(cols["ship_type"][i]),
-            "length_m": _num(cols["length_m"][i], 1),
-        }
+        dyn = {"t": t, "lat": lat, "lon": lon, "sog_mps": sog, "cog_deg": cog, "heading_deg": hdg,
+               "kind": KIND_NAMES.get(kind, "unknown"), "status": STATUS_NAMES.get(status, "unknown")}
+        static = {"mmsi": mmsi, "name": name or None, "callsign": callsign or None, "imo": imo,
+                  "ship_type": stype, "length_m": length}
         c = self._contacts.get(cid)
         if c is None:
-            c = _Contact(cid, dyn, static, tuple(cols["sensors"][i] or ()), seq, seq)
+            c = _Contact(cid, dyn, static, tuple(sensors or ()), seq, seq)
             self._contacts[cid] = c
         else:
             if t < c.dyn["t"]:
                 return  # late update: the picture keeps the newest state
             c.dyn = dyn
             c.dyn_seq = seq
-            c.sensors = tuple(cols["sensors"][i] or ())
+            c.sensors = tuple(sensors or ())
             if static != c.static:
                 c.static = static
                 c.static_seq = seq
-        lat, lon = dyn["lat"], dyn["lon"]
         if lat is not None and lon is not None:
-            c.trail.append((float(t), float(lat), float(lon)))
+            c.trail.append((t, lat, lon))
 
     def _apply_alert(self, alert: dict[str, Any], seq: int) -> None:
         aid = str(alert["id"])
