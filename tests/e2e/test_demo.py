@@ -1,0 +1,30 @@
+"""`seawatch demo` end to end without the browser: simulator feeds over TCP -> live ingest -> pipeline ->
+detection -> the console's picture, and a login that works. Bounded: stops after ~60 s at most."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from seawatch.demo import DemoOptions, DemoRunner
+
+
+def test_the_demo_fills_the_live_picture_with_fused_dark_and_ais_contacts(tmp_path: Path) -> None:
+    runner = DemoRunner(DemoOptions(speed=20.0, duration_s=1800.0, seed=3, data_dir=tmp_path))
+    runner.start(timeout_s=60)
+    try:
+        kinds: set[str] = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and runner.error is None:
+            kinds = {c["kind"] for c in runner.picture.contacts()}
+            if {"fused", "radar_only", "ais_only"} <= kinds and runner.n_contacts > 2000:
+                break
+            time.sleep(1.0)
+        assert runner.error is None
+        assert {"fused", "radar_only", "ais_only"} <= kinds
+        assert runner.picture.now is not None
+        user, password = runner.add_operator()
+        stored = runner.store.get_user(user)
+        assert stored is not None and stored["role"] == "supervisor" and password not in str(stored)
+    finally:
+        runner.stop()
