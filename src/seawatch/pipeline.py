@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.config.site import SensorConfig, SiteConfig
-from seawatch.geo import LocalFrame
+from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track.ais_state import AisVesselState
@@ -33,17 +33,6 @@ logger = logging.getLogger(__name__)
 
 AIS_KINDS = (int(Kind.AIS_POSITION), int(Kind.AIS_STATIC))
 RADAR_KINDS = (int(Kind.RADAR_PLOT), int(Kind.RADAR_TRACK))
-
-
-def site_frame(site: SiteConfig) -> LocalFrame:
-    """The site's local metric frame: its reference point, else the centre of its positioned sensors."""
-    if site.site.lat is not None and site.site.lon is not None:
-        return LocalFrame(site.site.lat, site.site.lon)
-    pts = [(s.lat, s.lon) for s in site.sensors if s.lat is not None and s.lon is not None]
-    if not pts:
-        return LocalFrame(0.0, 0.0)
-    lat, lon = np.mean(np.array(pts, dtype=float), axis=0)
-    return LocalFrame(float(lat), float(lon))
 
 
 @dataclass

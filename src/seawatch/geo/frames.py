@@ -48,3 +48,14 @@ class LocalFrame:
     def to_latlon(self, x: Any, y: Any) -> tuple[FloatArray, FloatArray]:
         lon, lat = self._inv.transform(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
         return np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+
+
+def site_frame(site: Any) -> LocalFrame:
+    """A site's local metric frame: its `[site]` reference point, else the centre of its positioned sensors."""
+    if site.site.lat is not None and site.site.lon is not None:
+        return LocalFrame(site.site.lat, site.site.lon)
+    pts = [(s.lat, s.lon) for s in site.sensors if s.lat is not None and s.lon is not None]
+    if not pts:
+        return LocalFrame(0.0, 0.0)
+    lat, lon = np.mean(np.array(pts, dtype=np.float64), axis=0)
+    return LocalFrame(float(lat), float(lon))
