@@ -21,6 +21,7 @@ import time
 
 from argon2 import PasswordHasher
 
+from seawatch.model.contact import ContactBatch
 from seawatch.serve.app import create_app
 from seawatch.serve.auth import Authenticator, Principal, add_user
 from seawatch.serve.backend import MemoryStore
@@ -133,6 +134,19 @@ def main() -> None:
         if js:
             print(f"console JS per update    median {statistics.median(js):.1f} ms, p95 {pct(js, 0.95):.1f} ms "
                   f"(building the map layers from {args.contacts} contacts)")
+        lat_ms = []
+        for k in range(5):  # alert handed to the picture -> drawn in the queue (same clock: this machine)
+            aid = f"bench-{k}"
+            page.evaluate("""(aid) => { window.__seen = null; const box = document.querySelector('#alert-list');
+              const obs = new MutationObserver(() => { if (box.querySelector(`[data-id="${aid}"]`)) {
+                window.__seen = Date.now(); obs.disconnect(); } });
+              obs.observe(box, { childList: true, subtree: true }); }""", aid)
+            t_apply = time.time()
+            picture.apply(ContactBatch.empty(), [{**feed.alert(k, "dark_target", "critical"), "id": aid}])
+            page.wait_for_function("() => window.__seen != null", timeout=30_000)
+            lat_ms.append(page.evaluate("() => window.__seen") - t_apply * 1000)
+        print(f"alert to console         median {statistics.median(lat_ms):.0f} ms, max {max(lat_ms):.0f} ms "
+              f"(Picture.apply -> in the queue's DOM; websocket period 1 s)")
         page.screenshot(path="/tmp/seawatch-console-bench.png")
         print("screenshot               /tmp/seawatch-console-bench.png")
         browser.close()
