@@ -95,6 +95,100 @@ def scaling(sizes: list[int], cycles: int) -> None:
         print(f"{n:>9,} {ms:>22.1f} {per:>11.2f}", flush=True)
 
 
+FLORIDA_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "marinecadastre-2020-01-01" / \
+    "florida_straits_2020-01-01.csv.gz"
+# Florida Straits zones (approximate, for this benchmark): ports of Miami, Port Everglades, Bimini (Alice
+# Town) and Freeport as 3 km discs; the US–Bahamas boundary simplified to the median line of the Straits
+# (US side = left walking north); the Florida shoreline from Key Largo to Boca Raton, coarse.
+FLORIDA_ZONES = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"id": pid, "name": name, "kind": "port", "radius_m": 3000},
+     "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    for pid, name, lat, lon in (("port-miami", "PortMiami", 25.7743, -80.1705),
+                                ("port-everglades", "Port Everglades", 26.0920, -80.1190),
+                                ("bimini", "Bimini (Alice Town)", 25.7270, -79.2980),
+                                ("freeport", "Freeport, Grand Bahama", 26.5150, -78.7700))] + [
+    {"type": "Feature", "properties": {"id": "border-us-bs", "name": "US–Bahamas boundary (simplified median line)",
+                                       "kind": "border", "inside": "left"},
+     "geometry": {"type": "LineString", "coordinates": [[-79.66, 24.90], [-79.62, 25.60], [-79.55, 26.70]]}},
+    {"type": "Feature", "properties": {"id": "coast-fl", "name": "Florida east coast (coarse)", "kind": "coast"},
+     "geometry": {"type": "LineString", "coordinates": [[-80.45, 25.05], [-80.33, 25.30], [-80.25, 25.45],
+                                                        [-80.17, 25.62], [-80.13, 25.77], [-80.12, 25.95],
+                                                        [-80.11, 26.10], [-80.08, 26.35], [-80.06, 26.60]]}}]}
+FLORIDA_SITE = """[site]
+name = "Florida Straits (benchmark)"
+lat = 25.8
+lon = -79.8
+
+[[sensors]]
+id = "ais"
+kind = "ais"
+
+[zones]
+file = "zones.geojson"
+"""
+
+
+def florida(csv_path: Path, samples: int) -> None:
+    """The real 24 h of the Florida Straits as AIS-only contacts (one per MMSI, one cycle per minute)."""
+    import tempfile
+
+    import pyarrow.csv as pacsv
+
+    if not csv_path.exists():
+        print(f"Florida Straits recording not found at {csv_path}; skipped")
+        return
+    tab = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(column_types={"IMO": "string"}))
+    t = np.array([np.datetime64(v, "s").astype(np.int64) for v in tab.column("BaseDateTime").to_pylist()],
+                 np.float64)
+    mmsi = tab.column("MMSI").to_numpy().astype(np.int64)
+    vt = tab.column("VesselType").to_numpy(zero_copy_only=False)
+    vtype = np.where(np.isnan(vt.astype(float)), -1, vt.astype(float)).astype(np.int64)
+    sog = tab.column("SOG").to_numpy().astype(float)
+    cog = tab.column("COG").to_numpy().astype(float)
+    cog = np.where((cog < 0) | (cog >= 360), np.nan, cog)
+    order = np.lexsort((mmsi, t))
+    n = len(t)
+    cols = {"contact_id": mmsi, "t": t, "kind": np.full(n, int(ContactKind.AIS_ONLY), np.uint8),
+            "status": np.full(n, int(TrackStatus.CONFIRMED), np.uint8), "lat": tab.column("LAT").to_numpy(),
+            "lon": tab.column("LON").to_numpy(), "sog_mps": np.where(sog > 102.2, np.nan, sog) * KN_TO_MPS,
+            "cog_deg": cog, "mmsi": mmsi, "ship_type": vtype, "ais_age_s": np.zeros(n),
+            "name": np.array(tab.column("VesselName").to_pylist(), dtype=object)}
+    batch = ContactBatch(cols).take(order)
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "zones.geojson").write_text(json.dumps(FLORIDA_ZONES), encoding="utf-8")
+        (Path(d) / "site.toml").write_text(FLORIDA_SITE, encoding="utf-8")
+        site = load_site(Path(d) / "site.toml")
+        eng = DetectionEngine(site, cycle_s=60.0)
+        bt = batch["t"]
+        cpu0 = time.process_time()
+        bins = np.floor((bt - bt[0]) / 60.0)
+        for part in np.split(np.arange(len(bt)), np.flatnonzero(np.diff(bins)) + 1):
+            eng.process(batch.take(part))
+        cpu = time.process_time() - cpu0
+        alerts = eng.finish()
+    # vessel-hours: each report covers the time to the next one of its vessel, at most 10 min
+    tt, mm = bt, batch["mmsi"]
+    o = np.lexsort((tt, mm))
+    gaps = np.diff(tt[o])
+    same = mm[o][1:] == mm[o][:-1]
+    vh = float(np.minimum(gaps[same], 600.0).sum()) / 3600.0
+    print(f"== Florida Straits 2020-01-01 (real, {n:,} positions, {len(np.unique(mmsi))} vessels, "
+          f"{vh:,.0f} vessel-hours): detection CPU {cpu:.1f} s ({n / cpu:,.0f} updates/s)")
+    by: dict[str, list[dict]] = {}
+    for a in alerts:
+        by.setdefault(a["type"], []).append(a)
+    for k in sorted(by):
+        print(f"  {k:<16} {len(by[k]):>5} alerts  {len(by[k]) / (vh / 1000):8.1f} per 1,000 vessel-hours")
+    print(f"  {'all':<16} {len(alerts):>5} alerts  {len(alerts) / (vh / 1000):8.1f} per 1,000 vessel-hours")
+    rng = np.random.default_rng(0)
+    pick = [alerts[i] for i in sorted(rng.choice(len(alerts), min(samples, len(alerts)), replace=False))] \
+        if alerts else []
+    print(f"  a random sample of {len(pick)} for review:")
+    for a in pick:
+        print(f"   {a['type']:<15} {a['start'][11:19]}–{(a['end'] or 'open')[11:19]} {a['lat']:.4f},{a['lon']:.4f} "
+              f"{a['summary']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sims", default="/tmp/seawatch-bench-sims", help="where scenario outputs are (or go)")
@@ -105,8 +199,15 @@ def main() -> None:
     ap.add_argument("--no-scale", action="store_true")
     ap.add_argument("--scale-only", action="store_true")
     ap.add_argument("--json", help="write every scenario's scores here")
+    ap.add_argument("--florida", action="store_true", help="also run the real Florida Straits day")
+    ap.add_argument("--florida-only", action="store_true")
+    ap.add_argument("--samples", type=int, default=20, help="Florida alerts printed for review")
     a = ap.parse_args()
     results = {}
+    if a.florida or a.florida_only:
+        florida(FLORIDA_CSV, a.samples)
+        if a.florida_only:
+            return
     if not a.scale_only:
         for name in a.scenarios:
             results[name] = run_scenario(name, Path(a.sims), a.step)

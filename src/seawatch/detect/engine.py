@@ -127,6 +127,7 @@ class DetectionEngine:
             callsign=c["callsign"][rows], length_m=c["length_m"][rows], ais_age_s=c["ais_age_s"][rows],
             prev_x=mem.f["x"][slots].copy(), prev_y=mem.f["y"][slots].copy(),
             prev_t=mem.f["last_t"][slots].copy(), prev_mmsi=mem.i["last_mmsi"][slots].copy(), engine=self)
+        cyc.cache["prev_ais_t"] = mem.f["last_ais_t"][slots].copy()
         self.now = max(self.now, cyc.now)
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t

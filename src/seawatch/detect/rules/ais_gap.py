@@ -3,10 +3,12 @@
 Keyed by MMSI (a tracker may hand the radar half and the AIS half of a vessel different contact ids):
 the gap is the time since the MMSI was last heard on any contact. The expected interval is the larger of
 the ITU-R M.1371 nominal one for its last speed (Class A/B under way: 10–30 s; slow or at anchor: 3 min)
-and the longest interval the vessel itself has shown; the gap must exceed `interval_factor` times it and
+and the longest spacing of reports (≤ 10 min) the vessel itself has shown — a receiver network with
+patchy reception teaches each vessel a longer interval; the gap must exceed `interval_factor` times it and
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
 range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
-current position. Ports are left alone. Closes when the MMSI is heard again, or after `max_open_s`.
+current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore
+(switched off at its berth or marina). Closes when the MMSI is heard again, or after `max_open_s`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ class AisGap(Rule):
         "coverage_fraction": 0.85,
         "port_margin_m": 1000.0,
         "max_open_s": 43_200.0,
-        "forget_s": 21_600.0,  # an MMSI unheard this long (and not alerted) is forgotten
+        "forget_s": 21_600.0,
+        "learn_max_s": 600.0,
+        "berth_speed_kn": 1.0,  # last heard this slow ...
+        "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark  # report spacings up to this teach the vessel's own interval  # an MMSI unheard this long (and not alerted) is forgotten
     }
 
     def __init__(self, engine: Any) -> None:
@@ -50,11 +55,14 @@ class AisGap(Rule):
         p = self.p
         mem = self.engine.memory
         now = cyc.now
-        # the vessel's own interval: the longest AIS age seen while it was reporting normally
-        age = cyc.ais_age_s
-        ok = (cyc.mmsi > 0) & np.isfinite(age) & (age < p["min_gap_s"])
+        # the vessel's own interval: the longest spacing of its reports (or AIS age) seen while it was
+        # reporting normally (up to `learn_max_s`), slowly forgotten
+        age = np.where(np.isfinite(cyc.ais_age_s), cyc.ais_age_s, 0.0)
+        spacing = (cyc.t - age) - cyc.cache["prev_ais_t"]
+        sample = np.fmax(np.where(np.isfinite(spacing), spacing, 0.0), age)
+        ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample <= p["learn_max_s"])
         s = cyc.slot[ok]
-        self.interval[s] = np.fmax(np.nan_to_num(self.interval[s], nan=0.0) * 0.999, age[ok])
+        self.interval[s] = np.fmax(np.nan_to_num(self.interval[s], nan=0.0) * 0.999, sample[ok])
         n = mem.n
         mmsi = mem.i["last_mmsi"][:n]
         last_ais = mem.f["last_ais_t"][:n]
@@ -88,6 +96,9 @@ class AisGap(Rule):
         z = self.engine.zones
         if z is not None:
             inside &= ~z.any_within(ax, ay, ("port", "anchorage"), p["port_margin_m"])
+        if z is not None:
+            slow = np.nan_to_num(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
+            inside &= ~(slow & z.coast_within(ax, ay, p["berth_coast_m"]))
         cand, gap = cand[inside], gap[inside]
         if len(cand) == 0:
             return
