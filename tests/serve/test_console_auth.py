@@ -142,19 +142,21 @@ def test_logins_are_rate_limited_even_for_the_right_password(console: Console) -
 
 
 def test_there_is_no_default_account_and_hashes_are_argon2id() -> None:
-    empty = Console()
-    empty.store = type(empty.store)()
     from fastapi.testclient import TestClient
 
+    from conftest import FAST_HASHER
     from seawatch.serve.app import create_app
-    from seawatch.serve.auth import Authenticator
+    from seawatch.serve.auth import Authenticator, add_user
+    from seawatch.serve.backend import MemoryStore
+    from seawatch.serve.picture import Picture
 
-    app = create_app(empty.picture, empty.store, auth=Authenticator(empty.store))
-    c = TestClient(app)
-    for user, pw in [("admin", "admin"), ("admin", ""), ("root", "root"), ("seawatch", "seawatch")]:
-        assert c.post("/api/login", json={"username": user, "password": pw or "x"}).status_code == 401
-    assert empty.store.list_users() == []
-    stored = Console().store.get_user("operator")
+    empty = MemoryStore()
+    c = TestClient(create_app(Picture(), empty, auth=Authenticator(empty, FAST_HASHER)))
+    for user, pw in [("admin", "admin"), ("admin", "password"), ("root", "root"), ("seawatch", "seawatch")]:
+        assert c.post("/api/login", json={"username": user, "password": pw}).status_code == 401
+    assert empty.list_users() == []
+    add_user(empty, "someone", "viewer", PASSWORD)  # the production hasher (argon2-cffi defaults)
+    stored = empty.get_user("someone")
     assert stored is not None and stored["password_hash"].startswith("$argon2id$")
     assert PASSWORD not in str(stored)
 

@@ -7,6 +7,7 @@ nothing is fetched from the internet. Binds 127.0.0.1 unless told otherwise.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -46,6 +47,7 @@ SECURITY_HEADERS = {
 }
 
 
+@functools.lru_cache(maxsize=8)
 def load_site_data(site_path: Path) -> dict[str, Any]:
     """Site name/centre/sensors, zones and the sea polygon (if the site has `sea.geojson`)."""
     from seawatch.config import load_site
