@@ -62,6 +62,7 @@ class Pipeline:
         self._last_table: ContactTable | None = None
         self._last_tracks: TrackTable | None = None
         self._next_emit: float | None = None
+        self._last_emitted: ContactBatch | None = None
         self._pending_radar: dict[str, tuple[float, list[npt.NDArray[np.float64]]]] = {}
         self.n_unknown_sensor = 0
 
@@ -100,7 +101,7 @@ class Pipeline:
             else:
                 if self._last_table is None or self._last_table.time_s < step_t - 2 * self.update_period_s:
                     self._fuse_ais_only(step_t)
-                out.append(self._contacts(self._last_table, step_t))
+                out.append(self._with_ended(self._contacts(self._last_table, step_t), step_t))
                 self._next_emit = step_t + self.update_period_s
         if done_ais < len(ais_rows):
             self.ais.update(batch.take(ais_rows[done_ais:]))
@@ -141,6 +142,21 @@ class Pipeline:
         table = self.fusion.update(tracks, self.ais.snapshot(t))
         self.events.extend(table.events)
         self._last_table = table
+
+    def _with_ended(self, current: ContactBatch, t: float) -> ContactBatch:
+        """Contacts shown last time but gone now (track lost, or an AIS-only contact that became fused)
+        get one final row with status LOST, so that consumers drop them instead of letting them linger."""
+        prev = self._last_emitted
+        self._last_emitted = current
+        if prev is None or not len(prev):
+            return current
+        gone = ~np.isin(prev["contact_id"], current["contact_id"])
+        if not gone.any():
+            return current
+        ended = prev.take(np.flatnonzero(gone))
+        ended.columns["status"] = np.full(len(ended), int(TrackStatus.LOST), dtype=np.uint8)
+        ended.columns["t"] = np.full(len(ended), t)
+        return ContactBatch.concat([current, ended])
 
     def _fuse_ais_only(self, t: float) -> None:
         """No radar scan recently: carry radar tracks as they were, AIS dead-reckoned to t."""

@@ -98,3 +98,19 @@ def test_contacts_are_emitted_on_the_update_period_without_any_radar() -> None:
     rows = list(p.process(b).rows())
     assert len(rows) >= 5
     assert {r.kind for r in rows} == {ContactKind.AIS_ONLY} and {r.mmsi for r in rows} == {423000001}
+
+
+def test_a_contact_that_disappears_gets_one_final_lost_row() -> None:
+    from seawatch.model import TrackStatus
+
+    site = validate_site_dict({"site": {"name": "ais only"}, "sensors": [{"id": "ais", "kind": "ais"}]})
+    p = Pipeline(site, update_period_s=10.0)
+    b = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": [1.7e9, 1.7e9 + 30], "msg_type": 1,
+                          "mmsi": [423000001, 423000001], "lat": [40.0, 40.001], "lon": [50.0, 50.0]}, n=2)
+    p.process(b)
+    later = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": [1.7e9 + 1000], "msg_type": 1,
+                              "mmsi": [423000002], "lat": [41.0], "lon": [50.0]}, n=1)
+    rows = list(p.process(later).rows())
+    lost = [r for r in rows if r.mmsi == 423000001 and r.status is TrackStatus.LOST]
+    assert len(lost) == 1
+    assert not [r for r in rows if r.mmsi == 423000001 and r.t > lost[0].t]
