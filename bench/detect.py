@@ -119,9 +119,12 @@ name = "Florida Straits (benchmark)"
 lat = 25.8
 lon = -79.8
 
-[[sensors]]
-id = "ais"
+[[sensors]]            # the recording's extent (25.0-26.6 N, 80.6-79.0 W) as one reception circle: a vessel
+id = "ais"             # leaving the extracted box has left "coverage", it has not gone dark
 kind = "ais"
+lat = 25.8
+lon = -79.8
+range_m = 80000
 
 [zones]
 file = "zones.geojson"
