@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from seawatch.model.contact import ContactKind
 from seawatch.track.ais_state import AisSnapshot
 from seawatch.track.assign import gnn_assign
 from seawatch.track.kalman import FloatArray
@@ -39,12 +39,6 @@ from seawatch.track.tracker import TrackTable
 Int64Array = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 AIS_ONLY_ID_OFFSET = 10_000_000_000   # contact id of an AIS-only contact: offset + MMSI
-
-
-class ContactKind(IntEnum):
-    FUSED = 1
-    RADAR_ONLY = 2
-    AIS_ONLY = 3
 
 
 @dataclass(frozen=True, slots=True)
