@@ -4,6 +4,7 @@ escape these tests."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -186,3 +187,16 @@ def test_the_live_websocket_refuses_a_logged_in_browser_from_another_origin(cons
 def test_all_websocket_routes_are_known(console: Console) -> None:
     ws_routes = [r.path for r in console.app.routes if isinstance(r, APIWebSocketRoute)]
     assert ws_routes == ["/api/live"]  # a new one needs its own refusal test above
+
+
+def test_the_login_limiter_forgets_expired_keys_so_random_names_cannot_grow_it_without_bound() -> None:
+    from seawatch.serve.auth import RateLimiter
+
+    limiter = RateLimiter(limit=5, window_s=0.05, max_keys=100)
+    for i in range(100):
+        limiter.fail(f"10.0.0.1|user{i}")
+    time.sleep(0.06)
+    for i in range(100, 150):
+        limiter.fail(f"10.0.0.1|user{i}")
+    assert len(limiter._fails) <= 101
+    assert limiter.blocked("10.0.0.1|never-seen") == 0.0 and "10.0.0.1|never-seen" not in limiter._fails

@@ -65,9 +65,10 @@ def add_user(store: Any, name: str, role: str, password: str, hasher: PasswordHa
 class RateLimiter:
     """At most `limit` failures per key within `window_s`; `blocked(key)` -> seconds to wait or 0."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
+    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.max_keys = max_keys
         self._fails: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -80,12 +81,18 @@ class RateLimiter:
     def blocked(self, key: str) -> float:
         now = time.monotonic()
         with self._lock:
+            if key not in self._fails:
+                return 0.0
             q = self._trim(key, now)
             return q[0] + self.window_s - now if len(q) >= self.limit else 0.0
 
     def fail(self, key: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._trim(key, time.monotonic()).append(time.monotonic())
+            self._trim(key, now).append(now)
+            if len(self._fails) > self.max_keys:  # many distinct names or addresses: forget expired ones
+                for k in [k for k, q in self._fails.items() if not q or q[-1] <= now - self.window_s]:
+                    del self._fails[k]
 
     def reset(self, key: str) -> None:
         with self._lock:
