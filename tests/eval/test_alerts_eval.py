@@ -85,3 +85,10 @@ def test_seawatch_eval_prints_the_table_and_writes_json(tmp_path: Path, capsys: 
     assert "ais_gap" in printed and "recall" in printed
     res = json.loads(out.read_text())
     assert res["alerts"]["types"]["ais_gap"]["recall"] == 1.0
+
+
+def test_an_alert_on_another_identified_vessel_does_not_match_by_position(tmp_path: Path) -> None:
+    truth = load_truth(make_truth(tmp_path))
+    # at vessel 1's position, in the gap's time, but about another MMSI: not this event
+    res = score_alerts(truth, [alert("ais_gap", 3700, 7000, 39.5, 50.0, [423999999])])
+    assert res["types"]["ais_gap"]["found"] == 0 and res["types"]["ais_gap"]["false_alarms"] == 1

@@ -1,8 +1,8 @@
 """Alerts scored against the simulator's ground truth: recall, precision, false alarms, latency per type.
 
 Matching (issue 5): a truth event counts as found when an alert of the same type overlaps it in time
-and shares a vessel — an MMSI in common, or, when the alert or the truth vessel has no MMSI (a dark
-vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
+and shares a vessel — an MMSI in common, or, when the alert has no MMSI or the event has a vessel without
+one (a dark vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
 time during the alert. Instant events and alerts (a border crossing, an identity change) get
 `slack_s` either side. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
@@ -96,6 +96,8 @@ def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: f
     e_m = {int(m) for m in event.get("mmsi") or []}
     if a_m & e_m:
         return True
+    if a_m and e_m and len(e_m) >= len(event.get("vessels", [])):
+        return False  # both identified, no MMSI in common, and no dark vessel in the event
     ax, ay = truth.frame.to_xy(float(alert["lat"]), float(alert["lon"]))
     s, e = max(a_s, e_s) - slack_s, min(a_e, e_e) + slack_s
     return any(_vessel_near(truth, int(v), float(ax), float(ay), s, e, dist_m) for v in event.get("vessels", []))
