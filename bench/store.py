@@ -120,7 +120,7 @@ def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
         t = time.perf_counter()
         moved = store.roll_over(T0 + 400 * 86400.0)  # type: ignore[attr-defined]
         print(f"    roll-over of {moved:,} rows to Parquet: {time.perf_counter() - t:.1f} s")
-        archived = queries(store, args, "Parquet archive via DuckDB")
+        archived = queries(store, args, "Parquet archive")
         size_archive = store.disk_bytes()  # type: ignore[attr-defined]
         store.close()
         return {"rate": rate, "live": live, "archive": archived, "mb_per_m_live": size_live / 2**20 / (args.rows / 1e6),
@@ -200,7 +200,7 @@ def main() -> None:
     if "embedded" in results:
         e = results["embedded"]
         for label, q, mb in (("embedded: SQLite live", e["live"], e["mb_per_m_live"]),
-                             ("embedded: Parquet archive (DuckDB)", e["archive"], e["mb_per_m_archive"])):
+                             ("embedded: Parquet archive", e["archive"], e["mb_per_m_archive"])):
             print(f"{label:34} {e['rate']:>14,.0f} {q['track_1h_ms']:>13.2f} {q['track_all_ms']:>13.2f} "
                   f"{q['bbox_at_ms']:>10.1f} {mb:>12.1f}")
     if "postgres" in results:
