@@ -221,9 +221,10 @@ class Pipeline:
             v[hit] = st[col][pos[hit]]
             out[col] = v
         length = np.full(n, np.nan)
-        bow, stern = st["to_bow_m"][pos], st["to_stern_m"][pos]
-        ok = hit & (bow >= 0) & (stern >= 0)
-        length[ok] = (bow + stern)[ok]
+        if hit.any():
+            bow, stern = st["to_bow_m"][pos[hit]], st["to_stern_m"][pos[hit]]
+            ok = (bow >= 0) & (stern >= 0)
+            length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
         age = np.full(n, np.nan)
         age[hit] = t - self.ais.t_s[pos[hit]]

@@ -114,3 +114,10 @@ def test_a_contact_that_disappears_gets_one_final_lost_row() -> None:
     lost = [r for r in rows if r.mmsi == 423000001 and r.status is TrackStatus.LOST]
     assert len(lost) == 1
     assert not [r for r in rows if r.mmsi == 423000001 and r.t > lost[0].t]
+
+
+def test_a_radar_only_site_without_any_ais_gives_dark_contacts() -> None:
+    batches = [b for b in scenario(120.0) if b["kind"][0] == Kind.RADAR_PLOT]
+    rows = run(batches)
+    assert rows and {r.kind for r in rows} == {ContactKind.RADAR_ONLY}
+    assert all(r.mmsi is None and r.name is None and r.length_m is None for r in rows)
