@@ -152,10 +152,16 @@ class Cycle:
         return self.mmsi > 0
 
     def in_ais_cover(self, fraction: float = 1.0) -> B:
-        return self.engine.coverage.ais(self.x, self.y, fraction)
+        key = f"ais{fraction}"
+        if key not in self.cache:
+            self.cache[key] = self.engine.coverage.ais(self.x, self.y, fraction)
+        return self.cache[key]
 
     def in_radar_cover(self, fraction: float = 1.0) -> B:
-        return self.engine.coverage.radar(self.x, self.y, fraction)
+        key = f"radar{fraction}"
+        if key not in self.cache:
+            self.cache[key] = self.engine.coverage.radar(self.x, self.y, fraction)
+        return self.cache[key]
 
     def near_harbour(self, distance_m: float) -> B:
         """Inside or within distance_m of a port or anchorage (where slow and stopped vessels are normal)."""
