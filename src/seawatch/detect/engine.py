@@ -77,6 +77,8 @@ class DetectionEngine:
                     self.rules.append(rule)
         self.risk = RiskModel(self)
         self.cycles = 0
+        self._pending: list[ContactBatch] = []
+        self._pending_lo, self._pending_hi = np.inf, -np.inf
 
     def _grow(self, cap: int) -> None:
         e = np.ones(cap, bool)
@@ -85,7 +87,10 @@ class DetectionEngine:
 
     # ---- the stream --------------------------------------------------------------------------------
     def process(self, batch: ContactBatch) -> list[dict[str, Any]]:
-        """Run the rules on one batch; the alert changes it caused (open / update / close)."""
+        """Take one batch; the alert changes it caused (open / update / close).
+
+        Batches are buffered until they span `cycle_s` of event time, so the rules run once per cycle
+        however often the tracker calls (changes come at most one cycle late); `flush()` forces it."""
         if len(batch) == 0:
             return []
         t = batch["t"]
@@ -95,15 +100,29 @@ class DetectionEngine:
             t = batch["t"]
         if len(batch) == 0:
             return []
-        order = np.argsort(t, kind="stable")
-        t_sorted = t[order]
-        if t_sorted[0] < self.now - self.cycle_s:
-            logger.debug("batch reaches %.1f s into the past; late rows are processed at their own time",
-                         self.now - t_sorted[0])
-        bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
-        cuts = np.flatnonzero(np.diff(bins)) + 1
-        for part in np.split(order, cuts):
-            self._cycle(batch, part)
+        self._pending.append(batch)
+        self._pending_lo = min(self._pending_lo, float(t.min()))
+        self._pending_hi = max(self._pending_hi, float(t.max()))
+        if self._pending_hi - self._pending_lo < self.cycle_s:
+            return []
+        return self.flush()
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Run the rules on everything buffered; the alert changes."""
+        if self._pending:
+            batch = ContactBatch.concat(self._pending)
+            self._pending = []
+            self._pending_lo, self._pending_hi = np.inf, -np.inf
+            t = batch["t"]
+            order = np.argsort(t, kind="stable")
+            t_sorted = t[order]
+            if t_sorted[0] < self.now - self.cycle_s:
+                logger.debug("batch reaches %.1f s into the past; late rows are processed at their own time",
+                             self.now - t_sorted[0])
+            bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
+            cuts = np.flatnonzero(np.diff(bins)) + 1
+            for part in np.split(order, cuts):
+                self._cycle(batch, part)
         return [c.to_dict() for c in self.book.take_changes()]
 
     def _cycle(self, batch: ContactBatch, rows: np.ndarray) -> None:
@@ -167,6 +186,7 @@ class DetectionEngine:
 
     def finish(self) -> list[dict[str, Any]]:
         """Every alert of the run in its final state (open ones keep end = null), by start time."""
+        self.flush()
         return [a.to_dict() for a in self.alerts()]
 
     def alerts(self) -> list[Alert]:
