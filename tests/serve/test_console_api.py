@@ -146,3 +146,14 @@ def test_pages_carry_a_strict_content_security_policy(console: Console) -> None:
     r = console.client(None).get("/api/openapi.json")
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_the_memory_store_keeps_only_its_history_window() -> None:
+    from seawatch.serve.backend import MemoryStore
+    from seawatch.serve.synthetic import SyntheticFeed
+
+    store, feed = MemoryStore(history_s=10), SyntheticFeed(5, T0)
+    for _ in range(30):
+        store.write_contacts(feed.step())
+    assert store.time_range() == (T0 + 20, T0 + 30)
+    assert [p["t"] for p in store.track(1, 0, 2e9)] == [T0 + k for k in range(20, 31)]

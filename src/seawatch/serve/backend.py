@@ -35,9 +35,11 @@ class ConsoleStore(Protocol):
 
 
 class MemoryStore:
-    """Everything in memory; `users_file` (JSON, written 0600) makes users survive a restart."""
+    """Everything in memory; `users_file` (JSON, written 0600) makes users survive a restart. Positions
+    older than `history_s` (sensor time) before the newest are dropped, so that memory stays bounded."""
 
-    def __init__(self, users_file: str | Path | None = None) -> None:
+    def __init__(self, users_file: str | Path | None = None, history_s: float = 6 * 3600.0) -> None:
+        self.history_s = history_s
         self._lock = threading.Lock()
         self._users_file = Path(users_file) if users_file else None
         self._users: dict[str, dict[str, Any]] = {}
@@ -100,6 +102,13 @@ class MemoryStore:
                 rows.insert(k, rec)
                 self._t_min = min(self._t_min, row.t)
                 self._t_max = max(self._t_max, row.t)
+                cut = bisect.bisect_left(times, self._t_max - self.history_s)
+                if cut:
+                    del times[:cut], rows[:cut]
+            if self._t_min < self._t_max - self.history_s:
+                self._t_min = self._t_max - self.history_s
+                for cid in [c for c, (times, _) in self._tracks.items() if not times or times[-1] < self._t_min]:
+                    del self._tracks[cid]
 
     def write_alerts(self, alerts: list[dict[str, Any]]) -> None:
         with self._lock:

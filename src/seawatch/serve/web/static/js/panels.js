@@ -26,13 +26,13 @@ function alertHtml(a) {
     <div class="head"><span class="sev ${esc(a.severity)}">${esc(a.severity)}</span><b>${esc(a.type)}</b>
       <span class="when">${utc(a.start_epoch ?? Date.parse(a.start) / 1000, true)}</span>
       <span class="state ${esc(wf.state)}">${esc(wf.state)}${wf.assigned_to ? ' → ' + esc(wf.assigned_to) : ''}${wf.classification ? ' · ' + esc(wf.classification.replace('_', ' ')) : ''}</span></div>
-    <div>${esc(a.summary)}</div>
+    <div class="summary">${esc(a.summary)}</div>
     ${comments ? `<ul class="comments">${comments}</ul>` : ''}
-    ${act ? `<div class="actions">
+    ${act && (wf.state === 'new' || a.id === state.selectedAlert) ? `<div class="actions">
       ${wf.state === 'new' ? '<button data-act="acknowledge">Acknowledge</button>' : ''}
-      <button data-act="assign">Assign</button><button data-act="comment">Comment</button>
+      ${a.id === state.selectedAlert ? `<button data-act="assign">Assign</button><button data-act="comment">Comment</button>
       <button data-act="true_alarm">True alarm</button><button data-act="false_alarm">False alarm</button>
-      <button data-act="close">Close</button></div>` : ''}
+      <button data-act="close">Close</button>` : ''}</div>` : ''}
   </li>`;
 }
 
