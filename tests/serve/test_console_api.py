@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from console_helpers import T0, Console
 
-from conftest import T0, Console
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 
 

@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 import pytest
+from console_helpers import PASSWORD, Console
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocketDisconnect
 
-from conftest import PASSWORD, Console
 from seawatch.serve.api import PUBLIC_ROUTES
 from seawatch.serve.auth import ROLE_RANK, ROLES, SESSION_COOKIE
 
@@ -143,9 +143,9 @@ def test_logins_are_rate_limited_even_for_the_right_password(console: Console) -
 
 
 def test_there_is_no_default_account_and_hashes_are_argon2id() -> None:
+    from console_helpers import FAST_HASHER
     from fastapi.testclient import TestClient
 
-    from conftest import FAST_HASHER
     from seawatch.serve.app import create_app
     from seawatch.serve.auth import Authenticator, add_user
     from seawatch.serve.backend import MemoryStore

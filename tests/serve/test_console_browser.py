@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console_helpers import PASSWORD, Console
 
-from conftest import PASSWORD, Console
 from seawatch.serve.app import VENDOR
 
 CHROMIUM = "/usr/bin/chromium"

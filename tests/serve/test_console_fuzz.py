@@ -4,9 +4,8 @@ the input, the answer is never a server error, and errors keep the one error sha
 from __future__ import annotations
 
 import schemathesis
+from console_helpers import Console
 from hypothesis import HealthCheck, settings
-
-from conftest import Console
 
 console = Console()
 admin = console.client("admin")

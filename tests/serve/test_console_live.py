@@ -6,7 +6,8 @@ import itertools
 import json
 import time
 
-from conftest import T0, Console
+from console_helpers import T0, Console
+
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.serve.picture import DYNAMIC_FIELDS, Picture
 

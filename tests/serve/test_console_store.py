@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from console_helpers import FAST_HASHER, PASSWORD, T0
 from fastapi.testclient import TestClient
 
-from conftest import FAST_HASHER, PASSWORD, T0
 from seawatch.cli import main as seawatch
 from seawatch.serve.app import create_app
 from seawatch.serve.picture import Picture
