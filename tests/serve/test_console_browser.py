@@ -31,6 +31,8 @@ if not all(p.exists() for p in VENDOR.values()):
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+expect.set_options(timeout=15_000)  # the shared machine is often loaded: generous, never a sleep
+
 # in-page: count map pixels of a colour (the WebGL canvas keeps its buffer: preserveDrawingBuffer)
 COUNT_PIXELS = """([r, g, b]) => {
   const src = window.__seawatch.map.getCanvas(), c = document.createElement('canvas');
