@@ -171,8 +171,14 @@ def test_an_identity_change_a_cloned_mmsi_and_an_invalid_mmsi_are_spoofing() -> 
     c1 = leg(61, (39.40, 50.40), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=273000061)
     c2 = leg(62, (39.60, 50.60), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=273000061)
     bad = leg(63, (39.20, 50.20), duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=12345)
-    honest = leg(64, (39.30, 50.10), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000064)
-    run(e, a, b, c1, c2, bad, honest)
+    honest = leg(64, (39.30, 50.10), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000064,
+                 name="HONEST")
+    n1 = leg(65, (39.10, 50.30), duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000065, name="ALPHA")
+    n2 = leg(65, end_of(n1), t0=310, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000065,
+             name="BRAVO")
+    run(e, a, b, c1, c2, bad, honest, n1, n2)
     how = sorted(a["evidence"]["how"] for a in of_type(e, "ais_spoofing"))
-    assert how == ["identity_change", "invalid_mmsi", "mmsi_clone"]
+    assert how == ["identity_change", "identity_change", "invalid_mmsi", "mmsi_clone"]
+    renamed = [a for a in of_type(e, "ais_spoofing") if a["mmsi"] == [423000065]]
+    assert len(renamed) == 1 and renamed[0]["evidence"]["new_name"] == "BRAVO"
     assert all(423000064 not in a["mmsi"] for a in of_type(e, "ais_spoofing"))

@@ -62,7 +62,6 @@ class ContactMemory:
         self.cap = 0
         self.f: dict[str, F64] = {k: np.zeros(0) for k in self.FLOATS}
         self.i: dict[str, I64] = {k: np.zeros(0, np.int64) for k in self.INTS}
-        self.names: dict[int, str] = {}  # slot -> last AIS name (identity changes)
         self.listeners: list[Any] = []
 
     def slots_for(self, ids: I64) -> I64:

@@ -58,6 +58,14 @@ class AisSpoofing(Rule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.pending: dict[tuple[str, int], tuple[float, float]] = {}  # key -> (since, last seen)
+        self.names = np.full(0, None, dtype=object)  # last AIS name per slot
+        engine.memory.listeners.append(self.grow)
+        self.grow(engine.memory.cap)
+
+    def grow(self, cap: int) -> None:
+        a = np.full(cap, None, dtype=object)
+        a[: len(self.names)] = self.names
+        self.names = a
         self.invalid_seen: set[int] = set()
 
     def _hold(self, key: tuple[str, int], t: float, min_s: float) -> bool:
@@ -111,23 +119,29 @@ class AisSpoofing(Rule):
                           {"jump_m": float(d[r]), "dt_s": float(dt[r]), "implied_speed_kn": float(d[r] / dt[r] * MPS_TO_KN)})
 
     def _identity(self, cyc: Cycle) -> None:
-        mem = self.engine.memory
         changed = (cyc.mmsi > 0) & (cyc.prev_mmsi > 0) & (cyc.mmsi != cyc.prev_mmsi)
         for r in np.flatnonzero(changed):
             old, new = int(cyc.prev_mmsi[r]), int(cyc.mmsi[r])
             self._instant(cyc, int(r), "identity_change", int(cyc.contact_id[r]), [old, new],
                           f"AIS spoofing: contact {int(cyc.contact_id[r])} changed identity from MMSI {old} "
                           f"to {new}.", {"old_mmsi": old, "new_mmsi": new})
-        named = np.flatnonzero((cyc.mmsi > 0) & (cyc.name != None))
-        for r in named:
-            s, nm = int(cyc.slot[r]), str(cyc.name[r]).strip().upper()
-            old_nm = mem.names.get(s)
-            if nm and old_nm and nm != old_nm and not changed[r]:
-                self._instant(cyc, int(r), "identity_change", int(cyc.contact_id[r]), [int(cyc.mmsi[r])],
-                              f"AIS spoofing: MMSI {int(cyc.mmsi[r])} changed its name from {old_nm} to {nm}.",
+        # names: compare with the last name of the slot, element-wise on object arrays (no loop per row)
+        named = (cyc.mmsi > 0) & (cyc.name != None)
+        if not named.any():
+            return
+        rows = np.flatnonzero(named)
+        slots = cyc.slot[rows]
+        names = cyc.name[rows]
+        old_names = self.names[slots]
+        differ = (old_names != None) & (old_names != names)
+        for k in np.flatnonzero(differ):
+            row = int(rows[k])
+            nm, old_nm = str(names[k]).strip().upper(), str(old_names[k]).strip().upper()
+            if nm and old_nm and nm != old_nm and not changed[row]:
+                self._instant(cyc, row, "identity_change", int(cyc.contact_id[row]), [int(cyc.mmsi[row])],
+                              f"AIS spoofing: MMSI {int(cyc.mmsi[row])} changed its name from {old_nm} to {nm}.",
                               {"old_name": old_nm, "new_name": nm})
-            if nm:
-                mem.names[s] = nm
+        self.names[slots] = names
 
     def _clones(self, cyc: Cycle, now: float) -> None:
         mem = self.engine.memory

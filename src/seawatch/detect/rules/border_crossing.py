@@ -32,6 +32,7 @@ class BorderCrossing(Rule):
         self.side = np.zeros(0, np.int64)
         self.sx, self.sy, self.st = np.zeros(0), np.zeros(0), np.zeros(0)
         self.border = np.zeros(0, np.int64)
+        self._box: tuple[float, float, float, float] | None = None
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
 
@@ -48,9 +49,21 @@ class BorderCrossing(Rule):
         z = self.engine.zones
         if z is None or not z.borders:
             return
-        which, side, dist = z.border_side(cyc.x, cyc.y, self.p["band_m"])
+        band = self.p["band_m"]
+        if self._box is None:
+            b = np.array([bz.geom.bounds for bz in z.borders])
+            self._box = (b[:, 0].min() - band, b[:, 1].min() - band, b[:, 2].max() + band, b[:, 3].max() + band)
+        x0, y0, x1, y1 = self._box
+        near = np.flatnonzero((cyc.x >= x0) & (cyc.x <= x1) & (cyc.y >= y0) & (cyc.y <= y1))
+        if len(near) == 0:
+            return
+        which, side, dist = z.border_side(cyc.x[near], cyc.y[near], band)
         firm = (side != 0) & (dist >= self.p["hysteresis_m"])
-        rows = np.flatnonzero(firm)
+        rows = near[np.flatnonzero(firm)]
+        which_full = np.full(len(cyc), -1, np.int64)
+        side_full = np.zeros(len(cyc), np.int64)
+        which_full[near], side_full[near] = which, side
+        which, side = which_full, side_full
         if len(rows) == 0:
             return
         s = cyc.slot[rows]
