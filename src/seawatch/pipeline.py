@@ -63,6 +63,7 @@ class Pipeline:
         self._last_tracks: TrackTable | None = None
         self._next_emit: float | None = None
         self._last_emitted: ContactBatch | None = None
+        self._scan_ref: dict[str, float] = {}
         self._pending_radar: dict[str, tuple[float, list[npt.NDArray[np.float64]]]] = {}
         self.n_unknown_sensor = 0
 
@@ -125,10 +126,13 @@ class Pipeline:
             if radar is None:
                 self.n_unknown_sensor += int(m.sum())
             period = radar.scan_period_s if radar else 2.5
-            # a new scan starts where the time jumps by more than half a scan period
+            # one step per scan period of this radar, on a fixed grid (plots of a rotating antenna have
+            # times spread over the scan; a grid cuts them the same way whatever the batch boundaries)
+            ref = self._scan_ref.setdefault(sid_s, float(ts.min()))
             order = np.argsort(ts, kind="stable")
             ts, pts = ts[order], pts[order]
-            cut = np.flatnonzero(np.diff(ts) > 0.5 * period) + 1
+            window = np.floor((ts - ref) / period)
+            cut = np.flatnonzero(np.diff(window) != 0) + 1
             for a, b in zip(np.r_[0, cut], np.r_[cut, len(ts)]):
                 scans.append((float(ts[b - 1]), sid_s, pts[a:b]))
         scans.sort(key=lambda s: s[0])
