@@ -98,9 +98,13 @@ class Pipeline:
             if is_scan:
                 radar = self.radars.get(sensor_id)
                 self._last_tracks = self.tracker.step(step_t, xy, radar.noise if radar else None)  # type: ignore[arg-type]
-                self._fuse(step_t)
             else:
-                if self._last_table is None or self._last_table.time_s < step_t - 2 * self.update_period_s:
+                # fusion runs once per update period, not per radar scan: its hysteresis (updates before an
+                # identity is taken or changed) then means the same time whatever the number of radars
+                tracks = self._last_tracks
+                if tracks is not None and tracks.time_s >= step_t - 2 * self.update_period_s:
+                    self._fuse(tracks.time_s)
+                else:
                     self._fuse_ais_only(step_t)
                 out.append(self._with_ended(self._contacts(self._last_table, step_t), step_t))
                 self._next_emit = step_t + self.update_period_s
