@@ -38,14 +38,16 @@ class DemoRunner:
     """The running demo: simulator thread, pipeline thread, and the state the console reads."""
 
     def __init__(self, opts: DemoOptions) -> None:
-        from seawatch.serve.backend import MemoryStore
         from seawatch.serve.picture import Picture
+        from seawatch.serve.store_adapter import as_console_store
+        from seawatch.store import open_store
 
         self.opts = opts
         self.dir = opts.data_dir or Path(tempfile.mkdtemp(prefix="seawatch-demo-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.picture = Picture()
-        self.store = MemoryStore(users_file=self.dir / "users.json")
+        self.store = open_store(self.dir / "store")  # positions, alerts, audit, users: on disk
+        self.console_store = as_console_store(self.store, lambda: self.picture.now)
         self.ports: dict[str, int] = {}
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -102,9 +104,9 @@ class DemoRunner:
                 self.n_contacts += len(contacts)
                 self.n_alert_changes += len(alerts)
                 self.picture.apply(contacts, alerts)
-                self.store.write_contacts(contacts)
+                self.store.write_positions(contacts)
                 if alerts:
-                    self.store.write_alerts(alerts)
+                    self.store.upsert_alerts(alerts)
                 if self._stop.is_set():
                     break
         finally:
@@ -129,9 +131,9 @@ class DemoRunner:
 
         password = secrets.token_urlsafe(12)
         name = "operator"
-        if self.store.get_user(name) is not None:
+        if self.console_store.get_user(name) is not None:
             name = f"operator-{secrets.token_hex(3)}"
-        add_user(self.store, name, "supervisor", password)
+        add_user(self.console_store, name, "supervisor", password)
         return name, password
 
     def stop(self) -> None:
@@ -150,7 +152,7 @@ def run_demo(opts: DemoOptions) -> int:
     print(f"console: http://{opts.host}:{opts.port}/   login: {user}   password: {password}", flush=True)
     print("Ctrl-C stops the demo.", flush=True)
     try:
-        serve(runner.picture, runner.store, host=opts.host, port=opts.port)
+        serve(runner.picture, runner.console_store, host=opts.host, port=opts.port)
     finally:
         runner.stop()
     return 0

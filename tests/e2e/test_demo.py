@@ -24,7 +24,8 @@ def test_the_demo_fills_the_live_picture_with_fused_dark_and_ais_contacts(tmp_pa
         assert {"fused", "radar_only", "ais_only"} <= kinds
         assert runner.picture.now is not None
         user, password = runner.add_operator()
-        stored = runner.store.get_user(user)
+        stored = runner.console_store.get_user(user)
         assert stored is not None and stored["role"] == "supervisor" and password not in str(stored)
+        assert runner.store.count_positions() > 1000  # the pipeline persists what the console shows
     finally:
         runner.stop()
