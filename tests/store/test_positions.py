@@ -145,3 +145,15 @@ def test_a_batch_of_only_unusable_rows_stores_nothing(store: Store, bad: float) 
     batch.columns["t"] = np.array([bad]) if bad != -1 else batch["t"]
     assert store.write_positions(batch) == 0
     assert store.count_positions() == 0
+
+
+def test_times_and_coordinates_round_trip_bit_for_bit(store: Store) -> None:
+    rng = np.random.default_rng(5)
+    batch = contacts(1, 500)
+    batch.columns["t"] = T0 + np.sort(rng.uniform(0, 86_400, 500))
+    batch.columns["lat"] = rng.uniform(-90, 90, 500)
+    batch.columns["lon"] = rng.uniform(-180, 180, 500)
+    store.write_positions(batch)
+    track = store.track(contact_id=1)
+    for name in ("t", "lat", "lon"):
+        assert np.array_equal(track.column(name).to_numpy(), batch[name]), name

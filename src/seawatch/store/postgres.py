@@ -375,9 +375,16 @@ class PostgresStore:
             return self._db.execute(sql, params).fetchall()
 
     def _table(self, sql: str, params: Sequence[Any]) -> pa.Table:
-        rows = self._all(sql, params)
-        if not rows:
+        """Query positions as an Arrow table: `COPY (query) TO STDOUT` as CSV, parsed by pyarrow (exact:
+        PostgreSQL prints the shortest round-tripping float), not one Python tuple per row."""
+        with self._lock:
+            literal = psycopg.ClientCursor(self._db).mogrify(sql, params)
+            buf = io.BytesIO()
+            with self._db.cursor().copy(f"COPY ({literal}) TO STDOUT (FORMAT csv)") as cp:
+                for block in cp:
+                    buf.write(block)
+        if not buf.tell():
             return empty_table()
-        cols = list(zip(*rows))
-        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, ARROW_SCHEMA)],
-                                    schema=ARROW_SCHEMA)
+        buf.seek(0)
+        return pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=list(POSITION_COLUMNS)),
+                              convert_options=pacsv.ConvertOptions(column_types=ARROW_SCHEMA))
