@@ -43,8 +43,9 @@ class _Radar:
 
 
 class Pipeline:
-    def __init__(self, site: SiteConfig, update_period_s: float = 5.0) -> None:
+    def __init__(self, site: SiteConfig, update_period_s: float = 5.0, heartbeat_s: float = 60.0) -> None:
         self.site = site
+        self.heartbeat_s = heartbeat_s
         self.frame = site_frame(site)
         self.update_period_s = update_period_s
         self.radars: dict[str, _Radar] = {}
@@ -156,15 +157,28 @@ class Pipeline:
         get one final row with status LOST, so that consumers drop them instead of letting them linger."""
         prev = self._last_emitted
         self._last_emitted = current
+        shown = self._thin(current, t)
         if prev is None or not len(prev):
-            return current
+            return shown
         gone = ~np.isin(prev["contact_id"], current["contact_id"])
         if not gone.any():
-            return current
+            return shown
         ended = prev.take(np.flatnonzero(gone))
         ended.columns["status"] = np.full(len(ended), int(TrackStatus.LOST), dtype=np.uint8)
         ended.columns["t"] = np.full(len(ended), t)
-        return ContactBatch.concat([current, ended])
+        return ContactBatch.concat([shown, ended])
+
+    def _thin(self, current: ContactBatch, t: float) -> ContactBatch:
+        """AIS-only contacts are shown when a report arrived in the last period, else once per heartbeat:
+        a moored vessel reporting every 3 min is not repeated every few seconds (radar-backed contacts
+        change every scan and are always shown)."""
+        ais_only = current["kind"] == int(ContactKind.AIS_ONLY)
+        if not ais_only.any():
+            return current
+        fresh = current["ais_age_s"] < self.update_period_s
+        beat = math.floor(t / self.heartbeat_s) != math.floor((t - self.update_period_s) / self.heartbeat_s)
+        keep = ~ais_only | fresh | beat
+        return current if keep.all() else current.take(np.flatnonzero(keep))
 
     def _fuse_ais_only(self, t: float) -> None:
         """No radar scan recently: carry radar tracks as they were, AIS dead-reckoned to t."""

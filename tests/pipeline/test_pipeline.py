@@ -90,14 +90,18 @@ def test_identity_does_not_flicker_once_fused() -> None:
     assert all(r.mmsi == 423000001 for r in later)
 
 
-def test_contacts_are_emitted_on_the_update_period_without_any_radar() -> None:
+def test_an_ais_only_contact_is_shown_when_it_reports_and_at_least_once_a_minute() -> None:
     site = validate_site_dict({"site": {"name": "ais only"}, "sensors": [{"id": "ais", "kind": "ais"}]})
-    p = Pipeline(site, update_period_s=10.0)
-    b = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": [1.7e9, 1.7e9 + 60], "msg_type": 1,
-                          "mmsi": [423000001, 423000001], "lat": [40.0, 40.001], "lon": [50.0, 50.0]}, n=2)
+    p = Pipeline(site, update_period_s=10.0, heartbeat_s=60.0)
+    b = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": [1.7e9, 1.7e9 + 180, 1.7e9 + 400],
+                          "msg_type": 1, "mmsi": [423000001] * 3, "lat": [40.0, 40.001, 40.002],
+                          "lon": [50.0, 50.0, 50.0]}, n=3)
     rows = list(p.process(b).rows())
-    assert len(rows) >= 5
     assert {r.kind for r in rows} == {ContactKind.AIS_ONLY} and {r.mmsi for r in rows} == {423000001}
+    times = [r.t for r in rows]
+    assert len(times) < 400 / 10  # not repeated every update period
+    assert max(b - a for a, b in zip(times, times[1:])) <= 60.0
+    assert any(1.7e9 + 180 <= t < 1.7e9 + 190 for t in times)  # shown right after its report
 
 
 def test_a_contact_that_disappears_gets_one_final_lost_row() -> None:
