@@ -46,3 +46,21 @@ def test_tracking_without_a_site_is_refused_with_a_clear_error(recording: Path, 
     rc = main(["replay", str(recording / "ais.nmea"), "--tracks-out", str(tmp_path / "t.parquet")])
     assert rc == 2
     assert "--site" in capsys.readouterr().err
+
+
+def test_replaying_the_same_recording_into_a_store_twice_adds_nothing_twice(recording: Path,
+                                                                            tmp_path: Path) -> None:
+    from seawatch.store import open_store
+
+    store_dir = tmp_path / "store"
+    inputs = [str(recording / "ais.nmea"), *sorted(str(p) for p in recording.glob("plots-*.csv"))]
+    args = ["replay", "--site", str(recording / "site.toml"), *inputs, "--store", str(store_dir), "--no-progress"]
+    assert main(args) == 0
+    store = open_store(store_dir)
+    n_pos, n_alerts = store.count_positions(), len(store.alerts())
+    store.close()
+    assert n_pos > 1000
+    assert main(args) == 0
+    store = open_store(store_dir)
+    assert store.count_positions() == n_pos and len(store.alerts()) == n_alerts
+    store.close()
