@@ -244,7 +244,8 @@ class Pipeline:
             out[col] = v
         length = np.full(n, np.nan)
         if hit.any():
-            bow, stern = st["to_bow_m"][pos[hit]], st["to_stern_m"][pos[hit]]
+            bow = np.asarray(st["to_bow_m"][pos[hit]], dtype=np.float64)
+            stern = np.asarray(st["to_stern_m"][pos[hit]], dtype=np.float64)
             ok = (bow >= 0) & (stern >= 0)
             length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
