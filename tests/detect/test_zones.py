@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from detect_helpers import caspian
 
-from seawatch.detect.engine import site_frame
 from seawatch.detect.zones import ZoneIndex
+from seawatch.geo import site_frame
 
 
 def index() -> tuple[ZoneIndex, object]:

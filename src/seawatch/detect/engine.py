@@ -23,22 +23,13 @@ from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.zones import ZoneIndex
-from seawatch.geo import LocalFrame
+from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch
 
 logger = logging.getLogger(__name__)
 
 RULE_ORDER = ("watchlist", "ais_spoofing", "dark_target", "ais_gap", "zone_entry", "zone_loiter",
               "border_crossing", "rendezvous", "loitering", "high_speed", "shore_approach")
-
-
-def site_frame(site: SiteConfig) -> LocalFrame:
-    if site.site.lat is not None and site.site.lon is not None:
-        return LocalFrame(site.site.lat, site.site.lon)
-    pts = [(s.lat, s.lon) for s in site.sensors if s.lat is not None and s.lon is not None]
-    if pts:
-        return LocalFrame(float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
-    return LocalFrame(0.0, 0.0)
 
 
 def _rule_classes() -> dict[str, type[Rule]]:
