@@ -16,6 +16,7 @@ Source addresses, as written in the site file's `[[sensors]] source` key:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 import socket
@@ -105,6 +106,16 @@ def os_reason(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror:
         return err.strerror.lower()
     return str(err) or type(err).__name__
+
+
+async def read_some(reader: asyncio.StreamReader, size: int, timeout_s: float | None) -> tuple[bytes, str]:
+    """One read from a TCP stream: (data, "") or (b"", why it ended); a clean close gives (b"", "")."""
+    try:
+        return await asyncio.wait_for(reader.read(size), timeout_s), ""
+    except TimeoutError:
+        return b"", f"no data for {timeout_s or 0:g} s"
+    except OSError as err:
+        return b"", f"connection lost: {os_reason(err)}"
 
 
 def _human_bytes(n: int) -> str:

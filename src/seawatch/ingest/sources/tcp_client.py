@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 
-from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason
+from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason, read_some
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +80,9 @@ class TcpClientSource(Source):
             reason = ""
             try:
                 while True:
-                    try:
-                        data = await asyncio.wait_for(reader.read(self.read_bytes), self.read_timeout_s)
-                    except TimeoutError:
-                        reason = f"no data for {self.read_timeout_s:g} s"
-                        break
-                    except OSError as err:
-                        reason = f"connection lost: {os_reason(err)}"
-                        break
+                    data, reason = await read_some(reader, self.read_bytes, self.read_timeout_s)
                     if not data:
-                        reason = "connection closed by the feed"
+                        reason = reason or "connection closed by the feed"
                         break
                     if self._outage_started is not None:
                         self._outage_ended()

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator
 
 from seawatch.errors import SourceError
-from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason
+from seawatch.ingest.sources.base import Chunk, Source, SourceStats, os_reason, read_some
 
 logger = logging.getLogger(__name__)
 
@@ -101,15 +101,9 @@ class TcpServerSource(Source):
         reason = "closed by the feed"
         try:
             while True:
-                try:
-                    data = await asyncio.wait_for(reader.read(self.read_bytes), self.read_timeout_s)
-                except TimeoutError:
-                    reason = f"no data for {self.read_timeout_s:g} s"
-                    break
-                except OSError as err:
-                    reason = f"connection lost: {os_reason(err)}"
-                    break
+                data, why = await read_some(reader, self.read_bytes, self.read_timeout_s)
                 if not data:
+                    reason = why or reason
                     break
                 self.stats.add(len(data))
                 await self._queue.put(Chunk(data, time.time(), source))  # waits while the consumer is slow
