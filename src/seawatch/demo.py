@@ -55,6 +55,7 @@ class DemoRunner:
         self.n_obs = 0
         self.n_contacts = 0
         self.n_alert_changes = 0
+        self.n_failed_batches = 0
 
     # -- simulator ----------------------------------------------------------------------------------
     def _simulate(self) -> None:
@@ -97,10 +98,17 @@ class DemoRunner:
                 if not len(batch):
                     continue
                 self.n_obs += len(batch)
-                contacts = pipeline.process(batch)
+                try:
+                    contacts = pipeline.process(batch)
+                    alerts = [c["alert"] for c in engine.process(contacts)] if len(contacts) else []
+                except Exception:
+                    self.n_failed_batches += 1
+                    if self.n_failed_batches == 1:
+                        logger.exception("demo: a batch of %d observations failed in tracking/detection; "
+                                         "further failures are counted", len(batch))
+                    continue
                 if not len(contacts):
                     continue
-                alerts = [c["alert"] for c in engine.process(contacts)]
                 self.n_contacts += len(contacts)
                 self.n_alert_changes += len(alerts)
                 self.picture.apply(contacts, alerts)
@@ -115,9 +123,9 @@ class DemoRunner:
     def _run_pipeline(self) -> None:
         try:
             asyncio.run(self._pipeline())
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:
             self.error = err
-            logger.exception("demo pipeline stopped: %s", err)
+            logger.exception("demo pipeline stopped")
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self, timeout_s: float = 120.0) -> None:
@@ -160,4 +168,4 @@ def run_demo(opts: DemoOptions) -> int:
 
 def stats_of(runner: Any) -> dict[str, int]:
     return {"observations": runner.n_obs, "contact_updates": runner.n_contacts,
-            "alert_changes": runner.n_alert_changes}
+            "alert_changes": runner.n_alert_changes, "failed_batches": runner.n_failed_batches}

@@ -20,7 +20,7 @@ def test_the_demo_fills_the_live_picture_with_fused_dark_and_ais_contacts(tmp_pa
             if {"fused", "radar_only", "ais_only"} <= kinds and runner.n_contacts > 2000:
                 break
             time.sleep(1.0)
-        assert runner.error is None
+        assert runner.error is None and runner.n_failed_batches == 0
         assert {"fused", "radar_only", "ais_only"} <= kinds
         assert runner.picture.now is not None
         user, password = runner.add_operator()
