@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--truth", required=True, help="a `seawatch sim` output directory (or its truth/)")
     s.add_argument("--alerts", help="alerts JSONL to score per type (seawatch.eval.alerts)")
     s.add_argument("--json", dest="json_out", help="also write the scores as JSON to this file")
-    # tracking metrics: add an optional --tracks here and read it in seawatch.eval.alerts.run_eval_cli's hook
+    s.add_argument("--tracks", help="contact updates (replay --tracks-out) to score: GOSPA, breaks, swaps, "
+                   "time to confirm, fused identity (seawatch.eval.tracks)")
     s.set_defaults(func=lambda a: __import__("seawatch.eval.alerts", fromlist=["x"]).run_eval_cli(a))
 
     s = sub.add_parser("check-config", help="validate a site file")

@@ -170,13 +170,18 @@ def format_table(result: dict[str, Any], title: str = "") -> str:
 
 
 def run_eval_cli(args: Any) -> int:
-    """`seawatch eval --truth DIR --alerts F.jsonl [--json OUT]`: prints the table, then the JSON."""
+    """`seawatch eval --truth DIR [--alerts F.jsonl] [--tracks F.parquet] [--json OUT]`: prints the tables,
+    then the JSON."""
     out: dict[str, Any] = {}
     if getattr(args, "alerts", None):
         res = evaluate(args.truth, args.alerts)
         out["alerts"] = res
         print(format_table(res, f"alerts: {args.alerts} vs {args.truth}"))
-    # hook: tracking metrics (issue 4) add out["tracks"] from args.tracks here
+    if getattr(args, "tracks", None):
+        from seawatch.eval.tracks import evaluate_tracks, format_tracks_table
+        tres = evaluate_tracks(args.truth, args.tracks)
+        out["tracks"] = tres
+        print(format_tracks_table(tres))
     if not out:
         print("nothing to score: give --alerts F.jsonl (and/or --tracks F.parquet)")
         return 2

@@ -92,6 +92,7 @@ class LineServer:
 
 def _plot_lines(radar: RadarModel, world: World, kn: Knots) -> tuple[npt.NDArray[np.float64], list[bytes]]:
     p = radar.scan(kn, world.rcs_m2, world.height_m)
+    radar.last_plots = p  # for the truth writer (radar visibility), which runs after the live sink
     if len(p.time) == 0:
         return p.time, []
     buf = io.BytesIO()

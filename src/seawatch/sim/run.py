@@ -77,7 +77,7 @@ def simulate(scn: Scenario, out_dir: Path, seed: int | None = None, duration_s: 
     with (out_dir / "ais.nmea").open("wb") as ais_out:
         aisw = AisWriter(world, ais_model, ais_out)
         plotw = [PlotsWriter(world, r, out_dir / f"plots-{r.id}.csv", scn.output.plots_time) for r in radars]
-        truthw = TruthWriter(world, aisw)
+        truthw = TruthWriter(world, aisw, radars)
         astw: list[AsterixWriter] = []
         if scn.output.asterix != "none":
             cat = 48 if scn.output.asterix == "cat048" else 10
@@ -115,7 +115,7 @@ def _simulate_live(scn: Scenario, out_dir: Path, seed: int | None, duration_s: f
         write_live_site(site_path, out_dir, cfg, [r.id for r in radars], sink.ports)
         if on_live is not None:
             on_live(sink.ports)
-        truthw = TruthWriter(world, aisw)
+        truthw = TruthWriter(world, aisw, radars)
         traces = run_world(world, [sink, truthw])
     finally:
         sink.close()

@@ -44,6 +44,7 @@ class AisWriter(ChunkSink):
         self.lines_written = 0
         self.position_reports = 0
         self.static_reports = 0
+        self.last_received: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]] = (np.zeros(0), np.zeros(0, np.int64))
 
     def _ident(self, t: npt.NDArray[np.float64], v: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         return np.where(t >= self.change_at[v], self.alt_index[v], v)
@@ -60,6 +61,7 @@ class AisWriter(ChunkSink):
         """(time, bytes) of every received message of the chunk, time-ordered; a multi-sentence message is
         one entry of newline-joined sentences."""
         rep = self.model.positions(kn)
+        self.last_received = (rep.t, rep.vessel)  # for the truth writer (AIS visibility)
         lat, lon = rep.lat, rep.lon
         for v, a, b, de, dn in self.spoofs:
             m = (rep.vessel == v) & (rep.t >= a) & (rep.t < b)
@@ -168,18 +170,63 @@ class AsterixWriter(ChunkSink):
         self.out.close()
 
 
+RADAR_WINDOW_S = 30.0
+AIS_WINDOW_S = 180.0
+
+
 class TruthWriter(ChunkSink):
     """Every vessel at sea, every `truth_interval_s`: truth/positions.parquet."""
 
-    def __init__(self, world: World, ais: AisWriter) -> None:
-        """The `mmsi` column is what the vessel broadcasts at that time (-1 without a transponder)."""
+    def __init__(self, world: World, ais: AisWriter, radars: list[RadarModel] | None = None) -> None:
+        """The `mmsi` column is what the vessel broadcasts at that time (-1 without a transponder).
+        With `radars` (whose `last_plots` are this chunk's, i.e. this sink runs after the radar writers),
+        `radar_plots_30s` counts the radar plots of the vessel, all radars together, in the 30 s up to
+        that time, and `ais_reports_180s` its AIS position reports received in the 180 s up to that time:
+        how visible it was to the sensors, for the tracking evaluation."""
         self.w = world
         self.ais = ais
+        self.radars = radars or []
         self.stride = max(1, round(world.scenario.output.truth_interval_s / world.dt))
         self.parts: list[pa.RecordBatch] = []
         self.step = 0
+        self._plots = (np.zeros(0), np.zeros(0, np.int64))  # (time, vessel) of recent target plots
+        self._ais = (np.zeros(0), np.zeros(0, np.int64))  # (time, vessel) of recent received AIS positions
+
+    def _collect(self, kn: Knots) -> None:
+        """Keep the target plots (truth vessel known) and the received AIS position reports of the last
+        window before this chunk and in it (the AIS writer and the radar writers ran before this sink)."""
+        times, vessels = [self._plots[0]], [self._plots[1]]
+        for r in self.radars:
+            p = r.last_plots
+            if p is not None and len(p.time):
+                own = p.vessel >= 0
+                times.append(p.time[own])
+                vessels.append(p.vessel[own])
+        pt, pv_ = np.concatenate(times), np.concatenate(vessels)
+        keep = pt > kn.t0 - RADAR_WINDOW_S
+        self._plots = (pt[keep], pv_[keep])
+        at = np.concatenate([self._ais[0], self.ais.last_received[0]])
+        av = np.concatenate([self._ais[1], self.ais.last_received[1]])
+        keep = at > kn.t0 - AIS_WINDOW_S
+        self._ais = (at[keep], av[keep])
+        self.ais.last_received = (np.zeros(0), np.zeros(0, np.int64))
+
+    @staticmethod
+    def _counts(events: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]], window_s: float,
+                t: npt.NDArray[np.float64], v: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """How many events of vessel v[i] fall in (t[i] - window_s, t[i]]."""
+        et, ev = events
+        if len(t) == 0 or len(et) == 0:
+            return np.zeros(len(t), np.int64)
+        # one sorted key per event: vessel major, time minor (relative times keep the float precision)
+        t_ref = min(float(t.min()), float(et.min()))
+        span = float(max(t.max(), et.max()) - t_ref) + 4 * window_s
+        key = np.sort(ev * span + (et - t_ref + 2 * window_s))
+        q = v * span + (t - t_ref + 2 * window_s)
+        return np.searchsorted(key, q, side="right") - np.searchsorted(key, q - window_s, side="right")
 
     def chunk(self, kn: Knots) -> None:
+        self._collect(kn)
         ks = np.arange(kn.n_steps)
         ks = ks[(self.step + ks) % self.stride == 0]
         self.step += kn.n_steps
@@ -199,6 +246,10 @@ class TruthWriter(ChunkSink):
             "ais_on": pa.array(kn.ais_on[k, vv] & (self.w.ais_class[vv] > 0)),
             "mmsi": pa.array(np.where(self.w.ais_class[vv] > 0,
                                       self.ais.mmsi[self.ais._ident(kn.t0 + k * kn.dt, vv)], -1)),
+            "radar_plots_30s": pa.array(self._counts(self._plots, RADAR_WINDOW_S, kn.t0 + k * kn.dt,
+                                                     vv.astype(np.int64)).astype(np.int16)),
+            "ais_reports_180s": pa.array(self._counts(self._ais, AIS_WINDOW_S, kn.t0 + k * kn.dt,
+                                                      vv.astype(np.int64)).astype(np.int16)),
         }))
 
     def write(self, path: Path) -> int:

@@ -15,22 +15,16 @@ States: ``TENTATIVE`` (born from an unassigned plot), ``CONFIRMED`` (updated thi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 import numpy.typing as npt
+
+from seawatch.model.contact import TrackStatus  # one status vocabulary, tracker to console
 
 BoolArray = npt.NDArray[np.bool_]
 Int8Array = npt.NDArray[np.int8]
 Int32Array = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
-
-
-class TrackStatus(IntEnum):
-    TENTATIVE = 0
-    CONFIRMED = 1
-    COASTING = 2
-    LOST = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +55,7 @@ class LifecycleState:
 
     @staticmethod
     def born(n: int) -> LifecycleState:
-        return LifecycleState(np.zeros(n, np.int8), np.ones(n, np.int32), np.ones(n, np.int32),
+        return LifecycleState(np.full(n, int(TrackStatus.TENTATIVE), np.int8), np.ones(n, np.int32), np.ones(n, np.int32),
                               np.zeros(n, np.int32), np.ones(n, np.int32))
 
     @staticmethod
