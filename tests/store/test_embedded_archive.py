@@ -16,13 +16,14 @@ from seawatch.store.embedded import DB_NAME, EmbeddedStore
 DAY = 86400.0
 
 
-def test_the_database_runs_in_wal_mode_with_positions_keyed_by_id_and_time(tmp_path: Path) -> None:
+def test_the_database_runs_in_wal_mode_with_position_blocks_keyed_by_id_and_time(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     store.close()
     db = sqlite3.connect(tmp_path / DB_NAME)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'positions'").fetchone()[0]
-    assert "PRIMARY KEY (id, t)" in sql and "WITHOUT ROWID" in sql
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'position_blocks'").fetchone()[0]
+    assert "PRIMARY KEY (id, t0)" in sql and "WITHOUT ROWID" in sql
+    assert "rtree" in db.execute("SELECT sql FROM sqlite_master WHERE name = 'position_blocks_rt'").fetchone()[0]
 
 
 def test_sqlite_urls_and_plain_directories_open_the_embedded_store(tmp_path: Path) -> None:
@@ -44,7 +45,7 @@ def test_old_days_roll_into_parquet_sorted_by_id_and_time_and_stay_queryable(tmp
     table = pq.read_table(store.archive.files(None, None)[0])
     keys = list(zip(table.column("id").to_pylist(), table.column("t").to_pylist()))
     assert keys == sorted(keys)
-    live = store._one("SELECT count(*) FROM positions")[0]  # type: ignore[index]
+    live = store._one("SELECT coalesce(sum(n), 0) FROM position_blocks")[0]  # type: ignore[index]
     assert live == 100
     track = store.track(contact_id=4)
     assert track.num_rows == 30 and np.all(np.diff(track.column("t").to_numpy()) > 0)
@@ -64,7 +65,7 @@ def test_a_replay_written_again_after_its_roll_over_is_not_duplicated(tmp_path: 
     assert store.count_positions() == 100  # ... and is shown once
     assert store.track(contact_id=1).num_rows == 10
     store.roll_over(T0 + 3 * DAY)  # ... and merged away at the next roll-over
-    assert store._one("SELECT count(*) FROM positions")[0] == 0  # type: ignore[index]
+    assert store._one("SELECT coalesce(sum(n), 0) FROM position_blocks")[0] == 0  # type: ignore[index]
     assert pq.ParquetFile(store.archive.files(None, None)[0]).metadata.num_rows == 100
     store.close()
 

@@ -1,8 +1,10 @@
 """The embedded store: SQLite (WAL) for hot, mutable data + daily Parquet archive of positions (DuckDB).
 
 Layout of `DIR`: `seawatch.db` (+ `-wal`, `-shm`) and `positions/YYYY-MM-DD.parquet`. Positions newer than
-`Retention.live_days` live in the `(id, t)` WITHOUT ROWID table; `roll_over(now)` moves older days into the
-archive. Queries read both and merge (a row present in both, after a crash mid roll-over, is shown once).
+`Retention.live_days` live in SQLite as blocks (`store/blocks.py`: one row per contact per hour bucket per
+batch in the `(id, t0)` WITHOUT ROWID table `position_blocks`, an R*Tree over each block's time span and box);
+`roll_over(now)` moves older days into the archive. Queries read both and merge (a row present in both,
+after a crash mid roll-over, is shown once).
 
 Durability: the connection runs `synchronous=NORMAL` (WAL: a commit survives the process being killed;
 a power cut may lose the last position batches, which a replay resumes from its checkpoint), and switches to
@@ -26,14 +28,16 @@ import pyarrow as pa
 
 from seawatch.store.archive import DAY_S, Archive, day_start_of
 from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
+from seawatch.store.blocks import BLOCK_S, decode, make_blocks, new_rows, select, within
 from seawatch.store.positions import (
     AIS_ID_OFFSET,
     ARROW_SCHEMA,
     POSITION_COLUMNS,
+    Columns,
     dedupe_sorted,
     empty_table,
     normalise,
-    rows_for_sql,
+    to_arrow,
 )
 from seawatch.store.records import action_effect, alert_out, alert_row, payload_json, raw_chunk, raw_lines
 from seawatch.store.sql_common import last_per_id, search_terms
@@ -43,9 +47,10 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "seawatch.db"
 POS_SQL = ", ".join(POSITION_COLUMNS)
-POS_SQL_P = ", ".join(f"p.{c}" for c in POSITION_COLUMNS)
-INSERT_POS = (f"INSERT OR IGNORE INTO positions ({POS_SQL}) "
-              f"VALUES ({', '.join('?' * (len(POSITION_COLUMNS) - 1))}, nullif(?, -1))")  # mmsi -1: absent
+BLOCKS = "SELECT b.id, b.n, b.data FROM"
+# the blocks of one contact that may hold times in [lo, hi]: a block spans less than BLOCK_S
+IN_PERIOD = "b.t0 >= ? AND b.t0 <= ? AND b.t1 >= ?"
+RT_BOX = "t_max >= ? AND t_min <= ? AND lon_max >= ? AND lon_min <= ? AND lat_max >= ? AND lat_min <= ?"
 UPSERT_VESSEL = """
 INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
 VALUES (?, coalesce(?, 0), ?, ?, ?, ?, ?, ?)
@@ -70,12 +75,15 @@ class EmbeddedStore:
         self._db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False,
                                    timeout=30.0)
         for pragma in ("journal_mode = WAL", "synchronous = NORMAL", f"cache_size = -{cache_mb * 1024}",
-                       "temp_store = MEMORY", "foreign_keys = ON", "wal_autocheckpoint = 4000",
+                       "temp_store = MEMORY", "foreign_keys = ON", "wal_autocheckpoint = 16384",
                        "mmap_size = 1073741824", "journal_size_limit = 67108864"):
             self._db.execute(f"PRAGMA {pragma}")
         self._sync = "NORMAL"
         migrate(self._db)
+        self._next_rid = 1 + int(self._db.execute("SELECT coalesce(max(rowid), 0) FROM position_blocks_rt_rowid")
+                                 .fetchone()[0])
         self.archive = Archive(self.root)
+        self._convert_legacy()
 
     # --- transactions -------------------------------------------------------------------------------
     def _tx(self, durable: bool = False) -> _Tx:
@@ -89,15 +97,64 @@ class EmbeddedStore:
     # --- writes -------------------------------------------------------------------------------------
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
         norm = normalise(batch)
-        rows = rows_for_sql(norm.positions, sql_nulls=False) if len(norm) else []
         with self._tx() as db:
-            if rows:
-                db.executemany(INSERT_POS, rows)
+            if len(norm):
+                self._insert_blocks(db, self._new_rows(db, norm.positions))
             if norm.vessels:
                 db.executemany(UPSERT_VESSEL, norm.vessels)
             if checkpoint is not None:
                 self._save_checkpoint(db, checkpoint)
-        return len(rows)
+        return len(norm)
+
+    def _new_rows(self, db: sqlite3.Connection, cols: Columns) -> Columns:
+        """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up."""
+        t = cols["t"]
+        alive = db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE last_seen >= ? "
+                           "AND first_seen <= ? GROUP BY id", (float(t.min()), float(t.max()))).fetchall()
+
+        def stored(spans: list[tuple[int, float, float]]) -> Columns:
+            rows = [r for i, lo, hi in spans for r in db.execute(
+                f"{BLOCKS} position_blocks b WHERE b.id = ? AND {IN_PERIOD}", (i, lo - BLOCK_S, hi, lo))]
+            return decode(*zip(*rows)) if rows else {"id": t[:0].astype("i8"), "t": t[:0]}
+
+        return new_rows(cols, alive, stored)
+
+    def _insert_blocks(self, db: sqlite3.Connection, cols: Columns) -> None:
+        if not len(cols["id"]):
+            return
+        b = make_blocks(cols)
+        rids = list(range(self._next_rid, self._next_rid + len(b)))
+        self._next_rid += len(b)
+        ids, t0 = b.id.tolist(), b.t0.tolist()
+        db.executemany("INSERT INTO position_blocks (id, t0, t1, n, rid, data) VALUES (?, ?, ?, ?, ?, ?)",
+                       zip(ids, t0, b.t1.tolist(), b.n.tolist(), rids, b.data))
+        db.executemany("INSERT INTO position_blocks_rt VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       zip(rids, t0, b.t1.tolist(), b.lon_min.tolist(), b.lon_max.tolist(), b.lat_min.tolist(),
+                           b.lat_max.tolist(), ids, t0))
+
+    def _delete_blocks(self, db: sqlite3.Connection, where: str, params: Sequence[Any]) -> int:
+        """Delete the blocks matching `where` (on position_blocks) with their R*Tree entries; returns rows."""
+        n = db.execute(f"SELECT coalesce(sum(n), 0) FROM position_blocks WHERE {where}", params).fetchone()[0]
+        db.execute(f"DELETE FROM position_blocks_rt WHERE rid IN (SELECT rid FROM position_blocks WHERE {where})",
+                   params)
+        db.execute(f"DELETE FROM position_blocks WHERE {where}", params)
+        return int(n)
+
+    def _convert_legacy(self) -> None:
+        """A store written before positions were blocks: move its row-per-position table into blocks."""
+        if not self._one("SELECT 1 FROM sqlite_master WHERE name = 'positions' AND type = 'table'"):
+            return
+        moved = 0
+        cur = self._db.execute(f"SELECT {', '.join(POSITION_COLUMNS)} FROM positions ORDER BY id, t")
+        while rows := cur.fetchmany(200_000):
+            cols = normalise(pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(zip(*rows), ARROW_SCHEMA)],
+                                                  schema=ARROW_SCHEMA)).positions
+            with self._tx() as db:
+                self._insert_blocks(db, self._new_rows(db, cols))
+            moved += len(rows)
+        with self._tx() as db:
+            db.execute("DROP TABLE positions")
+        log.info("moved %s positions of the old row-per-position table into blocks", moved)
 
     def write_raw(self, lines: Sequence[bytes | str], received_at: Any, source: str) -> int:
         chunk = raw_chunk(lines, received_at, source)
@@ -238,8 +295,8 @@ class EmbeddedStore:
         ids = [int(contact_id)] if contact_id is not None else self._ids_of_mmsi(int(mmsi))  # type: ignore[arg-type]
         lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
         marks = ", ".join("?" * len(ids))
-        live = self._table(f"SELECT {POS_SQL} FROM positions WHERE id IN ({marks}) AND t BETWEEN ? AND ?",
-                           (*ids, lo, hi))
+        live = self._blocks(f"{BLOCKS} position_blocks b WHERE b.id IN ({marks}) AND {IN_PERIOD}",
+                            (*ids, lo - BLOCK_S, hi, lo), lo, hi)
         old = self.archive.track(ids, lo, hi)
         return dedupe_sorted(pa.concat_tables([live, old]), [("t", "ascending"), ("id", "ascending")])
 
@@ -248,28 +305,29 @@ class EmbeddedStore:
         ids.update(r[0] for r in self._all("SELECT id FROM vessels WHERE mmsi = ?", (mmsi,)))
         return sorted(ids)
 
-    # Positions have no time index (it would halve the insert rate): a box query walks the contacts alive
-    # in the period (`vessels`, one row per contact with first/last seen) and seeks each one's (id, t) range.
-    _ALIVE = ("SELECT DISTINCT id FROM vessels WHERE last_seen >= ? AND first_seen <= ?")
-
     def bbox_at(self, bbox: BBox, t: float, tolerance_s: float = 60.0) -> pa.Table:
+        """The contacts with a block in the box during the period (R*Tree), then each one's blocks of the
+        period by key: a contact's last position may lie outside the box while an earlier one is inside."""
         t0 = t - tolerance_s
-        live = self._table(
-            f"SELECT {POS_SQL_P} FROM (SELECT a.id, (SELECT max(t) FROM positions WHERE id = a.id "
-            f"AND t BETWEEN ? AND ?) AS tl FROM ({self._ALIVE}) a) c CROSS JOIN positions p "
-            "ON p.id = c.id AND p.t = c.tl WHERE p.lon BETWEEN ? AND ? AND p.lat BETWEEN ? AND ?",
-            (t0, t, t0, t, bbox[0], bbox[2], bbox[1], bbox[3]))
+        box = (t0, t, bbox[0], bbox[2], bbox[1], bbox[3])
         old = self.archive.window(t0, t)
         if old.num_rows:  # a contact's last position may be in either part: decide on the union
-            live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
-                               "ON p.id = c.id AND p.t BETWEEN ? AND ?", (t0, t, t0, t))
+            box = (t0, t, -math.inf, math.inf, -math.inf, math.inf)
+        live = self._blocks(f"{BLOCKS} (SELECT DISTINCT id FROM position_blocks_rt WHERE {RT_BOX}) c "
+                            f"CROSS JOIN position_blocks b ON b.id = c.id AND {IN_PERIOD}",
+                            (*box, t0 - BLOCK_S, t, t0), t0, t)
         return last_per_id(pa.concat_tables([live, old]), bbox)
 
     def bbox_between(self, bbox: BBox, t0: float, t1: float) -> pa.Table:
+        rows = self._all(f"{BLOCKS} position_blocks_rt r CROSS JOIN position_blocks b "
+                         f"ON b.id = r.id AND b.t0 = r.t0 WHERE {RT_BOX}", (t0, t1, bbox[0], bbox[2], bbox[1], bbox[3]))
+        cols = within(decode(*zip(*rows)), t0, t1) if rows else None
+        live = empty_table()
+        if cols is not None:
+            lon, lat = cols["lon"], cols["lat"]
+            live = to_arrow(select(cols, (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])))
         box = "lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
         params = (bbox[0], bbox[2], bbox[1], bbox[3])
-        live = self._table(f"SELECT {POS_SQL_P} FROM ({self._ALIVE}) c CROSS JOIN positions p "
-                           f"ON p.id = c.id AND p.t BETWEEN ? AND ? WHERE {box}", (t0, t1, t0, t1, *params))
         old = self.archive.query(f"t BETWEEN ? AND ? AND {box}", [t0, t1, *params], t0, t1) \
             if t1 - t0 > DAY_S else self.archive.window(t0, t1, bbox)  # long periods: DuckDB's parallel scan
         return dedupe_sorted(pa.concat_tables([live, old]), [("id", "ascending"), ("t", "ascending")])
@@ -339,37 +397,40 @@ class EmbeddedStore:
     def count_positions(self) -> int:
         """Stored positions; a row in both the live part and the archive (a re-replayed archived day, or a
         crash mid roll-over) counts once."""
-        live = int(self._one("SELECT count(*) FROM positions", ())[0])  # type: ignore[index]
-        total = live + self.archive.count()
+        total = int(self._one("SELECT coalesce(sum(n), 0) FROM position_blocks", ())[0])  # type: ignore[index]
+        total += self.archive.count()
         for name in self.archive.days():
             start = day_start_of(name)
-            both = self._table(f"SELECT {POS_SQL} FROM positions WHERE t >= ? AND t < ?", (start, start + DAY_S))
+            both = self._day(start)
             if both.num_rows:
-                old = self.archive.track_day(name, both)
-                total -= old
+                total -= self.archive.track_day(name, both)
         return total
 
     def track_all(self) -> pa.Table:
-        live = self._table(f"SELECT {POS_SQL} FROM positions", ())
+        live = self._blocks(f"{BLOCKS} position_blocks b", (), -math.inf, math.inf)
         old = self.archive.query("true", [], None, None)
         return dedupe_sorted(pa.concat_tables([live, old]), [("id", "ascending"), ("t", "ascending")])
+
+    def _day(self, start: float) -> pa.Table:
+        """The live rows of the UTC day starting at `start` (a block never straddles a day)."""
+        return self._blocks(f"{BLOCKS} position_blocks b WHERE b.t0 >= ? AND b.t0 < ?", (start, start + DAY_S),
+                            -math.inf, math.inf)
 
     # --- housekeeping -------------------------------------------------------------------------------
     def roll_over(self, now: float) -> int:
         """Move every whole UTC day older than `retention.live_days` from SQLite to Parquet."""
         cutoff = math.floor((now - self.retention.live_days * DAY_S) / DAY_S) * DAY_S
         moved = 0
-        first = self._one("SELECT min(t) FROM positions", ())
+        first = self._one("SELECT min(t0) FROM position_blocks", ())
         if not first or first[0] is None:
             return 0
         day = math.floor(first[0] / DAY_S) * DAY_S
         while day < cutoff:
-            table = self._table(f"SELECT {POS_SQL} FROM positions WHERE t >= ? AND t < ?", (day, day + DAY_S),
-                                chunk=500_000)
+            table = self._day(day)
             if table.num_rows:
                 self.archive.add_day(day, table)
                 with self._tx() as db:
-                    db.execute("DELETE FROM positions WHERE t >= ? AND t < ?", (day, day + DAY_S))
+                    self._delete_blocks(db, "t0 >= ? AND t0 < ?", (day, day + DAY_S))
                 moved += table.num_rows
             day += DAY_S
         log.info("rolled %s positions into the archive (before %s)", moved, cutoff)
@@ -383,7 +444,15 @@ class EmbeddedStore:
                 out["raw"] = db.execute("DELETE FROM raw_chunks WHERE t1 < ?", (now - r.raw_days * DAY_S,)).rowcount
             if r.positions_days is not None:
                 cut = now - r.positions_days * DAY_S
-                out["positions"] = db.execute("DELETE FROM positions WHERE t < ?", (cut,)).rowcount
+                out["positions"] = self._delete_blocks(db, "t1 < ?", (cut,))
+                straddling = db.execute("SELECT id, n, data FROM position_blocks WHERE t0 < ? AND t1 >= ?",
+                                        (cut, cut)).fetchall()
+                if straddling:  # keep the block's rows from the cut on
+                    cols = decode(*zip(*straddling))
+                    out["positions"] += self._delete_blocks(db, "t0 < ? AND t1 >= ?", (cut, cut))
+                    kept = within(cols, cut, math.inf)
+                    self._insert_blocks(db, kept)
+                    out["positions"] -= len(kept["id"])
                 out["position_files"] = self.archive.drop_before(cut)
             if r.alerts_days is not None:
                 cut = now - r.alerts_days * DAY_S
@@ -421,21 +490,10 @@ class EmbeddedStore:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
-    def _table(self, sql: str, params: Sequence[Any], chunk: int = 0) -> pa.Table:
-        """Query rows as an Arrow table; with `chunk`, fetched and converted that many rows at a time."""
-        parts = []
-        with self._lock:
-            cur = self._db.execute(sql, params)
-            while True:
-                rows = cur.fetchmany(chunk) if chunk else cur.fetchall()
-                if not rows:
-                    break
-                cols = list(zip(*rows))
-                parts.append(pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, ARROW_SCHEMA)],
-                                                  schema=ARROW_SCHEMA))
-                if not chunk:
-                    break
-        return pa.concat_tables(parts) if parts else empty_table()
+    def _blocks(self, sql: str, params: Sequence[Any], lo: float, hi: float) -> pa.Table:
+        """Blocks selected as (id, n, data), decoded, rows outside [lo, hi] dropped."""
+        rows = self._all(sql, params)
+        return to_arrow(within(decode(*zip(*rows)), lo, hi)) if rows else empty_table()
 
 
 class _Tx:

@@ -76,6 +76,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         extra TEXT NOT NULL
     );
     """),
+    # positions as blocks (store/blocks.py): one row per contact per hour bucket per batch, key (id, t0);
+    # an R*Tree over each block's time span and box serves the box queries. The old row-per-position
+    # table's rows are moved into blocks by the store when it opens (EmbeddedStore._convert_legacy).
+    (2, """
+    CREATE TABLE position_blocks (
+        id INTEGER NOT NULL, t0 REAL NOT NULL, t1 REAL NOT NULL, n INTEGER NOT NULL, rid INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (id, t0)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE position_blocks_rt USING rtree (rid, t_min, t_max, lon_min, lon_max, lat_min, lat_max,
+                                                        +id INTEGER, +t0 REAL);
+    -- every batch upserts each contact's first/last seen: re-index the names only when they change
+    DROP TRIGGER vessels_au;
+    CREATE TRIGGER vessels_au AFTER UPDATE OF name, callsign ON vessels
+    WHEN old.name IS NOT new.name OR old.callsign IS NOT new.callsign BEGIN
+        INSERT INTO vessels_fts (vessels_fts, rowid, name, callsign)
+        VALUES ('delete', old.rowid, old.name, old.callsign);
+        INSERT INTO vessels_fts (rowid, name, callsign) VALUES (new.rowid, new.name, new.callsign);
+    END;
+    """),
 ]
 
 
