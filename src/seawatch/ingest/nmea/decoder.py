@@ -14,21 +14,20 @@ Rejected input is counted by reason in `stats` (see `seawatch.ingest.stats.REASO
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.nmea import framing as fr
-from seawatch.ingest.nmea.aiscat_decode import AiscatDecoder, synthetic_sentence, to_columns
-from seawatch.ingest.nmea.dedup import Deduplicator, payload_keys
+from seawatch.ingest.nmea.dedup import Deduplicator
 from seawatch.ingest.nmea.layouts import rewrite
+from seawatch.ingest.nmea.messages import MessageDecoder, Messages
 from seawatch.ingest.nmea.multipart import Reassembler
-from seawatch.ingest.nmea.payload import ARMOR, FAST_TYPES, decode_batch, length_ok, message_type
 from seawatch.ingest.nmea.pghp import pghp_times
 from seawatch.ingest.stats import IngestStats
-from seawatch.model.observation import SCHEMA, Kind, ObservationBatch
+from seawatch.model.observation import Kind, ObservationBatch
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +53,9 @@ class NmeaDecoder:
         timeout_s = site.ingest.multipart_timeout_s if site else 10.0
         self.dedup = Deduplicator(dedup_s, self.stats)
         self.reassembler = Reassembler(self.stats, timeout_s)
-        self.aiscat = AiscatDecoder()
+        self.messages = MessageDecoder(self.stats, self.dedup, self.sensor, keep_raw)
         self.keep_raw = keep_raw
         self._tail = b""
-        self._px = np.empty(0, dtype=np.uint8)
         self._received_at = float("nan")
         self._groups: dict[str, tuple[str, float]] = {}
         self._radar: Any = None
@@ -217,19 +215,18 @@ class NmeaDecoder:
         out = np.full(len(idx), np.nan)
         has = t0 >= 0
         if has.any():
-            cpos = fr.find_key(arr, t0[has], t1[has], b"c")
-            vals, _ = fr.parse_uint_at(arr, np.maximum(cpos, 0))
-            vals = np.where(cpos >= 0, vals, np.nan)
+            cpos = fr.find_key(lines, t0[has], t1[has], b"c")
+            with_c = cpos >= 0
+            vals, _ = fr.parse_uint_at(arr, cpos[with_c])  # only where there is a c: (else the slow path)
             vals = np.where(vals > 1e11, vals / 1000.0, vals)  # some receivers write milliseconds
-            out[has] = vals
+            out[np.flatnonzero(has)[with_c]] = vals
         return out
 
     def _ais_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
                    ext_time: npt.NDArray[np.float64], received_at: float, source: str) -> ObservationBatch:
         stats = self.stats
         sent, star = lines.sent[idx], lines.star[idx]
-        px = self._px = np.bitwise_xor.accumulate(arr)
-        good = fr.checksum_ok(arr, px, sent, star)
+        good = fr.checksum_ok(arr, sent, star)
         if not good.all():
             bad = idx[~good]
             stats.reject_many("bad_checksum", _raw_lines(buf, lines.start[bad], lines.end[bad]))
@@ -244,24 +241,31 @@ class NmeaDecoder:
             b = idx[~f.ok & formatter_ok]
             stats.reject_many("truncated", _raw_lines(buf, lines.start[b], lines.end[b]))
         keep = f.ok & formatter_ok
-        idx, sent, star = idx[keep], sent[keep], star[keep]
-        f = fr.VdmFields(*(getattr(f, k)[keep] for k in fr.VdmFields.__dataclass_fields__))
+        if not keep.all():
+            idx = idx[keep]
+            f = fr.VdmFields(*(getattr(f, k)[keep] for k in fr.VdmFields.__dataclass_fields__))
 
         # time and receiver from the tag block, else the logger layout, else arrival
         t = self._tag_times(buf, arr, lines, idx)
         t = np.where(np.isnan(t), ext_time[idx], t)
         t = np.where(np.isnan(t), received_at, t)
-        src_codes, src_names, has_s = self._sources(arr, lines, idx, source)
+        src, names, has_s = self._sources(arr, lines, idx, source)
 
-        batches: list[ObservationBatch] = []
-        single = f.count == 1
-        if single.any():
-            batches.append(self._single(buf, arr, lines, idx[single], f, single, t[single],
-                                        src_codes[single], src_names))
-        if (~single).any():
-            batches.append(self._multipart(buf, lines, idx[~single], f, ~single, t[~single],
-                                           [src_names[c] for c in src_codes[~single].tolist()], has_s[~single]))
-        out = ObservationBatch.concat(batches)
+        single = np.flatnonzero(f.count == 1)
+        parts: list[tuple[npt.NDArray[Any], ...]] = [(f.pay0[single], f.pay1[single], f.fill[single], t[single], src[single],
+                  lines.start[idx[single]], lines.end[idx[single]], idx[single])]
+        ext = np.empty(0, dtype=np.uint8)
+        if len(single) < len(idx):
+            multi = np.flatnonzero(f.count != 1)
+            ext, joined = self._multipart(buf, arr, lines, idx, f, multi, t, src, names, has_s)
+            parts.append(joined)
+        cols = [np.concatenate(c) for c in zip(*parts)]
+        order = np.argsort(cols[-1], kind="stable") if len(parts) > 1 else None  # messages in line order
+        if order is not None:
+            cols = [c[order] for c in cols]
+        full = np.concatenate([arr, ext, np.frombuffer(fr.PAD, dtype=np.uint8)]) if len(ext) else arr
+        msgs = Messages(full, cols[0], cols[1], cols[2], cols[3], cols[4], names, cols[5], cols[6])
+        out = self.messages.decode(msgs, self._recv)
         if len(out):
             self.reassembler.expire(float(np.nanmax(out["observed_at"])))
         return out
@@ -272,7 +276,7 @@ class NmeaDecoder:
         spos = np.full(len(idx), -1, dtype=np.int64)
         has = t0 >= 0
         if has.any():
-            spos[has] = fr.find_key(arr, t0[has], t1[has], b"s")
+            spos[has] = fr.find_key(lines, t0[has], t1[has], b"s")
         found = spos >= 0
         a = np.where(found, spos, 0)
         b = np.where(found, fr.field_end(arr, a, np.where(found, t1, 0)), 0)
@@ -282,119 +286,46 @@ class NmeaDecoder:
         codes = np.where(found, codes, len(names) - 1)
         return codes, names, found
 
-    def _single(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
-                f: fr.VdmFields, sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64],
-                src_codes: npt.NDArray[np.int64], src_names: list[str]) -> ObservationBatch:
-        line_idx = idx
-
-        def raw_of(rows: npt.NDArray[np.int64]) -> list[bytes]:
-            return _raw_lines(buf, lines.start[line_idx[rows]], lines.end[line_idx[rows]])
-
-        names = np.array(src_names, dtype=object)
-        return self._messages(arr, f.pay0[sel], f.pay1[sel], f.fill[sel], t, names[src_codes], raw_of, self._px)
-
-    def _messages(self, arr: npt.NDArray[np.uint8], pay0: npt.NDArray[np.int64], pay1: npt.NDArray[np.int64],
-                  fill: npt.NDArray[np.int64], t: npt.NDArray[np.float64], src: npt.NDArray[np.object_],
-                  raw_of: Callable[[npt.NDArray[np.int64]], list[bytes]],
-                  px: npt.NDArray[np.uint8] | None = None) -> ObservationBatch:
-        """Complete messages (payload spans in `arr`) -> validated, deduplicated, decoded observations."""
-        stats = self.stats
-        mtype = message_type(arr, pay0, pay1)
-        nbits = (pay1 - pay0) * 6 - fill
-        part = (ARMOR[arr[np.minimum(pay0 + 6, len(arr) - 1)]] >> 2) & 3
-        fast = np.isin(mtype, FAST_TYPES) & ~((mtype == 24) & (part > 1))
-        rejected = np.zeros(len(mtype), dtype=bool)
-        for reason, mask in (("truncated", mtype < 0), ("wrong_length", fast & ~length_ok(mtype, nbits))):
-            mask = mask & ~rejected
-            if mask.any():
-                stats.reject_many(reason, raw_of(np.flatnonzero(mask)))
-                rejected |= mask
-        ok = np.flatnonzero(~rejected)
-        # duplicates go before any decoding work is spent on them
-        chosen = self.dedup.select(payload_keys(arr, pay0[ok], pay1[ok], fill[ok]), t[ok], src[ok])
-        rows = ok[chosen.keep]
-        receivers = np.full(len(mtype), None, dtype=object)
-        nrec = np.ones(len(mtype), dtype=np.int16)
-        receivers[rows], nrec[rows] = chosen.receivers, chosen.n_receivers
-        batches: list[ObservationBatch] = []
-        frows = rows[fast[rows]]
-        if len(frows):
-            groups, bad = decode_batch(arr, pay0[frows], pay1[frows], fill[frows], mtype[frows])
-            if bad.any():
-                stats.reject_many("invalid_field", raw_of(frows[bad]))
-            for sub, cols in groups:
-                r = frows[sub]
-                cols.update(observed_at=t[r], received_at=self._recv, source=src[r], sensor=self.sensor,
-                            receivers=receivers[r], n_receivers=nrec[r])
-                if self.keep_raw:
-                    cols["raw"] = np.array(raw_of(r) + [b""], dtype=object)[:-1]
-                batches.append(ObservationBatch(cols, n=len(r)))
-        srows = rows[~fast[rows]]
-        if len(srows):
-            if px is None:
-                px = np.bitwise_xor.accumulate(arr)
-            p0, p1 = pay0[srows], pay1[srows]
-            pxor = (px[p1 - 1] ^ px[p0 - 1]).tolist()
-            recs: list[dict[str, Any]] = []
-            raws = raw_of(srows)
-            for k, (r, a, e, fl, x) in enumerate(zip(srows.tolist(), p0.tolist(), p1.tolist(),
-                                                     fill[srows].tolist(), pxor)):
-                payload = arr[a:e].tobytes()
-                msg = self.aiscat.decode_sentence(synthetic_sentence(payload, fl, payload_xor=x))
-                for row in self._aiscat_rows(msg, raws[k], float(t[r]), src[r], payload):
-                    row["receivers"], row["n_receivers"] = receivers[r], int(nrec[r])
-                    recs.append(row)
-            if recs:
-                batches.append(_rows_to_batch(recs))
-        return ObservationBatch.concat(batches)
-
-    def _aiscat_rows(self, msg: dict[str, Any] | None, raw: bytes, t: float, source: str,
-                     payload: bytes) -> list[dict[str, Any]]:
-        if msg is None:
-            mt = _armored_type(payload)
-            self.stats.reject("unsupported_type" if mt <= 0 or mt > 27 else "wrong_length", raw)
-            return []
-        rows = to_columns(msg)
-        for row in rows:
-            row.update(observed_at=t, received_at=self._recv, source=source, sensor=self.sensor)
-            if self.keep_raw:
-                row["raw"] = raw
-        return rows
-
-    def _multipart(self, buf: bytes, lines: fr.Lines, idx: npt.NDArray[np.int64], f: fr.VdmFields,
-                   sel: npt.NDArray[np.bool_], t: npt.NDArray[np.float64], sources: list[str],
-                   has_s: npt.NDArray[np.bool_]) -> ObservationBatch:
+    def _multipart(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, line_idx: npt.NDArray[np.int64],
+                   f: fr.VdmFields, sel: npt.NDArray[np.int64], t: npt.NDArray[np.float64],
+                   src: npt.NDArray[np.int64], names: list[str], has_s_all: npt.NDArray[np.bool_]) -> tuple[
+                       npt.NDArray[np.uint8], tuple[npt.NDArray[Any], ...]]:
+        """Fragments -> complete messages: payloads appended after the chunk (`ext`, offsets from the
+        chunk's end), with time, receiver, raw span and the line that completes them."""
+        idx = line_idx[sel]
         cnt, num, seq, ch = f.count[sel], f.number[sel], f.seq[sel], f.channel[sel]
-        p0, p1, fill = f.pay0[sel], f.pay1[sel], f.fill[sel]
-        src = np.array(sources, dtype=object)
+        p0, p1, fill, code, has_s = f.pay0[sel], f.pay1[sel], f.fill[sel], src[sel], has_s_all[sel]
+        t = t[sel]
         # fast path: a 1-of-2 fragment directly followed by its 2-of-2 from the same receiver (or with no
         # receiver of its own: tag block groups name it on the first fragment only)
         pair = np.zeros(len(idx), dtype=bool)
         if len(idx) > 1:
             pair[:-1] = (cnt[:-1] == 2) & (cnt[1:] == 2) & (num[:-1] == 1) & (num[1:] == 2) & \
-                        (seq[:-1] == seq[1:]) & (ch[:-1] == ch[1:]) & ((src[:-1] == src[1:]) | ~has_s[1:])
+                        (seq[:-1] == seq[1:]) & (ch[:-1] == ch[1:]) & ((code[:-1] == code[1:]) | ~has_s[1:])
             pair[1:] &= ~pair[:-1]  # a fragment belongs to one pair only
         first = np.flatnonzero(pair)
-        in_pair = np.zeros(len(idx), dtype=bool)
-        in_pair[first] = in_pair[first + 1] = True
-        payloads: list[bytes] = []
-        fills: list[int] = []
-        times: list[float] = []
-        srcs: list[str] = []
-        raws: list[bytes] = []
-        a0, a1, b0, b1 = p0[first].tolist(), p1[first].tolist(), p0[first + 1].tolist(), p1[first + 1].tolist()
-        l0, l1 = lines.start[idx[first]].tolist(), lines.end[idx[first + 1]].tolist()
-        for j, x0, x1, y0, y1, r0, r1 in zip(first.tolist(), a0, a1, b0, b1, l0, l1):
-            payloads.append(buf[x0:x1] + buf[y0:y1])
-            raws.append(buf[r0:r1])
-        fills += fill[first + 1].tolist()
-        times += t[first].tolist()
-        srcs += src[first].tolist()
+        second = first + 1
+        # both payloads of every pair, gathered into one buffer with one fancy index
+        la, lb = p1[first] - p0[first], p1[second] - p0[second]
+        starts = np.empty(2 * len(first), dtype=np.int64)
+        lens = np.empty(2 * len(first), dtype=np.int64)
+        starts[0::2], starts[1::2], lens[0::2], lens[1::2] = p0[first], p0[second], la, lb
+        ext_pairs = arr[_ranges(starts, lens)]
+        pend = np.cumsum(la + lb)
+        base = len(arr)
+        q0, q1 = base + pend - la - lb, base + pend
+        pieces = [q0, q1, fill[second], t[first], code[first], lines.start[idx[first]], lines.end[idx[second]],
+                  idx[first]]
         # the rest: the reassembler (interleaved groups, 3+ parts, tag block groups, orphans)
-        for j in np.flatnonzero(~in_pair).tolist():
+        rest = np.flatnonzero(~(pair | np.r_[False, pair[:-1]]))
+        blobs: list[bytes] = []
+        done_rows: list[tuple[int, int, int, float, int, int, int, int]] = []
+        code_of = {name: i for i, name in enumerate(names)}
+        off = base + len(ext_pairs)
+        for j in rest.tolist():
             li = int(idx[j])
             raw = buf[int(lines.start[li]):int(lines.end[li])]
-            sj, tj = str(src[j]), float(t[j])
+            sj, tj = names[int(code[j])], float(t[j])
             if lines.tag0[li] >= 0:
                 tag = buf[int(lines.tag0[li]):int(lines.tag1[li])]
                 sj, tj = self._group_context(tag, sj, tj, has_s=b"s:" in tag)
@@ -403,22 +334,19 @@ class NmeaDecoder:
                                         payload=buf[int(p0[j]):int(p1[j])], fill=int(fill[j]),
                                         observed_at=tj, raw=raw)
             if done is not None:
-                payloads.append(done.payload)
-                fills.append(done.fill)
-                times.append(done.observed_at)
-                srcs.append(done.source)
-                raws.append(done.raw)
-        if not payloads:
-            return ObservationBatch.empty()
-        lengths = np.array([len(p) for p in payloads], dtype=np.int64)
-        ends = np.cumsum(lengths) + 1  # a leading separator: no payload starts at offset 0
-        joined = np.frombuffer(b"\n" + b"".join(payloads) + b"\n" + fr.PAD, dtype=np.uint8)
-
-        def raw_of(rows: npt.NDArray[np.int64]) -> list[bytes]:
-            return [raws[i] for i in rows.tolist()]
-
-        return self._messages(joined, ends - lengths, ends, np.array(fills, dtype=np.int64),
-                              np.array(times), np.array(srcs, dtype=object), raw_of)
+                c = code_of.get(done.source)
+                if c is None:
+                    c = code_of[done.source] = len(names)
+                    names.append(done.source)
+                lp, lr = len(done.payload), len(done.raw)
+                blobs += [done.payload, done.raw]
+                done_rows.append((off, off + lp, done.fill, done.observed_at, c, off + lp, off + lp + lr, li))
+                off += lp + lr
+        if done_rows:
+            cols = list(zip(*done_rows))
+            pieces = [np.concatenate([p, np.array(c, dtype=p.dtype)]) for p, c in zip(pieces, cols)]
+            ext_pairs = np.concatenate([ext_pairs, np.frombuffer(b"".join(blobs), dtype=np.uint8)])
+        return ext_pairs, tuple(pieces)
 
     def _group_context(self, tag: bytes, src: str, t: float, has_s: bool) -> tuple[str, float]:
         """Tag block groups (g:n-m-id): later fragments inherit source and time from the first."""
@@ -444,24 +372,11 @@ def _code(three: bytes) -> int:
     return (three[0] << 16) | (three[1] << 8) | three[2]
 
 
-def _armored_type(payload: bytes) -> int:
-    """The message type from a payload's first character, -1 if none or not 6-bit armoured."""
-    if not payload:
-        return -1
-    c = payload[0]
-    return c - 48 if 48 <= c < 88 else (c - 56 if 96 <= c < 120 else -1)
-
-
-def _rows_to_batch(rows: list[dict[str, Any]]) -> ObservationBatch:
-    n = len(rows)
-    cols: dict[str, Any] = {}
-    names = {k for r in rows for k in r}
-    for name in names:
-        dtype, absent = SCHEMA[name]
-        vals = [r.get(name) for r in rows]
-        vals = [absent if v is None else v for v in vals]
-        cols[name] = np.array(vals, dtype=dtype) if dtype != "O" else np.array(vals + [None], dtype=object)[:n]
-    return ObservationBatch(cols, n=n)
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The indices of the spans [start, start + length), concatenated, without a Python loop."""
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
 
 
 @register("nmea")

@@ -22,25 +22,44 @@ I8 = npt.NDArray[np.int64]
 def payload_keys(buf: npt.NDArray[np.uint8], pay0: I8, pay1: I8, fill: I8, width: int = 96) -> I8:
     """A 64-bit FNV-1a-style hash of each payload's bytes and fill bits, vectorised over rows.
 
-    The payload bytes are packed 8 to a word, so a 28-character payload costs 4 vector steps."""
+    The payload bytes are read 8 to a word (bytes past a payload's end masked off per word, so a row's
+    hash never depends on the other rows); short payloads (position reports: 28 characters, 4 words)
+    are hashed apart from long ones so they do not pay for the longest payload of the batch."""
     n = len(pay0)
     h = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
     if n == 0:
         return h.view(np.int64)
+    length = np.minimum(pay1 - pay0, width)
+    short = length <= 32
+    if short.all() or not short.any():
+        _hash_into(h, buf, pay0, length)
+    else:
+        for sel in (np.flatnonzero(short), np.flatnonzero(~short)):
+            sub = h[sel]
+            _hash_into(sub, buf, pay0[sel], length[sel])
+            h[sel] = sub
     prime = np.uint64(0x100000001B3)
-    length = pay1 - pay0
-    w = int(min(max(int(length.max()), 1), width))
-    w8 = (w + 7) // 8 * 8
-    vals = np.where(np.arange(w8)[None, :] < length[:, None], windows(buf, pay0, w8), 0).astype(np.uint8)
-    words = np.ascontiguousarray(vals).view(np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(words.shape[1]):
-            mixed = (h ^ words[:, j]) * prime
-            mixed ^= mixed >> np.uint64(29)
-            # only a row's own words: the hash must not depend on the other rows of the batch
-            h = np.where(j * 8 < length, mixed, h) if j else mixed
-        h = (h ^ (length * 8 + fill).astype(np.uint64)) * prime
+        h = (h ^ ((pay1 - pay0) * 8 + fill).astype(np.uint64)) * prime
     return h.view(np.int64)
+
+
+def _hash_into(h: npt.NDArray[np.uint64], buf: npt.NDArray[np.uint8], pay0: I8, length: I8) -> None:
+    w8 = (max(int(length.max()), 1) + 7) // 8 * 8
+    words = windows(buf, pay0, w8).view(np.uint64)
+    prime, all_bits = np.uint64(0x100000001B3), np.uint64(0xFFFFFFFFFFFFFFFF)
+    with np.errstate(over="ignore"):
+        for j in range(w8 // 8):
+            left = length - 8 * j  # bytes of this row in word j
+            if (left >= 8).all():
+                word = words[:, j]
+            else:
+                keep = np.where(left >= 8, all_bits,
+                                (np.uint64(1) << (np.clip(left, 0, 7) * 8).astype(np.uint64)) - np.uint64(1))
+                word = words[:, j] & keep
+            mixed = (h ^ word) * prime
+            mixed ^= mixed >> np.uint64(29)
+            h[:] = np.where(left > 0, mixed, h) if j else mixed
 
 
 @dataclass(frozen=True)
@@ -61,7 +80,8 @@ class Deduplicator:
         self._latest = -np.inf
         self._pruned_at = -np.inf
 
-    def select(self, keys: I8, t: npt.NDArray[np.float64], sources: npt.NDArray[np.object_]) -> Selection:
+    def select(self, keys: I8, t: npt.NDArray[np.float64], src: I8, names: list[str]) -> Selection:
+        """Rows to keep (first copies), with the receivers (`names[src]`) that heard each of them."""
         n = len(keys)
         if n == 0 or self.window_s <= 0:
             return Selection(np.arange(n), np.full(n, None, dtype=object), np.ones(n, dtype=np.int16))
@@ -92,25 +112,38 @@ class Deduplicator:
             leader[order] = np.where(leader_sorted >= 0, order[np.maximum(leader_sorted, 0)], -1)
             d_idx = np.flatnonzero(dup & (leader >= 0))
             if len(d_idx):
-                # group the copies by the kept message they repeat; one Python step per group
-                lead_of = leader[d_idx]
-                o = np.argsort(lead_of, kind="stable")
-                lead_sorted, copies = lead_of[o], d_idx[o]
-                leads, starts = np.unique(lead_sorted, return_index=True)
-                groups = np.split(sources[copies], starts[1:])
-                for lead, names in zip(leads.tolist(), groups):
-                    uniq = tuple(dict.fromkeys(x for x in (sources[lead], *names.tolist()) if x is not None))
-                    receivers[lead] = uniq
-                    nrec[lead] = len(uniq)
-        self._remember(keys[keep], t[keep])
+                self._receivers(leader[d_idx], d_idx, src, names, receivers, nrec)
+        kept = ~dup_sorted
+        self._remember(ks[kept], ts[kept])
         return Selection(keep, receivers[keep], nrec[keep])
 
-    def _remember(self, keys: I8, times: npt.NDArray[np.float64]) -> None:
-        """Merge this batch's kept keys into the sorted memory: O(batch log n + n) memcpy, no re-sort."""
-        if len(keys) == 0:
+    @staticmethod
+    def _receivers(lead_of: I8, copies: I8, src: I8, names: list[str], receivers: npt.NDArray[np.object_],
+                   nrec: npt.NDArray[np.int16]) -> None:
+        """Per kept message with copies: the distinct receivers, its own first, then in order heard.
+        Grouped and de-duplicated with sorts; only the final tuples are Python objects."""
+        leads = np.unique(lead_of)
+        lead = np.concatenate([leads, lead_of])
+        code = np.concatenate([src[leads], src[copies]])
+        rank = np.concatenate([np.full(len(leads), -1, dtype=np.int64), copies])
+        o = np.lexsort((rank, code, lead))
+        first = np.ones(len(o), dtype=bool)
+        first[1:] = (lead[o][1:] != lead[o][:-1]) | (code[o][1:] != code[o][:-1])
+        o = o[first]
+        o = o[np.lexsort((rank[o], lead[o]))]
+        g_lead, g_code = lead[o], code[o]
+        starts = np.flatnonzero(np.r_[True, g_lead[1:] != g_lead[:-1]])
+        ends = np.r_[starts[1:], len(o)]
+        labels = [names[c] for c in g_code.tolist()]
+        receivers[g_lead[starts]] = np.fromiter((tuple(labels[a:b]) for a, b in zip(starts.tolist(), ends.tolist())),
+                                                dtype=object, count=len(starts))
+        nrec[g_lead[starts]] = ends - starts
+
+    def _remember(self, k: I8, tt: npt.NDArray[np.float64]) -> None:
+        """Merge this batch's kept keys (sorted by key, then time) into the sorted memory:
+        O(batch log n + n) memcpy, no re-sort."""
+        if len(k) == 0:
             return
-        order = np.lexsort((times, keys))
-        k, tt = keys[order], times[order]
         last = np.ones(len(k), dtype=bool)
         last[:-1] = k[1:] != k[:-1]
         k, tt = k[last], tt[last]

@@ -10,7 +10,7 @@ Canonical shapes:   `!AIVDM,...*hh`    `\\s:src,c:epoch*hh\\!AIVDM,...*hh`    an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -51,11 +51,16 @@ class Lines:
     star: IntArray  # position of '*' of the sentence checksum; -1 if none
     tag0: IntArray  # first byte inside the tag block (after '\\'); -1 if none
     tag1: IntArray  # position of the '*' or '\\' closing the tag block's fields; -1 if none
+    key_pos: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # 'k' of every "k:" field
+    key_chr: U8 = field(default_factory=lambda: np.empty(0, dtype=np.uint8))  # ... and its letter
 
 
 def split_lines(buf: U8) -> tuple[IntArray, IntArray]:
     """Start/end of every complete line (buf must end with b'\\n'); CR before LF stripped."""
-    nl = np.flatnonzero(buf == 10)
+    return _lines_from(buf, np.flatnonzero(buf == 10))
+
+
+def _lines_from(buf: U8, nl: IntArray) -> tuple[IntArray, IntArray]:
     start = np.empty(len(nl), dtype=np.int64)
     start[0:1] = 0
     start[1:] = nl[:-1] + 1
@@ -72,8 +77,20 @@ def _next_pos(positions: IntArray, after: IntArray) -> IntArray:
     return ext[k]
 
 
+def _specials(buf: U8) -> tuple[IntArray, U8]:
+    """Positions (and bytes) of every newline, backslash, star and colon: one scan of the buffer."""
+    mask = buf == 10
+    mask |= buf == 92
+    mask |= buf == 42
+    mask |= buf == 58
+    pos = np.flatnonzero(mask)
+    return pos, buf[pos]
+
+
 def frame(buf: U8) -> Lines:
-    start, end = split_lines(buf)
+    spec, spec_chr = _specials(buf)
+    start, end = _lines_from(buf, spec[spec_chr == 10])
+    stars = spec[spec_chr == 42]
     n = len(start)
     first = np.where(end > start, buf[np.minimum(start, len(buf) - 1)], 0)
     cls = np.full(n, SLOW, dtype=np.int8)
@@ -87,8 +104,9 @@ def frame(buf: U8) -> Lines:
     sent[bang_or_dollar] = start[bang_or_dollar]
 
     tagged = np.flatnonzero(first == ord("\\"))
+    key_pos, key_chr = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint8)
     if len(tagged):
-        bs = np.flatnonzero(buf == 92).astype(np.int64)
+        bs = spec[spec_chr == 92]
         close = _next_pos(bs, start[tagged] + 1)
         ok = close < end[tagged] - 1
         t_idx = tagged[ok]
@@ -99,14 +117,17 @@ def frame(buf: U8) -> Lines:
         sent[t_idx] = close + 1
         tag0[t_idx] = start[t_idx] + 1
         # the tag block's own checksum star (optional): fields end there
-        stars_all = np.flatnonzero(buf == 42).astype(np.int64)
-        tstar = _next_pos(stars_all, start[t_idx] + 1)
+        tstar = _next_pos(stars, start[t_idx] + 1)
         tag1[t_idx] = np.where(tstar < close, tstar, close)
+        # tag block fields "k:value": a colon after a letter that starts a field (after '\\' or ',')
+        colon = spec[(spec_chr == 58) & (spec >= 2)]
+        prev = buf[colon - 2]
+        colon = colon[(prev == ord(",")) | (prev == ord("\\"))]
+        key_pos, key_chr = colon - 1, buf[colon - 1]
 
     has_sent = np.flatnonzero(sent >= 0)
     star = np.full(n, -1, dtype=np.int64)
     if len(has_sent):
-        stars = np.flatnonzero(buf == 42).astype(np.int64)
         st = _next_pos(stars, sent[has_sent])
         e = end[has_sent]
         # checksum must be '*hh' closing the line exactly
@@ -118,12 +139,27 @@ def frame(buf: U8) -> Lines:
         cls[has_sent[exact & ~is_ais]] = DOLLAR
         # text after the checksum, or no checksum at all: logger layouts -> slow path
         cls[has_sent[~exact]] = SLOW
-    return Lines(start=start, end=end, cls=cls, sent=sent, star=star, tag0=tag0, tag1=tag1)
+    return Lines(start=start, end=end, cls=cls, sent=sent, star=star, tag0=tag0, tag1=tag1, key_pos=key_pos,
+                 key_chr=key_chr)
 
 
-def checksum_ok(buf: U8, px: U8, sent: IntArray, star: IntArray) -> npt.NDArray[np.bool_]:
+def span_xor(buf: U8, a: IntArray, b: IntArray) -> U8:
+    """XOR of the bytes buf[a:b] for every span (0 for an empty one): one `reduceat` over the spans
+    (in order, it reads each byte about once and allocates nothing the size of the buffer)."""
+    n = len(a)
+    if n == 0:
+        return np.empty(0, dtype=np.uint8)
+    idx = np.empty(2 * n, dtype=np.int64)
+    idx[0::2], idx[1::2] = a, b
+    if int(idx.max()) >= len(buf):
+        buf = np.concatenate([buf, np.zeros(1, dtype=np.uint8)])
+    out = np.bitwise_xor.reduceat(buf, idx)[0::2]
+    return np.where(b > a, out, 0).astype(np.uint8)
+
+
+def checksum_ok(buf: U8, sent: IntArray, star: IntArray) -> npt.NDArray[np.bool_]:
     """XOR of the bytes between the leading '!'/'$' and '*' equals the two hex digits after '*'."""
-    calc = px[star - 1] ^ px[sent]  # xor of buf[sent+1 .. star-1]
+    calc = span_xor(buf, sent + 1, star)
     hi = _HEX[buf[star + 1]]
     lo = _HEX[buf[np.minimum(star + 2, len(buf) - 1)]]
     given = hi * 16 + lo
@@ -164,18 +200,14 @@ def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[
     return value, consumed
 
 
-def find_key(buf: U8, tag0: IntArray, tag1: IntArray, key: bytes) -> IntArray:
+def find_key(lines: Lines, tag0: IntArray, tag1: IntArray, key: bytes) -> IntArray:
     """Position of the value of `key:` (e.g. b'c') inside each tag block [tag0, tag1), or -1."""
     out = np.full(len(tag0), -1, dtype=np.int64)
     if len(tag0) == 0:
         return out
-    k0, k1 = key[0], ord(":")
-    cand = np.flatnonzero((buf[:-1] == k0) & (buf[1:] == k1)).astype(np.int64)
+    cand = lines.key_pos[lines.key_chr == key[0]]
     if len(cand) == 0:
         return out
-    # a key starts a field: preceded by the tag block start or a comma
-    prev = buf[np.maximum(cand - 1, 0)]
-    cand = cand[(prev == ord(",")) | (prev == ord("\\"))]
     nxt = _next_pos(cand, tag0)
     hit = nxt < tag1
     out[hit] = nxt[hit] + 2

@@ -42,45 +42,77 @@ EXACT_BITS = {1: 168, 2: 168, 3: 168, 4: 168, 9: 168, 11: 168, 18: 168, 27: 96, 
 MIN_BITS = {24: 160, 21: 272}
 
 
-ARMOR_U8 = np.where(ARMOR < 0, 255, ARMOR).astype(np.uint8)
+WORD_BITS = 48  # 8 six-bit characters per int64 word: fields of up to 30 bits span at most two words
+_CLASSES: tuple[tuple[tuple[int, ...], int], ...] = (
+    ((1, 2, 3), 28), ((18,), 28), ((9,), 28), ((27,), 16), ((4, 11), 28), ((5,), 71), ((24,), 30), ((21,), 60))
+_CLASS_OF = np.full(64, -1, dtype=np.int8)
+for _k, (_types, _w) in enumerate(_CLASSES):
+    _CLASS_OF[list(_types)] = _k
 
 
-def sixbit_matrix(buf: U8, pay0: IntArray, pay1: IntArray, width: int) -> tuple[Six, npt.NDArray[np.bool_]]:
-    """(N, width) 6-bit values of each payload (0 past its end), and whether every char was valid."""
-    length = pay1 - pay0
-    inside = np.arange(width)[None, :] < length[:, None]
-    v = ARMOR_U8[windows(buf, pay0, width)]
-    bad = (v == 255) & inside
-    valid = ~bad.any(axis=1) & (length <= width)
-    return np.where(inside & ~bad, v, 0).astype(np.uint8), valid
+class Bits:
+    """The payloads of a group of messages as 48-bit words (one contiguous array per word), so a field
+    is one or two shifts and masks over the whole group."""
 
+    def __init__(self, words: list[IntArray]) -> None:
+        self.words = words
 
-def ufield(six: Six, start: int, width: int) -> IntArray:
-    """Unsigned field of `width` bits at bit `start`, for every row."""
-    c0, c1 = start // 6, (start + width - 1) // 6
-    acc = six[:, c0].astype(np.int64)
-    for c in range(c0 + 1, c1 + 1):
-        acc = (acc << 6) | six[:, c]
-    total = (c1 - c0 + 1) * 6
-    return (acc >> (total - (start - c0 * 6) - width)) & ((1 << width) - 1)
+    @classmethod
+    def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int) -> tuple["Bits", npt.NDArray[np.bool_]]:
+        """The first `width` characters of each payload (0 past its end), and whether they were all valid
+        6-bit armour. One gather of the bytes, de-armoured arithmetically, packed 8 characters a word."""
+        n = len(pay0)
+        w8 = (width + 7) // 8 * 8
+        v = windows(buf, pay0, w8) - np.uint8(48)  # '0'..'W' -> 0..39, '`'..'w' -> 48..71
+        hi = v >= 48
+        bad = (v >= 72) | ((v >= 40) & ~hi)
+        v -= hi.view(np.uint8) * np.uint8(8)
+        inside = np.minimum(pay1 - pay0, width)
+        if (inside == width).all():
+            bad = bad[:, :width]
+            v[:, width:] = 0
+        else:
+            mask = np.arange(w8)[None, :] < inside[:, None]
+            bad &= mask
+            v *= mask
+        valid: npt.NDArray[np.bool_] = np.asarray(~bad.any(axis=1))
+        v[~valid] = 0
+        g = v.reshape(n, w8 // 8, 8)
+        acc = g[:, :, 0].astype(np.int64)
+        for i in range(1, 8):
+            acc <<= 6
+            acc |= g[:, :, i]
+        return cls(list(np.ascontiguousarray(acc.T))), valid
 
+    def take(self, rows: IntArray) -> "Bits":
+        return Bits([w[rows] for w in self.words])
 
-def sfield(six: Six, start: int, width: int) -> IntArray:
-    u = ufield(six, start, width)
-    return np.where(u >= (1 << (width - 1)), u - (1 << width), u)
+    def u(self, start: int, width: int) -> IntArray:
+        """Unsigned field of `width` bits at bit `start`."""
+        k, off = divmod(start, WORD_BITS)
+        if off + width <= WORD_BITS:
+            return (self.words[k] >> (WORD_BITS - off - width)) & ((1 << width) - 1)
+        lo = off + width - WORD_BITS
+        return ((self.words[k] & ((1 << (WORD_BITS - off)) - 1)) << lo) | (self.words[k + 1] >> (WORD_BITS - lo))
 
+    def s(self, start: int, width: int) -> IntArray:
+        u = self.u(start, width)
+        return np.where(u >= (1 << (width - 1)), u - (1 << width), u)
 
-def text(six: Six, start: int, nchars: int) -> npt.NDArray[np.object_]:
-    """6-bit text fields: '@' padding and surrounding spaces stripped; empty -> None. Vectorised."""
-    chars = np.stack([SIXBIT_ASCII[ufield(six, start + 6 * i, 6)] for i in range(nchars)], axis=1)
-    fixed = np.ascontiguousarray(chars).view(f"S{nchars}").ravel()
-    head = np.strings.partition(fixed, b"@")[0]
-    if head.dtype.itemsize == 0:  # every field empty ('@' padding only)
-        return np.full(len(fixed), None, dtype=object)
-    clean = np.strings.strip(head)
-    out = clean.astype("U").astype(object)  # 6-bit text is plain ASCII (0x20..0x5f)
-    out[np.strings.str_len(clean) == 0] = None
-    return out
+    def text(self, start: int, nchars: int) -> npt.NDArray[np.object_]:
+        """6-bit text: '@' padding and surrounding spaces stripped; empty -> None. Vectorised."""
+        n = len(self.words[0])
+        chars = np.empty((n, nchars), dtype=np.uint8)
+        for i in range(nchars):
+            chars[:, i] = SIXBIT_ASCII[self.u(start + 6 * i, 6)]
+        fixed = chars.view(f"S{nchars}").ravel()
+        head = np.strings.partition(fixed, b"@")[0]
+        if head.dtype.itemsize == 0:  # every field empty ('@' padding only)
+            return np.full(n, None, dtype=object)
+        clean = np.strings.strip(head)
+        out = clean.astype("U").astype(object)  # 6-bit text is plain ASCII (0x20..0x5f)
+        out[np.strings.str_len(clean) == 0] = None
+        return out
 
 
 def message_type(buf: U8, pay0: IntArray, pay1: IntArray) -> IntArray:
@@ -119,147 +151,132 @@ def _dim(raw: IntArray) -> IntArray:
     return np.where(raw > 0, raw, -1)
 
 
-def decode_positions(six: Six, mtype: IntArray) -> dict[str, Any]:
-    n = len(mtype)
-    nan, neg = np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
-    lat, lon, sog, cog, hdg, rot = (nan.copy() for _ in range(6))
-    status, acc, epoch = neg.copy(), neg.copy(), nan.copy()
-
-    m = np.isin(mtype, (1, 2, 3))
-    if m.any():
-        b = six[m]
-        status[m] = ufield(b, 38, 4)
-        r = sfield(b, 42, 8)
-        rot[m] = np.where(np.abs(r) >= 127, np.nan, np.sign(r) * (r / 4.733) ** 2)  # 127: no TI, -128: n/a
-        sog[m] = _sog(ufield(b, 50, 10))
-        acc[m] = ufield(b, 60, 1)
-        lat[m], lon[m] = _latlon(sfield(b, 61, 28), sfield(b, 89, 27), 600000.0)
-        cog[m] = _cog(ufield(b, 116, 12))
-        hdg[m] = _heading(ufield(b, 128, 9))
-    m = mtype == 18
-    if m.any():
-        b = six[m]
-        sog[m] = _sog(ufield(b, 46, 10))
-        acc[m] = ufield(b, 56, 1)
-        lat[m], lon[m] = _latlon(sfield(b, 57, 28), sfield(b, 85, 27), 600000.0)
-        cog[m] = _cog(ufield(b, 112, 12))
-        hdg[m] = _heading(ufield(b, 124, 9))
-    m = mtype == 9
-    if m.any():
-        b = six[m]
-        sog[m] = _sog(ufield(b, 50, 10), tenths=False)  # whole knots for SAR aircraft
-        acc[m] = ufield(b, 60, 1)
-        lat[m], lon[m] = _latlon(sfield(b, 61, 28), sfield(b, 89, 27), 600000.0)
-        cog[m] = _cog(ufield(b, 116, 12))
-    m = mtype == 27
-    if m.any():
-        b = six[m]
-        acc[m] = ufield(b, 38, 1)
-        status[m] = ufield(b, 40, 4)
-        lat[m], lon[m] = _latlon(sfield(b, 44, 18), sfield(b, 62, 17), 600.0)
-        s = ufield(b, 79, 6)
-        sog[m] = np.where(s >= 63, np.nan, s * KN_TO_MPS)
-        c = ufield(b, 85, 9)
-        cog[m] = np.where(c >= 360, np.nan, c)
-    m = np.isin(mtype, (4, 11))
-    if m.any():
-        b = six[m]
-        epoch[m] = _utc_epoch(ufield(b, 38, 14), ufield(b, 52, 4), ufield(b, 56, 5), ufield(b, 61, 5),
-                              ufield(b, 66, 6), ufield(b, 72, 6))
-        acc[m] = ufield(b, 78, 1)
-        lat[m], lon[m] = _latlon(sfield(b, 79, 28), sfield(b, 107, 27), 600000.0)
-    kind = np.where(np.isin(mtype, (4, 11)), Kind.AIS_BASE_STATION, Kind.AIS_POSITION).astype(np.uint8)
-    return {"kind": kind, "msg_type": mtype, "mmsi": ufield(six, 8, 30), "lat": lat, "lon": lon, "sog_mps": sog,
-            "cog_deg": cog, "heading_deg": hdg, "rot_deg_min": rot, "nav_status": np.where(status == 15, -1, status),
-            "position_accuracy": acc}
+def _status(raw: IntArray) -> IntArray:
+    return np.where(raw == 15, -1, raw)
 
 
-def decode_static5(six: Six) -> dict[str, Any]:
-    n = len(six)
-    imo = ufield(six, 40, 30)
-    month, day, hour, minute = ufield(six, 274, 4), ufield(six, 278, 5), ufield(six, 283, 5), ufield(six, 288, 6)
-    eta = np.array([f"{mo:02d}-{d:02d}T{h:02d}:{mi:02d}Z" if mo and d and h < 24 and mi < 60 else None
-                    for mo, d, h, mi in zip(month.tolist(), day.tolist(), hour.tolist(), minute.tolist())],
-                   dtype=object)
-    draught = ufield(six, 294, 8) / 10.0
-    return {"kind": np.full(n, Kind.AIS_STATIC, dtype=np.uint8), "msg_type": np.full(n, 5),
-            "mmsi": ufield(six, 8, 30), "imo": np.where(imo > 0, imo, -1), "callsign": text(six, 70, 7),
-            "name": text(six, 112, 20), "ship_type": np.where((st := ufield(six, 232, 8)) > 0, st, -1),
-            "to_bow_m": _dim(ufield(six, 240, 9)), "to_stern_m": _dim(ufield(six, 249, 9)),
-            "to_port_m": _dim(ufield(six, 258, 6)), "to_starboard_m": _dim(ufield(six, 264, 6)),
-            "draught_m": np.where(draught > 0, draught, np.nan), "destination": text(six, 302, 20), "eta": eta}
+def decode_class_a(b: Bits, mtype: IntArray) -> dict[str, Any]:
+    """Types 1, 2, 3."""
+    r = b.s(42, 8)
+    lat, lon = _latlon(b.s(61, 28), b.s(89, 27), 600000.0)
+    return {"kind": Kind.AIS_POSITION, "msg_type": mtype, "mmsi": b.u(8, 30), "nav_status": _status(b.u(38, 4)),
+            "rot_deg_min": np.where(np.abs(r) >= 127, np.nan, np.sign(r) * (r / 4.733) ** 2),  # 127: no TI, -128: n/a
+            "sog_mps": _sog(b.u(50, 10)), "position_accuracy": b.u(60, 1), "lat": lat, "lon": lon,
+            "cog_deg": _cog(b.u(116, 12)), "heading_deg": _heading(b.u(128, 9))}
 
 
-def decode_static24(six: Six) -> dict[str, Any]:
+def decode_class_b(b: Bits, mtype: IntArray) -> dict[str, Any]:
+    """Type 18."""
+    lat, lon = _latlon(b.s(57, 28), b.s(85, 27), 600000.0)
+    return {"kind": Kind.AIS_POSITION, "msg_type": mtype, "mmsi": b.u(8, 30), "sog_mps": _sog(b.u(46, 10)),
+            "position_accuracy": b.u(56, 1), "lat": lat, "lon": lon, "cog_deg": _cog(b.u(112, 12)),
+            "heading_deg": _heading(b.u(124, 9))}
+
+
+def decode_sar(b: Bits, mtype: IntArray) -> dict[str, Any]:
+    """Type 9 (SAR aircraft): speed in whole knots."""
+    lat, lon = _latlon(b.s(61, 28), b.s(89, 27), 600000.0)
+    return {"kind": Kind.AIS_POSITION, "msg_type": mtype, "mmsi": b.u(8, 30), "sog_mps": _sog(b.u(50, 10), False),
+            "position_accuracy": b.u(60, 1), "lat": lat, "lon": lon, "cog_deg": _cog(b.u(116, 12))}
+
+
+def decode_long_range(b: Bits, mtype: IntArray) -> dict[str, Any]:
+    """Type 27: positions in 1/10 minute, speed in knots, course in degrees."""
+    lat, lon = _latlon(b.s(44, 18), b.s(62, 17), 600.0)
+    s, c = b.u(79, 6), b.u(85, 9)
+    return {"kind": Kind.AIS_POSITION, "msg_type": mtype, "mmsi": b.u(8, 30), "position_accuracy": b.u(38, 1),
+            "nav_status": _status(b.u(40, 4)), "lat": lat, "lon": lon,
+            "sog_mps": np.where(s >= 63, np.nan, s * KN_TO_MPS), "cog_deg": np.where(c >= 360, np.nan, c)}
+
+
+def decode_base_station(b: Bits, mtype: IntArray) -> dict[str, Any]:
+    """Types 4 and 11."""
+    lat, lon = _latlon(b.s(79, 28), b.s(107, 27), 600000.0)
+    return {"kind": Kind.AIS_BASE_STATION, "msg_type": mtype, "mmsi": b.u(8, 30), "position_accuracy": b.u(78, 1),
+            "lat": lat, "lon": lon}
+
+
+def _eta(month: IntArray, day: IntArray, hour: IntArray, minute: IntArray) -> npt.NDArray[np.object_]:
+    """"MM-DDTHH:MMZ" where month and day are given and the time is valid, else None. Vectorised."""
+    n = len(month)
+    chars = np.empty((n, 12), dtype=np.uint8)
+    for col, v in ((0, month), (3, day), (6, hour), (9, minute)):
+        chars[:, col] = 48 + (v // 10) % 10
+        chars[:, col + 1] = 48 + v % 10
+    chars[:, 2], chars[:, 5], chars[:, 8], chars[:, 11] = ord("-"), ord("T"), ord(":"), ord("Z")
+    out = chars.view("S12").ravel().astype("U12").astype(object)
+    out[~((month > 0) & (day > 0) & (hour < 24) & (minute < 60))] = None
+    return out
+
+
+def decode_static5(b: Bits, mtype: IntArray) -> dict[str, Any]:
+    imo = b.u(40, 30)
+    draught = b.u(294, 8) / 10.0
+    st = b.u(232, 8)
+    return {"kind": Kind.AIS_STATIC, "msg_type": mtype, "mmsi": b.u(8, 30), "imo": np.where(imo > 0, imo, -1),
+            "callsign": b.text(70, 7), "name": b.text(112, 20), "ship_type": np.where(st > 0, st, -1),
+            "to_bow_m": _dim(b.u(240, 9)), "to_stern_m": _dim(b.u(249, 9)),
+            "to_port_m": _dim(b.u(258, 6)), "to_starboard_m": _dim(b.u(264, 6)),
+            "draught_m": np.where(draught > 0, draught, np.nan), "destination": b.text(302, 20),
+            "eta": _eta(b.u(274, 4), b.u(278, 5), b.u(283, 5), b.u(288, 6))}
+
+
+def decode_static24(b: Bits, mtype: IntArray) -> dict[str, Any]:
     """Type 24 part A (name) and part B (type, call sign, dimensions); rows must be part 0 or 1."""
-    n = len(six)
-    part_b = ufield(six, 38, 2) == 1
-    name = text(six, 40, 20)
+    part_b = b.u(38, 2) == 1
+    name = b.text(40, 20)
     name[part_b] = None
-    st = ufield(six, 40, 8)
-    callsign = text(six, 90, 7)
+    st = b.u(40, 8)
+    callsign = b.text(90, 7)
     callsign[~part_b] = None
+    mmsi = b.u(8, 30)
     # auxiliary craft (MMSI 98xxxyyyy) carry the mother ship's MMSI where the dimensions are
-    aux = (ufield(six, 8, 30) // 10_000_000) == 98
-    dims = part_b & ~aux
-    cols: dict[str, Any] = {"kind": np.full(n, Kind.AIS_STATIC, dtype=np.uint8), "msg_type": np.full(n, 24),
-                            "mmsi": ufield(six, 8, 30), "name": name, "callsign": callsign,
-                            "ship_type": np.where(part_b & (st > 0), st, -1)}
+    dims = part_b & ((mmsi // 10_000_000) != 98)
+    cols: dict[str, Any] = {"kind": Kind.AIS_STATIC, "msg_type": mtype, "mmsi": mmsi, "name": name,
+                            "callsign": callsign, "ship_type": np.where(part_b & (st > 0), st, -1)}
     for key, (start, width) in (("to_bow_m", (132, 9)), ("to_stern_m", (141, 9)), ("to_port_m", (150, 6)),
                                 ("to_starboard_m", (156, 6))):
-        cols[key] = np.where(dims, _dim(ufield(six, start, width)), -1)
+        cols[key] = np.where(dims, _dim(b.u(start, width)), -1)
     return cols
 
 
-def decode_aton21(six: Six, nbits: IntArray) -> dict[str, Any]:
-    n = len(six)
-    name = text(six, 43, 20)
+def decode_aton21(b: Bits, mtype: IntArray, nbits: IntArray) -> dict[str, Any]:
+    name = b.text(43, 20)
     ext_chars = np.clip((nbits - 272) // 6, 0, 14)
     if (ext_chars > 0).any():
-        ext = text(six, 272, 14)
+        ext = b.text(272, 14)
         for i in np.flatnonzero(ext_chars > 0).tolist():
             if ext[i]:
                 name[i] = (name[i] or "") + ext[i][: int(ext_chars[i])]
-    lat, lon = _latlon(sfield(six, 164, 28), sfield(six, 192, 27), 600000.0)
-    return {"kind": np.full(n, Kind.AIS_ATON, dtype=np.uint8), "msg_type": np.full(n, 21),
-            "mmsi": ufield(six, 8, 30), "ship_type": ufield(six, 38, 5), "name": name, "lat": lat, "lon": lon,
-            "position_accuracy": ufield(six, 163, 1)}
+    lat, lon = _latlon(b.s(164, 28), b.s(192, 27), 600000.0)
+    return {"kind": Kind.AIS_ATON, "msg_type": mtype, "mmsi": b.u(8, 30), "ship_type": b.u(38, 5), "name": name,
+            "lat": lat, "lon": lon, "position_accuracy": b.u(163, 1)}
+
+
+_DECODERS = (decode_class_a, decode_class_b, decode_sar, decode_long_range, decode_base_station, decode_static5,
+             decode_static24)
 
 
 def decode_batch(buf: U8, pay0: IntArray, pay1: IntArray, fill: IntArray, mtype: IntArray) -> tuple[
         list[tuple[IntArray, dict[str, Any]]], npt.NDArray[np.bool_]]:
-    """Decode rows of FAST_TYPES. Returns [(row indices, columns)], and a mask of rows with bad characters."""
+    """Decode rows of FAST_TYPES, one group per bit layout. Returns [(row indices, columns)], and a mask of
+    rows with characters outside the 6-bit alphabet."""
     out: list[tuple[IntArray, dict[str, Any]]] = []
     bad = np.zeros(len(mtype), dtype=bool)
-    nbits = (pay1 - pay0) * 6 - fill
-    for types, width in ((POSITION_TYPES, 28), ((5,), 71), ((24,), 30), ((21,), 60)):
-        rows = np.flatnonzero(np.isin(mtype, types))
+    cls = _CLASS_OF[mtype & 63]
+    for k, (_types, width) in enumerate(_CLASSES):
+        rows = np.flatnonzero(cls == k)
         if not len(rows):
             continue
-        six, valid = sixbit_matrix(buf, pay0[rows], np.minimum(pay1[rows], pay0[rows] + width), width)
-        bad[rows[~valid]] = True
-        rows, six = rows[valid], six[valid]
-        if not len(rows):
-            continue
-        if types == POSITION_TYPES:
-            cols = decode_positions(six, mtype[rows])
-        elif types == (5,):
-            cols = decode_static5(six)
-        elif types == (24,):
-            cols = decode_static24(six)
+        bits, valid = Bits.of(buf, pay0[rows], pay1[rows], width)
+        if not valid.all():
+            bad[rows[~valid]] = True
+            rows, bits = rows[valid], bits.take(np.flatnonzero(valid))
+            if not len(rows):
+                continue
+        if k < len(_DECODERS):
+            cols = _DECODERS[k](bits, mtype[rows])
         else:
-            cols = decode_aton21(six, nbits[rows])
+            cols = decode_aton21(bits, mtype[rows], (pay1[rows] - pay0[rows]) * 6 - fill[rows])
         out.append((rows, cols))
     return out, bad
-
-
-def _utc_epoch(year: IntArray, month: IntArray, day: IntArray, hour: IntArray, minute: IntArray,
-               second: IntArray) -> F8:
-    ok = (year >= 1970) & (year < 2200) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & \
-         (hour < 24) & (minute < 60) & (second < 60)
-    out = np.full(len(year), np.nan)
-    if ok.any():
-        dates = (year[ok] - 1970).astype("datetime64[Y]") + (month[ok] - 1).astype("timedelta64[M]")
-        days = dates.astype("datetime64[D]") + (day[ok] - 1).astype("timedelta64[D]")
-        out[ok] = days.astype("datetime64[s]").astype(np.float64) + hour[ok] * 3600 + minute[ok] * 60 + second[ok]
-    return out
