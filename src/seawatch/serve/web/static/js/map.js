@@ -2,12 +2,17 @@
 // heading vectors, short trails, stale fading, the selection, and labels that declutter by zoom.
 import { state, label, onChange, changed } from './state.js';
 import { ahead } from './units.js';
+import { ContactLayer } from './contact-layer.js';
 
 export const COLORS = { fused: '#4fc3f7', ais_only: '#9ccc65', radar_only: '#ff2bd6', unknown: '#cccccc' };
 const SEA = '#0e2233', LAND = '#262b2f', VECTOR_S = 360; // heading vectors show 6 minutes ahead
 const DETAIL_ZOOM = 9;
 const empty = () => ({ type: 'FeatureCollection', features: [] });
+const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+const RGB = Object.fromEntries(Object.entries(COLORS).map(([k, v]) => [k, rgb(v)]));
+const HIT_PX = 9;
 export let map = null;
+let layer = null;
 
 function circle(lon, lat, r) {
   const pts = [];
@@ -42,8 +47,7 @@ export async function createMap(site, basemap, zones, view) {
       sources: {
         world: { type: 'geojson', data: world }, borders: { type: 'geojson', data: borders },
         site: { type: 'geojson', data: basemap }, zones: { type: 'geojson', data: zoneFeatures(zones) },
-        trails: { type: 'geojson', data: empty() }, vectors: { type: 'geojson', data: empty() },
-        contacts: { type: 'geojson', data: empty() }, history: { type: 'geojson', data: empty() },
+        history: { type: 'geojson', data: empty() },
         measure: { type: 'geojson', data: empty() },
       },
       layers: [
@@ -64,20 +68,6 @@ export async function createMap(site, basemap, zones, view) {
         { id: 'platforms', type: 'circle', source: 'zones', filter: ['==', ['get', 'kind'], 'platform'],
           paint: { 'circle-radius': 3, 'circle-color': '#f59e0b' } },
         { id: 'history', type: 'line', source: 'history', paint: { 'line-color': '#ffffff', 'line-width': 1.5, 'line-opacity': 0.6 } },
-        { id: 'trails', type: 'line', source: 'trails',
-          paint: { 'line-color': ['match', ['get', 'kind'], 'radar_only', COLORS.radar_only, 'ais_only', COLORS.ais_only, COLORS.fused],
-            'line-width': 1, 'line-opacity': ['*', 0.5, ['get', 'op']] } },
-        { id: 'vectors', type: 'line', source: 'vectors',
-          paint: { 'line-color': ['match', ['get', 'kind'], 'radar_only', COLORS.radar_only, 'ais_only', COLORS.ais_only, COLORS.fused],
-            'line-width': 1.2, 'line-opacity': ['get', 'op'] } },
-        { id: 'contacts', type: 'circle', source: 'contacts',
-          paint: {
-            'circle-radius': ['case', ['get', 'sel'], 7, ['get', 'alert'], 5.5, ['==', ['get', 'kind'], 'radar_only'], 4.5, 3.5],
-            'circle-color': ['match', ['get', 'kind'], 'radar_only', COLORS.radar_only, 'ais_only', COLORS.ais_only, COLORS.fused],
-            'circle-opacity': ['get', 'op'],
-            'circle-stroke-width': ['case', ['get', 'sel'], 2, ['get', 'alert'], 1.5, 0],
-            'circle-stroke-color': ['case', ['get', 'sel'], '#ffffff', '#ff3b30'],
-            'circle-stroke-opacity': ['get', 'op'] } },
         { id: 'measure', type: 'line', source: 'measure', paint: { 'line-color': '#ffd60a', 'line-width': 2, 'line-dasharray': [2, 1] } },
       ],
     },
@@ -85,17 +75,42 @@ export async function createMap(site, basemap, zones, view) {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'nautical' }), 'bottom-right');
   await new Promise((ok) => map.once('load', ok));
-  map.on('click', 'contacts', (e) => { if (!measuring()) select(e.features[0].properties.id, false); });
-  map.on('mouseenter', 'contacts', () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', 'contacts', () => { map.getCanvas().style.cursor = ''; });
+  layer = new ContactLayer([site.lon ?? 50, site.lat ?? 40]);
+  map.addLayer(layer, 'measure');  // contacts, vectors and trails: one custom WebGL layer (contact-layer.js)
+  map.on('click', (e) => {
+    if (measuring()) return;
+    const c = contactAt(e.point);
+    if (c) select(c.id, false);
+  });
+  let hoverAt = 0;
+  map.on('mousemove', (e) => {
+    const now = performance.now();
+    if (now - hoverAt < 80 || measuring()) return;
+    hoverAt = now;
+    map.getCanvas().style.cursor = contactAt(e.point) ? 'pointer' : '';
+  });
   map.on('render', drawLabels);
   map.on('moveend', render);
   window.addEventListener('resize', sizeLabels);
   sizeLabels();
   onChange(render);
   render();
-  window.__seawatch = { map, state }; // for tests and the console benchmark
+  // for tests and the console benchmark: the map, the state, the contact layer (points drawn, clicks)
+  window.__seawatch = { map, state, layer, contactAt: (x, y) => contactAt({ x, y })?.id ?? null,
+    screenOf: (id) => { const c = state.contacts.get(id); const p = c && map.project([c.lon, c.lat]); return p && [p.x, p.y]; } };
   return map;
+}
+
+/** The contact drawn nearest to a screen point, within HIT_PX (the selection and alerted ones first). */
+function contactAt(pt) {
+  const a = map.unproject([pt.x - HIT_PX, pt.y + HIT_PX]), b = map.unproject([pt.x + HIT_PX, pt.y - HIT_PX]);
+  let best = null, bestD = HIT_PX * HIT_PX + 1;
+  for (const c of state.contacts.values()) {
+    if (c.lat == null || c.lon < a.lng || c.lon > b.lng || c.lat < a.lat || c.lat > b.lat) continue;
+    const p = map.project([c.lon, c.lat]), d = (p.x - pt.x) ** 2 + (p.y - pt.y) ** 2;
+    if (d < bestD) { best = c; bestD = d; }
+  }
+  return best;
 }
 
 let measuring = () => false;
@@ -115,35 +130,29 @@ function opacity(c) {
 }
 
 export function render() {
-  if (!map) return;
+  if (!map || !layer) return;
   const t0 = performance.now();
   const alerted = new Set();
   for (const a of state.alerts.values()) if (a.workflow?.state !== 'closed') (a.track_ids || []).forEach((id) => alerted.add(id));
-  const pts = [], vecs = [], trails = [];
   // vectors and trails for everyone in view from zoom DETAIL_ZOOM; below it, only the selection and alerted
   const detail = map.getZoom() >= DETAIL_ZOOM, b = map.getBounds();
+  layer.begin(state.contacts.size);
+  const front = [];
   for (const c of state.contacts.values()) {
     if (c.lat == null || c.lon == null) continue;
-    const op = opacity(c), props = { id: c.id, kind: c.kind, op, sel: c.id === state.selected, alert: alerted.has(c.id) };
-    pts.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [c.lon, c.lat] } });
-    if (!(props.sel || props.alert || (detail && b.contains([c.lon, c.lat])))) continue;
+    const op = opacity(c), sel = c.id === state.selected, alert = alerted.has(c.id), col = RGB[c.kind] || RGB.unknown;
+    if (sel || alert) front.push([c, op, sel, alert, col]);  // drawn last: on top of the others
+    else layer.point(c.lon, c.lat, col, op, c.kind === 'radar_only' ? 4.5 : 3.5, 0);
+    if (!(sel || alert || (detail && b.contains([c.lon, c.lat])))) continue;
     const dir = c.heading_deg ?? c.cog_deg;
-    if (c.sog_mps > 0.3 && dir != null) {
-      vecs.push({ type: 'Feature', properties: props,
-        geometry: { type: 'LineString', coordinates: [[c.lon, c.lat], ahead(c.lon, c.lat, dir, c.sog_mps * VECTOR_S)] } });
-    }
-    if (c.trail && c.trail.length > 1) {
-      trails.push({ type: 'Feature', properties: props,
-        geometry: { type: 'LineString', coordinates: c.trail.map(([la, lo]) => [lo, la]) } });
-    }
+    if (c.sog_mps > 0.3 && dir != null) layer.polyline([[c.lon, c.lat], ahead(c.lon, c.lat, dir, c.sog_mps * VECTOR_S)], col, op);
+    if (c.trail && c.trail.length > 1) layer.polyline(c.trail.map(([la, lo]) => [lo, la]), col, 0.5 * op);
   }
-  map.getSource('contacts').setData({ type: 'FeatureCollection', features: pts });
-  map.getSource('vectors').setData({ type: 'FeatureCollection', features: vecs });
-  map.getSource('trails').setData({ type: 'FeatureCollection', features: trails });
+  for (const [c, op, sel, , col] of front) layer.point(c.lon, c.lat, col, op, sel ? 7 : 5.5, sel ? 2 : 1);
+  layer.end();
   const spent = (window.__seawatchRenderMs ||= []);
   spent.push(performance.now() - t0);
   if (spent.length > 1000) spent.shift();
-  map.triggerRepaint();
 }
 
 export function showHistory(points) {
