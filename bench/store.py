@@ -165,7 +165,7 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
         store = open_store(cluster.url)
         print("PostgreSQL + PostGIS (throwaway cluster, fsync on):")
         rate = insert(store, args)
-        store._db.execute("VACUUM ANALYZE positions")  # type: ignore[attr-defined]
+        store._db.execute("VACUUM ANALYZE position_blocks")  # type: ignore[attr-defined]
         q = queries(store, args, "PostgreSQL")
         size = store.disk_bytes()  # type: ignore[attr-defined]
         store.close()

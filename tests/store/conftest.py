@@ -16,7 +16,7 @@ import pytest
 from seawatch.store import Store, open_store
 from seawatch.store.pgtemp import TempCluster, pg_bindir
 
-TABLES = ("positions", "vessels", "raw_chunks", "alerts", "alert_history", "actions", "users",
+TABLES = ("position_blocks", "vessels", "raw_chunks", "alerts", "alert_history", "actions", "users",
           "config_versions", "checkpoints")
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
+import numpy as np
 import pyarrow as pa
 
 from seawatch.store.archive import DAY_S, Archive, day_start_of
@@ -108,9 +109,11 @@ class EmbeddedStore:
 
     def _new_rows(self, db: sqlite3.Connection, cols: Columns) -> Columns:
         """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up."""
-        t = cols["t"]
-        alive = db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE last_seen >= ? "
-                           "AND first_seen <= ? GROUP BY id", (float(t.min()), float(t.max()))).fetchall()
+        t, ids = cols["t"], cols["id"]
+        batch_ids = json.dumps(ids[np.r_[True, ids[1:] != ids[:-1]]].tolist())
+        alive = db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE id IN "
+                           "(SELECT value FROM json_each(?)) AND last_seen >= ? AND first_seen <= ? GROUP BY id",
+                           (batch_ids, float(t.min()), float(t.max()))).fetchall()
 
         def stored(spans: list[tuple[int, float, float]]) -> Columns:
             rows = [r for i, lo, hi in spans for r in db.execute(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+WORDS = "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(callsign, ''))"  # vessels full text
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
     CREATE EXTENSION IF NOT EXISTS postgis;
@@ -71,6 +73,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         name text PRIMARY KEY, file text, "offset" bigint NOT NULL, last_t double precision,
         updated_at double precision NOT NULL, extra jsonb NOT NULL
     );
+    """),
+    # positions as blocks (store/blocks.py): one row per contact per hour bucket per batch, key (id, t0); the
+    # block's points as a MULTIPOINT M (m = time) with an n-D GiST index, so one index answers box x period.
+    # The row-per-position table is renamed and its rows moved into blocks by the store when it opens.
+    (2, """
+    ALTER TABLE positions RENAME TO positions_v1;
+    CREATE TABLE position_blocks (
+        id bigint NOT NULL, t0 double precision NOT NULL, t1 double precision NOT NULL, n integer NOT NULL,
+        data bytea NOT NULL, geom geometry(MultiPointM, 4326) NOT NULL,
+        PRIMARY KEY (id, t0)
+    );
+    CREATE INDEX position_blocks_geom ON position_blocks USING gist (geom gist_geometry_ops_nd);
+    -- every batch updates each contact's first/last seen: an expression index on the names instead of a
+    -- generated column (recomputed on every update), so those updates are HOT and re-index nothing
+    ALTER TABLE vessels DROP COLUMN words;
+    CREATE INDEX vessels_words ON vessels USING gin (""" + WORDS + """);
+    -- one row per position for SQL users (the other columns are in the block's `data`)
+    CREATE VIEW positions AS
+        SELECT b.id, ST_M(d.geom) AS t, ST_Y(d.geom) AS lat, ST_X(d.geom) AS lon, d.geom
+        FROM position_blocks b, LATERAL ST_DumpPoints(b.geom) d;
     """),
 ]
 

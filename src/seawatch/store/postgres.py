@@ -1,8 +1,9 @@
 """The server store: PostgreSQL + PostGIS through psycopg 3.
 
-Positions are COPYed (CSV written by pyarrow) into a session-temporary staging table, then moved with
-`INSERT ... SELECT ... ON CONFLICT DO NOTHING` (idempotent on (id, t)); a generated `geom` column with a
-GiST index serves the box queries, a BRIN index on `t` the time ranges. Every write is one transaction;
+Positions are kept as blocks (`store/blocks.py`: one row per contact per hour bucket per batch, key (id, t0))
+written with one binary `COPY` per batch; each block's `geom` is its points as a MULTIPOINT M (m = time) under
+an n-D GiST index that answers box x period queries; the view `positions` unnests them for SQL users.
+Rows already stored are dropped before the COPY (`blocks.new_rows`). Every write is one transaction;
 commits are durable (`synchronous_commit` stays on). The schema is versioned (`pg_schema.MIGRATIONS`).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import struct
 import logging
 import math
 import threading
@@ -19,20 +21,24 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
+import numpy as np
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
-from seawatch.store.pg_schema import migrate
+from seawatch.store.blocks import BLOCK_S, decode, decode_table, ewkb_multipoint_m, make_blocks, new_rows, select, within
+from seawatch.store.pg_schema import WORDS, migrate
 from seawatch.store.positions import (
     AIS_ID_OFFSET,
     ARROW_SCHEMA,
     POSITION_COLUMNS,
+    Columns,
     empty_table,
     normalise,
     to_arrow,
 )
+from seawatch.store.sql_common import last_per_id
 from seawatch.store.records import action_effect, alert_out, alert_row, payload_json, raw_chunk, raw_lines
 from seawatch.store.sql_common import search_terms
 
@@ -40,9 +46,17 @@ log = logging.getLogger(__name__)
 
 DAY_S = 86400.0
 POS_SQL = ", ".join(POSITION_COLUMNS)
-UPSERT_VESSEL = """
+BLOCKS = "SELECT b.id, b.n, b.data FROM"
+IN_PERIOD = "b.t0 >= %s AND b.t0 <= %s AND b.t1 >= %s"  # a block spans less than BLOCK_S
+# box x period as an XYM line for the n-D overlap operator &&&
+BOX_M = ("ST_SetSRID(ST_MakeLine(ST_MakePointM(%s, %s, %s), ST_MakePointM(%s, %s, %s)), 4326)")
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+ROW_HEAD = struct.Struct("!hiqididiii")  # 6 fields: id, t0, t1, n, then the length of data
+UPSERT_VESSELS = """
 INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
-VALUES (%s, coalesce(%s, 0), %s, %s, %s, %s, %s, %s)
+SELECT (v->>0)::bigint, coalesce((v->>1)::bigint, 0), v->>2, v->>3, (v->>4)::bigint, (v->>5)::integer,
+       (v->>6)::float8, (v->>7)::float8
+FROM json_array_elements(%s::json) AS v  -- one JSON array of rows: one parameter, dumped by the C encoder
 ON CONFLICT (id, mmsi) DO UPDATE SET
     name = coalesce(excluded.name, vessels.name), callsign = coalesce(excluded.callsign, vessels.callsign),
     imo = coalesce(excluded.imo, vessels.imo), ship_type = coalesce(excluded.ship_type, vessels.ship_type),
@@ -79,9 +93,9 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._db = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
         migrate(self._db)
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS positions_stage "
-                         "(LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-        self._db.execute("ALTER TABLE positions_stage DROP COLUMN IF EXISTS geom")
+        # blocks are compressed when TOASTed: lz4 takes half the server CPU of the default pglz
+        self._db.execute("SET default_toast_compression = 'lz4'")
+        self._convert_legacy()
 
     # --- writes -------------------------------------------------------------------------------------
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
@@ -89,18 +103,60 @@ class PostgresStore:
         n = len(norm)
         with self._lock, self._db.transaction():
             if n:
-                buf = io.BytesIO()
-                pacsv.write_csv(to_arrow(norm.positions), buf,
-                                pacsv.WriteOptions(include_header=False, quoting_style="none"))
-                with self._db.cursor().copy(f"COPY positions_stage ({POS_SQL}) FROM STDIN (FORMAT csv)") as cp:
-                    cp.write(buf.getbuffer())
-                self._db.execute(f"INSERT INTO positions ({POS_SQL}) SELECT {POS_SQL} FROM positions_stage "
-                                 "ON CONFLICT DO NOTHING")
+                self._insert_blocks(self._new_rows(norm.positions))
             if norm.vessels:
-                self._db.cursor().executemany(UPSERT_VESSEL, norm.vessels)
+                self._db.execute(UPSERT_VESSELS, (json.dumps(norm.vessels),))  # one statement
             if checkpoint is not None:
                 self._save_checkpoint(checkpoint)
         return n
+
+    def _new_rows(self, cols: Columns) -> Columns:
+        """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up."""
+        t = cols["t"]
+        ids = cols["id"]
+        batch_ids = ids[np.r_[True, ids[1:] != ids[:-1]]].tolist()
+        alive = self._db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE id = ANY(%s) "
+                                 "AND last_seen >= %s AND first_seen <= %s GROUP BY id",
+                                 (batch_ids, float(t.min()), float(t.max()))).fetchall()
+
+        def stored(spans: list[tuple[int, float, float]]) -> Columns:
+            ids, lo, hi = (list(x) for x in zip(*spans))
+            rows = self._db.execute(f"{BLOCKS} unnest(%s::bigint[], %s::float8[], %s::float8[]) s(id, lo, hi) "
+                                    "JOIN position_blocks b ON b.id = s.id AND b.t0 >= s.lo - %s AND b.t0 <= s.hi "
+                                    "AND b.t1 >= s.lo", (ids, lo, hi, BLOCK_S), binary=True).fetchall()
+            return decode(*zip(*rows)) if rows else {"id": t[:0].astype("i8"), "t": t[:0]}
+
+        return new_rows(cols, alive, stored)
+
+    def _insert_blocks(self, cols: Columns) -> None:
+        """One binary COPY of the batch's blocks (data: packed records; geom: EWKB MULTIPOINT M)."""
+        if not len(cols["id"]):
+            return
+        b = make_blocks(cols)
+        geoms = ewkb_multipoint_m(b, cols)
+        parts = [COPY_HEADER]
+        for i, t0, t1, n, data, geom in zip(b.id.tolist(), b.t0.tolist(), b.t1.tolist(), b.n.tolist(), b.data, geoms):
+            parts += (ROW_HEAD.pack(6, 8, i, 8, t0, 8, t1, 4, n, len(data)), data, struct.pack("!i", len(geom)), geom)
+        parts.append(b"\xff\xff")
+        with self._db.cursor().copy("COPY position_blocks (id, t0, t1, n, data, geom) FROM STDIN (FORMAT binary)") as cp:
+            cp.write(b"".join(parts))
+
+    def _delete_blocks(self, where: str, params: Sequence[Any]) -> int:
+        row = self._db.execute(f"WITH d AS (DELETE FROM position_blocks WHERE {where} RETURNING n) "
+                               "SELECT coalesce(sum(n), 0) FROM d", params).fetchone()
+        return int(row[0]) if row else 0
+
+    def _convert_legacy(self) -> None:
+        """A database written before positions were blocks: move the renamed row table into blocks."""
+        with self._lock, self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(7414)")
+            if self._db.execute("SELECT to_regclass('positions_v1')").fetchone() == (None,):
+                return
+            table = self._table(f"SELECT {POS_SQL} FROM positions_v1 ORDER BY id, t", ())
+            if table.num_rows:
+                self._insert_blocks(self._new_rows(normalise(table).positions))
+            self._db.execute("DROP TABLE positions_v1")
+        log.info("moved %s positions of the old row-per-position table into blocks", table.num_rows)
 
     def write_raw(self, lines: Sequence[bytes | str], received_at: Any, source: str) -> int:
         chunk = raw_chunk(lines, received_at, source)
@@ -230,21 +286,29 @@ class PostgresStore:
         else:
             ids = sorted({AIS_ID_OFFSET + int(mmsi)}  # type: ignore[arg-type]
                          | {r[0] for r in self._all("SELECT id FROM vessels WHERE mmsi = %s", (mmsi,))})
-        return self._table(f"SELECT {POS_SQL} FROM positions WHERE id = ANY(%s) AND t BETWEEN %s AND %s "
-                           "ORDER BY t, id", (ids, -math.inf if t0 is None else t0,
-                                              math.inf if t1 is None else t1))
+        lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
+        table = self._blocks(f"{BLOCKS} position_blocks b WHERE b.id = ANY(%s) AND {IN_PERIOD}",
+                             (ids, lo - BLOCK_S, hi, lo), lo, hi)
+        return table.sort_by([("t", "ascending"), ("id", "ascending")])
 
     def bbox_at(self, bbox: BBox, t: float, tolerance_s: float = 60.0) -> pa.Table:
-        return self._table(
-            f"SELECT {POS_SQL} FROM (SELECT DISTINCT ON (id) {POS_SQL}, geom FROM positions "
-            "WHERE t BETWEEN %s AND %s ORDER BY id, t DESC) last "
-            "WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) ORDER BY id",
-            (t - tolerance_s, t, *bbox))
+        """The contacts with a block in the box during the period (n-D GiST), then each one's blocks of the
+        period by key: a contact's last position may lie outside the box while an earlier one is inside."""
+        t0 = t - tolerance_s
+        table = self._blocks(f"{BLOCKS} (SELECT DISTINCT id FROM position_blocks WHERE geom &&& {BOX_M}) c "
+                             f"JOIN position_blocks b ON b.id = c.id AND {IN_PERIOD}",
+                             (bbox[0], bbox[1], t0, bbox[2], bbox[3], t, t0 - BLOCK_S, t, t0), t0, t)
+        return last_per_id(table, bbox)
 
     def bbox_between(self, bbox: BBox, t0: float, t1: float) -> pa.Table:
-        return self._table(f"SELECT {POS_SQL} FROM positions WHERE t BETWEEN %s AND %s "
-                           "AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) ORDER BY id, t",
-                           (t0, t1, *bbox))
+        rows = self._all_binary(f"{BLOCKS} position_blocks b WHERE geom &&& {BOX_M}",
+                                (bbox[0], bbox[1], t0, bbox[2], bbox[3], t1))
+        if not rows:
+            return empty_table()
+        cols = within(decode(*zip(*rows)), t0, t1)
+        lon, lat = cols["lon"], cols["lat"]
+        table = to_arrow(select(cols, (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])))
+        return table.sort_by([("id", "ascending"), ("t", "ascending")])
 
     def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
                state: str | None = None, t0: float | None = None, t1: float | None = None,
@@ -285,8 +349,8 @@ class PostgresStore:
             if not words:
                 return []
             query = " & ".join(f"'{w}':*" for w in words)
-            rows = self._all(f"SELECT {cols} FROM vessels WHERE words @@ to_tsquery('simple', %s) "
-                             "ORDER BY ts_rank(words, to_tsquery('simple', %s)) DESC, last_seen DESC LIMIT %s",
+            rows = self._all(f"SELECT {cols} FROM vessels WHERE {WORDS} @@ to_tsquery('simple', %s) "
+                             f"ORDER BY ts_rank({WORDS}, to_tsquery('simple', %s)) DESC, last_seen DESC LIMIT %s",
                              (query, query, limit))
         keys = ("id", "mmsi", "name", "callsign", "imo", "ship_type", "first_seen", "last_seen")
         return [dict(zip(keys, r)) for r in rows]
@@ -312,7 +376,7 @@ class PostgresStore:
         return out
 
     def count_positions(self) -> int:
-        return int(self._one("SELECT count(*) FROM positions", ())[0])  # type: ignore[index]
+        return int(self._one("SELECT coalesce(sum(n), 0) FROM position_blocks", ())[0])  # type: ignore[index]
 
     # --- housekeeping -------------------------------------------------------------------------------
     def apply_retention(self, now: float) -> dict[str, int]:
@@ -323,8 +387,15 @@ class PostgresStore:
                 out["raw"] = self._db.execute("DELETE FROM raw_chunks WHERE t1 < %s",
                                               (now - r.raw_days * DAY_S,)).rowcount
             if r.positions_days is not None:
-                out["positions"] = self._db.execute("DELETE FROM positions WHERE t < %s",
-                                                    (now - r.positions_days * DAY_S,)).rowcount
+                cut = now - r.positions_days * DAY_S
+                out["positions"] = self._delete_blocks("t1 < %s", (cut,))
+                straddling = self._db.execute("SELECT id, n, data FROM position_blocks WHERE t0 < %s AND t1 >= %s",
+                                              (cut, cut), binary=True).fetchall()
+                if straddling:  # keep the block's rows from the cut on
+                    kept = within(decode(*zip(*straddling)), cut, math.inf)
+                    out["positions"] += self._delete_blocks("t0 < %s AND t1 >= %s", (cut, cut))
+                    self._insert_blocks(kept)
+                    out["positions"] -= len(kept["id"])
             if r.alerts_days is not None:
                 out["alerts"] = self._db.execute("DELETE FROM alerts WHERE end_t IS NOT NULL AND end_t < %s",
                                                  (now - r.alerts_days * DAY_S,)).rowcount
@@ -342,7 +413,7 @@ class PostgresStore:
             try:
                 with self._db.transaction():
                     self._db.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
-                    for index in ("positions_pkey", "alerts_pkey", "actions_pkey", "actions_action_id_key",
+                    for index in ("position_blocks_pkey", "alerts_pkey", "actions_pkey", "actions_action_id_key",
                                   "checkpoints_pkey"):
                         self._db.execute("SELECT bt_index_check(%s::regclass, true)", (index,))
             except psycopg.errors.InsufficientPrivilege:
@@ -353,7 +424,7 @@ class PostgresStore:
         return "ok" if a == b else f"actions: {a} rows, {b} distinct ids"
 
     def disk_bytes(self) -> int:
-        return int(self._one("SELECT pg_total_relation_size('positions')", ())[0])  # type: ignore[index]
+        return int(self._one("SELECT pg_total_relation_size('position_blocks')", ())[0])  # type: ignore[index]
 
     def close(self) -> None:
         with self._lock:
@@ -373,6 +444,15 @@ class PostgresStore:
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+    def _all_binary(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params, binary=True).fetchall()
+
+    def _blocks(self, sql: str, params: Sequence[Any], lo: float, hi: float) -> pa.Table:
+        """Blocks selected as (id, n, data), decoded, rows outside [lo, hi] dropped."""
+        rows = self._all_binary(sql, params)
+        return to_arrow(within(decode(*zip(*rows)), lo, hi)) if rows else empty_table()
 
     def _table(self, sql: str, params: Sequence[Any]) -> pa.Table:
         """Query positions as an Arrow table: `COPY (query) TO STDOUT` as CSV, parsed by pyarrow (exact:

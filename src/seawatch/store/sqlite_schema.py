@@ -87,7 +87,9 @@ MIGRATIONS: list[tuple[int, str]] = [
     ) WITHOUT ROWID;
     CREATE VIRTUAL TABLE position_blocks_rt USING rtree (rid, t_min, t_max, lon_min, lon_max, lat_min, lat_max,
                                                         +id INTEGER, +t0 REAL);
-    -- every batch upserts each contact's first/last seen: re-index the names only when they change
+    -- every batch upserts each contact's first/last seen: no index on them, and the names re-indexed only
+    -- when they change
+    DROP INDEX vessels_seen;
     DROP TRIGGER vessels_au;
     CREATE TRIGGER vessels_au AFTER UPDATE OF name, callsign ON vessels
     WHEN old.name IS NOT new.name OR old.callsign IS NOT new.callsign BEGIN
