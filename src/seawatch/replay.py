@@ -173,8 +173,10 @@ class _Stages:
         self.store: Any = None
         if opts.store:
             from seawatch.store import open_store
+            from seawatch.store.keeper import Housekeeper, retention_of
 
-            self.store = open_store(opts.store)
+            self.store = open_store(opts.store, retention_of(site.storage.retention))
+            self.keeper = Housekeeper(self.store)  # daily roll-over and retention, on the recording's clock
         self.writer: Any = None
 
     def process(self, batch: ObservationBatch) -> None:
@@ -197,6 +199,7 @@ class _Stages:
                 self.store.upsert_alerts(changed)
         if self.store is not None:
             self.store.write_positions(contacts)
+            self.keeper.tick(float(contacts["t"].max()))
 
     def close(self) -> None:
         if self.writer is not None:

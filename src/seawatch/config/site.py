@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -74,10 +74,25 @@ class WatchlistEntry(Strict):
     reason: str = ""
 
 
+Days = Annotated[float, Field(gt=0)] | Literal["forever"]
+
+
+class RetentionSection(Strict):
+    """How long the store keeps each kind of record, in days ("forever": never deleted)."""
+
+    raw_days: Days = 30.0
+    positions_days: Days = 365.0
+    alerts_days: Days = "forever"
+    audit_days: Days = "forever"
+    live_days: float = Field(default=2.0, ge=0, le=366,
+                             description="embedded: days of positions kept in SQLite before the Parquet roll-over")
+
+
 class StorageSection(Strict):
     backend: Literal["embedded", "postgresql"] = "embedded"
     dir: str = "seawatch-data"
     dsn: str | None = None
+    retention: RetentionSection = RetentionSection()
 
 
 class ServerSection(Strict):
