@@ -41,6 +41,7 @@ class DemoRunner:
         from seawatch.serve.picture import Picture
         from seawatch.serve.store_adapter import as_console_store
         from seawatch.store import open_store
+        from seawatch.store.keeper import Housekeeper
 
         self.opts = opts
         self.dir = opts.data_dir or Path(tempfile.mkdtemp(prefix="seawatch-demo-"))
@@ -48,6 +49,7 @@ class DemoRunner:
         self.picture = Picture()
         self.store = open_store(self.dir / "store")  # positions, alerts, audit, users: on disk
         self.console_store = as_console_store(self.store, lambda: self.picture.now)
+        self.keeper = Housekeeper(self.store)  # daily roll-over and retention of the store
         self.ports: dict[str, int] = {}
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -113,6 +115,7 @@ class DemoRunner:
                 self.n_alert_changes += len(alerts)
                 self.picture.apply(contacts, alerts)
                 self.store.write_positions(contacts)
+                self.keeper.tick(float(contacts["t"].max()))
                 if alerts:
                     self.store.upsert_alerts(alerts)
                 if self._stop.is_set():
