@@ -27,12 +27,14 @@ from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track.ais_state import AisVesselState
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
+from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
 
 logger = logging.getLogger(__name__)
 
 AIS_KINDS = (int(Kind.AIS_POSITION), int(Kind.AIS_STATIC))
 RADAR_KINDS = (int(Kind.RADAR_PLOT), int(Kind.RADAR_TRACK))
+COAST_S = 30.0  # a confirmed radar track coasts this long without a plot before it is dropped
 
 
 @dataclass
@@ -54,7 +56,12 @@ class Pipeline:
             self.radars[s.id] = _Radar(s, MeasurementNoise.from_sensor(s, (float(x), float(y))),
                                        s.scan_period_s or 2.5)
         first = site.radars[0] if site.radars else None
-        self.tracker = RadarTracker(TrackerParams.from_sensor(first) if first else TrackerParams())
+        # deletion by time since the last plot: with overlapping radars, one that misses a small boat
+        # must not delete the track another one holds; a confirmed track coasts at least COAST_S
+        period = max((r.scan_period_s for r in self.radars.values()), default=2.5)
+        self.tracker = RadarTracker(TrackerParams.from_sensor(first, scan_period_s=period, min_coast_s=COAST_S,
+                                                              splice=SpliceParams())
+                                    if first else TrackerParams())
         self.ais = AisVesselState(self.frame)
         cover = tuple((r.noise.sensor_xy[0], r.noise.sensor_xy[1], float(r.sensor.range_m or 0.0))
                       for r in self.radars.values() if r.noise.sensor_xy is not None)
@@ -208,7 +215,7 @@ class Pipeline:
             if len(order):
                 status[radar_backed] = tracks.status[order][pos]
         cols: dict[str, object] = {
-            "contact_id": table.contact_id, "t": np.full(n, t), "kind": table.kind.astype(np.uint8),
+            "contact_id": table.contact_id, "t": np.full(n, table.time_s), "kind": table.kind.astype(np.uint8),
             "status": status, "lat": lat, "lon": lon, "sog_mps": np.hypot(vx, vy),
             "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
             "var_e_m2": table.P[:, 0, 0], "var_n_m2": table.P[:, 1, 1], "cov_en_m2": table.P[:, 0, 1],

@@ -34,7 +34,9 @@ def test_a_vessel_seen_by_radar_and_ais_becomes_one_fused_contact_after_three_up
         kinds.append(sorted(ContactKind(int(k_)) for k_ in c.kind))
     assert kinds[0] == [ContactKind.RADAR_ONLY, ContactKind.AIS_ONLY]
     assert kinds[2] == [ContactKind.FUSED] and kinds[3] == [ContactKind.FUSED]
-    assert c.mmsi.tolist() == [273_111_000] and c.contact_id.tolist() == [7]
+    # a fused contact is known by its MMSI, as its AIS-only contact was: the operator's contact keeps its id
+    assert c.mmsi.tolist() == [273_111_000] and c.contact_id.tolist() == [AIS_ONLY_ID_OFFSET + 273_111_000]
+    assert c.track_id.tolist() == [7]
     # the fused position lies between radar and AIS, nearer the (more precise) AIS
     assert 10.0 * 6.0 < c.x[0, 0] < 10.0 * 6.0 + 30.0
     assert c.x[0, 0] - 60.0 > 15.0
@@ -105,3 +107,35 @@ def test_lost_radar_tracks_drop_out_of_the_bookkeeping() -> None:
     fu.update(_tracks(0, [1, 2, 3], [(0, 0), (1e4, 0), (2e4, 0)], [(0, 0)] * 3), _ais(0, [], [], []))
     fu.update(_tracks(1, [3], [(2e4, 0)], [(0, 0)]), _ais(1, [], [], []))
     assert fu.tid.tolist() == [3]
+
+
+def test_a_fused_contact_keeps_its_id_when_a_new_radar_track_takes_over() -> None:
+    fu = RadarAisFusion()
+    ids = []
+    for k in range(12):
+        t = 2.0 * k
+        track = 7 if k < 5 else 8   # the radar track is lost and re-initiated on the same vessel
+        c = fu.update(_tracks(t, [track], [(10.0 * t, 0.0)], [(10.0, 0.0)]),
+                      _ais(t, [273_111_000], [(10.0 * t + 20.0, 0.0)], [(10.0, 0.0)]))
+        ids.append(sorted(int(i) for i in c.contact_id))
+    vessel = AIS_ONLY_ID_OFFSET + 273_111_000
+    assert ids[4] == [vessel] and ids[-1] == [vessel]
+    # while the new track is not yet identified it is a dark contact beside the vessel's AIS contact
+    assert all(vessel in row for row in ids)
+
+
+def test_one_mmsi_on_two_tracks_gives_its_id_to_the_older_track_only() -> None:
+    fu = RadarAisFusion()
+    for k in range(6):
+        c = fu.update(_tracks(k, [4, 9], [(0.0, 0.0), (0.0, 40.0)], [(0.0, 0.0), (0.0, 0.0)]),
+                      _ais(k, [5], [(0.0, 20.0)], [(0.0, 0.0)]))
+    ids = c.contact_id.tolist()
+    assert len(set(ids)) == len(ids)
+    assert AIS_ONLY_ID_OFFSET + 5 in ids
+
+
+def test_of_several_tracks_on_one_mmsi_the_lowest_track_id_carries_the_vessels_contact_id() -> None:
+    from seawatch.track.fusion import _radar_contact_ids
+
+    ids = _radar_contact_ids(np.array([9, 4, 6]), np.array([5, 5, -1]))
+    assert ids.tolist() == [9, AIS_ONLY_ID_OFFSET + 5, 6]

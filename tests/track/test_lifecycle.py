@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from seawatch.track.lifecycle import LifecycleParams, LifecycleState, TrackStatus, advance
 
@@ -55,3 +56,33 @@ def test_rows_advance_independently() -> None:
     st = advance(st, np.array([True, False]), np.array([30.0, 30.0]), PARAMS)
     st = advance(st, np.array([True, False]), np.array([30.0, 30.0]), PARAMS)
     assert st.status.tolist() == [TrackStatus.CONFIRMED, TrackStatus.LOST]
+
+
+def _run_timed(hit_times: set[float], scan_times: list[float], params: LifecycleParams) -> tuple[float, TrackStatus]:
+    """A confirmed track scanned at scan_times, hit at hit_times: (time it ended or the last scan, status)."""
+    st = LifecycleState.born(1, 0.0)
+    for t in scan_times:
+        st = advance(st, np.array([t in hit_times]), np.array([30.0]), params, time_s=t)
+        if st.status[0] == TrackStatus.LOST:
+            return t, TrackStatus.LOST
+    return scan_times[-1], TrackStatus(int(st.status[0]))
+
+
+def test_with_two_radars_a_track_one_of_them_misses_is_not_deleted_by_the_others_misses() -> None:
+    # radar A (every 2.5 s from 0) holds the vessel; radar B (every 2.5 s from 1.25) never sees it
+    scans = [k * 1.25 for k in range(40)]
+    hits = {t for t in scans if (t / 1.25) % 2 == 0}
+    counted = LifecycleParams(delete_misses=4, young_delete_misses=2)
+    assert _run_timed(hits, scans, counted)[1] != TrackStatus.LOST   # misses are consecutive only
+    # A loses it for 3 of its scans: with miss counting B's scans make that 6 misses, by time it is 7.5 s
+    gap = hits - {10.0, 12.5, 15.0}
+    assert _run_timed(gap, scans, counted)[1] == TrackStatus.LOST
+    timed = LifecycleParams(delete_misses=4, young_delete_misses=2, scan_period_s=2.5)
+    assert _run_timed(gap, scans, timed)[1] != TrackStatus.LOST
+
+
+def test_a_confirmed_track_coasts_at_least_the_minimum_coast_time() -> None:
+    scans = [k * 2.5 for k in range(40)]
+    hits = {t for t in scans if t <= 20.0}
+    ended, status = _run_timed(hits, scans, LifecycleParams(delete_misses=4, scan_period_s=2.5, min_coast_s=30.0))
+    assert status == TrackStatus.LOST and ended == pytest.approx(52.5)   # first scan more than 30 s after 20 s

@@ -15,7 +15,9 @@ At every truth instant T (or every `step_s`):
   estimate on a vessel that is not observable (a track coasting out of cover) is neither a miss nor a
   false track, it is left out of both sets ("don't care").
 
-From the assignment, per vessel: the contact ids that followed it, **breaks** (the contact changes and
+Identity over time is judged on a second matching that keeps a vessel's contact from one instant to the
+next while it stays within c (as the CLEAR-MOT metrics do; the per-instant GOSPA assignment alone would
+flip between boats moored side by side). From it, per vessel: the contact ids that followed it, **breaks** (the contact changes and
 the old one is gone: a new track replaced a lost one), **swaps** (the contact changes while the old one
 lives on, on another vessel or as a false track), the share of its radar-covered time it was tracked,
 and the **time to confirm** (first assigned instant − first observable instant) for vessels that appear
@@ -26,14 +28,16 @@ broadcasts at that time.
 from __future__ import annotations
 
 import csv
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow.parquet as pq
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial import cKDTree
 
 from seawatch.eval.gospa import assign
 from seawatch.geo.frames import LocalFrame
@@ -43,6 +47,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
+AMBIGUOUS_M = 50.0  # two vessels closer than this are one radar echo: their identities are interchangeable
 START_GRACE_S = 60.0  # a vessel first observable within this of the start is "at start", not "new"
 
 
@@ -181,19 +186,79 @@ def evaluate_tracks(truth_dir: str | Path, tracks_path: str | Path, *, c: float 
                   "mean_truth": _mean(n_truth), "mean_estimates": _mean(n_est),
                   "mean_assigned": _mean(n_ass)},
     }
+    # identity metrics follow contacts over time: an assignment that keeps last instant's pairs
+    m_t, m_e = continuous_assignment(np.column_stack([tx, ty]), t_k, truth.vessel[ti_rows],
+                                     np.column_stack([ex, ey]), e_k, tracks.contact_id[e_row], c)
+    keep = obs[m_t]
+    dont_care_est = np.zeros(len(e_row), bool)
+    dont_care_est[m_e[~keep]] = True
+    m_t, m_e = m_t[keep], m_e[keep]
     contact_of = np.full(len(ti_rows), -1, np.int64)
-    contact_of[a_t] = tracks.contact_id[e_row[a_e]]
-    out.update(_per_vessel(truth, ti_rows, t_k, grid, contact_of, tracks, e_row, e_k, per_vessel))
-    out["identity"] = _identity(truth, ti_rows, tracks, e_row, a_t, a_e, e_k, dont_care_est)
+    contact_of[m_t] = tracks.contact_id[e_row[m_e]]
+    radar_of = np.zeros(len(ti_rows), bool)
+    radar_of[m_t] = tracks.kind[e_row[m_e]] != ContactKind.AIS_ONLY
+    out.update(_per_vessel(truth, ti_rows, t_k, grid, contact_of, radar_of, tracks, e_row, e_k, per_vessel))
+    out["identity"] = _identity(truth, ti_rows, t_k, np.column_stack([tx, ty]), tracks, e_row, m_t, m_e,
+                                dont_care_est)
     return out
 
 
-def _mean(a: F64) -> float | None:
+def continuous_assignment(truth_xy: F64, truth_k: I64, truth_id: I64, est_xy: F64, est_k: I64, est_id: I64,
+                          c: float) -> tuple[I64, I64]:
+    """Truth-to-estimate pairs instant by instant, as the CLEAR-MOT metrics match: a pair matched at a
+    vessel's previous matched instant is kept while it stays closer than c; the others are matched by
+    an optimal assignment of distance below c. Returns (truth row, estimate row) of every pair."""
+    tri = np.column_stack([truth_xy, truth_k * 4.0 * c])
+    est = np.column_stack([est_xy, est_k * 4.0 * c])
+    if not len(tri) or not len(est):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = cKDTree(tri).sparse_distance_matrix(cKDTree(est), c, output_type="ndarray")
+    pairs = pairs[pairs["v"] < c]
+    i, j, d = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["v"]
+    order = np.argsort(truth_k[i], kind="stable")
+    i, j, d = i[order], j[order], d[order]
+    bounds = np.flatnonzero(np.diff(truth_k[i])) + 1
+    prev: dict[int, int] = {}  # vessel -> contact of its latest match
+    out_t: list[I64] = []
+    out_e: list[I64] = []
+    for grp in np.split(np.arange(len(i)), bounds) if len(i) else []:
+        gi, gj, gd = i[grp], j[grp], d[grp]
+        vid, cid = truth_id[gi], est_id[gj]
+        cont = np.array([prev.get(v, -2) == e for v, e in zip(vid.tolist(), cid.tolist())], bool)
+        # a kept pair takes its truth and its estimate out of the rest (first one wins on a tie)
+        _, first_t = np.unique(gi[cont], return_index=True)
+        kt, ke = gi[cont][first_t], gj[cont][first_t]
+        _, first_e = np.unique(ke, return_index=True)
+        kt, ke = kt[first_e], ke[first_e]
+        free = ~np.isin(gi, kt) & ~np.isin(gj, ke)
+        ft, fe = _optimal(gi[free], gj[free], gd[free], c)
+        at, ae = np.concatenate([kt, ft]), np.concatenate([ke, fe])
+        out_t.append(at)
+        out_e.append(ae)
+        prev.update(zip(truth_id[at].tolist(), est_id[ae].tolist()))
+    if not out_t:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_t), np.concatenate(out_e)
+
+
+def _optimal(i: I64, j: I64, d: F64, c: float) -> tuple[I64, I64]:
+    if not len(i):
+        return i, j
+    ui, a = np.unique(i, return_inverse=True)
+    uj, b = np.unique(j, return_inverse=True)
+    mat = np.full((len(ui), len(uj)), c)
+    mat[a, b] = d
+    r, col = linear_sum_assignment(mat)
+    real = mat[r, col] < c
+    return ui[r[real]], uj[col[real]]
+
+
+def _mean(a: npt.NDArray[Any]) -> float | None:
     return float(np.mean(a)) if len(a) else None
 
 
-def _per_vessel(truth: TruthTable, rows: I64, t_k: I64, grid: F64, contact_of: I64, tracks: TrackTable,
-                e_row: I64, e_k: I64, detail: bool) -> dict[str, Any]:
+def _per_vessel(truth: TruthTable, rows: I64, t_k: I64, grid: F64, contact_of: I64, radar_of: B,
+                tracks: TrackTable, e_row: I64, e_k: I64, detail: bool) -> dict[str, Any]:
     alive = set(zip(tracks.contact_id[e_row].tolist(), e_k.tolist()))  # (contact, instant) pairs alive
     vessel = truth.vessel[rows]
     order = np.lexsort((t_k, vessel))
@@ -202,6 +267,8 @@ def _per_vessel(truth: TruthTable, rows: I64, t_k: I64, grid: F64, contact_of: I
     breaks = swaps = 0
     confirm_new: list[float] = []
     confirm_start: list[float] = []
+    radar_new: list[float] = []
+    radar_never: list[int] = []
     never: list[int] = []
     covered = covered_tracked = 0
     radar_vessels = radar_tracked = 0
@@ -230,6 +297,14 @@ def _per_vessel(truth: TruthTable, rows: I64, t_k: I64, grid: F64, contact_of: I
                 (confirm_start if first_obs - t0 <= START_GRACE_S else confirm_new).append(lag)
             else:
                 never.append(v)
+        if rc.any():  # a radar track for a vessel that comes into radar cover after the start
+            first_rc = float(grid[ks[np.argmax(rc)]])
+            later = radar_of[grp] & (grid[ks] >= first_rc)
+            if first_rc - t0 > START_GRACE_S:
+                if later.any():
+                    radar_new.append(float(grid[ks[np.argmax(later)]]) - first_rc)
+                else:
+                    radar_never.append(v)
         n_rc = int(rc.sum())
         n_rc_tr = int((rc & (cids >= 0)).sum())
         covered += n_rc
@@ -250,7 +325,9 @@ def _per_vessel(truth: TruthTable, rows: I64, t_k: I64, grid: F64, contact_of: I
         "breaks": breaks, "swaps": swaps,
         "time_to_confirm_s": {"new_vessels": len(confirm_new), "median": _pct(confirm_new, 50),
                               "p90": _pct(confirm_new, 90), "at_start_vessels": len(confirm_start),
-                              "at_start_median": _pct(confirm_start, 50), "at_start_p90": _pct(confirm_start, 90)},
+                              "at_start_median": _pct(confirm_start, 50), "at_start_p90": _pct(confirm_start, 90),
+                              "radar_new_vessels": len(radar_new), "radar_median": _pct(radar_new, 50),
+                              "radar_p90": _pct(radar_new, 90), "radar_never": radar_never},
         "per_vessel": per,
     }
 
@@ -259,24 +336,34 @@ def _pct(xs: list[float], q: float) -> float | None:
     return float(np.percentile(xs, q)) if xs else None
 
 
-def _identity(truth: TruthTable, rows: I64, tracks: TrackTable, e_row: I64, a_t: I64, a_e: I64, e_k: I64,
-              dont_care: B) -> dict[str, Any]:
-    kind = tracks.kind[e_row]
-    fused = kind == ContactKind.FUSED
+def _identity(truth: TruthTable, rows: I64, t_k: I64, truth_xy: F64, tracks: TrackTable, e_row: I64, a_t: I64,
+              a_e: I64, dont_care: B) -> dict[str, Any]:
+    """Fused identity: correct when the contact's MMSI is the one its vessel broadcasts; *ambiguous* when it
+    belongs to another vessel within AMBIGUOUS_M of it (boats moored together: no sensor tells them apart)."""
+    fused = tracks.kind[e_row] == ContactKind.FUSED
     on_fused = fused[a_e]
     truth_mmsi = truth.mmsi[rows[a_t]]
     est_mmsi = tracks.mmsi[e_row[a_e]]
     ok = on_fused & (est_mmsi == truth_mmsi)
-    n_fused_assigned = int(on_fused.sum())
+    # where is the vessel that owns the contact's MMSI at that instant?
+    own = truth.mmsi[rows] >= 0
+    span = int(t_k.max()) + 2 if len(t_k) else 1
+    key = truth.mmsi[rows][own] * span + t_k[own]
+    srt = np.argsort(key)
+    q = est_mmsi * span + t_k[a_t]
+    pos = np.minimum(np.searchsorted(key[srt], q), max(len(srt) - 1, 0))
+    found = on_fused & ~ok & (len(srt) > 0) & (key[srt][pos] == q) if len(srt) else np.zeros(len(q), bool)
+    owner = np.flatnonzero(own)[srt[pos]] if len(srt) else np.zeros(len(q), np.int64)
+    gap = np.hypot(*(truth_xy[owner] - truth_xy[a_t]).T) if len(srt) else np.full(len(q), np.inf)
+    ambiguous = found & (gap <= AMBIGUOUS_M)
+    n = int(on_fused.sum())
     assigned = np.zeros(len(e_row), bool)
     assigned[a_e] = True
-    fused_false = int((fused & ~assigned & ~dont_care).sum())
-    with_mmsi = (est_mmsi >= 0)
-    return {"fused_instants": n_fused_assigned, "fused_correct": int(ok.sum()),
-            "fused_correct_share": ok.sum() / n_fused_assigned if n_fused_assigned else None,
-            "fused_unassigned_instants": fused_false,
-            "any_mmsi_correct_share": float((est_mmsi[with_mmsi] == truth_mmsi[with_mmsi]).mean())
-            if with_mmsi.any() else None}
+    return {"fused_instants": n, "fused_correct": int(ok.sum()), "fused_ambiguous": int(ambiguous.sum()),
+            "fused_wrong": n - int(ok.sum()) - int(ambiguous.sum()),
+            "fused_correct_share": (ok.sum() + ambiguous.sum()) / n if n else None,
+            "fused_strict_share": ok.sum() / n if n else None,
+            "fused_unassigned_instants": int((fused & ~assigned & ~dont_care).sum())}
 
 
 def format_tracks_table(r: dict[str, Any]) -> str:
@@ -285,19 +372,24 @@ def format_tracks_table(r: dict[str, Any]) -> str:
     def f(x: Any, spec: str = ".1f") -> str:
         return "—" if x is None else format(x, spec)
 
-    lines = [f"tracks: {r['tracks']} vs {r['truth']}  ({r['instants']} instants every {f(r['step_s'], '.0f')} s)",
-             f"GOSPA (c={g['c_m']:.0f} m, p={g['p']:.0f}, α=2) mean {f(g['mean'])} m = localisation "
-             f"{f(g['localisation'])} + missed {f(g['missed'])} + false {f(g['false'])}",
-             f"  per instant: {f(g['mean_truth'])} observable vessels, {f(g['mean_estimates'])} contacts, "
-             f"{f(g['mean_assigned'])} assigned",
-             f"vessels at sea {v['at_sea']}, observable {v['observable']}, in radar cover {v['in_radar_cover']}, "
-             f"tracked there {v['tracked_in_radar_cover']} ({f(_pct100(v['radar_cover_time_tracked']))}% of "
-             f"radar-covered time)",
-             f"track breaks {r['breaks']}, swaps {r['swaps']}",
-             f"time to confirm a new vessel: median {f(ttc['median'])} s, p90 {f(ttc['p90'])} s "
-             f"({ttc['new_vessels']} new; at start: median {f(ttc['at_start_median'])} s)",
-             f"fused identity correct {f(_pct100(ident['fused_correct_share']), '.2f')}% of "
-             f"{ident['fused_instants']} fused contact-instants"]
+    lines = [
+        f"tracks: {r['tracks']} vs {r['truth']}  ({r['instants']} instants every {f(r['step_s'], '.0f')} s)",
+        (f"GOSPA (c={g['c_m']:.0f} m, p={g['p']:.0f}, α=2) mean {f(g['mean'])} m = localisation "
+         f"{f(g['localisation'])} + missed {f(g['missed'])} + false {f(g['false'])}"),
+        (f"  per instant: {f(g['mean_truth'])} observable vessels, {f(g['mean_estimates'])} contacts, "
+         f"{f(g['mean_assigned'])} assigned"),
+        (f"vessels at sea {v['at_sea']}, observable {v['observable']}, in radar cover {v['in_radar_cover']}, "
+         f"tracked there {v['tracked_in_radar_cover']} ({f(_pct100(v['radar_cover_time_tracked']))}% of "
+         f"radar-covered time)"),
+        f"track breaks {r['breaks']}, swaps {r['swaps']}",
+        (f"time to confirm a new vessel: median {f(ttc['median'])} s, p90 {f(ttc['p90'])} s "
+         f"({ttc['new_vessels']} new; at start: median {f(ttc['at_start_median'])} s); by radar: median "
+         f"{f(ttc['radar_median'])} s, p90 {f(ttc['radar_p90'])} s ({ttc['radar_new_vessels']} entering "
+         f"radar cover, {len(ttc['radar_never'])} never)"),
+        (f"fused identity correct {f(_pct100(ident['fused_correct_share']), '.2f')}% of "
+         f"{ident['fused_instants']} fused contact-instants ({ident['fused_ambiguous']} of them between "
+         f"vessels < {AMBIGUOUS_M:.0f} m apart; strictly {f(_pct100(ident['fused_strict_share']), '.2f')}%)"),
+    ]
     for pv in r["per_vessel"]:
         if pv["type"] == "gofast":
             lines.append(f"go-fast vessel {pv['vessel_id']}: contacts {pv['contacts']}, breaks {pv['breaks']}, "

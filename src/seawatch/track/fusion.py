@@ -38,7 +38,7 @@ from seawatch.track.tracker import TrackTable
 
 Int64Array = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-AIS_ONLY_ID_OFFSET = 10_000_000_000   # contact id of an AIS-only contact: offset + MMSI
+AIS_ONLY_ID_OFFSET = 10_000_000_000   # contact id of an AIS-identified contact: offset + MMSI
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ class ContactTable:
     """Fused picture at one time: one row per contact."""
 
     time_s: float
-    contact_id: Int64Array      # radar-backed: the radar track id; AIS-only: AIS_ONLY_ID_OFFSET + MMSI
+    contact_id: Int64Array      # AIS-identified (fused or AIS-only): AIS_ONLY_ID_OFFSET + MMSI; dark: track id
     kind: npt.NDArray[np.int8]  # ContactKind
     track_id: Int64Array        # -1 for AIS-only
     mmsi: Int64Array            # -1 for radar-only
@@ -220,7 +220,8 @@ class RadarAisFusion:
                                ais.mmsi[only]]).astype(np.int64)
         xy = np.concatenate([x[:, :2], ais.x[only, :2]])
         return ContactTable(
-            t, np.concatenate([trk.track_id, AIS_ONLY_ID_OFFSET + ais.mmsi[only]]), kind,
+            t, np.concatenate([_radar_contact_ids(trk.track_id, mmsi[:len(trk)]), AIS_ONLY_ID_OFFSET + ais.mmsi[only]]),
+            kind,
             np.concatenate([trk.track_id, np.full(n_only, -1, np.int64)]), mmsi,
             np.concatenate([x, ais.x[only]]), np.concatenate([cov, ais.P[only]]),
             self._in_cover(xy), events)
@@ -230,6 +231,21 @@ class RadarAisFusion:
         for sx, sy, rng in self.params.radar_cover:
             inside |= np.hypot(xy[:, 0] - sx, xy[:, 1] - sy) <= rng
         return inside
+
+
+def _radar_contact_ids(track_id: Int64Array, mmsi: Int64Array) -> Int64Array:
+    """A fused contact is known by its MMSI, as the AIS-only contact of that vessel is: the contact keeps
+    its id when its radar track is lost and another takes over, or when it leaves radar cover and comes
+    back. A dark track is known by its track id. When one MMSI sits on several tracks (a conflict the
+    detection stage hears about), the oldest track (lowest id) carries the MMSI's id, the others their own."""
+    ids = track_id.copy()
+    fused = np.flatnonzero(mmsi >= 0)
+    if len(fused):
+        order = fused[np.lexsort((track_id[fused], mmsi[fused]))]
+        first = np.ones(len(order), bool)
+        first[1:] = mmsi[order][1:] != mmsi[order][:-1]
+        ids[order[first]] = AIS_ONLY_ID_OFFSET + mmsi[order[first]]
+    return ids
 
 
 def _information_fuse(xa: FloatArray, pa: FloatArray, xb: FloatArray, pb: FloatArray) -> tuple[FloatArray,

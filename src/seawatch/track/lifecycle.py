@@ -35,6 +35,11 @@ class LifecycleParams:
     young_hits: int = 4
     young_delete_misses: int = 2
     max_position_sigma_m: float = 1_000.0
+    # With several radars, misses come faster than scans of any one radar: when scan_period_s is set,
+    # deletion is by time since the last plot instead of a count of misses — delete_misses (young:
+    # young_delete_misses) × scan_period_s, and a confirmed track coasts at least min_coast_s.
+    scan_period_s: float | None = None
+    min_coast_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.confirm_m <= self.confirm_n <= 16:
@@ -52,21 +57,25 @@ class LifecycleState:
     age: Int32Array      # scans since birth, the birth scan is 1
     misses: Int32Array   # consecutive misses
     n_hits: Int32Array   # hits since birth
+    last_hit_s: FloatArray  # time of the latest plot
+    born_s: FloatArray      # time of the first plot
 
     @staticmethod
-    def born(n: int) -> LifecycleState:
-        return LifecycleState(np.full(n, int(TrackStatus.TENTATIVE), np.int8), np.ones(n, np.int32), np.ones(n, np.int32),
-                              np.zeros(n, np.int32), np.ones(n, np.int32))
+    def born(n: int, time_s: float = 0.0) -> LifecycleState:
+        return LifecycleState(np.full(n, int(TrackStatus.TENTATIVE), np.int8), np.ones(n, np.int32),
+                              np.ones(n, np.int32), np.zeros(n, np.int32), np.ones(n, np.int32),
+                              np.full(n, time_s), np.full(n, time_s))
 
     @staticmethod
     def concat(a: LifecycleState, b: LifecycleState) -> LifecycleState:
         return LifecycleState(np.concatenate([a.status, b.status]), np.concatenate([a.hits, b.hits]),
                               np.concatenate([a.age, b.age]), np.concatenate([a.misses, b.misses]),
-                              np.concatenate([a.n_hits, b.n_hits]))
+                              np.concatenate([a.n_hits, b.n_hits]), np.concatenate([a.last_hit_s, b.last_hit_s]),
+                              np.concatenate([a.born_s, b.born_s]))
 
     def take(self, idx: npt.NDArray[np.intp] | BoolArray) -> LifecycleState:
         return LifecycleState(self.status[idx], self.hits[idx], self.age[idx], self.misses[idx],
-                              self.n_hits[idx])
+                              self.n_hits[idx], self.last_hit_s[idx], self.born_s[idx])
 
     def __len__(self) -> int:
         return len(self.status)
@@ -83,7 +92,7 @@ def _popcount(v: Int32Array) -> Int32Array:
 
 
 def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
-            params: LifecycleParams, observed: BoolArray | None = None) -> LifecycleState:
+            params: LifecycleParams, observed: BoolArray | None = None, time_s: float = 0.0) -> LifecycleState:
     """One scan of the lifecycle for tracks that existed before this scan (newborns are not advanced).
 
     ``observed`` marks the tracks the scanning sensor could see (inside its cover); the others keep
@@ -91,13 +100,14 @@ def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
     covariance growth.
     """
     if observed is not None and not observed.all():
-        seen = advance(state, hit, position_sigma_m, params)
+        seen = advance(state, hit, position_sigma_m, params, time_s=time_s)
         status = np.where(observed, seen.status, state.status).astype(np.int8)
         status[position_sigma_m > params.max_position_sigma_m] = _LOST
         return LifecycleState(status, np.where(observed, seen.hits, state.hits).astype(np.int32),
                               np.where(observed, seen.age, state.age).astype(np.int32),
                               np.where(observed, seen.misses, state.misses).astype(np.int32),
-                              np.where(observed, seen.n_hits, state.n_hits).astype(np.int32))
+                              np.where(observed, seen.n_hits, state.n_hits).astype(np.int32),
+                              np.where(observed, seen.last_hit_s, state.last_hit_s), state.born_s)
     age = state.age + 1
     in_window = age <= params.confirm_n
     hits = np.where(in_window & hit, state.hits | (np.int32(1) << np.minimum(age - 1, 30)), state.hits)
@@ -114,7 +124,14 @@ def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
     status[active & ~hit] = _COASTING
     n_total = state.n_hits + hit
     limit = np.where(n_total < params.young_hits, params.young_delete_misses, params.delete_misses)
-    lost = hopeless | (misses >= limit) | (position_sigma_m > params.max_position_sigma_m)
+    last_hit_s = np.where(hit, time_s, state.last_hit_s)
+    if params.scan_period_s is None:
+        gone = misses >= limit
+    else:
+        limit_s = limit * params.scan_period_s
+        limit_s = np.where(n_total < params.young_hits, limit_s, np.maximum(limit_s, params.min_coast_s))
+        gone = ~hit & (time_s - last_hit_s > limit_s + 1e-6)
+    lost = hopeless | gone | (position_sigma_m > params.max_position_sigma_m)
     status[lost] = _LOST
     return LifecycleState(status, hits.astype(np.int32), age.astype(np.int32), misses,
-                          n_total.astype(np.int32))
+                          n_total.astype(np.int32), last_hit_s, state.born_s)

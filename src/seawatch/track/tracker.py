@@ -22,6 +22,7 @@ from seawatch.track.assign import gnn_assign
 from seawatch.track.gating import gate, llr_bound
 from seawatch.track.kalman import FloatArray
 from seawatch.track.lifecycle import LifecycleParams, LifecycleState, TrackStatus, advance
+from seawatch.track.splice import SpliceParams, splice_pairs
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ Int64Array = npt.NDArray[np.int64]
 Int8Array = npt.NDArray[np.int8]
 
 _TENTATIVE = int(TrackStatus.TENTATIVE)
+_CONFIRMED = int(TrackStatus.CONFIRMED)
+_COASTING = int(TrackStatus.COASTING)
 SITE_MANOEUVRE_Q_M2PS3 = 1.0   # manoeuvre-mode acceleration PSD of the IMM for real sites
 
 
@@ -56,6 +59,9 @@ class TrackerParams:
     young_hits: int = 4
     young_delete_misses: int = 2
     max_position_sigma_m: float = 1_000.0
+    scan_period_s: float | None = None   # set: deletion by time since the last plot (several radars)
+    min_coast_s: float = 0.0
+    splice: SpliceParams | None = None   # set: a new track next to a coasting one continues it (splice.py)
 
     @property
     def gate_d2(self) -> float:
@@ -64,10 +70,11 @@ class TrackerParams:
     @property
     def lifecycle(self) -> LifecycleParams:
         return LifecycleParams(self.confirm_m, self.confirm_n, self.delete_misses, self.young_hits,
-                               self.young_delete_misses, self.max_position_sigma_m)
+                               self.young_delete_misses, self.max_position_sigma_m, self.scan_period_s,
+                               self.min_coast_s)
 
     @classmethod
-    def from_sensor(cls, sensor: SensorConfig, **overrides: float | None) -> TrackerParams:
+    def from_sensor(cls, sensor: SensorConfig, **overrides: object) -> TrackerParams:
         """Pd and clutter density from a radar's site-file entry; deletion after enough misses that a
         real, detected-with-Pd vessel is dropped with probability < 1e-4; the IMM on (real vessels turn
         and accelerate; on the straight-running benchmark scenarios the plain filter is better)."""
@@ -149,6 +156,7 @@ class RadarTracker:
         self._next_id = 1
         self.n_late_plots = 0
         self.n_bad_plots = 0   # plots with a non-finite coordinate, dropped
+        self.n_spliced = 0     # new tracks that continued a coasting one
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -209,11 +217,15 @@ class RadarTracker:
         hit[ti] = True
 
         # lifecycle
+        was_tentative = self.life.status == _TENTATIVE
         pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
-        self.life = advance(self.life, hit, pos_sigma, p.lifecycle, noise.covers(self.x[:, :2]) if n else None)
+        self.life = advance(self.life, hit, pos_sigma, p.lifecycle, noise.covers(self.x[:, :2]) if n else None,
+                            time_s)
         lost = self.life.status == int(TrackStatus.LOST)
         table_lost = self._rows(lost)
         keep = ~lost
+        if p.splice is not None and n:
+            keep &= ~self._splice(was_tentative, time_s, p.splice)
         if lost.any():
             self.ids, self.x, self.P = self.ids[keep], self.x[keep], self.P[keep]
             self.life = self.life.take(keep)
@@ -228,6 +240,26 @@ class RadarTracker:
         return self._concat(self._table(np.ones(len(self.ids), bool)), table_lost)
 
     # -- internals -------------------------------------------------------------------------------
+    def _splice(self, was_tentative: npt.NDArray[np.bool_], time_s: float,
+                params: SpliceParams) -> npt.NDArray[np.bool_]:
+        """New tracks that continue a coasting one take its id; returns the coasting rows to drop."""
+        st = self.life.status
+        drop = np.zeros(len(st), bool)
+        new = np.flatnonzero(was_tentative & (st == _CONFIRMED))
+        old = np.flatnonzero(st == _COASTING)
+        if not len(new) or not len(old):
+            return drop
+        ni, oj = splice_pairs(self.x[new, :2], self.life.born_s[new], self.x[old, :2],
+                              self.life.last_hit_s[old], time_s, params)
+        if len(ni):
+            a, b = new[ni], old[oj]
+            self.ids[a] = self.ids[b]
+            self.life.n_hits[a] = np.maximum(self.life.n_hits[a], self.life.n_hits[b])
+            self.life.born_s[a] = self.life.born_s[b]
+            drop[b] = True
+            self.n_spliced += len(a)
+        return drop
+
     def _birth(self, z: FloatArray, noise: MeasurementNoise) -> None:
         k = len(z)
         xb = np.zeros((k, 4))
@@ -240,7 +272,7 @@ class RadarTracker:
         self.ids = np.concatenate([self.ids, ids])
         self.x = np.concatenate([self.x, xb])
         self.P = np.concatenate([self.P, pb])
-        self.life = LifecycleState.concat(self.life, LifecycleState.born(k))
+        self.life = LifecycleState.concat(self.life, LifecycleState.born(k, float(self.time_s or 0.0)))
         if self.imm is not None:
             self.imm = imm_mod.ImmState.concat(self.imm, imm_mod.ImmState.born(xb, pb))
 
