@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -40,8 +40,9 @@ from seawatch.store.positions import (
     normalise,
     to_arrow,
 )
-from seawatch.store.records import action_effect, alert_out, alert_row, payload_json, raw_chunk, raw_lines
+from seawatch.store.records import action_effect, alert_row, payload_json, raw_chunk
 from seawatch.store.sql_common import last_per_id, search_terms
+from seawatch.store.sql_store import SqlStore
 from seawatch.store.sqlite_schema import migrate
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,10 @@ ON CONFLICT (id, mmsi) DO UPDATE SET
 ALERT_COLS = "doc, state, acknowledged_by, acknowledged_at, assigned_to, classification, updated_at"
 
 
-class EmbeddedStore:
+class EmbeddedStore(SqlStore):
     """SQLite WAL + Parquet archive in one directory. One instance per process; thread-safe (one lock)."""
+
+    MARK = "?"
 
     def __init__(self, root: str | Path, retention: Retention | None = None, *,
                  cache_mb: int = 256) -> None:
@@ -89,6 +92,9 @@ class EmbeddedStore:
     # --- transactions -------------------------------------------------------------------------------
     def _tx(self, durable: bool = False) -> _Tx:
         return _Tx(self, durable)
+
+    def _durable(self) -> _Tx:
+        return _Tx(self, durable=True)
 
     def _set_sync(self, mode: str) -> None:
         if self._sync != mode:
@@ -227,29 +233,6 @@ class EmbeddedStore:
             raise UserExistsError(f"user {name!r} already exists") from err
         return user
 
-    def get_user(self, name: str) -> User | None:
-        row = self._one("SELECT name, password_hash, role, created_at, disabled FROM users WHERE name = ?",
-                        (name,))
-        return User(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
-
-    def list_users(self) -> list[User]:
-        rows = self._all("SELECT name, password_hash, role, created_at, disabled FROM users ORDER BY name")
-        return [User(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
-
-    def update_user(self, name: str, *, password_hash: str | None = None, role: str | None = None,
-                    disabled: bool | None = None) -> User:
-        changes = {k: v for k, v in (("password_hash", password_hash), ("role", role),
-                                     ("disabled", None if disabled is None else int(disabled)))
-                   if v is not None}
-        with self._tx(durable=True) as db:
-            if changes:
-                db.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in changes)} WHERE name = ?",
-                           (*changes.values(), name))
-        user = self.get_user(name)
-        if user is None:
-            raise KeyError(f"no user {name!r}")
-        return user
-
     def record_config(self, kind: str, document: dict[str, Any] | str, user: str | None = None,
                       t: float | None = None) -> int:
         import hashlib
@@ -265,18 +248,6 @@ class EmbeddedStore:
                              (kind, time.time() if t is None else t, user, sha, text))
             return int(cur.lastrowid or 0)
 
-    def config_at(self, kind: str, t: float | None = None) -> dict[str, Any] | None:
-        row = self._one("SELECT version, t, user, document FROM config_versions WHERE kind = ? AND t <= ? "
-                        "ORDER BY version DESC LIMIT 1", (kind, math.inf if t is None else t))
-        if not row:
-            return None
-        doc: Any = row[3]
-        try:
-            doc = json.loads(doc)
-        except ValueError:
-            pass
-        return {"version": row[0], "t": row[1], "user": row[2], "document": doc}
-
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self._tx() as db:
             self._save_checkpoint(db, checkpoint)
@@ -284,11 +255,6 @@ class EmbeddedStore:
     def _save_checkpoint(self, db: sqlite3.Connection, cp: Checkpoint) -> None:
         db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
                    (cp.name, cp.file, cp.offset, cp.last_t, time.time(), json.dumps(cp.extra)))
-
-    def load_checkpoint(self, name: str) -> Checkpoint | None:
-        row = self._one("SELECT name, file, offset, last_t, updated_at, extra FROM checkpoints WHERE name = ?",
-                        (name,))
-        return Checkpoint(row[0], row[1], row[2], row[3], row[4], json.loads(row[5])) if row else None
 
     # --- queries ------------------------------------------------------------------------------------
     def track(self, *, contact_id: int | None = None, mmsi: int | None = None,
@@ -335,34 +301,6 @@ class EmbeddedStore:
             if t1 - t0 > DAY_S else self.archive.window(t0, t1, bbox)  # long periods: DuckDB's parallel scan
         return dedupe_sorted(pa.concat_tables([live, old]), [("id", "ascending"), ("t", "ascending")])
 
-    def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
-               state: str | None = None, t0: float | None = None, t1: float | None = None,
-               limit: int = 1000) -> list[dict[str, Any]]:
-        where: list[str] = ["1"]
-        params: list[Any] = []
-        for col, value in (("type", type), ("zone", zone), ("severity", severity), ("state", state)):
-            if value is not None:
-                where.append(f"{col} = ?")
-                params.append(value)
-        if t1 is not None:
-            where.append("start_t <= ?")
-            params.append(t1)
-        if t0 is not None:
-            where.append("(end_t IS NULL OR end_t >= ?)")
-            params.append(t0)
-        rows = self._all(f"SELECT {ALERT_COLS} FROM alerts WHERE {' AND '.join(where)} "
-                         "ORDER BY start_t DESC, id LIMIT ?", (*params, limit))
-        return [alert_out(*r) for r in rows]
-
-    def alert(self, alert_id: str) -> dict[str, Any] | None:
-        row = self._one(f"SELECT {ALERT_COLS} FROM alerts WHERE id = ?", (alert_id,))
-        return alert_out(*row) if row else None
-
-    def alert_history(self, alert_id: str) -> list[dict[str, Any]]:
-        rows = self._all("SELECT recorded_at, state, doc FROM alert_history WHERE alert_id = ? "
-                         "ORDER BY recorded_at", (alert_id,))
-        return [{"recorded_at": r[0], "state": r[1], **json.loads(r[2])} for r in rows]
-
     def search_vessels(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         digits, match = search_terms(text)
         cols = "v.id, nullif(v.mmsi, 0), v.name, v.callsign, v.imo, v.ship_type, v.first_seen, v.last_seen"
@@ -377,25 +315,6 @@ class EmbeddedStore:
             return []
         keys = ("id", "mmsi", "name", "callsign", "imo", "ship_type", "first_seen", "last_seen")
         return [dict(zip(keys, r)) for r in rows]
-
-    def audit(self, t0: float | None = None, t1: float | None = None, user: str | None = None,
-              alert_id: str | None = None) -> list[dict[str, Any]]:
-        rows = self._all("SELECT seq, action_id, t, user, action, alert_id, payload FROM actions "
-                         "WHERE t BETWEEN ? AND ? AND (? IS NULL OR user = ?) AND (? IS NULL OR alert_id = ?) "
-                         "ORDER BY seq", (-math.inf if t0 is None else t0, math.inf if t1 is None else t1,
-                                          user, user, alert_id, alert_id))
-        keys = ("seq", "action_id", "t", "user", "action", "alert_id")
-        return [{**dict(zip(keys, r[:6])), "payload": json.loads(r[6])} for r in rows]
-
-    def raw(self, source: str | None = None, t0: float | None = None,
-            t1: float | None = None) -> list[tuple[float, bytes]]:
-        lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
-        rows = self._all("SELECT lines, lines_size, times, times_size FROM raw_chunks WHERE "
-                         "(? IS NULL OR source = ?) AND t1 >= ? AND t0 <= ? ORDER BY t0",
-                         (source, source, lo, hi))
-        out = [x for r in rows for x in raw_lines(*r) if lo <= x[0] <= hi]
-        out.sort(key=lambda x: x[0])
-        return out
 
     def count_positions(self) -> int:
         """Stored positions; a row in both the live part and the archive (a re-replayed archived day, or a
@@ -478,26 +397,8 @@ class EmbeddedStore:
             self.archive.close()
             self._db.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- helpers ------------------------------------------------------------------------------------
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with self._lock:
-            return self._db.execute(sql, params).fetchone()
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def _blocks(self, sql: str, params: Sequence[Any], lo: float, hi: float) -> pa.Table:
-        """Blocks selected as (id, n, data), decoded, rows outside [lo, hi] dropped."""
-        rows = self._all(sql, params)
-        return to_arrow(within(decode(*zip(*rows)), lo, hi)) if rows else empty_table()
-
 
 class _Tx:
     """BEGIN IMMEDIATE ... COMMIT under the store lock; `durable` commits with synchronous=FULL."""

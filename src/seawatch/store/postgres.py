@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import struct
 import logging
 import math
+import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -27,7 +28,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
-from seawatch.store.blocks import BLOCK_S, decode, decode_table, ewkb_multipoint_m, make_blocks, new_rows, select, within
+from seawatch.store.blocks import (
+    BLOCK_S,
+    decode,
+    ewkb_multipoint_m,
+    make_blocks,
+    new_rows,
+    select,
+    within,
+)
 from seawatch.store.pg_schema import WORDS, migrate
 from seawatch.store.positions import (
     AIS_ID_OFFSET,
@@ -38,9 +47,9 @@ from seawatch.store.positions import (
     normalise,
     to_arrow,
 )
-from seawatch.store.sql_common import last_per_id
-from seawatch.store.records import action_effect, alert_out, alert_row, payload_json, raw_chunk, raw_lines
-from seawatch.store.sql_common import search_terms
+from seawatch.store.records import action_effect, alert_row, payload_json, raw_chunk
+from seawatch.store.sql_common import last_per_id, search_terms
+from seawatch.store.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +93,10 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-class PostgresStore:
+class PostgresStore(SqlStore):
     """PostgreSQL + PostGIS. One connection per instance, guarded by a lock."""
+
+    MARK = "%s"
 
     def __init__(self, url: str, retention: Retention | None = None, *, connect_timeout: int = 10) -> None:
         self.url = url
@@ -96,6 +107,11 @@ class PostgresStore:
         # blocks are compressed when TOASTed: lz4 takes half the server CPU of the default pglz
         self._db.execute("SET default_toast_compression = 'lz4'")
         self._convert_legacy()
+
+    @contextmanager
+    def _durable(self) -> Iterator[psycopg.Connection[Any]]:
+        with self._lock, self._db.transaction():
+            yield self._db
 
     # --- writes -------------------------------------------------------------------------------------
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
@@ -211,28 +227,6 @@ class PostgresStore:
             raise UserExistsError(f"user {name!r} already exists") from err
         return user
 
-    def get_user(self, name: str) -> User | None:
-        row = self._one("SELECT name, password_hash, role, created_at, disabled FROM users WHERE name = %s",
-                        (name,))
-        return User(*row) if row else None
-
-    def list_users(self) -> list[User]:
-        return [User(*r) for r in self._all("SELECT name, password_hash, role, created_at, disabled "
-                                            "FROM users ORDER BY name")]
-
-    def update_user(self, name: str, *, password_hash: str | None = None, role: str | None = None,
-                    disabled: bool | None = None) -> User:
-        changes = {k: v for k, v in (("password_hash", password_hash), ("role", role), ("disabled", disabled))
-                   if v is not None}
-        if changes:
-            with self._lock:
-                self._db.execute(f"UPDATE users SET {', '.join(f'{k} = %s' for k in changes)} WHERE name = %s",
-                                 (*changes.values(), name))
-        user = self.get_user(name)
-        if user is None:
-            raise KeyError(f"no user {name!r}")
-        return user
-
     def record_config(self, kind: str, document: dict[str, Any] | str, user: str | None = None,
                       t: float | None = None) -> int:
         text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
@@ -246,19 +240,7 @@ class PostgresStore:
             row = self._db.execute('INSERT INTO config_versions (kind, t, "user", sha, document) '
                                    "VALUES (%s, %s, %s, %s, %s) RETURNING version",
                                    (kind, time.time() if t is None else t, user, sha, text)).fetchone()
-            return int(row[0])  # type: ignore[index]
-
-    def config_at(self, kind: str, t: float | None = None) -> dict[str, Any] | None:
-        row = self._one('SELECT version, t, "user", document FROM config_versions WHERE kind = %s AND t <= %s '
-                        "ORDER BY version DESC LIMIT 1", (kind, math.inf if t is None else t))
-        if not row:
-            return None
-        doc: Any = row[3]
-        try:
-            doc = json.loads(doc)
-        except ValueError:
-            pass
-        return {"version": int(row[0]), "t": row[1], "user": row[2], "document": doc}
+            return int(row[0])
 
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self._lock, self._db.transaction():
@@ -270,11 +252,6 @@ class PostgresStore:
                          'file = excluded.file, "offset" = excluded."offset", last_t = excluded.last_t, '
                          "updated_at = excluded.updated_at, extra = excluded.extra",
                          (cp.name, cp.file, cp.offset, cp.last_t, time.time(), json.dumps(cp.extra)))
-
-    def load_checkpoint(self, name: str) -> Checkpoint | None:
-        row = self._one('SELECT name, file, "offset", last_t, updated_at, extra FROM checkpoints WHERE name = %s',
-                        (name,))
-        return Checkpoint(row[0], row[1], int(row[2]), row[3], row[4], dict(row[5])) if row else None
 
     # --- queries ------------------------------------------------------------------------------------
     def track(self, *, contact_id: int | None = None, mmsi: int | None = None,
@@ -301,7 +278,7 @@ class PostgresStore:
         return last_per_id(table, bbox)
 
     def bbox_between(self, bbox: BBox, t0: float, t1: float) -> pa.Table:
-        rows = self._all_binary(f"{BLOCKS} position_blocks b WHERE geom &&& {BOX_M}",
+        rows = self._block_rows(f"{BLOCKS} position_blocks b WHERE geom &&& {BOX_M}",
                                 (bbox[0], bbox[1], t0, bbox[2], bbox[3], t1))
         if not rows:
             return empty_table()
@@ -309,34 +286,6 @@ class PostgresStore:
         lon, lat = cols["lon"], cols["lat"]
         table = to_arrow(select(cols, (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])))
         return table.sort_by([("id", "ascending"), ("t", "ascending")])
-
-    def alerts(self, *, type: str | None = None, zone: str | None = None, severity: str | None = None,
-               state: str | None = None, t0: float | None = None, t1: float | None = None,
-               limit: int = 1000) -> list[dict[str, Any]]:
-        where: list[str] = ["true"]
-        params: list[Any] = []
-        for col, value in (("type", type), ("zone", zone), ("severity", severity), ("state", state)):
-            if value is not None:
-                where.append(f"{col} = %s")
-                params.append(value)
-        if t1 is not None:
-            where.append("start_t <= %s")
-            params.append(t1)
-        if t0 is not None:
-            where.append("(end_t IS NULL OR end_t >= %s)")
-            params.append(t0)
-        rows = self._all(f"SELECT {ALERT_COLS} FROM alerts WHERE {' AND '.join(where)} "
-                         "ORDER BY start_t DESC, id LIMIT %s", (*params, limit))
-        return [alert_out(*r) for r in rows]
-
-    def alert(self, alert_id: str) -> dict[str, Any] | None:
-        row = self._one(f"SELECT {ALERT_COLS} FROM alerts WHERE id = %s", (alert_id,))
-        return alert_out(*row) if row else None
-
-    def alert_history(self, alert_id: str) -> list[dict[str, Any]]:
-        rows = self._all("SELECT recorded_at, state, doc FROM alert_history WHERE alert_id = %s "
-                         "ORDER BY recorded_at", (alert_id,))
-        return [{"recorded_at": r[0], "state": r[1], **json.loads(r[2])} for r in rows]
 
     def search_vessels(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         digits, _ = search_terms(text)
@@ -354,26 +303,6 @@ class PostgresStore:
                              (query, query, limit))
         keys = ("id", "mmsi", "name", "callsign", "imo", "ship_type", "first_seen", "last_seen")
         return [dict(zip(keys, r)) for r in rows]
-
-    def audit(self, t0: float | None = None, t1: float | None = None, user: str | None = None,
-              alert_id: str | None = None) -> list[dict[str, Any]]:
-        rows = self._all('SELECT seq, action_id, t, "user", action, alert_id, payload FROM actions '
-                         'WHERE t BETWEEN %s AND %s AND (%s::text IS NULL OR "user" = %s) '
-                         "AND (%s::text IS NULL OR alert_id = %s) ORDER BY seq",
-                         (-math.inf if t0 is None else t0, math.inf if t1 is None else t1,
-                          user, user, alert_id, alert_id))
-        keys = ("seq", "action_id", "t", "user", "action", "alert_id", "payload")
-        return [dict(zip(keys, r)) for r in rows]
-
-    def raw(self, source: str | None = None, t0: float | None = None,
-            t1: float | None = None) -> list[tuple[float, bytes]]:
-        lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
-        rows = self._all("SELECT lines, lines_size, times, times_size FROM raw_chunks WHERE "
-                         "(%s::text IS NULL OR source = %s) AND t1 >= %s AND t0 <= %s ORDER BY t0",
-                         (source, source, lo, hi))
-        out = [x for r in rows for x in raw_lines(*r) if lo <= x[0] <= hi]
-        out.sort(key=lambda x: x[0])
-        return out
 
     def count_positions(self) -> int:
         return int(self._one("SELECT coalesce(sum(n), 0) FROM position_blocks", ())[0])  # type: ignore[index]
@@ -420,39 +349,17 @@ class PostgresStore:
                 log.info("amcheck not available to this role; checking row counts only")
             except psycopg.Error as err:
                 return f"index check failed: {err}"
-            a, b = self._db.execute("SELECT count(*), count(DISTINCT action_id) FROM actions").fetchone()  # type: ignore[misc]
+            a, b = self._db.execute("SELECT count(*), count(DISTINCT action_id) FROM actions").fetchone()
         return "ok" if a == b else f"actions: {a} rows, {b} distinct ids"
 
     def disk_bytes(self) -> int:
         return int(self._one("SELECT pg_total_relation_size('position_blocks')", ())[0])  # type: ignore[index]
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- helpers ------------------------------------------------------------------------------------
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with self._lock:
-            return self._db.execute(sql, params).fetchone()
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def _all_binary(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def _block_rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, params, binary=True).fetchall()
-
-    def _blocks(self, sql: str, params: Sequence[Any], lo: float, hi: float) -> pa.Table:
-        """Blocks selected as (id, n, data), decoded, rows outside [lo, hi] dropped."""
-        rows = self._all_binary(sql, params)
-        return to_arrow(within(decode(*zip(*rows)), lo, hi)) if rows else empty_table()
 
     def _table(self, sql: str, params: Sequence[Any]) -> pa.Table:
         """Query positions as an Arrow table: `COPY (query) TO STDOUT` as CSV, parsed by pyarrow (exact:
