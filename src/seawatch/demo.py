@@ -4,23 +4,115 @@ The simulator serves the built-in Caspian site's AIS and radar feeds over TCP on
 real sensors would (`seawatch sim --live`); the live ingest connects to them like `seawatch run`; each
 decoded batch goes through the pipeline and the detection engine into the console's live picture.
 A one-off supervisor account with a random password is created and printed: there is no default login.
+
+Latency: the demo is tuned for alerts to reach the console quickly (see docs/console.md). `FeedTap` is
+its end-to-end probe: one more client of every simulator feed that stamps (wall clock) when each sensor
+time went out on the loopback, and `DemoRunner.alert_triggers` keeps, for every alert opened, the sensor
+time of the contact update that opened it and when it was handed to the picture.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
+import re
 import secrets
+import socket
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from seawatch.errors import SeawatchError
 
 logger = logging.getLogger(__name__)
+
+# Latency knobs (sensor seconds). Each feed is ordered on its own stream of the TimeOrderer, so its hold
+# only covers the disorder inside one feed; the pipeline emits the picture every PIPELINE_PERIOD_S; the
+# detection rules run on every emitted picture (flushed at once, not buffered for 5 s of sensor time).
+REORDER_WINDOW_S = 0.5
+PIPELINE_PERIOD_S = 1.0
+_AIS_TIME = re.compile(rb"c:(\d{9,10})")
+_PLOT_TIME = re.compile(rb'"time":"([0-9T:.\-]+)Z?"')
+
+
+class FeedTap:
+    """One more TCP client of each simulator feed: when did each sensor time go out? (wall clock, epoch s)
+
+    For every chunk read it records the newest sensor time seen so far and the wall time of the read;
+    `emitted_at(t)` is the wall time at which a message of sensor time >= t had gone out. Reads happen in
+    their own threads, so the stamps are at most a GIL switch late (~5 ms)."""
+
+    def __init__(self, ports: dict[str, int], host: str = "127.0.0.1") -> None:
+        self._lock = threading.Lock()
+        self._sensor_t: list[float] = []
+        self._wall: list[float] = []
+        self._newest = float("-inf")
+        self._socks = [socket.create_connection((host, port)) for port in ports.values()]
+        for sock in self._socks:
+            threading.Thread(target=self._read, args=(sock,), name="demo-feedtap", daemon=True).start()
+
+    def _read(self, sock: socket.socket) -> None:
+        tail = b""
+        while True:
+            try:
+                data = sock.recv(1 << 16)
+            except OSError:
+                return
+            wall = time.time()
+            if not data:
+                return
+            buf = tail + data
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                tail = buf
+                continue
+            tail = buf[cut + 1:]
+            last = buf[buf.rfind(b"\n", 0, cut) + 1:cut]  # the newest complete line of this read
+            m = _AIS_TIME.search(last)
+            t: float | None = float(m.group(1)) if m else None
+            if t is None and (m := _PLOT_TIME.search(last)) is not None:
+                try:
+                    t = datetime.fromisoformat(m.group(1).decode()).replace(tzinfo=UTC).timestamp()
+                except ValueError:
+                    t = None
+            if t is None:
+                continue
+            with self._lock:
+                if t > self._newest:
+                    self._newest = t
+                    self._sensor_t.append(t)
+                    self._wall.append(wall)
+
+    def emitted_at(self, sensor_t: float) -> float | None:
+        with self._lock:
+            i = bisect.bisect_left(self._sensor_t, sensor_t)
+            return self._wall[i] if i < len(self._wall) else None
+
+    def close(self) -> None:
+        for sock in self._socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+@dataclass(frozen=True)
+class AlertTrigger:
+    """An alert as it opened in the demo: the sensor time of the picture (contact update) that opened it,
+    the pipeline period before it, and the wall clock when it was handed to the console's picture."""
+
+    alert_id: str
+    sensor_t: float  # the picture's time: it holds the observations up to it ...
+    period_s: float  # ... and after the previous picture: the triggering message is in (t - period, t]
+    applied_wall: float
 
 
 @dataclass
@@ -32,6 +124,10 @@ class DemoOptions:
     seed: int | None = None
     duration_s: float = 6 * 3600.0
     data_dir: Path | None = None
+    tap_feeds: bool = False  # FeedTap on (the latency benchmark and its test)
+    reorder_window_s: float = REORDER_WINDOW_S
+    pipeline_period_s: float = PIPELINE_PERIOD_S
+    detect_every_picture: bool = True  # False: the engine's own buffering (rules once per 5 s of sensor time)
 
 
 class DemoRunner:
@@ -58,6 +154,10 @@ class DemoRunner:
         self.n_contacts = 0
         self.n_alert_changes = 0
         self.n_failed_batches = 0
+        self.tap: FeedTap | None = None
+        self.ingest_stats: Any = None  # the live ingest's IngestStats once it runs
+        self.busy_s = {"tracking": 0.0, "detection": 0.0, "picture": 0.0, "store": 0.0}  # wall s per stage
+        self.alert_triggers: dict[str, AlertTrigger] = {}
 
     # -- simulator ----------------------------------------------------------------------------------
     def _simulate(self) -> None:
@@ -88,40 +188,68 @@ class DemoRunner:
         from seawatch.pipeline import Pipeline
 
         site = load_site(self.dir / "sim" / "site.toml")
-        pipeline = Pipeline(site, update_period_s=2.0)
+        pipeline = Pipeline(site, update_period_s=self.opts.pipeline_period_s)
         engine = DetectionEngine(site)
         ingest = LiveIngest(site)
-        # feeds interleave: hold rows back a few seconds of sensor time and release them in time order
-        orderer = TimeOrderer(1, reorder_window_s=4.0, stats=ingest.stats)
+        self.ingest_stats = ingest.stats
+        # one orderer stream per feed: rows are released once every feed has moved past them (each feed is
+        # in time order; the hold covers the small disorder within one), whatever the reads' timing
+        streams = {sid: i for i, sid in enumerate(ingest.sources)}
+        orderer = TimeOrderer(len(streams), reorder_window_s=self.opts.reorder_window_s, stats=ingest.stats)
         await ingest.start()
         try:
             async for item in ingest.batches():
-                batch = orderer.push(0, item.batch)
+                t_in = time.perf_counter()
+                batch = orderer.push(streams[item.sensor], item.batch)
                 if not len(batch):
                     continue
                 self.n_obs += len(batch)
                 try:
                     contacts = pipeline.process(batch)
-                    alerts = [c["alert"] for c in engine.process(contacts)] if len(contacts) else []
+                    t_tracked = time.perf_counter()
+                    changes = engine.process(contacts) if len(contacts) else []
+                    if len(contacts) and self.opts.detect_every_picture:
+                        changes += engine.flush()  # the rules see every picture as it is emitted
                 except Exception:
                     self.n_failed_batches += 1
                     if self.n_failed_batches == 1:
                         logger.exception("demo: a batch of %d observations failed in tracking/detection; "
                                          "further failures are counted", len(batch))
                     continue
+                t_detected = time.perf_counter()
+                self.busy_s["tracking"] += t_tracked - t_in
+                self.busy_s["detection"] += t_detected - t_tracked
                 if not len(contacts):
                     continue
+                alerts = [c["alert"] for c in changes]
                 self.n_contacts += len(contacts)
                 self.n_alert_changes += len(alerts)
                 self.picture.apply(contacts, alerts)
+                self._note_triggers(contacts, changes, pipeline.update_period_s)
+                t_shown = time.perf_counter()
                 self.store.write_positions(contacts)
                 self.keeper.tick(float(contacts["t"].max()))
                 if alerts:
                     self.store.upsert_alerts(alerts)
+                self.busy_s["picture"] += t_shown - t_detected
+                self.busy_s["store"] += time.perf_counter() - t_shown
                 if self._stop.is_set():
                     break
         finally:
             await ingest.close()
+
+    def _note_triggers(self, contacts: Any, changes: list[dict[str, Any]], period_s: float) -> None:
+        """For each alert opened: the sensor time of the picture that opened it (its contacts' newest update
+        in this batch; the batch's newest if they are not in it) and the wall clock now."""
+        opened = [c["alert"] for c in changes if c["change"] == "open" and c["alert"]["id"] not in self.alert_triggers]
+        if not opened:
+            return
+        now = time.time()
+        ids, t = contacts["contact_id"], contacts["t"]
+        for a in opened:
+            mine = t[np.isin(ids, a.get("track_ids") or [])]
+            sensor_t = float(mine.max()) if len(mine) else float(t.max())
+            self.alert_triggers[a["id"]] = AlertTrigger(a["id"], sensor_t, period_s, now)
 
     def _run_pipeline(self) -> None:
         try:
@@ -136,6 +264,8 @@ class DemoRunner:
         if not self._ready.wait(timeout_s) or self.error is not None:
             raise SeawatchError(f"the simulator did not start: {self.error or 'timeout'}")
         threading.Thread(target=self._run_pipeline, name="demo-pipeline", daemon=True).start()
+        if self.opts.tap_feeds:
+            self.tap = FeedTap(self.ports)
 
     def add_operator(self) -> tuple[str, str]:
         from seawatch.serve.auth import add_user
@@ -149,6 +279,8 @@ class DemoRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.tap is not None:
+            self.tap.close()
 
 
 def run_demo(opts: DemoOptions) -> int:

@@ -153,6 +153,8 @@ def test_an_operator_sees_contacts_opens_a_dossier_and_acknowledges_an_alert_tha
     # the critical alert is on top of the queue; selecting it opens its contact's dossier
     first = page.locator("#alert-list .alert").first
     expect(first).to_have_attribute("data-id", "zone_entry-2")
+    seen_ms = page.evaluate("window.__seawatchAlertSeen['zone_entry-2']")  # the latency probe's stamp
+    assert 0 < time.time() * 1000 - seen_ms < 120_000
     first.locator(".head").click()
     expect(page.locator("#tab-dossier")).to_have_class(re.compile("active"))
     expect(page.locator("#dossier h3")).to_contain_text("#2")

@@ -107,3 +107,26 @@ def test_a_delta_of_5000_contacts_is_compact(console: Console) -> None:
     per_contact = len(json.dumps(delta, separators=(",", ":"))) / 5000
     assert "static" not in delta  # type: ignore[operator]
     assert per_contact < 110, per_contact
+
+
+def test_a_new_alert_is_pushed_at_once_without_waiting_for_the_contact_period() -> None:
+    console = Console(live_period_s=30.0)  # a contact delta would come only after 30 s
+    with console.client("viewer").websocket_connect("/api/live") as ws:
+        ws.receive_json()
+        new = console.feed.alert(5, "dark_target", "high", start=T0 + 4)
+        console.push([new])  # contacts move and an alert opens in the same batch
+        frame = ws.receive_json()
+    assert frame["type"] == "delta" and [a["id"] for a in frame["alerts"]] == [new["id"]]
+    assert frame["dyn"] == []  # the contacts wait for their period; the alert does not
+
+
+def test_an_alert_already_pushed_is_not_sent_again_with_the_next_contact_delta() -> None:
+    pic, console = Picture(), Console()
+    pic.apply(console.feed.step())
+    seq, _ = pic.snapshot()
+    pic.apply(console.feed.step(), [console.feed.alert(1, "loitering", "medium")])
+    alert_seq, pushed = pic.delta(seq, seq, alerts_only=True)
+    assert pushed is not None and len(pushed["alerts"]) == 1 and pushed["dyn"] == []
+    assert pic.delta(seq, alert_seq, alerts_only=True) == (alert_seq, None)
+    _, delta = pic.delta(seq, alert_seq)
+    assert delta is not None and len(delta["dyn"]) == 40 and "alerts" not in delta

@@ -85,8 +85,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 def create_app(picture: Picture, store: Any, *, site_path: Path = BUILTIN_SITE, auth: Authenticator | None = None,
-               secure_cookie: bool = False, live_period_s: float = 1.0) -> FastAPI:
-    """The console app over a live `picture` and a `store` (see `backend.ConsoleStore`)."""
+               secure_cookie: bool = False, live_period_s: float = 1.0, push_alerts: bool = True) -> FastAPI:
+    """The console app over a live `picture` and a `store` (see `backend.ConsoleStore`). `push_alerts`:
+    alert changes go to the websocket at once (False: with the next contact delta, every `live_period_s`)."""
     store = as_console_store(store, lambda: picture.now)
     auth = auth or Authenticator(store)
     site = load_site_data(site_path)
@@ -120,7 +121,7 @@ def create_app(picture: Picture, store: Any, *, site_path: Path = BUILTIN_SITE, 
 
     @app.websocket("/api/live")
     async def live(ws: WebSocket) -> None:
-        await live_endpoint(ws, picture, auth, live_period_s)
+        await live_endpoint(ws, picture, auth, live_period_s, push_alerts)
 
     @app.get("/vendor/{name}", include_in_schema=False)
     def vendor(name: str) -> FileResponse:

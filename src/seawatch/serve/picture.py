@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -81,6 +82,25 @@ class Picture:
         self._removed_alerts: deque[tuple[int, str]] = deque(maxlen=removal_log)
         self.seq = 0
         self.now: float | None = None
+        self._alert_listeners: list[Callable[[], None]] = []
+
+    def on_alerts(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` (from the writer's thread, outside the lock) whenever alerts change, so that a
+        websocket can push them at once instead of at its next period. Returns the function that removes it."""
+        with self._lock:
+            self._alert_listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._alert_listeners:
+                    self._alert_listeners.remove(listener)
+        return remove
+
+    def _alerts_changed(self) -> None:
+        with self._lock:
+            listeners = list(self._alert_listeners)
+        for listener in listeners:
+            listener()
 
     # ---- writes (pipeline, operator actions) ------------------------------------------------------
     def apply(self, contacts: ContactBatch, alerts: list[dict[str, Any]] | None = None) -> None:
@@ -97,6 +117,8 @@ class Picture:
             for alert in alerts or []:
                 self._apply_alert(alert, seq)
             self._expire(seq)
+        if alerts:
+            self._alerts_changed()
 
     def _apply_row(self, row: tuple[Any, ...], seq: int) -> None:
         cid, t, lat, lon, sog, cog, hdg, kind, status, mmsi, name, callsign, imo, stype, length, sensors = row
@@ -160,7 +182,8 @@ class Picture:
             else:
                 self._alerts[alert_id] = alert
                 self._alert_seq[alert_id] = self.seq
-            return alert
+        self._alerts_changed()
+        return alert
 
     def _expire(self, seq: int) -> None:
         if self.now is None:
@@ -213,24 +236,33 @@ class Picture:
             }
             return self.seq, frame
 
-    def delta(self, since: int) -> tuple[int, dict[str, Any] | None]:
+    def delta(self, since: int, alerts_since: int | None = None,
+              alerts_only: bool = False) -> tuple[int, dict[str, Any] | None]:
         """(seq, frame) with what changed after `since`; frame None when nothing did. A client so far
-        behind that the removal log no longer covers it gets a snapshot instead."""
+        behind that the removal log no longer covers it gets a snapshot instead.
+
+        `alerts_since` (default `since`): alerts already sent up to that seq are left out. `alerts_only`:
+        a frame with the alert changes only (`dyn` empty), for pushing alerts between contact deltas."""
+        a_since = since if alerts_since is None else max(since, alerts_since)
         with self._lock:
-            if since == self.seq:
-                return since, None
-            if (self._removed and self._removed[0][0] > since and len(self._removed) == self._removed.maxlen):
+            if (since if not alerts_only else a_since) == self.seq:
+                return self.seq, None
+            if (self._removed and self._removed[0][0] > since and len(self._removed) == self._removed.maxlen
+                    and not alerts_only):
                 return self.snapshot()
-            dyn = [[c.contact_id, *c.dyn.values()] for c in self._contacts.values() if c.dyn_seq > since]
-            static = {str(c.contact_id): c.static for c in self._contacts.values() if c.static_seq > since}
-            gone = [cid for s, cid in self._removed if s > since and cid not in self._contacts]
-            alerts = [a for aid, a in self._alerts.items() if self._alert_seq.get(aid, 0) > since]
-            alerts_gone = [aid for s, aid in self._removed_alerts if s > since and aid not in self._alerts]
-            frame: dict[str, Any] = {"type": "delta", "now": self.now, "seq": self.seq, "dyn": dyn}
-            if static:
-                frame["static"] = static
-            if gone:
-                frame["gone"] = gone
+            alerts = [a for aid, a in self._alerts.items() if self._alert_seq.get(aid, 0) > a_since]
+            alerts_gone = [aid for s, aid in self._removed_alerts if s > a_since and aid not in self._alerts]
+            frame: dict[str, Any] = {"type": "delta", "now": self.now, "seq": self.seq, "dyn": []}
+            if not alerts_only:
+                frame["dyn"] = [[c.contact_id, *c.dyn.values()] for c in self._contacts.values() if c.dyn_seq > since]
+                static = {str(c.contact_id): c.static for c in self._contacts.values() if c.static_seq > since}
+                gone = [cid for s, cid in self._removed if s > since and cid not in self._contacts]
+                if static:
+                    frame["static"] = static
+                if gone:
+                    frame["gone"] = gone
+            if not (alerts or alerts_gone or frame["dyn"] or "static" in frame or "gone" in frame):
+                return self.seq, None
             if alerts:
                 frame["alerts"] = alerts
             if alerts_gone:

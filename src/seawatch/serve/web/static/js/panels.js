@@ -41,6 +41,9 @@ function renderAlerts() {
   const list = sortedAlerts().filter((a) => a.workflow?.state !== 'closed' || a.id === state.selectedAlert);
   const html = list.map(alertHtml).join('') || '<p class="note">No open alerts.</p>';
   if (html !== lastAlertsHtml) { $('#alert-list').innerHTML = html; lastAlertsHtml = html; }  // keep the DOM stable
+  // probe for the latency benchmark and tests: when each alert was first in the queue (wall clock, ms)
+  const seen = (window.__seawatchAlertSeen ||= {}), now = Date.now();
+  for (const a of list) if (!(a.id in seen)) seen[a.id] = now;
   $('#alert-count').textContent = list.length;
 }
 
