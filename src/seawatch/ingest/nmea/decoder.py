@@ -98,12 +98,14 @@ class NmeaDecoder:
         """Observations by kind, and decoded AIS messages by type (type 19 gives two rows, one message)."""
         if len(batch):
             kind = batch["kind"]
-            for k, c in zip(*np.unique(kind, return_counts=True)):
-                self.stats.observations[Kind(int(k)).name.lower()] += int(c)
+            for k, c in enumerate(np.bincount(kind).tolist()):
+                if c:
+                    self.stats.observations[Kind(k).name.lower()] += c
             mt = batch["msg_type"]
             one_per_msg = (mt >= 0) & ~((kind == Kind.AIS_STATIC) & (mt == 19))
-            for k, c in zip(*np.unique(mt[one_per_msg], return_counts=True)):
-                self.stats.msg_types[int(k)] += int(c)
+            for k, c in enumerate(np.bincount(mt[one_per_msg]).tolist()):
+                if c:
+                    self.stats.msg_types[k] += c
         return batch
 
     # -- internals ---------------------------------------------------------------------------------

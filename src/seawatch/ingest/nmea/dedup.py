@@ -62,6 +62,22 @@ def _hash_into(h: npt.NDArray[np.uint64], buf: npt.NDArray[np.uint8], pay0: I8, 
             h[:] = np.where(left > 0, mixed, h) if j else mixed
 
 
+def _by_key_then_time(keys: I8, t: npt.NDArray[np.float64]) -> I8:
+    """The lexsort((t, keys)) order. Most keys are unique: one sort by key, then only the rows of keys
+    heard more than once are sorted again by time."""
+    order = np.argsort(keys, kind="stable")
+    ks = keys[order]
+    same = ks[1:] == ks[:-1]
+    if same.any():
+        multi = np.zeros(len(ks), dtype=bool)
+        multi[1:] |= same
+        multi[:-1] |= same
+        pos = np.flatnonzero(multi)
+        sub = order[pos]
+        order[pos] = sub[np.lexsort((t[sub], keys[sub]))]
+    return order
+
+
 @dataclass(frozen=True)
 class Selection:
     keep: I8  # row indices kept (first copies), in input order
@@ -85,7 +101,7 @@ class Deduplicator:
         n = len(keys)
         if n == 0 or self.window_s <= 0:
             return Selection(np.arange(n), np.full(n, None, dtype=object), np.ones(n, dtype=np.int16))
-        order = np.lexsort((t, keys))
+        order = _by_key_then_time(keys, t)
         ks, ts = keys[order], t[order]
         new_group = np.ones(n, dtype=bool)
         new_group[1:] = ks[1:] != ks[:-1]
@@ -121,23 +137,40 @@ class Deduplicator:
     def _receivers(lead_of: I8, copies: I8, src: I8, names: list[str], receivers: npt.NDArray[np.object_],
                    nrec: npt.NDArray[np.int16]) -> None:
         """Per kept message with copies: the distinct receivers, its own first, then in order heard.
-        Grouped and de-duplicated with sorts; only the final tuples are Python objects."""
-        leads = np.unique(lead_of)
+        Grouped and de-duplicated with sorts; one tuple is built per distinct list of receivers."""
+        leads = np.sort(lead_of)
+        leads = leads[np.r_[True, leads[1:] != leads[:-1]]]
         lead = np.concatenate([leads, lead_of])
         code = np.concatenate([src[leads], src[copies]])
         rank = np.concatenate([np.full(len(leads), -1, dtype=np.int64), copies])
-        o = np.lexsort((rank, code, lead))
-        first = np.ones(len(o), dtype=bool)
-        first[1:] = (lead[o][1:] != lead[o][:-1]) | (code[o][1:] != code[o][:-1])
-        o = o[first]
-        o = o[np.lexsort((rank[o], lead[o]))]
-        g_lead, g_code = lead[o], code[o]
+        o = np.argsort(lead * (int(rank.max()) + 2) + (rank + 1))  # by message, then in order heard
+        lead, code = lead[o], code[o]
+        _, first = np.unique(lead * max(len(names), 1) + code, return_index=True)  # a receiver once
+        keep = np.zeros(len(o), dtype=bool)
+        keep[first] = True
+        g_lead, g_code = lead[keep], code[keep]
         starts = np.flatnonzero(np.r_[True, g_lead[1:] != g_lead[:-1]])
-        ends = np.r_[starts[1:], len(o)]
-        labels = [names[c] for c in g_code.tolist()]
-        receivers[g_lead[starts]] = np.fromiter((tuple(labels[a:b]) for a, b in zip(starts.tolist(), ends.tolist())),
-                                                dtype=object, count=len(starts))
-        nrec[g_lead[starts]] = ends - starts
+        ends = np.r_[starts[1:], len(g_lead)]
+        size = ends - starts
+        at = g_lead[starts]
+        nrec[at] = size
+        # the same few lists of receivers come back all the time: key each list exactly (up to 4
+        # receivers of up to 4095 names fit a 64-bit word), make each distinct tuple once
+        codes = g_code.tolist()
+        small = (size <= 4) if len(names) < 4096 else np.zeros(len(size), dtype=bool)
+        if small.any():
+            rank_in = np.arange(len(g_lead)) - np.repeat(starts, size)
+            sig = np.add.reduceat((g_code + 1) << (4 + 12 * np.minimum(rank_in, 4)), starts) + size
+            sig_small = sig[small]
+            uniq, one, inv = np.unique(sig_small, return_index=True, return_inverse=True)
+            tuples = np.empty(len(uniq), dtype=object)
+            first_of = starts[small][one].tolist()
+            last_of = ends[small][one].tolist()
+            for k, (a, b) in enumerate(zip(first_of, last_of)):
+                tuples[k] = tuple([names[c] for c in codes[a:b]])
+            receivers[at[small]] = tuples[inv.ravel()]
+        for j in np.flatnonzero(~small).tolist():
+            receivers[at[j]] = tuple([names[c] for c in codes[int(starts[j]):int(ends[j])]])
 
     def _remember(self, k: I8, tt: npt.NDArray[np.float64]) -> None:
         """Merge this batch's kept keys (sorted by key, then time) into the sorted memory:

@@ -77,20 +77,9 @@ def _next_pos(positions: IntArray, after: IntArray) -> IntArray:
     return ext[k]
 
 
-def _specials(buf: U8) -> tuple[IntArray, U8]:
-    """Positions (and bytes) of every newline, backslash, star and colon: one scan of the buffer."""
-    mask = buf == 10
-    mask |= buf == 92
-    mask |= buf == 42
-    mask |= buf == 58
-    pos = np.flatnonzero(mask)
-    return pos, buf[pos]
-
-
 def frame(buf: U8) -> Lines:
-    spec, spec_chr = _specials(buf)
-    start, end = _lines_from(buf, spec[spec_chr == 10])
-    stars = spec[spec_chr == 42]
+    start, end = split_lines(buf)
+    stars = np.flatnonzero(buf == 42)
     n = len(start)
     first = np.where(end > start, buf[np.minimum(start, len(buf) - 1)], 0)
     cls = np.full(n, SLOW, dtype=np.int8)
@@ -106,7 +95,7 @@ def frame(buf: U8) -> Lines:
     tagged = np.flatnonzero(first == ord("\\"))
     key_pos, key_chr = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint8)
     if len(tagged):
-        bs = spec[spec_chr == 92]
+        bs = np.flatnonzero(buf == 92)
         close = _next_pos(bs, start[tagged] + 1)
         ok = close < end[tagged] - 1
         t_idx = tagged[ok]
@@ -120,7 +109,7 @@ def frame(buf: U8) -> Lines:
         tstar = _next_pos(stars, start[t_idx] + 1)
         tag1[t_idx] = np.where(tstar < close, tstar, close)
         # tag block fields "k:value": a colon after a letter that starts a field (after '\\' or ',')
-        colon = spec[(spec_chr == 58) & (spec >= 2)]
+        colon = np.flatnonzero(buf[2:] == 58) + 2
         prev = buf[colon - 2]
         colon = colon[(prev == ord(",")) | (prev == ord("\\"))]
         key_pos, key_chr = colon - 1, buf[colon - 1]
@@ -215,13 +204,23 @@ def find_key(lines: Lines, tag0: IntArray, tag1: IntArray, key: bytes) -> IntArr
 
 
 def field_end(buf: U8, pos: IntArray, limit: IntArray, width: int = 48) -> IntArray:
-    """End of a tag-block field value starting at pos: the next ',' '*' or '\\' (capped at limit)."""
+    """End of a tag-block field value starting at pos: the next ',' '*' or '\\' (capped at limit).
+    Looked for in the first 16 bytes, then (for the few longer values) in `width` bytes."""
     if len(pos) == 0:
         return pos
-    c = windows(buf, pos, width)
-    stop = (c == ord(",")) | (c == ord("*")) | (c == ord("\\"))
-    first = np.where(stop.any(axis=1), stop.argmax(axis=1), width)
+    first = _first_stop(windows(buf, pos, min(16, width)))
+    long = np.flatnonzero(first < 0)
+    if len(long) and width > 16:
+        first[long] = _first_stop(windows(buf, pos[long], width))
+    first[first < 0] = width
     return np.minimum(pos + first, limit)
+
+
+def _first_stop(c: U8) -> IntArray:
+    stop = c == ord(",")
+    stop |= c == ord("*")
+    stop |= c == ord("\\")
+    return np.where(stop.any(axis=1), stop.argmax(axis=1), -1)
 
 
 def slices_to_strings(buf: U8, a: IntArray, b: IntArray, width: int = 32) -> tuple[npt.NDArray[np.int64],

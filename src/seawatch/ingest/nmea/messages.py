@@ -66,8 +66,21 @@ class Columns:
         return col
 
     def put(self, at: IntArray, values: dict[str, Any]) -> None:
+        """Scatter a group's values into rows `at` (a slice when the group is all the rows)."""
+        if len(at) == self.n:
+            for name, v in values.items():
+                self.set(name, v)
+            return
         for name, v in values.items():
             self.column(name)[at] = v
+
+    def set(self, name: str, values: Any) -> None:
+        """A whole column: taken as it is when it already has the column's dtype."""
+        dtype = SCHEMA[name][0]
+        if isinstance(values, np.ndarray) and values.dtype == np.dtype(dtype) and len(values) == self.n:
+            self.cols[name] = values
+        else:
+            self.column(name)[:] = values
 
     def batch(self) -> ObservationBatch:
         return ObservationBatch(self.cols, n=self.n)
@@ -123,16 +136,17 @@ class MessageDecoder:
             names = {k for r in srecs for k in r}
             out.put(sat, {k: _column_values(k, [r.get(k) for r in srecs]) for k in names})
         names_arr = np.array(m.names + [None], dtype=object)[:-1]
-        srow = np.repeat(rows, counts)
-        out.put(np.arange(n), {"observed_at": m.t[srow], "source": names_arr[m.src[srow]],
-                               "receivers": np.repeat(chosen.receivers, counts),
-                               "n_receivers": np.repeat(chosen.n_receivers, counts)})
+        one_each = n == len(rows)  # no rejects at decoding and no type 19: one row per message
+        srow = rows if one_each else np.repeat(rows, counts)
+        out.set("observed_at", m.t[srow])
+        out.set("source", names_arr[m.src[srow]])
+        out.set("receivers", chosen.receivers if one_each else np.repeat(chosen.receivers, counts))
+        out.set("n_receivers", chosen.n_receivers if one_each else np.repeat(chosen.n_receivers, counts))
         out.column("received_at")[:] = received_at
         if self.sensor is not None:
             out.column("sensor")[:] = self.sensor
         if self.keep_raw:
-            raw = np.array(m.raw(srow) + [b""], dtype=object)[:-1]
-            out.put(np.arange(n), {"raw": raw})
+            out.set("raw", np.array(m.raw(srow) + [b""], dtype=object)[:-1])
         return out.batch()
 
     def _aiscat(self, m: Messages, rows: IntArray, received_at: float) -> list[list[dict[str, Any]]]:

@@ -9,7 +9,7 @@ from typing import BinaryIO, Iterator
 
 from seawatch.errors import SourceError
 
-CHUNK_BYTES = 4 << 20  # big chunks amortise the per-batch numpy calls
+CHUNK_BYTES = 1 << 20  # amortises the per-batch numpy calls, yet the decoder's arrays stay in cache
 GZIP_MAGIC = b"\x1f\x8b"
 
 
