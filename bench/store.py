@@ -1,7 +1,9 @@
 """Store benchmark: both back-ends in one run, on the same generated positions.
 
-For each back-end: bulk insert of N positions through `Store.write_positions` in batches (rows/s, with the
-process RSS printed as it goes, to show memory stays flat), a single-vessel track query (median ms over
+For each back-end: bulk insert of N positions through `Store.write_positions` in batches (rows/s of wall
+time, and rows per CPU second: this process, plus the PostgreSQL backend serving it, so that the figure does
+not depend on what else the shared machine runs; the process RSS printed as it goes and its peak, to show
+memory stays flat), a single-vessel track query (median ms over
 >= 20 random vessels: one hour, and the vessel's whole track), the bbox-at-time query (median ms over >= 20
 random times, 1 x 1 degree box, 60 s tolerance) and disk bytes per million positions. The embedded store
 is measured twice: all rows in SQLite (live part), then after rolling them into the daily Parquet archive
@@ -14,6 +16,7 @@ is measured twice: all rows in SQLite (live part), then after rolling them into 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -39,6 +42,13 @@ REPORT_S = 10.0  # each vessel reports every 10 s
 def rss_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of another process (the PostgreSQL backend)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def batches(n_rows: int, n_vessels: int, batch_rows: int, seed: int = 3) -> Iterator[ContactBatch]:
@@ -80,19 +90,36 @@ def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, int]:
     return statistics.median(times), rows // len(args)
 
 
-def insert(store: Store, args: argparse.Namespace) -> float:
+def insert(store: Store, args: argparse.Namespace, server_pid: int | None = None) -> dict[str, float]:
+    """Insert the generated batches; rows/s of wall time and per CPU second (this process + the server
+    backend), RSS after the first batch and at its peak (sampled after every batch)."""
+    cpu0 = time.process_time() + (proc_cpu_s(server_pid) if server_pid else 0.0)
     start = time.perf_counter()
     done, next_print = 0, 0
-    for batch in batches(args.rows, args.vessels, args.batch):
+    rss_first, rss_peak = 0.0, 0.0
+    gen_wall = gen_cpu = 0.0  # generating the batches is the bench's work, not the store's: not counted
+    source = batches(args.rows, args.vessels, args.batch)
+    while True:
+        w, c = time.perf_counter(), time.process_time()
+        batch = next(source, None)
+        gen_wall += time.perf_counter() - w
+        gen_cpu += time.process_time() - c
+        if batch is None:
+            break
         store.write_positions(batch)
         done += len(batch)
+        rss = rss_mb()
+        rss_first, rss_peak = rss_first or rss, max(rss_peak, rss)
         if done >= next_print:
-            el = time.perf_counter() - start
-            print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss_mb():7.1f} MB", flush=True)
+            el = time.perf_counter() - start - gen_wall
+            print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss:7.1f} MB", flush=True)
             next_print += max(args.rows // 10, 1)
-    el = time.perf_counter() - start
-    print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss_mb():7.1f} MB  (done, {el:.1f} s)")
-    return done / el
+    el = time.perf_counter() - start - gen_wall
+    cpu = time.process_time() + (proc_cpu_s(server_pid) if server_pid else 0.0) - cpu0 - gen_cpu
+    print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss_mb():7.1f} MB  (done, {el:.1f} s; "
+          f"{cpu:.1f} CPU s{' client + server backend' if server_pid else ''}: {done / cpu:,.0f} rows per CPU s; "
+          f"RSS after the first batch {rss_first:.1f} MB, peak {rss_peak:.1f} MB)")
+    return {"rate": done / el, "cpu_rate": done / cpu, "rss_first": rss_first, "rss_peak": rss_peak}
 
 
 def queries(store: Store, args: argparse.Namespace, label: str) -> dict[str, float]:
@@ -114,7 +141,7 @@ def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
     try:
         store = open_store(root, Retention(live_days=0))
         print("embedded (SQLite WAL + Parquet/DuckDB):")
-        rate = insert(store, args)
+        ins = insert(store, args)
         live = queries(store, args, "SQLite live part")
         size_live = store.disk_bytes()  # type: ignore[attr-defined]
         t = time.perf_counter()
@@ -123,7 +150,7 @@ def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
         archived = queries(store, args, "Parquet archive")
         size_archive = store.disk_bytes()  # type: ignore[attr-defined]
         store.close()
-        return {"rate": rate, "live": live, "archive": archived, "mb_per_m_live": size_live / 2**20 / (args.rows / 1e6),
+        return {**ins, "live": live, "archive": archived, "mb_per_m_live": size_live / 2**20 / (args.rows / 1e6),
                 "mb_per_m_archive": size_archive / 2**20 / (args.rows / 1e6)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -164,12 +191,13 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
     with TempCluster() as cluster:
         store = open_store(cluster.url)
         print("PostgreSQL + PostGIS (throwaway cluster, fsync on):")
-        rate = insert(store, args)
+        pid = store._db.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[attr-defined]
+        ins = insert(store, args, server_pid=pid)
         store._db.execute("VACUUM ANALYZE position_blocks")  # type: ignore[attr-defined]
         q = queries(store, args, "PostgreSQL")
         size = store.disk_bytes()  # type: ignore[attr-defined]
         store.close()
-    return {"rate": rate, "pg": q, "mb_per_m": size / 2**20 / (args.rows / 1e6)}
+    return {**ins, "pg": q, "mb_per_m": size / 2**20 / (args.rows / 1e6)}
 
 
 def main() -> None:
@@ -195,19 +223,21 @@ def main() -> None:
     if args.only != "embedded":
         results["postgres"] = run_postgres(args)
     print("\nsummary (targets: >= 500,000 rows/s insert, track < 10 ms, bbox-at-time < 100 ms at 10M rows)")
-    print(f"{'back-end':34} {'insert rows/s':>14} {'track 1 h ms':>13} {'track all ms':>13} {'bbox@t ms':>10} "
-          f"{'MB / 1M pos':>12}")
+    print(f"{'back-end':34} {'insert rows/s':>14} {'rows/CPU s':>11} {'track 1 h ms':>13} {'track all ms':>13} "
+          f"{'bbox@t ms':>10} {'MB / 1M pos':>12} {'RSS MB 1st/peak':>16}")
     if "embedded" in results:
         e = results["embedded"]
         for label, q, mb in (("embedded: SQLite live", e["live"], e["mb_per_m_live"]),
                              ("embedded: Parquet archive", e["archive"], e["mb_per_m_archive"])):
-            print(f"{label:34} {e['rate']:>14,.0f} {q['track_1h_ms']:>13.2f} {q['track_all_ms']:>13.2f} "
-                  f"{q['bbox_at_ms']:>10.1f} {mb:>12.1f}")
+            print(f"{label:34} {e['rate']:>14,.0f} {e['cpu_rate']:>11,.0f} {q['track_1h_ms']:>13.2f} "
+                  f"{q['track_all_ms']:>13.2f} {q['bbox_at_ms']:>10.1f} {mb:>12.1f} "
+                  f"{e['rss_first']:>7.0f}/{e['rss_peak']:<8.0f}")
     if "postgres" in results:
         r = results["postgres"]
         q = r["pg"]
-        print(f"{'PostgreSQL + PostGIS':34} {r['rate']:>14,.0f} {q['track_1h_ms']:>13.2f} {q['track_all_ms']:>13.2f} "
-              f"{q['bbox_at_ms']:>10.1f} {r['mb_per_m']:>12.1f}")
+        print(f"{'PostgreSQL + PostGIS':34} {r['rate']:>14,.0f} {r['cpu_rate']:>11,.0f} {q['track_1h_ms']:>13.2f} "
+              f"{q['track_all_ms']:>13.2f} {q['bbox_at_ms']:>10.1f} {r['mb_per_m']:>12.1f} "
+              f"{r['rss_first']:>7.0f}/{r['rss_peak']:<8.0f}")
 
 
 if __name__ == "__main__":

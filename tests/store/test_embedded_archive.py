@@ -16,13 +16,16 @@ from seawatch.store.embedded import DB_NAME, EmbeddedStore
 DAY = 86400.0
 
 
-def test_the_database_runs_in_wal_mode_with_position_blocks_keyed_by_id_and_time(tmp_path: Path) -> None:
+def test_the_database_runs_in_wal_mode_with_position_blocks_appended_under_a_unique_id_time_key(
+        tmp_path: Path) -> None:
     store = open_store(tmp_path)
     store.close()
     db = sqlite3.connect(tmp_path / DB_NAME)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'position_blocks'").fetchone()[0]
-    assert "PRIMARY KEY (id, t0)" in sql and "WITHOUT ROWID" in sql
+    assert "rid INTEGER PRIMARY KEY" in sql
+    key = db.execute("SELECT sql FROM sqlite_master WHERE name = 'position_blocks_key'").fetchone()[0]
+    assert "UNIQUE INDEX" in key and "(id, t0)" in key
     assert "rtree" in db.execute("SELECT sql FROM sqlite_master WHERE name = 'position_blocks_rt'").fetchone()[0]
 
 

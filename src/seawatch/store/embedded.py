@@ -2,7 +2,8 @@
 
 Layout of `DIR`: `seawatch.db` (+ `-wal`, `-shm`) and `positions/YYYY-MM-DD.parquet`. Positions newer than
 `Retention.live_days` live in SQLite as blocks (`store/blocks.py`: one row per contact per hour bucket per
-batch in the `(id, t0)` WITHOUT ROWID table `position_blocks`, an R*Tree over each block's time span and box);
+batch, appended to `position_blocks` under a unique `(id, t0)` key, an R*Tree over each block's time span
+and box);
 `roll_over(now)` moves older days into the archive. Queries read both and merge (a row present in both,
 after a crash mid roll-over, is shown once).
 
@@ -84,8 +85,7 @@ class EmbeddedStore(SqlStore):
             self._db.execute(f"PRAGMA {pragma}")
         self._sync = "NORMAL"
         migrate(self._db)
-        self._next_rid = 1 + int(self._db.execute("SELECT coalesce(max(rowid), 0) FROM position_blocks_rt_rowid")
-                                 .fetchone()[0])
+        self._next_rid = 1 + int(self._db.execute("SELECT coalesce(max(rid), 0) FROM position_blocks").fetchone()[0])
         self.archive = Archive(self.root)
         self._convert_legacy()
 
@@ -288,8 +288,8 @@ class EmbeddedStore(SqlStore):
         return last_per_id(pa.concat_tables([live, old]), bbox)
 
     def bbox_between(self, bbox: BBox, t0: float, t1: float) -> pa.Table:
-        rows = self._all(f"{BLOCKS} position_blocks_rt r CROSS JOIN position_blocks b "
-                         f"ON b.id = r.id AND b.t0 = r.t0 WHERE {RT_BOX}", (t0, t1, bbox[0], bbox[2], bbox[1], bbox[3]))
+        rows = self._all(f"{BLOCKS} position_blocks_rt r CROSS JOIN position_blocks b ON b.rid = r.rid "
+                         f"WHERE {RT_BOX}", (t0, t1, bbox[0], bbox[2], bbox[1], bbox[3]))
         cols = within(decode(*zip(*rows)), t0, t1) if rows else None
         live = empty_table()
         if cols is not None:
