@@ -80,14 +80,16 @@ def batches(n_rows: int, n_vessels: int, batch_rows: int, seed: int = 3) -> Iter
         done += n
 
 
-def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, int]:
-    times, rows = [], 0
+def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, float, int]:
+    """Median wall ms, median CPU ms of this process (all its threads; not PostgreSQL's), rows per query."""
+    times, cpus, rows = [], [], 0
     fn(args[0])  # warm
     for a in args:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         rows += fn(a).num_rows
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times), rows // len(args)
+        cpus.append((time.process_time() - c) * 1000)
+    return statistics.median(times), statistics.median(cpus), rows // len(args)
 
 
 def insert(store: Store, args: argparse.Namespace, server_pid: int | None = None) -> dict[str, float]:
@@ -127,12 +129,13 @@ def queries(store: Store, args: argparse.Namespace, label: str) -> dict[str, flo
     span = (args.rows // args.vessels) * REPORT_S
     ids = rng.integers(1, args.vessels + 1, args.queries).tolist()
     hours = [(i, T0 + rng.uniform(0, max(span - 3600, 1))) for i in ids]
-    track_h, rows_h = median_ms(lambda a: store.track(contact_id=a[0], t0=a[1], t1=a[1] + 3600), hours)
-    track_all, rows_all = median_ms(lambda i: store.track(contact_id=i), ids)
+    track_h, cpu_h, rows_h = median_ms(lambda a: store.track(contact_id=a[0], t0=a[1], t1=a[1] + 3600), hours)
+    track_all, cpu_all, rows_all = median_ms(lambda i: store.track(contact_id=i), ids)
     at = [(T0 + rng.uniform(60, span), rng.uniform(38, 45), rng.uniform(47.5, 53)) for _ in range(args.queries)]
-    bbox_ms, rows_b = median_ms(lambda a: store.bbox_at((a[2], a[1], a[2] + 1, a[1] + 1), a[0], 60.0), at)
+    bbox_ms, cpu_b, rows_b = median_ms(lambda a: store.bbox_at((a[2], a[1], a[2] + 1, a[1] + 1), a[0], 60.0), at)
     print(f"    [{label}] track 1 h: {track_h:.2f} ms ({rows_h} rows); whole track: {track_all:.2f} ms "
-          f"({rows_all} rows); bbox-at-time: {bbox_ms:.1f} ms ({rows_b} contacts)   medians of {args.queries}")
+          f"({rows_all} rows); bbox-at-time: {bbox_ms:.1f} ms ({rows_b} contacts)   medians of {args.queries}; "
+          f"CPU of this process: {cpu_h:.2f} / {cpu_all:.2f} / {cpu_b:.1f} ms")
     return {"track_1h_ms": track_h, "track_all_ms": track_all, "bbox_at_ms": bbox_ms}
 
 
@@ -148,7 +151,10 @@ def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
         moved = store.roll_over(T0 + 400 * 86400.0)  # type: ignore[attr-defined]
         print(f"    roll-over of {moved:,} rows to Parquet: {time.perf_counter() - t:.1f} s")
         archived = queries(store, args, "Parquet archive")
-        size_archive = store.disk_bytes()  # type: ignore[attr-defined]
+        size_dir = store.disk_bytes()  # type: ignore[attr-defined]
+        size_archive = store.archive.nbytes()  # type: ignore[attr-defined]
+        print(f"    disk after the roll-over: {size_archive / 2**20:.1f} MB of Parquet (both sort orders), "
+              f"{size_dir / 2**20:.1f} MB for the whole directory (SQLite keeps its freed pages for reuse)")
         store.close()
         return {**ins, "live": live, "archive": archived, "mb_per_m_live": size_live / 2**20 / (args.rows / 1e6),
                 "mb_per_m_archive": size_archive / 2**20 / (args.rows / 1e6)}
@@ -228,7 +234,7 @@ def main() -> None:
     if "embedded" in results:
         e = results["embedded"]
         for label, q, mb in (("embedded: SQLite live", e["live"], e["mb_per_m_live"]),
-                             ("embedded: Parquet archive", e["archive"], e["mb_per_m_archive"])):
+                             ("embedded: Parquet archive (files)", e["archive"], e["mb_per_m_archive"])):
             print(f"{label:34} {e['rate']:>14,.0f} {e['cpu_rate']:>11,.0f} {q['track_1h_ms']:>13.2f} "
                   f"{q['track_all_ms']:>13.2f} {q['bbox_at_ms']:>10.1f} {mb:>12.1f} "
                   f"{e['rss_first']:>7.0f}/{e['rss_peak']:<8.0f}")
