@@ -117,6 +117,36 @@ def test_a_repeat_after_the_dedup_window_is_a_new_observation() -> None:
     assert len(rows) == 2 and stats.rejects["duplicate"] == 0
 
 
+def test_a_copy_is_a_duplicate_of_the_last_kept_copy_not_of_the_first_one_heard() -> None:
+    # an aid to navigation repeats the very same payload: copies at 0 s (kept), 8 s (a copy), 12 s (beyond
+    # the 10 s window: a new transmission, kept) and 18 s (within 10 s of that one: a copy)
+    sentence = b"!SAVDM,1,1,,B,15Na3b?P14EORDRRoaAAf?wn08Rr,0*55"
+    data = b"".join(b"\\c:%d*00\\" % (1469663000 + dt) + sentence + b"\n" for dt in (0, 8, 12, 18))
+    rows, stats = decode(data)
+    assert sorted(r.observed_at for r in rows) == [1469663000.0, 1469663012.0]
+    assert stats.rejects["duplicate"] == 2
+
+
+def test_where_a_recording_is_cut_into_chunks_does_not_change_the_duplicates(real_data: Path) -> None:
+    data = (real_data / "uscg-nais-maritimeviz" / "ais_2016_07_28_aa.nmea").read_bytes()
+    whole, s1 = decode(data)
+    pieces, s2 = decode(data, chunk=700_001)
+    assert s1.rejects["duplicate"] > 30_000
+    assert s1.rejects == s2.rejects and len(whole) == len(pieces)
+
+
+def test_a_message_heard_as_one_sentence_and_as_two_fragments_is_one_observation() -> None:
+    payload, fill = "53nFBv01SJ<thHp6220H4heHTf2222222222221?50:454o<`9QSlUDp888888888888880", 2
+    single = with_checksum(b"AIVDM,1,1,,A,%s,%d" % (payload.encode(), fill))
+    part1 = with_checksum(b"AIVDM,2,1,7,A,%s,0" % payload[:40].encode())
+    part2 = with_checksum(b"AIVDM,2,2,7,A,%s,%d" % (payload[40:].encode(), fill))
+    data = (b"\\s:rx1,c:1700000000*00\\" + single + b"\n" + b"\\s:rx2,c:1700000002*00\\" + part1 + b"\n"
+            + b"\\s:rx2*00\\" + part2 + b"\n")
+    (obs,), stats = decode(data)
+    assert obs.msg_type == 5 and obs.receivers == ("rx1", "rx2") and obs.observed_at == 1700000000.0
+    assert stats.rejects["duplicate"] == 1
+
+
 def test_logger_layouts_give_the_sensor_time() -> None:
     sentence = b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"
     cases = {

@@ -1,9 +1,12 @@
 """One observation per AIS message, however many receivers heard it.
 
-A message's identity is its payload (bytes + fill bits): the same payload within `window_s` seconds is
-the same transmission heard again (another receiver, or a relay). The first copy is kept together with
-the receivers that heard it; the others are counted as `duplicate`. Runs before decoding, so duplicates
-cost no decoding work. Recent keys are remembered across batches in sorted arrays.
+A message's identity is its payload (bytes + fill bits): the same payload within `window_s` seconds of
+the kept copy is the same transmission heard again (another receiver, or a relay). The kept copy is
+kept together with the receivers that heard it; the others are counted as `duplicate`. A copy further
+than `window_s` from the last kept copy is a new transmission (a stationary ship or an aid to navigation
+repeats the very same payload) and is kept in its turn. The rule is the same inside a batch and across
+batches (recent keys are remembered in sorted arrays), so where a recording is cut into chunks does not
+change the result. Runs before decoding, so duplicates cost no decoding work.
 """
 
 from __future__ import annotations
@@ -103,19 +106,7 @@ class Deduplicator:
             return Selection(np.arange(n), np.full(n, None, dtype=object), np.ones(n, dtype=np.int16))
         order = _by_key_then_time(keys, t)
         ks, ts = keys[order], t[order]
-        new_group = np.ones(n, dtype=bool)
-        new_group[1:] = ks[1:] != ks[:-1]
-        group_id = np.cumsum(new_group) - 1
-        first_pos = np.flatnonzero(new_group)
-        dup_sorted = ~new_group & (ts - ts[first_pos][group_id] <= self.window_s)
-        leader_sorted = np.where(dup_sorted, first_pos[group_id], np.arange(n))
-        if len(self._keys):  # leaders heard in an earlier batch are duplicates too
-            li = np.flatnonzero(~dup_sorted)
-            lk = ks[li]
-            pos = np.minimum(np.searchsorted(self._keys, lk), len(self._keys) - 1)
-            seen = (self._keys[pos] == lk) & (np.abs(ts[li] - self._times[pos]) <= self.window_s)
-            dup_sorted[li[seen]] = True
-            leader_sorted[li[seen]] = -1
+        dup_sorted, leader_sorted = self._anchor(ks, ts)
         dup = np.zeros(n, dtype=bool)
         dup[order] = dup_sorted
         keep = np.flatnonzero(~dup)
@@ -132,6 +123,43 @@ class Deduplicator:
         kept = ~dup_sorted
         self._remember(ks[kept], ts[kept])
         return Selection(keep, receivers[keep], nrec[keep])
+
+    def _anchor(self, ks: I8, ts: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.bool_], I8]:
+        """Rows sorted by key then time -> (duplicate?, row of the kept copy it repeats, -1 when that copy
+        came in an earlier batch). Each key's copies are walked in time order, all keys at once: a copy
+        within the window of the key's last kept copy is a duplicate, the next one beyond it is kept and
+        becomes the anchor. One vector step per kept copy of the busiest key."""
+        n = len(ks)
+        W = self.window_s
+        new_group = np.ones(n, dtype=bool)
+        new_group[1:] = ks[1:] != ks[:-1]
+        gid = np.cumsum(new_group) - 1
+        first = np.flatnonzero(new_group)
+        anchor_t = np.full(len(first), -np.inf)
+        anchor_row = np.full(len(first), -1, dtype=np.int64)
+        if len(self._keys):  # the last kept copy of a key heard in an earlier batch
+            gk = ks[first]
+            pos = np.minimum(np.searchsorted(self._keys, gk), len(self._keys) - 1)
+            known = self._keys[pos] == gk
+            anchor_t[known] = self._times[pos[known]]
+        dup = np.zeros(n, dtype=bool)
+        leader = np.arange(n)
+        todo = np.arange(n)
+        while len(todo):
+            g = gid[todo]
+            near = np.abs(ts[todo] - anchor_t[g]) <= W
+            d = todo[near]
+            dup[d] = True
+            leader[d] = anchor_row[gid[d]]
+            todo = todo[~near]
+            if not len(todo):
+                break
+            g = gid[todo]
+            head = np.r_[True, g[1:] != g[:-1]]  # the first undecided copy of each key is kept
+            kept = todo[head]
+            anchor_t[gid[kept]], anchor_row[gid[kept]] = ts[kept], kept
+            todo = todo[~head]
+        return dup, leader
 
     @staticmethod
     def _receivers(lead_of: I8, copies: I8, src: I8, names: list[str], receivers: npt.NDArray[np.object_],

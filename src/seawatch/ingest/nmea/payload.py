@@ -54,8 +54,9 @@ class Bits:
     """The payloads of a group of messages as 48-bit words (one contiguous array per word), so a field
     is one or two shifts and masks over the whole group."""
 
-    def __init__(self, words: list[IntArray]) -> None:
+    def __init__(self, words: list[IntArray], six: Six) -> None:
         self.words = words
+        self.six = six  # the 6-bit values, one column per character (for text fields)
 
     @classmethod
     def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int) -> tuple["Bits", npt.NDArray[np.bool_]]:
@@ -82,10 +83,10 @@ class Bits:
         for i in range(1, 8):
             acc <<= 6
             acc |= g[:, :, i]
-        return cls(list(np.ascontiguousarray(acc.T))), valid
+        return cls(list(np.ascontiguousarray(acc.T)), v), valid
 
     def take(self, rows: IntArray) -> "Bits":
-        return Bits([w[rows] for w in self.words])
+        return Bits([w[rows] for w in self.words], self.six[rows])
 
     def u(self, start: int, width: int) -> IntArray:
         """Unsigned field of `width` bits at bit `start`."""
@@ -102,9 +103,12 @@ class Bits:
     def text(self, start: int, nchars: int) -> npt.NDArray[np.object_]:
         """6-bit text: '@' padding and surrounding spaces stripped; empty -> None. Vectorised."""
         n = len(self.words[0])
-        chars = np.empty((n, nchars), dtype=np.uint8)
-        for i in range(nchars):
-            chars[:, i] = SIXBIT_ASCII[self.u(start + 6 * i, 6)]
+        q, r = divmod(start, 6)  # character i spans columns q + i and q + i + 1 of the 6-bit matrix
+        six = self.six
+        vals: Six = six[:, q:q + nchars]
+        if r:
+            vals = ((vals << np.uint8(r)) | (six[:, q + 1:q + nchars + 1] >> np.uint8(6 - r))) & np.uint8(63)
+        chars = SIXBIT_ASCII[vals]
         fixed = chars.view(f"S{nchars}").ravel()
         head = np.strings.partition(fixed, b"@")[0]
         if head.dtype.itemsize == 0:  # every field empty ('@' padding only)
