@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from store_data import T0, contacts
 
 from seawatch.store import Retention, Store, open_store
@@ -53,3 +55,15 @@ def test_an_embedded_replay_rolls_its_old_days_into_parquet_as_its_days_go_by(tm
     assert store.count_positions() == 200
     assert store.track(contact_id=3).num_rows == 40
     store.close()
+
+
+def test_a_failing_housekeeping_is_logged_and_counted_and_the_writer_goes_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = EmbeddedStore(tmp_path, Retention(live_days=1))
+    keeper = Housekeeper(store)
+    store.write_positions(contacts(2, 3, t0=T0))
+    store.close()  # every housekeeping query now fails
+    with caplog.at_level(logging.ERROR, logger="seawatch.store.keeper"):
+        assert keeper.tick(T0 + 5 * DAY) is None
+    assert keeper.failures == 1 and keeper.runs == 0
+    assert "housekeeping" in caplog.text

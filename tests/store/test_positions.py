@@ -157,3 +157,13 @@ def test_times_and_coordinates_round_trip_bit_for_bit(store: Store) -> None:
     track = store.track(contact_id=1)
     for name in ("t", "lat", "lon"):
         assert np.array_equal(track.column(name).to_numpy(), batch[name]), name
+
+
+def test_late_positions_interleaving_an_earlier_batch_come_back_in_time_order_once(store: Store) -> None:
+    store.write_positions(contacts(2, 10, t0=T0, dt=10.0))  # t = T0, T0+10, ..., T0+90
+    late = contacts(2, 10, t0=T0 + 5.0, dt=10.0)  # t = T0+5, T0+15, ...: between the stored ones
+    store.write_positions(late)
+    store.write_positions(late)  # and again: nothing twice
+    track = store.track(contact_id=1)
+    assert track.column("t").to_pylist() == [T0 + 5.0 * k for k in range(20)]
+    assert store.count_positions() == 40

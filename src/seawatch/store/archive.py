@@ -11,6 +11,7 @@ row groups only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -38,6 +39,7 @@ def day_name(day_start: float) -> str:
     return datetime.fromtimestamp(day_start, tz=UTC).strftime("%Y-%m-%d")
 
 
+@functools.lru_cache(maxsize=4096)
 def day_start_of(name: str) -> float:
     return datetime.strptime(name, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
 
@@ -116,9 +118,16 @@ class Archive:
             groups = np.flatnonzero(hit).tolist()
             if not groups:
                 continue
-            table = pf.read_row_groups(groups, columns=list(POSITION_COLUMNS))
+            table = pf.read_row_groups(groups, columns=list(POSITION_COLUMNS), use_threads=False)
+            t = table.column("t").to_numpy()
+            if len(want) == 1:  # the file is sorted by (id, t): one vessel is one slice
+                col = table.column("id").to_numpy()
+                a, b = np.searchsorted(col, want[0], "left"), np.searchsorted(col, want[0], "right")
+                a, b = a + np.searchsorted(t[a:b], t0, "left"), a + np.searchsorted(t[a:b], t1, "right")
+                parts.append(table.slice(a, b - a))
+                continue
             mask = pc.and_(pc.is_in(table.column("id"), pa.array(want)),
-                           pc.and_(pc.greater_equal(table.column("t"), t0), pc.less_equal(table.column("t"), t1)))
+                           pa.array((t >= t0) & (t <= t1)))
             parts.append(table.filter(mask))
         return pa.concat_tables(parts).cast(ARROW_SCHEMA) if parts else empty_table()
 
@@ -139,7 +148,7 @@ class Archive:
             groups = np.flatnonzero((hi >= t0) & (lo <= t1)).tolist()
             if not groups:
                 continue
-            table = pf.read_row_groups(groups, columns=list(POSITION_COLUMNS))
+            table = pf.read_row_groups(groups, columns=list(POSITION_COLUMNS), use_threads=False)
             t = table.column("t")
             mask = pc.and_(pc.greater_equal(t, t0), pc.less_equal(t, t1))
             if bbox is not None:

@@ -266,9 +266,15 @@ class EmbeddedStore(SqlStore):
         ids = [int(contact_id)] if contact_id is not None else self._ids_of_mmsi(int(mmsi))  # type: ignore[arg-type]
         lo, hi = (-math.inf if t0 is None else t0), (math.inf if t1 is None else t1)
         marks = ", ".join("?" * len(ids))
-        live = self._blocks(f"{BLOCKS} position_blocks b WHERE b.id IN ({marks}) AND {IN_PERIOD}",
-                            (*ids, lo - BLOCK_S, hi, lo), lo, hi)
+        live = self._blocks(f"{BLOCKS} position_blocks b WHERE b.id IN ({marks}) AND {IN_PERIOD} "
+                            "ORDER BY b.id, b.t0", (*ids, lo - BLOCK_S, hi, lo), lo, hi)
         old = self.archive.track(ids, lo, hi)
+        if not (live.num_rows and old.num_rows):  # each part alone holds every (id, t) once
+            table = live if live.num_rows else old
+            t = table.column("t").to_numpy()
+            if len(ids) == 1 and bool(np.all(t[1:] >= t[:-1])):  # blocks of late data may interleave
+                return table
+            return table.sort_by([("t", "ascending"), ("id", "ascending")])
         return dedupe_sorted(pa.concat_tables([live, old]), [("t", "ascending"), ("id", "ascending")])
 
     def _ids_of_mmsi(self, mmsi: int) -> list[int]:

@@ -186,8 +186,11 @@ def to_arrow(cols: Columns) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
 
 
+_EMPTY = ARROW_SCHEMA.empty_table()
+
+
 def empty_table() -> pa.Table:
-    return ARROW_SCHEMA.empty_table()
+    return _EMPTY  # tables are immutable: one empty table serves every caller
 
 
 def rows_for_sql(cols: Columns, sql_nulls: bool = True) -> list[tuple[Any, ...]]:
