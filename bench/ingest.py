@@ -80,6 +80,9 @@ def generate(path: Path, n_lines: int, seed: int = 7) -> None:
 
 
 def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    import logging
+
+    logging.getLogger("seawatch").setLevel(logging.ERROR)  # the first reject of each reason is logged
     from seawatch.ingest.nmea.decoder import NmeaDecoder
     from seawatch.ingest.sources.file import read_chunks
 
