@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -10,7 +11,7 @@ import pytest
 from store_data import T0, contacts
 
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.store import Checkpoint, Store
+from seawatch.store import Checkpoint, Store, open_store
 from seawatch.store.positions import AIS_ID_OFFSET
 
 
@@ -167,3 +168,28 @@ def test_late_positions_interleaving_an_earlier_batch_come_back_in_time_order_on
     track = store.track(contact_id=1)
     assert track.column("t").to_pylist() == [T0 + 5.0 * k for k in range(20)]
     assert store.count_positions() == 40
+
+
+def test_two_writers_storing_the_same_positions_at_once_store_them_once(store_url: str) -> None:
+    batch = contacts(20, 50)
+    stores = [open_store(store_url) for _ in range(2)]
+    try:
+        errors: list[BaseException] = []
+
+        def write(s: Store) -> None:
+            try:
+                for _ in range(3):
+                    s.write_positions(batch)
+            except Exception as err:  # noqa: BLE001 — collected, asserted empty below
+                errors.append(err)
+
+        threads = [threading.Thread(target=write, args=(s,)) for s in stores]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert errors == []
+        assert stores[0].count_positions() == 1000
+    finally:
+        for s in stores:
+            s.close()

@@ -87,7 +87,6 @@ class EmbeddedStore(SqlStore):
             self._db.execute(f"PRAGMA {pragma}")
         self._sync = "NORMAL"
         migrate(self._db)
-        self._next_rid = 1 + int(self._db.execute("SELECT coalesce(max(rid), 0) FROM position_blocks").fetchone()[0])
         self.archive = Archive(self.root)
         self._convert_legacy()
 
@@ -134,8 +133,8 @@ class EmbeddedStore(SqlStore):
         if not len(cols["id"]):
             return
         b = make_blocks(cols)
-        rids = list(range(self._next_rid, self._next_rid + len(b)))
-        self._next_rid += len(b)
+        first = int(db.execute("SELECT coalesce(max(rid), 0) + 1 FROM position_blocks").fetchone()[0])
+        rids = list(range(first, first + len(b)))  # read in the transaction: another writer may have added
         ids, t0 = b.id.tolist(), b.t0.tolist()
         db.executemany("INSERT INTO position_blocks (id, t0, t1, n, rid, data) VALUES (?, ?, ?, ?, ?, ?)",
                        zip(ids, t0, b.t1.tolist(), b.n.tolist(), rids, b.data))

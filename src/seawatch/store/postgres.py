@@ -117,13 +117,22 @@ class PostgresStore(SqlStore):
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
         norm = normalise(batch)
         n = len(norm)
-        with self._lock, self._db.transaction():
-            if n:
-                self._insert_blocks(self._new_rows(norm.positions))
-            if norm.vessels:
-                self._db.execute(UPSERT_VESSELS, (json.dumps(norm.vessels),))  # one statement
-            if checkpoint is not None:
-                self._save_checkpoint(checkpoint)
+        for attempt in (1, 2):
+            try:
+                with self._lock, self._db.transaction():
+                    if n:
+                        self._insert_blocks(self._new_rows(norm.positions))
+                    if norm.vessels:
+                        self._db.execute(UPSERT_VESSELS, (json.dumps(norm.vessels),))  # one statement
+                    if checkpoint is not None:
+                        self._save_checkpoint(checkpoint)
+                break
+            except psycopg.errors.UniqueViolation:
+                # another writer stored a block of the same (id, t0) since our check: once more, and the
+                # check (which now sees its rows) drops them
+                if attempt == 2:
+                    raise
+                log.info("positions: a concurrent writer stored some of this batch first; writing the rest")
         return n
 
     def _new_rows(self, cols: Columns) -> Columns:
