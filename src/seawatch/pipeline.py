@@ -25,7 +25,7 @@ from seawatch.config.site import SensorConfig, SiteConfig
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_state import AisVesselState
+from seawatch.track.ais_state import AisVesselState, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
 from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
@@ -219,7 +219,7 @@ class Pipeline:
             "status": status, "lat": lat, "lon": lon, "sog_mps": np.hypot(vx, vy),
             "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
             "var_e_m2": table.P[:, 0, 0], "var_n_m2": table.P[:, 1, 1], "cov_en_m2": table.P[:, 0, 1],
-            "radar_track_id": table.track_id, "mmsi": table.mmsi,
+            "radar_track_id": table.track_id, "mmsi": real_mmsi(table.mmsi),
         }
         cols.update(self._identity(table.mmsi, t))
         sensors = np.empty(n, dtype=object)
@@ -231,14 +231,21 @@ class Pipeline:
         cols["sensors"] = sensors
         return ContactBatch(cols, n=n)  # type: ignore[arg-type]
 
-    def _identity(self, mmsi: npt.NDArray[np.int64], t: float) -> dict[str, object]:
-        """Static data and AIS age per contact, looked up in the AIS state (vectorised)."""
-        n = len(mmsi)
+    def _identity(self, key: npt.NDArray[np.int64], t: float) -> dict[str, object]:
+        """Static data (of the MMSI) and AIS age (of the transmitter: an MMSI's twin has its own) per
+        contact, looked up in the AIS state (vectorised)."""
+        n = len(key)
         known = self.ais.mmsi
-        pos = np.minimum(np.searchsorted(known, mmsi), max(len(known) - 1, 0))
-        hit = (mmsi >= 0) & (len(known) > 0)
-        if len(known):
-            hit &= known[pos] == mmsi
+
+        def lookup(k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+            pos = np.minimum(np.searchsorted(known, k), max(len(known) - 1, 0))
+            hit = (k >= 0) & (len(known) > 0)
+            if len(known):
+                hit &= known[pos] == k
+            return pos, hit
+
+        pos, hit = lookup(real_mmsi(key))
+        pos_key, hit_key = lookup(key)
         out: dict[str, object] = {}
         st = self.ais.static
         for col in ("name", "callsign"):
@@ -257,6 +264,6 @@ class Pipeline:
             length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
         age = np.full(n, np.nan)
-        age[hit] = t - self.ais.t_s[pos[hit]]
+        age[hit_key] = t - self.ais.t_s[pos_key[hit_key]]
         out["ais_age_s"] = age
         return out

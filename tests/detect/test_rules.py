@@ -182,3 +182,42 @@ def test_an_identity_change_a_cloned_mmsi_and_an_invalid_mmsi_are_spoofing() -> 
     renamed = [a for a in of_type(e, "ais_spoofing") if a["mmsi"] == [423000065]]
     assert len(renamed) == 1 and renamed[0]["evidence"]["new_name"] == "BRAVO"
     assert all(423000064 not in a["mmsi"] for a in of_type(e, "ais_spoofing"))
+
+
+def test_a_vessel_that_changes_mmsi_on_its_radar_track_is_an_identity_change_though_its_contact_id_changes() -> None:
+    e = engine(rules=("ais_spoofing",))
+    a = leg(10_422_000_070, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000070,
+            radar_track_id=7)
+    b = leg(10_422_999_070, end_of(a), t0=310, duration_s=400, speed_kn=10, cog_deg=0, kind=FUSED,
+            mmsi=422999070, radar_track_id=7)
+    run(e, a, b)
+    (alert,) = [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"]
+    assert alert["mmsi"] == [422000070, 422999070]
+    assert alert["start"] == "2026-06-12T16:05:10.000Z"   # dated when it happened, confirmed 200 s later
+
+
+def test_two_vessels_whose_radar_tracks_swap_identities_are_not_an_identity_change() -> None:
+    e = engine(rules=("ais_spoofing",))
+    legs = []
+    for track, (first, second) in ((1, (423000081, 423000082)), (2, (423000082, 423000081))):
+        start = (39.0, 50.0 + 0.001 * track)   # two vessels 90 m apart: the tracker mixes them up
+        a = leg(track, start, duration_s=300, speed_kn=5, cog_deg=0, kind=FUSED, mmsi=first, radar_track_id=track)
+        b = leg(track, end_of(a), t0=310, duration_s=400, speed_kn=5, cog_deg=0, kind=FUSED, mmsi=second,
+                radar_track_id=track)
+        legs += [a, b]
+    run(e, *legs)
+    assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+
+
+def test_a_lost_contact_ends_its_dark_spell_a_later_one_starts_afresh() -> None:
+    import numpy as np
+
+    from seawatch.model.contact import TrackStatus
+
+    e = engine(rules=("dark_target",))
+    a = leg(5, OFF_LANKARAN, duration_s=200, speed_kn=10, cog_deg=0)
+    a["status"][-1] = int(TrackStatus.LOST)
+    b = leg(5, end_of(a), t0=400, duration_s=200, speed_kn=10, cog_deg=0)   # the id comes back, dark again
+    run(e, a, b)
+    assert of_type(e, "dark_target") == []   # 200 s + 200 s is not 5 min of one dark spell
+    assert np.all(a["status"][:-1] == int(TrackStatus.CONFIRMED))

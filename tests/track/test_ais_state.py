@@ -117,3 +117,31 @@ def test_a_report_without_sensor_time_uses_its_receive_time() -> None:
     st = AisVesselState(FRAME)
     st.update(b)
     assert st.t_s[0] == 12.0 and st.n_reports[0] == 2
+
+
+def test_a_second_transmitter_using_the_same_mmsi_far_away_becomes_the_mmsis_twin() -> None:
+    from seawatch.track.ais_state import TWIN_KEY, real_mmsi
+
+    st = AisVesselState(FRAME)
+    v = 10 * KN
+    for k in range(12):   # two ships 30 km apart, both broadcasting MMSI 423693849, reports interleaved
+        t = 10.0 * k
+        x = 0.0 if k % 2 == 0 else 30_000.0
+        st.update(_positions(423_693_849, np.array([t]), np.array([x]), np.array([v * t]), v, 0.0))
+    snap = st.snapshot(120.0)
+    assert sorted(snap.mmsi.tolist()) == [423_693_849, TWIN_KEY + 423_693_849]
+    assert real_mmsi(snap.mmsi).tolist() == [423_693_849, 423_693_849]
+    xs = sorted(snap.x[:, 0].tolist())
+    assert xs[0] == pytest.approx(0.0, abs=50.0) and xs[1] == pytest.approx(30_000.0, abs=50.0)
+    assert st.n_twin_reports == 6
+
+
+def test_one_wild_position_is_a_glitch_not_a_second_ship() -> None:
+    st = AisVesselState(FRAME)
+    t = np.arange(0.0, 100.0, 10.0)
+    y = 5.0 * t
+    x = np.where(t == 50.0, 20_000.0, 0.0)    # one report 20 km off
+    st.update(_positions(1, t, x, y, 5.0, 0.0))
+    snap = st.snapshot(100.0)
+    assert snap.mmsi.tolist() == [1]
+    assert snap.x[0, 0] == pytest.approx(0.0, abs=50.0)

@@ -139,3 +139,23 @@ def test_of_several_tracks_on_one_mmsi_the_lowest_track_id_carries_the_vessels_c
 
     ids = _radar_contact_ids(np.array([9, 4, 6]), np.array([5, 5, -1]))
     assert ids.tolist() == [9, AIS_ONLY_ID_OFFSET + 5, 6]
+
+
+def test_a_vessel_that_changes_mmsi_takes_the_new_identity_once_the_old_one_is_overdue() -> None:
+    fu = RadarAisFusion()
+    got = {}
+    for k in range(40):
+        t = 5.0 * k
+        trk = _tracks(t, [7], [(0.0, 0.0)], [(0.0, 0.0)])
+        mmsi, xs, age, nxt = [111], [(0.0, 0.0)], [max(t - 20.0, 0.0)], [min(t, 20.0) + 10.0]
+        if t >= 30.0:   # silent under 111 since 20 s; broadcasting as 222 from 30 s
+            mmsi, xs, age, nxt = [111, 222], [(0.0, 0.0), (0.0, 0.0)], age + [0.0], nxt + [t + 10.0]
+        n = len(mmsi)
+        x = np.column_stack([np.array(xs), np.zeros((n, 2))])
+        p = np.tile(np.diag([15.0**2, 15.0**2, 0.3**2, 0.3**2]), (n, 1, 1))
+        c = fu.update(trk, AisSnapshot(t, np.array(mmsi, np.int64), x, p, np.array(age), np.array(nxt)))
+        got[t] = int(c.mmsi[c.track_id == 7][0])
+    assert got[15.0] == 111
+    assert got[195.0] == 222
+    switched = min(t for t, m in got.items() if m == 222)
+    assert switched <= 20.0 + 30.0 + 20.0 + 5 * 5.0 + 3 * 5.0   # overdue, then break + confirm updates

@@ -24,7 +24,7 @@ from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorag
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
-from seawatch.model.contact import ContactBatch
+from seawatch.model.contact import ContactBatch, TrackStatus
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +122,17 @@ class DetectionEngine:
         rev = rows[::-1]
         _, first = np.unique(batch["contact_id"][rev], return_index=True)
         rows = np.sort(rev[first])
-        ids = batch["contact_id"][rows]
         c = batch.columns
         mem = self.memory
+        # a contact's last row (status LOST): its behaviours end with it, it is not a new observation
+        lost = c["status"][rows] == int(TrackStatus.LOST)
+        if lost.any():
+            gone = mem.slots_for(batch["contact_id"][rows[lost]])
+            self._expire(gone[~self._expired[gone]], mem.f["last_t"][gone[~self._expired[gone]]])
+            rows = rows[~lost]
+            if not len(rows):
+                return
+        ids = batch["contact_id"][rows]
         slots = mem.slots_for(ids)
         t = c["t"][rows]
         lat, lon = c["lat"][rows], c["lon"][rows]
@@ -138,6 +146,7 @@ class DetectionEngine:
             prev_x=mem.f["x"][slots].copy(), prev_y=mem.f["y"][slots].copy(),
             prev_t=mem.f["last_t"][slots].copy(), prev_mmsi=mem.i["last_mmsi"][slots].copy(), engine=self)
         cyc.cache["prev_ais_t"] = mem.f["last_ais_t"][slots].copy()
+        cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
         self.now = max(self.now, cyc.now)
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t
@@ -167,12 +176,16 @@ class DetectionEngine:
         mem = self.memory
         last = mem.f["last_t"][: mem.n]
         stale = np.flatnonzero((last < now - self.stale_s) & ~self._expired[: mem.n])
-        if len(stale) == 0:
+        self._expire(stale, last[stale])
+
+    def _expire(self, slots: np.ndarray, last_t: np.ndarray) -> None:
+        """Forget these contacts (gone, or silent for stale_s): their open alerts close at their last time."""
+        if len(slots) == 0:
             return
-        self._expired[stale] = True
+        self._expired[slots] = True
         for rule in self.rules:
-            rule.expire(stale, last[stale])
-        for s in mem.i["contact_id"][stale]:
+            rule.expire(slots, last_t)
+        for s in self.memory.i["contact_id"][slots]:
             self.explained.pop(int(s), None)
 
     def finish(self) -> list[dict[str, Any]]:

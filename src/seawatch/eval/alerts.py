@@ -4,7 +4,7 @@ Matching (issue 5): a truth event counts as found when an alert of the same type
 and shares a vessel — an MMSI in common, or, when the alert has no MMSI or the event has a vessel without
 one (a dark vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
 time during the alert. Instant events and alerts (a border crossing, an identity change) get
-`slack_s` either side. Per type:
+`slack_s` (2 min: the latency the issue allows an instant rule) either side. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
 - latency = alert start − event start for each found event (its earliest matching alert): median, p90.
@@ -103,7 +103,7 @@ def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: f
     return any(_vessel_near(truth, int(v), float(ax), float(ay), s, e, dist_m) for v in event.get("vessels", []))
 
 
-def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float = 60.0,
+def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float = 120.0,
                  match_distance_m: float = 2000.0) -> dict[str, Any]:
     """Per-type figures (see the module doc) and an overall line."""
     out: dict[str, Any] = {"vessel_hours": truth.vessel_hours, "types": {}}

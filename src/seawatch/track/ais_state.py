@@ -64,6 +64,16 @@ def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_stat
     return np.where(np.isin(mt, CLASS_B_TYPES), b, a)
 
 
+TWIN_KEY = 1_000_000_000   # state key of an MMSI's twin: TWIN_KEY + MMSI (MMSIs are 9 digits)
+JUMP_MIN_M = 1_000.0        # a report this far from where its MMSI's vessel should be ...
+JUMP_MPS = 30.9             # ... implying more than 60 kn: another transmitter
+
+
+def real_mmsi(key: Int64Array) -> Int64Array:
+    """The MMSI of a state key (twins included); -1 stays -1."""
+    return np.where(key >= TWIN_KEY, key - TWIN_KEY, key)
+
+
 @dataclass(frozen=True, slots=True)
 class AisSnapshot:
     """Every known vessel dead-reckoned to ``time_s`` (rows align with ``AisVesselState.mmsi``)."""
@@ -96,6 +106,7 @@ class AisVesselState:
         self.static: dict[str, npt.NDArray[np.generic]] = {c: self._absent(c, 0) for c in STATIC_COLUMNS}
         self.receivers: dict[int, set[str]] = {}
         self.n_out_of_order = 0
+        self.n_twin_reports = 0   # position reports routed to an MMSI's twin (a second transmitter)
 
     def __len__(self) -> int:
         return len(self.mmsi)
@@ -194,7 +205,7 @@ class AisVesselState:
             self._apply(batch, idx[sel], rows[sel], x_m[sel], y_m[sel])
 
     def _apply(self, batch: ObservationBatch, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
-               x_m: FloatArray, y_m: FloatArray) -> None:
+               x_m: FloatArray, y_m: FloatArray, route: bool = True) -> None:
         t = _event_time(batch)[idx]
         t_prev = self.t_s[rows]
         late = np.isfinite(t_prev) & (t < t_prev)
@@ -202,12 +213,37 @@ class AisVesselState:
             self.n_out_of_order += int(late.sum())
             keep = ~late
             idx, rows, x_m, y_m, t, t_prev = idx[keep], rows[keep], x_m[keep], y_m[keep], t[keep], t_prev[keep]
+        # a report no ship could reach from its MMSI's track is another transmitter using that MMSI
+        # (a clone): it goes to the MMSI's twin (key TWIN_KEY + MMSI), or starts it afresh
+        old = np.isfinite(t_prev)
+        if old.any():
+            gap = np.maximum(t - t_prev, 1.0)
+            dx = x_m - (self.x[rows, 0] + self.x[rows, 2] * (t - t_prev))
+            dy = y_m - (self.x[rows, 1] + self.x[rows, 3] * (t - t_prev))
+            jump_m = np.where(old, np.hypot(dx, dy), 0.0)
+            jump = old & (jump_m > JUMP_MIN_M) & (jump_m / gap > JUMP_MPS)
+            if jump.any():
+                if route:
+                    sel = np.flatnonzero(jump)
+                    keep = ~jump
+                    twin_rows_keys = self.mmsi[rows[sel]] + TWIN_KEY
+                    idx_j, x_j, y_j = idx[sel], x_m[sel], y_m[sel]
+                    idx, rows, x_m, y_m, t, t_prev = (idx[keep], rows[keep], x_m[keep], y_m[keep], t[keep],
+                                                      t_prev[keep])
+                    # twin keys sort after every MMSI (< 1e9): adding them leaves `rows` valid
+                    self._apply(batch, idx_j, self._rows_for(twin_rows_keys), x_j, y_j, route=False)
+                    if not len(idx):
+                        return
+                else:  # the twin is off too: start it again from this report
+                    t_prev = np.where(jump, np.nan, t_prev)
         sog, cog = batch["sog_mps"][idx], batch["cog_deg"][idx]
         has_v = np.isfinite(sog) & np.isfinite(cog)
         acc = batch["position_accuracy"][idx]
         sig_p = np.where(acc == 1, POS_SIGMA_ACCURATE_M, POS_SIGMA_DEFAULT_M)
         z = np.column_stack([x_m, y_m, sog * np.sin(np.deg2rad(cog)), sog * np.cos(np.deg2rad(cog))])
         old = np.isfinite(t_prev)
+        if not route:
+            self.n_twin_reports += len(idx)
         # new vessels: initialise from the report
         new = ~old
         if new.any():
@@ -248,8 +284,11 @@ class AisVesselState:
         return self.t_s + interval
 
     def snapshot(self, time_s: float, max_age_s: float = 600.0) -> AisSnapshot:
-        """Vessels with a position report within max_age_s, dead-reckoned to time_s."""
+        """Vessels with a position report within max_age_s, dead-reckoned to time_s. An MMSI's twin (key
+        TWIN_KEY + MMSI: a second transmitter using the MMSI) shows once it has reported twice (one
+        wild position is a glitch, not a ship)."""
         live = np.isfinite(self.t_s) & (time_s - self.t_s <= max_age_s)
+        live &= (self.mmsi < TWIN_KEY) | (self.n_reports >= 2)
         dt = np.maximum(time_s - self.t_s[live], 0.0)
         x, p = _predict_varying(self.x[live], self.P[live], dt, self.q_m2ps3)
         return AisSnapshot(time_s, self.mmsi[live], x, p, time_s - self.t_s[live], self.expected_next_s()[live])

@@ -53,6 +53,8 @@ class FusionParams:
     break_updates: int = 5
     far_distance_m: float = 1_000.0     # associated AIS this far from its radar track: conflict
     max_ais_age_s: float = 600.0
+    overdue_intervals: float = 3.0      # AIS silent this many own intervals (+ margin) supports no track
+    overdue_margin_s: float = 20.0
     radar_cover: tuple[tuple[float, float, float], ...] = ()   # (x_m, y_m, range_m) per radar
 
 
@@ -129,6 +131,12 @@ class RadarAisFusion:
         pairs = cKDTree(tracks.x[:, :2]).sparse_distance_matrix(cKDTree(ais.x[:, :2]), p.max_pregate_m,
                                                                 output_type="ndarray")
         ti, aj = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+        # an AIS vessel overdue (silent for several of its own reporting intervals) supports no radar
+        # track: its dead-reckoned position is a guess, and a vessel that changed MMSI must lose the old one
+        interval = np.maximum(ais.expected_next_s - (ais.time_s - ais.age_s), 1.0)
+        fresh = ais.age_s <= p.overdue_intervals * np.nan_to_num(interval, nan=60.0) + p.overdue_margin_s
+        keep = fresh[aj]
+        ti, aj = ti[keep], aj[keep]
         d = tracks.x[ti, :2] - ais.x[aj, :2]
         s = tracks.P[ti, :2, :2] + ais.P[aj, :2, :2] + np.eye(2) * p.extra_sigma_m**2
         det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
@@ -136,7 +144,7 @@ class RadarAisFusion:
               + s[:, 0, 0] * d[:, 1] ** 2) / det
         dv = np.hypot(*(tracks.x[ti, 2:] - ais.x[aj, 2:]).T)
         ok = (d2 <= p.gate_d2) & (dv <= p.max_velocity_diff_mps)
-        return ti[ok], aj[ok], d2[ok], np.asarray(pairs["v"])[ok]
+        return ti[ok], aj[ok], d2[ok], np.asarray(pairs["v"])[keep][ok]
 
     def update(self, tracks: TrackTable, ais: AisSnapshot) -> ContactTable:
         p = self.params

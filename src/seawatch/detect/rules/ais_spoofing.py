@@ -50,6 +50,9 @@ class AisSpoofing(Rule):
         "offset_max_m": 20_000.0,
         "offset_velocity_mps": 1.5,  # twin velocity agreement
         "offset_min_speed_kn": 3.0,
+        "offset_drift_m": 300.0,
+        "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long  # the twin's offset from the AIS position may wander this much
+        "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
         "radar_cover_fraction": 0.95,
         "clear_s": 300.0,
         "check_invalid_mmsi": True,
@@ -58,6 +61,11 @@ class AisSpoofing(Rule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.pending: dict[tuple[str, int], tuple[float, float]] = {}  # key -> (since, last seen)
+        self.offset_pair: dict[int, tuple[int, float, float]] = {}  # MMSI -> (twin contact, offset x, y)
+        self.twin_owner: dict[int, int] = {}  # radar twin contact -> the MMSI whose offset alert it explains
+        self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
+        self.last_heard: dict[int, float] = {}  # MMSI -> time of its latest AIS report
+        self.id_pending: list[tuple[float, int, int, int, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
@@ -85,6 +93,7 @@ class AisSpoofing(Rule):
                     self.invalid_seen.add(m)
                     self._instant(cyc, int(r), "invalid_mmsi", m, [m],
                                   f"AIS spoofing: MMSI {m} is not a valid ship station identity.", {"mmsi": m})
+        self._hear(cyc)
         self._kinematics(cyc)
         self._identity(cyc)
         self._clones(cyc, now)
@@ -93,6 +102,10 @@ class AisSpoofing(Rule):
         for key, (since, last) in list(self.pending.items()):
             if now - last > self.p["clear_s"]:
                 del self.pending[key]
+                if key[0] == "position_offset":
+                    pair = self.offset_pair.pop(key[1], None)
+                    if pair is not None and self.twin_owner.get(pair[0]) == key[1]:
+                        del self.twin_owner[pair[0]]
                 self.book.close(self.type, key, last)
 
     def _instant(self, cyc: Cycle, r: int, how: str, key: int, mmsi: list[int], summary: str,
@@ -103,6 +116,31 @@ class AisSpoofing(Rule):
                        track_ids=[int(cyc.contact_id[r])], mmsi=mmsi, zone=None, summary=summary,
                        evidence={"how": how, **evidence})
         self.book.close(self.type, k, t)
+
+    def _hear(self, cyc: Cycle) -> None:
+        """Latest AIS report time per MMSI (from each contact's AIS age)."""
+        has = np.flatnonzero((cyc.mmsi > 0) & np.isfinite(cyc.ais_age_s))
+        heard = cyc.t[has] - cyc.ais_age_s[has]
+        for m, h in zip(cyc.mmsi[has].tolist(), heard.tolist()):
+            if h > self.last_heard.get(m, -np.inf):
+                self.last_heard[m] = h
+
+    def _confirm_identity_changes(self, now: float) -> None:
+        wait = self.p["identity_confirm_s"]
+        keep = []
+        for t, cid, old, new, lat, lon in self.id_pending:
+            if now - t < wait:
+                keep.append((t, cid, old, new, lat, lon))
+                continue
+            if self.last_heard.get(old, -np.inf) > t + 1.0:
+                continue  # the old identity lives on elsewhere: a track swap between two vessels
+            k = ("identity_change", cid)
+            self.book.open(self.type, k, t, severity="high", lat=lat, lon=lon, track_ids=[cid], mmsi=[old, new],
+                           zone=None, summary=f"AIS spoofing: contact {cid} changed identity from MMSI {old} to "
+                                          f"{new} (MMSI {old} silent since).",
+                           evidence={"how": "identity_change", "old_mmsi": old, "new_mmsi": new})
+            self.book.close(self.type, k, t)
+        self.id_pending = keep
 
     def _kinematics(self, cyc: Cycle) -> None:
         ais = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & np.isfinite(cyc.prev_x)
@@ -119,12 +157,27 @@ class AisSpoofing(Rule):
                           {"jump_m": float(d[r]), "dt_s": float(dt[r]), "implied_speed_kn": float(d[r] / dt[r] * MPS_TO_KN)})
 
     def _identity(self, cyc: Cycle) -> None:
+        # the physical continuity is the radar track: a fused contact is known by its MMSI, so a vessel
+        # that changes MMSI becomes another contact — but it stays on the same radar track
         changed = (cyc.mmsi > 0) & (cyc.prev_mmsi > 0) & (cyc.mmsi != cyc.prev_mmsi)
-        for r in np.flatnonzero(changed):
-            old, new = int(cyc.prev_mmsi[r]), int(cyc.mmsi[r])
-            self._instant(cyc, int(r), "identity_change", int(cyc.contact_id[r]), [old, new],
-                          f"AIS spoofing: contact {int(cyc.contact_id[r])} changed identity from MMSI {old} "
-                          f"to {new}.", {"old_mmsi": old, "new_mmsi": new})
+        track = cyc.cache.get("radar_track_id")
+        prev_mmsi = cyc.prev_mmsi.copy()
+        if track is not None:
+            fused = np.flatnonzero((track >= 0) & (cyc.mmsi > 0))
+            for r in fused.tolist():
+                tid, m = int(track[r]), int(cyc.mmsi[r])
+                last = self.track_mmsi.get(tid)
+                if last is not None and last != m:
+                    changed[r] = True
+                    prev_mmsi[r] = last
+                self.track_mmsi[tid] = m
+        for rc in np.flatnonzero(changed).tolist():
+            r = int(rc)
+            # judged later: if the old MMSI is still heard, two vessels swapped tracks; a vessel that
+            # changes identity falls silent under the old one
+            self.id_pending.append((float(cyc.t[r]), int(cyc.contact_id[r]), int(prev_mmsi[r]), int(cyc.mmsi[r]),
+                                    float(cyc.lat[r]), float(cyc.lon[r])))
+        self._confirm_identity_changes(cyc.now)
         # names: compare with the last name of the slot, element-wise on object arrays (no loop per row)
         named = (cyc.mmsi > 0) & (cyc.name != None)
         if not named.any():
@@ -186,9 +239,16 @@ class AisSpoofing(Rule):
         if len(cand) == 0:
             return
         n = mem.n
-        dark = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & (mem.f["last_t"][:n] >= now - 30.0))
+        recent = mem.f["last_t"][:n] >= now - 30.0
+        dark = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & recent)
         if len(dark) == 0:
             return
+        # the radar must see nothing where the AIS says the vessel is
+        radar = np.flatnonzero((mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)) & recent)
+        echo = cKDTree(np.column_stack([mem.f["x"][radar], mem.f["y"][radar]]))
+        seen = np.array([len(q) > 0 for q in echo.query_ball_point(
+            np.column_stack([cyc.x[cand], cyc.y[cand]]), p["echo_radius_m"])], bool)
+        cand = cand[~seen]
         tree = cKDTree(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]))
         dv = np.radians(np.nan_to_num(mem.f["cog_deg"][dark]))
         vdx, vdy = np.nan_to_num(mem.f["sog_mps"][dark]) * np.sin(dv), np.nan_to_num(mem.f["sog_mps"][dark]) * np.cos(dv)
@@ -204,11 +264,25 @@ class AisSpoofing(Rule):
             ok = (dvel <= p["offset_velocity_mps"]) & (dist >= p["offset_min_m"])
             if not ok.any():
                 continue
+            m = int(cyc.mmsi[r])
+            # a radar track explains one false AIS position: a twin already paired with another MMSI is taken
+            twin_ids = mem.i["contact_id"][dark[near_a]]
+            ok &= np.array([self.twin_owner.get(int(c), m) == m for c in twin_ids], bool)
+            if not ok.any():
+                continue
             k = int(np.flatnonzero(ok)[np.argmin(dvel[ok])])
             twin = dark[near_a[k]]
-            m = int(cyc.mmsi[r])
             key = ("position_offset", m)
             twin_id = int(mem.i["contact_id"][twin])
+            # one twin, one offset: a spoofer adds a fixed offset to its true position; two vessels that
+            # merely share a lane drift apart, and another dark track is another story
+            ox, oy = float(mem.f["x"][twin] - cyc.x[r]), float(mem.f["y"][twin] - cyc.y[r])
+            prev = self.offset_pair.get(m)
+            if prev is None or prev[0] != twin_id or np.hypot(ox - prev[1], oy - prev[2]) > max(
+                    p["offset_drift_m"], 0.1 * float(dist[k])):
+                self.offset_pair[m] = (twin_id, ox, oy)
+                if self.book.get(self.type, key) is None:
+                    self.pending.pop(key, None)
             self.engine.explained[twin_id] = now
             if not self._hold(key, now, p["offset_min_s"]):
                 continue
@@ -216,6 +290,7 @@ class AisSpoofing(Rule):
                        f"{twin_id} that moves with it; radar sees nothing at the AIS position.")
             ev = {"how": "position_offset", "offset_m": float(dist[k]), "velocity_diff_mps": float(dvel[k]),
                   "ais_lat": float(cyc.lat[r]), "ais_lon": float(cyc.lon[r])}
+            self.twin_owner[twin_id] = m
             if self.book.get(self.type, key) is None:
                 self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][twin]),
                                lon=float(mem.f["lon"][twin]), track_ids=[int(cyc.contact_id[r]), twin_id], mmsi=[m],
