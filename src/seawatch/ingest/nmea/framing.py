@@ -166,11 +166,11 @@ def parse_uint_at(buf: U8, pos: IntArray, width: int = 16) -> tuple[npt.NDArray[
     if len(pos) == 0:
         return np.empty(0), np.empty(0, dtype=np.int64)
     # fast path: exactly 10 digits then a non-digit, non-dot (epoch seconds, the common tag block value)
-    w = windows(buf, pos, 11)
-    d10 = _DIGIT[w[:, :10]]
-    common = (d10 >= 0).all(axis=1) & (_DIGIT[w[:, 10]] < 0) & (w[:, 10] != ord("."))
+    w = windows(buf, pos, 11) - np.uint8(48)  # digits -> 0..9, everything else >= 10 (uint8 wraps)
+    common = (w[:, :10] < 10).all(axis=1) & (w[:, 10] >= 10) & (w[:, 10] != np.uint8((ord(".") - 48) % 256))
     if common.all():
-        return (d10.astype(np.int64) @ _POW10_INT[9::-1]).astype(np.float64), np.full(len(pos), 10, dtype=np.int64)
+        # a float64 dot product is exact for 10 digits, and one BLAS call
+        return w[:, :10] @ _POW10[9::-1], np.full(len(pos), 10, dtype=np.int64)
     d = _DIGIT[windows(buf, pos, width)]
     run = np.cumprod(d >= 0, axis=1, dtype=np.int8).sum(axis=1, dtype=np.int64)
     place = run[:, None] - 1 - np.arange(width)
@@ -261,23 +261,24 @@ class VdmFields:
 
 def vdm_fields(buf: U8, sent: IntArray, star: IntArray) -> VdmFields:
     n = len(sent)
-    commas = np.flatnonzero(buf == 44).astype(np.int64)
+    commas = np.flatnonzero(buf == 44)
     k = np.searchsorted(commas, sent)
     ext = np.append(commas, np.full(8, np.iinfo(np.int64).max // 2))
-    c = np.stack([ext[k + i] for i in range(6)], axis=1) if n else np.empty((0, 6), dtype=np.int64)
-    ok = (c[:, 5] < star) & (c[:, 0] == sent + 6) if n else np.zeros(0, dtype=bool)
-    c = np.where(ok[:, None], c, 0)
-    cnt = _DIGIT[buf[c[:, 0] + 1]].astype(np.int64)
-    num = _DIGIT[buf[c[:, 1] + 1]].astype(np.int64)
-    ok &= (c[:, 1] == c[:, 0] + 2) & (c[:, 2] == c[:, 1] + 2) & (cnt >= 1) & (num >= 1) & (num <= cnt)
-    seq_len = c[:, 3] - c[:, 2] - 1
-    seq = np.where(seq_len == 1, _DIGIT[buf[c[:, 2] + 1]], -1).astype(np.int64)
+    c0, c1, c2, c3, c4, c5 = (ext[k + i] for i in range(6))  # the first six commas of each sentence
+    ok = (c5 < star) & (c0 == sent + 6)
+    if not ok.all():
+        c0, c1, c2, c3, c4, c5 = (np.where(ok, c, 0) for c in (c0, c1, c2, c3, c4, c5))
+    cnt = _DIGIT[buf[c0 + 1]].astype(np.int64)
+    num = _DIGIT[buf[c1 + 1]].astype(np.int64)
+    ok &= (c1 == c0 + 2) & (c2 == c1 + 2) & (cnt >= 1) & (num >= 1) & (num <= cnt)
+    seq_len = c3 - c2 - 1
+    seq = np.where(seq_len == 1, _DIGIT[buf[c2 + 1]], -1).astype(np.int64)
     ok &= seq_len <= 1
-    ch_len = c[:, 4] - c[:, 3] - 1
-    channel = np.where(ch_len == 1, buf[c[:, 3] + 1], 0).astype(np.uint8)
+    ch_len = c4 - c3 - 1
+    channel = np.where(ch_len == 1, buf[c3 + 1], 0).astype(np.uint8)
     ok &= ch_len <= 1
-    fill = _DIGIT[buf[c[:, 5] + 1]].astype(np.int64)
+    fill = _DIGIT[buf[c5 + 1]].astype(np.int64)
     ok &= (fill >= 0) & (fill <= 5)
     own = buf[np.minimum(sent + 5, len(buf) - 1)] == ord("O")
-    return VdmFields(ok=ok, count=cnt, number=num, seq=seq, channel=channel, pay0=c[:, 4] + 1, pay1=c[:, 5],
-                     fill=fill, own=own)
+    return VdmFields(ok=ok, count=cnt, number=num, seq=seq, channel=channel, pay0=c4 + 1, pay1=c5, fill=fill,
+                     own=own)
