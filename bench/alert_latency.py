@@ -71,8 +71,8 @@ def main() -> None:
     from seawatch.demo import DemoOptions, DemoRunner
     from seawatch.serve.app import create_app
 
-    knobs: dict[str, Any] = dict(reorder_window_s=4.0, pipeline_period_s=2.0,
-                                 detect_every_picture=False) if args.before else {}
+    knobs: dict[str, Any] = {"reorder_window_s": 4.0, "pipeline_period_s": 2.0,
+                             "detect_every_picture": False} if args.before else {}
     if args.window is not None:
         knobs["reorder_window_s"] = args.window
     if args.period is not None:

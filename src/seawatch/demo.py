@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 # Latency knobs (sensor seconds). Each feed is ordered on its own stream of the TimeOrderer, so its hold
 # only covers the disorder inside one feed; the pipeline emits the picture every PIPELINE_PERIOD_S; the
 # detection rules run on every emitted picture (flushed at once, not buffered for 5 s of sensor time).
-REORDER_WINDOW_S = 0.5
+REORDER_WINDOW_S = 0.2
 PIPELINE_PERIOD_S = 1.0
 _AIS_TIME = re.compile(rb"c:(\d{9,10})")
 _PLOT_TIME = re.compile(rb'"time":"([0-9T:.\-]+)Z?"')
