@@ -70,3 +70,29 @@ def test_a_postgresql_store_of_the_first_schema_opens_with_its_positions_moved_i
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT to_regclass('positions_v1')").fetchone() == (None,)
         assert conn.execute("SELECT count(*) FROM positions").fetchone() == (50,)  # the view for SQL users
+
+
+def test_an_embedded_store_with_blocks_in_the_first_block_layout_opens_with_them_appended(tmp_path: Path) -> None:
+    """(Its vessels table is empty: writing the same positions again finds them by checking every contact.)"""
+    from store_data import contacts
+
+    from seawatch.store.blocks import make_blocks
+    from seawatch.store.positions import normalise
+
+    db = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    for _, sql in SQLITE_MIGRATIONS[:2]:  # schema 2: blocks in a WITHOUT ROWID table keyed (id, t0)
+        for statement in _statements(sql):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    b = make_blocks(normalise(contacts(3, 10, t0=T0)).positions)
+    db.executemany("INSERT INTO position_blocks (id, t0, t1, n, rid, data) VALUES (?, ?, ?, ?, ?, ?)",
+                   zip(b.id.tolist(), b.t0.tolist(), b.t1.tolist(), b.n.tolist(), range(1, len(b) + 1), b.data))
+    db.close()
+    store = open_store(tmp_path)
+    try:
+        assert store.count_positions() == 30
+        assert store.track(contact_id=2).column("t").to_pylist() == [T0 + 2.0 * k for k in range(10)]
+        store.write_positions(contacts(3, 10, t0=T0))  # the same again: nothing added
+        assert store.count_positions() == 30
+    finally:
+        store.close()

@@ -193,3 +193,12 @@ def test_two_writers_storing_the_same_positions_at_once_store_them_once(store_ur
     finally:
         for s in stores:
             s.close()
+
+
+def test_positions_written_again_are_found_even_when_the_vessels_table_lost_their_contacts(store: Store) -> None:
+    batch = contacts(4, 10)
+    store.write_positions(batch)
+    store._db.execute("DELETE FROM vessels")  # type: ignore[attr-defined]
+    store.write_positions(batch)  # the block keys conflict: the batch is checked contact by contact
+    assert store.count_positions() == 40
+    assert store.track(contact_id=3).num_rows == 10

@@ -129,6 +129,13 @@ def new_rows(cols: Columns, alive: Sequence[tuple[int, float, float]],
     return select(cols, keep)
 
 
+def every_contact(cols: Columns) -> list[tuple[int, float, float]]:
+    """(id, -inf, inf) for every contact of a batch sorted by id: `new_rows` then checks all its rows (the
+    fallback when the vessels table does not know a contact that has stored blocks)."""
+    ids = cols["id"]
+    return [(i, -np.inf, np.inf) for i in ids[np.r_[True, ids[1:] != ids[:-1]]].tolist()] if len(ids) else []
+
+
 def ewkb_multipoint_m(blocks: Blocks, cols: Columns) -> list[bytes]:
     """Each block's positions as an EWKB MULTIPOINT M (x = lon, y = lat, m = t; SRID 4326), for PostGIS."""
     n = len(cols["id"])

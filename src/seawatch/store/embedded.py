@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from seawatch.store.archive import DAY_S, Archive, day_start_of
 from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
-from seawatch.store.blocks import BLOCK_S, decode, make_blocks, new_rows, select, within
+from seawatch.store.blocks import BLOCK_S, decode, every_contact, make_blocks, new_rows, select, within
 from seawatch.store.positions import (
     AIS_ID_OFFSET,
     ARROW_SCHEMA,
@@ -105,20 +105,28 @@ class EmbeddedStore(SqlStore):
     # --- writes -------------------------------------------------------------------------------------
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
         norm = normalise(batch)
-        with self._tx() as db:
-            if len(norm):
-                self._insert_blocks(db, self._new_rows(db, norm.positions))
-            if norm.vessels:
-                db.executemany(UPSERT_VESSEL, norm.vessels)
-            if checkpoint is not None:
-                self._save_checkpoint(db, checkpoint)
+        for check_all in (False, True):
+            try:
+                with self._tx() as db:
+                    if len(norm):
+                        self._insert_blocks(db, self._new_rows(db, norm.positions, check_all))
+                    if norm.vessels:
+                        db.executemany(UPSERT_VESSEL, norm.vessels)
+                    if checkpoint is not None:
+                        self._save_checkpoint(db, checkpoint)
+                break
+            except sqlite3.IntegrityError:  # a stored block the vessels table did not announce
+                if check_all:
+                    raise
+                log.warning("positions: a block key was already stored; checking every contact of the batch")
         return len(norm)
 
-    def _new_rows(self, db: sqlite3.Connection, cols: Columns) -> Columns:
-        """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up."""
+    def _new_rows(self, db: sqlite3.Connection, cols: Columns, check_all: bool = False) -> Columns:
+        """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up (or,
+        with `check_all`, every contact of the batch)."""
         t, ids = cols["t"], cols["id"]
         batch_ids = json.dumps(ids[np.r_[True, ids[1:] != ids[:-1]]].tolist())
-        alive = db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE id IN "
+        alive = every_contact(cols) if check_all else db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE id IN "
                            "(SELECT value FROM json_each(?)) AND last_seen >= ? AND first_seen <= ? GROUP BY id",
                            (batch_ids, float(t.min()), float(t.max()))).fetchall()
 

@@ -31,6 +31,7 @@ from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsErr
 from seawatch.store.blocks import (
     BLOCK_S,
     decode,
+    every_contact,
     ewkb_multipoint_m,
     make_blocks,
     new_rows,
@@ -117,32 +118,34 @@ class PostgresStore(SqlStore):
     def write_positions(self, batch: Any, checkpoint: Checkpoint | None = None) -> int:
         norm = normalise(batch)
         n = len(norm)
-        for attempt in (1, 2):
+        for check_all in (False, True):
             try:
                 with self._lock, self._db.transaction():
                     if n:
-                        self._insert_blocks(self._new_rows(norm.positions))
+                        self._insert_blocks(self._new_rows(norm.positions, check_all))
                     if norm.vessels:
                         self._db.execute(UPSERT_VESSELS, (json.dumps(norm.vessels),))  # one statement
                     if checkpoint is not None:
                         self._save_checkpoint(checkpoint)
                 break
             except psycopg.errors.UniqueViolation:
-                # another writer stored a block of the same (id, t0) since our check: once more, and the
-                # check (which now sees its rows) drops them
-                if attempt == 2:
+                # another writer stored a block of the same (id, t0) since our check (or the vessels table did
+                # not announce a stored block): once more, checking every contact of the batch
+                if check_all:
                     raise
-                log.info("positions: a concurrent writer stored some of this batch first; writing the rest")
+                log.info("positions: a block key was already stored; checking every contact of the batch")
         return n
 
-    def _new_rows(self, cols: Columns) -> Columns:
-        """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up."""
+    def _new_rows(self, cols: Columns, check_all: bool = False) -> Columns:
+        """The rows not stored yet: only contacts whose stored span overlaps the batch are looked up (or,
+        with `check_all`, every contact of the batch)."""
         t = cols["t"]
         ids = cols["id"]
         batch_ids = ids[np.r_[True, ids[1:] != ids[:-1]]].tolist()
-        alive = self._db.execute("SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE id = ANY(%s) "
-                                 "AND last_seen >= %s AND first_seen <= %s GROUP BY id",
-                                 (batch_ids, float(t.min()), float(t.max()))).fetchall()
+        alive = every_contact(cols) if check_all else self._db.execute(
+            "SELECT id, min(first_seen), max(last_seen) FROM vessels WHERE id = ANY(%s) "
+            "AND last_seen >= %s AND first_seen <= %s GROUP BY id",
+            (batch_ids, float(t.min()), float(t.max()))).fetchall()
 
         def stored(spans: list[tuple[int, float, float]]) -> Columns:
             ids, lo, hi = (list(x) for x in zip(*spans))
