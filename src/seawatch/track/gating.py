@@ -37,6 +37,9 @@ class GatedPairs:
         return len(self.track)
 
 
+BRUTE_FORCE_PAIRS = 20_000  # below this many track x plot pairs, gate every pair without a KD-tree
+
+
 def llr_bound(pd: float, clutter_density_per_m2: float) -> float:
     """Right-hand side of the likelihood-ratio gate (inf when there is no clutter)."""
     if clutter_density_per_m2 <= 0.0 or pd >= 1.0:
@@ -58,9 +61,22 @@ def gate(zhat: FloatArray, s: FloatArray, plots_xy: FloatArray, *, gate_d2: floa
     lam_max = 0.5 * tr + np.sqrt(np.maximum(0.25 * tr * tr - det, 0.0))
     radius = np.minimum(np.sqrt(gate_d2 * lam_max), max_radius_m)
     r_all = float(radius.max())
-    # pre-gate: the k nearest plots of each track within the largest gate radius; k grows until no
-    # track has k candidates (so none is cut off)
+    if n * m <= BRUTE_FORCE_PAIRS:
+        # a few hundred tracks against one scan's plots: every pair at once costs less than a tree
+        ti, pj = np.nonzero(np.hypot(plots_xy[None, :, 0] - zhat[:, None, 0],
+                                     plots_xy[None, :, 1] - zhat[:, None, 1]) <= radius[:, None])
+        return _score(zhat, s_inv, det, plots_xy, ti.astype(np.intp), pj.astype(np.intp), gate_d2, llr_max)
     tree = cKDTree(plots_xy)
+    if r_all > 2.0 * float(np.median(radius)):
+        # a few wide gates (coasting tracks): each track searches its own radius, so they do not widen
+        # everybody's search
+        lists = tree.query_ball_point(zhat, r=radius, return_sorted=False)
+        counts = np.fromiter((len(x) for x in lists), np.intp, count=n)
+        ti = np.repeat(np.arange(n, dtype=np.intp), counts)
+        pj = np.fromiter((j for x in lists for j in x), np.intp, count=int(counts.sum()))
+        return _score(zhat, s_inv, det, plots_xy, ti, pj, gate_d2, llr_max)
+    # similar gates: the k nearest plots of each track within the largest radius; k grows until no
+    # track has k candidates (so none is cut off)
     k = min(4, m)
     while True:
         dist, idx = tree.query(zhat, k=k, distance_upper_bound=r_all)
@@ -71,6 +87,12 @@ def gate(zhat: FloatArray, s: FloatArray, plots_xy: FloatArray, *, gate_d2: floa
     keep = dist <= radius[:, None]
     ti = np.nonzero(keep)[0].astype(np.intp)
     pj = idx[keep].astype(np.intp)
+    return _score(zhat, s_inv, det, plots_xy, ti, pj, gate_d2, llr_max)
+
+
+def _score(zhat: FloatArray, s_inv: FloatArray, det: FloatArray, plots_xy: FloatArray,
+           ti: npt.NDArray[np.intp], pj: npt.NDArray[np.intp], gate_d2: float, llr_max: float) -> GatedPairs:
+    """Mahalanobis distance and likelihood-ratio cost of the candidate pairs; the pairs inside both gates."""
     y = plots_xy[pj] - zhat[ti]
     si = s_inv[ti]
     d2 = si[:, 0, 0] * y[:, 0] ** 2 + (si[:, 0, 1] + si[:, 1, 0]) * y[:, 0] * y[:, 1] + si[:, 1, 1] * y[:, 1] ** 2
