@@ -4,10 +4,11 @@ Pipeline per chunk of complete lines:
 1. `framing.frame` classifies every line and finds its tag block and sentence (vectorised);
    odd lines (logger layouts) are rewritten by `layouts.rewrite` and framed again.
 2. Checksums, VDM fields and tag block `c:`/`s:` are extracted for all AIS lines at once.
-3. Single-sentence messages of the hot types are decoded by `payload.decode_positions` (vectorised);
-   other types and reassembled multi-part messages go through aiscat (`aiscat_decode`).
-4. The same message heard by several receivers within the dedup window becomes one observation
-   (`dedup.Deduplicator`), which keeps the receivers that heard it.
+3. Complete messages (single sentences, 2-part pairs joined vectorised, groups completed by
+   `multipart.Reassembler`) form one table, handed to `messages.MessageDecoder`: the same message heard
+   by several receivers within the dedup window becomes one observation (`dedup.Deduplicator`, which
+   keeps the receivers that heard it), the hot types are decoded by `payload.decode_batch`
+   (vectorised), the others by aiscat (`aiscat_decode`), into one batch per chunk.
 Rejected input is counted by reason in `stats` (see `seawatch.ingest.stats.REASONS`); nothing raises.
 """
 

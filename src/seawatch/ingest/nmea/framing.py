@@ -260,7 +260,6 @@ class VdmFields:
 
 
 def vdm_fields(buf: U8, sent: IntArray, star: IntArray) -> VdmFields:
-    n = len(sent)
     commas = np.flatnonzero(buf == 44)
     k = np.searchsorted(commas, sent)
     ext = np.append(commas, np.full(8, np.iinfo(np.int64).max // 2))

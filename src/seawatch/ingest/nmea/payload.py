@@ -2,8 +2,9 @@
 
 Types 1, 2, 3 (Class A position), 18 (Class B), 27 (long range), 4 and 11 (base station), 9 (SAR),
 5 (static and voyage), 24 (Class B static, parts A and B) and 21 (aids to navigation) make up more than
-99 % of a real feed. Each payload is de-armoured to 6-bit values through a lookup table; a field is
-assembled from the few 6-bit columns it spans with shifts and masks, for all rows at once. Every other
+99 % of a real feed. The payloads of one bit layout are gathered once, de-armoured to 6-bit values
+arithmetically and packed 8 characters to a 48-bit word (`Bits`); a field is one or two shifts and
+masks of those words, for all rows at once. Every other
 type (and type 24 with an invalid part number) goes through aiscat (`aiscat_decode.py`). Tests check
 these fields against aiscat and pyais on real recordings.
 
@@ -60,7 +61,7 @@ class Bits:
         self.six = six  # the 6-bit values, one column per character (for text fields)
 
     @classmethod
-    def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int) -> tuple["Bits", npt.NDArray[np.bool_]]:
+    def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int) -> tuple[Bits, npt.NDArray[np.bool_]]:
         """The first `width` characters of each payload (0 past its end), and whether they were all valid
         6-bit armour. One gather of the bytes, de-armoured arithmetically, packed 8 characters a word."""
         n = len(pay0)
@@ -84,7 +85,7 @@ class Bits:
         words = (v.reshape(-1, 8) @ _WORD_WEIGHTS).astype(np.int64).reshape(n, w8 // 8)
         return cls(list(np.ascontiguousarray(words.T)), v), valid
 
-    def take(self, rows: IntArray) -> "Bits":
+    def take(self, rows: IntArray) -> Bits:
         return Bits([w[rows] for w in self.words], self.six[rows])
 
     def u(self, start: int, width: int) -> IntArray:
