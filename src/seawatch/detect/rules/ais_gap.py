@@ -32,6 +32,7 @@ class AisGap(Rule):
         "max_open_s": 43_200.0,
         "forget_s": 21_600.0,
         "learn_max_s": 600.0,
+        "learn_min_samples": 5,  # fewer report spacings seen: the vessel's interval counts as 3 min
         "berth_speed_kn": 1.0,  # last heard this slow ...
         "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark  # report spacings up to this teach the vessel's own interval  # an MMSI unheard this long (and not alerted) is forgotten
     }
@@ -39,6 +40,7 @@ class AisGap(Rule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.interval = np.zeros(0)
+        self.samples = np.zeros(0, np.int64)  # report spacings learned from
         self.alerted = np.zeros(0, bool)
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
@@ -50,19 +52,25 @@ class AisGap(Rule):
         b = np.zeros(cap, bool)
         b[: len(self.alerted)] = self.alerted
         self.alerted = b
+        c = np.zeros(cap, np.int64)
+        c[: len(self.samples)] = self.samples
+        self.samples = c
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
         mem = self.engine.memory
         now = cyc.now
-        # the vessel's own interval: the longest spacing of its reports (or AIS age) seen while it was
+        # the vessel's own interval: the longest spacing of its reports seen while it was
         # reporting normally (up to `learn_max_s`), slowly forgotten
+        # only a new report teaches: rows that repeat a silent vessel's dead-reckoned position carry a growing
+        # AIS age, and learning from it would teach the gap itself as the vessel's interval
         age = np.where(np.isfinite(cyc.ais_age_s), cyc.ais_age_s, 0.0)
         spacing = (cyc.t - age) - cyc.cache["prev_ais_t"]
-        sample = np.fmax(np.where(np.isfinite(spacing), spacing, 0.0), age)
-        ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample <= p["learn_max_s"])
+        sample = np.where(np.isfinite(spacing), spacing, 0.0)
+        ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["learn_max_s"])
         s = cyc.slot[ok]
         self.interval[s] = np.fmax(np.nan_to_num(self.interval[s], nan=0.0) * 0.999, sample[ok])
+        self.samples[s] += 1
         n = mem.n
         mmsi = mem.i["last_mmsi"][:n]
         last_ais = mem.f["last_ais_t"][:n]
@@ -76,7 +84,9 @@ class AisGap(Rule):
     def _expected_s(self, slots: I64) -> F64:
         kn = np.nan_to_num(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN
         nominal = np.where(kn < 2.0, 180.0, 30.0)
-        return np.fmax(nominal, np.nan_to_num(self.interval[slots], nan=0.0))
+        known = np.fmax(nominal, np.nan_to_num(self.interval[slots], nan=0.0))
+        # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
+        return np.where(self.samples[slots] >= self.p["learn_min_samples"], known, np.fmax(known, 180.0))
 
     def _open(self, cand: I64, now: float) -> None:
         p = self.p
