@@ -4,9 +4,13 @@
     python bench/detect.py --scenarios astara-gofast --no-scale
     python bench/detect.py --scale-only --sizes 1000 10000 100000
 
-Contacts come from the truth (`seawatch.eval.truth_contacts`: an ideal tracker) — the lead switches this
-to the full pipeline (ingest -> track -> detect) when tracking lands. Timing is process CPU time (robust
-when other jobs share the cores); medians over the timed cycles.
+Contacts come from the truth (`seawatch.eval.truth_contacts`: an ideal tracker), or with `--pipeline`
+from the full `seawatch replay` (ingest -> tracking + fusion -> detection) of each scenario's recordings,
+which also scores the tracks (`seawatch.eval.tracks`). `--duration` simulates shorter versions (into
+their own directories). Timing is process CPU time (robust when other jobs share the cores); medians
+over the timed cycles.
+
+    python bench/detect.py --pipeline --duration 2h --no-scale
 """
 
 from __future__ import annotations
@@ -32,12 +36,37 @@ SCENARIOS = ("caspian-day", "astara-gofast", "cigarette-run", "platform-intrusio
 SITE = Path(__file__).resolve().parents[1] / "src" / "seawatch" / "sites" / "caspian" / "site.toml"
 
 
-def run_scenario(name: str, sims: Path, step_s: float | None) -> dict:
-    out = sims / name
+def simulated(name: str, sims: Path, duration: str | None) -> Path:
+    out = sims / (name if duration is None else f"{name}-{duration}")
     if not (out / "truth" / "positions.parquet").exists():
         print(f"simulating {name} into {out} ...", flush=True)
-        subprocess.run([str(Path(sys.executable).parent / "seawatch"), "sim", "--scenario", name, "--out", str(out)], check=True,
-                       stdout=subprocess.DEVNULL)
+        cmd = [sys.executable, "-m", "seawatch.cli", "sim", "--scenario", name, "--out", str(out)]
+        subprocess.run(cmd + (["--duration", duration] if duration else []), check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def run_pipeline(name: str, sims: Path, duration: str | None) -> dict:
+    """The scenario through `seawatch replay` (tracking, fusion, detection), alerts and tracks scored."""
+    from seawatch.eval.tracks import evaluate_tracks, format_tracks_table
+    from seawatch.replay import ReplayOptions, run_replay
+
+    out = simulated(name, sims, duration)
+    site = load_site(out / "site.toml")
+    inputs = [out / "ais.nmea", *sorted(out.glob("plots-*.csv"))]
+    cpu0 = time.process_time()
+    r = run_replay(site, ReplayOptions(inputs=inputs, tracks_out=out / "pipeline-tracks.parquet",
+                                       alerts_out=out / "pipeline-alerts.jsonl"))
+    cpu = time.process_time() - cpu0
+    res = score_alerts(load_truth(out), r.alerts)
+    print(format_table(res, f"== {name} through the pipeline: {r.n_obs:,} observations, {r.n_contact_updates:,} "
+                            f"contact updates, CPU {cpu:.1f} s ({r.n_obs / max(cpu, 1e-9):,.0f} observations/s)"))
+    print(format_tracks_table(evaluate_tracks(out, out / "pipeline-tracks.parquet")))
+    print(flush=True)
+    return res
+
+
+def run_scenario(name: str, sims: Path, step_s: float | None, duration: str | None = None) -> dict:
+    out = simulated(name, sims, duration)
     site = load_site(out / "site.toml")
     eng = DetectionEngine(site)
     cpu0 = time.process_time()
@@ -207,6 +236,8 @@ def main() -> None:
     ap.add_argument("--florida", action="store_true", help="also run the real Florida Straits day")
     ap.add_argument("--florida-only", action="store_true")
     ap.add_argument("--samples", type=int, default=20, help="Florida alerts printed for review")
+    ap.add_argument("--pipeline", action="store_true", help="scenarios through seawatch replay, not ideal tracks")
+    ap.add_argument("--duration", help="simulate shorter scenarios (e.g. 2h)")
     a = ap.parse_args()
     results = {}
     if a.florida or a.florida_only:
@@ -215,7 +246,8 @@ def main() -> None:
             return
     if not a.scale_only:
         for name in a.scenarios:
-            results[name] = run_scenario(name, Path(a.sims), a.step)
+            results[name] = (run_pipeline(name, Path(a.sims), a.duration) if a.pipeline
+                             else run_scenario(name, Path(a.sims), a.step, a.duration))
         if a.json:
             Path(a.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if not a.no_scale:

@@ -36,12 +36,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow.parquet as pq
-from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
 from seawatch.eval.gospa import assign
 from seawatch.geo.frames import LocalFrame
 from seawatch.model.contact import ContactKind, TrackStatus
+from seawatch.track.assign import solve_dense
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -244,13 +244,7 @@ def continuous_assignment(truth_xy: F64, truth_k: I64, truth_id: I64, est_xy: F6
 def _optimal(i: I64, j: I64, d: F64, c: float) -> tuple[I64, I64]:
     if not len(i):
         return i, j
-    ui, a = np.unique(i, return_inverse=True)
-    uj, b = np.unique(j, return_inverse=True)
-    mat = np.full((len(ui), len(uj)), c)
-    mat[a, b] = d
-    r, col = linear_sum_assignment(mat)
-    real = mat[r, col] < c
-    return ui[r[real]], uj[col[real]]
+    return solve_dense(i, j, d, no_edge=c)
 
 
 def _mean(a: npt.NDArray[Any]) -> float | None:

@@ -39,7 +39,7 @@ def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
         up, p_loc = np.unique(rp, return_inverse=True)
         if len(ut) * len(up) <= _ONE_MATRIX:
             # the clusters are independent, so one small matrix over all of them has the same optimum
-            a_t, a_p = _solve(t_loc, p_loc, rc)
+            a_t, a_p = solve_dense(t_loc, p_loc, rc)
         else:
             a_t, a_p = _solve_by_cluster(t_loc, p_loc, rc, len(ut), len(up))
         out_t.append(ut[a_t])
@@ -47,14 +47,16 @@ def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
     return np.concatenate(out_t).astype(np.intp), np.concatenate(out_p).astype(np.intp)
 
 
-def _solve(t_loc: IntArray, p_loc: IntArray, cost: FloatArray) -> tuple[IntArray, IntArray]:
-    """One dense LSA over the given edges (local numbering)."""
+def solve_dense(t_loc: IntArray, p_loc: IntArray, cost: FloatArray,
+                no_edge: float = _NO_EDGE) -> tuple[IntArray, IntArray]:
+    """One dense LSA over the given edges (any numbering): the (row, column) pairs assigned. A missing edge
+    costs `no_edge` (huge: as many pairs as possible; a finite cut-off: a pair is kept only if cheaper)."""
     ct, ti = np.unique(t_loc, return_inverse=True)
     cp, pi = np.unique(p_loc, return_inverse=True)
-    mat = np.full((len(ct), len(cp)), _NO_EDGE)
+    mat = np.full((len(ct), len(cp)), no_edge)
     mat[ti, pi] = cost
     r, c = linear_sum_assignment(mat)
-    real = mat[r, c] < _NO_EDGE
+    real = mat[r, c] < no_edge
     return ct[r[real]], cp[c[real]]
 
 
@@ -86,7 +88,7 @@ def _solve_by_cluster(t_loc: IntArray, p_loc: IntArray, cost: FloatArray, nt: in
         order = hard[np.argsort(label[hard], kind="stable")]
         bounds = np.flatnonzero(np.diff(label[order])) + 1
         for grp in np.split(order, bounds):
-            a_t, a_p = _solve(t_loc[grp], p_loc[grp], cost[grp])
+            a_t, a_p = solve_dense(t_loc[grp], p_loc[grp], cost[grp])
             out_t.append(a_t)
             out_p.append(a_p)
     if not out_t:
