@@ -26,6 +26,10 @@ def test_the_demo_fills_the_live_picture_with_fused_dark_and_ais_contacts(tmp_pa
         user, password = runner.add_operator()
         stored = runner.console_store.get_user(user)
         assert stored is not None and stored["role"] == "supervisor" and password not in str(stored)
-        assert runner.store.count_positions() > 1000  # the pipeline persists what the console shows
+        # the pipeline persists what the console shows (the store's writer batches a couple of seconds)
+        deadline = time.monotonic() + 20
+        while runner.store.count_positions() <= 1000 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert runner.store.count_positions() > 1000 and runner.n_failed_writes == 0
     finally:
         runner.stop()

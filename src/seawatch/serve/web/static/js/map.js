@@ -148,6 +148,7 @@ export function render() {
     if (c.sog_mps > 0.3 && dir != null) layer.polyline([[c.lon, c.lat], ahead(c.lon, c.lat, dir, c.sog_mps * VECTOR_S)], col, op);
     if (c.trail && c.trail.length > 1) layer.polyline(c.trail.map(([la, lo]) => [lo, la]), col, 0.5 * op);
   }
+  front.sort((x, y) => x[2] - y[2]);  // the selection last: on top
   for (const [c, op, sel, , col] of front) layer.point(c.lon, c.lat, col, op, sel ? 7 : 5.5, sel ? 2 : 1);
   layer.end();
   const spent = (window.__seawatchRenderMs ||= []);
