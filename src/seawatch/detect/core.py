@@ -52,7 +52,7 @@ def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[s
 class ContactMemory:
     """One slot per contact id; arrays grow by doubling."""
 
-    FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y")
+    FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t")
     INTS = ("contact_id", "last_mmsi", "kind")
 
     def __init__(self) -> None:

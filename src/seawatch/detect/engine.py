@@ -28,6 +28,8 @@ from seawatch.model.contact import ContactBatch, TrackStatus
 
 logger = logging.getLogger(__name__)
 
+FRESH_AIS_S = 10.0  # a contact row whose AIS report is at most this old stands for that report
+
 RULE_ORDER = ("watchlist", "ais_spoofing", "dark_target", "ais_gap", "zone_entry", "zone_loiter",
               "border_crossing", "rendezvous", "loitering", "high_speed", "shore_approach")
 
@@ -162,7 +164,14 @@ class DetectionEngine:
         mem.i["last_mmsi"][hs] = mmsi[has]
         newer = ais_t[has] >= np.nan_to_num(mem.f["last_ais_t"][hs], nan=-np.inf)
         mem.f["last_ais_t"][hs[newer]] = ais_t[has][newer]
-        mem.f["ais_x"][hs], mem.f["ais_y"][hs] = x[has], y[has]
+        # the AIS position: of a row carrying a report just received, not a silent vessel's dead reckoning
+        fresh = newer & (age[has] <= FRESH_AIS_S)
+        cyc.cache["prev_ais_x"], cyc.cache["prev_ais_y"] = mem.f["ais_x"][slots].copy(), mem.f["ais_y"][slots].copy()
+        cyc.cache["prev_ais_pos_t"] = mem.f["ais_pos_t"][slots].copy()
+        cyc.cache["fresh_ais"] = np.zeros(len(slots), bool)
+        cyc.cache["fresh_ais"][np.flatnonzero(has)[fresh]] = True
+        mem.f["ais_x"][hs[fresh]], mem.f["ais_y"][hs[fresh]] = x[has][fresh], y[has][fresh]
+        mem.f["ais_pos_t"][hs[fresh]] = ais_t[has][fresh]
         self._expired[slots] = False
         self.anchorages.observe(cyc)
         for rule in self.rules:

@@ -143,11 +143,14 @@ class AisSpoofing(Rule):
         self.id_pending = keep
 
     def _kinematics(self, cyc: Cycle) -> None:
-        ais = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & np.isfinite(cyc.prev_x)
+        # between two received reports of one contact (positions as reported, not dead-reckoned)
+        px, py = cyc.cache["prev_ais_x"], cyc.cache["prev_ais_y"]
+        ais = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & cyc.cache["fresh_ais"] & np.isfinite(px)
         if not ais.any():
             return
-        dt = np.maximum(cyc.t - cyc.prev_t, 1.0)
-        d = np.hypot(cyc.x - cyc.prev_x, cyc.y - cyc.prev_y)
+        ais_t = cyc.t - np.nan_to_num(cyc.ais_age_s)
+        dt = np.maximum(ais_t - np.nan_to_num(cyc.cache["prev_ais_pos_t"], nan=-np.inf), 1.0)
+        d = np.hypot(cyc.x - px, cyc.y - py)
         jump = ais & (d >= self.p["jump_min_m"]) & (d / dt * MPS_TO_KN >= self.p["jump_speed_kn"])
         for r in np.flatnonzero(jump):
             m = int(cyc.mmsi[r])
