@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -39,15 +39,8 @@ ARGS = ["--no-sandbox", "--headless", "--use-angle=swiftshader", "--enable-unsaf
         "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    v = sorted(values)
-    return v[min(len(v) - 1, int(q * len(v)))]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from console import free_port, pct
 
 
 def line(name: str, ms: list[float]) -> str:
