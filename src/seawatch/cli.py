@@ -56,11 +56,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from seawatch.config import load_site
-    from seawatch.ingest.live import run_live
 
-    asyncio.run(run_live(load_site(args.site), duration_s=args.duration, stats_every_s=args.stats_every,
-                         emit=lambda line: print(line, flush=True)))
-    return 0
+    if args.ingest_only:
+        from seawatch.ingest.live import run_live
+
+        asyncio.run(run_live(load_site(args.site), duration_s=args.duration, stats_every_s=args.stats_every,
+                             emit=lambda line: print(line, flush=True)))
+        return 0
+    from seawatch.live_run import run_site
+
+    return run_site(Path(args.site), data=args.data, duration_s=args.duration)
 
 
 def _parse_date(text: str | None) -> datetime.date | None:
@@ -101,10 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", help="directory for the demo's files (default: a new temporary directory)")
     s.set_defaults(func=_cmd_demo)
 
-    s = sub.add_parser("run", help="live operation on the site's configured sensor sources")
+    s = sub.add_parser("run", help="live operation on the site's sensor sources: tracking, alerts, store, console")
     s.add_argument("--site", required=True)
     s.add_argument("--duration", type=float, metavar="S", help="stop by itself after S seconds")
-    s.add_argument("--stats-every", type=float, default=10.0, metavar="S", help="stats line period (10 s)")
+    s.add_argument("--stats-every", type=float, default=10.0, metavar="S",
+                   help="with --ingest-only: stats line period (10 s)")
+    s.add_argument("--ingest-only", action="store_true",
+                   help="only read and decode the feeds, printing stats lines (no tracking, store or console)")
+    s.add_argument("--data", metavar="DIR|URL", help="the store (default: the site's [storage])")
     s.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("replay", help="process recordings (format detected from content) as fast as possible")

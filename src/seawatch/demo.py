@@ -131,6 +131,8 @@ class DemoOptions:
     reorder_window_s: float = REORDER_WINDOW_S
     pipeline_period_s: float = PIPELINE_PERIOD_S
     detect_every_picture: bool = True  # False: the engine's own buffering (rules once per 5 s of sensor time)
+    site_path: Path | None = None  # set: live operation on this site's sources (`seawatch run`), no simulator
+    store: str | None = None  # the store (directory or postgresql:// URL); default: data_dir / "store"
 
 
 class DemoRunner:
@@ -146,7 +148,7 @@ class DemoRunner:
         self.dir = opts.data_dir or Path(tempfile.mkdtemp(prefix="seawatch-demo-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.picture = Picture()
-        self.store = open_store(self.dir / "store")  # positions, alerts, audit, users: on disk
+        self.store = open_store(opts.store or self.dir / "store")  # positions, alerts, audit, users: on disk
         self.console_store = as_console_store(self.store, lambda: self.picture.now)
         self.keeper = Housekeeper(self.store)  # daily roll-over and retention of the store
         self.ports: dict[str, int] = {}
@@ -193,7 +195,7 @@ class DemoRunner:
         from seawatch.ingest.merge import TimeOrderer
         from seawatch.pipeline import Pipeline
 
-        site = load_site(self.dir / "sim" / "site.toml")
+        site = load_site(self.opts.site_path or self.dir / "sim" / "site.toml")
         pipeline = Pipeline(site, update_period_s=self.opts.pipeline_period_s)
         engine = DetectionEngine(site)
         ingest = LiveIngest(site)
@@ -298,9 +300,10 @@ class DemoRunner:
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self, timeout_s: float = 120.0) -> None:
-        threading.Thread(target=self._simulate, name="demo-sim", daemon=True).start()
-        if not self._ready.wait(timeout_s) or self.error is not None:
-            raise SeawatchError(f"the simulator did not start: {self.error or 'timeout'}")
+        if self.opts.site_path is None:  # the demo: the simulator serves the feeds
+            threading.Thread(target=self._simulate, name="demo-sim", daemon=True).start()
+            if not self._ready.wait(timeout_s) or self.error is not None:
+                raise SeawatchError(f"the simulator did not start: {self.error or 'timeout'}")
         threading.Thread(target=self._write, name="demo-store-writer", daemon=True).start()
         threading.Thread(target=self._run_pipeline, name="demo-pipeline", daemon=True).start()
         if self.opts.tap_feeds:

@@ -483,7 +483,7 @@ def test_seawatch_run_reads_a_tcp_feed_and_prints_stats_until_its_duration(tmp_p
                         f'source = "tcp://127.0.0.1:{port}"\n', encoding="utf-8")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         t = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "seawatch.cli", "run", "--site", str(site),
+        proc = subprocess.run([sys.executable, "-m", "seawatch.cli", "run", "--site", str(site), "--ingest-only",
                                "--duration", "3", "--stats-every", "1"],
                               capture_output=True, text=True, timeout=25, env=env, cwd=REPO, check=False)
         took = time.monotonic() - t
