@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 # detection rules run on every emitted picture (flushed at once, not buffered for 5 s of sensor time).
 REORDER_WINDOW_S = 0.2
 PIPELINE_PERIOD_S = 1.0
+STALE_FEED_S = 30.0  # sensor seconds a feed may lag the newest before it stops holding the others back
 WRITE_EVERY_S = 2.0  # wall seconds: the store is written in batches of the pictures of that long
 _AIS_TIME = re.compile(rb"c:(\d{9,10})")
 _PLOT_TIME = re.compile(rb'"time":"([0-9T:.\-]+)Z?"')
@@ -203,7 +204,8 @@ class DemoRunner:
         # one orderer stream per feed: rows are released once every feed has moved past them (each feed is
         # in time order; the hold covers the small disorder within one), whatever the reads' timing
         streams = {sid: i for i, sid in enumerate(ingest.sources)}
-        orderer = TimeOrderer(len(streams), reorder_window_s=self.opts.reorder_window_s, stats=ingest.stats)
+        orderer = TimeOrderer(len(streams), reorder_window_s=self.opts.reorder_window_s, stats=ingest.stats,
+                              stale_s=STALE_FEED_S)  # a feed that is down does not stop the picture
         await ingest.start()
         try:
             async for item in ingest.batches():

@@ -18,8 +18,15 @@ from seawatch.model.observation import Kind, ObservationBatch
 class TimeOrderer:
     """Reorders one or more streams by `observed_at` within a bounded window."""
 
-    def __init__(self, n_streams: int, reorder_window_s: float, stats: IngestStats) -> None:
+    def __init__(self, n_streams: int, reorder_window_s: float, stats: IngestStats,
+                 stale_s: float | None = None) -> None:
+        """With `stale_s` (live feeds), a stream whose sensor time lags the newest stream's by more than
+        stale_s (a feed that is down, or has not delivered within stale_s of the first row) stops holding
+        the others back; its rows, if it comes back, are merged from then on (older ones are counted
+        out_of_order)."""
         self.window = reorder_window_s
+        self.stale_s = stale_s
+        self.first_t = np.inf  # the oldest row seen from any stream
         self.stats = stats
         self.max_seen = np.full(n_streams, -np.inf)
         self.live = np.ones(n_streams, dtype=bool)
@@ -39,6 +46,7 @@ class TimeOrderer:
                 batch = batch.take(np.flatnonzero(~late))
             if len(batch):
                 self.max_seen[stream] = max(self.max_seen[stream], float(np.nanmax(batch["observed_at"])))
+                self.first_t = min(self.first_t, float(np.nanmin(batch["observed_at"])))
                 self.pending.append(batch)
         return self._release()
 
@@ -49,8 +57,15 @@ class TimeOrderer:
     def _release(self) -> ObservationBatch:
         if not self.pending:
             return ObservationBatch.empty()
-        if self.live.any():
-            watermark = float(self.max_seen[self.live].min()) - self.window
+        gating = self.live
+        if self.stale_s is not None and np.isfinite(self.max_seen).any():
+            top = float(np.max(self.max_seen))
+            # a feed that has not delivered yet holds the others for stale_s from the first row (feeds
+            # connect at different moments), then stops holding them
+            waiting = ~np.isfinite(self.max_seen) & (top - self.first_t < self.stale_s)
+            gating = self.live & ((self.max_seen >= top - self.stale_s) | waiting)
+        if gating.any():
+            watermark = float(self.max_seen[gating].min()) - self.window
         else:
             watermark = np.inf
         if watermark <= self.emitted_until:

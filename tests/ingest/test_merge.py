@@ -1,0 +1,38 @@
+"""Time ordering of live feeds: a feed that is down must not stop the others."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seawatch.ingest.merge import TimeOrderer
+from seawatch.ingest.stats import IngestStats
+from seawatch.model.observation import Kind, ObservationBatch
+
+
+def _rows(t: list[float]) -> ObservationBatch:
+    n = len(t)
+    return ObservationBatch({"observed_at": np.array(t, float), "kind": np.full(n, int(Kind.AIS_POSITION)),
+                             "mmsi": np.full(n, 423_000_001), "sensor": np.full(n, "ais", dtype=object)})
+
+
+def test_without_a_stale_limit_a_silent_feed_holds_every_row_back() -> None:
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=IngestStats())
+    assert len(o.push(0, _rows([float(k) for k in range(101)]))) == 0
+
+
+def test_a_feed_that_is_down_stops_holding_the_others_back_after_the_stale_limit() -> None:
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=IngestStats(), stale_s=30.0)
+    assert len(o.push(0, _rows([float(k) for k in range(20)]))) == 0   # feed 1 may still be connecting
+    out = o.push(0, _rows([float(k) for k in range(20, 101)]))   # feed 1 (a radar, say) never delivers
+    assert out["observed_at"].tolist() == [float(k) for k in range(96)]   # all but the 5 s window
+
+
+def test_a_feed_that_comes_back_is_merged_from_then_on_and_its_old_rows_are_counted_late() -> None:
+    stats = IngestStats()
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=stats, stale_s=30.0)
+    o.push(0, _rows([float(k) for k in range(101)]))
+    out = o.push(1, _rows([50.0, 97.0, 99.0]))   # 50 s is older than what was released
+    assert stats.rejects.get("out_of_order") == 1
+    assert len(o.push(0, _rows([110.0]))) == 0   # feed 1 is back in the gate: its 99 s holds the picture
+    out = o.push(1, _rows([106.0]))
+    assert out["observed_at"].tolist() == [96.0, 97.0, 97.0, 98.0, 99.0, 99.0, 100.0]   # both feeds, in time order
