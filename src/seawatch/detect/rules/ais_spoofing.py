@@ -64,7 +64,6 @@ class AisSpoofing(Rule):
         self.offset_pair: dict[int, tuple[int, float, float]] = {}  # MMSI -> (twin contact, offset x, y)
         self.twin_owner: dict[int, int] = {}  # radar twin contact -> the MMSI whose offset alert it explains
         self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
-        self.last_heard: dict[int, float] = {}  # MMSI -> time of its latest AIS report
         self.id_pending: list[tuple[float, int, int, int, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
         engine.memory.listeners.append(self.grow)
@@ -93,7 +92,6 @@ class AisSpoofing(Rule):
                     self.invalid_seen.add(m)
                     self._instant(cyc, int(r), "invalid_mmsi", m, [m],
                                   f"AIS spoofing: MMSI {m} is not a valid ship station identity.", {"mmsi": m})
-        self._hear(cyc)
         self._kinematics(cyc)
         self._identity(cyc)
         self._clones(cyc, now)
@@ -117,22 +115,16 @@ class AisSpoofing(Rule):
                        evidence={"how": how, **evidence})
         self.book.close(self.type, k, t)
 
-    def _hear(self, cyc: Cycle) -> None:
-        """Latest AIS report time per MMSI (from each contact's AIS age)."""
-        has = np.flatnonzero((cyc.mmsi > 0) & np.isfinite(cyc.ais_age_s))
-        heard = cyc.t[has] - cyc.ais_age_s[has]
-        for m, h in zip(cyc.mmsi[has].tolist(), heard.tolist()):
-            if h > self.last_heard.get(m, -np.inf):
-                self.last_heard[m] = h
-
     def _confirm_identity_changes(self, now: float) -> None:
         wait = self.p["identity_confirm_s"]
+        mem = self.engine.memory
         keep = []
         for t, cid, old, new, lat, lon in self.id_pending:
             if now - t < wait:
                 keep.append((t, cid, old, new, lat, lon))
                 continue
-            if self.last_heard.get(old, -np.inf) > t + 1.0:
+            heard = mem.f["last_ais_t"][: mem.n][mem.i["last_mmsi"][: mem.n] == old]   # on any contact
+            if len(heard) and np.nanmax(heard, initial=-np.inf) > t + 1.0:
                 continue  # the old identity lives on elsewhere: a track swap between two vessels
             k = ("identity_change", cid)
             self.book.open(self.type, k, t, severity="high", lat=lat, lon=lon, track_ids=[cid], mmsi=[old, new],
