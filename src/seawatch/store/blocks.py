@@ -136,20 +136,19 @@ def every_contact(cols: Columns) -> list[tuple[int, float, float]]:
     return [(i, -np.inf, np.inf) for i in ids[np.r_[True, ids[1:] != ids[:-1]]].tolist()] if len(ids) else []
 
 
-def ewkb_multipoint_m(blocks: Blocks, cols: Columns) -> list[bytes]:
-    """Each block's positions as an EWKB MULTIPOINT M (x = lon, y = lat, m = t; SRID 4326), for PostGIS."""
-    n = len(cols["id"])
-    point = np.empty(n, dtype=[("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8"), ("m", "<f8")])
-    point["order"] = 1
-    point["type"] = 1 | 0x40000000
-    point["x"], point["y"], point["m"] = cols["lon"], cols["lat"], cols["t"]
-    raw = point.tobytes()
-    head = np.empty(len(blocks), dtype=[("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("n", "<u4")])
-    head["order"] = 1
-    head["type"] = 4 | 0x40000000 | 0x20000000
-    head["srid"] = 4326
-    head["n"] = blocks.n
-    heads = head.tobytes()
-    hs, ps = head.itemsize, point.itemsize
-    return [heads[i * hs:(i + 1) * hs] + raw[s * ps:(s + k) * ps]
-            for i, (s, k) in enumerate(zip(blocks.starts.tolist(), blocks.n.tolist()))]
+BOX_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("n", "<u4"), ("x0", "<f8"), ("y0", "<f8"),
+                     ("m0", "<f8"), ("x1", "<f8"), ("y1", "<f8"), ("m1", "<f8")])
+
+
+def ewkb_boxes(blocks: Blocks) -> bytes:
+    """Each block's XYM bounding box as an EWKB LINESTRING M of two points, (lon_min, lat_min, t0) to
+    (lon_max, lat_max, t1), SRID 4326 (for PostGIS's n-D GiST index), concatenated: `BOX_EWKB.itemsize`
+    bytes each, in block order."""
+    rec = np.empty(len(blocks), dtype=BOX_EWKB)
+    rec["order"] = 1
+    rec["type"] = 2 | 0x40000000 | 0x20000000  # LineString, M, SRID
+    rec["srid"] = 4326
+    rec["n"] = 2
+    rec["x0"], rec["y0"], rec["m0"] = blocks.lon_min, blocks.lat_min, blocks.t0
+    rec["x1"], rec["y1"], rec["m1"] = blocks.lon_max, blocks.lat_max, blocks.t1
+    return rec.tobytes()

@@ -77,6 +77,7 @@ class EmbeddedStore(SqlStore):
         self.url = f"sqlite:///{self.root}"
         self.retention = retention or Retention()
         self._lock = threading.RLock()
+        self.housekeeping_lock = threading.Lock()
         self._db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False,
                                    timeout=30.0)
         # page_size first: it takes effect on a new database only (16 KiB pages hold five 50-position blocks
@@ -355,24 +356,33 @@ class EmbeddedStore(SqlStore):
 
     # --- housekeeping -------------------------------------------------------------------------------
     def roll_over(self, now: float) -> int:
-        """Move every whole UTC day older than `retention.live_days` from SQLite to Parquet."""
+        """Move every whole UTC day older than `retention.live_days` from SQLite to Parquet.
+
+        Other threads keep writing meanwhile (the housekeeper runs this in its own thread): the store lock is
+        held only to read one hour bucket of the day at a time and for the short transaction that deletes the
+        day's blocks after its file is written (fsynced and renamed). Only the blocks read are deleted (rid at
+        most the largest when the reading began): a late block of that day written during the roll-over stays
+        in SQLite and is merged into the day's file by the next roll-over."""
         cutoff = math.floor((now - self.retention.live_days * DAY_S) / DAY_S) * DAY_S
         moved = 0
-        first = self._one("SELECT min(t0) FROM position_blocks", ())
+        first = self._one("SELECT min(t0), max(rid) FROM position_blocks", ())
         if not first or first[0] is None:
             return 0
-        day = math.floor(first[0] / DAY_S) * DAY_S
+        day, last_rid = math.floor(first[0] / DAY_S) * DAY_S, int(first[1])
         while day < cutoff:
-            table = self._day(day)
+            hours = [self._blocks(f"{BLOCKS} position_blocks b WHERE b.t0 >= ? AND b.t0 < ? AND b.rid <= ?",
+                                  (h, h + BLOCK_S, last_rid), -math.inf, math.inf)
+                     for h in np.arange(day, day + DAY_S, BLOCK_S).tolist()]  # one bucket per lock hold
+            table = pa.concat_tables(hours)
             if table.num_rows:
-                self.archive.add_day(day, table)
+                self.archive.add_day(day, table)  # sorting, compressing and fsyncing: no store lock
                 with self._tx() as db:
-                    self._delete_blocks(db, "t0 >= ? AND t0 < ?", (day, day + DAY_S))
+                    self._delete_blocks(db, "t0 >= ? AND t0 < ? AND rid <= ?", (day, day + DAY_S, last_rid))
                 moved += table.num_rows
             day += DAY_S
         if moved:
-            with self._lock:  # the deletes went through the WAL: copy it back and give its space back
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with self._lock:  # the deletes went through the WAL: copy it back when no reader holds it
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         log.info("rolled %s positions into the archive (before %s)", moved, cutoff)
         return moved
 
@@ -411,7 +421,7 @@ class EmbeddedStore(SqlStore):
         return db + self.archive.nbytes()
 
     def close(self) -> None:
-        with self._lock:
+        with self.housekeeping_lock, self._lock:
             self.archive.close()
             self._db.close()
 

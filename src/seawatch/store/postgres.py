@@ -1,8 +1,9 @@
 """The server store: PostgreSQL + PostGIS through psycopg 3.
 
 Positions are kept as blocks (`store/blocks.py`: one row per contact per hour bucket per batch, key (id, t0))
-written with one binary `COPY` per batch; each block's `geom` is its points as a MULTIPOINT M (m = time) under
-an n-D GiST index that answers box x period queries; the view `positions` unnests them for SQL users.
+written with one binary `COPY` per batch; each block's `geom` is its XYM bounding box (a 2-point LINESTRING M,
+m = time) under an n-D GiST index that answers box x period queries; the view `positions` unnests the blocks'
+`data` for SQL users.
 Rows already stored are dropped before the COPY (`blocks.new_rows`). Every write is one transaction;
 commits are durable (`synchronous_commit` stays on). The schema is versioned (`pg_schema.MIGRATIONS`).
 """
@@ -30,9 +31,11 @@ import pyarrow.csv as pacsv
 from seawatch.store.base import BBox, Checkpoint, Retention, User, UserExistsError
 from seawatch.store.blocks import (
     BLOCK_S,
+    BOX_EWKB,
+    RECORD,
     decode,
     every_contact,
-    ewkb_multipoint_m,
+    ewkb_boxes,
     make_blocks,
     new_rows,
     select,
@@ -54,14 +57,19 @@ from seawatch.store.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
 
+RECORD_SIZE = RECORD.itemsize
+
 DAY_S = 86400.0
 POS_SQL = ", ".join(POSITION_COLUMNS)
 BLOCKS = "SELECT b.id, b.n, b.data FROM"
 IN_PERIOD = "b.t0 >= %s AND b.t0 <= %s AND b.t1 >= %s"  # a block spans less than BLOCK_S
 # box x period as an XYM line for the n-D overlap operator &&&
 BOX_M = ("ST_SetSRID(ST_MakeLine(ST_MakePointM(%s, %s, %s), ST_MakePointM(%s, %s, %s)), 4326)")
+COPY_BLOCKS = "COPY position_blocks (id, t0, t1, n, data, geom) FROM STDIN (FORMAT binary)"
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
-ROW_HEAD = struct.Struct("!hiqididiii")  # 6 fields: id, t0, t1, n, then the length of data
+# a row of the binary COPY up to the block's bytes: 6 fields, then each field's length and value (big-endian)
+COPY_ROW_HEAD = np.dtype([("fields", ">i2"), ("l_id", ">i4"), ("id", ">i8"), ("l_t0", ">i4"), ("t0", ">f8"),
+                          ("l_t1", ">i4"), ("t1", ">f8"), ("l_n", ">i4"), ("n", ">i4"), ("l_data", ">i4")])
 UPSERT_VESSELS = """
 INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
 SELECT (v->>0)::bigint, coalesce((v->>1)::bigint, 0), v->>2, v->>3, (v->>4)::bigint, (v->>5)::integer,
@@ -103,6 +111,7 @@ class PostgresStore(SqlStore):
         self.url = url
         self.retention = retention or Retention()
         self._lock = threading.RLock()
+        self.housekeeping_lock = threading.Lock()
         self._db = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
         migrate(self._db)
         # blocks are compressed when TOASTed: lz4 takes half the server CPU of the default pglz
@@ -121,12 +130,18 @@ class PostgresStore(SqlStore):
         for check_all in (False, True):
             try:
                 with self._lock, self._db.transaction():
-                    if n:
-                        self._insert_blocks(self._new_rows(norm.positions, check_all))
-                    if norm.vessels:
-                        self._db.execute(UPSERT_VESSELS, (json.dumps(norm.vessels),))  # one statement
-                    if checkpoint is not None:
-                        self._save_checkpoint(checkpoint)
+                    new = self._new_rows(norm.positions, check_all) if n else None
+                    # the vessels upsert and the checkpoint are sent in pipeline mode: the server runs them
+                    # while this thread builds the COPY buffer (client and server CPU overlap)
+                    with self._db.pipeline():
+                        if norm.vessels:
+                            self._db.execute(UPSERT_VESSELS, (json.dumps(norm.vessels),))  # one statement
+                        if checkpoint is not None:
+                            self._save_checkpoint(checkpoint)
+                        buffer = self._copy_buffer(new) if new is not None else None
+                    if buffer is not None:
+                        with self._db.cursor().copy(COPY_BLOCKS) as cp:
+                            cp.write(buffer)
                 break
             except psycopg.errors.UniqueViolation:
                 # another writer stored a block of the same (id, t0) since our check (or the vessels table did
@@ -157,17 +172,36 @@ class PostgresStore(SqlStore):
         return new_rows(cols, alive, stored)
 
     def _insert_blocks(self, cols: Columns) -> None:
-        """One binary COPY of the batch's blocks (data: packed records; geom: EWKB MULTIPOINT M)."""
+        buffer = self._copy_buffer(cols)
+        if buffer is not None:
+            with self._db.cursor().copy(COPY_BLOCKS) as cp:
+                cp.write(buffer)
+
+    def _copy_buffer(self, cols: Columns) -> bytes | None:
+        """The input of one binary COPY of the batch's blocks (data: packed records; geom: the EWKB box), built
+        with numpy: each row is a fixed head (id, t0, t1, n, length of data), the block's bytes and a fixed
+        tail (the box), so the only per-block Python work is slicing."""
         if not len(cols["id"]):
-            return
+            return None
         b = make_blocks(cols)
-        geoms = ewkb_multipoint_m(b, cols)
-        parts = [COPY_HEADER]
-        for i, t0, t1, n, data, geom in zip(b.id.tolist(), b.t0.tolist(), b.t1.tolist(), b.n.tolist(), b.data, geoms):
-            parts += (ROW_HEAD.pack(6, 8, i, 8, t0, 8, t1, 4, n, len(data)), data, struct.pack("!i", len(geom)), geom)
+        k = len(b)
+        head = np.empty(k, dtype=COPY_ROW_HEAD)
+        head["fields"], head["l_id"], head["l_t0"], head["l_t1"], head["l_n"] = 6, 8, 8, 8, 4
+        head["id"], head["t0"], head["t1"], head["n"] = b.id, b.t0, b.t1, b.n
+        head["l_data"] = b.n * RECORD_SIZE
+        tail = np.empty(k, dtype=[("l_geom", ">i4"), ("geom", BOX_EWKB)])
+        tail["l_geom"] = BOX_EWKB.itemsize
+        tail["geom"] = np.frombuffer(ewkb_boxes(b), dtype=BOX_EWKB)
+        # row i = head[i] + data[i] + tail[i]: join data[i] with the fixed bytes between it and data[i + 1]
+        between = np.empty(k + 1, dtype=[("tail", tail.dtype), ("head", COPY_ROW_HEAD)])
+        between["tail"][1:], between["head"][:-1] = tail, head
+        glue = between.tobytes()
+        size, t_size = between.itemsize, tail.dtype.itemsize
+        parts = [COPY_HEADER + glue[t_size:size]]
+        for i, data in enumerate(b.data, 1):
+            parts += (data, glue[i * size:(i + 1) * size] if i < k else glue[i * size:i * size + t_size])
         parts.append(b"\xff\xff")
-        with self._db.cursor().copy("COPY position_blocks (id, t0, t1, n, data, geom) FROM STDIN (FORMAT binary)") as cp:
-            cp.write(b"".join(parts))
+        return b"".join(parts)
 
     def _delete_blocks(self, where: str, params: Sequence[Any]) -> int:
         row = self._db.execute(f"WITH d AS (DELETE FROM position_blocks WHERE {where} RETURNING n) "

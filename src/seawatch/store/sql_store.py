@@ -35,6 +35,9 @@ class SqlStore:
     MARK = "?"
     _db: Any
     _lock: threading.RLock
+    # held by the housekeeper (store/keeper.py) while it rolls over or expires, in its own thread; close()
+    # waits for it, so a writer closing the store never cuts a roll-over short
+    housekeeping_lock: threading.Lock
 
     def _sql(self, text: str) -> str:
         return text if self.MARK == "?" else text.replace("?", self.MARK)
@@ -155,7 +158,7 @@ class SqlStore:
         return out
 
     def close(self) -> None:
-        with self._lock:
+        with self.housekeeping_lock, self._lock:
             self._db.close()
 
     def __enter__(self) -> Self:
