@@ -22,11 +22,13 @@ import numpy.typing as npt
 
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.nmea import framing as fr
+from seawatch.ingest.nmea._jit import ENABLED as JIT_ENABLED
 from seawatch.ingest.nmea.dedup import Deduplicator
 from seawatch.ingest.nmea.layouts import rewrite
 from seawatch.ingest.nmea.messages import MessageDecoder, Messages
 from seawatch.ingest.nmea.multipart import Reassembler
 from seawatch.ingest.nmea.pghp import pghp_times
+from seawatch.ingest.nmea.scan import Scan, receiver_names, scan
 from seawatch.ingest.stats import IngestStats
 from seawatch.model.observation import Kind, ObservationBatch
 
@@ -44,17 +46,18 @@ class NmeaDecoder:
     """Decoder for NMEA 0183 text (AIS and radar sentences), fed arbitrary chunks."""
 
     def __init__(self, ctx: DecoderContext | None = None, *, keep_raw: bool = False,
-                 dedup_window_s: float | None = None) -> None:
+                 dedup_window_s: float | None = None, compiled: bool | None = None) -> None:
         ctx = ctx or DecoderContext()
+        self.compiled = JIT_ENABLED if compiled is None else compiled  # numba kernels, else the numpy path
         self.ctx = ctx
         site = ctx.site
         self.stats = ctx.stats or IngestStats(sample_size=site.ingest.reject_sample_size if site else 100)
         self.sensor = ctx.sensor_id or self._ais_sensor_id()
         dedup_s = dedup_window_s if dedup_window_s is not None else (site.ingest.dedup_window_s if site else 10.0)
         timeout_s = site.ingest.multipart_timeout_s if site else 10.0
-        self.dedup = Deduplicator(dedup_s, self.stats)
+        self.dedup = Deduplicator(dedup_s, self.stats, self.compiled)
         self.reassembler = Reassembler(self.stats, timeout_s)
-        self.messages = MessageDecoder(self.stats, self.dedup, self.sensor, keep_raw)
+        self.messages = MessageDecoder(self.stats, self.dedup, self.sensor, keep_raw, self.compiled)
         self.keep_raw = keep_raw
         self._tail = b""
         self._received_at = float("nan")
@@ -112,7 +115,8 @@ class NmeaDecoder:
     # -- internals ---------------------------------------------------------------------------------
     def _process(self, buf: bytes, received_at: float, source: str, rewritten: bool) -> ObservationBatch:
         arr = np.frombuffer(buf + fr.PAD, dtype=np.uint8)
-        lines = fr.frame(arr)
+        sc = scan(arr, self.compiled)
+        lines = sc.lines
         cls = lines.cls
         if not rewritten:
             self.stats.lines += int(np.count_nonzero(cls != fr.EMPTY))
@@ -131,11 +135,11 @@ class NmeaDecoder:
         ext_time = np.full(len(cls), np.nan)
         dollar = np.flatnonzero(cls == fr.DOLLAR)
         if len(dollar):
-            self._dollar_lines(buf, arr, lines, dollar, ext_time, received_at, source, batches)
+            self._dollar_lines(buf, arr, sc, dollar, ext_time, received_at, source, batches)
 
         ais = np.flatnonzero(cls == fr.AIS)
         if len(ais):
-            batches.append(self._ais_lines(buf, arr, lines, ais, ext_time, received_at, source))
+            batches.append(self._ais_lines(buf, arr, sc, ais, ext_time, received_at, source))
         return ObservationBatch.concat(batches)
 
     def _rewrite_slow(self, buf: bytes, lines: fr.Lines, slow: npt.NDArray[np.int64]) -> bytes:
@@ -154,9 +158,10 @@ class NmeaDecoder:
         out.append(buf[pos:])
         return b"".join(out)
 
-    def _dollar_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
+    def _dollar_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
                       ext_time: npt.NDArray[np.float64], received_at: float, source: str,
                       batches: list[ObservationBatch]) -> None:
+        lines = sc.lines
         sent = lines.sent[idx]
         code = (arr[sent + 3].astype(np.int64) << 16) | (arr[sent + 4].astype(np.int64) << 8) | arr[sent + 5]
         is_pghp = (arr[sent + 1] == ord("P")) & (arr[sent + 2] == ord("G")) & (code == _code(b"HP,"))
@@ -175,7 +180,7 @@ class NmeaDecoder:
             # for the radar parser's date)
             last = idx[zda][-1]
             self._last_zda = (buf[int(lines.sent[last]):int(lines.star[last]) + 3],
-                              self._tag_times(buf, arr, lines, np.array([last]))[0])
+                              float(sc.c_time[last]))
             self.stats.ignored["zda"] += int(zda.sum())
             radar &= ~zda
         if radar.any():
@@ -185,7 +190,7 @@ class NmeaDecoder:
             if parser is None:
                 self.stats.reject_many("unsupported_type", sentences)
             else:
-                obs_t = self._tag_times(buf, arr, lines, r_idx)
+                obs_t = sc.c_time[r_idx]
                 batches.append(parser.parse(sentences, [None if t != t else float(t) for t in obs_t],
                                             received_at, source))
         other = ~is_pghp & ~radar
@@ -212,31 +217,16 @@ class NmeaDecoder:
                 self._radar.parse([sentence], [None if t != t else float(t)], self._recv, None)
         return self._radar
 
-    def _tag_times(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines,
-                   idx: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        t0, t1 = lines.tag0[idx], lines.tag1[idx]
-        out = np.full(len(idx), np.nan)
-        has = t0 >= 0
-        if has.any():
-            cpos = fr.find_key(lines, t0[has], t1[has], b"c")
-            with_c = cpos >= 0
-            vals, _ = fr.parse_uint_at(arr, cpos[with_c])  # only where there is a c: (else the slow path)
-            vals = np.where(vals > 1e11, vals / 1000.0, vals)  # some receivers write milliseconds
-            out[np.flatnonzero(has)[with_c]] = vals
-        return out
-
-    def _ais_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
+    def _ais_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
                    ext_time: npt.NDArray[np.float64], received_at: float, source: str) -> ObservationBatch:
-        stats = self.stats
-        sent, star = lines.sent[idx], lines.star[idx]
-        good = fr.checksum_ok(arr, sent, star)
+        stats, lines = self.stats, sc.lines
+        good = sc.cs_ok[idx]
         if not good.all():
             bad = idx[~good]
             stats.reject_many("bad_checksum", _raw_lines(buf, lines.start[bad], lines.end[bad]))
-            idx, sent, star = idx[good], sent[good], star[good]
-        f = fr.vdm_fields(arr, sent, star)
-        formatter_ok = (arr[sent + 3] == ord("V")) & (arr[sent + 4] == ord("D")) & \
-                       ((arr[sent + 5] == ord("M")) | (arr[sent + 5] == ord("O")))
+            idx = idx[good]
+        f = fr.VdmFields(*(getattr(sc.vdm, k)[idx] for k in fr.VdmFields.__dataclass_fields__))
+        formatter_ok = sc.fmt_ok[idx]
         if not formatter_ok.all():
             b = idx[~formatter_ok]
             stats.reject_many("unsupported_type", _raw_lines(buf, lines.start[b], lines.end[b]))
@@ -249,10 +239,11 @@ class NmeaDecoder:
             f = fr.VdmFields(*(getattr(f, k)[keep] for k in fr.VdmFields.__dataclass_fields__))
 
         # time and receiver from the tag block, else the logger layout, else arrival
-        t = self._tag_times(buf, arr, lines, idx)
+        t = sc.c_time[idx]
         t = np.where(np.isnan(t), ext_time[idx], t)
         t = np.where(np.isnan(t), received_at, t)
-        src, names, has_s = self._sources(arr, lines, idx, source)
+        has_s = sc.s0[idx] >= 0
+        src, names = receiver_names(arr, sc.s0[idx], sc.s1[idx], source, sc.compiled)
 
         single = np.flatnonzero(f.count == 1)
         parts: list[tuple[npt.NDArray[Any], ...]] = [(f.pay0[single], f.pay1[single], f.fill[single], t[single], src[single],
@@ -272,22 +263,6 @@ class NmeaDecoder:
         if len(out):
             self.reassembler.expire(float(np.nanmax(out["observed_at"])))
         return out
-
-    def _sources(self, arr: npt.NDArray[np.uint8], lines: fr.Lines, idx: npt.NDArray[np.int64],
-                 default: str) -> tuple[npt.NDArray[np.int64], list[str], npt.NDArray[np.bool_]]:
-        t0, t1 = lines.tag0[idx], lines.tag1[idx]
-        spos = np.full(len(idx), -1, dtype=np.int64)
-        has = t0 >= 0
-        if has.any():
-            spos[has] = fr.find_key(lines, t0[has], t1[has], b"s")
-        found = spos >= 0
-        a = np.where(found, spos, 0)
-        b = np.where(found, fr.field_end(arr, a, np.where(found, t1, 0)), 0)
-        codes, names = fr.slices_to_strings(arr, a, b)
-        # rows with no s: share the feed's own name
-        names = list(names) + [default]
-        codes = np.where(found, codes, len(names) - 1)
-        return codes, names, found
 
     def _multipart(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, line_idx: npt.NDArray[np.int64],
                    f: fr.VdmFields, sel: npt.NDArray[np.int64], t: npt.NDArray[np.float64],

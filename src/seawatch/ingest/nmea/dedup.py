@@ -22,13 +22,21 @@ from seawatch.ingest.stats import IngestStats
 I8 = npt.NDArray[np.int64]
 
 
-def payload_keys(buf: npt.NDArray[np.uint8], pay0: I8, pay1: I8, fill: I8, width: int = 96) -> I8:
-    """A 64-bit FNV-1a-style hash of each payload's bytes and fill bits, vectorised over rows.
+def payload_keys(buf: npt.NDArray[np.uint8], pay0: I8, pay1: I8, fill: I8, width: int = 96,
+                 compiled: bool = False) -> I8:
+    """A 64-bit FNV-1a-style hash of each payload's bytes and fill bits, vectorised over rows
+    (`compiled`: the same hash by the numba kernel, one loop over the rows).
 
     The payload bytes are read 8 to a word (bytes past a payload's end masked off per word, so a row's
     hash never depends on the other rows); short payloads (position reports: 28 characters, 4 words)
     are hashed apart from long ones so they do not pay for the longest payload of the batch."""
     n = len(pay0)
+    if compiled and n:
+        from seawatch.ingest.nmea.kernel import payload_keys as compiled_keys
+
+        out = np.empty(n, dtype=np.int64)
+        compiled_keys(buf, pay0, pay1, fill, width, out)
+        return out
     h = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
     if n == 0:
         return h.view(np.int64)
@@ -91,7 +99,8 @@ class Selection:
 class Deduplicator:
     KEEP_EXTRA_S = 120.0
 
-    def __init__(self, window_s: float, stats: IngestStats) -> None:
+    def __init__(self, window_s: float, stats: IngestStats, compiled: bool = False) -> None:
+        self.compiled = compiled  # the same rule by the numba kernel (dedup_kernel.py)
         self.window_s = window_s
         self.stats = stats
         self._keys = np.empty(0, dtype=np.int64)  # sorted
@@ -104,6 +113,8 @@ class Deduplicator:
         n = len(keys)
         if n == 0 or self.window_s <= 0:
             return Selection(np.arange(n), np.full(n, None, dtype=object), np.ones(n, dtype=np.int16))
+        if self.compiled:
+            return self._select_compiled(keys, t, src, names)
         order = _by_key_then_time(keys, t)
         ks, ts = keys[order], t[order]
         dup_sorted, leader_sorted = self._anchor(ks, ts)
@@ -122,6 +133,37 @@ class Deduplicator:
                 self._receivers(leader[d_idx], d_idx, src, names, receivers, nrec)
         kept = ~dup_sorted
         self._remember(ks[kept], ts[kept])
+        return Selection(keep, receivers[keep], nrec[keep])
+
+    def _select_compiled(self, keys: I8, t: npt.NDArray[np.float64], src: I8, names: list[str]) -> Selection:
+        from seawatch.ingest.nmea.dedup_kernel import anchor_and_receivers
+
+        n = len(keys)
+        order, dup, rec_at, rec_start, rec_codes, sig = anchor_and_receivers(
+            keys, t, src, self._keys, self._times, float(self.window_s), len(names))
+        receivers = np.full(n, None, dtype=object)
+        nrec = np.ones(n, dtype=np.int16)
+        n_dup = int(dup.sum())
+        if n_dup:
+            self.stats.rejects["duplicate"] += n_dup
+        if len(rec_at):
+            nrec[rec_at] = np.diff(rec_start)
+            codes, starts = rec_codes.tolist(), rec_start.tolist()
+            small = sig >= 0
+            if small.any():
+                # the same few lists of receivers come back all the time: one tuple per distinct list
+                uniq, one, inv = np.unique(sig[small], return_index=True, return_inverse=True)
+                tuples = np.empty(len(uniq), dtype=object)
+                first_of = np.flatnonzero(small)[one].tolist()
+                for k, q in enumerate(first_of):
+                    tuples[k] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
+                receivers[rec_at[small]] = tuples[inv.ravel()]
+            for q in np.flatnonzero(~small).tolist():
+                receivers[rec_at[q]] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
+        kept_sorted = ~dup[order]
+        sel = order[kept_sorted]
+        self._remember(keys[sel], t[sel])
+        keep = np.flatnonzero(~dup)
         return Selection(keep, receivers[keep], nrec[keep])
 
     def _anchor(self, ks: I8, ts: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.bool_], I8]:

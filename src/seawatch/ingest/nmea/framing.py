@@ -256,7 +256,6 @@ class VdmFields:
     pay0: IntArray
     pay1: IntArray
     fill: IntArray
-    own: npt.NDArray[np.bool_]  # VDO (own ship)
 
 
 def vdm_fields(buf: U8, sent: IntArray, star: IntArray) -> VdmFields:
@@ -278,6 +277,4 @@ def vdm_fields(buf: U8, sent: IntArray, star: IntArray) -> VdmFields:
     ok &= ch_len <= 1
     fill = _DIGIT[buf[c5 + 1]].astype(np.int64)
     ok &= (fill >= 0) & (fill <= 5)
-    own = buf[np.minimum(sent + 5, len(buf) - 1)] == ord("O")
-    return VdmFields(ok=ok, count=cnt, number=num, seq=seq, channel=channel, pay0=c4 + 1, pay1=c5, fill=fill,
-                     own=own)
+    return VdmFields(ok=ok, count=cnt, number=num, seq=seq, channel=channel, pay0=c4 + 1, pay1=c5, fill=fill)

@@ -87,7 +87,9 @@ class Columns:
 
 
 class MessageDecoder:
-    def __init__(self, stats: IngestStats, dedup: Deduplicator, sensor: str | None, keep_raw: bool) -> None:
+    def __init__(self, stats: IngestStats, dedup: Deduplicator, sensor: str | None, keep_raw: bool,
+                 compiled: bool = False) -> None:
+        self.compiled = compiled  # numba kernels (kernel.py) for the keys and 6-bit words, else numpy
         self.stats = stats
         self.dedup = dedup
         self.sensor = sensor
@@ -110,14 +112,15 @@ class MessageDecoder:
             rejected |= wrong
         ok = np.flatnonzero(~rejected)
         # duplicates go before any decoding work is spent on them
-        chosen = self.dedup.select(payload_keys(buf, pay0[ok], pay1[ok], fill[ok]), m.t[ok], m.src[ok], m.names)
+        chosen = self.dedup.select(payload_keys(buf, pay0[ok], pay1[ok], fill[ok], compiled=self.compiled), m.t[ok],
+                                   m.src[ok], m.names)
         rows = ok[chosen.keep]
 
         counts = np.zeros(len(rows), dtype=np.int64)  # observations per kept message
         is_fast = fast[rows]
         fpos = np.flatnonzero(is_fast)
         frows = rows[fpos]
-        groups, bad = decode_batch(buf, pay0[frows], pay1[frows], fill[frows], mtype[frows])
+        groups, bad = decode_batch(buf, pay0[frows], pay1[frows], fill[frows], mtype[frows], self.compiled)
         if bad.any():
             stats.reject_many("invalid_field", m.raw(frows[bad]))
         counts[fpos] = ~bad

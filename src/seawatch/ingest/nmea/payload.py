@@ -61,9 +61,19 @@ class Bits:
         self.six = six  # the 6-bit values, one column per character (for text fields)
 
     @classmethod
-    def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int) -> tuple[Bits, npt.NDArray[np.bool_]]:
+    def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int,
+           compiled: bool = False) -> tuple[Bits, npt.NDArray[np.bool_]]:
         """The first `width` characters of each payload (0 past its end), and whether they were all valid
-        6-bit armour. One gather of the bytes, de-armoured arithmetically, packed 8 characters a word."""
+        6-bit armour. One gather of the bytes, de-armoured arithmetically, packed 8 characters a word
+        (`compiled`: the same by the numba kernel, one loop over the rows)."""
+        if compiled:
+            from seawatch.ingest.nmea.kernel import pack_words
+
+            n, w8 = len(pay0), (width + 7) // 8 * 8
+            words_t = np.zeros((w8 // 8, n), dtype=np.int64)
+            six, ok = np.zeros((n, w8), dtype=np.uint8), np.ones(n, dtype=bool)
+            pack_words(buf, pay0, pay1, width, words_t, six, ok)
+            return cls(list(words_t), six), ok
         n = len(pay0)
         w8 = (width + 7) // 8 * 8
         v = windows(buf, pay0, w8) - np.uint8(48)  # '0'..'W' -> 0..39, '`'..'w' -> 48..71
@@ -261,7 +271,8 @@ _DECODERS = (decode_class_a, decode_class_b, decode_sar, decode_long_range, deco
              decode_static24)
 
 
-def decode_batch(buf: U8, pay0: IntArray, pay1: IntArray, fill: IntArray, mtype: IntArray) -> tuple[
+def decode_batch(buf: U8, pay0: IntArray, pay1: IntArray, fill: IntArray, mtype: IntArray,
+                 compiled: bool = False) -> tuple[
         list[tuple[IntArray, dict[str, Any]]], npt.NDArray[np.bool_]]:
     """Decode rows of FAST_TYPES, one group per bit layout. Returns [(row indices, columns)], and a mask of
     rows with characters outside the 6-bit alphabet."""
@@ -272,7 +283,7 @@ def decode_batch(buf: U8, pay0: IntArray, pay1: IntArray, fill: IntArray, mtype:
         rows = np.flatnonzero(cls == k)
         if not len(rows):
             continue
-        bits, valid = Bits.of(buf, pay0[rows], pay1[rows], width)
+        bits, valid = Bits.of(buf, pay0[rows], pay1[rows], width, compiled)
         if not valid.all():
             bad[rows[~valid]] = True
             rows, bits = rows[valid], bits.take(np.flatnonzero(valid))

@@ -1,0 +1,41 @@
+"""numba's `njit`, with its on-disk cache where one can be written, and without it where none can.
+
+The kernels are compiled once and cached (`cache=True`): numba writes the cache next to the module
+(`__pycache__`), else in `NUMBA_CACHE_DIR`, else in the user's cache directory. A read-only install
+with no writable cache directory at all makes numba refuse `cache=True` when the function is declared;
+the kernels are then compiled in memory on first use in each process (a few seconds, logged once)
+instead of failing the import. `SEAWATCH_NO_JIT=1` turns the compiled kernels off altogether: the
+decoder then runs its numpy reference path (`framing.py`), which the tests compare against.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Callable, TypeVar
+
+from numba import njit
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENABLED = os.environ.get("SEAWATCH_NO_JIT", "") in ("", "0")
+_warned: list[bool] = []
+
+
+def jit(fn: F) -> F:
+    """`njit(cache=True, nogil=True)`, falling back to an uncached compile when no cache is writable."""
+    try:
+        return njit(cache=True, nogil=True)(fn)  # type: ignore[no-any-return]
+    except RuntimeError as err:  # "cannot cache function ...: no locator available"
+        if not _warned:
+            _warned.append(True)
+            logger.warning("numba cannot cache the NMEA kernels (%s): they are compiled in each process", err)
+        return njit(cache=False, nogil=True)(fn)  # type: ignore[no-any-return]
+
+
+def inline(fn: F) -> F:
+    """A helper of the kernels, inlined into them (numba IR): it is not compiled, cached or loaded on its own,
+    which makes the one-off compile of a kernel shorter."""
+    return njit(inline="always")(fn)  # type: ignore[no-any-return]

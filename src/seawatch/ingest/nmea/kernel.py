@@ -1,0 +1,280 @@
+"""Compiled (numba) kernels of the NMEA decoder: one pass over the lines of a chunk, payload keys, 6-bit words.
+
+`scan_lines` does in one loop over the bytes what `framing.py` does with ~15 numpy passes over the
+whole chunk (newlines, tag blocks, `*hh` checksums, `c:`/`s:` tag fields, VDM fields): every line is
+read once, while it is in cache. `payload_keys` and `pack_words` replace the gathers of `dedup.py` and
+`payload.Bits.of`. Each kernel computes exactly what its numpy reference computes (same rules, same
+float summation order where a sum is rounded); `tests/ingest/nmea/test_kernel.py` compares them on
+every real NMEA recording and on fuzzed bytes. The decoder picks the kernels unless `SEAWATCH_NO_JIT=1`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seawatch.ingest.nmea._jit import inline, jit
+
+# line classes (as framing.py)
+EMPTY, COMMENT, AIS, DOLLAR, SLOW = 0, 1, 2, 3, 4
+
+_FNV_BASIS = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@inline
+def _digit(c: int) -> int:
+    return c - 48 if 48 <= c <= 57 else -1
+
+
+@inline
+def _hex(c: int) -> int:
+    if 48 <= c <= 57:
+        return c - 48
+    if 65 <= c <= 70:
+        return c - 55
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+@inline
+def _pairwise(t: np.ndarray, n: int) -> float:  # type: ignore[type-arg]
+    """0 + numpy's pairwise sum of t[:n] (8 <= n < 16: the order `ndarray.sum(axis=1)` rounds in)."""
+    r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+    i = 8
+    if n >= 16:
+        r0 += t[8]
+        r1 += t[9]
+        r2 += t[10]
+        r3 += t[11]
+        r4 += t[12]
+        r5 += t[13]
+        r6 += t[14]
+        r7 += t[15]
+        i = 16
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += t[i]
+        i += 1
+    return 0.0 + res
+
+
+@inline
+def parse_number(buf: np.ndarray, pos: int, terms: np.ndarray, pow10: np.ndarray) -> float:  # type: ignore[type-arg]
+    """Decimal digits (up to 16) with an optional '.fraction' (up to 9 digits) at pos; NaN if no digit.
+    Same value, bit for bit, as `framing.parse_uint_at`."""
+    n = len(buf)
+    run = 0
+    while run < 16 and pos + run < n and 48 <= buf[pos + run] <= 57:
+        run += 1
+    if run == 0:
+        return np.nan
+    for j in range(16):
+        terms[j] = (buf[pos + j] - 48) * pow10[run - 1 - j] if j < run else 0.0
+    intval = _pairwise(terms, 16)
+    frac = 0.0
+    at = pos + run
+    if at < n and buf[at] == 46:
+        live = True
+        for k in range(9):
+            q = at + 1 + k
+            live = live and q < n and 48 <= buf[q] <= 57
+            terms[k] = (buf[q] - 48) / pow10[k + 1] if live else 0.0
+        frac = _pairwise(terms, 9)
+    return intval + frac
+
+
+# rows of the int64 table `scan_lines` fills (one column per line)
+START, END, SENT, STAR, TAG0, TAG1, S0, S1, COUNT, NUMBER, SEQ, PAY0, PAY1, FILL = range(14)
+# rows of its uint8 table
+CLS, CS_OK, FMT_OK, V_OK, CHANNEL = range(5)
+
+
+def new_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    """The tables `scan_lines` fills for n lines, at their defaults (allocated here: numpy calls inside a
+    kernel cost seconds of compile time each)."""
+    ints = np.full((14, n), -1, dtype=np.int64)
+    ints[[COUNT, NUMBER, PAY0, PAY1, FILL]] = 0
+    return ints, np.zeros((5, n), dtype=np.uint8), np.full(n, np.nan)
+
+
+POW10 = 10.0 ** np.arange(24)
+
+
+@jit
+def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):  # type: ignore[no-untyped-def]
+    """Every complete line of buf (which ends with b'\\n' followed by zero padding), in one pass.
+
+    Fills per line (`new_tables`): start, end, cls, sent, star, tag0, tag1 (as `framing.frame`); c_time
+    (the tag block `c:` in seconds, NaN if none); s0, s1 (the `s:` value, at most 32 bytes; -1 if none);
+    and for AIS lines: checksum ok, formatter VDM/VDO, VDM fields ok, count, number, seq, channel,
+    payload span, fill bits (as `framing.checksum_ok` / `framing.vdm_fields`). terms (16 floats) and
+    commas (6 ints) are scratch space."""
+    nbuf = len(buf)
+    n = ints.shape[1]
+    i = 0
+    for li in range(n):
+        s = i
+        c = SLOW
+        se = -1
+        f = buf[s]
+        j = s  # ends on the line's newline
+        if f == 92:  # '\\' tag block: fields up to the first '*', closed by the first '\\' after the start
+            j = s + 1
+            t1 = -1
+            cp = -1
+            sp = -1
+            while True:
+                b = buf[j]
+                if b == 92 or b == 10:
+                    break
+                if b == 42 and t1 < 0:
+                    t1 = j
+                elif t1 < 0 and (b == 99 or b == 115) and buf[j + 1] == 58 and (j == s + 1 or buf[j - 1] == 44):
+                    if b == 99 and cp < 0:
+                        cp = j + 2
+                    elif b == 115 and sp < 0:
+                        sp = j + 2
+                j += 1
+            if b == 92 and (buf[j + 1] == 33 or buf[j + 1] == 36):
+                close = j
+                se = j + 1
+                t1 = close if t1 < 0 else t1
+                ints[TAG0, li], ints[TAG1, li] = s + 1, t1
+                if cp >= 0:
+                    v = parse_number(buf, cp, terms, pow10)
+                    c_time[li] = v / 1000.0 if v > 1e11 else v  # some receivers write milliseconds
+                if sp >= 0:
+                    stop = min(sp + 48, t1)
+                    for k in range(sp, min(sp + 48, nbuf)):
+                        b = buf[k]
+                        if b == 44 or b == 42 or b == 92:
+                            stop = min(k, stop)
+                            break
+                    ints[S0, li], ints[S1, li] = sp, min(stop, sp + 32)
+        elif f == 33 or f == 36:  # '!' '$'
+            se = s
+        if se >= 0:
+            # the sentence: first '*', the XOR of the bytes before it and its first six commas
+            j = se + 1
+            st = -1
+            x = 0
+            m = 0
+            while True:
+                b = buf[j]
+                if b == 10:
+                    break
+                if st < 0:
+                    if b == 42:
+                        st = j
+                    else:
+                        x ^= b
+                        if b == 44 and m < 6:
+                            commas[m] = j
+                            m += 1
+                j += 1
+        else:
+            while buf[j] != 10:
+                j += 1
+        e = j
+        i = j + 1
+        if e > s and buf[e - 1] == 13:
+            e -= 1
+        ints[START, li], ints[END, li] = s, e
+        if e == s:
+            c = EMPTY
+        elif f == 35:  # '#'
+            c = COMMENT
+        elif se >= 0:
+            ints[SENT, li] = se
+            if st >= 0 and st + 3 == e:
+                ints[STAR, li] = st
+                if buf[se] == 36:
+                    c = DOLLAR
+                else:
+                    c = AIS
+                    _ais_fields(buf, li, se, st, x, m, commas, ints, u8)
+        u8[CLS, li] = c
+
+
+@inline
+def _ais_fields(buf, li, se, st, x, m, commas, ints, u8) -> None:  # type: ignore[no-untyped-def]
+    """Checksum (x: the XOR of the bytes between '!' and '*'), formatter and the VDM fields of one sentence."""
+    hi, lo = _hex(buf[st + 1]), _hex(buf[st + 2])
+    u8[CS_OK, li] = hi >= 0 and lo >= 0 and x == hi * 16 + lo
+    u8[FMT_OK, li] = buf[se + 3] == 86 and buf[se + 4] == 68 and (buf[se + 5] == 77 or buf[se + 5] == 79)
+    if m < 6:
+        return
+    c0, c1, c2, c3, c4, c5 = commas[0], commas[1], commas[2], commas[3], commas[4], commas[5]
+    cnt, num = _digit(buf[c0 + 1]), _digit(buf[c1 + 1])
+    fl = _digit(buf[c5 + 1])
+    ok = (c0 == se + 6 and c1 == c0 + 2 and c2 == c1 + 2 and cnt >= 1 and num >= 1 and num <= cnt
+          and c3 - c2 - 1 <= 1 and c4 - c3 - 1 <= 1 and 0 <= fl <= 5)
+    if not ok:  # the fields of a broken sentence stay at their defaults (as in the numpy reference)
+        return
+    u8[V_OK, li] = 1
+    ints[COUNT, li], ints[NUMBER, li], ints[FILL, li] = cnt, num, fl
+    ints[SEQ, li] = _digit(buf[c2 + 1]) if c3 - c2 - 1 == 1 else -1
+    u8[CHANNEL, li] = buf[c3 + 1] if c4 - c3 - 1 == 1 else 0
+    ints[PAY0, li], ints[PAY1, li] = c4 + 1, c5
+
+
+@jit
+def slice_hashes(buf, a, b, out):  # type: ignore[no-untyped-def]
+    """out: a 64-bit FNV-1a hash of each slice buf[a:b] and its length (-1 where a < 0)."""
+    for r in range(len(a)):
+        if a[r] < 0:
+            out[r] = -1
+            continue
+        h = _FNV_BASIS
+        for k in range(a[r], b[r]):
+            h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
+        h = (h ^ np.uint64(b[r] - a[r])) * _FNV_PRIME
+        out[r] = np.int64(h >> np.uint64(1))  # >= 0: -1 stays free
+
+
+@jit
+def payload_keys(buf, pay0, pay1, fill, width, out):  # type: ignore[no-untyped-def]
+    """out: `dedup.payload_keys`, bit for bit: the payload read 8 bytes to a little-endian word, the bytes
+    past its end (or past `width`) zero, each word mixed in, then the length and fill bits."""
+    n = len(pay0)
+    shift = np.uint64(29)
+    for r in range(n):
+        p, length = pay0[r], min(pay1[r] - pay0[r], width)
+        h = _FNV_BASIS
+        nw = max((length + 7) // 8, 1)
+        for j in range(nw):
+            word = np.uint64(0)
+            for k in range(min(8, max(length - 8 * j, 0))):
+                word |= np.uint64(buf[p + 8 * j + k]) << np.uint64(8 * k)
+            h = (h ^ word) * _FNV_PRIME
+            h ^= h >> shift
+        h = (h ^ np.uint64((pay1[r] - pay0[r]) * 8 + fill[r])) * _FNV_PRIME
+        out[r] = np.int64(h)
+
+
+@jit
+def pack_words(buf, pay0, pay1, width, words, six, valid):  # type: ignore[no-untyped-def]
+    """`payload.Bits.of`: the first `width` characters of each payload de-armoured to 6-bit values (0 past
+    its end; a row with a character outside the armour is all 0 and not valid), and packed 8 characters
+    to a 48-bit word. Fills words (n_words, n) and six (n, 8 * n_words), both zero, and valid (all True)."""
+    n = len(pay0)
+    w8 = six.shape[1]
+    for r in range(n):
+        p = pay0[r]
+        inside = min(pay1[r] - p, width)
+        for k in range(inside):
+            v = buf[p + k] - 48
+            if v < 0 or v >= 72 or 40 <= v < 48:
+                valid[r] = False
+                break
+            six[r, k] = v - 8 if v >= 48 else v
+        if not valid[r]:
+            for k in range(w8):
+                six[r, k] = 0
+            continue
+        for w in range(w8 // 8):
+            acc = 0
+            for k in range(8):
+                acc = (acc << 6) | six[r, 8 * w + k]
+            words[w, r] = acc

@@ -1,0 +1,113 @@
+"""A chunk of complete lines -> everything the decoder reads from the lines, one row per line (`Scan`).
+
+Two implementations compute the same `Scan`: the compiled kernel (`kernel.scan_lines`, one pass over
+the bytes) and the numpy reference (`framing.py`, one vectorised pass per step). The decoder uses the
+kernel unless `SEAWATCH_NO_JIT=1`; the tests hold both to the same output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.ingest.nmea import framing as fr
+from seawatch.ingest.nmea._jit import ENABLED
+
+IntArray = npt.NDArray[np.int64]
+F8 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+NAME_BYTES = 32  # a receiver name (tag block s:) is cut to this many bytes
+
+
+@dataclass(frozen=True)
+class Scan:
+    lines: fr.Lines
+    c_time: F8  # tag block c: in seconds (milliseconds converted); NaN if none
+    s0: IntArray  # the tag block s: value, buf[s0:s1] (at most NAME_BYTES); -1 if none
+    s1: IntArray
+    cs_ok: Bools  # AIS lines: checksum matches
+    fmt_ok: Bools  # AIS lines: formatter is VDM or VDO
+    vdm: fr.VdmFields  # AIS lines: the VDM fields (`ok` False elsewhere)
+    compiled: bool
+
+
+def scan(arr: npt.NDArray[np.uint8], compiled: bool | None = None) -> Scan:
+    """`arr` ends with b'\\n' and then `framing.PAD`."""
+    if compiled is None:
+        compiled = ENABLED
+    return scan_compiled(arr) if compiled else scan_reference(arr)
+
+
+def scan_compiled(arr: npt.NDArray[np.uint8]) -> Scan:
+    from seawatch.ingest.nmea import kernel as k
+
+    ints, u8, c_time = k.new_tables(int(np.count_nonzero(arr == 10)))
+    k.scan_lines(arr, ints, u8, c_time, k.POW10, np.zeros(16), np.zeros(6, dtype=np.int64))
+    lines = fr.Lines(start=ints[k.START], end=ints[k.END], cls=u8[k.CLS].view(np.int8), sent=ints[k.SENT],
+                     star=ints[k.STAR], tag0=ints[k.TAG0], tag1=ints[k.TAG1])
+    ok = u8[k.V_OK].view(bool)
+    vdm = fr.VdmFields(ok=ok, count=ints[k.COUNT], number=ints[k.NUMBER], seq=ints[k.SEQ], channel=u8[k.CHANNEL],
+                       pay0=ints[k.PAY0], pay1=ints[k.PAY1], fill=ints[k.FILL])
+    return Scan(lines, c_time, ints[k.S0], ints[k.S1], u8[k.CS_OK].view(bool), u8[k.FMT_OK].view(bool), vdm, True)
+
+
+def scan_reference(arr: npt.NDArray[np.uint8]) -> Scan:
+    """The numpy path: `framing.frame`, then checksums, VDM fields and tag fields of the lines that have them."""
+    lines = fr.frame(arr)
+    n = len(lines.cls)
+    ais = np.flatnonzero(lines.cls == fr.AIS)
+    sent, star = lines.sent[ais], lines.star[ais]
+    cs_ok = np.zeros(n, dtype=bool)
+    cs_ok[ais] = fr.checksum_ok(arr, sent, star)
+    fmt_ok = np.zeros(n, dtype=bool)
+    fmt_ok[ais] = (arr[sent + 3] == ord("V")) & (arr[sent + 4] == ord("D")) & \
+                  ((arr[sent + 5] == ord("M")) | (arr[sent + 5] == ord("O")))
+    f = fr.vdm_fields(arr, sent, star)
+    full = {"ok": np.zeros(n, dtype=bool), "count": np.zeros(n, dtype=np.int64),
+            "number": np.zeros(n, dtype=np.int64), "seq": np.full(n, -1, dtype=np.int64),
+            "channel": np.zeros(n, dtype=np.uint8), "pay0": np.zeros(n, dtype=np.int64),
+            "pay1": np.zeros(n, dtype=np.int64), "fill": np.zeros(n, dtype=np.int64)}
+    for k, col in full.items():
+        col[ais[f.ok]] = getattr(f, k)[f.ok]  # fields of rows that are not ok mean nothing
+    vdm = fr.VdmFields(**full)
+
+    c_time = np.full(n, np.nan)
+    s0, s1 = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    tagged = np.flatnonzero(lines.tag0 >= 0)
+    if len(tagged):
+        t0, t1 = lines.tag0[tagged], lines.tag1[tagged]
+        cpos = fr.find_key(lines, t0, t1, b"c")
+        with_c = cpos >= 0
+        vals, _ = fr.parse_uint_at(arr, cpos[with_c])
+        c_time[tagged[with_c]] = np.where(vals > 1e11, vals / 1000.0, vals)  # some receivers write milliseconds
+        spos = fr.find_key(lines, t0, t1, b"s")
+        found = spos >= 0
+        a = spos[found]
+        b = fr.field_end(arr, a, t1[found])
+        s0[tagged[found]] = a
+        s1[tagged[found]] = np.minimum(b, a + NAME_BYTES)
+    return Scan(lines, c_time, s0, s1, cs_ok, fmt_ok, vdm, False)
+
+
+def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str,
+                   compiled: bool) -> tuple[IntArray, list[str]]:
+    """Per row, an index into the returned names: the s: value, or `default` where there is none."""
+    found = s0 >= 0
+    if compiled:
+        from seawatch.ingest.nmea.kernel import slice_hashes
+
+        h = np.empty(len(s0), dtype=np.int64)
+        slice_hashes(arr, s0, s1, h)
+        _, first, codes = np.unique(h, return_index=True, return_inverse=True)
+        codes = codes.ravel().astype(np.int64)
+        first_l, a_l, b_l = first.tolist(), s0.tolist(), s1.tolist()
+        names = [arr[a_l[i]:b_l[i]].tobytes().decode("latin-1") if a_l[i] >= 0 else default for i in first_l]
+        return codes, names
+    a = np.where(found, s0, 0)
+    b = np.where(found, s1, 0)
+    codes, names = fr.slices_to_strings(arr, a, b, width=NAME_BYTES)
+    names = list(names) + [default]
+    return np.where(found, codes, len(names) - 1), names
