@@ -8,6 +8,7 @@ memory stays flat), a single-vessel track query (median ms over
 random times, 1 x 1 degree box, 60 s tolerance) and disk bytes per million positions. The embedded store
 is measured twice: all rows in SQLite (live part), then after rolling them into the daily Parquet archive
 (read through DuckDB). PostgreSQL runs in a throwaway cluster (initdb + pg_ctl, fsync on) removed at the end.
+The load average (1 min) before and after each insert is printed with it: the wall figures follow it.
 
     .venv/bin/python bench/store.py [--rows 10000000] [--vessels 2000] [--batch 100000]
                                     [--only embedded|postgres|archive]
@@ -95,6 +96,7 @@ def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, float, 
 def insert(store: Store, args: argparse.Namespace, server_pid: int | None = None) -> dict[str, float]:
     """Insert the generated batches; rows/s of wall time and per CPU second (this process + the server
     backend), RSS after the first batch and at its peak (sampled after every batch)."""
+    load0 = os.getloadavg()[0]
     cpu0 = time.process_time() + (proc_cpu_s(server_pid) if server_pid else 0.0)
     start = time.perf_counter()
     done, next_print = 0, 0
@@ -120,8 +122,10 @@ def insert(store: Store, args: argparse.Namespace, server_pid: int | None = None
     cpu = time.process_time() + (proc_cpu_s(server_pid) if server_pid else 0.0) - cpu0 - gen_cpu
     print(f"    {done:>11,} rows  {done / el:>10,.0f} rows/s  RSS {rss_mb():7.1f} MB  (done, {el:.1f} s; "
           f"{cpu:.1f} CPU s{' client + server backend' if server_pid else ''}: {done / cpu:,.0f} rows per CPU s; "
-          f"RSS after the first batch {rss_first:.1f} MB, peak {rss_peak:.1f} MB)")
-    return {"rate": done / el, "cpu_rate": done / cpu, "rss_first": rss_first, "rss_peak": rss_peak}
+          f"RSS after the first batch {rss_first:.1f} MB, peak {rss_peak:.1f} MB; "
+          f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f})")
+    return {"rate": done / el, "cpu_rate": done / cpu, "rss_first": rss_first, "rss_peak": rss_peak,
+            "load": f"{load0:.1f}-{os.getloadavg()[0]:.1f}"}
 
 
 def queries(store: Store, args: argparse.Namespace, label: str) -> dict[str, float]:
@@ -230,20 +234,20 @@ def main() -> None:
         results["postgres"] = run_postgres(args)
     print("\nsummary (targets: >= 500,000 rows/s insert, track < 10 ms, bbox-at-time < 100 ms at 10M rows)")
     print(f"{'back-end':34} {'insert rows/s':>14} {'rows/CPU s':>11} {'track 1 h ms':>13} {'track all ms':>13} "
-          f"{'bbox@t ms':>10} {'MB / 1M pos':>12} {'RSS MB 1st/peak':>16}")
+          f"{'bbox@t ms':>10} {'MB / 1M pos':>12} {'RSS MB 1st/peak':>16} {'load':>9}")
     if "embedded" in results:
         e = results["embedded"]
         for label, q, mb in (("embedded: SQLite live", e["live"], e["mb_per_m_live"]),
                              ("embedded: Parquet archive (files)", e["archive"], e["mb_per_m_archive"])):
             print(f"{label:34} {e['rate']:>14,.0f} {e['cpu_rate']:>11,.0f} {q['track_1h_ms']:>13.2f} "
                   f"{q['track_all_ms']:>13.2f} {q['bbox_at_ms']:>10.1f} {mb:>12.1f} "
-                  f"{e['rss_first']:>7.0f}/{e['rss_peak']:<8.0f}")
+                  f"{e['rss_first']:>7.0f}/{e['rss_peak']:<8.0f} {e['load']:>9}")
     if "postgres" in results:
         r = results["postgres"]
         q = r["pg"]
         print(f"{'PostgreSQL + PostGIS':34} {r['rate']:>14,.0f} {r['cpu_rate']:>11,.0f} {q['track_1h_ms']:>13.2f} "
               f"{q['track_all_ms']:>13.2f} {q['bbox_at_ms']:>10.1f} {r['mb_per_m']:>12.1f} "
-              f"{r['rss_first']:>7.0f}/{r['rss_peak']:<8.0f}")
+              f"{r['rss_first']:>7.0f}/{r['rss_peak']:<8.0f} {r['load']:>9}")
 
 
 if __name__ == "__main__":

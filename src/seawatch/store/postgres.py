@@ -74,7 +74,8 @@ UPSERT_VESSELS = """
 INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
 SELECT (v->>0)::bigint, coalesce((v->>1)::bigint, 0), v->>2, v->>3, (v->>4)::bigint, (v->>5)::integer,
        (v->>6)::float8, (v->>7)::float8
-FROM json_array_elements(%s::json) AS v  -- one JSON array of rows: one parameter, dumped by the C encoder
+FROM jsonb_array_elements(%s::jsonb) AS v  -- one JSON array of rows: one parameter; jsonb is parsed once
+-- (with json, each ->> parsed its element's text again: 8 parses a row, an eighth of the backend's CPU)
 ON CONFLICT (id, mmsi) DO UPDATE SET
     name = coalesce(excluded.name, vessels.name), callsign = coalesce(excluded.callsign, vessels.callsign),
     imo = coalesce(excluded.imo, vessels.imo), ship_type = coalesce(excluded.ship_type, vessels.ship_type),
