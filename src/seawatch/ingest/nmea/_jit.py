@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from numba import njit
 
@@ -27,15 +28,15 @@ _warned: list[bool] = []
 def jit(fn: F) -> F:
     """`njit(cache=True, nogil=True)`, falling back to an uncached compile when no cache is writable."""
     try:
-        return njit(cache=True, nogil=True)(fn)  # type: ignore[no-any-return]
+        return cast(F, njit(cache=True, nogil=True)(fn))
     except RuntimeError as err:  # "cannot cache function ...: no locator available"
         if not _warned:
             _warned.append(True)
             logger.warning("numba cannot cache the NMEA kernels (%s): they are compiled in each process", err)
-        return njit(cache=False, nogil=True)(fn)  # type: ignore[no-any-return]
+        return cast(F, njit(cache=False, nogil=True)(fn))
 
 
 def inline(fn: F) -> F:
     """A helper of the kernels, inlined into them (numba IR): it is not compiled, cached or loaded on its own,
     which makes the one-off compile of a kernel shorter."""
-    return njit(inline="always")(fn)  # type: ignore[no-any-return]
+    return cast(F, njit(inline="always")(fn))

@@ -15,6 +15,7 @@ Rejected input is counted by reason in `stats` (see `seawatch.ingest.stats.REASO
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ class NmeaDecoder:
         self._tail = b""
         self._received_at = float("nan")
         self._groups: dict[str, tuple[str, float]] = {}
+        self._name_cache: dict[int, str] = {}  # receiver names by the hash of their bytes (compiled path)
         self._radar: Any = None
         self._last_zda: tuple[bytes, float] | None = None
         self._radar_checked = False
@@ -76,24 +78,26 @@ class NmeaDecoder:
     # -- the decoder contract ---------------------------------------------------------------------
     def feed(self, data: bytes, received_at: float, source: str | None = None) -> ObservationBatch:
         self._received_at = received_at
-        buf = self._tail + data
-        cut = buf.rfind(b"\n")
+        cut = data.rfind(b"\n")
         if cut < 0:
+            buf = self._tail + data
             self._tail = buf
             if len(buf) > MAX_LINE_BYTES:
                 self.stats.reject("not_nmea", buf)
                 self._tail = b""
             return ObservationBatch.empty()
-        self._tail = buf[cut + 1:]
+        # the complete lines, followed by the padding the framing reads past the end: one copy
+        buf = b"".join((self._tail, memoryview(data)[: cut + 1], fr.PAD))
+        self._tail = data[cut + 1:]
         if len(self._tail) > MAX_LINE_BYTES:
             self.stats.reject("not_nmea", self._tail)
             self._tail = b""
-        return self._count(self._process(buf[: cut + 1], received_at, source or "feed", rewritten=False))
+        return self._count(self._process(buf, received_at, source or "feed", rewritten=False))
 
     def flush(self) -> ObservationBatch:
         out = ObservationBatch.empty()
         if self._tail.strip():
-            out = self._process(self._tail + b"\n", self._received_at, "feed", rewritten=False)
+            out = self._process(self._tail + b"\n" + fr.PAD, self._received_at, "feed", rewritten=False)
         self._tail = b""
         self.reassembler.flush()
         return self._count(out)
@@ -114,7 +118,8 @@ class NmeaDecoder:
 
     # -- internals ---------------------------------------------------------------------------------
     def _process(self, buf: bytes, received_at: float, source: str, rewritten: bool) -> ObservationBatch:
-        arr = np.frombuffer(buf + fr.PAD, dtype=np.uint8)
+        """buf: complete lines followed by `framing.PAD`."""
+        arr = np.frombuffer(buf, dtype=np.uint8)
         sc = scan(arr, self.compiled)
         lines = sc.lines
         cls = lines.cls
@@ -131,7 +136,7 @@ class NmeaDecoder:
                 self.stats.reject_many("truncated", _raw_lines(buf, lines.start[slow], lines.end[slow]))
             else:
                 # odd lines are rewritten in place (order matters: multi-part groups, $PGHP -> next line)
-                return self._process(self._rewrite_slow(buf, lines, slow), received_at, source, True)
+                return self._process(self._rewrite_slow(buf, lines, slow) + fr.PAD, received_at, source, True)
         ext_time = np.full(len(cls), np.nan)
         dollar = np.flatnonzero(cls == fr.DOLLAR)
         if len(dollar):
@@ -155,7 +160,7 @@ class NmeaDecoder:
             else:
                 out.append(b"\n".join(pieces))
             pos = b
-        out.append(buf[pos:])
+        out.append(buf[pos:len(buf) - len(fr.PAD)])
         return b"".join(out)
 
     def _dollar_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
@@ -243,7 +248,9 @@ class NmeaDecoder:
         t = np.where(np.isnan(t), ext_time[idx], t)
         t = np.where(np.isnan(t), received_at, t)
         has_s = sc.s0[idx] >= 0
-        src, names = receiver_names(arr, sc.s0[idx], sc.s1[idx], source, sc.compiled)
+        if len(self._name_cache) > 100_000:
+            self._name_cache.clear()
+        src, names = receiver_names(arr, sc.s0[idx], sc.s1[idx], source, sc.compiled, self._name_cache)
 
         single = np.flatnonzero(f.count == 1)
         parts: list[tuple[npt.NDArray[Any], ...]] = [(f.pay0[single], f.pay1[single], f.fill[single], t[single], src[single],
@@ -355,6 +362,37 @@ def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> np
     total = int(lengths.sum())
     offsets = np.cumsum(lengths) - lengths
     return np.repeat(starts - offsets, lengths) + np.arange(total)
+
+
+def _sentence(body: str) -> bytes:
+    x = 0
+    for ch in body.encode():
+        x ^= ch
+    return b"!%s*%02X" % (body.encode(), x)
+
+
+_T5 = ("AIVDO,2,1,{seq},A,56CIoh@00003@`73341L58n1E00000000000000000000000000PBm@00000,0", "AIVDO,2,2,{seq},A,00000000000,2")
+_WARM_UP = (  # a chunk of single sentences (the kernels see the chunk's read-only buffer), then multi-part ones
+    b"\n".join([b"\\s:a,c:1795000000*00\\" + _sentence("AIVDO,1,1,,A,16CIohgP003TpL0Fpn000001P000,0"),
+                b"\\s:b,c:1795000001*00\\" + _sentence("AIVDO,1,1,,A,16CIohgP003TpL0Fpn000001P000,0"),
+                _sentence("AIVDO,1,1,,A,B6CIohh000q>705f=P0000000000,0"),
+                _sentence("AIVDO,1,1,,A,H6CIoi1<l4hh0000000000000000,0"),
+                _sentence("AIVDO,1,1,,A,E>j2p0@1:WdP0000000000000001jL>0;LK0000000000000000000000000,4"), b""]),
+    b"\n".join([b"\\s:a,c:1795000001*00\\" + _sentence(_T5[0].format(seq=0)),
+                b"\\s:a*00\\" + _sentence(_T5[1].format(seq=0)), _sentence(_T5[0].format(seq=1)),
+                _sentence("AIVDO,1,1,,A,B6CIohh000q>705f=P0000000000,0"), _sentence(_T5[1].format(seq=1)), b""]))
+
+
+def warm_up_kernels() -> float:
+    """Decode a few lines through every compiled kernel (single sentences, a pair, an interleaved group, a
+    duplicate), so that numba compiles them, or loads them from its cache, now rather than on the first
+    chunk of a feed. Returns the CPU seconds it took."""
+    t = time.process_time()
+    dec = NmeaDecoder(compiled=True)
+    for chunk in _WARM_UP:
+        dec.feed(chunk, received_at=0.0)
+    dec.flush()
+    return time.process_time() - t
 
 
 @register("nmea")

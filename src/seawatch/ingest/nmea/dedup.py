@@ -136,7 +136,7 @@ class Deduplicator:
         return Selection(keep, receivers[keep], nrec[keep])
 
     def _select_compiled(self, keys: I8, t: npt.NDArray[np.float64], src: I8, names: list[str]) -> Selection:
-        from seawatch.ingest.nmea.dedup_kernel import anchor_and_receivers
+        from seawatch.ingest.nmea.dedup_kernel import anchor_and_receivers, merge_memory
 
         n = len(keys)
         order, dup, rec_at, rec_start, rec_codes, sig = anchor_and_receivers(
@@ -160,9 +160,14 @@ class Deduplicator:
                 receivers[rec_at[small]] = tuples[inv.ravel()]
             for q in np.flatnonzero(~small).tolist():
                 receivers[rec_at[q]] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
-        kept_sorted = ~dup[order]
-        sel = order[kept_sorted]
-        self._remember(keys[sel], t[sel])
+        sel = order[~dup[order]]
+        k, tt = keys[sel], t[sel]
+        if len(k):
+            room = len(self._keys) + len(k)
+            out_keys, out_times = np.empty(room, dtype=np.int64), np.empty(room)
+            w = merge_memory(self._keys, self._times, k, tt, out_keys, out_times)
+            self._keys, self._times = out_keys[:w], out_times[:w]
+            self._after_merge(tt[np.r_[k[1:] != k[:-1], True]])  # the last copy of each key, as _remember
         keep = np.flatnonzero(~dup)
         return Selection(keep, receivers[keep], nrec[keep])
 
@@ -260,6 +265,9 @@ class Deduplicator:
         new = ~found
         self._keys = np.insert(self._keys, pos[new], k[new])
         self._times = np.insert(self._times, pos[new], tt[new])
+        self._after_merge(tt)
+
+    def _after_merge(self, tt: npt.NDArray[np.float64]) -> None:
         self._latest = max(self._latest, float(np.nanmax(tt)))
         # forget old keys now and then (keep them a while past the window: late relays still match)
         if self._latest - self._pruned_at > self.window_s + self.KEEP_EXTRA_S:

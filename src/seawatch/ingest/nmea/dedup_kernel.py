@@ -17,13 +17,13 @@ from seawatch.ingest.nmea._jit import inline, jit
 @inline
 def _before(a: float, b: float) -> bool:
     """a sorts before b (NaN last, as numpy sorts)."""
-    if a != a:
+    if np.isnan(a):
         return False
-    return b != b or a < b
+    return np.isnan(b) or a < b
 
 
 @inline
-def _search(sorted_keys, key) -> int:  # type: ignore[no-untyped-def]
+def _search(sorted_keys, key) -> int:
     """Index of key in sorted_keys, -1 if absent."""
     lo, hi = 0, len(sorted_keys)
     while lo < hi:
@@ -35,8 +35,8 @@ def _search(sorted_keys, key) -> int:  # type: ignore[no-untyped-def]
     return lo if lo < len(sorted_keys) and sorted_keys[lo] == key else -1
 
 
-def anchor_and_receivers(keys: np.ndarray, t: np.ndarray, src: np.ndarray, mem_keys: np.ndarray,  # type: ignore[type-arg]
-                         mem_times: np.ndarray, window: float, n_names: int) -> tuple[np.ndarray, ...]:  # type: ignore[type-arg]
+def anchor_and_receivers(keys: np.ndarray, t: np.ndarray, src: np.ndarray, mem_keys: np.ndarray,
+                         mem_times: np.ndarray, window: float, n_names: int) -> tuple[np.ndarray, ...]:
     """keys/t/src of the batch's rows; mem_keys (sorted)/mem_times: the last kept copy of earlier batches.
 
     Returns (order: rows by key then time, dup, rec_at (kept rows heard more than once), rec_start /
@@ -58,7 +58,7 @@ def anchor_and_receivers(keys: np.ndarray, t: np.ndarray, src: np.ndarray, mem_k
 
 
 @jit
-def _anchor(keys, t, order, mem_keys, mem_times, window, dup, leader, todo) -> None:  # type: ignore[no-untyped-def]
+def _anchor(keys, t, order, mem_keys, mem_times, window, dup, leader, todo) -> None:
     """order (stable by key) is sorted by time within each key; then `Deduplicator._anchor`'s rounds."""
     n = len(keys)
     g0 = 0
@@ -102,7 +102,7 @@ def _anchor(keys, t, order, mem_keys, mem_times, window, dup, leader, todo) -> N
 
 
 @jit
-def _receivers(dup, leader, src, n_names, rec_at, rec_start, rec_codes, sig, scratch):  # type: ignore[no-untyped-def]
+def _receivers(dup, leader, src, n_names, rec_at, rec_start, rec_codes, sig, scratch):
     """Every kept row heard more than once: its own receiver, then its copies' in input order, each
     once. Returns (number of such rows, number of codes written)."""
     n = len(dup)
@@ -155,3 +155,30 @@ def _receivers(dup, leader, src, n_names, rec_at, rec_start, rec_codes, sig, scr
             sig[q] = s_val
     rec_start[n_at] = w
     return n_at, w
+
+
+@jit
+def merge_memory(mem_keys, mem_times, k, tt, out_keys, out_times):
+    """`Deduplicator._remember`'s merge: the batch's kept keys k (sorted by key, then time; the last copy of
+    a key counts) merged into the sorted memory; a key already known keeps the later time (NaN if either
+    is NaN, as np.maximum). Writes out_keys/out_times (room for both) and returns their length."""
+    i, j, w = 0, 0, 0
+    nm, nk = len(mem_keys), len(k)
+    while i < nm or j < nk:
+        if j < nk:
+            while j + 1 < nk and k[j + 1] == k[j]:
+                j += 1
+        if j >= nk or (i < nm and mem_keys[i] < k[j]):
+            out_keys[w], out_times[w] = mem_keys[i], mem_times[i]
+            i += 1
+        elif i >= nm or k[j] < mem_keys[i]:
+            out_keys[w], out_times[w] = k[j], tt[j]
+            j += 1
+        else:
+            a, b = mem_times[i], tt[j]
+            out_keys[w] = k[j]
+            out_times[w] = a if np.isnan(a) else (b if np.isnan(b) or b > a else a)
+            i += 1
+            j += 1
+        w += 1
+    return w

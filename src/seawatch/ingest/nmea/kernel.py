@@ -38,7 +38,7 @@ def _hex(c: int) -> int:
 
 
 @inline
-def _pairwise(t: np.ndarray, n: int) -> float:  # type: ignore[type-arg]
+def _pairwise(t: np.ndarray, n: int) -> float:
     """0 + numpy's pairwise sum of t[:n] (8 <= n < 16: the order `ndarray.sum(axis=1)` rounds in)."""
     r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
     i = 8
@@ -60,7 +60,7 @@ def _pairwise(t: np.ndarray, n: int) -> float:  # type: ignore[type-arg]
 
 
 @inline
-def parse_number(buf: np.ndarray, pos: int, terms: np.ndarray, pow10: np.ndarray) -> float:  # type: ignore[type-arg]
+def parse_number(buf: np.ndarray, pos: int, terms: np.ndarray, pow10: np.ndarray) -> float:
     """Decimal digits (up to 16) with an optional '.fraction' (up to 9 digits) at pos; NaN if no digit.
     Same value, bit for bit, as `framing.parse_uint_at`."""
     n = len(buf)
@@ -90,7 +90,7 @@ START, END, SENT, STAR, TAG0, TAG1, S0, S1, COUNT, NUMBER, SEQ, PAY0, PAY1, FILL
 CLS, CS_OK, FMT_OK, V_OK, CHANNEL = range(5)
 
 
-def new_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def new_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tables `scan_lines` fills for n lines, at their defaults (allocated here: numpy calls inside a
     kernel cost seconds of compile time each)."""
     ints = np.full((14, n), -1, dtype=np.int64)
@@ -102,7 +102,7 @@ POW10 = 10.0 ** np.arange(24)
 
 
 @jit
-def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):  # type: ignore[no-untyped-def]
+def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
     """Every complete line of buf (which ends with b'\\n' followed by zero padding), in one pass.
 
     Fills per line (`new_tables`): start, end, cls, sent, star, tag0, tag1 (as `framing.frame`); c_time
@@ -198,7 +198,7 @@ def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):  # type: ignore[no-
 
 
 @inline
-def _ais_fields(buf, li, se, st, x, m, commas, ints, u8) -> None:  # type: ignore[no-untyped-def]
+def _ais_fields(buf, li, se, st, x, m, commas, ints, u8) -> None:
     """Checksum (x: the XOR of the bytes between '!' and '*'), formatter and the VDM fields of one sentence."""
     hi, lo = _hex(buf[st + 1]), _hex(buf[st + 2])
     u8[CS_OK, li] = hi >= 0 and lo >= 0 and x == hi * 16 + lo
@@ -220,7 +220,7 @@ def _ais_fields(buf, li, se, st, x, m, commas, ints, u8) -> None:  # type: ignor
 
 
 @jit
-def slice_hashes(buf, a, b, out):  # type: ignore[no-untyped-def]
+def slice_hashes(buf, a, b, out):
     """out: a 64-bit FNV-1a hash of each slice buf[a:b] and its length (-1 where a < 0)."""
     for r in range(len(a)):
         if a[r] < 0:
@@ -234,7 +234,7 @@ def slice_hashes(buf, a, b, out):  # type: ignore[no-untyped-def]
 
 
 @jit
-def payload_keys(buf, pay0, pay1, fill, width, out):  # type: ignore[no-untyped-def]
+def payload_keys(buf, pay0, pay1, fill, width, out):
     """out: `dedup.payload_keys`, bit for bit: the payload read 8 bytes to a little-endian word, the bytes
     past its end (or past `width`) zero, each word mixed in, then the length and fill bits."""
     n = len(pay0)
@@ -254,7 +254,7 @@ def payload_keys(buf, pay0, pay1, fill, width, out):  # type: ignore[no-untyped-
 
 
 @jit
-def pack_words(buf, pay0, pay1, width, words, six, valid):  # type: ignore[no-untyped-def]
+def pack_words(buf, pay0, pay1, width, words, six, valid):
     """`payload.Bits.of`: the first `width` characters of each payload de-armoured to 6-bit values (0 past
     its end; a row with a character outside the armour is all 0 and not valid), and packed 8 characters
     to a 48-bit word. Fills words (n_words, n) and six (n, 8 * n_words), both zero, and valid (all True)."""

@@ -92,9 +92,10 @@ def scan_reference(arr: npt.NDArray[np.uint8]) -> Scan:
     return Scan(lines, c_time, s0, s1, cs_ok, fmt_ok, vdm, False)
 
 
-def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str,
-                   compiled: bool) -> tuple[IntArray, list[str]]:
-    """Per row, an index into the returned names: the s: value, or `default` where there is none."""
+def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str, compiled: bool,
+                   cache: dict[int, str] | None = None) -> tuple[IntArray, list[str]]:
+    """Per row, an index into the returned names: the s: value, or `default` where there is none.
+    `cache` (compiled path): names already made, by the hash of their bytes."""
     found = s0 >= 0
     if compiled:
         from seawatch.ingest.nmea.kernel import slice_hashes
@@ -103,8 +104,16 @@ def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, defau
         slice_hashes(arr, s0, s1, h)
         _, first, codes = np.unique(h, return_index=True, return_inverse=True)
         codes = codes.ravel().astype(np.int64)
-        first_l, a_l, b_l = first.tolist(), s0.tolist(), s1.tolist()
-        names = [arr[a_l[i]:b_l[i]].tobytes().decode("latin-1") if a_l[i] >= 0 else default for i in first_l]
+        cache = {} if cache is None else cache
+        names = []
+        for hv, i in zip(h[first].tolist(), first.tolist()):
+            if hv < 0:
+                names.append(default)
+                continue
+            name = cache.get(hv)
+            if name is None:
+                name = cache[hv] = arr[s0[i]:s1[i]].tobytes().decode("latin-1")
+            names.append(name)
         return codes, names
     a = np.where(found, s0, 0)
     b = np.where(found, s1, 0)
