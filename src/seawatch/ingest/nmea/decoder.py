@@ -372,13 +372,14 @@ def _sentence(body: str) -> bytes:
 
 
 _T5 = ("AIVDO,2,1,{seq},A,56CIoh@00003@`73341L58n1E00000000000000000000000000PBm@00000,0", "AIVDO,2,2,{seq},A,00000000000,2")
+_T8 = "AIVDO,1,1,,A,86CIoj@0Gh000000006??wvlFP06D073P1u60FP0e7h2lO0?s@0OnS@0p0h,4"  # a rare type: aiscat
 _WARM_UP = (  # a chunk of single sentences (the kernels see the chunk's read-only buffer), then multi-part ones
-    b"\n".join([b"\\s:a,c:1795000000*00\\" + _sentence("AIVDO,1,1,,A,16CIohgP003TpL0Fpn000001P000,0"),
+    b"\n".join([_sentence(_T8),b"\\s:a,c:1795000000*00\\" + _sentence("AIVDO,1,1,,A,16CIohgP003TpL0Fpn000001P000,0"),
                 b"\\s:b,c:1795000001*00\\" + _sentence("AIVDO,1,1,,A,16CIohgP003TpL0Fpn000001P000,0"),
                 _sentence("AIVDO,1,1,,A,B6CIohh000q>705f=P0000000000,0"),
                 _sentence("AIVDO,1,1,,A,H6CIoi1<l4hh0000000000000000,0"),
                 _sentence("AIVDO,1,1,,A,E>j2p0@1:WdP0000000000000001jL>0;LK0000000000000000000000000,4"), b""]),
-    b"\n".join([b"\\s:a,c:1795000001*00\\" + _sentence(_T5[0].format(seq=0)),
+    b"\n".join([_sentence(_T8), b"\\s:a,c:1795000001*00\\" + _sentence(_T5[0].format(seq=0)),
                 b"\\s:a*00\\" + _sentence(_T5[1].format(seq=0)), _sentence(_T5[0].format(seq=1)),
                 _sentence("AIVDO,1,1,,A,B6CIohh000q>705f=P0000000000,0"), _sentence(_T5[1].format(seq=1)), b""]))
 

@@ -278,3 +278,66 @@ def pack_words(buf, pay0, pay1, width, words, six, valid):
             for k in range(8):
                 acc = (acc << 6) | six[r, 8 * w + k]
             words[w, r] = acc
+
+
+@jit
+def span_xor(buf, a, b, out):
+    """out: the XOR of the bytes buf[a:b] of every span (`framing.span_xor`, without touching the gaps)."""
+    for r in range(len(a)):
+        x = 0
+        for k in range(a[r], b[r]):
+            x ^= buf[k]
+        out[r] = x
+
+
+@jit
+def intern_hashes(h, table_keys, table_vals, codes, first):
+    """Equal values of h get the same code (0, 1, ... in order of first appearance): codes per row, and
+    the row where each code first appears; returns the number of codes. table_keys/table_vals: an
+    open-addressing table of a power-of-two size > len(h), keys filled with -2 (h is never -2)."""
+    mask = len(table_keys) - 1
+    n_codes = 0
+    for r in range(len(h)):
+        key = h[r]
+        slot = (key ^ (key >> 29)) & mask
+        while True:
+            if table_keys[slot] == key:
+                codes[r] = table_vals[slot]
+                break
+            if table_keys[slot] == -2:
+                table_keys[slot] = key
+                table_vals[slot] = n_codes
+                codes[r] = n_codes
+                first[n_codes] = r
+                n_codes += 1
+                break
+            slot = (slot + 1) & mask
+    return n_codes
+
+
+@jit
+def six_text(six, q, r, nchars, table, out, length):
+    """`payload.Bits.text`: characters q.. of the 6-bit matrix (shifted by r bits) as ASCII, cut at the first
+    '@', spaces stripped on both sides, left-aligned in out (zero after); length per row."""
+    for row in range(six.shape[0]):
+        end = nchars
+        for i in range(nchars):
+            v = six[row, q + i]
+            if r:
+                v = ((v << r) | (six[row, q + i + 1] >> (6 - r))) & 63
+            c = table[v]
+            if c == 64:
+                end = i
+                break
+            out[row, i] = c
+        a = 0
+        while a < end and out[row, a] == 32:
+            a += 1
+        b = end
+        while b > a and out[row, b - 1] == 32:
+            b -= 1
+        for i in range(b - a):
+            out[row, i] = out[row, a + i]
+        for i in range(b - a, nchars):
+            out[row, i] = 0
+        length[row] = b - a

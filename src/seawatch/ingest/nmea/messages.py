@@ -157,7 +157,14 @@ class MessageDecoder:
         if not len(rows):
             return []
         p0, p1 = m.pay0[rows], m.pay1[rows]
-        pxor = span_xor(m.buf, p0, p1).tolist()
+        if self.compiled:
+            from seawatch.ingest.nmea.kernel import span_xor as span_xor_compiled
+
+            out = np.empty(len(p0), dtype=np.uint8)
+            span_xor_compiled(m.buf, p0, p1, out)
+            pxor = out.tolist()
+        else:
+            pxor = span_xor(m.buf, p0, p1).tolist()
         out: list[list[dict[str, Any]]] = []
         for r, a, e, fl, x in zip(rows.tolist(), p0.tolist(), p1.tolist(), m.fill[rows].tolist(), pxor):
             payload = m.buf[a:e].tobytes()

@@ -56,9 +56,10 @@ class Bits:
     """The payloads of a group of messages as 48-bit words (one contiguous array per word), so a field
     is one or two shifts and masks over the whole group."""
 
-    def __init__(self, words: list[IntArray], six: Six) -> None:
+    def __init__(self, words: list[IntArray], six: Six, compiled: bool = False) -> None:
         self.words = words
         self.six = six  # the 6-bit values, one column per character (for text fields)
+        self.compiled = compiled  # text fields by the numba kernel
 
     @classmethod
     def of(cls, buf: U8, pay0: IntArray, pay1: IntArray, width: int,
@@ -73,7 +74,7 @@ class Bits:
             words_t = np.zeros((w8 // 8, n), dtype=np.int64)
             six, ok = np.zeros((n, w8), dtype=np.uint8), np.ones(n, dtype=bool)
             pack_words(buf, pay0, pay1, width, words_t, six, ok)
-            return cls(list(words_t), six), ok
+            return cls(list(words_t), six, True), ok
         n = len(pay0)
         w8 = (width + 7) // 8 * 8
         v = windows(buf, pay0, w8) - np.uint8(48)  # '0'..'W' -> 0..39, '`'..'w' -> 48..71
@@ -96,7 +97,7 @@ class Bits:
         return cls(list(np.ascontiguousarray(words.T)), v), valid
 
     def take(self, rows: IntArray) -> Bits:
-        return Bits([w[rows] for w in self.words], self.six[rows])
+        return Bits([w[rows] for w in self.words], self.six[rows], self.compiled)
 
     def u(self, start: int, width: int) -> IntArray:
         """Unsigned field of `width` bits at bit `start`."""
@@ -115,6 +116,16 @@ class Bits:
         n = len(self.words[0])
         q, r = divmod(start, 6)  # character i spans columns q + i and q + i + 1 of the 6-bit matrix
         six = self.six
+        if self.compiled:
+            from seawatch.ingest.nmea.kernel import six_text
+
+            text, length = np.zeros((n, nchars), dtype=np.uint8), np.empty(n, dtype=np.int64)
+            six_text(six, q, r, nchars, SIXBIT_ASCII, text, length)
+            if not length.any():
+                return np.full(n, None, dtype=object)
+            res = text.view(f"S{nchars}").ravel().astype("U").astype(object)
+            res[length == 0] = None
+            return res
         vals: Six = six[:, q:q + nchars]
         if r:
             vals = ((vals << np.uint8(r)) | (six[:, q + 1:q + nchars + 1] >> np.uint8(6 - r))) & np.uint8(63)

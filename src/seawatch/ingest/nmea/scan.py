@@ -98,12 +98,15 @@ def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, defau
     `cache` (compiled path): names already made, by the hash of their bytes."""
     found = s0 >= 0
     if compiled:
-        from seawatch.ingest.nmea.kernel import slice_hashes
+        from seawatch.ingest.nmea.kernel import intern_hashes, slice_hashes
 
-        h = np.empty(len(s0), dtype=np.int64)
+        n = len(s0)
+        h = np.empty(n, dtype=np.int64)
         slice_hashes(arr, s0, s1, h)
-        _, first, codes = np.unique(h, return_index=True, return_inverse=True)
-        codes = codes.ravel().astype(np.int64)
+        size = 1 << max(int(2 * n).bit_length(), 4)
+        codes, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        n_codes = intern_hashes(h, np.full(size, -2, dtype=np.int64), np.empty(size, dtype=np.int64), codes, first)
+        first = first[:n_codes]
         cache = {} if cache is None else cache
         names = []
         for hv, i in zip(h[first].tolist(), first.tolist()):
