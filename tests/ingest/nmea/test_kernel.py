@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from seawatch.ingest.base import DecoderContext
 from seawatch.ingest.nmea import _jit
 from seawatch.ingest.nmea import framing as fr
-from seawatch.ingest.nmea.dedup import Deduplicator, payload_keys
 from seawatch.ingest.nmea.decoder import NmeaDecoder
+from seawatch.ingest.nmea.dedup import Deduplicator, payload_keys
 from seawatch.ingest.nmea.payload import Bits
-from seawatch.ingest.nmea.scan import Scan, receiver_names, scan_compiled, scan_reference
-from seawatch.ingest.stats import IngestStats
+from seawatch.ingest.nmea.scan import ReceiverNames, Scan, receiver_names, scan_compiled, scan_reference
 from seawatch.ingest.sources.file import read_chunks
+from seawatch.ingest.stats import IngestStats
 
 SKIP_SUFFIXES = (".md", ".csv", ".gz", ".geojson", ".ast", ".bin", ".raw", ".pcap", ".gps")
 
@@ -54,9 +54,11 @@ def assert_same_scan(arr: np.ndarray) -> int:  # type: ignore[type-arg]
         got = fast[name]
         assert got.dtype == want.dtype, name
         assert np.array_equal(got, want, equal_nan=True), (name, np.flatnonzero(got != want)[:5])
-    fast_names = receiver_names(arr, fast["s0"], fast["s1"], "feed", compiled=True)
-    ref_names = receiver_names(arr, ref["s0"], ref["s1"], "feed", compiled=False)
-    assert [fast_names[1][c] for c in fast_names[0]] == [ref_names[1][c] for c in ref_names[0]]
+    interned = ReceiverNames()
+    codes = interned.codes(arr, fast["s0"], fast["s1"], "feed")
+    ref_codes, ref_names = receiver_names(arr, ref["s0"], ref["s1"], "feed")
+    assert [interned.names[c] for c in codes] == [ref_names[c] for c in ref_codes]
+    assert len(set(interned.names)) == len(interned.names)  # each name once
     return len(want)
 
 

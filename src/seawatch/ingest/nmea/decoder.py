@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from seawatch.ingest.nmea.layouts import rewrite
 from seawatch.ingest.nmea.messages import MessageDecoder, Messages
 from seawatch.ingest.nmea.multipart import Reassembler
 from seawatch.ingest.nmea.pghp import pghp_times
-from seawatch.ingest.nmea.scan import Scan, receiver_names, scan
+from seawatch.ingest.nmea.scan import ReceiverNames, Scan, receiver_names, scan
 from seawatch.ingest.stats import IngestStats
 from seawatch.model.observation import Kind, ObservationBatch
 
@@ -63,7 +64,7 @@ class NmeaDecoder:
         self._tail = b""
         self._received_at = float("nan")
         self._groups: dict[str, tuple[str, float]] = {}
-        self._name_cache: dict[int, str] = {}  # receiver names by the hash of their bytes (compiled path)
+        self._receivers = ReceiverNames()  # compiled path: receiver names interned across chunks
         self._radar: Any = None
         self._last_zda: tuple[bytes, float] | None = None
         self._radar_checked = False
@@ -248,9 +249,20 @@ class NmeaDecoder:
         t = np.where(np.isnan(t), ext_time[idx], t)
         t = np.where(np.isnan(t), received_at, t)
         has_s = sc.s0[idx] >= 0
-        if len(self._name_cache) > 100_000:
-            self._name_cache.clear()
-        src, names = receiver_names(arr, sc.s0[idx], sc.s1[idx], source, sc.compiled, self._name_cache)
+        if sc.compiled:
+            self._receivers.start_chunk()
+            src, names = self._receivers.codes(arr, sc.s0[idx], sc.s1[idx], source), self._receivers.names
+            intern = self._receivers.code
+        else:
+            src, names = receiver_names(arr, sc.s0[idx], sc.s1[idx], source)
+            code_of = {name: i for i, name in enumerate(names)}
+
+            def intern(name: str) -> int:
+                c = code_of.get(name)
+                if c is None:
+                    c = code_of[name] = len(names)
+                    names.append(name)
+                return c
 
         single = np.flatnonzero(f.count == 1)
         parts: list[tuple[npt.NDArray[Any], ...]] = [(f.pay0[single], f.pay1[single], f.fill[single], t[single], src[single],
@@ -258,7 +270,7 @@ class NmeaDecoder:
         ext = np.empty(0, dtype=np.uint8)
         if len(single) < len(idx):
             multi = np.flatnonzero(f.count != 1)
-            ext, joined = self._multipart(buf, arr, lines, idx, f, multi, t, src, names, has_s)
+            ext, joined = self._multipart(buf, arr, lines, idx, f, multi, t, src, names, has_s, intern)
             parts.append(joined)
         cols = [np.concatenate(c) for c in zip(*parts)]
         order = np.argsort(cols[-1], kind="stable") if len(parts) > 1 else None  # messages in line order
@@ -273,7 +285,8 @@ class NmeaDecoder:
 
     def _multipart(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, line_idx: npt.NDArray[np.int64],
                    f: fr.VdmFields, sel: npt.NDArray[np.int64], t: npt.NDArray[np.float64],
-                   src: npt.NDArray[np.int64], names: list[str], has_s_all: npt.NDArray[np.bool_]) -> tuple[
+                   src: npt.NDArray[np.int64], names: list[str], has_s_all: npt.NDArray[np.bool_],
+                   intern: Callable[[str], int]) -> tuple[
                        npt.NDArray[np.uint8], tuple[npt.NDArray[Any], ...]]:
         """Fragments -> complete messages: payloads appended after the chunk (`ext`, offsets from the
         chunk's end), with time, receiver, raw span and the line that completes them."""
@@ -305,7 +318,6 @@ class NmeaDecoder:
         rest = np.flatnonzero(~(pair | np.r_[False, pair[:-1]]))
         blobs: list[bytes] = []
         done_rows: list[tuple[int, int, int, float, int, int, int, int]] = []
-        code_of = {name: i for i, name in enumerate(names)}
         off = base + len(ext_pairs)
         for j in rest.tolist():
             li = int(idx[j])
@@ -319,10 +331,7 @@ class NmeaDecoder:
                                         payload=buf[int(p0[j]):int(p1[j])], fill=int(fill[j]),
                                         observed_at=tj, raw=raw)
             if done is not None:
-                c = code_of.get(done.source)
-                if c is None:
-                    c = code_of[done.source] = len(names)
-                    names.append(done.source)
+                c = intern(done.source)
                 lp, lr = len(done.payload), len(done.raw)
                 blobs += [done.payload, done.raw]
                 done_rows.append((off, off + lp, done.fill, done.observed_at, c, off + lp, off + lp + lr, li))

@@ -101,6 +101,8 @@ class Deduplicator:
 
     def __init__(self, window_s: float, stats: IngestStats, compiled: bool = False) -> None:
         self.compiled = compiled  # the same rule by the numba kernel (dedup_kernel.py)
+        self._tuples: dict[int, tuple[str, ...]] = {}  # compiled path: lists of receivers by signature
+        self._tuples_of: list[str] | None = None  # ... valid for this list of names (codes stable across chunks)
         self.window_s = window_s
         self.stats = stats
         self._keys = np.empty(0, dtype=np.int64)  # sorted
@@ -137,6 +139,8 @@ class Deduplicator:
 
     def _select_compiled(self, keys: I8, t: npt.NDArray[np.float64], src: I8, names: list[str]) -> Selection:
         from seawatch.ingest.nmea.dedup_kernel import anchor_and_receivers, merge_memory
+        from seawatch.ingest.nmea.kernel import intern_hashes
+        from seawatch.ingest.nmea.scan import intern
 
         n = len(keys)
         order, dup, rec_at, rec_start, rec_codes, sig = anchor_and_receivers(
@@ -151,13 +155,21 @@ class Deduplicator:
             codes, starts = rec_codes.tolist(), rec_start.tolist()
             small = sig >= 0
             if small.any():
-                # the same few lists of receivers come back all the time: one tuple per distinct list
-                uniq, one, inv = np.unique(sig[small], return_index=True, return_inverse=True)
-                tuples = np.empty(len(uniq), dtype=object)
+                # the same few lists of receivers come back all the time: one tuple per distinct list, kept
+                # from chunk to chunk while the codes of the names stay the same (the same list of names)
+                if self._tuples_of is not names or len(self._tuples) > 100_000:
+                    self._tuples, self._tuples_of = {}, names
+                cache = self._tuples
+                sig_small = sig[small]
+                inv, one = intern(sig_small, intern_hashes)
+                tuples = np.empty(len(one), dtype=object)
                 first_of = np.flatnonzero(small)[one].tolist()
-                for k, q in enumerate(first_of):
-                    tuples[k] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
-                receivers[rec_at[small]] = tuples[inv.ravel()]
+                for k, (s_val, q) in enumerate(zip(sig_small[one].tolist(), first_of)):
+                    tup = cache.get(s_val)
+                    if tup is None:
+                        tup = cache[s_val] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
+                    tuples[k] = tup
+                receivers[rec_at[small]] = tuples[inv]
             for q in np.flatnonzero(~small).tolist():
                 receivers[rec_at[q]] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
         sel = order[~dup[order]]

@@ -160,9 +160,9 @@ class MessageDecoder:
         if self.compiled:
             from seawatch.ingest.nmea.kernel import span_xor as span_xor_compiled
 
-            out = np.empty(len(p0), dtype=np.uint8)
-            span_xor_compiled(m.buf, p0, p1, out)
-            pxor = out.tolist()
+            xors = np.empty(len(p0), dtype=np.uint8)
+            span_xor_compiled(m.buf, p0, p1, xors)
+            pxor = xors.tolist()
         else:
             pxor = span_xor(m.buf, p0, p1).tolist()
         out: list[list[dict[str, Any]]] = []

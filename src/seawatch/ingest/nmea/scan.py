@@ -92,34 +92,69 @@ def scan_reference(arr: npt.NDArray[np.uint8]) -> Scan:
     return Scan(lines, c_time, s0, s1, cs_ok, fmt_ok, vdm, False)
 
 
-def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str, compiled: bool,
-                   cache: dict[int, str] | None = None) -> tuple[IntArray, list[str]]:
-    """Per row, an index into the returned names: the s: value, or `default` where there is none.
-    `cache` (compiled path): names already made, by the hash of their bytes."""
+def receiver_names(arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray,
+                   default: str) -> tuple[IntArray, list[str]]:
+    """The numpy path: per row, an index into the returned names (this chunk's): the s: value, or
+    `default` where there is none."""
     found = s0 >= 0
-    if compiled:
-        from seawatch.ingest.nmea.kernel import intern_hashes, slice_hashes
-
-        n = len(s0)
-        h = np.empty(n, dtype=np.int64)
-        slice_hashes(arr, s0, s1, h)
-        size = 1 << max(int(2 * n).bit_length(), 4)
-        codes, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        n_codes = intern_hashes(h, np.full(size, -2, dtype=np.int64), np.empty(size, dtype=np.int64), codes, first)
-        first = first[:n_codes]
-        cache = {} if cache is None else cache
-        names = []
-        for hv, i in zip(h[first].tolist(), first.tolist()):
-            if hv < 0:
-                names.append(default)
-                continue
-            name = cache.get(hv)
-            if name is None:
-                name = cache[hv] = arr[s0[i]:s1[i]].tobytes().decode("latin-1")
-            names.append(name)
-        return codes, names
     a = np.where(found, s0, 0)
     b = np.where(found, s1, 0)
     codes, names = fr.slices_to_strings(arr, a, b, width=NAME_BYTES)
     names = list(names) + [default]
     return np.where(found, codes, len(names) - 1), names
+
+
+class ReceiverNames:
+    """The compiled path's receiver names, interned for the life of a decoder: a name keeps its code from
+    chunk to chunk (so lists of receivers can be remembered by their codes), new names are made once
+    (by the hash of their bytes). Starts afresh (`generation` + 1) when it holds more than MAX names."""
+
+    MAX = 4000
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.generation = 0
+        self._by_name: dict[str, int] = {}
+        self._by_hash: dict[int, int] = {}
+
+    def code(self, name: str) -> int:
+        c = self._by_name.get(name)
+        if c is None:
+            c = self._by_name[name] = len(self.names)
+            self.names.append(name)
+        return c
+
+    def start_chunk(self) -> None:
+        if len(self.names) > self.MAX:
+            self.names, self._by_name, self._by_hash = [], {}, {}
+            self.generation += 1
+
+    def codes(self, arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str) -> IntArray:
+        """Per row, the code of its s: value (or of `default` where there is none) in `names`."""
+        from seawatch.ingest.nmea.kernel import intern_hashes, slice_hashes
+
+        n = len(s0)
+        h = np.empty(n, dtype=np.int64)
+        slice_hashes(arr, s0, s1, h)
+        local, first = intern(h, intern_hashes)
+        glob = np.empty(len(first), dtype=np.int64)
+        for j, (hv, i) in enumerate(zip(h[first].tolist(), first.tolist())):
+            if hv < 0:
+                glob[j] = self.code(default)
+                continue
+            c = self._by_hash.get(hv)
+            if c is None:
+                c = self._by_hash[hv] = self.code(arr[s0[i]:s1[i]].tobytes().decode("latin-1"))
+            glob[j] = c
+        return glob[local]
+
+
+def intern(values: IntArray, kernel: object) -> tuple[IntArray, IntArray]:
+    """Codes 0, 1, ... of the distinct values (>= -1), in order of first appearance, and the row of each
+    code's first appearance; `kernel` is `kernel.intern_hashes`."""
+    n = len(values)
+    size = 1 << max(int(2 * n).bit_length(), 4)
+    codes, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    n_codes = kernel(values, np.full(size, -2, dtype=np.int64), np.empty(size, dtype=np.int64),  # type: ignore[operator]
+                     codes, first)
+    return codes, first[:n_codes]
