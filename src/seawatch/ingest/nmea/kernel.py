@@ -341,3 +341,12 @@ def six_text(six, q, r, nchars, table, out, length):
         for i in range(b - a, nchars):
             out[row, i] = 0
         length[row] = b - a
+
+
+@jit
+def count_newlines(buf):
+    n = 0
+    for i in range(len(buf)):
+        if buf[i] == 10:
+            n += 1
+    return n

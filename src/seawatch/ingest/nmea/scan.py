@@ -44,7 +44,7 @@ def scan(arr: npt.NDArray[np.uint8], compiled: bool | None = None) -> Scan:
 def scan_compiled(arr: npt.NDArray[np.uint8]) -> Scan:
     from seawatch.ingest.nmea import kernel as k
 
-    ints, u8, c_time = k.new_tables(int(np.count_nonzero(arr == 10)))
+    ints, u8, c_time = k.new_tables(k.count_newlines(arr))
     k.scan_lines(arr, ints, u8, c_time, k.POW10, np.zeros(16), np.zeros(6, dtype=np.int64))
     lines = fr.Lines(start=ints[k.START], end=ints[k.END], cls=u8[k.CLS].view(np.int8), sent=ints[k.SENT],
                      star=ints[k.STAR], tag0=ints[k.TAG0], tag1=ints[k.TAG1])
