@@ -52,20 +52,21 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def batches(n_rows: int, n_vessels: int, batch_rows: int, seed: int = 3) -> Iterator[ContactBatch]:
+def batches(n_rows: int, n_vessels: int, batch_rows: int, seed: int = 3, *, first_id: int = 1,
+            t0: float = T0) -> Iterator[ContactBatch]:
     """Vessels random-walking across the Caspian box, all reporting each step; batches in time order."""
     rng = np.random.default_rng(seed)
     lat = rng.uniform(37.5, 46.5, n_vessels)
     lon = rng.uniform(47.0, 54.0, n_vessels)
     sog = rng.uniform(0.0, 10.0, n_vessels)
     cog = rng.uniform(0.0, 360.0, n_vessels)
-    ids = np.arange(1, n_vessels + 1)
+    ids = np.arange(first_id, first_id + n_vessels)
     mmsi = np.where(ids % 3 != 0, 423_000_000 + ids, -1)
     steps_per_batch = max(1, batch_rows // n_vessels)
     step, done = 0, 0
     while done < n_rows:
         k = min(steps_per_batch, -(-(n_rows - done) // n_vessels))
-        t = T0 + (step + np.repeat(np.arange(k), n_vessels)) * REPORT_S
+        t = t0 + (step + np.repeat(np.arange(k), n_vessels)) * REPORT_S
         cog_k = (cog[None, :] + rng.normal(0, 5, (k, n_vessels)).cumsum(axis=0)) % 360
         d_m = sog[None, :] * REPORT_S * np.arange(1, k + 1)[:, None]
         lat_k = lat[None, :] + d_m * np.cos(np.radians(cog_k)) / 111_320.0
@@ -143,6 +144,28 @@ def queries(store: Store, args: argparse.Namespace, label: str) -> dict[str, flo
     return {"track_1h_ms": track_h, "track_all_ms": track_all, "bbox_at_ms": bbox_ms}
 
 
+def roll_over_while_writing(store: Store, args: argparse.Namespace) -> tuple[int, float, list[float]]:
+    """Roll everything into the archive in the housekeeper's thread while this thread keeps writing batches of
+    other vessels two days later (so the queries measured after it are not changed): (rows moved, seconds the
+    roll-over took, seconds each write took)."""
+    from seawatch.store.keeper import Housekeeper
+
+    span = -(-args.rows // args.vessels) * REPORT_S
+    later = (np.floor((T0 + span) / 86400.0) + 2) * 86400.0  # every day of the data is past; none past retention
+    keeper = Housekeeper(store)
+    extra = batches(10_000 * 10_000, 1000, 10_000, first_id=1_000_001, t0=later)
+    t = time.perf_counter()
+    keeper.tick(later)
+    writes: list[float] = []
+    while keeper._thread is not None and keeper._thread.is_alive():
+        w = time.perf_counter()
+        store.write_positions(next(extra))
+        writes.append(time.perf_counter() - w)
+    keeper.join()
+    took = keeper.last_s or time.perf_counter() - t
+    return keeper.last.get("rolled_over", 0), took, writes or [0.0]
+
+
 def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="seawatch-bench-store-"))
     try:
@@ -151,9 +174,11 @@ def run_embedded(args: argparse.Namespace) -> dict[str, Any]:
         ins = insert(store, args)
         live = queries(store, args, "SQLite live part")
         size_live = store.disk_bytes()  # type: ignore[attr-defined]
-        t = time.perf_counter()
-        moved = store.roll_over(T0 + 400 * 86400.0)  # type: ignore[attr-defined]
-        print(f"    roll-over of {moved:,} rows to Parquet: {time.perf_counter() - t:.1f} s")
+        moved, took_s, writes = roll_over_while_writing(store, args)
+        w = np.array(writes) * 1000
+        print(f"    roll-over of {moved:,} rows to Parquet: {took_s:.1f} s, in the housekeeper's thread; the writer "
+              f"wrote {len(w)} batches of 10,000 new positions meanwhile: median {np.median(w):.0f} ms, longest "
+              f"{w.max():.0f} ms (had the roll-over run in the writer, it would have waited {took_s:.1f} s)")
         archived = queries(store, args, "Parquet archive")
         size_dir = store.disk_bytes()  # type: ignore[attr-defined]
         size_archive = store.archive.nbytes()  # type: ignore[attr-defined]

@@ -12,7 +12,8 @@ held the writer shows as the longest), what the housekeeper did, the store's siz
         [--live-days 0] [--repeat 15] [--keeper-in-writer] [--queries-only]
 
 `--pg` replays into a throwaway PostgreSQL cluster (initdb + pg_ctl, removed at the end). `--queries-only`
-skips the replay and queries the store given by `--store`. `--keeper-in-writer` runs the housekeeper in the
+skips the replay and queries the store given by `--store`; `--from-store DIR` copies an embedded store's
+positions (with vessel names) and alerts into the store instead of replaying (e.g. `--pg --from-store DIR`). `--keeper-in-writer` runs the housekeeper in the
 writer's thread (the behaviour before it got its own thread), to compare the longest write.
 """
 
@@ -115,6 +116,44 @@ def replay(rec: Path, store_url: str, live_days: float, keeper_in_writer: bool) 
     return {"wall_s": wall, "cpu_s": cpu, "writes": len(w), "write_max_ms": float(w.max())}
 
 
+def copy_store(source_url: str, target_url: str, batch_rows: int = 50_000) -> None:
+    """Every position (with the vessels' names and callsigns) and alert of an embedded store written into
+    another store in time-ordered batches through `write_positions` / `upsert_alerts`: the same day in
+    PostgreSQL without a second replay of the recording."""
+    import json
+
+    import pyarrow as pa
+
+    src = open_store(source_url)
+    try:
+        table = src.track_all().sort_by([("t", "ascending"), ("id", "ascending")])  # type: ignore[attr-defined]
+        names = {(r[0], r[1]): (r[2], r[3]) for r in src._all(  # type: ignore[attr-defined]
+            "SELECT id, coalesce(mmsi, 0), name, callsign FROM vessels WHERE name IS NOT NULL OR callsign IS NOT NULL")}
+        docs = [json.loads(r[0]) for r in src._all("SELECT doc FROM alerts")]  # type: ignore[attr-defined]
+    finally:
+        src.close()
+    ids = table.column("id").to_numpy()
+    mmsi = table.column("mmsi").fill_null(0).to_numpy()
+    pairs, inverse = np.unique(np.stack([ids, mmsi]), axis=1, return_inverse=True)
+    known = [names.get((int(i), int(m)), (None, None)) for i, m in zip(*pairs.tolist())]
+    table = table.append_column("name", pa.array(np.array([k[0] for k in known], dtype=object)[inverse.ravel()],
+                                                 type=pa.string()))
+    table = table.append_column("callsign", pa.array(np.array([k[1] for k in known], dtype=object)[inverse.ravel()],
+                                                     type=pa.string()))
+    store = open_store(target_url)
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        for start in range(0, table.num_rows, batch_rows):
+            store.write_positions(table.slice(start, batch_rows))
+        store.upsert_alerts(docs)
+    finally:
+        store.close()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"copied {table.num_rows:,} positions and {len(docs)} alerts from {source_url} in batches of "
+          f"{batch_rows:,}: {wall:.1f} s wall, {cpu:.1f} s CPU of this process "
+          f"({table.num_rows / wall:,.0f} rows/s wall)")
+
+
 def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, float, Any]:
     fn(args[0])  # warm
     walls, cpus, out = [], [], None
@@ -132,14 +171,22 @@ def size_of(out: Any) -> str:
     return f"{len(out):,} items"
 
 
+def busiest(store: Store, candidates: list[Any], key: str, k: int) -> list[Any]:
+    """The `k` candidates (vessels rows) with the most stored positions."""
+    column = 0 if key == "contact_id" else 1
+    rows = [(store.track(**{key: v[column]}).num_rows, i) for i, v in enumerate(candidates)]  # type: ignore[arg-type]
+    return [candidates[i] for _, i in sorted(rows, reverse=True)[:k]]
+
+
 def queries(store: Store, repeat: int) -> None:
     rng = np.random.default_rng(6)
     vessels = store._all("SELECT id, mmsi, name, first_seen, last_seen FROM vessels")  # type: ignore[attr-defined]
     t_lo = min(v[3] for v in vessels)
     t_hi = max(v[4] for v in vessels)
     by_span = sorted(vessels, key=lambda v: v[4] - v[3], reverse=True)
-    tracked = [v for v in by_span if v[0] < AIS_ID_OFFSET][:repeat]  # contacts from tracking (radar + AIS)
-    with_mmsi = [v for v in by_span if v[1]][:repeat]
+    # the busiest of the 200 longest-lived contacts from tracking (radar + AIS), and MMSIs
+    tracked = busiest(store, [v for v in by_span if v[0] < AIS_ID_OFFSET][:200], "contact_id", repeat)
+    with_mmsi = busiest(store, [v for v in by_span if v[1]][:200], "mmsi", repeat)
     names = [v[2] for v in vessels if v[2]]
     print(f"store: {store.count_positions():,} positions of {len(vessels):,} contact/MMSI pairs over "
           f"{(t_hi - t_lo) / HOUR:.1f} h; {store.disk_bytes() / 2**20:.1f} MB on disk"  # type: ignore[attr-defined]
@@ -212,6 +259,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--keeper-in-writer", action="store_true")
     p.add_argument("--queries-only", action="store_true")
+    p.add_argument("--from-store", help="instead of replaying: copy this embedded store's positions and alerts")
     args = p.parse_args()
     cluster: Any = None
     tmp: Path | None = None
@@ -227,7 +275,9 @@ def main() -> None:
         url = str(tmp / "store")
     print(f"store day: {args.rec} -> {'throwaway PostgreSQL cluster' if args.pg else url}")
     try:
-        if not args.queries_only:
+        if args.from_store:
+            copy_store(args.from_store, url)
+        elif not args.queries_only:
             replay(args.rec, url, args.live_days, args.keeper_in_writer)
         store = open_store(url)
         try:

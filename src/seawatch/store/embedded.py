@@ -53,6 +53,9 @@ POS_SQL = ", ".join(POSITION_COLUMNS)
 BLOCKS = "SELECT b.id, b.n, b.data FROM"
 # the blocks of one contact that may hold times in [lo, hi]: a block spans less than BLOCK_S
 IN_PERIOD = "b.t0 >= ? AND b.t0 <= ? AND b.t1 >= ?"
+DELETE_CHUNK = 500  # blocks deleted per transaction by a roll-over (~0.1 s of R*Tree deletes each)
+YIELD_S = 0.002  # a roll-over's pause between its short lock holds
+RT_SLACK_S = 256.0  # the R*Tree keeps 32-bit floats: at today's epoch a time is rounded by up to 128 s
 RT_BOX = "t_max >= ? AND t_min <= ? AND lon_max >= ? AND lon_min <= ? AND lat_max >= ? AND lat_min <= ?"
 UPSERT_VESSEL = """
 INSERT INTO vessels (id, mmsi, name, callsign, imo, ship_type, first_seen, last_seen)
@@ -359,10 +362,12 @@ class EmbeddedStore(SqlStore):
         """Move every whole UTC day older than `retention.live_days` from SQLite to Parquet.
 
         Other threads keep writing meanwhile (the housekeeper runs this in its own thread): the store lock is
-        held only to read one hour bucket of the day at a time and for the short transaction that deletes the
-        day's blocks after its file is written (fsynced and renamed). Only the blocks read are deleted (rid at
-        most the largest when the reading began): a late block of that day written during the roll-over stays
-        in SQLite and is merged into the day's file by the next roll-over."""
+        held only to read one hour bucket of the day at a time and, once the day's file is written (fsynced
+        and renamed), for short transactions each deleting `DELETE_CHUNK` of the blocks read (a crash between
+        them leaves rows in both parts, shown once, merged by the next roll-over). Only the blocks read are deleted
+        (rid at most the largest when the reading began): a late block of that day written during the
+        roll-over stays in SQLite and is merged into the day's file by the next roll-over. The WAL the deletes
+        wrote is checkpointed by SQLite's automatic checkpoint (and `journal_size_limit` trims the file)."""
         cutoff = math.floor((now - self.retention.live_days * DAY_S) / DAY_S) * DAY_S
         moved = 0
         first = self._one("SELECT min(t0), max(rid) FROM position_blocks", ())
@@ -370,21 +375,34 @@ class EmbeddedStore(SqlStore):
             return 0
         day, last_rid = math.floor(first[0] / DAY_S) * DAY_S, int(first[1])
         while day < cutoff:
-            hours = [self._blocks(f"{BLOCKS} position_blocks b WHERE b.t0 >= ? AND b.t0 < ? AND b.rid <= ?",
-                                  (h, h + BLOCK_S, last_rid), -math.inf, math.inf)
-                     for h in np.arange(day, day + DAY_S, BLOCK_S).tolist()]  # one bucket per lock hold
-            table = pa.concat_tables(hours)
-            if table.num_rows:
+            hours = [self._hour_blocks(h, last_rid) for h in np.arange(day, day + DAY_S, BLOCK_S).tolist()]
+            rows = [r for _, part in hours for r in part]
+            if rows:
+                table = to_arrow(decode([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]))
                 self.archive.add_day(day, table)  # sorting, compressing and fsyncing: no store lock
-                with self._tx() as db:
-                    self._delete_blocks(db, "t0 >= ? AND t0 < ? AND rid <= ?", (day, day + DAY_S, last_rid))
+                rids = [rid for part, _ in hours for rid in part]
+                for i in range(0, len(rids), DELETE_CHUNK):  # the file is durable: delete what was read, in
+                    with self._tx() as db:  # short transactions (R*Tree deletes are slow: the writer waits)
+                        marks = json.dumps(rids[i:i + DELETE_CHUNK])
+                        db.execute("DELETE FROM position_blocks_rt WHERE rid IN (SELECT value FROM json_each(?))",
+                                   (marks,))
+                        db.execute("DELETE FROM position_blocks WHERE rid IN (SELECT value FROM json_each(?))",
+                                   (marks,))
+                    time.sleep(YIELD_S)  # the lock is not fair: let a waiting writer in before the next one
                 moved += table.num_rows
             day += DAY_S
-        if moved:
-            with self._lock:  # the deletes went through the WAL: copy it back when no reader holds it
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         log.info("rolled %s positions into the archive (before %s)", moved, cutoff)
         return moved
+
+    def _hour_blocks(self, hour: float, last_rid: int) -> tuple[list[int], list[tuple[Any, ...]]]:
+        """The blocks starting in the hour bucket `hour` with rid <= `last_rid`: their rids and (id, n, data).
+        Found through the R*Tree (its 32-bit time bounds are rounded outwards: widened, then exact on t0)."""
+        time.sleep(YIELD_S)  # the lock is not fair: let a waiting writer in between the hours
+        rows = self._all("SELECT b.rid, b.id, b.n, b.data FROM position_blocks_rt r CROSS JOIN position_blocks b "
+                         "ON b.rid = r.rid WHERE r.t_min >= ? AND r.t_min <= ? AND b.t0 >= ? AND b.t0 < ? "
+                         "AND b.rid <= ?", (hour - 2 * RT_SLACK_S, hour + BLOCK_S + 2 * RT_SLACK_S, hour,
+                                            hour + BLOCK_S, last_rid))
+        return [r[0] for r in rows], [r[1:] for r in rows]
 
     def apply_retention(self, now: float) -> dict[str, int]:
         r = self.retention
