@@ -221,3 +221,73 @@ def test_a_lost_contact_ends_its_dark_spell_a_later_one_starts_afresh() -> None:
     run(e, a, b)
     assert of_type(e, "dark_target") == []   # 200 s + 200 s is not 5 min of one dark spell
     assert np.all(a["status"][:-1] == int(TrackStatus.CONFIRMED))
+
+
+def test_a_dark_track_that_hops_across_sea_clutter_at_go_fast_speeds_raises_no_high_speed_or_dark_target() -> None:
+    import numpy as np
+
+    e = engine(rules=("high_speed", "dark_target"))
+    rng = np.random.default_rng(5)
+    legs, pos, t = [], OFF_LANKARAN, 0.0
+    for _ in range(60):   # 10 min of 10 s legs: the speed jumps 20-70 kn, the course swings anywhere
+        lg = leg(6, pos, t0=t, duration_s=10, speed_kn=float(rng.uniform(20, 70)), cog_deg=float(rng.uniform(0, 360)),
+                 dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 15.0
+    run(e, *legs)
+    assert of_type(e, "high_speed") == [] and of_type(e, "dark_target") == []
+
+
+def test_a_go_fast_that_accelerates_steadily_still_raises_high_speed() -> None:
+    e = engine(rules=("high_speed",))
+    legs, pos, t = [], OFF_LANKARAN, 0.0
+    for k in range(12):   # 5 -> 38 kn in 2 min, then 5 min at 38 kn on one course
+        lg = leg(7, pos, t0=t, duration_s=5, speed_kn=5.0 + 3.0 * k, cog_deg=45, dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 10.0
+    legs.append(leg(7, pos, t0=t, duration_s=300, speed_kn=38, cog_deg=45, dt=5.0))
+    run(e, *legs)
+    assert len(of_type(e, "high_speed")) == 1
+
+
+def test_an_ais_vessel_going_25_kn_is_no_go_fast_but_a_dark_boat_at_25_kn_is() -> None:
+    e = engine(rules=("high_speed",))
+    run(e, leg(10_423_000_090, OFF_LANKARAN, duration_s=600, speed_kn=26, cog_deg=90, kind=FUSED, mmsi=423000090),
+        leg(8, MID_SEA, duration_s=600, speed_kn=26, cog_deg=90))
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[8]]
+
+
+def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:
+    from seawatch.model.contact import TrackStatus
+
+    e = engine(rules=("border_crossing",))
+    a = leg(9, (38.60, 49.10), duration_s=120, speed_kn=5, cog_deg=0)   # dark north of the border, then fused
+    a["status"][-1] = int(TrackStatus.LOST)
+    b = leg(9, (38.36, 49.13), t0=3600, duration_s=120, speed_kn=5, cog_deg=180)   # dark again, south of it
+    run(e, a, b)
+    assert of_type(e, "border_crossing") == []
+
+
+def test_two_moored_boats_whose_tracks_swap_are_not_an_identity_change_though_one_reports_every_3_min() -> None:
+    e = engine(rules=("ais_spoofing",))
+    # track 3 carries boat A, then boat B's MMSI; boat A, at rest, is heard again only 6 min later
+    a = leg(3, MID_SEA, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000091, radar_track_id=3)
+    b = leg(3, end_of(a), t0=310, duration_s=900, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000092,
+            radar_track_id=3)
+    heard = leg(10_423_000_091, (39.0005, 50.0), t0=670, duration_s=20, speed_kn=0, cog_deg=0, kind=AIS,
+                mmsi=423000091)
+    run(e, a, b, heard)
+    assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+
+
+def test_a_fused_track_whose_ais_is_briefly_unheard_is_not_a_dark_target_until_the_silence_is_a_gap() -> None:
+    e = engine(rules=("dark_target",))
+    a = leg(10_423_000_093, OFF_LANKARAN, duration_s=300, speed_kn=3, cog_deg=0, kind=FUSED, mmsi=423000093,
+            radar_track_id=11)
+    b = leg(11, end_of(a), t0=310, duration_s=480, speed_kn=3, cog_deg=0, radar_track_id=11)   # AIS unheard 8 min
+    run(e, a, b)
+    assert of_type(e, "dark_target") == []
+    e2 = engine(rules=("dark_target",))
+    stranger = leg(12, OFF_LANKARAN, duration_s=480, speed_kn=3, cog_deg=0, radar_track_id=12)
+    run(e2, stranger)
+    assert len(of_type(e2, "dark_target")) == 1   # a track that never had an identity: dark after 5 min

@@ -33,11 +33,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 expect.set_options(timeout=15_000)  # the shared machine is often loaded: generous, never a sleep
 
-# in-page: count map pixels of a colour (the WebGL canvas keeps its buffer: preserveDrawingBuffer)
+# in-page: count pixels of a colour on the map with its contact canvas over it (both WebGL canvases keep
+# their buffer: preserveDrawingBuffer)
 COUNT_PIXELS = """([r, g, b]) => {
-  const src = window.__seawatch.map.getCanvas(), c = document.createElement('canvas');
+  const s = window.__seawatch, src = s.map.getCanvas(), c = document.createElement('canvas');
   c.width = src.width; c.height = src.height;
-  const ctx = c.getContext('2d'); ctx.drawImage(src, 0, 0);
+  const ctx = c.getContext('2d'); ctx.drawImage(src, 0, 0); ctx.drawImage(s.layer.canvas, 0, 0);
   const d = ctx.getImageData(0, 0, c.width, c.height).data;
   let n = 0;
   for (let i = 0; i < d.length; i += 4)
@@ -125,6 +126,37 @@ def operator_page(server: tuple[str, Console], browser: Browser) -> Iterator[Pag
 
 def contacts_in_page(page: Page) -> Any:
     return page.evaluate("window.__seawatch.state.contacts.size")
+
+
+PIXEL_AT = """([x, y]) => {   // the contact canvas's colour at a CSS pixel of the map
+  const cv = window.__seawatch.layer.canvas, c = document.createElement('canvas'), k = cv.width / cv.clientWidth;
+  c.width = cv.width; c.height = cv.height;
+  const ctx = c.getContext('2d'); ctx.drawImage(cv, 0, 0);
+  return Array.from(ctx.getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data);
+}"""
+
+
+def test_the_contact_canvas_follows_the_map_and_labels_are_repainted_only_when_they_move(
+        server: tuple[str, Console], browser: Browser) -> None:
+    page = login(browser, server[0], "viewer")
+    page.wait_for_function("() => window.__seawatch.state.contacts.size === 40", timeout=10_000)
+    dark = page.evaluate("""() => { const s = window.__seawatch;
+        for (const c of s.state.contacts.values()) if (c.kind === 'radar_only') return c.id; return null; }""")
+    assert dark is not None
+    for dx in (0, 120):  # where the map puts the contact, the contact canvas has its magenta dot
+        page.evaluate("""([id, dx]) => { const s = window.__seawatch, c = s.state.contacts.get(id);
+            s.map.jumpTo({ center: [c.lon, c.lat] }); s.map.panBy([dx, -dx / 2], { animate: false }); }""",
+                      [dark, dx])
+        page.wait_for_timeout(300)
+        x, y = page.evaluate("(id) => window.__seawatch.screenOf(id)", dark)
+        r, g, b, a = page.evaluate(PIXEL_AT, [x, y])
+        assert a > 200 and r > 200 and g < 120 and b > 150, (dx, r, g, b, a)
+    page.evaluate("() => { window.__seawatchLabelPaints = 0; window.__seawatch.layer.draw(); }")
+    assert page.evaluate("window.__seawatchLabelPaints") == 0  # nothing moved: the labels stay as painted
+    page.evaluate("() => { window.__seawatch.map.panBy([40, 0], { animate: false }); }")
+    page.wait_for_function("() => window.__seawatchLabelPaints >= 1", timeout=5_000)
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.close()
 
 
 def test_an_operator_sees_contacts_opens_a_dossier_and_acknowledges_an_alert_that_the_audit_log_shows(

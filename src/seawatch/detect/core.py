@@ -387,6 +387,32 @@ class ContactRule(Rule):
     def grow(self, cap: int) -> None:
         self.timer.grow(cap)
 
+    def use_spell(self) -> None:
+        """Keep a Spell (detect/spell.py) per contact: how the track moved since this rule's timer started."""
+        from seawatch.detect.spell import Spell
+        self.spell = Spell()
+        self.engine.memory.listeners.append(self.spell.grow)
+        self.spell.grow(self.engine.memory.cap)
+
+    def spell_step(self, cyc: Cycle) -> tuple[F64, F64, F64, F64]:
+        """(made good m/s, straightness) of each row's spell — a spell starts where the timer is idle — and
+        (speed mean m/s, speed jitter) over the last couple of minutes."""
+        s = cyc.slot
+        running = self.timer.active[s] | ~np.isnan(self.timer.since[s])
+        good, straight = self.spell.observe(s, cyc.x, cyc.y, cyc.t, cyc.sog_mps, running)
+        mean, cv = self.spell.steadiness(s, cyc.t, cyc.sog_mps)
+        return good, straight, mean, cv
+
+    def proven(self, cyc: Cycle, rows: B) -> B:
+        """Of `rows`, those whose contact had this rule's alert closed within the merge gap: a behaviour
+        that resumes is that alert again, its track already judged real (no second wait for steadiness)."""
+        out = np.zeros(len(cyc), bool)
+        gap = self.book.merge_gap_s
+        for r in np.flatnonzero(rows).tolist():
+            a = self.book.closed_by_key.get((self.type, int(cyc.contact_id[r])))
+            out[r] = a is not None and a.end is not None and float(cyc.t[r]) - a.end <= gap
+        return out
+
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         raise NotImplementedError
 

@@ -21,6 +21,7 @@ import numpy as np
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
+from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
@@ -57,6 +58,7 @@ class DetectionEngine:
         self.book = AlertBook(merge_gap_s=merge_gap_s)
         self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
+        self.track_identity = TrackIdentity()  # the last MMSI each radar track carried (detect/identity.py)
         self.now = -np.inf
         self._expired = np.zeros(0, bool)
         self.memory.listeners.append(self._grow)
@@ -149,6 +151,7 @@ class DetectionEngine:
             prev_t=mem.f["last_t"][slots].copy(), prev_mmsi=mem.i["last_mmsi"][slots].copy(), engine=self)
         cyc.cache["prev_ais_t"] = mem.f["last_ais_t"][slots].copy()
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
+        self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t

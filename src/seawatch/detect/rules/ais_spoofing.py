@@ -19,7 +19,9 @@ from scipy.spatial import cKDTree
 
 from seawatch.detect.core import Cycle, Rule
 from seawatch.model.contact import ContactKind
-from seawatch.model.units import MPS_TO_KN
+from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
+
+SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
 
 def mmsi_is_valid(m: int) -> bool:
@@ -51,7 +53,8 @@ class AisSpoofing(Rule):
         "offset_velocity_mps": 1.5,  # twin velocity agreement
         "offset_min_speed_kn": 3.0,
         "offset_drift_m": 300.0,
-        "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long  # the twin's offset from the AIS position may wander this much
+        "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
+        "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)  # the twin's offset from the AIS position may wander this much
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
         "radar_cover_fraction": 0.95,
         "clear_s": 300.0,
@@ -64,7 +67,7 @@ class AisSpoofing(Rule):
         self.offset_pair: dict[int, tuple[int, float, float]] = {}  # MMSI -> (twin contact, offset x, y)
         self.twin_owner: dict[int, int] = {}  # radar twin contact -> the MMSI whose offset alert it explains
         self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
-        self.id_pending: list[tuple[float, int, int, int, float, float]] = []
+        self.id_pending: list[tuple[float, int, int, int, float, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
@@ -119,11 +122,18 @@ class AisSpoofing(Rule):
         wait = self.p["identity_confirm_s"]
         mem = self.engine.memory
         keep = []
-        for t, cid, old, new, lat, lon in self.id_pending:
+        for t, cid, old, new, lat, lon, sog in self.id_pending:
             if now - t < wait:
-                keep.append((t, cid, old, new, lat, lon))
+                keep.append((t, cid, old, new, lat, lon, sog))
                 continue
-            heard = mem.f["last_ais_t"][: mem.n][mem.i["last_mmsi"][: mem.n] == old]   # on any contact
+            mine = mem.i["last_mmsi"][: mem.n] == old   # the old MMSI on any contact
+            # a vessel at rest reports every 3 min (M.1371, Class A at anchor and Class B below 2 kn):
+            # two missed reports of a moored neighbour are not the silence of an identity given up
+            slow = sog < SLOW_MPS or bool((np.nan_to_num(mem.f["sog_mps"][: mem.n][mine], nan=0.0) < SLOW_MPS).any())
+            if slow and now - t < self.p["identity_confirm_slow_s"]:
+                keep.append((t, cid, old, new, lat, lon, sog))
+                continue
+            heard = mem.f["last_ais_t"][: mem.n][mine]
             if len(heard) and np.nanmax(heard, initial=-np.inf) > t + 1.0:
                 continue  # the old identity lives on elsewhere: a track swap between two vessels
             k = ("identity_change", cid)
@@ -171,7 +181,7 @@ class AisSpoofing(Rule):
             # judged later: if the old MMSI is still heard, two vessels swapped tracks; a vessel that
             # changes identity falls silent under the old one
             self.id_pending.append((float(cyc.t[r]), int(cyc.contact_id[r]), int(prev_mmsi[r]), int(cyc.mmsi[r]),
-                                    float(cyc.lat[r]), float(cyc.lon[r])))
+                                    float(cyc.lat[r]), float(cyc.lon[r]), float(np.nan_to_num(cyc.sog_mps[r]))))
         self._confirm_identity_changes(cyc.now)
         # names: compare with the last name of the slot, element-wise on object arrays (no loop per row)
         named = (cyc.mmsi > 0) & (cyc.name != None)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import I64, Cycle, Rule
+from seawatch.detect.core import F64, I64, Cycle, Rule
 
 
 class BorderCrossing(Rule):
@@ -44,6 +44,13 @@ class BorderCrossing(Rule):
         self.side = g(self.side, 0, np.int64)
         self.border = g(self.border, -1, np.int64)
         self.sx, self.sy, self.st = (g(a, np.nan, np.float64) for a in (self.sx, self.sy, self.st))
+
+    def expire(self, slots: I64, last_t: F64) -> None:
+        # a contact that is gone has no side: should its id come back (a radar track that was fused with an
+        # AIS for an hour and is dark again), it starts afresh, not with a jump from where it was last dark
+        self.side[slots] = 0
+        self.border[slots] = -1
+        self.sx[slots] = self.sy[slots] = self.st[slots] = np.nan
 
     def process(self, cyc: Cycle) -> None:
         z = self.engine.zones

@@ -3,6 +3,12 @@
 A contact outside AIS reception is not dark (nothing could have heard it). Contacts inside a port are
 left alone (small harbour craft without AIS are normal there), and a radar track explained by an
 ais_spoofing alert (its AIS is being broadcast elsewhere) is that alert's business.
+
+A radar track that carried an MMSI in the last `identity_memory_s` is that vessel with its AIS unheard,
+not a stranger: it counts as dark only once the MMSI's silence is an `ais_gap` (longer than the vessel's
+own reporting interval allows, inside coverage), or when the MMSI is heard since, away from the track (the
+track never was that vessel). Otherwise a fishing boat at the edge of reception, stopped and reporting every 3 min, turns
+"dark" whenever two reports are lost. The dark time still counts from when the AIS stopped.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import B, ContactRule, Cycle
+from seawatch.detect.core import F64, B, ContactRule, Cycle
 from seawatch.model.contact import TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -25,7 +31,57 @@ class DarkTarget(ContactRule):
         "coverage_fraction": 0.95,  # inside this fraction of an AIS station's range
         "port_margin_m": 500.0,  # within this of a port polygon: not alerted
         "fast_kn": 15.0,  # a dark contact this fast is "high"
+        "identity_memory_s": 1800.0,  # a track's AIS identity this recent makes it that vessel, not a stranger
+        "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
+        "min_straightness": 0.5,  # a track sailing >= 5 kn must make good this share of it (else clutter)
+        "straight_from_kn": 5.0,
+        "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this: clutter
+        "steady_from_kn": 15.0,
     }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.use_spell()
+        self._unsure = np.zeros(0, bool)
+
+    def min_duration(self, cyc: Cycle) -> F64 | float | None:
+        return np.where(self._unsure, np.inf, float(self.p["min_duration_s"]))
+
+    def _wandering(self, cyc: Cycle) -> B:
+        """Rows whose track sails at speed but makes little of it good: a clutter track, not a boat."""
+        p = self.p
+        good_mps, straight, mean, jitter = self.spell_step(cyc)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sailed_mps = good_mps / straight
+        return (((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"]))
+                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"])))
+
+    def _identified_unsure(self, cyc: Cycle, dark: B) -> B:
+        """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere."""
+        unsure = np.zeros(len(cyc), bool)
+        track = cyc.cache.get("radar_track_id")
+        if track is None:
+            return unsure
+        rows = np.flatnonzero(dark & (track >= 0))
+        if not len(rows):
+            return unsure
+        last_m, last_t = self.engine.track_identity.last(track[rows])
+        recent = (last_m > 0) & (cyc.now - np.nan_to_num(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
+        if not recent.any():
+            return unsure
+        mem = self.engine.memory
+        heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
+        far = self.p["elsewhere_m"]
+        for k in np.flatnonzero(recent).tolist():
+            m, t_id, r = int(last_m[k]), float(last_t[k]), int(rows[k])
+            mine = np.flatnonzero(heard_m == m)
+            later = mine[heard_t[mine] > t_id + 1.0]
+            # heard since, away from this track: the track never was that vessel
+            elsewhere = bool(len(later)) and bool(
+                (np.hypot(mem.f["ais_x"][later] - cyc.x[r], mem.f["ais_y"][later] - cyc.y[r]) > far).any())
+            if not elsewhere and self.book.get("ais_gap", m) is None:
+                unsure[r] = True
+        return unsure
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -34,12 +90,15 @@ class DarkTarget(ContactRule):
         explained = np.array([ex.get(int(c), -np.inf) >= cyc.now - 300.0 for c in cyc.contact_id], bool) \
             if ex else np.zeros(len(cyc), bool)
         dark = cyc.dark & ~explained
+        wander = self._wandering(cyc)
+        self._unsure = wander
         if not dark.any():
             return dark, dark
         cover = cyc.in_ais_cover(p["coverage_fraction"])
         harbour = cyc.near_harbour(p["port_margin_m"])
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
+        self._unsure = self._identified_unsure(cyc, enter) | wander
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import B, ContactRule, Cycle
-from seawatch.model.units import KN_TO_MPS
+from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
 
 class ShoreApproach(ContactRule):
@@ -34,11 +34,26 @@ class ShoreApproach(ContactRule):
         "min_duration_s": 60.0,
         "clear_s": 180.0,
         "include_identified": False,
+        "min_straightness": 0.7,  # made good / sailed over the spell: below, a wandering (clutter) track
+        "max_speed_jitter": 0.12,  # ... and from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this
+        "steady_from_kn": 15.0,
     }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.use_spell()
+        self._hold = np.zeros(0, bool)
+
+    def min_duration(self, cyc: Cycle) -> F64 | float | None:
+        return np.where(self._hold, np.inf, float(self.p["min_duration_s"]))
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
         n = len(cyc)
+        _, straight, mean, jitter = self.spell_step(cyc)
+        hold = (straight < p["min_straightness"]) | ((mean * MPS_TO_KN >= p["steady_from_kn"])
+                                                     & (jitter > p["max_speed_jitter"]))
+        self._hold = hold & ~self.proven(cyc, hold)
         self._hit = np.full(n, np.nan)
         self._coast = np.full(n, np.nan)
         z = self.engine.zones

@@ -1,10 +1,16 @@
-// The contacts, their heading vectors and trails as one MapLibre custom WebGL layer.
+// The contacts, their heading vectors and trails, drawn in their own WebGL canvas over the map.
 //
 // Why not GeoJSON sources: `setData` of 5,000 features every second re-tiles them in MapLibre's worker
 // (a whole core on a 2-core machine) and re-uploads every visible tile. Here an update fills three typed
 // arrays in place (positions in Web Mercator relative to a fixed origin, so float32 keeps sub-pixel
 // precision at zoom 16) and uploads them with one bufferData each; drawing is one gl.POINTS call (disc +
 // ring drawn in the fragment shader) and one gl.LINES call. Nothing is re-tiled, nothing runs in a worker.
+//
+// Why a canvas of its own and not a MapLibre custom layer: a custom layer makes every contact update
+// repaint the whole map (every land, sea and zone fill of every tile) — in software rendering (no GPU)
+// that one repaint per second was the console's only long frame. Here the map repaints when the view
+// moves; a contact update redraws only this canvas (and the labels). The map's camera is followed by an
+// affine transform taken from map.project (the map does not pitch), redrawn in the map's own 'render'.
 
 const POINT_VS = `
 uniform mat4 u_matrix; uniform float u_dpr;
@@ -68,25 +74,33 @@ class Vertices {
   reserve(n) { if (n > this.cap) this.grow(Math.max(n, this.cap * 2)); }
 }
 
+/** Web Mercator (0..1) back to [lon, lat]. */
+function unmerc(x, y) {
+  return [x * 360 - 180, (Math.atan(Math.exp((0.5 - y) * 2 * Math.PI)) * 360) / Math.PI - 90];
+}
+
 export class ContactLayer {
-  constructor(origin) {
-    this.id = 'contacts'; this.type = 'custom'; this.renderingMode = '2d';
+  /** map: the MapLibre map; canvas: the <canvas> over it; origin: [lon, lat] of the float32 origin. */
+  constructor(map, canvas, origin) {
+    this.map = map; this.canvas = canvas;
     this.ox = mercX(origin[0]); this.oy = mercY(origin[1]);
     this.pts = new Vertices({ pos: [Float32Array, 2], color: [Uint8Array, 4], style: [Float32Array, 2] });
     this.lines = new Vertices({ pos: [Float32Array, 2], color: [Uint8Array, 4] });
     this.dirty = true;
-    this.drawn = 0;            // points drawn by the last render (tests and the benchmark read it)
-  }
-
-  onAdd(map, gl) {
-    this.map = map; this.gl = gl;
+    this.drawn = 0;            // points drawn by the last draw (tests and the benchmark read it)
+    this.frames = 0;           // draws so far
+    this.onDraw = null;        // called after each draw (the labels)
+    this.pending = 0;
+    const gl = canvas.getContext('webgl', { alpha: true, premultipliedAlpha: true, antialias: false, depth: false,
+      stencil: false, preserveDrawingBuffer: true });
+    if (!gl) throw new Error('WebGL is not available for the contact layer');
+    this.gl = gl;
     this.pointProg = program(gl, POINT_VS, POINT_FS);
     this.lineProg = program(gl, LINE_VS, LINE_FS);
     this.buf = { ppos: gl.createBuffer(), pcolor: gl.createBuffer(), pstyle: gl.createBuffer(),
       lpos: gl.createBuffer(), lcolor: gl.createBuffer() };
+    map.on('render', () => this.draw());   // the view moved: follow it in the same frame
   }
-
-  onRemove(_map, gl) { for (const b of Object.values(this.buf)) gl.deleteBuffer(b); }
 
   // ---- filling (the console's render() calls these once per update) ----------------------------------
   begin(nPoints) { this.pts.reserve(nPoints); this.pts.n = 0; this.lines.n = 0; }
@@ -112,7 +126,11 @@ export class ContactLayer {
     }
   }
 
-  end() { this.dirty = true; if (this.map) this.map.triggerRepaint(); }
+  /** The update is filled: draw it at the next frame (this canvas only; the map is not repainted). */
+  end() {
+    this.dirty = true;
+    if (!this.pending) this.pending = requestAnimationFrame(() => { this.pending = 0; this.draw(); });
+  }
 
   // ---- drawing --------------------------------------------------------------------------------------
   upload(gl) {
@@ -134,14 +152,26 @@ export class ContactLayer {
     return loc;
   }
 
-  render(gl, matrix) {
-    if (gl.bindVertexArray) gl.bindVertexArray(null);   // never write into MapLibre's vertex arrays
-    if (this.dirty) this.upload(gl);
-    // matrix x translate(origin), in double precision, then float32 for the GPU
+  /** Mercator offsets from the origin -> clip space, from three points the map projects (CSS px). */
+  matrix(wCss, hCss) {
+    const d = 1e-4, P = (x, y) => this.map.project(unmerc(x, y));
+    const p0 = P(this.ox, this.oy), pu = P(this.ox + d, this.oy), pv = P(this.ox, this.oy + d);
+    const ax = (pu.x - p0.x) / d, ay = (pu.y - p0.y) / d, bx = (pv.x - p0.x) / d, by = (pv.y - p0.y) / d;
     const m = new Float32Array(16);
-    for (let i = 0; i < 16; i++) m[i] = matrix[i];
-    for (let i = 0; i < 4; i++) m[12 + i] = matrix[i] * this.ox + matrix[4 + i] * this.oy + matrix[12 + i];
-    gl.disable(gl.DEPTH_TEST); gl.disable(gl.STENCIL_TEST); gl.disable(gl.CULL_FACE);
+    m[0] = (2 * ax) / wCss; m[1] = (-2 * ay) / hCss; m[4] = (2 * bx) / wCss; m[5] = (-2 * by) / hCss;
+    m[10] = 1; m[12] = (2 * p0.x) / wCss - 1; m[13] = 1 - (2 * p0.y) / hCss; m[15] = 1;
+    return m;
+  }
+
+  draw() {
+    if (this.pending) { cancelAnimationFrame(this.pending); this.pending = 0; }
+    const gl = this.gl, cv = this.canvas, src = this.map.getCanvas();
+    if (cv.width !== src.width || cv.height !== src.height) { cv.width = src.width; cv.height = src.height; }
+    const wCss = src.clientWidth || src.width, hCss = src.clientHeight || src.height;
+    gl.viewport(0, 0, cv.width, cv.height);
+    gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT);
+    if (this.dirty) this.upload(gl);
+    const m = this.matrix(wCss, hCss);
     gl.enable(gl.BLEND); gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     const used = [];
     if (this.lines.n) {
@@ -163,6 +193,7 @@ export class ContactLayer {
       gl.drawArrays(gl.POINTS, 0, this.pts.n);
       used.forEach((loc) => loc >= 0 && gl.disableVertexAttribArray(loc));
     }
-    this.drawn = this.pts.n;
+    this.drawn = this.pts.n; this.frames++;
+    if (this.onDraw) this.onDraw();
   }
 }

@@ -41,7 +41,7 @@ export async function createMap(site, basemap, zones, view) {
   map = new maplibregl.Map({
     container: 'map', attributionControl: { compact: true, customAttribution: 'Natural Earth; OSM-derived Caspian coast (ODbL)' },
     center: view.center || [site.lon ?? 50, site.lat ?? 40], zoom: view.zoom ?? 7, maxZoom: 16, minZoom: 3,
-    dragRotate: false, pitchWithRotate: false, fadeDuration: 0, preserveDrawingBuffer: true,
+    dragRotate: false, pitchWithRotate: false, touchPitch: false, maxPitch: 0, fadeDuration: 0, preserveDrawingBuffer: true,
     style: {
       version: 8,
       sources: {
@@ -75,8 +75,11 @@ export async function createMap(site, basemap, zones, view) {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'nautical' }), 'bottom-right');
   await new Promise((ok) => map.once('load', ok));
-  layer = new ContactLayer([site.lon ?? 50, site.lat ?? 40]);
-  map.addLayer(layer, 'measure');  // contacts, vectors and trails: one custom WebGL layer (contact-layer.js)
+  // contacts, vectors and trails: a WebGL canvas of their own over the map (contact-layer.js), labels above it
+  // both canvases go into the map's canvas container: above the map, below its controls
+  for (const id of ['contact-canvas', 'labels']) map.getCanvasContainer().appendChild(document.getElementById(id));
+  layer = new ContactLayer(map, document.getElementById('contact-canvas'), [site.lon ?? 50, site.lat ?? 40]);
+  layer.onDraw = drawLabels;
   map.on('click', (e) => {
     if (measuring()) return;
     const c = contactAt(e.point);
@@ -89,7 +92,6 @@ export async function createMap(site, basemap, zones, view) {
     hoverAt = now;
     map.getCanvas().style.cursor = contactAt(e.point) ? 'pointer' : '';
   });
-  map.on('render', drawLabels);
   map.on('moveend', render);
   window.addEventListener('resize', sizeLabels);
   sizeLabels();
@@ -170,15 +172,24 @@ export function showMeasure(coords) {
 // ---- labels: a 2D canvas over the map, greedy placement, fewer labels when zoomed out -------------
 const canvas = () => document.getElementById('labels');
 function sizeLabels() {
-  const cv = canvas(), r = cv.parentElement.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+  const cv = canvas(), r = map.getContainer().getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
   cv.width = r.width * dpr; cv.height = r.height * dpr; cv.style.width = r.width + 'px'; cv.style.height = r.height + 'px';
-  if (map) map.triggerRepaint();
+  painted = null;   // setting a canvas's size clears it
+  if (layer) layer.draw();
 }
+
+// The labels are placed at every draw but painted only when the placement changed: a label came or went,
+// changed text, colour or fading, or drifted a pixel or more from where it was painted. Zoomed out, vessels
+// move far less than a pixel a second, and repainting 400 texts every second was the console's costliest
+// frame in software rendering.
+let painted = null;   // [[id, text, x, y, fill, alpha], ...] as last painted
+const samePlacement = (a, b) => b != null && a.length === b.length && a.every((p, i) => {
+  const q = b[i];
+  return p[0] === q[0] && p[1] === q[1] && p[4] === q[4] && p[5] === q[5] && Math.abs(p[2] - q[2]) < 1 && Math.abs(p[3] - q[3]) < 1;
+});
 
 function drawLabels() {
   const cv = canvas(), ctx = cv.getContext('2d'), dpr = window.devicePixelRatio || 1;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, cv.width, cv.height);
   const z = map.getZoom(), b = map.getBounds(), w = cv.width / dpr, h = cv.height / dpr;
   const alerted = new Set();
   for (const a of state.alerts.values()) (a.track_ids || []).forEach((id) => alerted.add(id));
@@ -191,12 +202,11 @@ function drawLabels() {
     cands.push([prio, c]);
   }
   cands.sort((a, b2) => a[0] - b2[0]);
-  const cell = 8, grid = new Set(), max = 400;
+  const cell = 8, grid = new Set(), max = 400, placed = [];
   ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle';
-  let n = 0;
   let tried = 0;
   for (const [, c] of cands) {
-    if (n >= max || ++tried > 3 * max) break;
+    if (placed.length >= max || ++tried > 3 * max) break;
     const p = map.project([c.lon, c.lat]), text = label(c), tw = ctx.measureText(text).width;
     const x0 = p.x + 7, y0 = p.y - 7, x1 = x0 + tw, y1 = y0 + 13;
     if (x1 < 0 || y0 > h || x0 > w || y1 < 0) continue;
@@ -209,11 +219,18 @@ function drawLabels() {
     }
     if (!free) continue;
     keys.forEach((k) => grid.add(k));
-    ctx.globalAlpha = opacity(c);
-    ctx.fillStyle = '#0b1016'; ctx.fillText(text, x0 + 1, p.y + 1);
-    ctx.fillStyle = c.id === state.selected ? '#ffffff' : alerted.has(c.id) ? '#ffb4ae' : '#c9d4df';
-    ctx.fillText(text, x0, p.y);
-    n++;
+    const fill = c.id === state.selected ? '#ffffff' : alerted.has(c.id) ? '#ffb4ae' : '#c9d4df';
+    placed.push([c.id, text, x0, p.y, fill, Math.round(opacity(c) * 100) / 100]);
+  }
+  if (samePlacement(placed, painted)) return;
+  painted = placed;
+  window.__seawatchLabelPaints = (window.__seawatchLabelPaints || 0) + 1;   // read by the console benchmark
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  for (const [, text, x0, y, fill, a] of placed) {
+    ctx.globalAlpha = a;
+    ctx.fillStyle = '#0b1016'; ctx.fillText(text, x0 + 1, y + 1);
+    ctx.fillStyle = fill; ctx.fillText(text, x0, y);
   }
   ctx.globalAlpha = 1;
 }

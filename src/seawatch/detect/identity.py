@@ -1,0 +1,45 @@
+"""The last AIS identity each radar track carried, and when: the physical continuity behind contact ids.
+
+A fused contact is known by its MMSI and a dark one by its radar track id, so when a vessel's AIS falls
+silent its radar track carries on under another contact id. Rules that judge a radar track (is it dark?
+did it change identity?) look here for the identity the track had. Arrays indexed by track id (ids are
+handed out in increasing order by the tracker), grown by doubling: one vectorised write per cycle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+class TrackIdentity:
+    def __init__(self) -> None:
+        self.mmsi: I64 = np.zeros(1024, np.int64)
+        self.t: F64 = np.full(1024, np.nan)
+
+    def _reserve(self, top: int) -> None:
+        if top < len(self.mmsi):
+            return
+        cap = max(top + 1, 2 * len(self.mmsi))
+        m, t = np.zeros(cap, np.int64), np.full(cap, np.nan)
+        m[: len(self.mmsi)], t[: len(self.t)] = self.mmsi, self.t
+        self.mmsi, self.t = m, t
+
+    def note(self, track_id: I64, mmsi: I64, t: F64) -> None:
+        """Rows of radar tracks fused with an AIS identity (track_id >= 0, mmsi > 0)."""
+        ok = (track_id >= 0) & (mmsi > 0)
+        if not ok.any():
+            return
+        tid = track_id[ok]
+        self._reserve(int(tid.max()))
+        self.mmsi[tid], self.t[tid] = mmsi[ok], t[ok]
+
+    def last(self, track_id: I64) -> tuple[I64, F64]:
+        """(mmsi, time) of each track's last identity; 0 / NaN for none (or no track: id < 0)."""
+        m, t = np.zeros(len(track_id), np.int64), np.full(len(track_id), np.nan)
+        ok = (track_id >= 0) & (track_id < len(self.mmsi))
+        m[ok], t[ok] = self.mmsi[track_id[ok]], self.t[track_id[ok]]
+        return m, t

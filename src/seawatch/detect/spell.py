@@ -1,0 +1,80 @@
+"""How a contact moved during a rule's spell: the distance made good against the distance its speed sailed.
+
+A clutter track in a rough sea is confirmed by the tracker and then wanders: its filtered speed reads
+15-70 kn while it gets nowhere, its course swings by a hundred degrees. A boat, fast or slow, makes good
+about what it sails. Rules that judge speed or course (high_speed, shore_approach, dark_target) keep one
+`Spell` per contact slot, anchored where their behaviour's timer started, and hold the alert back while
+the track's straightness — made good / sailed — says it is not going anywhere. Clutter tracks that do
+drift somewhere still give themselves away by their speed, which jumps between 15 and 80 kn where a boat
+at 40 kn holds it within a few knots: `Spell` also keeps each contact's speed mean and the jitter of its
+speed changes over the last `steady_tau_s` (exponentially weighted, not reset by spells).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+class Spell:
+    def __init__(self, steady_tau_s: float = 40.0) -> None:
+        self.tau_s = float(steady_tau_s)
+        self.x0, self.y0, self.t0 = np.zeros(0), np.zeros(0), np.zeros(0)
+        self.sailed_m, self.last_t = np.zeros(0), np.zeros(0)
+        self.sog_mean, self.sog_var, self.sog_t = np.zeros(0), np.zeros(0), np.zeros(0)
+        self.sog_last, self.d_mean = np.zeros(0), np.zeros(0)
+
+    def grow(self, cap: int) -> None:
+        for name in ("x0", "y0", "t0", "sailed_m", "last_t", "sog_mean", "sog_var", "sog_t", "sog_last", "d_mean"):
+            a = getattr(self, name)
+            b = np.full(cap, np.nan)
+            b[: len(a)] = a
+            setattr(self, name, b)
+
+    def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B) -> tuple[F64, F64]:
+        """Advance every row's spell (rows not `running` start one here); returns (made good m/s, straightness).
+
+        straightness = distance made good / distance sailed at the filtered speed (1 = a straight line);
+        NaN while the spell is shorter than a second or nothing was sailed."""
+        new = ~running | np.isnan(self.t0[slots])
+        s_new = slots[new]
+        self.x0[s_new], self.y0[s_new], self.t0[s_new] = x[new], y[new], t[new]
+        self.sailed_m[s_new] = 0.0
+        self.last_t[s_new] = t[new]
+        old = ~new
+        s_old = slots[old]
+        dt = np.maximum(t[old] - self.last_t[s_old], 0.0)
+        self.sailed_m[s_old] += np.nan_to_num(sog_mps[old]) * dt
+        self.last_t[s_old] = np.maximum(self.last_t[s_old], t[old])
+        span = t - self.t0[slots]
+        made = np.hypot(x - self.x0[slots], y - self.y0[slots])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            good = np.where(span >= 1.0, made / span, np.nan)
+            straight = np.where((span >= 1.0) & (self.sailed_m[slots] > 0), made / self.sailed_m[slots], np.nan)
+        return good, np.minimum(straight, 1.0)
+
+    def steadiness(self, slots: I64, t: F64, sog_mps: F64) -> tuple[F64, F64]:
+        """Update and return each row's (speed mean m/s, speed jitter) over ~steady_tau_s.
+
+        The jitter is the spread of the speed's update-to-update changes around their own trend, over the
+        mean speed: a boat that accelerates steadily changes its speed by the same amount each update (no
+        jitter), one at a steady 40 kn by a knot or two; a clutter track jumps by 10-30 kn either way."""
+        v = np.nan_to_num(sog_mps)
+        first = np.isnan(self.sog_t[slots])
+        dt = np.where(first, 0.0, np.maximum(t - np.nan_to_num(self.sog_t[slots]), 0.0))
+        a = np.where(first, 1.0, 1.0 - np.exp(-dt / self.tau_s))
+        m_old = np.where(first, v, self.sog_mean[slots])
+        m = m_old + a * (v - m_old)
+        d = np.where(first, 0.0, v - np.nan_to_num(self.sog_last[slots]))    # change since the last update
+        d_old = np.nan_to_num(self.d_mean[slots])
+        d_mean = np.where(first, 0.0, d_old + a * (d - d_old))
+        var = np.where(first, 0.0, (1.0 - a) * (np.nan_to_num(self.sog_var[slots]) + a * (d - d_old) ** 2))
+        self.sog_mean[slots], self.sog_var[slots], self.d_mean[slots], self.sog_last[slots] = m, var, d_mean, v
+        self.sog_t[slots] = np.fmax(np.nan_to_num(self.sog_t[slots], nan=-np.inf), t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            jitter = np.where(m > 0.5, np.sqrt(var) / m, np.nan)
+        return m, jitter
