@@ -212,6 +212,10 @@ class LiveIngest:
 
     async def start(self) -> None:
         """Open every source (binding listeners); a source that cannot open fails the start."""
+        # the NMEA decoder's compiled kernels are loaded (or compiled, first run) now, not on a feed's first
+        # chunk: seconds spent there would leave that feed behind the others and its rows out of order
+        from seawatch.ingest.nmea.decoder import warm_up_kernels
+        logger.info("NMEA decoder kernels ready in %.1f s of CPU", warm_up_kernels())
         started: list[Source] = []
         try:
             for src in self.sources.values():
