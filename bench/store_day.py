@@ -154,21 +154,18 @@ def copy_store(source_url: str, target_url: str, batch_rows: int = 50_000) -> No
           f"({table.num_rows / wall:,.0f} rows/s wall)")
 
 
-def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, float, Any]:
+def median_ms(fn: Callable[[Any], Any], args: list[Any]) -> tuple[float, float, str]:
+    """Median wall and CPU ms of `fn` over `args`, and the median size of its results."""
     fn(args[0])  # warm
-    walls, cpus, out = [], [], None
+    walls, cpus, sizes = [], [], []
     for a in args:
         t, c = time.perf_counter(), time.process_time()
         out = fn(a)
         walls.append((time.perf_counter() - t) * 1000)
         cpus.append((time.process_time() - c) * 1000)
-    return statistics.median(walls), statistics.median(cpus), out
-
-
-def size_of(out: Any) -> str:
-    if hasattr(out, "num_rows"):
-        return f"{out.num_rows:,} rows"
-    return f"{len(out):,} items"
+        sizes.append(out.num_rows if hasattr(out, "num_rows") else len(out))
+    unit = "rows" if hasattr(out, "num_rows") else "items"
+    return statistics.median(walls), statistics.median(cpus), f"{statistics.median(sizes):,.0f} {unit}"
 
 
 def busiest(store: Store, candidates: list[Any], key: str, k: int) -> list[Any]:
@@ -193,10 +190,9 @@ def queries(store: Store, repeat: int) -> None:
           + (f"; archive days {store.archive.days()}" if hasattr(store, "archive") else ""))  # type: ignore[attr-defined]
     rows: list[tuple[str, float, float, str]] = []
 
-    def run(label: str, fn: Callable[[Any], Any], args: list[Any]) -> Any:
-        wall, cpu, out = median_ms(fn, args)
-        rows.append((label, wall, cpu, size_of(out)))
-        return out
+    def run(label: str, fn: Callable[[Any], Any], args: list[Any]) -> None:
+        wall, cpu, size = median_ms(fn, args)
+        rows.append((label, wall, cpu, size))
 
     hours = [(v[0], v[3] + rng.uniform(0, max(v[4] - v[3] - HOUR, 0))) for v in tracked]
     run("track: one contact, 1 h", lambda a: store.track(contact_id=a[0], t0=a[1], t1=a[1] + HOUR), hours)
@@ -224,7 +220,7 @@ def queries(store: Store, repeat: int) -> None:
         run("alerts by time (1 h)", lambda t: store.alerts(t0=t - HOUR, t1=t), times)
     words = [n.split()[0][:4] for n in names[:repeat]] or ["NEFT"]
     run("full text on vessel names (prefix)", lambda w: store.search_vessels(w), words)
-    print(f"\n{'query':44} {'median ms':>10} {'CPU ms':>8}   result (last run)")
+    print(f"\n{'query':44} {'median ms':>10} {'CPU ms':>8}   result (median)")
     for label, wall, cpu, out in rows:
         print(f"{label:44} {wall:>10.2f} {cpu:>8.2f}   {out}")
 
