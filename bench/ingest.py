@@ -105,7 +105,7 @@ def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
 
 
 def run_kernel_load(_path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
-    """CPU seconds to import the decoder (numba included) and to get its kernels ready (compile or load)."""
+    """CPU seconds to import the decoder, and to get its kernels ready (numba's import, compile or load)."""
     c0 = time.process_time()
     from seawatch.ingest.nmea.decoder import warm_up_kernels
 
@@ -212,10 +212,10 @@ def main() -> int:
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     jit = compile_times(3)
     results["numba"] = {"seawatch": jit}
-    print(f"numba kernels (one-off, CPU s): compile with an empty cache {jit['compile_cpu_s']:.2f}; load from the "
-          f"cache {jit['cached_load_cpu_s']:.2f} per process\n(median of 3; the decoder's import, numba's "
-          f"included, takes {jit['import_cpu_s']:.2f} more). Each seawatch run below loads its kernels before\n"
-          "its clock starts; 'incl. load' adds that load to its CPU time.")
+    print(f"numba kernels (one-off, CPU s, numba's import included): compile with an empty cache "
+          f"{jit['compile_cpu_s']:.2f}; load from the cache {jit['cached_load_cpu_s']:.2f} per process\n"
+          f"(median of 3; importing the decoder takes {jit['import_cpu_s']:.2f} more). Each seawatch run below "
+          "loads its kernels before\nits clock starts; 'incl. load' adds that load to its CPU time.")
     print("msg/cpu-s = messages / median CPU time of the process (the one-core figure; robust to the load of\n"
           "a shared machine); msg/s = messages / median wall time.")
     print(f"{'file':<28}{'engine':<10}{'messages':>10}{'runs':>5}{'cpu s':>8}{'msg/cpu-s':>12}{'incl. load':>12}"

@@ -15,8 +15,6 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from numba import njit
-
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,7 +24,10 @@ _warned: list[bool] = []
 
 
 def jit(fn: F) -> F:
-    """`njit(cache=True, nogil=True)`, falling back to an uncached compile when no cache is writable."""
+    """`njit(cache=True, nogil=True)`, falling back to an uncached compile when no cache is writable.
+    numba is imported here, when the kernels' module is first imported, not with the decoder."""
+    from numba import njit
+
     try:
         return cast(F, njit(cache=True, nogil=True)(fn))
     except RuntimeError as err:  # "cannot cache function ...: no locator available"
@@ -39,4 +40,6 @@ def jit(fn: F) -> F:
 def inline(fn: F) -> F:
     """A helper of the kernels, inlined into them (numba IR): it is not compiled, cached or loaded on its own,
     which makes the one-off compile of a kernel shorter."""
+    from numba import njit
+
     return cast(F, njit(inline="always")(fn))

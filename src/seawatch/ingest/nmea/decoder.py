@@ -1,9 +1,11 @@
 """The NMEA 0183 decoder (format `nmea`): AIS `!--VDM/VDO` and radar `$--TTM/TLL/ZDA`, batch at a time.
 
 Pipeline per chunk of complete lines:
-1. `framing.frame` classifies every line and finds its tag block and sentence (vectorised);
-   odd lines (logger layouts) are rewritten by `layouts.rewrite` and framed again.
-2. Checksums, VDM fields and tag block `c:`/`s:` are extracted for all AIS lines at once.
+1. `scan.scan` classifies every line and finds its tag block (`c:` time, `s:` receiver), sentence,
+   checksum and VDM fields: one compiled pass over the lines (`kernel.scan_lines`, numba), or the
+   numpy reference (`framing.py`) with `SEAWATCH_NO_JIT=1`; odd lines (logger layouts) are rewritten
+   by `layouts.rewrite` and scanned again.
+2. Lines with a bad checksum, another formatter or broken VDM fields are rejected, all at once.
 3. Complete messages (single sentences, 2-part pairs joined vectorised, groups completed by
    `multipart.Reassembler`) form one table, handed to `messages.MessageDecoder`: the same message heard
    by several receivers within the dedup window becomes one observation (`dedup.Deduplicator`, which

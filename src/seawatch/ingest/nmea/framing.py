@@ -4,6 +4,8 @@ Everything here works on the whole buffer at once with numpy (positions of newli
 stars and commas, a prefix XOR for checksums); no Python object per line. Lines this fast framer does
 not recognise (logger layouts, several sentences on one line, ...) are marked `SLOW` and handled by
 `layouts.py`, which rewrites them into the canonical shapes and frames them again.
+This is the numpy reference of the compiled scan (`kernel.scan_lines`), which computes the same arrays
+in one pass over the lines; the decoder uses it when `SEAWATCH_NO_JIT=1`, the tests compare the two.
 
 Canonical shapes:   `!AIVDM,...*hh`    `\\s:src,c:epoch*hh\\!AIVDM,...*hh`    and the same with `$` sentences.
 """

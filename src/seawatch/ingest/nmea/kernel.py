@@ -1,11 +1,13 @@
-"""Compiled (numba) kernels of the NMEA decoder: one pass over the lines of a chunk, payload keys, 6-bit words.
+"""Compiled (numba) kernels of the NMEA decoder: one pass over the lines of a chunk, then per-row loops.
 
 `scan_lines` does in one loop over the bytes what `framing.py` does with ~15 numpy passes over the
 whole chunk (newlines, tag blocks, `*hh` checksums, `c:`/`s:` tag fields, VDM fields): every line is
-read once, while it is in cache. `payload_keys` and `pack_words` replace the gathers of `dedup.py` and
-`payload.Bits.of`. Each kernel computes exactly what its numpy reference computes (same rules, same
-float summation order where a sum is rounded); `tests/ingest/nmea/test_kernel.py` compares them on
-every real NMEA recording and on fuzzed bytes. The decoder picks the kernels unless `SEAWATCH_NO_JIT=1`.
+read once, while it is in cache. `payload_keys`, `pack_words`, `six_text` and `span_xor` replace the
+numpy gathers of `dedup.py`, `payload.Bits` and `framing.span_xor`; `slice_hashes` + `intern_hashes`
+intern receiver names. Each kernel computes exactly what its numpy reference computes (same rules,
+same float summation order where a sum is rounded); `tests/ingest/nmea/test_kernel.py` compares them
+on every real NMEA recording and on fuzzed bytes. The decoder uses them unless `SEAWATCH_NO_JIT=1`.
+Outputs are allocated by the callers: each numpy call inside a kernel costs seconds of compile time.
 """
 
 from __future__ import annotations
