@@ -291,3 +291,25 @@ def test_a_fused_track_whose_ais_is_briefly_unheard_is_not_a_dark_target_until_t
     stranger = leg(12, OFF_LANKARAN, duration_s=480, speed_kn=3, cog_deg=0, radar_track_id=12)
     run(e2, stranger)
     assert len(of_type(e2, "dark_target")) == 1   # a track that never had an identity: dark after 5 min
+
+
+def test_a_dark_boat_alongside_a_dark_ship_tracked_in_pieces_is_still_one_rendezvous() -> None:
+    e = engine(rules=("rendezvous",))
+    ship = leg(20, MID_SEA, duration_s=2400, speed_kn=0, cog_deg=0)
+    pieces = []
+    for k in range(4):   # the boat's track lost in the ship's echo every 10 min and started again 60 m away
+        pieces.append(leg(100 + k, (39.0, 50.0007), t0=600.0 * k + (30.0 if k else 0.0), duration_s=560.0,
+                          speed_kn=0, cog_deg=0))
+    run(e, ship, *pieces)
+    (rv,) = of_type(e, "rendezvous")
+    assert 20 in rv["track_ids"] and {100, 103} <= set(rv["track_ids"])
+    assert rv["evidence"]["together_s"] >= 1800
+
+
+def test_short_tracks_flickering_beside_a_ship_with_its_ais_on_are_no_rendezvous() -> None:
+    e = engine(rules=("rendezvous",))
+    ship = leg(10_423_000_095, MID_SEA, duration_s=2400, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000095)
+    pieces = [leg(200 + k, (39.0, 50.0007), t0=600.0 * k + (30.0 if k else 0.0), duration_s=560.0, speed_kn=0,
+                  cog_deg=0) for k in range(4)]
+    run(e, ship, *pieces)
+    assert of_type(e, "rendezvous") == []

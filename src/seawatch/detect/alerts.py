@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from seawatch.model.units import iso_utc
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -148,6 +150,16 @@ class AlertBook:
         self.closed_by_key[(type_, key)] = a
         self.changes.append(Change("close", a))
         return a
+
+    def rekey(self, type_: str, old_key: Any, new_key: Any) -> None:
+        """The behaviour of old_key continues as new_key (an open alert keeps its id and start)."""
+        if (type_, new_key) in self.open_by_key:
+            return   # the new key has an alert of its own already: the old one closes in its turn
+        a = self.open_by_key.pop((type_, old_key), None)
+        if a is not None:
+            self.open_by_key[(type_, new_key)] = a
+            news = new_key if isinstance(new_key, tuple) else (new_key,)
+            a.track_ids += [int(i) for i in news if isinstance(i, (int, np.integer)) and int(i) not in a.track_ids]
 
     def take_changes(self) -> list[Change]:
         out, self.changes = self.changes, []

@@ -52,7 +52,8 @@ def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[s
 class ContactMemory:
     """One slot per contact id; arrays grow by doubling."""
 
-    FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t")
+    FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t",
+              "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn")
     INTS = ("contact_id", "last_mmsi", "kind")
 
     def __init__(self) -> None:
@@ -141,6 +142,16 @@ class Cycle:
         if "sog_kn" not in self.cache:
             self.cache["sog_kn"] = np.nan_to_num(self.sog_mps, nan=0.0) * MPS_TO_KN
         return self.cache["sog_kn"]
+
+    @property
+    def slow_kn(self) -> F64:
+        """The speed that says whether a contact is slow: the lower of its filtered speed and the speed it made
+        good over the last 2.5-5 min (engine.note_made_good). A stopped boat's radar track jitters: its
+        filtered speed reads 2-5 kn (more with a second boat alongside), its position goes nowhere."""
+        if "slow_kn" not in self.cache:
+            mg = self.engine.memory.f["mg_kn"][self.slot]
+            self.cache["slow_kn"] = np.fmin(self.sog_kn, mg)
+        return self.cache["slow_kn"]
 
     @property
     def dark(self) -> B:

@@ -26,6 +26,7 @@ from seawatch.detect.risk import RiskModel
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, TrackStatus
+from seawatch.model.units import MPS_TO_KN
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,24 @@ FRESH_AIS_S = 10.0  # a contact row whose AIS report is at most this old stands 
 
 RULE_ORDER = ("watchlist", "ais_spoofing", "dark_target", "ais_gap", "zone_entry", "zone_loiter",
               "border_crossing", "rendezvous", "loitering", "high_speed", "shore_approach")
+
+
+MADE_GOOD_HALF_S = 150.0  # made good is measured over 150-300 s
+
+
+def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> None:
+    """Per contact, two anchors 150 s apart: the speed made good since the older one (at least 60 s back)."""
+    f = mem.f
+    shift = np.isnan(f["mg_t1"][slots]) | (t - f["mg_t1"][slots] >= MADE_GOOD_HALF_S) | (t < f["mg_t1"][slots])
+    s = slots[shift]
+    f["mg_x0"][s], f["mg_y0"][s], f["mg_t0"][s] = f["mg_x1"][s], f["mg_y1"][s], f["mg_t1"][s]
+    gap = shift & (t - np.nan_to_num(f["mg_t1"][slots], nan=-np.inf) > 2 * MADE_GOOD_HALF_S)
+    f["mg_t0"][slots[gap]] = np.nan   # not updated for a while (or back after being lost): no history
+    f["mg_x1"][s], f["mg_y1"][s], f["mg_t1"][s] = x[shift], y[shift], t[shift]
+    span = t - f["mg_t0"][slots]
+    with np.errstate(invalid="ignore"):
+        good = np.hypot(x - f["mg_x0"][slots], y - f["mg_y0"][slots]) / span * MPS_TO_KN
+    f["mg_kn"][slots] = np.where(span >= 60.0, good, np.nan)
 
 
 def _rule_classes() -> dict[str, type[Rule]]:
@@ -176,6 +195,7 @@ class DetectionEngine:
         mem.f["ais_x"][hs[fresh]], mem.f["ais_y"][hs[fresh]] = x[has][fresh], y[has][fresh]
         mem.f["ais_pos_t"][hs[fresh]] = ais_t[has][fresh]
         self._expired[slots] = False
+        note_made_good(mem, slots, x, y, t)
         self.anchorages.observe(cyc)
         for rule in self.rules:
             rule.process(cyc)

@@ -40,7 +40,7 @@ class Loitering(ContactRule):
         self._exempt_types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
-        stay = cyc.sog_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
+        stay = cyc.slow_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
         if not stay.any():
             return stay, stay
         st = np.asarray(cyc.ship_type, np.int64)
@@ -53,7 +53,7 @@ class Loitering(ContactRule):
         for r in np.flatnonzero(stay):
             if self.book.get("zone_loiter", int(cyc.contact_id[r])) is not None:
                 stay[r] = False
-        enter = stay & (cyc.sog_kn < self.p["speed_kn"])
+        enter = stay & (cyc.slow_kn < self.p["speed_kn"])
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:

@@ -7,6 +7,13 @@ encounters, Ai2 Skylight 250 m / 30 min; a coastal radar picture supports the fa
 Two vessels both authorised at the same platform (supply boat and standby vessel), and two AIS-identified
 fishing, sailing or pleasure craft (ship types 30, 36, 37: they raft up and fish side by side) are not a
 rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learned anchorage.
+
+"Slow" is the lower of the filtered speed and the speed made good over the last minutes (two stopped
+boats alongside make each other's radar track jitter at 3-5 kn while neither goes anywhere). A boat
+alongside another is often tracked in pieces — its track lost in the other's echo and started again a
+few scans later under a new id; a new pair whose (dark) partner takes over from a dark partner that has
+just gone (not updated for `fresh_s`, apart for at most `handover_s`, within `distance_m` of where it was
+last) continues that pair: its time together and its alert.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.detect.core import Cycle, Rule
+from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
 
@@ -34,11 +42,14 @@ class Rendezvous(Rule):
         "fresh_s": 60.0,
         "coast_margin_m": 1500.0,  # moored at a berth or a beach not in the zones file
         "exempt_ship_types": [30, 36, 37],  # two identified fishing/sailing/pleasure craft rafted together
+        "handover_s": 300.0,  # a pair whose partner fell silent this recently hands over to a newcomer
+        "young_speed_kn": 8.0,  # a track without made-good history below this may continue a pair
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.pairs: dict[tuple[int, int], list[float]] = {}  # (id a, id b) -> [since, last together, min d]
+        self.pieces: dict[tuple[int, int], set[int]] = {}  # earlier contact ids of a pair handed over
         self._exempt: set[int] = set()
 
     def process(self, cyc: Cycle) -> None:
@@ -46,7 +57,12 @@ class Rendezvous(Rule):
         mem = self.engine.memory
         now = cyc.now
         n = mem.n
-        kn = np.nan_to_num(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN
+        sog = np.nan_to_num(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN
+        mg = mem.f["mg_kn"][:n]
+        # a track too young to have made good anything yet (a partner's new piece): slow enough to continue a
+        # pair if its filtered speed is modest, never enough to start one
+        young = np.isnan(mg) & (sog < p["young_speed_kn"])
+        kn = np.where(young, np.minimum(sog, p["stay_speed_kn"] - 0.01), np.fmin(sog, mg))
         cand = np.flatnonzero((mem.f["last_t"][:n] >= now - p["fresh_s"]) & (kn < p["stay_speed_kn"]))
         together: dict[tuple[int, int], tuple[float, bool, int, int]] = {}
         if len(cand) >= 2:
@@ -76,10 +92,16 @@ class Rendezvous(Rule):
                         together[key] = (float(dd), bool(c), int(a), int(b))
         for key, (dd, c, a, b) in together.items():
             st = self.pairs.get(key)
+            taken = self._handover(key, together, now)
             if st is None:
-                if not c:
-                    continue
-                st = self.pairs[key] = [now, now, dd]
+                st = taken
+                if st is None:
+                    if not c:
+                        continue
+                    st = [now, now, dd]
+                self.pairs[key] = st
+            elif taken is not None:   # the new piece was paired before its predecessor fell silent
+                st[0], st[2] = min(st[0], taken[0]), min(st[2], taken[2])
             st[1] = now
             st[2] = min(st[2], dd)
             alert = self.book.get(self.type, key)
@@ -90,9 +112,37 @@ class Rendezvous(Rule):
         for key, st in list(self.pairs.items()):
             if key in together:
                 continue
-            if now - st[1] >= p["clear_s"] or self.book.get(self.type, key) is None:
+            if now - st[1] >= p["clear_s"]:   # apart (or one of them gone) this long: the meeting is over
                 del self.pairs[key]
+                self.pieces.pop(key, None)
                 self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
+
+    def _handover(self, key: tuple[int, int], together: dict[tuple[int, int], Any], now: float) -> list[float] | None:
+        """The state (and alert) of a pair (a dark contact of key, a partner that just went) if key's other
+        contact is where that partner was: the same meeting, the partner's track in a new piece. Only a dark
+        contact's partner hands over: beside a vessel with its AIS on, short radar tracks that come and go are
+        its own echo splitting (a large ship, a rough sea) far more often than a boat alongside."""
+        mem = self.engine.memory
+        sl = mem.slots_for(np.array(key, np.int64))
+        for mine, mine_slot, new_slot in ((key[0], int(sl[0]), int(sl[1])), (key[1], int(sl[1]), int(sl[0]))):
+            dark = int(ContactKind.RADAR_ONLY)
+            if int(mem.i["kind"][mine_slot]) != dark or int(mem.i["kind"][new_slot]) != dark:
+                continue   # both dark: a dark contact and the new piece of a dark partner's track
+            for old_key, st in list(self.pairs.items()):
+                if old_key == key or mine not in old_key or old_key in together or now - st[1] > self.p["handover_s"]:
+                    continue
+                gone = old_key[1] if old_key[0] == mine else old_key[0]
+                g = int(mem.slots_for(np.array([gone], np.int64))[0])
+                if now - float(mem.f["last_t"][g]) < self.p["fresh_s"]:
+                    continue   # the old partner is still there: two partners, two pairs
+                if np.hypot(mem.f["x"][g] - mem.f["x"][new_slot], mem.f["y"][g] - mem.f["y"][new_slot]) \
+                        > self.p["distance_m"]:
+                    continue
+                del self.pairs[old_key]
+                self.pieces[key] = self.pieces.pop(key, set()) | self.pieces.pop(old_key, set()) | set(old_key)
+                self.book.rekey(self.type, old_key, key)
+                return st
+        return None
 
     def _exempt_slots(self, cyc: Cycle) -> set[int]:
         """Slots of contacts identified by AIS now with an exempt ship type."""
@@ -133,7 +183,8 @@ class Rendezvous(Rule):
 
     def _open(self, key: tuple[int, int], a: int, b: int, dd: float, st: list[float], now: float) -> None:
         d = self._text(key, a, b, dd, st, now)
-        self.book.open(self.type, key, now, severity=d["severity"], lat=d["lat"], lon=d["lon"], track_ids=list(key),
+        ids = list(key) + sorted(self.pieces.get(key, set()) - set(key))
+        self.book.open(self.type, key, now, severity=d["severity"], lat=d["lat"], lon=d["lon"], track_ids=ids,
                        mmsi=d["mmsi"], zone=None, summary=d["summary"], evidence=d["evidence"])
 
     def _update(self, key: tuple[int, int], a: int, b: int, dd: float, st: list[float], now: float) -> None:

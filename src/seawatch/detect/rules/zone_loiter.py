@@ -32,7 +32,7 @@ class ZoneLoiter(ContactRule):
         self._zone = np.full(n, -1, np.int64)
         self._dist = np.full(n, np.nan)
         z = self.engine.zones
-        slow = cyc.sog_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
+        slow = cyc.slow_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
         if z is None or not slow.any():
             return np.zeros(n, bool), np.zeros(n, bool)
         kinds = ("platform", "pipeline") if self.p["pipelines"] else ("platform",)
@@ -46,7 +46,7 @@ class ZoneLoiter(ContactRule):
         stay = np.zeros(n, bool)
         stay[rows] = True
         stay &= ~cyc.near_harbour(self.p["port_margin_m"])
-        enter = stay & (cyc.sog_kn < self.p["speed_kn"])
+        enter = stay & (cyc.slow_kn < self.p["speed_kn"])
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
