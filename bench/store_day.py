@@ -177,7 +177,7 @@ def busiest(store: Store, candidates: list[Any], key: str, k: int) -> list[Any]:
 
 def queries(store: Store, repeat: int) -> None:
     rng = np.random.default_rng(6)
-    vessels = store._all("SELECT id, mmsi, name, first_seen, last_seen FROM vessels")  # type: ignore[attr-defined]
+    vessels = store._all("SELECT id, mmsi, name, first_seen, last_seen FROM vessels ORDER BY id, mmsi")  # type: ignore[attr-defined]
     t_lo = min(v[3] for v in vessels)
     t_hi = max(v[4] for v in vessels)
     by_span = sorted(vessels, key=lambda v: v[4] - v[3], reverse=True)
