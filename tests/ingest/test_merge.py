@@ -20,17 +20,46 @@ def test_without_a_stale_limit_a_silent_feed_holds_every_row_back() -> None:
     assert len(o.push(0, _rows([float(k) for k in range(101)]))) == 0
 
 
+class Clock:
+    """Wall-clock time the tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_a_feed_that_is_down_stops_holding_the_others_back_after_the_stale_limit() -> None:
-    o = TimeOrderer(2, reorder_window_s=5.0, stats=IngestStats(), stale_s=30.0)
+    clock = Clock()
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=IngestStats(), stale_s=30.0, clock=clock)
     assert len(o.push(0, _rows([float(k) for k in range(20)]))) == 0   # feed 1 may still be connecting
+    clock.now += 11.0
     out = o.push(0, _rows([float(k) for k in range(20, 101)]))   # feed 1 (a radar, say) never delivers
     assert out["observed_at"].tolist() == [float(k) for k in range(96)]   # all but the 5 s window
 
 
+def test_a_feed_that_lags_but_keeps_delivering_still_holds_the_others_until_it_is_silent() -> None:
+    clock = Clock()
+    stats = IngestStats()
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=stats, stale_s=30.0, clock=clock)
+    o.push(1, _rows([float(k) for k in range(11)]))
+    out = o.push(0, _rows([float(k) for k in range(101)]))   # feed 1's reader starved of CPU for a moment
+    assert out["observed_at"].max() == 5.0   # held at feed 1's time (less the 5 s window), nothing lost
+    clock.now += 2.0
+    out = o.push(1, _rows([11.0, 50.0]))   # feed 1 catches up: its rows are in order, none rejected
+    assert stats.rejects.get("out_of_order", 0) == 0 and out["observed_at"].max() == 45.0
+    clock.now += 11.0   # then it falls silent: the others go on without it
+    assert len(o.push(0, _rows([101.0, 102.0]))) > 0
+
+
 def test_a_feed_that_comes_back_is_merged_from_then_on_and_its_old_rows_are_counted_late() -> None:
     stats = IngestStats()
-    o = TimeOrderer(2, reorder_window_s=5.0, stats=stats, stale_s=30.0)
-    o.push(0, _rows([float(k) for k in range(101)]))
+    clock = Clock()
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=stats, stale_s=30.0, clock=clock)
+    o.push(0, _rows([float(k) for k in range(20)]))
+    clock.now += 11.0
+    o.push(0, _rows([float(k) for k in range(20, 101)]))
     out = o.push(1, _rows([50.0, 97.0, 99.0]))   # 50 s is older than what was released
     assert stats.rejects.get("out_of_order") == 1
     assert len(o.push(0, _rows([110.0]))) == 0   # feed 1 is back in the gate: its 99 s holds the picture

@@ -7,6 +7,9 @@ emitted is out of order beyond the window: it is counted as a reject, not emitte
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -19,13 +22,20 @@ class TimeOrderer:
     """Reorders one or more streams by `observed_at` within a bounded window."""
 
     def __init__(self, n_streams: int, reorder_window_s: float, stats: IngestStats,
-                 stale_s: float | None = None) -> None:
+                 stale_s: float | None = None, stale_wall_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """With `stale_s` (live feeds), a stream whose sensor time lags the newest stream's by more than
-        stale_s (a feed that is down, or has not delivered within stale_s of the first row) stops holding
-        the others back; its rows, if it comes back, are merged from then on (older ones are counted
-        out_of_order)."""
+        stale_s and that has delivered nothing for stale_wall_s of wall-clock time (a feed that is down, or
+        has not delivered since the first row) stops holding the others back; its rows, if it comes back,
+        are merged from then on (older ones are counted out_of_order). A feed that lags but keeps
+        delivering — a reader starved of CPU for a moment, a recording played faster than real time —
+        holds them, unless it lags by more than 10 x stale_s."""
         self.window = reorder_window_s
         self.stale_s = stale_s
+        self.stale_wall_s = float(stale_wall_s)
+        self.clock = clock
+        self.first_wall = np.inf
+        self.last_wall = np.full(n_streams, -np.inf)
         self.first_t = np.inf  # the oldest row seen from any stream
         self.stats = stats
         self.max_seen = np.full(n_streams, -np.inf)
@@ -45,6 +55,9 @@ class TimeOrderer:
                     f"{Kind(int(kind[i])).name} sensor={sensor[i]} t={t[i]:.3f}".encode() for i in li.tolist()])
                 batch = batch.take(np.flatnonzero(~late))
             if len(batch):
+                now = self.clock()
+                self.last_wall[stream] = now
+                self.first_wall = min(self.first_wall, now)
                 self.max_seen[stream] = max(self.max_seen[stream], float(np.nanmax(batch["observed_at"])))
                 self.first_t = min(self.first_t, float(np.nanmin(batch["observed_at"])))
                 self.pending.append(batch)
@@ -60,10 +73,13 @@ class TimeOrderer:
         gating = self.live
         if self.stale_s is not None and np.isfinite(self.max_seen).any():
             top = float(np.max(self.max_seen))
-            # a feed that has not delivered yet holds the others for stale_s from the first row (feeds
-            # connect at different moments), then stops holding them
-            waiting = ~np.isfinite(self.max_seen) & (top - self.first_t < self.stale_s)
-            gating = self.live & ((self.max_seen >= top - self.stale_s) | waiting)
+            now = self.clock()
+            # a feed that has not delivered yet holds the others for stale_s of sensor time or stale_wall_s
+            # of wall time from the first row (feeds connect at different moments), then stops holding them
+            waiting = ~np.isfinite(self.max_seen) & ((top - self.first_t < self.stale_s)
+                                                     | (now - self.first_wall < self.stale_wall_s))
+            delivering = (now - self.last_wall < self.stale_wall_s) & (self.max_seen >= top - 10.0 * self.stale_s)
+            gating = self.live & ((self.max_seen >= top - self.stale_s) | delivering | waiting)
         if gating.any():
             watermark = float(self.max_seen[gating].min()) - self.window
         else:
