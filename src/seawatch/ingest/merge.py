@@ -8,9 +8,7 @@ emitted is out of order beyond the window: it is counted as a reject, not emitte
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
