@@ -313,3 +313,15 @@ def test_short_tracks_flickering_beside_a_ship_with_its_ais_on_are_no_rendezvous
                   cog_deg=0) for k in range(4)]
     run(e, ship, *pieces)
     assert of_type(e, "rendezvous") == []
+
+
+def test_a_stopped_echo_among_boats_moored_together_with_their_ais_on_is_not_a_dark_target() -> None:
+    e = engine(rules=("dark_target",))
+    moored = leg(10_423_000_096, OFF_LANKARAN, duration_s=900, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000096)
+    echo = leg(30, (OFF_LANKARAN[0] + 0.0003, OFF_LANKARAN[1]), duration_s=900, speed_kn=0, cog_deg=0)
+    run(e, moored, echo)
+    assert of_type(e, "dark_target") == []
+    e2 = engine(rules=("dark_target",))
+    apart = leg(31, (OFF_LANKARAN[0] + 0.01, OFF_LANKARAN[1]), duration_s=900, speed_kn=0, cog_deg=0)
+    run(e2, moored, apart)   # 1.1 km away: a dark boat of its own
+    assert len(of_type(e2, "dark_target")) == 1

@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from seawatch.detect.core import F64, B, ContactRule, Cycle
-from seawatch.model.contact import TrackStatus
+from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
 
@@ -37,6 +38,8 @@ class DarkTarget(ContactRule):
         "straight_from_kn": 5.0,
         "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this: clutter
         "steady_from_kn": 15.0,
+        "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
+        "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger
     }
 
     def __init__(self, engine: Any) -> None:
@@ -55,6 +58,25 @@ class DarkTarget(ContactRule):
             sailed_mps = good_mps / straight
         return (((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"]))
                 | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"])))
+
+    def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
+        """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""
+        out = np.zeros(len(cyc), bool)
+        p = self.p
+        cand = np.flatnonzero(rows & (cyc.slow_kn < p["moored_kn"]))
+        if not len(cand):
+            return out
+        mem = self.engine.memory
+        n = mem.n
+        kn = np.fmin(np.nan_to_num(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN, mem.f["mg_kn"][:n])
+        ident = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY))
+                               & (mem.f["last_ais_t"][:n] >= cyc.now - 600.0) & (kn < p["moored_kn"]))
+        if not len(ident):
+            return out
+        tree = cKDTree(np.column_stack([mem.f["x"][ident], mem.f["y"][ident]]))
+        d, _ = tree.query(np.column_stack([cyc.x[cand], cyc.y[cand]]), distance_upper_bound=p["moored_m"])
+        out[cand[np.isfinite(d)]] = True
+        return out
 
     def _identified_unsure(self, cyc: Cycle, dark: B) -> B:
         """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere."""
@@ -99,6 +121,7 @@ class DarkTarget(ContactRule):
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
         self._unsure = self._identified_unsure(cyc, enter) | wander
+        enter &= ~self._moored_with_identified(cyc, enter)
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
