@@ -104,6 +104,32 @@ def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
+def run_seawatch_warm(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    """The steady state of a long-running ingest: the same file decoded once untimed (the process's heap
+    grown, caches warm: one-off costs of a fresh process), then timed with a new decoder."""
+    import logging
+
+    logging.getLogger("seawatch").setLevel(logging.ERROR)
+    from seawatch.ingest.nmea.decoder import NmeaDecoder, warm_up_kernels
+    from seawatch.ingest.sources.file import read_chunks
+
+    load = warm_up_kernels()
+    first = NmeaDecoder()
+    for chunk in read_chunks(path):
+        first.feed(chunk, received_at=0.0)
+    first.flush()
+    t0, c0 = time.perf_counter(), time.process_time()
+    dec = NmeaDecoder()
+    n_obs = 0
+    for chunk in read_chunks(path):
+        n_obs += len(dec.feed(chunk, received_at=0.0))
+    n_obs += len(dec.flush())
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    msgs = sum(dec.stats.msg_types.values()) + dec.stats.rejects.get("duplicate", 0)
+    q.put({"seconds": dt, "cpu": cpu, "messages": msgs, "observations": n_obs, "load_cpu": load,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
 def run_kernel_load(_path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
     """CPU seconds to import the decoder, and to get its kernels ready (numba's import, compile or load)."""
     c0 = time.process_time()
@@ -220,12 +246,13 @@ def main() -> int:
           "a shared machine); msg/s = messages / median wall time.")
     print(f"{'file':<28}{'engine':<10}{'messages':>10}{'runs':>5}{'cpu s':>8}{'msg/cpu-s':>12}{'incl. load':>12}"
           f"{'wall s':>8}{'msg/s':>11}{'peak MB':>9}")
-    ok = True
+    ok = ok_warm = ok_ratio = True
     for label, path in files:
         if not path.exists():
             print(f"{label}: {path} not found, skipped")
             continue
         rows = [("seawatch", measure(run_seawatch, path, args.repeat), args.repeat)]
+        warm = measure(run_seawatch_warm, path, args.repeat)
         if not (args.skip_pyais_big and path == big):
             n = min(args.repeat, 3) if path == big else args.repeat
             rows.append(("pyais", measure(run_pyais, path, n), n))
@@ -235,6 +262,9 @@ def main() -> int:
             incl = f"{r['msg_per_cpu_s_incl_load']:>12,.0f}" if engine == "seawatch" else f"{'':>12}"
             print(f"{label:<28}{engine:<10}{r['messages']:>10,}{n:>5}{r['cpu_s']:>8.3f}{r['msg_per_cpu_s']:>12,.0f}"
                   f"{incl}{r['median_s']:>8.3f}{r['msg_per_s']:>11,.0f}{r['peak_mb']:>9.0f}")
+        print(f"{label:<28}{'sw warm':<10}{warm['messages']:>10,}{args.repeat:>5}{warm['cpu_s']:>8.3f}"
+              f"{warm['msg_per_cpu_s']:>12,.0f}{'':>12}{warm['median_s']:>8.3f}{warm['msg_per_s']:>11,.0f}"
+              f"{warm['peak_mb']:>9.0f}   (second pass in the same process: a running ingest's steady state)")
         sw = rows[0][1]
         for engine, r, _n in rows[1:]:
             ratio_cpu = sw["msg_per_cpu_s"] / r["msg_per_cpu_s"]
@@ -242,10 +272,15 @@ def main() -> int:
             print(f"{'':<28}{'÷ ' + engine:<10}{'':>10}{'':>5}{'':>8}{ratio_cpu:>11.1f}x{'':>12}{'':>8}{ratio:>10.1f}x")
             if engine == "pyais":
                 ok &= ratio_cpu >= 4.0
+                ok_ratio &= ratio_cpu >= 4.0
         ok &= sw["msg_per_cpu_s"] >= 400_000
-        results[label] = {engine: r for engine, r, _n in rows}
+        ok_warm &= warm["msg_per_cpu_s"] >= 400_000
+        results[label] = {engine: r for engine, r, _n in rows} | {"seawatch_warm": warm}
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
-    print("target (>= 400,000 msg/cpu-s and >= 4x pyais on every file):", "met" if ok else "NOT met")
+    print("target (>= 400,000 msg/cpu-s and >= 4x pyais on every file), first pass of a fresh process:",
+          "met" if ok else "NOT met")
+    print("target, the same in a running ingest's steady state (sw warm; ratios as above):",
+          "met" if ok_warm and ok_ratio else "NOT met")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0
