@@ -84,7 +84,7 @@ def generate(path: Path, n_lines: int, seed: int = 7) -> None:
             rep += 1
 
 
-def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
+def _decode_file(path: str, q: mp.Queue, untimed_passes: int) -> None:  # type: ignore[type-arg]
     import logging
 
     logging.getLogger("seawatch").setLevel(logging.ERROR)  # the first reject of each reason is logged
@@ -92,6 +92,11 @@ def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
     from seawatch.ingest.sources.file import read_chunks
 
     load = warm_up_kernels()  # numba: the cached kernels are loaded (or compiled) here, reported apart
+    for _ in range(untimed_passes):
+        first = NmeaDecoder()
+        for chunk in read_chunks(path):
+            first.feed(chunk, received_at=0.0)
+        first.flush()
     t0, c0 = time.perf_counter(), time.process_time()
     dec = NmeaDecoder()
     n_obs = 0
@@ -102,32 +107,17 @@ def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
     msgs = sum(dec.stats.msg_types.values()) + dec.stats.rejects.get("duplicate", 0)
     q.put({"seconds": dt, "cpu": cpu, "messages": msgs, "observations": n_obs, "load_cpu": load,
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    """The first pass of a fresh process."""
+    _decode_file(path, q, 0)
 
 
 def run_seawatch_warm(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
     """The steady state of a long-running ingest: the same file decoded once untimed (the process's heap
     grown, caches warm: one-off costs of a fresh process), then timed with a new decoder."""
-    import logging
-
-    logging.getLogger("seawatch").setLevel(logging.ERROR)
-    from seawatch.ingest.nmea.decoder import NmeaDecoder, warm_up_kernels
-    from seawatch.ingest.sources.file import read_chunks
-
-    load = warm_up_kernels()
-    first = NmeaDecoder()
-    for chunk in read_chunks(path):
-        first.feed(chunk, received_at=0.0)
-    first.flush()
-    t0, c0 = time.perf_counter(), time.process_time()
-    dec = NmeaDecoder()
-    n_obs = 0
-    for chunk in read_chunks(path):
-        n_obs += len(dec.feed(chunk, received_at=0.0))
-    n_obs += len(dec.flush())
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    msgs = sum(dec.stats.msg_types.values()) + dec.stats.rejects.get("duplicate", 0)
-    q.put({"seconds": dt, "cpu": cpu, "messages": msgs, "observations": n_obs, "load_cpu": load,
-           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    _decode_file(path, q, 1)
 
 
 def run_kernel_load(_path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]

@@ -399,11 +399,17 @@ class ContactRule(Rule):
         self.timer.grow(cap)
 
     def use_spell(self) -> None:
-        """Keep a Spell (detect/spell.py) per contact: how the track moved since this rule's timer started."""
+        """Keep a Spell (detect/spell.py) per contact: how the track moved since this rule's timer started,
+        and hold back (`self.hold`, set by the rule's conditions each cycle) the rows it must not open yet:
+        their timer runs on, their min_duration is infinite."""
         from seawatch.detect.spell import Spell
         self.spell = Spell()
+        self.hold = np.zeros(0, bool)
         self.engine.memory.listeners.append(self.spell.grow)
         self.spell.grow(self.engine.memory.cap)
+
+    def held_min_duration(self) -> F64:
+        return np.where(self.hold, np.inf, float(self.p["min_duration_s"]))
 
     def spell_step(self, cyc: Cycle) -> tuple[F64, F64, F64, F64]:
         """(made good m/s, straightness) of each row's spell — a spell starts where the timer is idle — and

@@ -45,10 +45,9 @@ class DarkTarget(ContactRule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
-        self._unsure = np.zeros(0, bool)
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
-        return np.where(self._unsure, np.inf, float(self.p["min_duration_s"]))
+        return self.held_min_duration()
 
     def _wandering(self, cyc: Cycle) -> B:
         """Rows whose track sails at speed but makes little of it good: a clutter track, not a boat."""
@@ -113,14 +112,14 @@ class DarkTarget(ContactRule):
             if ex else np.zeros(len(cyc), bool)
         dark = cyc.dark & ~explained
         wander = self._wandering(cyc)
-        self._unsure = wander
+        self.hold = wander
         if not dark.any():
             return dark, dark
         cover = cyc.in_ais_cover(p["coverage_fraction"])
         harbour = cyc.near_harbour(p["port_margin_m"])
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
-        self._unsure = self._identified_unsure(cyc, enter) | wander
+        self.hold = self._identified_unsure(cyc, enter) | wander
         enter &= ~self._moored_with_identified(cyc, enter)
         return enter, stay
 

@@ -33,11 +33,10 @@ class HighSpeed(ContactRule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
-        self._hold = np.zeros(0, bool)
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         # the spell must have made good the speed it claims, in a fairly straight line
-        return np.where(self._hold, np.inf, float(self.p["min_duration_s"]))
+        return self.held_min_duration()
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -47,7 +46,7 @@ class HighSpeed(ContactRule):
         good_mps, straight, _, jitter = self.spell_step(cyc)
         hold = ((good_mps * MPS_TO_KN < thr - p["hysteresis_kn"]) | (straight < p["min_straightness"])
                 | (jitter > p["max_speed_jitter"]))
-        self._hold = hold & ~self.proven(cyc, hold)
+        self.hold = hold & ~self.proven(cyc, hold)
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:

@@ -42,10 +42,9 @@ class ShoreApproach(ContactRule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
-        self._hold = np.zeros(0, bool)
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
-        return np.where(self._hold, np.inf, float(self.p["min_duration_s"]))
+        return self.held_min_duration()
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -53,7 +52,7 @@ class ShoreApproach(ContactRule):
         _, straight, mean, jitter = self.spell_step(cyc)
         hold = (straight < p["min_straightness"]) | ((mean * MPS_TO_KN >= p["steady_from_kn"])
                                                      & (jitter > p["max_speed_jitter"]))
-        self._hold = hold & ~self.proven(cyc, hold)
+        self.hold = hold & ~self.proven(cyc, hold)
         self._hit = np.full(n, np.nan)
         self._coast = np.full(n, np.nan)
         z = self.engine.zones
