@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from store_data import T0, contacts
@@ -21,15 +23,20 @@ def fresh_database(request: pytest.FixtureRequest, name: str) -> str:
     return cluster.url.rsplit("/", 1)[0] + "/" + name
 
 
-def test_the_positions_view_gives_every_stored_position_bit_for_bit(request: pytest.FixtureRequest) -> None:
-    batch = contacts(5, 40, t0=T0 + 0.123456789)
-    store = open_store(fresh_database(request, "view_exact"))
+def written_then_read(request: pytest.FixtureRequest, name: str, batch: Any, sql: str) -> list[Any]:
+    """Write `batch` into a fresh database through the store, then the rows of `sql` on it."""
+    store = open_store(fresh_database(request, name))
     try:
         store.write_positions(batch)
-        rows = store._db.execute("SELECT id, t, lat, lon, ST_M(geom), ST_SRID(geom) FROM positions "  # type: ignore[attr-defined]
-                                 "ORDER BY id, t").fetchall()
+        return list(store._db.execute(sql).fetchall())  # type: ignore[attr-defined]
     finally:
         store.close()
+
+
+def test_the_positions_view_gives_every_stored_position_bit_for_bit(request: pytest.FixtureRequest) -> None:
+    batch = contacts(5, 40, t0=T0 + 0.123456789)
+    rows = written_then_read(request, "view_exact", batch, "SELECT id, t, lat, lon, ST_M(geom), ST_SRID(geom) "
+                             "FROM positions ORDER BY id, t")
     want = normalise(batch).positions
     got = np.array([r[:4] for r in rows], dtype="f8")
     assert len(rows) == 200
@@ -40,13 +47,8 @@ def test_the_positions_view_gives_every_stored_position_bit_for_bit(request: pyt
 
 def test_a_block_s_geometry_is_its_box_in_space_and_time(request: pytest.FixtureRequest) -> None:
     batch = contacts(3, 30, t0=T0)
-    store = open_store(fresh_database(request, "block_box"))
-    try:
-        store.write_positions(batch)
-        rows = store._db.execute("SELECT id, ST_AsText(geom), ST_XMin(geom), ST_XMax(geom), ST_YMin(geom), "  # type: ignore[attr-defined]
-                                 "ST_YMax(geom), t0, t1 FROM position_blocks ORDER BY id").fetchall()
-    finally:
-        store.close()
+    rows = written_then_read(request, "block_box", batch, "SELECT id, ST_AsText(geom), ST_XMin(geom), "
+                             "ST_XMax(geom), ST_YMin(geom), ST_YMax(geom), t0, t1 FROM position_blocks ORDER BY id")
     b = make_blocks(normalise(batch).positions)
     assert len(rows) == len(b) == 3
     for row, lon0, lon1, lat0, lat1 in zip(rows, b.lon_min, b.lon_max, b.lat_min, b.lat_max):
