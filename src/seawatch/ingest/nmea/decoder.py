@@ -27,6 +27,7 @@ import numpy.typing as npt
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.nmea import framing as fr
 from seawatch.ingest.nmea._jit import ENABLED as JIT_ENABLED
+from seawatch.ingest.nmea.chunk import ChunkBuffer, ChunkStore
 from seawatch.ingest.nmea.dedup import Deduplicator
 from seawatch.ingest.nmea.layouts import rewrite
 from seawatch.ingest.nmea.messages import MessageDecoder, Messages
@@ -42,8 +43,8 @@ MAX_LINE_BYTES = 4096
 RADAR_FORMATTERS = (b"TTM", b"TLL", b"ZDA")
 
 
-def _raw_lines(buf: bytes, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> list[bytes]:
-    return [buf[a:b] for a, b in zip(start.tolist(), end.tolist())]
+def _raw_lines(buf: ChunkBuffer, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> list[bytes]:
+    return buf.slices(start.tolist(), end.tolist())
 
 
 class NmeaDecoder:
@@ -67,6 +68,8 @@ class NmeaDecoder:
         self._received_at = float("nan")
         self._groups: dict[str, tuple[str, float]] = {}
         self._receivers = ReceiverNames()  # compiled path: receiver names interned across chunks
+        self._tables: Any = None  # compiled path: the scan's tables, reused from chunk to chunk
+        self._store = ChunkStore()  # the chunks' lines, copied into one buffer reused from chunk to chunk
         self._radar: Any = None
         self._last_zda: tuple[bytes, float] | None = None
         self._radar_checked = False
@@ -83,14 +86,15 @@ class NmeaDecoder:
         self._received_at = received_at
         cut = data.rfind(b"\n")
         if cut < 0:
-            buf = self._tail + data
-            self._tail = buf
-            if len(buf) > MAX_LINE_BYTES:
-                self.stats.reject("not_nmea", buf)
+            partial = self._tail + data
+            self._tail = partial
+            if len(partial) > MAX_LINE_BYTES:
+                self.stats.reject("not_nmea", partial)
                 self._tail = b""
             return ObservationBatch.empty()
-        # the complete lines, followed by the padding the framing reads past the end: one copy
-        buf = b"".join((self._tail, memoryview(data)[: cut + 1], fr.PAD))
+        # the complete lines, followed by the padding the framing reads past the end: one copy, into the
+        # decoder's buffer
+        buf = self._store.put(self._tail, data, cut + 1)
         self._tail = data[cut + 1:]
         if len(self._tail) > MAX_LINE_BYTES:
             self.stats.reject("not_nmea", self._tail)
@@ -100,7 +104,8 @@ class NmeaDecoder:
     def flush(self) -> ObservationBatch:
         out = ObservationBatch.empty()
         if self._tail.strip():
-            out = self._process(self._tail + b"\n" + fr.PAD, self._received_at, "feed", rewritten=False)
+            out = self._process(ChunkBuffer.of_bytes(self._tail + b"\n" + fr.PAD), self._received_at, "feed",
+                                rewritten=False)
         self._tail = b""
         self.reassembler.flush()
         return self._count(out)
@@ -120,10 +125,14 @@ class NmeaDecoder:
         return batch
 
     # -- internals ---------------------------------------------------------------------------------
-    def _process(self, buf: bytes, received_at: float, source: str, rewritten: bool) -> ObservationBatch:
+    def _process(self, buf: ChunkBuffer, received_at: float, source: str, rewritten: bool) -> ObservationBatch:
         """buf: complete lines followed by `framing.PAD`."""
-        arr = np.frombuffer(buf, dtype=np.uint8)
-        sc = scan(arr, self.compiled)
+        arr = buf.arr
+        if self.compiled and self._tables is None:
+            from seawatch.ingest.nmea.kernel import Tables
+
+            self._tables = Tables()
+        sc = scan(arr, self.compiled, self._tables)
         lines = sc.lines
         cls = lines.cls
         if not rewritten:
@@ -139,7 +148,8 @@ class NmeaDecoder:
                 self.stats.reject_many("truncated", _raw_lines(buf, lines.start[slow], lines.end[slow]))
             else:
                 # odd lines are rewritten in place (order matters: multi-part groups, $PGHP -> next line)
-                return self._process(self._rewrite_slow(buf, lines, slow) + fr.PAD, received_at, source, True)
+                return self._process(ChunkBuffer.of_bytes(self._rewrite_slow(buf, lines, slow) + fr.PAD), received_at,
+                                     source, True)
         ext_time = np.full(len(cls), np.nan)
         dollar = np.flatnonzero(cls == fr.DOLLAR)
         if len(dollar):
@@ -150,7 +160,7 @@ class NmeaDecoder:
             batches.append(self._ais_lines(buf, arr, sc, ais, ext_time, received_at, source))
         return ObservationBatch.concat(batches)
 
-    def _rewrite_slow(self, buf: bytes, lines: fr.Lines, slow: npt.NDArray[np.int64]) -> bytes:
+    def _rewrite_slow(self, buf: ChunkBuffer, lines: fr.Lines, slow: npt.NDArray[np.int64]) -> bytes:
         out: list[bytes] = []
         pos = 0
         for a, b in zip(lines.start[slow].tolist(), lines.end[slow].tolist()):
@@ -166,7 +176,7 @@ class NmeaDecoder:
         out.append(buf[pos:len(buf) - len(fr.PAD)])
         return b"".join(out)
 
-    def _dollar_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
+    def _dollar_lines(self, buf: ChunkBuffer, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
                       ext_time: npt.NDArray[np.float64], received_at: float, source: str,
                       batches: list[ObservationBatch]) -> None:
         lines = sc.lines
@@ -225,7 +235,7 @@ class NmeaDecoder:
                 self._radar.parse([sentence], [None if t != t else float(t)], self._recv, None)
         return self._radar
 
-    def _ais_lines(self, buf: bytes, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
+    def _ais_lines(self, buf: ChunkBuffer, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],
                    ext_time: npt.NDArray[np.float64], received_at: float, source: str) -> ObservationBatch:
         stats, lines = self.stats, sc.lines
         good = sc.cs_ok[idx]
@@ -278,14 +288,14 @@ class NmeaDecoder:
         order = np.argsort(cols[-1], kind="stable") if len(parts) > 1 else None  # messages in line order
         if order is not None:
             cols = [c[order] for c in cols]
-        full = np.concatenate([arr, ext, np.frombuffer(fr.PAD, dtype=np.uint8)]) if len(ext) else arr
+        full = buf.extended(ext)  # multi-part payloads after the chunk's lines
         msgs = Messages(full, cols[0], cols[1], cols[2], cols[3], cols[4], names, cols[5], cols[6])
         out = self.messages.decode(msgs, self._recv)
         if len(out):
             self.reassembler.expire(float(np.nanmax(out["observed_at"])))
         return out
 
-    def _multipart(self, buf: bytes, arr: npt.NDArray[np.uint8], lines: fr.Lines, line_idx: npt.NDArray[np.int64],
+    def _multipart(self, buf: ChunkBuffer, arr: npt.NDArray[np.uint8], lines: fr.Lines, line_idx: npt.NDArray[np.int64],
                    f: fr.VdmFields, sel: npt.NDArray[np.int64], t: npt.NDArray[np.float64],
                    src: npt.NDArray[np.int64], names: list[str], has_s_all: npt.NDArray[np.bool_],
                    intern: Callable[[str], int]) -> tuple[

@@ -101,8 +101,7 @@ class Deduplicator:
 
     def __init__(self, window_s: float, stats: IngestStats, compiled: bool = False) -> None:
         self.compiled = compiled  # the same rule by the numba kernel (dedup_kernel.py)
-        self._tuples: dict[int, tuple[str, ...]] = {}  # compiled path: lists of receivers by signature
-        self._tuples_of: list[str] | None = None  # ... valid for this list of names (codes stable across chunks)
+        self._names: tuple[list[str], int, npt.NDArray[np.object_]] | None = None  # compiled path: names as an array
         self.window_s = window_s
         self.stats = stats
         self._keys = np.empty(0, dtype=np.int64)  # sorted
@@ -152,26 +151,22 @@ class Deduplicator:
             self.stats.rejects["duplicate"] += n_dup
         if len(rec_at):
             nrec[rec_at] = np.diff(rec_start)
-            codes, starts = rec_codes.tolist(), rec_start.tolist()
+            # the receivers' names in one fancy index, then one tuple per list: a slice of that list of names
+            flat = self._names_array(names)[rec_codes].tolist()
+            starts = rec_start.tolist()
             small = sig >= 0
             if small.any():
-                # the same few lists of receivers come back all the time: one tuple per distinct list, kept
-                # from chunk to chunk while the codes of the names stay the same (the same list of names)
-                if self._tuples_of is not names or len(self._tuples) > 100_000:
-                    self._tuples, self._tuples_of = {}, names
-                cache = self._tuples
-                sig_small = sig[small]
-                inv, one = intern(sig_small, intern_hashes)
-                tuples = np.empty(len(one), dtype=object)
-                first_of = np.flatnonzero(small)[one].tolist()
-                for k, (s_val, q) in enumerate(zip(sig_small[one].tolist(), first_of)):
-                    tup = cache.get(s_val)
-                    if tup is None:
-                        tup = cache[s_val] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
-                    tuples[k] = tup
-                receivers[rec_at[small]] = tuples[inv]
-            for q in np.flatnonzero(~small).tolist():
-                receivers[rec_at[q]] = tuple([names[c] for c in codes[starts[q]:starts[q + 1]]])
+                # the same few lists of receivers come back all the time: one tuple per distinct list
+                where = np.flatnonzero(small)
+                inv, one = intern(sig[where], intern_hashes)
+                first_of = where[one].tolist()
+                tuples = np.fromiter((tuple(flat[starts[q]:starts[q + 1]]) for q in first_of), dtype=object,
+                                     count=len(first_of))
+                receivers[rec_at[where]] = tuples[inv]
+            big = np.flatnonzero(~small).tolist()
+            if big:
+                receivers[rec_at[big]] = np.fromiter((tuple(flat[starts[q]:starts[q + 1]]) for q in big),
+                                                     dtype=object, count=len(big))
         sel = order[~dup[order]]
         k, tt = keys[sel], t[sel]
         if len(k):
@@ -182,6 +177,14 @@ class Deduplicator:
             self._after_merge(tt[np.r_[k[1:] != k[:-1], True]])  # the last copy of each key, as _remember
         keep = np.flatnonzero(~dup)
         return Selection(keep, receivers[keep], nrec[keep])
+
+    def _names_array(self, names: list[str]) -> npt.NDArray[np.object_]:
+        """`names` as an object array, made again only when the list is another one or has grown."""
+        cached = self._names
+        if cached is None or cached[0] is not names or cached[1] != len(names):
+            arr = np.array(names + [None], dtype=object)[:-1]
+            cached = self._names = (names, len(names), arr)
+        return cached[2]
 
     def _anchor(self, ks: I8, ts: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.bool_], I8]:
         """Rows sorted by key then time -> (duplicate?, row of the kept copy it repeats, -1 when that copy

@@ -92,12 +92,29 @@ START, END, SENT, STAR, TAG0, TAG1, S0, S1, COUNT, NUMBER, SEQ, PAY0, PAY1, FILL
 CLS, CS_OK, FMT_OK, V_OK, CHANNEL = range(5)
 
 
+class Tables:
+    """The tables `scan_lines` fills, kept by a decoder from chunk to chunk: allocated again only when a
+    chunk has more lines than they hold (a new process's first chunks would otherwise grow its heap,
+    and every chunk pay the allocation). `scan_lines` writes every cell of the lines it scans."""
+
+    def __init__(self) -> None:
+        self._ints = np.empty(0, dtype=np.int64)
+        self._u8 = np.empty(0, dtype=np.uint8)
+        self._time = np.empty(0)
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(14, n) int64, (5, n) uint8 and (n,) float64 tables, C-contiguous; their content is undefined."""
+        if len(self._time) < n:
+            cap = n + n // 4
+            self._ints, self._u8, self._time = np.empty(14 * cap, dtype=np.int64), np.empty(5 * cap, dtype=np.uint8), \
+                np.empty(cap)
+        return self._ints[:14 * n].reshape(14, n), self._u8[:5 * n].reshape(5, n), self._time[:n]
+
+
 def new_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tables `scan_lines` fills for n lines, at their defaults (allocated here: numpy calls inside a
-    kernel cost seconds of compile time each)."""
-    ints = np.full((14, n), -1, dtype=np.int64)
-    ints[[COUNT, NUMBER, PAY0, PAY1, FILL]] = 0
-    return ints, np.zeros((5, n), dtype=np.uint8), np.full(n, np.nan)
+    """Tables for `scan_lines` for n lines (allocated here: numpy calls inside a kernel cost seconds of
+    compile time each); `scan_lines` writes every cell."""
+    return np.empty((14, n), dtype=np.int64), np.empty((5, n), dtype=np.uint8), np.empty(n)
 
 
 POW10 = 10.0 ** np.arange(24)
@@ -107,7 +124,7 @@ POW10 = 10.0 ** np.arange(24)
 def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
     """Every complete line of buf (which ends with b'\\n' followed by zero padding), in one pass.
 
-    Fills per line (`new_tables`): start, end, cls, sent, star, tag0, tag1 (as `framing.frame`); c_time
+    Fills every cell of the tables (`new_tables`, `Tables`), per line: start, end, cls, sent, star, tag0, tag1 (as `framing.frame`); c_time
     (the tag block `c:` in seconds, NaN if none); s0, s1 (the `s:` value, at most 32 bytes; -1 if none);
     and for AIS lines: checksum ok, formatter VDM/VDO, VDM fields ok, count, number, seq, channel,
     payload span, fill bits (as `framing.checksum_ok` / `framing.vdm_fields`). terms (16 floats) and
@@ -116,6 +133,12 @@ def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
     n = ints.shape[1]
     i = 0
     for li in range(n):
+        for row in range(14):  # the defaults: -1, or 0 for the VDM numbers and the payload span
+            ints[row, li] = -1
+        ints[COUNT, li], ints[NUMBER, li], ints[PAY0, li], ints[PAY1, li], ints[FILL, li] = 0, 0, 0, 0, 0
+        for row in range(5):
+            u8[row, li] = 0
+        c_time[li] = np.nan
         s = i
         c = SLOW
         se = -1

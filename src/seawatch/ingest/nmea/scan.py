@@ -8,6 +8,7 @@ kernel unless `SEAWATCH_NO_JIT=1`; the tests hold both to the same output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,17 +35,19 @@ class Scan:
     compiled: bool
 
 
-def scan(arr: npt.NDArray[np.uint8], compiled: bool | None = None) -> Scan:
-    """`arr` ends with b'\\n' and then `framing.PAD`."""
+def scan(arr: npt.NDArray[np.uint8], compiled: bool | None = None, tables: Any = None) -> Scan:
+    """`arr` ends with b'\\n' and then `framing.PAD`. `tables`: a `kernel.Tables` the compiled scan fills
+    (the returned arrays are views of it, valid until its next use), else new arrays."""
     if compiled is None:
         compiled = ENABLED
-    return scan_compiled(arr) if compiled else scan_reference(arr)
+    return scan_compiled(arr, tables) if compiled else scan_reference(arr)
 
 
-def scan_compiled(arr: npt.NDArray[np.uint8]) -> Scan:
+def scan_compiled(arr: npt.NDArray[np.uint8], tables: Any = None) -> Scan:
     from seawatch.ingest.nmea import kernel as k
 
-    ints, u8, c_time = k.new_tables(k.count_newlines(arr))
+    n = k.count_newlines(arr)
+    ints, u8, c_time = k.new_tables(n) if tables is None else tables.get(n)
     k.scan_lines(arr, ints, u8, c_time, k.POW10, np.zeros(16), np.zeros(6, dtype=np.int64))
     lines = fr.Lines(start=ints[k.START], end=ints[k.END], cls=u8[k.CLS].view(np.int8), sent=ints[k.SENT],
                      star=ints[k.STAR], tag0=ints[k.TAG0], tag1=ints[k.TAG1])
@@ -115,7 +118,8 @@ class ReceiverNames:
         self.names: list[str] = []
         self.generation = 0
         self._by_name: dict[str, int] = {}
-        self._by_hash: dict[int, int] = {}
+        self._hashes = np.empty(0, dtype=np.int64)  # hashes of the names' bytes, sorted
+        self._codes = np.empty(0, dtype=np.int64)  # ... and the code of each
 
     def code(self, name: str) -> int:
         c = self._by_name.get(name)
@@ -126,27 +130,36 @@ class ReceiverNames:
 
     def start_chunk(self) -> None:
         if len(self.names) > self.MAX:
-            self.names, self._by_name, self._by_hash = [], {}, {}
+            self.names, self._by_name = [], {}
+            self._hashes, self._codes = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
             self.generation += 1
 
     def codes(self, arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str) -> IntArray:
-        """Per row, the code of its s: value (or of `default` where there is none) in `names`."""
-        from seawatch.ingest.nmea.kernel import intern_hashes, slice_hashes
+        """Per row, the code of its s: value (or of `default` where there is none) in `names`: the hash of
+        its bytes looked up in the sorted hashes of the names known (a name is made once, when first seen)."""
+        from seawatch.ingest.nmea.kernel import slice_hashes
 
-        n = len(s0)
-        h = np.empty(n, dtype=np.int64)
+        h = np.empty(len(s0), dtype=np.int64)
         slice_hashes(arr, s0, s1, h)
-        local, first = intern(h, intern_hashes)
-        glob = np.empty(len(first), dtype=np.int64)
-        for j, (hv, i) in enumerate(zip(h[first].tolist(), first.tolist())):
-            if hv < 0:
-                glob[j] = self.code(default)
-                continue
-            c = self._by_hash.get(hv)
-            if c is None:
-                c = self._by_hash[hv] = self.code(arr[s0[i]:s1[i]].tobytes().decode("latin-1"))
-            glob[j] = c
-        return glob[local]
+        known = self._hashes
+        pos = np.searchsorted(known, h)
+        np.minimum(pos, len(known) - 1, out=pos)
+        found = known[pos] == h if len(known) else np.zeros(len(h), dtype=bool)
+        none = h < 0
+        if not (found | none).all():
+            new = np.flatnonzero(~found & ~none)
+            uniq, first = np.unique(h[new], return_index=True)
+            in_order = np.argsort(first)  # names get their codes in order of first appearance
+            uniq, rows = uniq[in_order], new[first[in_order]].tolist()
+            made = np.array([self.code(arr[s0[i]:s1[i]].tobytes().decode("latin-1")) for i in rows], dtype=np.int64)
+            hashes, codes = np.concatenate([known, uniq]), np.concatenate([self._codes, made])
+            o = np.argsort(hashes, kind="stable")
+            self._hashes, self._codes = hashes[o], codes[o]
+            return self.codes(arr, s0, s1, default)
+        out = self._codes[pos] if len(known) else np.zeros(len(h), dtype=np.int64)
+        if none.any():
+            out[none] = self.code(default)
+        return out
 
 
 def intern(values: IntArray, kernel: object) -> tuple[IntArray, IntArray]:
