@@ -159,3 +159,51 @@ def test_a_vessel_that_changes_mmsi_takes_the_new_identity_once_the_old_one_is_o
     assert got[195.0] == 222
     switched = min(t for t, m in got.items() if m == 222)
     assert switched <= 20.0 + 30.0 + 20.0 + 5 * 5.0 + 3 * 5.0   # overdue, then break + confirm updates
+
+
+def _moored_ais(t: float, spots: dict[int, tuple[float, float]], first_report_s: dict[int, float]) -> AisSnapshot:
+    """Class B boats at anchor: a report every 180 s, dead-reckoned in between with the AIS state's
+    nearly-constant-velocity growth (position sigma 30 m at the report, ~200 m two minutes later)."""
+    mmsi = sorted(spots)
+    age = np.array([(t - first_report_s[m]) % 180.0 for m in mmsi])
+    x = np.column_stack([np.array([spots[m] for m in mmsi], float), np.zeros((len(mmsi), 2))])
+    pos_var = 30.0**2 + 0.05 * age**3 / 3.0
+    p = np.zeros((len(mmsi), 4, 4))
+    p[:, 0, 0] = p[:, 1, 1] = pos_var
+    p[:, 2, 2] = p[:, 3, 3] = 0.3**2 + 0.05 * age
+    return AisSnapshot(t, np.array(mmsi, np.int64), x, p, age, t - age + 180.0)
+
+
+def test_when_the_radar_tracks_of_two_moored_boats_swap_each_contact_takes_back_its_own_mmsi() -> None:
+    # two fishing boats at anchor 94 m apart; at 600 s their radar tracks swap places (in the simulator's
+    # platform-intrusion recording this left each boat with the other's MMSI for 83 minutes)
+    spots = {111: (0.0, 0.0), 222: (60.0, 72.0)}
+    fu = RadarAisFusion()
+    owner: dict[float, dict[int, int]] = {}
+    for k in range(320):
+        t = 5.0 * k
+        on_111, on_222 = (1, 2) if t < 600.0 else (2, 1)
+        tr = _tracks(t, [on_111, on_222], [(5.0, -4.0), (56.0, 75.0)], [(0.0, 0.0), (0.0, 0.0)])
+        c = fu.update(tr, _moored_ais(t, spots, {111: 0.0, 222: 90.0}))
+        owner[t] = {int(m): int(tid) for m, tid in zip(c.mmsi, c.track_id) if m >= 0 and tid >= 0}
+    assert owner[595.0] == {111: 1, 222: 2}
+    # after the swap the evidence turns within a few AIS reports (3 min each), not never
+    assert owner[600.0 + 3 * 180.0] == {111: 2, 222: 1}
+    assert owner[1595.0] == {111: 2, 222: 1}
+    changes = [t for t in sorted(owner) if t >= 100.0 and owner[t] != owner[t - 5.0]]
+    assert len(changes) == 1   # one clean change back, no flicker on the way
+
+
+def test_a_moored_boat_keeps_its_mmsi_while_a_neighbours_report_is_fresher() -> None:
+    # between reports a boat's dead-reckoned AIS covariance grows so large that its neighbour's fresh
+    # report 70 m away looks as good for one update: the identities must not follow the report cycle
+    spots = {111: (0.0, 0.0), 222: (0.0, 70.0)}
+    fu = RadarAisFusion()
+    seen: set[tuple[int, int]] = set()
+    for k in range(300):
+        t = 5.0 * k
+        c = fu.update(_tracks(t, [1, 2], [(3.0, 2.0), (-2.0, 68.0)], [(0.0, 0.0), (0.0, 0.0)]),
+                      _moored_ais(t, spots, {111: 0.0, 222: 170.0}))
+        if k >= 5:
+            seen |= {(int(tid), int(m)) for m, tid in zip(c.mmsi, c.track_id) if m >= 0 and tid >= 0}
+    assert seen == {(1, 111), (2, 222)}

@@ -6,8 +6,11 @@ same time (an ``AisSnapshot``) and:
 1. gates every (radar track, AIS vessel) pair on position — squared Mahalanobis distance with the sum of
    both covariances plus ``extra_sigma_m`` (antenna offset, AIS latency) — and on velocity (difference
    below ``max_velocity_diff_mps``);
-2. assigns pairs by global nearest neighbour (``assign.gnn_assign``), with a bonus for the pair already
-   associated, so a passing vessel does not steal an identity;
+2. assigns pairs by global nearest neighbour (``assign.gnn_assign``) on the pair's evidence over its last
+   AIS reports (``evidence.PairEvidence``: an exponentially weighted mean of its d², see there),
+   with a small bonus for the pair already associated, so a passing vessel does not steal an identity and
+   a wrong association (two radar tracks that swapped between boats moored side by side) is undone once
+   the AIS positions have pointed the other way for a while;
 3. applies hysteresis per radar track: an unidentified track takes an AIS identity after
    ``confirm_updates`` consecutive updates pointing to it, an identified one changes identity only after
    ``switch_updates``, and an association is dropped after ``break_updates`` consecutive updates without
@@ -33,6 +36,7 @@ from scipy.spatial import cKDTree
 from seawatch.model.contact import ContactKind
 from seawatch.track.ais_state import AisSnapshot
 from seawatch.track.assign import gnn_assign
+from seawatch.track.evidence import EvidenceParams, PairEvidence
 from seawatch.track.kalman import FloatArray
 from seawatch.track.tracker import TrackTable
 
@@ -47,7 +51,8 @@ class FusionParams:
     extra_sigma_m: float = 50.0
     max_velocity_diff_mps: float = 3.0
     max_pregate_m: float = 2_000.0
-    keep_bonus: float = 6.0             # cost bonus of the pair already associated
+    keep_bonus: float = 1.0             # cost bonus of the pair already associated
+    evidence: bool = True               # assign on the pair evidence over AIS reports (else this update's d²)
     confirm_updates: int = 3            # consecutive updates to associate an unidentified track
     switch_updates: int = 5             # ... to change the identity of an identified one
     break_updates: int = 5
@@ -98,6 +103,7 @@ class RadarAisFusion:
         self.unsupported_n: Int64Array = np.empty(0, np.int64)
         self.far: BoolArray = np.empty(0, bool)
         self.shared: BoolArray = np.empty(0, bool)
+        self.evidence = PairEvidence(EvidenceParams(prior_d2=self.params.gate_d2)) if self.params.evidence else None
 
     def _align(self, track_id: Int64Array) -> npt.NDArray[np.intp]:
         """Keep bookkeeping rows for exactly these tracks (new ones start blank); return their rows."""
@@ -155,6 +161,9 @@ class RadarAisFusion:
         events: list[FusionEvent] = []
 
         ti, aj, d2, _ = self._pairs(trk, ais)
+        if self.evidence is not None:
+            d2 = self.evidence.update(t, trk.track_id[ti], ais.mmsi[aj], d2, ais.time_s - ais.age_s[aj],
+                                      trk.track_id)
         cost = d2 - p.keep_bonus * (self.assoc[rows[ti]] == ais.mmsi[aj])
         at, aa = gnn_assign(len(trk), len(ais.mmsi), ti, aj, cost)
         best = np.full(len(trk), -1, np.int64)
