@@ -10,6 +10,8 @@ Python-side code slices it like bytes (`buf[a:b]` is a bytes object).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -64,7 +66,9 @@ class ChunkBuffer:
 
 
 class ChunkStore:
-    """The buffer a decoder copies its chunks into, grown when a chunk does not fit."""
+    """The buffer a decoder copies its chunks into, grown when a chunk does not fit. `release()` (at the
+    end of a feed) hands it to the next decoder made in the process (`_SPARE`), which would otherwise
+    grow the heap again for its own."""
 
     def __init__(self) -> None:
         self._store = np.empty(0, dtype=np.uint8)
@@ -74,9 +78,35 @@ class ChunkStore:
         n = len(tail) + cut
         need = n + len(PAD) + max(n // 8, 4096) + len(PAD)
         if len(self._store) < need:
-            self._store = np.empty(need + need // 8, dtype=np.uint8)
+            spare = _spare(_SPARE, need)
+            self._store = spare if spare is not None else np.empty(need + need // 8, dtype=np.uint8)
         store = self._store
         store[:len(tail)] = np.frombuffer(tail, dtype=np.uint8)
         store[len(tail):n] = np.frombuffer(data, dtype=np.uint8, count=cut)
         store[n:n + len(PAD)] = _PAD
         return ChunkBuffer(store[:n + len(PAD)], store)
+
+    def release(self) -> None:
+        if len(self._store):
+            keep(_SPARE, self._store)
+            self._store = np.empty(0, dtype=np.uint8)
+
+
+_SPARE: list[npt.NDArray[Any]] = []  # buffers of decoders that finished a feed, for the next one
+
+
+def _spare(pool: list[npt.NDArray[Any]], need: int) -> npt.NDArray[Any] | None:
+    """A spare buffer of at least `need` elements from `pool` (taken out of it), or None."""
+    for i, buf in enumerate(pool):
+        if len(buf) >= need:
+            return pool.pop(i)
+    return None
+
+
+def keep(pool: list[npt.NDArray[Any]], buf: npt.NDArray[Any], most: int = 2) -> None:
+    """Put `buf` in `pool` (the largest `most` are kept). list.append/pop are atomic: decoders in other
+    threads never get the same buffer."""
+    pool.append(buf)
+    if len(pool) > most:
+        pool.sort(key=len)
+        del pool[0]

@@ -108,6 +108,9 @@ class NmeaDecoder:
                                 rewritten=False)
         self._tail = b""
         self.reassembler.flush()
+        self._store.release()  # the buffers go to the next decoder made in this process
+        if self._tables is not None:
+            self._tables.release()
         return self._count(out)
 
     def _count(self, batch: ObservationBatch) -> ObservationBatch:
@@ -191,8 +194,9 @@ class NmeaDecoder:
             inside = nxt < len(ext_time)
             ext_time[nxt[inside]] = times[inside]
             self.stats.ignored["PGHP"] += int(is_pghp.sum())
-        radar = ~is_pghp & np.isin(code, [_code(f) for f in RADAR_FORMATTERS])
-        zda = radar & (code == _code(b"ZDA"))
+        ttm, tll, zda_code = (_code(f) for f in RADAR_FORMATTERS)
+        radar = ~is_pghp & ((code == ttm) | (code == tll) | (code == zda_code))
+        zda = radar & (code == zda_code)
         if zda.any() and self._radar is None and not (radar & ~zda).any():
             # AIS feeds carry ZDA too: parse it only once radar sentences appear (the latest is kept
             # for the radar parser's date)
@@ -306,28 +310,42 @@ class NmeaDecoder:
         cnt, num, seq, ch = f.count[sel], f.number[sel], f.seq[sel], f.channel[sel]
         p0, p1, fill, code, has_s = f.pay0[sel], f.pay1[sel], f.fill[sel], src[sel], has_s_all[sel]
         t = t[sel]
-        # fast path: a 1-of-2 fragment directly followed by its 2-of-2 from the same receiver (or with no
+        # fast path: a 1-of-c fragment directly followed by its 2..c-of-c from the same receiver (or with no
         # receiver of its own: tag block groups name it on the first fragment only)
-        pair = np.zeros(len(idx), dtype=bool)
-        if len(idx) > 1:
-            pair[:-1] = (cnt[:-1] == 2) & (cnt[1:] == 2) & (num[:-1] == 1) & (num[1:] == 2) & \
-                        (seq[:-1] == seq[1:]) & (ch[:-1] == ch[1:]) & ((code[:-1] == code[1:]) | ~has_s[1:])
-            pair[1:] &= ~pair[:-1]  # a fragment belongs to one pair only
-        first = np.flatnonzero(pair)
-        second = first + 1
-        # both payloads of every pair, gathered into one buffer with one fancy index
-        la, lb = p1[first] - p0[first], p1[second] - p0[second]
-        starts = np.empty(2 * len(first), dtype=np.int64)
-        lens = np.empty(2 * len(first), dtype=np.int64)
-        starts[0::2], starts[1::2], lens[0::2], lens[1::2] = p0[first], p0[second], la, lb
-        ext_pairs = arr[_ranges(starts, lens)]
-        pend = np.cumsum(la + lb)
+        m = len(idx)
+        in_run = np.zeros(m, dtype=bool)
+        firsts, lasts, sizes = [], [], []
+        for c in np.unique(cnt[num == 1]).tolist() if m > 1 else []:
+            k = m - c + 1  # rows where a run of c fragments can start
+            if c < 2 or k <= 0:
+                continue
+            ok = (cnt[:k] == c) & (num[:k] == 1)
+            for j in range(1, c):
+                nxt = slice(j, k + j)
+                ok &= (cnt[nxt] == c) & (num[nxt] == j + 1) & (seq[nxt] == seq[:k]) & (ch[nxt] == ch[:k]) & \
+                      ((code[nxt] == code[:k]) | ~has_s[nxt])
+            first = np.flatnonzero(ok)  # runs cannot overlap: each starts at a 1-of-c, the others are 2..c
+            if len(first):
+                firsts.append(first)
+                lasts.append(first + (c - 1))
+                sizes.append(np.full(len(first), c, dtype=np.int64))
+                for j in range(c):
+                    in_run[first + j] = True
+        first = np.concatenate(firsts) if firsts else np.empty(0, dtype=np.int64)
+        last = np.concatenate(lasts) if lasts else np.empty(0, dtype=np.int64)
+        size = np.concatenate(sizes) if sizes else np.empty(0, dtype=np.int64)
+        # the payloads of every run, in order, gathered into one buffer with one fancy index
+        frag = np.repeat(first, size) + _ranks(size)
+        lens = p1[frag] - p0[frag]
+        ext_pairs = arr[_ranges(p0[frag], lens)]
+        total = np.add.reduceat(lens, np.cumsum(size) - size) if len(size) else np.empty(0, dtype=np.int64)
+        pend = np.cumsum(total)
         base = len(arr)
-        q0, q1 = base + pend - la - lb, base + pend
-        pieces = [q0, q1, fill[second], t[first], code[first], lines.start[idx[first]], lines.end[idx[second]],
+        q0, q1 = base + pend - total, base + pend
+        pieces = [q0, q1, fill[last], t[first], code[first], lines.start[idx[first]], lines.end[idx[last]],
                   idx[first]]
-        # the rest: the reassembler (interleaved groups, 3+ parts, tag block groups, orphans)
-        rest = np.flatnonzero(~(pair | np.r_[False, pair[:-1]]))
+        # the rest: the reassembler (interleaved groups, tag block groups, orphans)
+        rest = np.flatnonzero(~in_run)
         blobs: list[bytes] = []
         done_rows: list[tuple[int, int, int, float, int, int, int, int]] = []
         off = base + len(ext_pairs)
@@ -376,6 +394,11 @@ class NmeaDecoder:
 
 def _code(three: bytes) -> int:
     return (three[0] << 16) | (three[1] << 8) | three[2]
+
+
+def _ranks(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """0, 1, .. within each run of `counts` rows: [2, 3] -> [0, 1, 0, 1, 2]."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -95,7 +95,8 @@ CLS, CS_OK, FMT_OK, V_OK, CHANNEL = range(5)
 class Tables:
     """The tables `scan_lines` fills, kept by a decoder from chunk to chunk: allocated again only when a
     chunk has more lines than they hold (a new process's first chunks would otherwise grow its heap,
-    and every chunk pay the allocation). `scan_lines` writes every cell of the lines it scans."""
+    and every chunk pay the allocation). `scan_lines` writes every cell of the lines it scans. At the
+    end of a feed (`release`) they go to the next decoder made in the process."""
 
     def __init__(self) -> None:
         self._ints = np.empty(0, dtype=np.int64)
@@ -105,10 +106,23 @@ class Tables:
     def get(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(14, n) int64, (5, n) uint8 and (n,) float64 tables, C-contiguous; their content is undefined."""
         if len(self._time) < n:
-            cap = n + n // 4
-            self._ints, self._u8, self._time = np.empty(14 * cap, dtype=np.int64), np.empty(5 * cap, dtype=np.uint8), \
-                np.empty(cap)
+            spare = _SPARE_TABLES.pop() if _SPARE_TABLES else None
+            if spare is not None and len(spare[2]) >= n:
+                self._ints, self._u8, self._time = spare
+            else:
+                cap = n + n // 4
+                self._ints, self._u8, self._time = np.empty(14 * cap, dtype=np.int64), \
+                    np.empty(5 * cap, dtype=np.uint8), np.empty(cap)
         return self._ints[:14 * n].reshape(14, n), self._u8[:5 * n].reshape(5, n), self._time[:n]
+
+    def release(self) -> None:
+        """Hand the tables to the next decoder made in this process (at the end of a feed)."""
+        if len(self._time):
+            _SPARE_TABLES[:] = [(self._ints, self._u8, self._time)]
+            self._ints, self._u8, self._time = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint8), np.empty(0)
+
+
+_SPARE_TABLES: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
 
 def new_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -256,6 +270,49 @@ def slice_hashes(buf, a, b, out):
             h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
         h = (h ^ np.uint64(b[r] - a[r])) * _FNV_PRIME
         out[r] = np.int64(h >> np.uint64(1))  # >= 0: -1 stays free
+
+
+@jit
+def lookup_names(buf, a, b, table_keys, table_vals, h, out):
+    """`slice_hashes` into h, and each hash looked up in an open-addressing table (power-of-two size,
+    free slots -2): out is the value found, -1 where the hash is not in the table, -2 where a < 0 (no
+    name). Returns the number of rows not found."""
+    mask = len(table_keys) - 1
+    missing = 0
+    for r in range(len(a)):
+        if a[r] < 0:
+            h[r] = -1
+            out[r] = -2
+            continue
+        hv = _FNV_BASIS
+        for k in range(a[r], b[r]):
+            hv = (hv ^ np.uint64(buf[k])) * _FNV_PRIME
+        hv = (hv ^ np.uint64(b[r] - a[r])) * _FNV_PRIME
+        key = np.int64(hv >> np.uint64(1))
+        h[r] = key
+        slot = (key ^ (key >> 29)) & mask
+        out[r] = -1
+        while table_keys[slot] != -2:
+            if table_keys[slot] == key:
+                out[r] = table_vals[slot]
+                break
+            slot = (slot + 1) & mask
+        if out[r] == -1:
+            missing += 1
+    return missing
+
+
+@jit
+def insert_names(table_keys, table_vals, keys, vals):
+    """Add keys (not in the table yet, distinct) with their values to `lookup_names`' table."""
+    mask = len(table_keys) - 1
+    for r in range(len(keys)):
+        key = keys[r]
+        slot = (key ^ (key >> 29)) & mask
+        while table_keys[slot] != -2:
+            slot = (slot + 1) & mask
+        table_keys[slot] = key
+        table_vals[slot] = vals[r]
 
 
 @jit

@@ -114,12 +114,14 @@ class ReceiverNames:
 
     MAX = 4000
 
+    TABLE = 1 << 14  # slots of the hash table of names (more than 2 * MAX)
+
     def __init__(self) -> None:
         self.names: list[str] = []
         self.generation = 0
         self._by_name: dict[str, int] = {}
-        self._hashes = np.empty(0, dtype=np.int64)  # hashes of the names' bytes, sorted
-        self._codes = np.empty(0, dtype=np.int64)  # ... and the code of each
+        self._table_keys = np.full(self.TABLE, -2, dtype=np.int64)  # hashes of the names' bytes -> codes
+        self._table_vals = np.empty(self.TABLE, dtype=np.int64)
 
     def code(self, name: str) -> int:
         c = self._by_name.get(name)
@@ -131,32 +133,28 @@ class ReceiverNames:
     def start_chunk(self) -> None:
         if len(self.names) > self.MAX:
             self.names, self._by_name = [], {}
-            self._hashes, self._codes = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+            self._table_keys.fill(-2)
             self.generation += 1
 
     def codes(self, arr: npt.NDArray[np.uint8], s0: IntArray, s1: IntArray, default: str) -> IntArray:
         """Per row, the code of its s: value (or of `default` where there is none) in `names`: the hash of
-        its bytes looked up in the sorted hashes of the names known (a name is made once, when first seen)."""
-        from seawatch.ingest.nmea.kernel import slice_hashes
+        its bytes looked up in a hash table of the names known (one kernel loop); a name is made once, when
+        first seen."""
+        from seawatch.ingest.nmea.kernel import insert_names, lookup_names
 
-        h = np.empty(len(s0), dtype=np.int64)
-        slice_hashes(arr, s0, s1, h)
-        known = self._hashes
-        pos = np.searchsorted(known, h)
-        np.minimum(pos, len(known) - 1, out=pos)
-        found = known[pos] == h if len(known) else np.zeros(len(h), dtype=bool)
-        none = h < 0
-        if not (found | none).all():
-            new = np.flatnonzero(~found & ~none)
-            uniq, first = np.unique(h[new], return_index=True)
-            in_order = np.argsort(first)  # names get their codes in order of first appearance
-            uniq, rows = uniq[in_order], new[first[in_order]].tolist()
-            made = np.array([self.code(arr[s0[i]:s1[i]].tobytes().decode("latin-1")) for i in rows], dtype=np.int64)
-            hashes, codes = np.concatenate([known, uniq]), np.concatenate([self._codes, made])
-            o = np.argsort(hashes, kind="stable")
-            self._hashes, self._codes = hashes[o], codes[o]
-            return self.codes(arr, s0, s1, default)
-        out = self._codes[pos] if len(known) else np.zeros(len(h), dtype=np.int64)
+        n = len(s0)
+        h, out = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        if lookup_names(arr, s0, s1, self._table_keys, self._table_vals, h, out):
+            new = np.flatnonzero(out == -1)
+            uniq, first, inverse = np.unique(h[new], return_index=True, return_inverse=True)
+            order = np.argsort(first)  # names get their codes in order of first appearance
+            made = np.empty(len(uniq), dtype=np.int64)
+            for j in order.tolist():
+                i = int(new[first[j]])
+                made[j] = self.code(arr[s0[i]:s1[i]].tobytes().decode("latin-1"))
+            insert_names(self._table_keys, self._table_vals, uniq, made)
+            out[new] = made[inverse.ravel()]
+        none = out == -2
         if none.any():
             out[none] = self.code(default)
         return out
