@@ -304,6 +304,10 @@ def sun_elevation_deg(t: F64, lat: F64, lon: F64) -> F64:
     return np.degrees(np.arcsin(np.sin(la) * np.sin(dec) + np.cos(la) * np.cos(dec) * np.cos(ha)))
 
 
+_NONE = np.zeros(0, np.int64)
+_NO_T = np.zeros(0)
+
+
 class Persistence:
     """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s."""
 
@@ -328,6 +332,9 @@ class Persistence:
         """Returns row indices (opened, ongoing, closed) and the close times of the closed rows."""
         min_d = self.min_s if min_s is None else min_s
         act = self.active[slots]
+        if not (act.any() or enter.any() or stay.any()):   # the common case: nothing running, nothing starts
+            self.since[slots] = np.nan
+            return _NONE, _NONE, _NONE, _NO_T
         since = self.since[slots]
         since = np.where(~act & ~(stay | enter), np.nan, since)
         since = np.where(~act & enter & np.isnan(since), t, since)
@@ -417,7 +424,9 @@ class ContactRule(Rule):
         s = cyc.slot
         running = self.timer.active[s] | ~np.isnan(self.timer.since[s])
         good, straight = self.spell.observe(s, cyc.x, cyc.y, cyc.t, cyc.sog_mps, running)
-        mean, cv = self.spell.steadiness(s, cyc.t, cyc.sog_mps)
+        if "steadiness" not in cyc.cache:   # one per cycle, shared by the rules
+            cyc.cache["steadiness"] = self.engine.steadiness.step(s, cyc.t, cyc.sog_mps)
+        mean, cv = cyc.cache["steadiness"]
         return good, straight, mean, cv
 
     def proven(self, cyc: Cycle, rows: B) -> B:

@@ -23,6 +23,7 @@ from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.risk import RiskModel
+from seawatch.detect.spell import Steadiness
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, TrackStatus
@@ -81,6 +82,9 @@ class DetectionEngine:
         self.now = -np.inf
         self._expired = np.zeros(0, bool)
         self.memory.listeners.append(self._grow)
+        self.steadiness = Steadiness()  # speed mean and jitter per contact, shared by the rules that judge speed
+        self.memory.listeners.append(self.steadiness.grow)
+        self.steadiness.grow(self.memory.cap)
         classes = _rule_classes()
         wanted = rules or RULE_ORDER
         self.rules: list[Rule] = []

@@ -135,19 +135,24 @@ class AisGap(Rule):
 
     def _maintain(self, active: I64, now: float) -> None:
         mem = self.engine.memory
-        done: set[int] = set()
-        for s in active:
-            m = int(mem.i["last_mmsi"][s])
-            if m in done:
-                continue
-            done.add(m)
+        mmsi_all = mem.i["last_mmsi"][: mem.n]
+        act_m = mmsi_all[active]
+        _, first = np.unique(act_m, return_index=True)
+        wanted = act_m[np.sort(first)]   # the MMSIs in the order their slots come up
+        # every slot that carries one of them, grouped by MMSI (slots ascending in each group)
+        idx = np.flatnonzero(np.isin(mmsi_all, wanted))
+        idx = idx[np.argsort(mmsi_all[idx], kind="stable")]
+        starts = np.r_[0, np.flatnonzero(np.diff(mmsi_all[idx])) + 1]
+        heard_max = np.fmax.reduceat(mem.f["last_ais_t"][idx], starts)
+        groups = {int(mmsi_all[idx[a]]): (idx[a:b], float(h))
+                  for a, b, h in zip(starts, np.r_[starts[1:], len(idx)], heard_max)}
+        for m in wanted.tolist():
+            same, heard = groups[m]
             a = self.book.get(self.type, m)
-            same = np.flatnonzero(mem.i["last_mmsi"][: mem.n] == m)
             if a is None:
                 self.alerted[same] = False
                 continue
             lt = float(a.evidence["last_ais_t"])
-            heard = float(np.nanmax(mem.f["last_ais_t"][same]))
             if heard > lt + 1.0:
                 self.alerted[same] = False
                 self.book.close(self.type, m, heard, {"gap_s": heard - lt})
