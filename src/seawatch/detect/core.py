@@ -153,6 +153,13 @@ class Cycle:
             self.cache["slow_kn"] = np.fmin(self.sog_kn, mg)
         return self.cache["slow_kn"]
 
+    def steadiness(self) -> tuple[F64, F64]:
+        """(speed mean m/s, speed jitter) of each row over the last ~40 s (detect/spell.py `Steadiness`):
+        advanced once per cycle, whichever rule asks first."""
+        if "steadiness" not in self.cache:
+            self.cache["steadiness"] = self.engine.steadiness.step(self.slot, self.t, self.sog_mps)
+        return self.cache["steadiness"]  # type: ignore[no-any-return]
+
     @property
     def dark(self) -> B:
         return self.kind == int(ContactKind.RADAR_ONLY)
@@ -424,9 +431,7 @@ class ContactRule(Rule):
         s = cyc.slot
         running = self.timer.active[s] | ~np.isnan(self.timer.since[s])
         good, straight = self.spell.observe(s, cyc.x, cyc.y, cyc.t, cyc.sog_mps, running)
-        if "steadiness" not in cyc.cache:   # one per cycle, shared by the rules
-            cyc.cache["steadiness"] = self.engine.steadiness.step(s, cyc.t, cyc.sog_mps)
-        mean, cv = cyc.cache["steadiness"]
+        mean, cv = cyc.steadiness()
         return good, straight, mean, cv
 
     def proven(self, cyc: Cycle, rows: B) -> B:

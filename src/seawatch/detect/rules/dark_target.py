@@ -38,6 +38,7 @@ class DarkTarget(ContactRule):
         "straight_from_kn": 5.0,
         "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this: clutter
         "steady_from_kn": 15.0,
+        "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
         "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
         "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger
     }
@@ -56,7 +57,8 @@ class DarkTarget(ContactRule):
         with np.errstate(invalid="ignore", divide="ignore"):
             sailed_mps = good_mps / straight
         return (((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"]))
-                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"])))
+                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"]))
+                | (mean * MPS_TO_KN > p["max_speed_kn"]))
 
     def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
         """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""
