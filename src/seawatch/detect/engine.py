@@ -80,6 +80,7 @@ class DetectionEngine:
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
         self.track_identity = TrackIdentity()  # the last MMSI each radar track carried (detect/identity.py)
         self.now = -np.inf
+        self.started = np.nan  # event time of the first cycle: how long the engine has been listening
         self._expired = np.zeros(0, bool)
         self.memory.listeners.append(self._grow)
         self.steadiness = Steadiness()  # speed mean and jitter per contact, shared by the rules that judge speed
@@ -176,6 +177,8 @@ class DetectionEngine:
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
         self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)
+        if np.isnan(self.started):
+            self.started = float(t.min())
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t
         mem.f["x"][slots], mem.f["y"][slots] = x, y
