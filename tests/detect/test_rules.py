@@ -365,3 +365,29 @@ def test_a_stopped_echo_among_boats_moored_together_with_their_ais_on_is_not_a_d
     apart = leg(31, (OFF_LANKARAN[0] + 0.01, OFF_LANKARAN[1]), duration_s=900, speed_kn=0, cog_deg=0)
     run(e2, moored, apart)   # 1.1 km away: a dark boat of its own
     assert len(of_type(e2, "dark_target")) == 1
+
+
+def test_an_ais_position_the_radar_does_not_see_with_a_dark_twin_moving_with_it_is_an_offset_spoof() -> None:
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(70, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070)
+    twin = leg(71, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)   # 6 km east, the same velocity
+    run(e, claim, twin)
+    assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["position_offset"]
+
+
+def test_a_dark_track_beside_another_vessel_heard_on_ais_is_that_vessel_not_a_spoofers_true_position() -> None:
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(72, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000072)
+    twin = leg(73, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)
+    heard = leg(74, (38.8015, 49.17), duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000074)  # 170 m
+    run(e, claim, twin, heard)
+    assert of_type(e, "ais_spoofing") == []
+
+
+def test_an_mmsi_on_two_contacts_one_without_an_ais_position_yet_is_no_clone() -> None:
+    e = engine(rules=("ais_spoofing",))
+    first = leg(75, MID_SEA, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000075)
+    stale = leg(76, (39.40, 50.40), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000075)
+    stale["ais_age_s"][:] = 30.0   # its rows carry the MMSI, never a fresh report of its own
+    run(e, first, stale)
+    assert of_type(e, "ais_spoofing") == []
