@@ -158,7 +158,7 @@ class Cycle:
         advanced once per cycle, whichever rule asks first."""
         if "steadiness" not in self.cache:
             self.cache["steadiness"] = self.engine.steadiness.step(self.slot, self.t, self.sog_mps)
-        return self.cache["steadiness"]  # type: ignore[no-any-return]
+        return self.cache["steadiness"]
 
     @property
     def dark(self) -> B:
