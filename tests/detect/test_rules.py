@@ -391,3 +391,20 @@ def test_an_mmsi_on_two_contacts_one_without_an_ais_position_yet_is_no_clone() -
     stale["ais_age_s"][:] = 30.0   # its rows carry the MMSI, never a fresh report of its own
     run(e, first, stale)
     assert of_type(e, "ais_spoofing") == []
+
+
+def test_the_mmsi_a_vessel_gave_up_for_another_is_not_an_ais_gap() -> None:
+    e = engine(rules=("ais_spoofing", "ais_gap"))
+    a = leg(10_423_000_080, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000080,
+            radar_track_id=8)
+    b = leg(10_423_999_080, end_of(a), t0=610, duration_s=1200, speed_kn=10, cog_deg=0, kind=FUSED,
+            mmsi=423999080, radar_track_id=8)
+    run(e, a, b)
+    assert [x["evidence"]["how"] for x in of_type(e, "ais_spoofing")] == ["identity_change"]
+    assert of_type(e, "ais_gap") == []
+
+
+def test_a_dark_track_a_minute_and_a_half_old_racing_at_the_shore_is_held_until_it_has_made_good_its_speed() -> None:
+    e = engine(rules=("shore_approach",))
+    run(e, leg(42, (38.66, 49.00), duration_s=90, speed_kn=28, cog_deg=270))
+    assert of_type(e, "shore_approach") == []

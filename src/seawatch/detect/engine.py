@@ -78,6 +78,7 @@ class DetectionEngine:
         self.book = AlertBook(merge_gap_s=merge_gap_s)
         self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
+        self.renamed: dict[int, float] = {}  # MMSI -> when an identity change left it for another (its silence)
         self.track_identity = TrackIdentity()  # the last MMSI each radar track carried (detect/identity.py)
         self.now = -np.inf
         self.started = np.nan  # event time of the first cycle: how long the engine has been listening

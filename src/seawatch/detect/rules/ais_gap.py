@@ -8,7 +8,8 @@ patchy reception teaches each vessel a longer interval; the gap must exceed `int
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
 range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
 current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore
-(switched off at its berth or marina). Closes when the MMSI is heard again, or after `max_open_s`.
+(switched off at its berth or marina). An MMSI that an identity change left for another (ais_spoofing) is that
+alert's business. Closes when the MMSI is heard again, or after `max_open_s`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
 
+RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
+
+
 class AisGap(Rule):
     type = "ais_gap"
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
-        "min_gap_s": 180.0,
+        "min_gap_s": 300.0,  # class B sets (30 s under way) lose 3 min of reports at the edge of reception routinely
         "interval_factor": 6.0,
         "coverage_fraction": 0.85,
         "port_margin_m": 1000.0,
@@ -115,8 +119,11 @@ class AisGap(Rule):
         # the MMSI must be silent everywhere: not heard recently on another contact
         mmsi_all = mem.i["last_mmsi"][: mem.n]
         heard = mem.f["last_ais_t"][: mem.n]
+        renamed = self.engine.renamed
         for s, g in zip(cand, gap):
             m = int(mem.i["last_mmsi"][s])
+            if renamed.get(m, -np.inf) >= float(mem.f["last_ais_t"][s]) - RENAMED_WITHIN_S:
+                continue   # its vessel changed identity (an ais_spoofing alert): the old MMSI's silence is that
             same = np.flatnonzero(mmsi_all == m)
             if np.nanmax(heard[same]) > mem.f["last_ais_t"][s] or self.book.get(self.type, m) is not None:
                 continue

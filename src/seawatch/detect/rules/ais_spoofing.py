@@ -137,6 +137,7 @@ class AisSpoofing(Rule):
                 continue
             heard = mem.f["last_ais_t"][: mem.n][mine]
             if len(heard) and np.nanmax(heard, initial=-np.inf) > t + 1.0:
+                self.engine.renamed.pop(old, None)
                 continue  # the old identity lives on elsewhere: a track swap between two vessels
             k = ("identity_change", cid)
             self.book.open(self.type, k, t, severity="high", lat=lat, lon=lon, track_ids=[cid], mmsi=[old, new],
@@ -182,6 +183,8 @@ class AisSpoofing(Rule):
             r = int(rc)
             # judged later: if the old MMSI is still heard, two vessels swapped tracks; a vessel that
             # changes identity falls silent under the old one
+            # while it is judged (and once confirmed), the old MMSI's silence is this change's, not an ais_gap
+            self.engine.renamed[int(prev_mmsi[r])] = float(cyc.t[r])
             self.id_pending.append((float(cyc.t[r]), int(cyc.contact_id[r]), int(prev_mmsi[r]), int(cyc.mmsi[r]),
                                     float(cyc.lat[r]), float(cyc.lon[r]), float(np.nan_to_num(cyc.sog_mps[r]))))
         self._confirm_identity_changes(cyc.now)
