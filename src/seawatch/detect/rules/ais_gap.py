@@ -21,7 +21,6 @@ import numpy as np
 from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
-
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
 
 
