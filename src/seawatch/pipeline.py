@@ -70,7 +70,7 @@ class Pipeline:
         self._last_table: ContactTable | None = None
         self._last_tracks: TrackTable | None = None
         self._next_emit: float | None = None
-        self._last_emitted: ContactBatch | None = None
+        self._last_emitted: tuple[ContactTable, float, npt.NDArray[np.float64]] | None = None
         self._scan_ref: dict[str, float] = {}
         self._pending_radar: dict[str, tuple[float, list[npt.NDArray[np.float64]]]] = {}
         self.n_unknown_sensor = 0
@@ -114,7 +114,7 @@ class Pipeline:
                     self._fuse(tracks.time_s)
                 else:
                     self._fuse_ais_only(step_t)
-                out.append(self._with_ended(self._contacts(self._last_table, step_t), step_t))
+                out.append(self._emit(self._last_table, step_t))
                 self._next_emit = step_t + self.update_period_s
         if done_ais < len(ais_rows):
             self.ais.update(batch.take(ais_rows[done_ais:]))
@@ -159,33 +159,40 @@ class Pipeline:
         self.events.extend(table.events)
         self._last_table = table
 
-    def _with_ended(self, current: ContactBatch, t: float) -> ContactBatch:
-        """Contacts shown last time but gone now (track lost, or an AIS-only contact that became fused)
-        get one final row with status LOST, so that consumers drop them instead of letting them linger."""
+    def _emit(self, table: ContactTable | None, t: float) -> ContactBatch:
+        """The contact updates at t: the picture, thinned (`_shown`), plus one final row with status LOST for
+        each contact shown last time but gone now (track lost, or an AIS-only contact that became fused), so
+        that consumers drop them instead of letting them linger. Rows are built only for what is emitted."""
         prev = self._last_emitted
-        self._last_emitted = current
-        shown = self._thin(current, t)
-        if prev is None or not len(prev):
-            return shown
-        gone = ~np.isin(prev["contact_id"], current["contact_id"])
-        if not gone.any():
-            return shown
-        ended = prev.take(np.flatnonzero(gone))
+        if table is None or not len(table):
+            self._last_emitted = None
+            current = ContactBatch.empty()
+            ids = np.empty(0, np.int64)
+        else:
+            age = self._ais_age(table.mmsi, t)
+            self._last_emitted = (table, t, age)
+            ids = table.contact_id
+            current = self._contacts(table, t, self._shown(table, age, t), age)
+        if prev is None or not len(prev[0]):
+            return current
+        p_table, p_t, p_age = prev
+        gone = np.flatnonzero(~np.isin(p_table.contact_id, ids))
+        if not len(gone):
+            return current
+        ended = self._contacts(p_table, p_t, gone, p_age)
         ended.columns["status"] = np.full(len(ended), int(TrackStatus.LOST), dtype=np.uint8)
         ended.columns["t"] = np.full(len(ended), t)
-        return ContactBatch.concat([shown, ended])
+        return ContactBatch.concat([current, ended])
 
-    def _thin(self, current: ContactBatch, t: float) -> ContactBatch:
-        """AIS-only contacts are shown when a report arrived in the last period, else once per heartbeat:
-        a moored vessel reporting every 3 min is not repeated every few seconds (radar-backed contacts
-        change every scan and are always shown)."""
-        ais_only = current["kind"] == int(ContactKind.AIS_ONLY)
-        if not ais_only.any():
-            return current
-        fresh = current["ais_age_s"] < self.update_period_s
+    def _shown(self, table: ContactTable, ais_age_s: npt.NDArray[np.float64], t: float) -> npt.NDArray[np.intp]:
+        """Rows shown: AIS-only contacts when a report arrived in the last period, else once per heartbeat
+        (a moored vessel reporting every 3 min is not repeated every few seconds); radar-backed contacts
+        change every scan and are always shown."""
+        ais_only = table.kind == int(ContactKind.AIS_ONLY)
         beat = math.floor(t / self.heartbeat_s) != math.floor((t - self.update_period_s) / self.heartbeat_s)
-        keep = ~ais_only | fresh | beat
-        return current if keep.all() else current.take(np.flatnonzero(keep))
+        if beat or not ais_only.any():
+            return np.arange(len(table))
+        return np.flatnonzero(~ais_only | (ais_age_s < self.update_period_s))
 
     def _fuse_ais_only(self, t: float) -> None:
         """No radar scan recently: carry radar tracks as they were, AIS dead-reckoned to t."""
@@ -199,53 +206,63 @@ class Pipeline:
         self.events.extend(table.events)
         self._last_table = table
 
-    def _contacts(self, table: ContactTable | None, t: float) -> ContactBatch:
-        if table is None or not len(table):
+    def _contacts(self, table: ContactTable, t: float, rows: npt.NDArray[np.intp],
+                  ais_age_s: npt.NDArray[np.float64]) -> ContactBatch:
+        """Contact updates of the given rows of a fusion table at t (ais_age_s: of every row of the table)."""
+        n = len(rows)
+        if n == 0:
             return ContactBatch.empty()
-        n = len(table)
-        lat, lon = self.frame.to_latlon(table.x[:, 0], table.x[:, 1])
-        vx, vy = table.x[:, 2], table.x[:, 3]
+        x, P = table.x[rows], table.P[rows]
+        track_id, kind, mmsi = table.track_id[rows], table.kind[rows], table.mmsi[rows]
+        lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
+        vx, vy = x[:, 2], x[:, 3]
         status = np.full(n, int(TrackStatus.CONFIRMED), dtype=np.uint8)
         tracks = self._last_tracks
-        radar_backed = table.track_id >= 0
+        radar_backed = track_id >= 0
         if tracks is not None and radar_backed.any():
             order = np.argsort(tracks.track_id)
-            pos = np.searchsorted(tracks.track_id[order], table.track_id[radar_backed])
+            pos = np.searchsorted(tracks.track_id[order], track_id[radar_backed])
             pos = np.minimum(pos, max(len(order) - 1, 0))
             if len(order):
                 status[radar_backed] = tracks.status[order][pos]
         cols: dict[str, object] = {
-            "contact_id": table.contact_id, "t": np.full(n, table.time_s), "kind": table.kind.astype(np.uint8),
+            "contact_id": table.contact_id[rows], "t": np.full(n, table.time_s), "kind": kind.astype(np.uint8),
             "status": status, "lat": lat, "lon": lon, "sog_mps": np.hypot(vx, vy),
             "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
-            "var_e_m2": table.P[:, 0, 0], "var_n_m2": table.P[:, 1, 1], "cov_en_m2": table.P[:, 0, 1],
-            "radar_track_id": table.track_id, "mmsi": real_mmsi(table.mmsi),
+            "var_e_m2": P[:, 0, 0], "var_n_m2": P[:, 1, 1], "cov_en_m2": P[:, 0, 1],
+            "radar_track_id": track_id, "mmsi": real_mmsi(mmsi),
         }
-        cols.update(self._identity(table.mmsi, t))
+        cols.update(self._identity(mmsi))
+        cols["ais_age_s"] = ais_age_s[rows]
         sensors = np.empty(n, dtype=object)
         for k, label in ((ContactKind.FUSED, ("radar", "ais")), (ContactKind.RADAR_ONLY, ("radar",)),
                          (ContactKind.AIS_ONLY, ("ais",))):
             one = np.empty(1, dtype=object)
             one[0] = label
-            sensors[table.kind == int(k)] = one
+            sensors[kind == int(k)] = one
         cols["sensors"] = sensors
         return ContactBatch(cols, n=n)  # type: ignore[arg-type]
 
-    def _identity(self, key: npt.NDArray[np.int64], t: float) -> dict[str, object]:
-        """Static data (of the MMSI) and AIS age (of the transmitter: an MMSI's twin has its own) per
-        contact, looked up in the AIS state (vectorised)."""
-        n = len(key)
+    def _lookup(self, k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """Position of each key in the AIS state's sorted keys, and whether it is there."""
         known = self.ais.mmsi
+        pos = np.minimum(np.searchsorted(known, k), max(len(known) - 1, 0))
+        hit = (k >= 0) & (len(known) > 0)
+        if len(known):
+            hit &= known[pos] == k
+        return pos, hit
 
-        def lookup(k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-            pos = np.minimum(np.searchsorted(known, k), max(len(known) - 1, 0))
-            hit = (k >= 0) & (len(known) > 0)
-            if len(known):
-                hit &= known[pos] == k
-            return pos, hit
+    def _ais_age(self, key: npt.NDArray[np.int64], t: float) -> npt.NDArray[np.float64]:
+        """Age at t of each contact's last AIS report (of the transmitter: an MMSI's twin has its own)."""
+        pos, hit = self._lookup(key)
+        age = np.full(len(key), np.nan)
+        age[hit] = t - self.ais.t_s[pos[hit]]
+        return age
 
-        pos, hit = lookup(real_mmsi(key))
-        pos_key, hit_key = lookup(key)
+    def _identity(self, key: npt.NDArray[np.int64]) -> dict[str, object]:
+        """Static data of each contact's MMSI, looked up in the AIS state (vectorised)."""
+        n = len(key)
+        pos, hit = self._lookup(real_mmsi(key))
         out: dict[str, object] = {}
         st = self.ais.static
         for col in ("name", "callsign"):
@@ -263,7 +280,4 @@ class Pipeline:
             ok = (bow >= 0) & (stern >= 0)
             length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
-        age = np.full(n, np.nan)
-        age[hit_key] = t - self.ais.t_s[pos_key[hit_key]]
-        out["ais_age_s"] = age
         return out

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from detect_helpers import FUSED, leg, run
+
 from seawatch.config.loader import load_site
 from seawatch.detect.engine import DetectionEngine
-
-from detect_helpers import FUSED, leg, run
 
 MINIMAL = """
 [site]

@@ -89,6 +89,22 @@ def test_a_dark_boat_crossing_the_border_north_is_inbound_and_south_is_outbound(
     assert abs(bc[3]["lat"] - 38.44222) < 0.002 and bc[3]["zone"] == "border-az-ir"
 
 
+def test_dark_clutter_tracks_crossing_the_border_raise_no_crossing_a_boat_at_40_kn_does() -> None:
+    import numpy as np
+
+    e = engine(rules=("border_crossing",))
+    too_fast = leg(20, (38.47, 49.00), duration_s=300, speed_kn=80, cog_deg=180, dt=5.0)
+    rng = np.random.default_rng(3)
+    legs, pos, t = [], (38.46, 49.10), 0.0
+    for _ in range(40):   # southwards across the line, the speed jumping 20-60 kn as clutter tracks do
+        lg = leg(21, pos, t0=t, duration_s=5, speed_kn=float(rng.uniform(20, 60)), cog_deg=180.0, dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 10.0
+    boat = leg(22, (38.50, 49.20), duration_s=900, speed_kn=40, cog_deg=180, dt=5.0)
+    run(e, too_fast, *legs, boat)
+    assert [a["track_ids"] for a in of_type(e, "border_crossing")] == [[22]]
+
+
 def test_a_boat_running_along_the_border_line_does_not_flap_into_crossings() -> None:
     e = engine(rules=("border_crossing",))
     legs, pos, t = [], (38.4425, 48.95), 0.0
@@ -288,9 +304,33 @@ def test_a_fused_track_whose_ais_is_briefly_unheard_is_not_a_dark_target_until_t
     run(e, a, b)
     assert of_type(e, "dark_target") == []
     e2 = engine(rules=("dark_target",))
-    stranger = leg(12, OFF_LANKARAN, duration_s=480, speed_kn=3, cog_deg=0, radar_track_id=12)
-    run(e2, stranger)
+    listening = leg(13, MID_SEA, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000094)
+    stranger = leg(12, OFF_LANKARAN, t0=600, duration_s=480, speed_kn=3, cog_deg=0, radar_track_id=12)
+    run(e2, listening, stranger)
     assert len(of_type(e2, "dark_target")) == 1   # a track that never had an identity: dark after 5 min
+
+
+def test_a_track_whose_class_b_set_is_heard_a_few_times_an_hour_stays_that_vessel_between_reports() -> None:
+    e = engine(rules=("dark_target",))
+    a = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=3, cog_deg=0, kind=FUSED, mmsi=423000095,
+            radar_track_id=14)
+    b = leg(14, end_of(a), t0=310, duration_s=2700, speed_kn=3, cog_deg=0, radar_track_id=14)   # unheard 45 min
+    c = leg(10_423_000_095, end_of(b), t0=3020, duration_s=300, speed_kn=3, cog_deg=0, kind=FUSED, mmsi=423000095,
+            radar_track_id=14)
+    run(e, a, b, c)
+    assert of_type(e, "dark_target") == []
+
+
+def test_no_dark_target_opens_before_the_engine_has_listened_ten_minutes_a_track_still_dark_then_does() -> None:
+    e = engine(rules=("dark_target",))
+    heard_late = leg(15, OFF_LANKARAN, duration_s=420, speed_kn=3, cog_deg=0, radar_track_id=15)  # AIS at 7 min
+    heard = leg(10_423_000_096, end_of(heard_late), t0=430, duration_s=600, speed_kn=3, cog_deg=0, kind=FUSED,
+                mmsi=423000096, radar_track_id=15)
+    never = leg(16, (38.75, 49.20), duration_s=900, speed_kn=8, cog_deg=0, radar_track_id=16)
+    run(e, heard_late, heard, never)
+    dark = of_type(e, "dark_target")
+    assert [a["track_ids"] for a in dark] == [[16]]
+    assert dark[0]["evidence"]["dark_duration_s"] >= 590   # counted from its first row, not from the warm-up's end
 
 
 def test_a_dark_boat_alongside_a_dark_ship_tracked_in_pieces_is_still_one_rendezvous() -> None:
@@ -325,3 +365,46 @@ def test_a_stopped_echo_among_boats_moored_together_with_their_ais_on_is_not_a_d
     apart = leg(31, (OFF_LANKARAN[0] + 0.01, OFF_LANKARAN[1]), duration_s=900, speed_kn=0, cog_deg=0)
     run(e2, moored, apart)   # 1.1 km away: a dark boat of its own
     assert len(of_type(e2, "dark_target")) == 1
+
+
+def test_an_ais_position_the_radar_does_not_see_with_a_dark_twin_moving_with_it_is_an_offset_spoof() -> None:
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(70, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070)
+    twin = leg(71, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)   # 6 km east, the same velocity
+    run(e, claim, twin)
+    assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["position_offset"]
+
+
+def test_a_dark_track_beside_another_vessel_heard_on_ais_is_that_vessel_not_a_spoofers_true_position() -> None:
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(72, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000072)
+    twin = leg(73, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)
+    heard = leg(74, (38.8015, 49.17), duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000074)  # 170 m
+    run(e, claim, twin, heard)
+    assert of_type(e, "ais_spoofing") == []
+
+
+def test_an_mmsi_on_two_contacts_one_without_an_ais_position_yet_is_no_clone() -> None:
+    e = engine(rules=("ais_spoofing",))
+    first = leg(75, MID_SEA, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000075)
+    stale = leg(76, (39.40, 50.40), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000075)
+    stale["ais_age_s"][:] = 30.0   # its rows carry the MMSI, never a fresh report of its own
+    run(e, first, stale)
+    assert of_type(e, "ais_spoofing") == []
+
+
+def test_the_mmsi_a_vessel_gave_up_for_another_is_not_an_ais_gap() -> None:
+    e = engine(rules=("ais_spoofing", "ais_gap"))
+    a = leg(10_423_000_080, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000080,
+            radar_track_id=8)
+    b = leg(10_423_999_080, end_of(a), t0=610, duration_s=1200, speed_kn=10, cog_deg=0, kind=FUSED,
+            mmsi=423999080, radar_track_id=8)
+    run(e, a, b)
+    assert [x["evidence"]["how"] for x in of_type(e, "ais_spoofing")] == ["identity_change"]
+    assert of_type(e, "ais_gap") == []
+
+
+def test_a_dark_track_a_minute_and_a_half_old_racing_at_the_shore_is_held_until_it_has_made_good_its_speed() -> None:
+    e = engine(rules=("shore_approach",))
+    run(e, leg(42, (38.66, 49.00), duration_s=90, speed_kn=28, cog_deg=270))
+    assert of_type(e, "shore_approach") == []

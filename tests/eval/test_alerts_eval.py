@@ -92,3 +92,21 @@ def test_an_alert_on_another_identified_vessel_does_not_match_by_position(tmp_pa
     # at vessel 1's position, in the gap's time, but about another MMSI: not this event
     res = score_alerts(truth, [alert("ais_gap", 3700, 7000, 39.5, 50.0, [423999999])])
     assert res["types"]["ais_gap"]["found"] == 0 and res["types"]["ais_gap"]["false_alarms"] == 1
+
+
+def test_latency_from_when_a_vessel_first_became_observable_leaves_out_the_time_no_sensor_saw_it(
+        tmp_path: Path) -> None:
+    d = make_truth(tmp_path)
+    tab = pq.read_table(d / "truth" / "positions.parquet")
+    t = (tab.column("time").cast("int64").to_numpy() / 1000.0) - T0
+    dark_go_fast = tab.column("vessel_id").to_numpy() == 0
+    # the go-fast enters radar cover 5 min after its event started (at 10 min); the AIS vessel is heard throughout
+    plots = np.where(dark_go_fast & (t < 900), 0, 12).astype(np.int16)
+    reports = np.where(dark_go_fast, 0, 6).astype(np.int16)
+    tab = tab.append_column("radar_plots_30s", pa.array(plots)).append_column("ais_reports_180s", pa.array(reports))
+    pq.write_table(tab, d / "truth" / "positions.parquet")
+    res = score_alerts(load_truth(d), [alert("high_speed", 1020, 1700, 38.8, 49.0 + 1020e-5, []),
+                                      alert("ais_gap", 3900, None, 0.0, 0.0, [423000001])])
+    hs, gap = res["types"]["high_speed"], res["types"]["ais_gap"]
+    assert hs["latency_median_s"] == 420.0 and hs["latency_observable_median_s"] == 120.0
+    assert gap["latency_median_s"] == gap["latency_observable_median_s"] == 300.0

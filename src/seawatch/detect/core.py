@@ -153,6 +153,13 @@ class Cycle:
             self.cache["slow_kn"] = np.fmin(self.sog_kn, mg)
         return self.cache["slow_kn"]
 
+    def steadiness(self) -> tuple[F64, F64]:
+        """(speed mean m/s, speed jitter) of each row over the last ~40 s (detect/spell.py `Steadiness`):
+        advanced once per cycle, whichever rule asks first."""
+        if "steadiness" not in self.cache:
+            self.cache["steadiness"] = self.engine.steadiness.step(self.slot, self.t, self.sog_mps)
+        return self.cache["steadiness"]
+
     @property
     def dark(self) -> B:
         return self.kind == int(ContactKind.RADAR_ONLY)
@@ -304,6 +311,10 @@ def sun_elevation_deg(t: F64, lat: F64, lon: F64) -> F64:
     return np.degrees(np.arcsin(np.sin(la) * np.sin(dec) + np.cos(la) * np.cos(dec) * np.cos(ha)))
 
 
+_NONE = np.zeros(0, np.int64)
+_NO_T = np.zeros(0)
+
+
 class Persistence:
     """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s."""
 
@@ -328,6 +339,9 @@ class Persistence:
         """Returns row indices (opened, ongoing, closed) and the close times of the closed rows."""
         min_d = self.min_s if min_s is None else min_s
         act = self.active[slots]
+        if not (act.any() or enter.any() or stay.any()):   # the common case: nothing running, nothing starts
+            self.since[slots] = np.nan
+            return _NONE, _NONE, _NONE, _NO_T
         since = self.since[slots]
         since = np.where(~act & ~(stay | enter), np.nan, since)
         since = np.where(~act & enter & np.isnan(since), t, since)
@@ -417,7 +431,7 @@ class ContactRule(Rule):
         s = cyc.slot
         running = self.timer.active[s] | ~np.isnan(self.timer.since[s])
         good, straight = self.spell.observe(s, cyc.x, cyc.y, cyc.t, cyc.sog_mps, running)
-        mean, cv = self.spell.steadiness(s, cyc.t, cyc.sog_mps)
+        mean, cv = cyc.steadiness()
         return good, straight, mean, cv
 
     def proven(self, cyc: Cycle, rows: B) -> B:

@@ -23,6 +23,7 @@ from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.risk import RiskModel
+from seawatch.detect.spell import Steadiness
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, TrackStatus
@@ -77,10 +78,15 @@ class DetectionEngine:
         self.book = AlertBook(merge_gap_s=merge_gap_s)
         self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
+        self.renamed: dict[int, float] = {}  # MMSI -> when an identity change left it for another (its silence)
         self.track_identity = TrackIdentity()  # the last MMSI each radar track carried (detect/identity.py)
         self.now = -np.inf
+        self.started = np.nan  # event time of the first cycle: how long the engine has been listening
         self._expired = np.zeros(0, bool)
         self.memory.listeners.append(self._grow)
+        self.steadiness = Steadiness()  # speed mean and jitter per contact, shared by the rules that judge speed
+        self.memory.listeners.append(self.steadiness.grow)
+        self.steadiness.grow(self.memory.cap)
         classes = _rule_classes()
         wanted = rules or RULE_ORDER
         self.rules: list[Rule] = []
@@ -172,6 +178,8 @@ class DetectionEngine:
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
         self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)
+        if np.isnan(self.started):
+            self.started = float(t.min())
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t
         mem.f["x"][slots], mem.f["y"][slots] = x, y

@@ -7,7 +7,8 @@ about what it sails. Rules that judge speed or course (high_speed, shore_approac
 the track's straightness — made good / sailed — says it is not going anywhere. Clutter tracks that do
 drift somewhere still give themselves away by their speed, which jumps between 15 and 80 kn where a boat
 at 40 kn holds it within a few knots: `Spell` also keeps each contact's speed mean and the jitter of its
-speed changes over the last `steady_tau_s` (exponentially weighted, not reset by spells).
+speed changes over the last `steady_tau_s` (exponentially weighted, not reset by spells): that part does
+not depend on the rule, so the engine keeps one `Steadiness` and each cycle computes it once.
 """
 
 from __future__ import annotations
@@ -20,20 +21,23 @@ I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
 
+def _grow(obj: object, names: tuple[str, ...], cap: int) -> None:
+    for name in names:
+        a = getattr(obj, name)
+        b = np.full(cap, np.nan)
+        b[: len(a)] = a
+        setattr(obj, name, b)
+
+
 class Spell:
-    def __init__(self, steady_tau_s: float = 40.0) -> None:
-        self.tau_s = float(steady_tau_s)
+    """Per contact slot, one rule's spell: where it started and how far the track sailed since."""
+
+    def __init__(self) -> None:
         self.x0, self.y0, self.t0 = np.zeros(0), np.zeros(0), np.zeros(0)
         self.sailed_m, self.last_t = np.zeros(0), np.zeros(0)
-        self.sog_mean, self.sog_var, self.sog_t = np.zeros(0), np.zeros(0), np.zeros(0)
-        self.sog_last, self.d_mean = np.zeros(0), np.zeros(0)
 
     def grow(self, cap: int) -> None:
-        for name in ("x0", "y0", "t0", "sailed_m", "last_t", "sog_mean", "sog_var", "sog_t", "sog_last", "d_mean"):
-            a = getattr(self, name)
-            b = np.full(cap, np.nan)
-            b[: len(a)] = a
-            setattr(self, name, b)
+        _grow(self, ("x0", "y0", "t0", "sailed_m", "last_t"), cap)
 
     def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B) -> tuple[F64, F64]:
         """Advance every row's spell (rows not `running` start one here); returns (made good m/s, straightness).
@@ -57,7 +61,19 @@ class Spell:
             straight = np.where((span >= 1.0) & (self.sailed_m[slots] > 0), made / self.sailed_m[slots], np.nan)
         return good, np.minimum(straight, 1.0)
 
-    def steadiness(self, slots: I64, t: F64, sog_mps: F64) -> tuple[F64, F64]:
+
+class Steadiness:
+    """Per contact slot, the speed's mean and jitter over ~steady_tau_s (shared by the rules)."""
+
+    def __init__(self, steady_tau_s: float = 40.0) -> None:
+        self.tau_s = float(steady_tau_s)
+        self.sog_mean, self.sog_var, self.sog_t = np.zeros(0), np.zeros(0), np.zeros(0)
+        self.sog_last, self.d_mean = np.zeros(0), np.zeros(0)
+
+    def grow(self, cap: int) -> None:
+        _grow(self, ("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean"), cap)
+
+    def step(self, slots: I64, t: F64, sog_mps: F64) -> tuple[F64, F64]:
         """Update and return each row's (speed mean m/s, speed jitter) over ~steady_tau_s.
 
         The jitter is the spread of the speed's update-to-update changes around their own trend, over the

@@ -7,7 +7,12 @@ time during the alert. Instant events and alerts (a border crossing, an identity
 `slack_s` (2 min: the latency the issue allows an instant rule) either side. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
-- latency = alert start − event start for each found event (its earliest matching alert): median, p90.
+- latency = alert start − event start for each found event (its earliest matching alert): median, p90;
+- and the latency from when the event became observable: alert start − the first instant from the event's
+  start at which one of its vessels was seen by a radar (≥ 6 plots in 30 s) or heard on AIS (≥ 1 report
+  in 180 s). A go-fast that switches its AIS off out of every sensor's reach cannot be detected before a
+  radar sees it; this column is the part of the latency the detection owns (same as the first where the
+  truth has no visibility columns).
 Open alerts (end = null) last to the end of the truth.
 """
 
@@ -45,10 +50,24 @@ class Truth:
     frame: LocalFrame
     t_end: float
     vessel_hours: float
+    seen: np.ndarray | None = None  # per position row: observable by a sensor (None: unknown)
 
     def track(self, vid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a, b = np.searchsorted(self.vessel, [vid, vid + 1])
         return self.t[a:b], self.x[a:b], self.y[a:b]
+
+    def observable_from(self, event: dict[str, Any]) -> float:
+        """First instant from the event's start at which one of its vessels was observable (its start if unknown)."""
+        start = _epoch(event["start"], 0.0)
+        if self.seen is None:
+            return start
+        first = np.inf
+        for vid in event.get("vessels", []):
+            a, b = np.searchsorted(self.vessel, [int(vid), int(vid) + 1])
+            ok = np.flatnonzero(self.seen[a:b] & (self.t[a:b] >= start))
+            if len(ok):
+                first = min(first, float(self.t[a + ok[0]]))
+        return first if np.isfinite(first) else start
 
 
 def load_truth(truth_dir: str | Path) -> Truth:
@@ -57,18 +76,23 @@ def load_truth(truth_dir: str | Path) -> Truth:
         d = d / "truth"
     events = [json.loads(line) for line in (d / "events.jsonl").read_text(encoding="utf-8").splitlines()
               if line.strip()]
-    tab = pq.read_table(d / "positions.parquet", columns=["vessel_id", "time", "lat", "lon"])
+    names = pq.read_schema(d / "positions.parquet").names
+    vis = [c for c in ("radar_plots_30s", "ais_reports_180s") if c in names]
+    tab = pq.read_table(d / "positions.parquet", columns=["vessel_id", "time", "lat", "lon", *vis])
     t = tab.column("time").cast("int64").to_numpy() / 1000.0
     v = tab.column("vessel_id").to_numpy().astype(np.int64)
     lat = tab.column("lat").to_numpy()
     lon = tab.column("lon").to_numpy()
     order = np.lexsort((t, v))
     t, v, lat, lon = t[order], v[order], lat[order], lon[order]
+    seen = None
+    if len(vis) == 2:
+        seen = ((tab.column("radar_plots_30s").to_numpy() >= 6) | (tab.column("ais_reports_180s").to_numpy() >= 1))[order]
     frame = LocalFrame(float(np.median(lat)) if len(lat) else 0.0, float(np.median(lon)) if len(lon) else 0.0)
     x, y = frame.to_xy(lat, lon)
     ut = np.unique(t)
     step = float(np.median(np.diff(ut))) if len(ut) > 1 else 10.0
-    return Truth(events, t, v, x, y, frame, float(t.max()) if len(t) else 0.0, len(t) * step / 3600.0)
+    return Truth(events, t, v, x, y, frame, float(t.max()) if len(t) else 0.0, len(t) * step / 3600.0, seen)
 
 
 def _vessel_near(truth: Truth, vid: int, ax: float, ay: float, s: float, e: float, dist_m: float) -> bool:
@@ -115,12 +139,15 @@ def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float =
         matched_alert = np.zeros(len(als), bool)
         found = 0
         lat_s: list[float] = []
+        lat_obs_s: list[float] = []
         for e in evs:
             hits = [i for i, a in enumerate(als) if match(a, e, truth, slack_s, match_distance_m)]
             matched_alert[hits] = True
             if hits:
                 found += 1
-                lat_s.append(min(_epoch(als[i]["start"], 0.0) for i in hits) - _epoch(e["start"], 0.0))
+                first = min(_epoch(als[i]["start"], 0.0) for i in hits)
+                lat_s.append(first - _epoch(e["start"], 0.0))
+                lat_obs_s.append(first - truth.observable_from(e))
         fa = int((~matched_alert).sum())
         out["types"][k] = {
             "events": len(evs), "found": found, "alerts": len(als), "false_alarms": fa,
@@ -129,6 +156,8 @@ def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float =
             "false_alarms_per_1000_vessel_hours": fa / (truth.vessel_hours / 1000.0) if truth.vessel_hours else None,
             "latency_median_s": float(np.median(lat_s)) if lat_s else None,
             "latency_p90_s": float(np.percentile(lat_s, 90)) if lat_s else None,
+            "latency_observable_median_s": float(np.median(lat_obs_s)) if lat_obs_s else None,
+            "latency_observable_p90_s": float(np.percentile(lat_obs_s, 90)) if lat_obs_s else None,
         }
     tot_e = sum(v["events"] for v in out["types"].values())
     tot_f = sum(v["found"] for v in out["types"].values())
@@ -155,16 +184,20 @@ def format_table(result: dict[str, Any], title: str = "") -> str:
     if title:
         lines.append(title)
     lines.append(f"{'type':<16} {'events':>6} {'found':>5} {'alerts':>6} {'recall':>6} {'prec':>5} "
-                 f"{'FA/1kvh':>8} {'lat med':>8} {'lat p90':>8}")
+                 f"{'FA/1kvh':>8} {'lat med':>8} {'lat p90':>8} {'seen→med':>8} {'seen→p90':>8}")
     rows = list(result["types"].items()) + [("all", result["all"])]
     for k, v in rows:
         med = v.get("latency_median_s")
         p90 = v.get("latency_p90_s")
+        omed = v.get("latency_observable_median_s")
+        op90 = v.get("latency_observable_p90_s")
         lines.append(
             f"{k:<16} {v['events']:>6} {v['found']:>5} {v['alerts']:>6} {_fmt(v['recall'], '.2f'):>6} "
             f"{_fmt(v['precision'], '.2f'):>5} {_fmt(v['false_alarms_per_1000_vessel_hours'], '.2f'):>8} "
             f"{'—' if med is None else format(med / 60, '.1f') + 'm':>8} "
-            f"{'—' if p90 is None else format(p90 / 60, '.1f') + 'm':>8}")
+            f"{'—' if p90 is None else format(p90 / 60, '.1f') + 'm':>8} "
+            f"{'—' if omed is None else format(omed / 60, '.1f') + 'm':>8} "
+            f"{'—' if op90 is None else format(op90 / 60, '.1f') + 'm':>8}")
     lines.append(f"vessel-hours: {result['vessel_hours']:.0f}")
     return "\n".join(lines)
 

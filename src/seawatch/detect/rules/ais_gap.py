@@ -8,7 +8,8 @@ patchy reception teaches each vessel a longer interval; the gap must exceed `int
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
 range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
 current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore
-(switched off at its berth or marina). Closes when the MMSI is heard again, or after `max_open_s`.
+(switched off at its berth or marina). An MMSI that an identity change left for another (ais_spoofing) is that
+alert's business. Closes when the MMSI is heard again, or after `max_open_s`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import numpy as np
 from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
+RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
+
 
 class AisGap(Rule):
     type = "ais_gap"
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
-        "min_gap_s": 180.0,
+        "min_gap_s": 300.0,  # class B sets (30 s under way) lose 3 min of reports at the edge of reception routinely
         "interval_factor": 6.0,
         "coverage_fraction": 0.85,
         "port_margin_m": 1000.0,
@@ -115,8 +118,11 @@ class AisGap(Rule):
         # the MMSI must be silent everywhere: not heard recently on another contact
         mmsi_all = mem.i["last_mmsi"][: mem.n]
         heard = mem.f["last_ais_t"][: mem.n]
+        renamed = self.engine.renamed
         for s, g in zip(cand, gap):
             m = int(mem.i["last_mmsi"][s])
+            if renamed.get(m, -np.inf) >= float(mem.f["last_ais_t"][s]) - RENAMED_WITHIN_S:
+                continue   # its vessel changed identity (an ais_spoofing alert): the old MMSI's silence is that
             same = np.flatnonzero(mmsi_all == m)
             if np.nanmax(heard[same]) > mem.f["last_ais_t"][s] or self.book.get(self.type, m) is not None:
                 continue
@@ -135,19 +141,24 @@ class AisGap(Rule):
 
     def _maintain(self, active: I64, now: float) -> None:
         mem = self.engine.memory
-        done: set[int] = set()
-        for s in active:
-            m = int(mem.i["last_mmsi"][s])
-            if m in done:
-                continue
-            done.add(m)
+        mmsi_all = mem.i["last_mmsi"][: mem.n]
+        act_m = mmsi_all[active]
+        _, first = np.unique(act_m, return_index=True)
+        wanted = act_m[np.sort(first)]   # the MMSIs in the order their slots come up
+        # every slot that carries one of them, grouped by MMSI (slots ascending in each group)
+        idx = np.flatnonzero(np.isin(mmsi_all, wanted))
+        idx = idx[np.argsort(mmsi_all[idx], kind="stable")]
+        starts = np.r_[0, np.flatnonzero(np.diff(mmsi_all[idx])) + 1]
+        heard_max = np.fmax.reduceat(mem.f["last_ais_t"][idx], starts)
+        groups = {int(mmsi_all[idx[a]]): (idx[a:b], float(h))
+                  for a, b, h in zip(starts, np.r_[starts[1:], len(idx)], heard_max)}
+        for m in wanted.tolist():
+            same, heard = groups[m]
             a = self.book.get(self.type, m)
-            same = np.flatnonzero(mem.i["last_mmsi"][: mem.n] == m)
             if a is None:
                 self.alerted[same] = False
                 continue
             lt = float(a.evidence["last_ais_t"])
-            heard = float(np.nanmax(mem.f["last_ais_t"][same]))
             if heard > lt + 1.0:
                 self.alerted[same] = False
                 self.book.close(self.type, m, heard, {"gap_s": heard - lt})

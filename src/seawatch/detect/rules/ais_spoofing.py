@@ -53,6 +53,8 @@ class AisSpoofing(Rule):
         "offset_velocity_mps": 1.5,  # twin velocity agreement
         "offset_min_speed_kn": 3.0,
         "offset_drift_m": 300.0,
+        "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
+        "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)  # the twin's offset from the AIS position may wander this much
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
@@ -135,6 +137,7 @@ class AisSpoofing(Rule):
                 continue
             heard = mem.f["last_ais_t"][: mem.n][mine]
             if len(heard) and np.nanmax(heard, initial=-np.inf) > t + 1.0:
+                self.engine.renamed.pop(old, None)
                 continue  # the old identity lives on elsewhere: a track swap between two vessels
             k = ("identity_change", cid)
             self.book.open(self.type, k, t, severity="high", lat=lat, lon=lon, track_ids=[cid], mmsi=[old, new],
@@ -180,6 +183,8 @@ class AisSpoofing(Rule):
             r = int(rc)
             # judged later: if the old MMSI is still heard, two vessels swapped tracks; a vessel that
             # changes identity falls silent under the old one
+            # while it is judged (and once confirmed), the old MMSI's silence is this change's, not an ais_gap
+            self.engine.renamed[int(prev_mmsi[r])] = float(cyc.t[r])
             self.id_pending.append((float(cyc.t[r]), int(cyc.contact_id[r]), int(prev_mmsi[r]), int(cyc.mmsi[r]),
                                     float(cyc.lat[r]), float(cyc.lon[r]), float(np.nan_to_num(cyc.sog_mps[r]))))
         self._confirm_identity_changes(cyc.now)
@@ -213,6 +218,9 @@ class AisSpoofing(Rule):
         vals, counts = np.unique(m, return_counts=True)
         for mm in vals[counts > 1]:
             sl = fresh[m == mm]
+            sl = sl[np.isfinite(mem.f["ais_x"][sl])]   # contacts without an AIS position of their own yet
+            if len(sl) < 2:
+                continue
             x, y = mem.f["ais_x"][sl], mem.f["ais_y"][sl]
             d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
             if d.max() < self.p["clone_distance_m"]:
@@ -254,6 +262,17 @@ class AisSpoofing(Rule):
         seen = np.array([len(q) > 0 for q in echo.query_ball_point(
             np.column_stack([cyc.x[cand], cyc.y[cand]]), p["echo_radius_m"])], bool)
         cand = cand[~seen]
+        # a dark track where another vessel's AIS is heard is that vessel (its radar and AIS not fused for the
+        # moment), not the true position of a spoofer, whose own AIS claims to be elsewhere
+        heard = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - 60.0)
+                               & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY)))
+        if len(heard):
+            ais_tree = cKDTree(np.column_stack([mem.f["x"][heard], mem.f["y"][heard]]))
+            d_ais, _ = ais_tree.query(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]),
+                                      distance_upper_bound=p["twin_ais_m"])
+            dark = dark[~np.isfinite(d_ais)]
+            if len(dark) == 0:
+                return
         tree = cKDTree(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]))
         dv = np.radians(np.nan_to_num(mem.f["cog_deg"][dark]))
         vdx, vdy = np.nan_to_num(mem.f["sog_mps"][dark]) * np.sin(dv), np.nan_to_num(mem.f["sog_mps"][dark]) * np.cos(dv)
@@ -284,7 +303,7 @@ class AisSpoofing(Rule):
             ox, oy = float(mem.f["x"][twin] - cyc.x[r]), float(mem.f["y"][twin] - cyc.y[r])
             prev = self.offset_pair.get(m)
             if prev is None or prev[0] != twin_id or np.hypot(ox - prev[1], oy - prev[2]) > max(
-                    p["offset_drift_m"], 0.1 * float(dist[k])):
+                    p["offset_drift_m"], p["offset_drift_share"] * float(dist[k])):
                 self.offset_pair[m] = (twin_id, ox, oy)
                 if self.book.get(self.type, key) is None:
                     self.pending.pop(key, None)

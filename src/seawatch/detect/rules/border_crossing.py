@@ -7,6 +7,12 @@ interpolated time and place: `inbound` (into the domestic side) or `outbound`. B
 without an AIS identity are alerted (`include_identified = false`): merchant ships on their lanes announce
 themselves; the border guard's concern is the unannounced crossing. Crossings by one contact within the
 engine's merge gap are one alert.
+
+A dark track must look like a boat to be believed: a sea-clutter track wanders across the line at 40-80 kn.
+A dark contact faster than `steady_from_kn` whose speed jitters (over the last ~40 s), that is faster than
+`max_speed_kn`, or that has not made good at least `min_made_good` of its speed over the last 2.5-5 min (or
+is too young to tell) keeps its established side: the crossing is raised once its track looks real, between
+the last established position and that point (and never, if it does not).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.detect.core import F64, I64, Cycle, Rule
+from seawatch.model.units import MPS_TO_KN
 
 
 class BorderCrossing(Rule):
@@ -25,6 +32,10 @@ class BorderCrossing(Rule):
         "hysteresis_m": 100.0,
         "band_m": 30_000.0,  # sides are tracked this close to the line
         "include_identified": False,
+        "steady_from_kn": 5.0,  # from this speed, a dark track's crossing needs a steady track:
+        "max_speed_jitter": 0.12,  # jitter of speed changes / mean speed over ~40 s at most this,
+        "min_made_good": 0.5,  # speed made good over 2.5-5 min at least this share of its speed,
+        "max_speed_kn": 60.0,  # and no faster than this
     }
 
     def __init__(self, engine: Any) -> None:
@@ -78,11 +89,27 @@ class BorderCrossing(Rule):
         flip = (old != 0) & (old != side[rows]) & (self.border[s] == which[rows])
         if self.p["include_identified"] is False:
             flip &= ~cyc.identified[rows]
+        doubt = flip & self._doubtful(cyc, rows)
+        flip &= ~doubt
         if flip.any():
             self._crossings(cyc, rows[flip], which[rows[flip]], side[rows[flip]])
+        keep = ~doubt   # a doubtful crossing keeps the old side, to be raised once the track is believed
+        s, rows = s[keep], rows[keep]
         self.side[s] = side[rows]
         self.border[s] = which[rows]
         self.sx[s], self.sy[s], self.st[s] = cyc.x[rows], cyc.y[rows], cyc.t[rows]
+
+    def _doubtful(self, cyc: Cycle, rows: I64) -> np.ndarray:
+        """Dark rows whose track moves like sea clutter, not like a boat (see the module docstring)."""
+        p = self.p
+        mean, jitter = cyc.steadiness()
+        mean_kn, jit = mean[rows] * MPS_TO_KN, jitter[rows]
+        kn = cyc.sog_kn[rows]
+        mg = self.engine.memory.f["mg_kn"][cyc.slot[rows]]
+        fast = np.fmax(kn, mean_kn) >= p["steady_from_kn"]
+        wild = (jit > p["max_speed_jitter"]) | (np.fmax(kn, mean_kn) > p["max_speed_kn"]) | ~(
+            mg >= p["min_made_good"] * kn)
+        return cyc.dark[rows] & fast & wild
 
     def _crossings(self, cyc: Cycle, rows: I64, which: I64, new_side: I64) -> None:
         z = self.engine.zones

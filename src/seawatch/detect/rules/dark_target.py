@@ -8,7 +8,13 @@ A radar track that carried an MMSI in the last `identity_memory_s` is that vesse
 not a stranger: it counts as dark only once the MMSI's silence is an `ais_gap` (longer than the vessel's
 own reporting interval allows, inside coverage), or when the MMSI is heard since, away from the track (the
 track never was that vessel). Otherwise a fishing boat at the edge of reception, stopped and reporting every 3 min, turns
-"dark" whenever two reports are lost. The dark time still counts from when the AIS stopped.
+"dark" whenever two reports are lost; one whose class B set is heard a few times an hour at the edge of
+reception would turn "dark" between them, so the memory lasts as long as the track (6 h by default). The dark
+time still counts from when the AIS stopped.
+
+An engine that has just started has heard nothing yet: a slow vessel's next report can be 3 min away, more
+at the edge of reception. For its first `warmup_s` no dark alert opens (the timers run; a track still dark
+after it opens with its dark time counted from the start).
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ class DarkTarget(ContactRule):
         "coverage_fraction": 0.95,  # inside this fraction of an AIS station's range
         "port_margin_m": 500.0,  # within this of a port polygon: not alerted
         "fast_kn": 15.0,  # a dark contact this fast is "high"
-        "identity_memory_s": 1800.0,  # a track's AIS identity this recent makes it that vessel, not a stranger
+        "identity_memory_s": 21_600.0,  # a track's AIS identity this recent makes it that vessel, not a stranger
+        "warmup_s": 600.0,  # no absence of AIS is judged before the engine has listened this long
         "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
         "min_straightness": 0.5,  # a track sailing >= 5 kn must make good this share of it (else clutter)
         "straight_from_kn": 5.0,
         "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this: clutter
         "steady_from_kn": 15.0,
+        "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
         "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
         "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger
     }
@@ -56,7 +64,8 @@ class DarkTarget(ContactRule):
         with np.errstate(invalid="ignore", divide="ignore"):
             sailed_mps = good_mps / straight
         return (((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"]))
-                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"])))
+                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"]))
+                | (mean * MPS_TO_KN > p["max_speed_kn"]))
 
     def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
         """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""
@@ -120,6 +129,8 @@ class DarkTarget(ContactRule):
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
         self.hold = self._identified_unsure(cyc, enter) | wander
+        if cyc.now < self.engine.started + p["warmup_s"]:
+            self.hold[:] = True
         enter &= ~self._moored_with_identified(cyc, enter)
         return enter, stay
 

@@ -51,6 +51,7 @@ class Rendezvous(Rule):
         self.pairs: dict[tuple[int, int], list[float]] = {}  # (id a, id b) -> [since, last together, min d]
         self.pieces: dict[tuple[int, int], set[int]] = {}  # earlier contact ids of a pair handed over
         self._exempt: set[int] = set()
+        self._auth: tuple[Any, list[frozenset[int]]] | None = None
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -82,14 +83,17 @@ class Rendezvous(Rule):
                     d = np.hypot(x[pr[:, 0]] - x[pr[:, 1]], y[pr[:, 0]] - y[pr[:, 1]])
                     close = (d <= p["distance_m"]) & (kn[ia] < p["speed_kn"]) & (kn[ib] < p["speed_kn"])
                     ids = mem.i["contact_id"]
-                    exempt = self._exempt_slots(cyc)
-                    for a, b, dd, c in zip(ia, ib, d, close):
-                        ka, kb = int(ids[a]), int(ids[b])
-                        if (self._same_vessel(int(a), int(b)) or self._co_authorised(int(a), int(b))
-                                or (int(a) in exempt and int(b) in exempt)):
+                    m = mem.i["last_mmsi"]
+                    exempt = np.fromiter(self._exempt_slots(cyc), np.int64)
+                    skip = ((m[ia] > 0) & (m[ia] == m[ib])) | (np.isin(ia, exempt) & np.isin(ib, exempt))
+                    keep = np.flatnonzero(~skip)
+                    for a, b, dd, c in zip(ia[keep].tolist(), ib[keep].tolist(), d[keep].tolist(),
+                                           close[keep].tolist()):
+                        if self._co_authorised(a, b):
                             continue
+                        ka, kb = int(ids[a]), int(ids[b])
                         key = (ka, kb) if ka < kb else (kb, ka)
-                        together[key] = (float(dd), bool(c), int(a), int(b))
+                        together[key] = (dd, c, a, b)
         for key, (dd, c, a, b) in together.items():
             st = self.pairs.get(key)
             taken = self._handover(key, together, now)
@@ -153,17 +157,16 @@ class Rendezvous(Rule):
         self._exempt.difference_update(cyc.slot[~rows].tolist())
         return self._exempt
 
-    def _same_vessel(self, a: int, b: int) -> bool:
-        m = self.engine.memory.i["last_mmsi"]
-        return bool(m[a] > 0 and m[a] == m[b])
-
     def _co_authorised(self, a: int, b: int) -> bool:
         z = self.engine.zones
+        if self._auth is None or self._auth[0] is not z:   # the zones' authorised lists, once per zone index
+            self._auth = (z, [s for s in z.authorized.values() if s] if z is not None else [])
+        lists = self._auth[1]
+        if not lists:
+            return False
         m = self.engine.memory.i["last_mmsi"]
         ma, mb = int(m[a]), int(m[b])
-        if z is None or ma <= 0 or mb <= 0:
-            return False
-        return any(ma in s and mb in s for s in z.authorized.values() if s)
+        return ma > 0 and mb > 0 and any(ma in s and mb in s for s in lists)
 
     def _text(self, key: tuple[int, int], a: int, b: int, dd: float, st: list[float], now: float) -> dict[str, Any]:
         mem = self.engine.memory

@@ -37,6 +37,8 @@ class ShoreApproach(ContactRule):
         "min_straightness": 0.7,  # made good / sailed over the spell: below, a wandering (clutter) track
         "max_speed_jitter": 0.12,  # ... and from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this
         "steady_from_kn": 15.0,
+        "max_speed_kn": 60.0,  # a faster track (mean over ~40 s) is clutter or a bad association: held
+        "min_made_good": 0.5,
     }
 
     def __init__(self, engine: Any) -> None:
@@ -50,8 +52,12 @@ class ShoreApproach(ContactRule):
         p = self.p
         n = len(cyc)
         _, straight, mean, jitter = self.spell_step(cyc)
-        hold = (straight < p["min_straightness"]) | ((mean * MPS_TO_KN >= p["steady_from_kn"])
-                                                     & (jitter > p["max_speed_jitter"]))
+        # and the track must have made good at least min_made_good of its speed over the last 2.5-5 min: a
+        # track a minute old that leaps out of a cluster of moored boats is the tracker's, not a boat's
+        mg = self.engine.memory.f["mg_kn"][cyc.slot]
+        hold = ((straight < p["min_straightness"]) | (mean * MPS_TO_KN > p["max_speed_kn"])
+                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"]))
+                | ~(mg >= p["min_made_good"] * cyc.sog_kn))
         self.hold = hold & ~self.proven(cyc, hold)
         self._hit = np.full(n, np.nan)
         self._coast = np.full(n, np.nan)
