@@ -97,6 +97,7 @@ def _decode_file(path: str, q: mp.Queue, untimed_passes: int) -> None:  # type: 
         for chunk in read_chunks(path):
             first.feed(chunk, received_at=0.0)
         first.flush()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     t0, c0 = time.perf_counter(), time.process_time()
     dec = NmeaDecoder()
     n_obs = 0
@@ -104,9 +105,10 @@ def _decode_file(path: str, q: mp.Queue, untimed_passes: int) -> None:  # type: 
         n_obs += len(dec.feed(chunk, received_at=0.0))
     n_obs += len(dec.flush())
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     msgs = sum(dec.stats.msg_types.values()) + dec.stats.rejects.get("duplicate", 0)
     q.put({"seconds": dt, "cpu": cpu, "messages": msgs, "observations": n_obs, "load_cpu": load,
-           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+           "peak_mb": usage.ru_maxrss / 1024, "page_faults": usage.ru_minflt - faults})
 
 
 def run_seawatch(path: str, q: mp.Queue) -> None:  # type: ignore[type-arg]
@@ -205,7 +207,8 @@ def measure(fn, path: Path, repeat: int) -> dict[str, float]:  # type: ignore[no
     return {"messages": runs[0]["messages"], "median_s": med, "msg_per_s": runs[0]["messages"] / med,
             "cpu_s": cpu, "msg_per_cpu_s": runs[0]["messages"] / cpu, "load_cpu_s": load,
             "msg_per_cpu_s_incl_load": runs[0]["messages"] / (cpu + load),
-            "peak_mb": max(r["peak_mb"] for r in runs), "observations": runs[0]["observations"]}
+            "peak_mb": max(r["peak_mb"] for r in runs), "observations": runs[0]["observations"],
+            "page_faults": statistics.median(r.get("page_faults", 0) for r in runs)}
 
 
 def main() -> int:
@@ -234,8 +237,9 @@ def main() -> int:
           "loads its kernels before\nits clock starts; 'incl. load' adds that load to its CPU time.")
     print("msg/cpu-s = messages / median CPU time of the process (the one-core figure; robust to the load of\n"
           "a shared machine); msg/s = messages / median wall time.")
+    print("faults: minor page faults of the timed decode (median; each costs microseconds of CPU on a VM)")
     print(f"{'file':<28}{'engine':<10}{'messages':>10}{'runs':>5}{'cpu s':>8}{'msg/cpu-s':>12}{'incl. load':>12}"
-          f"{'wall s':>8}{'msg/s':>11}{'peak MB':>9}")
+          f"{'wall s':>8}{'msg/s':>11}{'peak MB':>9}{'faults':>8}")
     ok = ok_warm = ok_ratio = True
     for label, path in files:
         if not path.exists():
@@ -250,11 +254,13 @@ def main() -> int:
             rows.append(("aiscat", measure(run_aiscat, path, min(args.repeat, 3)), min(args.repeat, 3)))
         for engine, r, n in rows:
             incl = f"{r['msg_per_cpu_s_incl_load']:>12,.0f}" if engine == "seawatch" else f"{'':>12}"
+            faults = f"{r['page_faults']:>8,.0f}" if engine == "seawatch" else ""
             print(f"{label:<28}{engine:<10}{r['messages']:>10,}{n:>5}{r['cpu_s']:>8.3f}{r['msg_per_cpu_s']:>12,.0f}"
-                  f"{incl}{r['median_s']:>8.3f}{r['msg_per_s']:>11,.0f}{r['peak_mb']:>9.0f}")
+                  f"{incl}{r['median_s']:>8.3f}{r['msg_per_s']:>11,.0f}{r['peak_mb']:>9.0f}{faults}")
         print(f"{label:<28}{'sw warm':<10}{warm['messages']:>10,}{args.repeat:>5}{warm['cpu_s']:>8.3f}"
               f"{warm['msg_per_cpu_s']:>12,.0f}{'':>12}{warm['median_s']:>8.3f}{warm['msg_per_s']:>11,.0f}"
-              f"{warm['peak_mb']:>9.0f}   (second pass in the same process: a running ingest's steady state)")
+              f"{warm['peak_mb']:>9.0f}{warm['page_faults']:>8,.0f}   (second pass in the same process: a running "
+              "ingest's steady state)")
         sw = rows[0][1]
         for engine, r, _n in rows[1:]:
             ratio_cpu = sw["msg_per_cpu_s"] / r["msg_per_cpu_s"]

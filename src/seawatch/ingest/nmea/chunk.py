@@ -79,7 +79,7 @@ class ChunkStore:
         need = n + len(PAD) + max(n // 8, 4096) + len(PAD)
         if len(self._store) < need:
             spare = _spare(_SPARE, need)
-            self._store = spare if spare is not None else np.empty(need + need // 8, dtype=np.uint8)
+            self._store = spare if spare is not None else _lasting(need + need // 8)
         store = self._store
         store[:len(tail)] = np.frombuffer(tail, dtype=np.uint8)
         store[len(tail):n] = np.frombuffer(data, dtype=np.uint8, count=cut)
@@ -110,3 +110,13 @@ def keep(pool: list[npt.NDArray[Any]], buf: npt.NDArray[Any], most: int = 2) -> 
     if len(pool) > most:
         pool.sort(key=len)
         del pool[0]
+
+
+def _lasting(size: int) -> npt.NDArray[np.uint8]:
+    """A buffer a decoder keeps. Made twice, the first one freed at once (never touched: no page faults):
+    glibc's malloc raises its mmap and trim thresholds to the size of a freed mmap'd block, so the
+    chunk-sized arrays of every chunk then come from the heap and stay in it, instead of being mapped and
+    returned to the system (page faults again) chunk after chunk, as they are when no block that large is
+    ever freed. Elsewhere harmless: an allocation and a free."""
+    np.empty(max(size, 8 << 20), dtype=np.uint8)
+    return np.empty(size, dtype=np.uint8)

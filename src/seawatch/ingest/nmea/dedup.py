@@ -102,6 +102,9 @@ class Deduplicator:
     def __init__(self, window_s: float, stats: IngestStats, compiled: bool = False) -> None:
         self.compiled = compiled  # the same rule by the numba kernel (dedup_kernel.py)
         self._names: tuple[list[str], int, npt.NDArray[np.object_]] | None = None  # compiled path: names as an array
+        empty = (np.empty(0, dtype=np.int64), np.empty(0))
+        self._spare: list[tuple[I8, npt.NDArray[np.float64]]] = [empty, empty]  # compiled path: merge buffers
+        self._turn = 0
         self.window_s = window_s
         self.stats = stats
         self._keys = np.empty(0, dtype=np.int64)  # sorted
@@ -170,13 +173,23 @@ class Deduplicator:
         sel = order[~dup[order]]
         k, tt = keys[sel], t[sel]
         if len(k):
-            room = len(self._keys) + len(k)
-            out_keys, out_times = np.empty(room, dtype=np.int64), np.empty(room)
+            out_keys, out_times = self._merge_target(len(self._keys) + len(k))
             w = merge_memory(self._keys, self._times, k, tt, out_keys, out_times)
             self._keys, self._times = out_keys[:w], out_times[:w]
             self._after_merge(tt[np.r_[k[1:] != k[:-1], True]])  # the last copy of each key, as _remember
         keep = np.flatnonzero(~dup)
         return Selection(keep, receivers[keep], nrec[keep])
+
+    def _merge_target(self, room: int) -> tuple[I8, npt.NDArray[np.float64]]:
+        """Where the memory is merged to: two pairs of buffers used in turn (the memory is a view of the
+        other one), grown by half when too small, so that a chunk does not allocate (and a new process
+        does not fault in) a memory-sized pair of arrays every time."""
+        self._turn ^= 1
+        keys, times = self._spare[self._turn]
+        if len(keys) < room:
+            keys, times = np.empty(room + room // 2, dtype=np.int64), np.empty(room + room // 2)
+            self._spare[self._turn] = (keys, times)
+        return keys, times
 
     def _names_array(self, names: list[str]) -> npt.NDArray[np.object_]:
         """`names` as an object array, made again only when the list is another one or has grown."""
