@@ -38,11 +38,14 @@ _SIXBIT_CODE = {chr(c): i for i, c in enumerate(_SIXBIT.tolist()) if chr(c) != "
 
 
 def uint(arr: U8Array, off: IntArray, nbytes: int) -> IntArray:
-    """Big-endian unsigned integers of `nbytes` at `off` (absent offsets -1 read as 0)."""
+    """Big-endian unsigned integers of `nbytes` at `off` (absent offsets -1 read as 0). An absent item's
+    offset plus a field position (`o + 4` of a -1) can point past a short block: reads are clipped to the
+    array, the value of an absent item is not used."""
     o = np.where(off >= 0, off, 0)
     v = np.zeros(len(o), dtype=np.int64)
+    last = len(arr) - 1
     for k in range(nbytes):
-        v = (v << 8) | arr[o + k].astype(np.int64)
+        v = (v << 8) | arr[np.minimum(o + k, last)].astype(np.int64)
     return v
 
 
