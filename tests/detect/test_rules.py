@@ -18,9 +18,10 @@ def engine(**kw: object) -> DetectionEngine:
 
 def test_a_dark_contact_for_ten_minutes_raises_one_dark_target_that_closes_when_ais_returns() -> None:
     e = engine(rules=("dark_target",))
-    a = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0)
-    b = leg(1, end_of(a), t0=610, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000001)
-    run(e, a, b)
+    listening = leg(2, MID_SEA, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000002)
+    a = leg(1, OFF_LANKARAN, t0=600, duration_s=600, speed_kn=10, cog_deg=0)
+    b = leg(1, end_of(a), t0=1210, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000001)
+    run(e, listening, a, b)
     alerts = of_type(e, "dark_target")
     assert len(alerts) == 1
     al = alerts[0]
@@ -408,3 +409,65 @@ def test_a_dark_track_a_minute_and_a_half_old_racing_at_the_shore_is_held_until_
     e = engine(rules=("shore_approach",))
     run(e, leg(42, (38.66, 49.00), duration_s=90, speed_kn=28, cog_deg=270))
     assert of_type(e, "shore_approach") == []
+
+
+def _clutter_with_steady_stretches(cid: int, start: tuple[float, float], cog_deg: float) -> list[dict]:
+    """A sea-clutter track: 30 s hopping about (speed 20-70 kn, course anywhere), then 30 s steady at 40 kn on
+    a course, over and over for 12 min."""
+    import numpy as np
+
+    rng = np.random.default_rng(cid)
+    legs, pos, t = [], start, 0.0
+    while t < 720:
+        for _ in range(6):
+            lg = leg(cid, pos, t0=t, duration_s=5, speed_kn=float(rng.uniform(20, 70)),
+                     cog_deg=float(rng.uniform(0, 360)), dt=5.0)
+            legs.append(lg)
+            pos, t = end_of(lg), t + 5.0
+        lg = leg(cid, pos, t0=t, duration_s=25, speed_kn=40, cog_deg=cog_deg, dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 30.0
+    return legs
+
+
+def test_a_clutter_track_with_steady_stretches_raises_no_high_speed_dark_target_or_crossing() -> None:
+    e = engine(rules=("high_speed", "dark_target", "border_crossing"))
+    listening = leg(90, MID_SEA, duration_s=720, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000090)
+    run(e, listening, *_clutter_with_steady_stretches(91, (38.47, 49.00), 180.0))
+    assert of_type(e, "high_speed") == [] and of_type(e, "dark_target") == []
+    assert of_type(e, "border_crossing") == []
+
+
+def test_a_go_fast_that_turns_now_and_then_still_raises_high_speed() -> None:
+    e = engine(rules=("high_speed",))
+    legs, pos, t = [], OFF_LANKARAN, 0.0
+    for k in range(4):   # 3 min legs at 40 kn, turning 60 degrees between them
+        lg = leg(92, pos, t0=t, duration_s=180, speed_kn=40, cog_deg=60.0 * k, dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 185.0
+    run(e, *legs)
+    assert len(of_type(e, "high_speed")) == 1
+
+
+def test_a_dark_track_judged_clutter_must_look_like_a_boat_for_45_s_before_it_may_open() -> None:
+    listening = leg(93, MID_SEA, duration_s=1500, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000093)
+    too_fast = leg(94, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=65, cog_deg=0, dt=5.0)   # held: > 60 kn
+    e = engine(rules=("dark_target",))
+    brief = leg(94, end_of(too_fast), t0=1005, duration_s=35, speed_kn=50, cog_deg=0, dt=5.0)   # then 35 s at 50
+    run(e, listening, too_fast, brief)
+    assert of_type(e, "dark_target") == []
+    e2 = engine(rules=("dark_target",))
+    longer = leg(94, end_of(too_fast), t0=1005, duration_s=180, speed_kn=50, cog_deg=0, dt=5.0)
+    run(e2, listening, too_fast, longer)
+    assert len(of_type(e2, "dark_target")) == 1
+
+
+def test_a_track_at_go_fast_speed_whose_course_swings_every_update_is_no_go_fast() -> None:
+    e = engine(rules=("high_speed",))
+    legs, pos, t = [], OFF_LANKARAN, 0.0
+    for k in range(120):   # 10 min at a steady 40 kn, the course swinging 40 degrees either side every 5 s
+        lg = leg(95, pos, t0=t, duration_s=5, speed_kn=40, cog_deg=320.0 if k % 2 else 40.0, dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 5.0
+    run(e, *legs)
+    assert of_type(e, "high_speed") == []

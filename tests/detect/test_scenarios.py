@@ -22,7 +22,7 @@ from seawatch.sim.scenario import load_scenario
 # scenario -> seconds simulated (enough to cover its threat events)
 SHORT = {"astara-gofast": 5_800, "cigarette-run": 9_000, "platform-intrusion": 6_600, "spoofing": 5_600,
          "storm": 7_200}
-MIN_DURATION_S = {"dark_target": 300, "ais_gap": 180, "ais_spoofing": 180, "zone_entry": 60, "zone_loiter": 1200,
+MIN_DURATION_S = {"dark_target": 300, "ais_gap": 300, "ais_spoofing": 180, "zone_entry": 60, "zone_loiter": 1200,
                   "border_crossing": 0, "rendezvous": 1800, "loitering": 3600, "high_speed": 120,
                   "shore_approach": 60}
 # the truth tags high_speed only on legs marked with it; cigarette-run's runner also does 30 kn on its first

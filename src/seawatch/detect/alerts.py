@@ -86,6 +86,7 @@ class AlertBook:
     open_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     closed_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
+    revision: int = 0  # bumped when an alert opens, closes or changes key (the set of open alerts changed)
     _counter: int = 0
 
     def get(self, type_: str, key: Any) -> Alert | None:
@@ -113,6 +114,7 @@ class AlertBook:
         self.alerts.append(a)
         self.open_by_key[k] = a
         self.changes.append(Change("open", a))
+        self.revision += 1
         return a
 
     def update(self, type_: str, key: Any, t: float, *, severity: str | None = None,
@@ -149,6 +151,7 @@ class AlertBook:
         a.evidence["duration_s"] = a.end - a.start
         self.closed_by_key[(type_, key)] = a
         self.changes.append(Change("close", a))
+        self.revision += 1
         return a
 
     def rekey(self, type_: str, old_key: Any, new_key: Any) -> None:
@@ -157,6 +160,7 @@ class AlertBook:
             return   # the new key has an alert of its own already: the old one closes in its turn
         a = self.open_by_key.pop((type_, old_key), None)
         if a is not None:
+            self.revision += 1
             self.open_by_key[(type_, new_key)] = a
             news = new_key if isinstance(new_key, tuple) else (new_key,)
             a.track_ids += [int(i) for i in news if isinstance(i, (int, np.integer)) and int(i) not in a.track_ids]

@@ -25,6 +25,7 @@ from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
 F64 = npt.NDArray[np.float64]
+HOLD_RELEASE_S = 45.0  # a held row may open only once it has not been held for this long
 DESCRIBE_EVERY_S = 20.0  # an open alert's summary/evidence is refreshed at most this often
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
@@ -157,8 +158,14 @@ class Cycle:
         """(speed mean m/s, speed jitter) of each row over the last ~40 s (detect/spell.py `Steadiness`):
         advanced once per cycle, whichever rule asks first."""
         if "steadiness" not in self.cache:
-            self.cache["steadiness"] = self.engine.steadiness.step(self.slot, self.t, self.sog_mps)
+            m, jitter, turn = self.engine.steadiness.step(self.slot, self.t, self.sog_mps, self.cog_deg)
+            self.cache["steadiness"], self.cache["turn_dps"] = (m, jitter), turn
         return self.cache["steadiness"]
+
+    def turn_rate_dps(self) -> F64:
+        """Each row's mean rate of course change over ~2 min (deg/s; detect/spell.py `Steadiness`)."""
+        self.steadiness()
+        return self.cache["turn_dps"]
 
     @property
     def dark(self) -> B:
@@ -419,11 +426,20 @@ class ContactRule(Rule):
         from seawatch.detect.spell import Spell
         self.spell = Spell()
         self.hold = np.zeros(0, bool)
+        self.clutter = np.zeros(0, bool)
         self.engine.memory.listeners.append(self.spell.grow)
         self.spell.grow(self.engine.memory.cap)
 
-    def held_min_duration(self) -> F64:
-        return np.where(self.hold, np.inf, float(self.p["min_duration_s"]))
+    def held_min_duration(self, cyc: Cycle) -> F64:
+        """min_duration_s, infinite for rows held now, or judged clutter (`self.clutter`: its speed jitters,
+        its course swings, it is too fast) within the last HOLD_RELEASE_S: such a track must look like a boat
+        for a while before it may open (a clutter track has steady stretches of a few updates). A boat's turn
+        holds it (straightness) only while it lasts."""
+        s = cyc.slot
+        clutter = self.clutter if len(self.clutter) == len(s) else self.hold
+        self.spell.held_t[s] = np.where(clutter, cyc.t, self.spell.held_t[s])
+        held = self.hold | (cyc.t - self.spell.held_t[s] < HOLD_RELEASE_S)
+        return np.where(held, np.inf, float(self.p["min_duration_s"]))
 
     def spell_step(self, cyc: Cycle) -> tuple[F64, F64, F64, F64]:
         """(made good m/s, straightness) of each row's spell — a spell starts where the timer is idle — and

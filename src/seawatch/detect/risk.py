@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from seawatch.detect.core import sun_elevation_deg
+from seawatch.detect.core import DESCRIBE_EVERY_S, sun_elevation_deg
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS
 
@@ -36,6 +36,7 @@ SHORE_HORIZON_S = 1200.0
 class RiskModel:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self._revision, self._refreshed_t = -1, -np.inf
 
     def _context(self, slots: np.ndarray, now: float) -> np.ndarray:
         mem = self.engine.memory
@@ -70,10 +71,14 @@ class RiskModel:
         return {k: 1.0 - v for k, v in keep.items()}
 
     def refresh(self, cyc: Any) -> None:
-        """Score the contacts of open alerts and set each open alert's score to its highest contact's."""
+        """Score the contacts of open alerts and set each open alert's score to its highest contact's: when
+        the set of open alerts changed, else at most every DESCRIBE_EVERY_S (as their summaries)."""
         book = self.engine.book
         if not book.open_by_key:
             return
+        if book.revision == self._revision and cyc.now - self._refreshed_t < DESCRIBE_EVERY_S:
+            return
+        self._revision, self._refreshed_t = book.revision, float(cyc.now)
         part = self._alert_part()
         ids = np.array(sorted(part), np.int64)
         slots = self.engine.memory.slots_for(ids)

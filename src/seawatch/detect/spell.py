@@ -35,9 +35,10 @@ class Spell:
     def __init__(self) -> None:
         self.x0, self.y0, self.t0 = np.zeros(0), np.zeros(0), np.zeros(0)
         self.sailed_m, self.last_t = np.zeros(0), np.zeros(0)
+        self.held_t = np.zeros(0)  # when the rule last held the contact back (ContactRule.held_min_duration)
 
     def grow(self, cap: int) -> None:
-        _grow(self, ("x0", "y0", "t0", "sailed_m", "last_t"), cap)
+        _grow(self, ("x0", "y0", "t0", "sailed_m", "last_t", "held_t"), cap)
 
     def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B) -> tuple[F64, F64]:
         """Advance every row's spell (rows not `running` start one here); returns (made good m/s, straightness).
@@ -65,16 +66,22 @@ class Spell:
 class Steadiness:
     """Per contact slot, the speed's mean and jitter over ~steady_tau_s (shared by the rules)."""
 
-    def __init__(self, steady_tau_s: float = 40.0) -> None:
-        self.tau_s = float(steady_tau_s)
+    def __init__(self, steady_tau_s: float = 40.0, turn_tau_s: float = 120.0) -> None:
+        self.tau_s, self.turn_tau_s = float(steady_tau_s), float(turn_tau_s)
         self.sog_mean, self.sog_var, self.sog_t = np.zeros(0), np.zeros(0), np.zeros(0)
         self.sog_last, self.d_mean = np.zeros(0), np.zeros(0)
+        self.cog_last, self.turn = np.zeros(0), np.zeros(0)
 
     def grow(self, cap: int) -> None:
-        _grow(self, ("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean"), cap)
+        _grow(self, ("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean", "cog_last", "turn"), cap)
 
-    def step(self, slots: I64, t: F64, sog_mps: F64) -> tuple[F64, F64]:
-        """Update and return each row's (speed mean m/s, speed jitter) over ~steady_tau_s.
+    def step(self, slots: I64, t: F64, sog_mps: F64, cog_deg: F64) -> tuple[F64, F64, F64]:
+        """Update and return each row's (speed mean m/s, speed jitter) over ~steady_tau_s, and its mean rate of
+        course change (deg/s, exponentially weighted over ~turn_tau_s).
+
+        A boat at speed turns now and then and holds its course between turns: its course changes by well
+        under a degree a second on average over two minutes. A sea-clutter track that hops between plots
+        swings its course by tens of degrees every update.
 
         The jitter is the spread of the speed's update-to-update changes around their own trend, over the
         mean speed: a boat that accelerates steadily changes its speed by the same amount each update (no
@@ -91,6 +98,14 @@ class Steadiness:
         var = np.where(first, 0.0, (1.0 - a) * (np.nan_to_num(self.sog_var[slots]) + a * (d - d_old) ** 2))
         self.sog_mean[slots], self.sog_var[slots], self.d_mean[slots], self.sog_last[slots] = m, var, d_mean, v
         self.sog_t[slots] = np.fmax(np.nan_to_num(self.sog_t[slots], nan=-np.inf), t)
+        cog = np.asarray(cog_deg, np.float64)
+        turned = np.abs((cog - self.cog_last[slots] + 180.0) % 360.0 - 180.0)
+        ok = ~first & (dt > 0) & np.isfinite(turned)
+        b = np.where(ok, 1.0 - np.exp(-dt / self.turn_tau_s), 0.0)
+        rate = np.where(ok, turned / np.where(dt > 0, dt, 1.0), 0.0)
+        turn = np.where(first, 0.0, np.nan_to_num(self.turn[slots]) + b * (rate - np.nan_to_num(self.turn[slots])))
+        self.turn[slots] = turn
+        self.cog_last[slots] = np.where(np.isfinite(cog), cog, self.cog_last[slots])
         with np.errstate(invalid="ignore", divide="ignore"):
             jitter = np.where(m > 0.5, np.sqrt(var) / m, np.nan)
-        return m, jitter
+        return m, jitter, turn

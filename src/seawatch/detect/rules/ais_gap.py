@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import F64, I64, Cycle, Rule
+from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
@@ -165,7 +165,7 @@ class AisGap(Rule):
             elif now - lt > self.p["max_open_s"]:
                 self.alerted[same] = False
                 self.book.close(self.type, m, now)
-            else:
+            elif now - a.last_t >= DESCRIBE_EVERY_S:
                 tracked = np.flatnonzero(mem.f["last_t"][same] >= now - 60.0)
                 if len(tracked):
                     s2 = same[tracked[0]]

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import F64, I64, Cycle, Rule
+from seawatch.detect.core import F64, HOLD_RELEASE_S, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
 
@@ -35,13 +35,15 @@ class BorderCrossing(Rule):
         "steady_from_kn": 5.0,  # from this speed, a dark track's crossing needs a steady track:
         "max_speed_jitter": 0.12,  # jitter of speed changes / mean speed over ~40 s at most this,
         "min_made_good": 0.5,  # speed made good over 2.5-5 min at least this share of its speed,
-        "max_speed_kn": 60.0,  # and no faster than this
+        "max_speed_kn": 60.0,  # and no faster than this,
+        "max_turn_dps": 2.0,  # its course swinging no more than this on average over ~2 min
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.side = np.zeros(0, np.int64)
         self.sx, self.sy, self.st = np.zeros(0), np.zeros(0), np.zeros(0)
+        self.doubt_t = np.zeros(0)  # when a contact's track last moved like clutter
         self.border = np.zeros(0, np.int64)
         self._box: tuple[float, float, float, float] | None = None
         engine.memory.listeners.append(self.grow)
@@ -55,6 +57,7 @@ class BorderCrossing(Rule):
         self.side = g(self.side, 0, np.int64)
         self.border = g(self.border, -1, np.int64)
         self.sx, self.sy, self.st = (g(a, np.nan, np.float64) for a in (self.sx, self.sy, self.st))
+        self.doubt_t = g(self.doubt_t, np.nan, np.float64)
 
     def expire(self, slots: I64, last_t: F64) -> None:
         # a contact that is gone has no side: should its id come back (a radar track that was fused with an
@@ -62,6 +65,7 @@ class BorderCrossing(Rule):
         self.side[slots] = 0
         self.border[slots] = -1
         self.sx[slots] = self.sy[slots] = self.st[slots] = np.nan
+        self.doubt_t[slots] = np.nan
 
     def process(self, cyc: Cycle) -> None:
         z = self.engine.zones
@@ -89,7 +93,10 @@ class BorderCrossing(Rule):
         flip = (old != 0) & (old != side[rows]) & (self.border[s] == which[rows])
         if self.p["include_identified"] is False:
             flip &= ~cyc.identified[rows]
-        doubt = flip & self._doubtful(cyc, rows)
+        # doubtful now or within HOLD_RELEASE_S: a clutter track has steady stretches of a few updates
+        now_doubt = self._doubtful(cyc, rows)
+        self.doubt_t[s] = np.where(now_doubt, cyc.t[rows], self.doubt_t[s])
+        doubt = flip & (now_doubt | (cyc.t[rows] - self.doubt_t[s] < HOLD_RELEASE_S))
         flip &= ~doubt
         if flip.any():
             self._crossings(cyc, rows[flip], which[rows[flip]], side[rows[flip]])
@@ -107,8 +114,8 @@ class BorderCrossing(Rule):
         kn = cyc.sog_kn[rows]
         mg = self.engine.memory.f["mg_kn"][cyc.slot[rows]]
         fast = np.fmax(kn, mean_kn) >= p["steady_from_kn"]
-        wild = (jit > p["max_speed_jitter"]) | (np.fmax(kn, mean_kn) > p["max_speed_kn"]) | ~(
-            mg >= p["min_made_good"] * kn)
+        wild = ((jit > p["max_speed_jitter"]) | (np.fmax(kn, mean_kn) > p["max_speed_kn"])
+                | ~(mg >= p["min_made_good"] * kn) | (cyc.turn_rate_dps()[rows] > p["max_turn_dps"]))
         return cyc.dark[rows] & fast & wild
 
     def _crossings(self, cyc: Cycle, rows: I64, which: I64, new_side: I64) -> None:

@@ -46,6 +46,7 @@ class DarkTarget(ContactRule):
         "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this: clutter
         "steady_from_kn": 15.0,
         "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
+        "max_turn_dps": 2.0,  # from steady_from_kn, a course swinging more than this on average over ~2 min: clutter
         "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
         "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger
     }
@@ -55,7 +56,7 @@ class DarkTarget(ContactRule):
         self.use_spell()
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
-        return self.held_min_duration()
+        return self.held_min_duration(cyc)
 
     def _wandering(self, cyc: Cycle) -> B:
         """Rows whose track sails at speed but makes little of it good: a clutter track, not a boat."""
@@ -63,9 +64,12 @@ class DarkTarget(ContactRule):
         good_mps, straight, mean, jitter = self.spell_step(cyc)
         with np.errstate(invalid="ignore", divide="ignore"):
             sailed_mps = good_mps / straight
-        return (((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"]))
-                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"]))
-                | (mean * MPS_TO_KN > p["max_speed_kn"]))
+        fast = mean * MPS_TO_KN >= p["steady_from_kn"]
+        # clutter (latched, core.HOLD_RELEASE_S: a dark alert has minutes to wait anyway): a jumping speed, a
+        # swinging course, too fast
+        self.clutter = ((fast & ((jitter > p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])))
+                        | (mean * MPS_TO_KN > p["max_speed_kn"]))
+        return ((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"])) | self.clutter
 
     def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
         """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""

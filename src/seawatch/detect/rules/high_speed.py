@@ -25,7 +25,8 @@ class HighSpeed(ContactRule):
         # 20-25 kn with their identity on (through a tracker, 25.0 kn reads 25-26 kn); the go-fast threshold is
         # for the unidentified, an identified vessel is flagged when it is faster than those
         "identified_speed_kn": 30.0,
-        "max_speed_kn": 80.0,  # above this it is a tracking error, not a boat
+        "max_speed_kn": 60.0,  # above this it is a tracking error (or sea clutter), not a boat
+        "max_turn_dps": 2.0,  # a course swinging more than this on average over ~2 min: clutter
         "min_straightness": 0.7,  # made good / sailed over the spell: below, a wandering (clutter) track
         "max_speed_jitter": 0.08,  # jitter of speed changes / mean speed over ~2 min: a boat holds its speed, clutter jumps
     }
@@ -36,7 +37,7 @@ class HighSpeed(ContactRule):
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         # the spell must have made good the speed it claims, in a fairly straight line
-        return self.held_min_duration()
+        return self.held_min_duration(cyc)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -44,9 +45,13 @@ class HighSpeed(ContactRule):
         kn = cyc.sog_kn
         sane = kn <= p["max_speed_kn"]
         good_mps, straight, _, jitter = self.spell_step(cyc)
+        # clutter for sure (latched, core.HOLD_RELEASE_S): a course that swings, a speed that jumps far more than
+        # a boat's (twice the jitter allowed: a boat's speed ramps give some jitter where they start and end)
+        clutter = (jitter > 2 * p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
         hold = ((good_mps * MPS_TO_KN < thr - p["hysteresis_kn"]) | (straight < p["min_straightness"])
-                | (jitter > p["max_speed_jitter"]))
-        self.hold = hold & ~self.proven(cyc, hold)
+                | (jitter > p["max_speed_jitter"]) | clutter)
+        proven = self.proven(cyc, hold)
+        self.hold, self.clutter = hold & ~proven, clutter & ~proven
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:

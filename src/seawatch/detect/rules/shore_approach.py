@@ -39,6 +39,7 @@ class ShoreApproach(ContactRule):
         "steady_from_kn": 15.0,
         "max_speed_kn": 60.0,  # a faster track (mean over ~40 s) is clutter or a bad association: held
         "min_made_good": 0.5,
+        "max_turn_dps": 2.0,  # a course swinging more than this on average over ~2 min: clutter
     }
 
     def __init__(self, engine: Any) -> None:
@@ -46,7 +47,7 @@ class ShoreApproach(ContactRule):
         self.use_spell()
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
-        return self.held_min_duration()
+        return self.held_min_duration(cyc)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -55,10 +56,13 @@ class ShoreApproach(ContactRule):
         # and the track must have made good at least min_made_good of its speed over the last 2.5-5 min: a
         # track a minute old that leaps out of a cluster of moored boats is the tracker's, not a boat's
         mg = self.engine.memory.f["mg_kn"][cyc.slot]
-        hold = ((straight < p["min_straightness"]) | (mean * MPS_TO_KN > p["max_speed_kn"])
-                | ((mean * MPS_TO_KN >= p["steady_from_kn"]) & (jitter > p["max_speed_jitter"]))
-                | ~(mg >= p["min_made_good"] * cyc.sog_kn))
-        self.hold = hold & ~self.proven(cyc, hold)
+        fast = mean * MPS_TO_KN >= p["steady_from_kn"]
+        clutter = ((mean * MPS_TO_KN > p["max_speed_kn"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
+                   | (fast & (jitter > 2 * p["max_speed_jitter"])))   # latched: clutter for sure
+        hold = ((straight < p["min_straightness"]) | ~(mg >= p["min_made_good"] * cyc.sog_kn)
+                | (fast & (jitter > p["max_speed_jitter"])) | clutter)
+        proven = self.proven(cyc, hold)
+        self.hold, self.clutter = hold & ~proven, clutter & ~proven
         self._hit = np.full(n, np.nan)
         self._coast = np.full(n, np.nan)
         z = self.engine.zones
