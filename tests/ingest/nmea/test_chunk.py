@@ -21,7 +21,7 @@ def test_slices_are_bytes_as_slicing_the_lines_would_give_few_or_many() -> None:
     buf = ChunkStore().put(b"", LINES, len(LINES))
     starts, ends = [0, 14, 50], [13, 42, 56]
     assert buf.slices(starts, ends) == [LINES[a:b] for a, b in zip(starts, ends)]
-    many_a, many_b = list(range(0, 80)), list(range(5, 85))
+    many_a, many_b = list(range(80)), list(range(5, 85))
     assert buf.slices(many_a, many_b) == [LINES[a:b] for a, b in zip(many_a, many_b)]
     assert buf[0:6] == b"!AIVDM" and isinstance(buf[0:6], bytes)
 
