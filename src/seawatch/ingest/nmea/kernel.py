@@ -258,6 +258,16 @@ def _ais_fields(buf, li, se, st, x, m, commas, ints, u8) -> None:
     ints[PAY0, li], ints[PAY1, li] = c4 + 1, c5
 
 
+@inline
+def _fnv(buf: np.ndarray, lo: int, hi: int) -> np.int64:
+    """64-bit FNV-1a of buf[lo:hi] and its length, shifted to be >= 0 (-1 stays free as a marker)."""
+    h = _FNV_BASIS
+    for k in range(lo, hi):
+        h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
+    h = (h ^ np.uint64(hi - lo)) * _FNV_PRIME
+    return np.int64(h >> np.uint64(1))
+
+
 @jit
 def slice_hashes(buf, a, b, out):
     """out: a 64-bit FNV-1a hash of each slice buf[a:b] and its length (-1 where a < 0)."""
@@ -265,11 +275,7 @@ def slice_hashes(buf, a, b, out):
         if a[r] < 0:
             out[r] = -1
             continue
-        h = _FNV_BASIS
-        for k in range(a[r], b[r]):
-            h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
-        h = (h ^ np.uint64(b[r] - a[r])) * _FNV_PRIME
-        out[r] = np.int64(h >> np.uint64(1))  # >= 0: -1 stays free
+        out[r] = _fnv(buf, a[r], b[r])
 
 
 @jit
@@ -284,11 +290,7 @@ def lookup_names(buf, a, b, table_keys, table_vals, h, out):
             h[r] = -1
             out[r] = -2
             continue
-        hv = _FNV_BASIS
-        for k in range(a[r], b[r]):
-            hv = (hv ^ np.uint64(buf[k])) * _FNV_PRIME
-        hv = (hv ^ np.uint64(b[r] - a[r])) * _FNV_PRIME
-        key = np.int64(hv >> np.uint64(1))
+        key = _fnv(buf, a[r], b[r])
         h[r] = key
         slot = (key ^ (key >> 29)) & mask
         out[r] = -1
