@@ -436,8 +436,7 @@ class ContactRule(Rule):
         for a while before it may open (a clutter track has steady stretches of a few updates). A boat's turn
         holds it (straightness) only while it lasts."""
         s = cyc.slot
-        clutter = self.clutter if len(self.clutter) == len(s) else self.hold
-        self.spell.held_t[s] = np.where(clutter, cyc.t, self.spell.held_t[s])
+        self.spell.held_t[s] = np.where(self.clutter, cyc.t, self.spell.held_t[s])
         held = self.hold | (cyc.t - self.spell.held_t[s] < HOLD_RELEASE_S)
         return np.where(held, np.inf, float(self.p["min_duration_s"]))
 

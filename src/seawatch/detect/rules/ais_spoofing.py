@@ -24,6 +24,9 @@ from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
 
+RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
+
+
 def mmsi_is_valid(m: int) -> bool:
     """Ship stations (MID 201–775) and the special forms of ITU-R M.585 (coast, SAR, AtoN, SART/MOB/EPIRB)."""
     if not 0 < m <= 999_999_999:
@@ -123,6 +126,9 @@ class AisSpoofing(Rule):
     def _confirm_identity_changes(self, now: float) -> None:
         wait = self.p["identity_confirm_s"]
         mem = self.engine.memory
+        renamed = self.engine.renamed
+        if renamed and now - min(renamed.values()) > RENAMED_KEPT_S:   # a long-running engine forgets them
+            self.engine.renamed = {m: t for m, t in renamed.items() if now - t <= RENAMED_KEPT_S}
         keep = []
         for t, cid, old, new, lat, lon, sog in self.id_pending:
             if now - t < wait:
