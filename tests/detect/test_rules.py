@@ -327,11 +327,23 @@ def test_no_dark_target_opens_before_the_engine_has_listened_ten_minutes_a_track
     heard_late = leg(15, OFF_LANKARAN, duration_s=420, speed_kn=3, cog_deg=0, radar_track_id=15)  # AIS at 7 min
     heard = leg(10_423_000_096, end_of(heard_late), t0=430, duration_s=600, speed_kn=3, cog_deg=0, kind=FUSED,
                 mmsi=423000096, radar_track_id=15)
-    never = leg(16, (38.75, 49.20), duration_s=900, speed_kn=8, cog_deg=0, radar_track_id=16)
+    never = leg(16, (38.75, 49.05), duration_s=900, speed_kn=8, cog_deg=0, radar_track_id=16)
     run(e, heard_late, heard, never)
     dark = of_type(e, "dark_target")
     assert [a["track_ids"] for a in dark] == [[16]]
     assert dark[0]["evidence"]["dark_duration_s"] >= 590   # counted from its first row, not from the warm-up's end
+
+
+def test_a_slow_dark_boat_beyond_where_a_small_crafts_ais_reaches_a_station_is_no_dark_target_a_fast_one_is() -> None:
+    # Lankaran's station (40 m) hears a 3 m class B antenna to 33 km (line of sight), reliably to ~30 km; the
+    # site's range_m (39 km) is a big ship's reach. 31.5 km out, a fishing boat's AIS would go unheard.
+    e = engine(rules=("dark_target",))
+    listening = leg(17, MID_SEA, duration_s=1500, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000017)
+    near = leg(18, (38.75, 49.05), t0=600, duration_s=900, speed_kn=6, cog_deg=0)     # 17 km from the station
+    edge = leg(19, (38.75, 49.212), t0=600, duration_s=900, speed_kn=6, cog_deg=180)  # 31.5 km
+    fast = leg(20, (38.70, 49.212), t0=600, duration_s=900, speed_kn=25, cog_deg=180)  # as far out, at 25 kn
+    run(e, listening, near, edge, fast)
+    assert sorted(a["track_ids"] for a in of_type(e, "dark_target")) == [[18], [20]]
 
 
 def test_a_dark_boat_alongside_a_dark_ship_tracked_in_pieces_is_still_one_rendezvous() -> None:

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.geo.radio import radio_horizon_m
 from seawatch.model.units import MPS_TO_KN
 from seawatch.sim.agents import AT_ANCHOR, MOORED
-from seawatch.sim.geometry import radio_horizon_m, range_bearing
+from seawatch.sim.geometry import range_bearing
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -83,17 +83,6 @@ def polar_to_latlon(lat0: float, lon0: float, range_m: Any, bearing_deg: Any) ->
     return lat1, lon1
 
 
-def radio_horizon_m(h1_m: Any, h2_m: Any) -> FloatArray:
-    """Line-of-sight range between antennas at heights h1, h2 above the sea, 4/3 effective earth radius.
-
-    d = sqrt(2 k R h1) + sqrt(2 k R h2), k = 4/3 — about 4.12 km × (√h1 + √h2) (h in metres), the standard
-    radar/VHF horizon (e.g. Skolnik, Radar Handbook, ch. 26; ITU-R P.526 uses the same effective radius).
-    """
-    k_r = 4.0 / 3.0 * 6371000.0
-    return np.sqrt(2 * k_r * np.maximum(np.asarray(h1_m, dtype=np.float64), 0)) + \
-        np.sqrt(2 * k_r * np.maximum(np.asarray(h2_m, dtype=np.float64), 0))
-
-
 class Sea:
     """The sea polygon with a vectorised `is_sea(lat, lon)` test."""
 

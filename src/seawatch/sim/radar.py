@@ -26,8 +26,9 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.config.site import SensorConfig
+from seawatch.geo.radio import radio_horizon_m
 from seawatch.sim.ais import Knots
-from seawatch.sim.geometry import Sea, polar_to_latlon, radio_horizon_m, range_bearing
+from seawatch.sim.geometry import Sea, polar_to_latlon, range_bearing
 
 F64 = npt.NDArray[np.float64]
 

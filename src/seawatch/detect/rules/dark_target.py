@@ -12,6 +12,15 @@ track never was that vessel). Otherwise a fishing boat at the edge of reception,
 reception would turn "dark" between them, so the memory lasts as long as the track (6 h by default). The dark
 time still counts from when the AIS stopped.
 
+AIS coverage for a dark contact is where a small craft would be heard: a radar echo without AIS is only
+suspicious where even a low class B antenna (`small_craft_antenna_m`, 3 m) is within `small_craft_fraction`
+(0.9) of its radio line of sight to an AIS station (`geo/radio.py`, the station's `height_m`). Beyond it a
+fishing boat's class B set is heard a few times an hour or never (reception fades over the last ~20 % of the
+line of sight), and a big ship's 10-25 m antenna still reaches the station; the site's `range_m` (a big
+ship's reach) still bounds it. This applies to contacts slower than `fast_kn` (15 kn: fishing and working
+speeds, where the innocent explanation dominates); a faster contact without AIS is judged across the site's
+AIS range, class B or not: the cost of missing a go-fast outweighs an alert on a fast pleasure boat far out.
+
 An engine that has just started has heard nothing yet: a slow vessel's next report can be 3 min away, more
 at the edge of reception. For its first `warmup_s` no dark alert opens (the timers run; a track still dark
 after it opens with its dark time counted from the start).
@@ -25,6 +34,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.geo.radio import radio_horizon_m
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -49,11 +59,38 @@ class DarkTarget(ContactRule):
         "max_turn_dps": 2.0,  # from steady_from_kn, a course swinging more than this on average over ~2 min: clutter
         "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
         "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger
+        "small_craft_antenna_m": 3.0,  # below fast_kn, judged only where a class B set this high would be heard:
+        "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
+        self._small_craft = self._small_craft_circles()
+
+    def _small_craft_circles(self) -> tuple[F64, F64, F64] | None:
+        """(x, y, radius) of the AIS stations' reach to a small craft; None: an AIS source without a position
+        (coverage unknown, taken as everywhere)."""
+        p = self.p
+        xs, ys, rs = [], [], []
+        for s in self.engine.site.sensors:
+            if s.kind != "ais":
+                continue
+            if s.lat is None or s.lon is None or s.range_m is None:
+                return None
+            x, y = self.engine.frame.to_xy(s.lat, s.lon)
+            reach = p["small_craft_fraction"] * float(radio_horizon_m(s.height_m, p["small_craft_antenna_m"]))
+            xs.append(float(x))
+            ys.append(float(y))
+            rs.append(min(float(s.range_m), reach))
+        return np.array(xs), np.array(ys), np.array(rs)
+
+    def _small_craft_cover(self, cyc: Cycle) -> B:
+        if self._small_craft is None:
+            return np.ones(len(cyc), bool)
+        xs, ys, rs = self._small_craft
+        d2 = (cyc.x[:, None] - xs[None, :]) ** 2 + (cyc.y[:, None] - ys[None, :]) ** 2
+        return (d2 <= rs[None, :] ** 2).any(axis=1)
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         return self.held_min_duration(cyc)
@@ -128,7 +165,8 @@ class DarkTarget(ContactRule):
         self.hold = wander
         if not dark.any():
             return dark, dark
-        cover = cyc.in_ais_cover(p["coverage_fraction"])
+        cover = cyc.in_ais_cover(p["coverage_fraction"]) & (
+            (cyc.sog_kn >= p["fast_kn"]) | self._small_craft_cover(cyc))
         harbour = cyc.near_harbour(p["port_margin_m"])
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
