@@ -90,7 +90,8 @@ class DarkTarget(ContactRule):
             return np.ones(len(cyc), bool)
         xs, ys, rs = self._small_craft
         d2 = (cyc.x[:, None] - xs[None, :]) ** 2 + (cyc.y[:, None] - ys[None, :]) ** 2
-        return (d2 <= rs[None, :] ** 2).any(axis=1)
+        out: B = np.asarray((d2 <= rs[None, :] ** 2).any(axis=1), bool)
+        return out
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         return self.held_min_duration(cyc)
