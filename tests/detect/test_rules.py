@@ -423,6 +423,32 @@ def test_a_dark_track_a_minute_and_a_half_old_racing_at_the_shore_is_held_until_
     assert of_type(e, "shore_approach") == []
 
 
+def _meandering_then_racing_at_the_beach(cid: int, race_s: float) -> list[dict]:
+    """4 min at 45 kn on a course swinging 110 degrees either side of west (a storm's clutter track wanders like
+    this, ~1-1.5 deg/s, not fast enough to be judged clutter by its turn rate), then straight at 53 kn for the
+    beach west of it."""
+    import math
+
+    legs, pos, t = [], (38.66, 49.06), 0.0
+    while t < 240:
+        lg = leg(cid, pos, t0=t, duration_s=5, speed_kn=45, cog_deg=270.0 + 110.0 * math.sin(2 * math.pi * t / 240),
+                 dt=5.0)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 5.0
+    legs.append(leg(cid, pos, t0=t, duration_s=race_s, speed_kn=53, cog_deg=270, dt=5.0))
+    return legs
+
+
+def test_a_dark_track_at_go_fast_speed_is_no_shore_approach_until_its_run_of_the_last_minutes_is_straight() -> None:
+    e = engine(rules=("shore_approach",))
+    run(e, *_meandering_then_racing_at_the_beach(44, race_s=60))
+    assert of_type(e, "shore_approach") == []
+    e2 = engine(rules=("shore_approach",))
+    run(e2, *_meandering_then_racing_at_the_beach(44, race_s=150))
+    (alert,) = of_type(e2, "shore_approach")   # held, not suppressed: 140 s after it straightened out
+    assert alert["start"] == "2026-06-12T16:06:20.000Z"
+
+
 def _clutter_with_steady_stretches(cid: int, start: tuple[float, float], cog_deg: float) -> list[dict]:
     """A sea-clutter track: 30 s hopping about (speed 20-70 kn, course anywhere), then 30 s steady at 40 kn on
     a course, over and over for 12 min."""

@@ -54,7 +54,7 @@ class ContactMemory:
     """One slot per contact id; arrays grow by doubling."""
 
     FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t",
-              "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn")
+              "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn", "path_m", "mg_p0", "mg_p1", "mg_straight")
     INTS = ("contact_id", "last_mmsi", "kind")
 
     def __init__(self) -> None:

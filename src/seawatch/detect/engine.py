@@ -40,19 +40,29 @@ RULE_ORDER = ("watchlist", "ais_spoofing", "dark_target", "ais_gap", "zone_entry
 MADE_GOOD_HALF_S = 150.0  # made good is measured over 150-300 s
 
 
-def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> None:
-    """Per contact, two anchors 150 s apart: the speed made good since the older one (at least 60 s back)."""
+def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray,
+                   prev_x: np.ndarray, prev_y: np.ndarray, prev_t: np.ndarray) -> None:
+    """Per contact, two anchors 150 s apart: the speed made good since the older one (at least 60 s back), and
+    the share of the distance run along the track since then that it made good (`mg_straight`)."""
     f = mem.f
+    hop = np.hypot(x - prev_x, y - prev_y)
+    hop = np.where(np.isfinite(hop) & (t - prev_t <= 2 * MADE_GOOD_HALF_S), hop, 0.0)
+    f["path_m"][slots] = np.nan_to_num(f["path_m"][slots]) + hop
     shift = np.isnan(f["mg_t1"][slots]) | (t - f["mg_t1"][slots] >= MADE_GOOD_HALF_S) | (t < f["mg_t1"][slots])
     s = slots[shift]
     f["mg_x0"][s], f["mg_y0"][s], f["mg_t0"][s] = f["mg_x1"][s], f["mg_y1"][s], f["mg_t1"][s]
     gap = shift & (t - np.nan_to_num(f["mg_t1"][slots], nan=-np.inf) > 2 * MADE_GOOD_HALF_S)
     f["mg_t0"][slots[gap]] = np.nan   # not updated for a while (or back after being lost): no history
+    f["mg_p0"][s] = f["mg_p1"][s]
     f["mg_x1"][s], f["mg_y1"][s], f["mg_t1"][s] = x[shift], y[shift], t[shift]
+    f["mg_p1"][s] = f["path_m"][s]
     span = t - f["mg_t0"][slots]
-    with np.errstate(invalid="ignore"):
-        good = np.hypot(x - f["mg_x0"][slots], y - f["mg_y0"][slots]) / span * MPS_TO_KN
+    with np.errstate(invalid="ignore", divide="ignore"):
+        made_m = np.hypot(x - f["mg_x0"][slots], y - f["mg_y0"][slots])
+        good = made_m / span * MPS_TO_KN
+        straight = np.minimum(made_m / (f["path_m"][slots] - f["mg_p0"][slots]), 1.0)
     f["mg_kn"][slots] = np.where(span >= 60.0, good, np.nan)
+    f["mg_straight"][slots] = np.where(span >= 60.0, straight, np.nan)
 
 
 def _rule_classes() -> dict[str, type[Rule]]:
@@ -203,7 +213,7 @@ class DetectionEngine:
         mem.f["ais_x"][hs[fresh]], mem.f["ais_y"][hs[fresh]] = x[has][fresh], y[has][fresh]
         mem.f["ais_pos_t"][hs[fresh]] = ais_t[has][fresh]
         self._expired[slots] = False
-        note_made_good(mem, slots, x, y, t)
+        note_made_good(mem, slots, x, y, t, cyc.prev_x, cyc.prev_y, cyc.prev_t)
         self.anchorages.observe(cyc)
         for rule in self.rules:
             rule.process(cyc)

@@ -39,6 +39,9 @@ class ShoreApproach(ContactRule):
         "steady_from_kn": 15.0,
         "max_speed_kn": 60.0,  # a faster track (mean over ~40 s) is clutter or a bad association: held
         "min_made_good": 0.5,
+        "min_run_straightness": 0.75,  # at go-fast speed (>= fast_kn), made good / run along the track over the
+        # last 2.5-5 min: a boat racing for a beach runs straight (the scenarios' go-fasts 0.93-0.94), a storm's
+        # clutter track at 50 kn wanders (0.43-0.63); one 90-degree turn in the window reads ~0.7 (held briefly)
         "max_turn_dps": 2.0,  # a course swinging more than this on average over ~2 min: clutter
     }
 
@@ -59,7 +62,9 @@ class ShoreApproach(ContactRule):
         fast = mean * MPS_TO_KN >= p["steady_from_kn"]
         clutter = ((mean * MPS_TO_KN > p["max_speed_kn"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
                    | (fast & (jitter > 2 * p["max_speed_jitter"])))   # latched: clutter for sure
+        run_straight = self.engine.memory.f["mg_straight"][cyc.slot]
         hold = ((straight < p["min_straightness"]) | ~(mg >= p["min_made_good"] * cyc.sog_kn)
+                | ((cyc.sog_kn >= p["fast_kn"]) & (run_straight < p["min_run_straightness"]))
                 | (fast & (jitter > p["max_speed_jitter"])) | clutter)
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
