@@ -25,7 +25,7 @@ from seawatch.config.site import SensorConfig, SiteConfig
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_state import AisVesselState, real_mmsi
+from seawatch.track.ais_state import AisVesselState, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
 from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
@@ -98,10 +98,11 @@ class Pipeline:
         steps.sort(key=lambda s: (s[0], s[1]))
         out: list[ContactBatch] = []
         done_ais = 0
+        ais_batch = batch.take(ais_rows)   # once; each step hands the AIS state a span of it (views)
         for step_t, is_scan, sensor_id, xy in steps:
             upto = int(np.searchsorted(ais_t, step_t, side="right"))
             if upto > done_ais:
-                self.ais.update(batch.take(ais_rows[done_ais:upto]))
+                self.ais.update(RowSpan(ais_batch, done_ais, upto))
                 done_ais = upto
             if is_scan:
                 radar = self.radars.get(sensor_id)
@@ -117,7 +118,7 @@ class Pipeline:
                 out.append(self._emit(self._last_table, step_t))
                 self._next_emit = step_t + self.update_period_s
         if done_ais < len(ais_rows):
-            self.ais.update(batch.take(ais_rows[done_ais:]))
+            self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows)))
         return ContactBatch.concat(out)
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
@@ -176,7 +177,7 @@ class Pipeline:
         if prev is None or not len(prev[0]):
             return current
         p_table, p_t, p_age = prev
-        gone = np.flatnonzero(~np.isin(p_table.contact_id, ids))
+        gone = np.flatnonzero(~_member(p_table.contact_id, ids))
         if not len(gone):
             return current
         ended = self._contacts(p_table, p_t, gone, p_age)
@@ -281,3 +282,11 @@ class Pipeline:
             length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
         return out
+
+
+def _member(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """``np.isin(a, b)`` for integer keys, by binary search in sorted b (np.isin sorts both every call)."""
+    if not len(b):
+        return np.zeros(len(a), bool)
+    s = np.sort(b)
+    return s[np.minimum(np.searchsorted(s, a), len(s) - 1)] == a

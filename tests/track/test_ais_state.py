@@ -7,7 +7,7 @@ import pytest
 
 from seawatch.geo.frames import LocalFrame
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_state import AisVesselState, nominal_interval_s
+from seawatch.track.ais_state import AisVesselState, RowSpan, nominal_interval_s
 
 FRAME = LocalFrame(38.45, 48.90)
 KN = 1852.0 / 3600.0
@@ -145,3 +145,17 @@ def test_one_wild_position_is_a_glitch_not_a_second_ship() -> None:
     snap = st.snapshot(100.0)
     assert snap.mmsi.tolist() == [1]
     assert snap.x[0, 0] == pytest.approx(0.0, abs=50.0)
+
+
+def test_a_span_of_a_batch_updates_the_state_as_the_same_rows_taken_as_a_batch() -> None:
+    t = np.arange(0.0, 200.0, 10.0)
+    batch = ObservationBatch.concat([_positions(273_000_001, t, np.zeros(20), 4.0 * t, 4.0, 0.0),
+                                     _positions(273_000_002, t, 3.0 * t, np.zeros(20), 3.0, 90.0)]).sorted_by_time()
+    taken, spans = AisVesselState(FRAME), AisVesselState(FRAME)
+    for a, b in ((0, 7), (7, 7), (7, 30), (30, 40)):
+        taken.update(batch.take(np.arange(a, b)))
+        spans.update(RowSpan(batch, a, b))
+    assert spans.mmsi.tolist() == taken.mmsi.tolist() == [273_000_001, 273_000_002]
+    assert np.array_equal(spans.x, taken.x) and np.array_equal(spans.P, taken.P)
+    assert np.array_equal(spans.t_s, taken.t_s) and spans.n_reports.tolist() == taken.n_reports.tolist() == [20, 20]
+    assert spans.receivers == taken.receivers == {273_000_001: {"rx-1"}, 273_000_002: {"rx-1"}}

@@ -207,3 +207,20 @@ def test_a_moored_boat_keeps_its_mmsi_while_a_neighbours_report_is_fresher() -> 
         if k >= 5:
             seen |= {(int(tid), int(m)) for m, tid in zip(c.mmsi, c.track_id) if m >= 0 and tid >= 0}
     assert seen == {(1, 111), (2, 222)}
+
+
+def test_without_confirmed_radar_tracks_every_fresh_ais_vessel_is_an_ais_only_contact_and_old_pairs_are_forgotten() -> None:
+    fu = RadarAisFusion()
+    for k in range(3):   # a radar track and a vessel paired for a while ...
+        t = 2.0 * k
+        fu.update(_tracks(t, [7], [(10.0 * t, 0.0)], [(10.0, 0.0)]), _ais(t, [273_111_000], [(10.0 * t, 5.0)],
+                                                                         [(10.0, 0.0)]))
+    assert len(fu.evidence) == 1 and fu.assoc.tolist() == [273_111_000]
+    # ... then the radar picture is empty: the vessel is an AIS-only contact, the pair is gone
+    ais = _ais(10.0, [273_111_000, 273_222_000], [(100.0, 5.0), (5_000.0, 0.0)], [(10.0, 0.0), (0.0, 0.0)])
+    c = fu.update(_tracks(10.0, [], [], []), ais)
+    assert c.kind.tolist() == [ContactKind.AIS_ONLY, ContactKind.AIS_ONLY]
+    assert c.contact_id.tolist() == [AIS_ONLY_ID_OFFSET + 273_111_000, AIS_ONLY_ID_OFFSET + 273_222_000]
+    assert c.track_id.tolist() == [-1, -1] and c.events == []
+    np.testing.assert_array_equal(c.x, ais.x)
+    assert len(fu.evidence) == 0 and len(fu.tid) == 0

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import AlertBook
+from seawatch.detect.spell import fill_nan
 from seawatch.detect.zones import ZoneIndex
 from seawatch.errors import ConfigError
 from seawatch.geo import LocalFrame
@@ -48,6 +49,16 @@ def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[s
             v = float(v)
         out[k] = v
     return out
+
+
+def member(a: npt.ArrayLike, b: npt.ArrayLike) -> B:
+    """``np.isin(a, b)`` of integer arrays (1-D a), by binary search in sorted b: the rules ask it of small
+    arrays every cycle, where np.isin's sorting of both sides and its Python overhead dominate."""
+    a_, b_ = np.asarray(a), np.asarray(b)
+    if not len(b_):
+        return np.zeros(len(a_), bool)
+    s = np.sort(b_)
+    return s[np.minimum(np.searchsorted(s, a_), len(s) - 1)] == a_
 
 
 class ContactMemory:
@@ -141,7 +152,7 @@ class Cycle:
     @property
     def sog_kn(self) -> F64:
         if "sog_kn" not in self.cache:
-            self.cache["sog_kn"] = np.nan_to_num(self.sog_mps, nan=0.0) * MPS_TO_KN
+            self.cache["sog_kn"] = fill_nan(self.sog_mps, nan=0.0) * MPS_TO_KN
         return self.cache["sog_kn"]
 
     @property
@@ -238,12 +249,14 @@ class LearnedAnchorages:
         self.seen: dict[tuple[int, int], set[int]] = {}
         self.learned: set[tuple[int, int]] = set()
         self._last = -math.inf
+        self._keys: I64 = np.zeros(0, np.int64)   # the learned cells as sorted int keys (`_key`)
+        self._keys_of = 0                         # ... made when `learned` had this many cells
 
     def observe(self, cyc: Cycle) -> None:
         if cyc.now - self._last < self.every_s:
             return
         self._last = cyc.now
-        rows = np.flatnonzero((cyc.mmsi > 0) & (np.nan_to_num(cyc.sog_mps, nan=9.0) < 0.5))
+        rows = np.flatnonzero((cyc.mmsi > 0) & (fill_nan(cyc.sog_mps, nan=9.0) < 0.5))
         if len(rows) == 0:
             return
         cx = np.floor(cyc.x[rows] / self.cell_m).astype(np.int64)
@@ -262,7 +275,15 @@ class LearnedAnchorages:
             return np.zeros(len(x), bool)
         cx = np.floor(x / self.cell_m).astype(np.int64)
         cy = np.floor(y / self.cell_m).astype(np.int64)
-        return np.fromiter(((a, b) in self.learned for a, b in zip(cx.tolist(), cy.tolist())), bool, len(x))
+        if self._keys_of != len(self.learned):   # cells are only ever added
+            self._keys = np.sort(np.array([self._key(a, b) for a, b in self.learned], np.int64))
+            self._keys_of = len(self.learned)
+        return member(self._key(cx, cy), self._keys)
+
+    @staticmethod
+    def _key(cx: Any, cy: Any) -> Any:
+        """One int per cell (cell indices of a local frame stay far below 2**31 in magnitude)."""
+        return cx * (1 << 32) + cy
 
 
 class Coverage:

@@ -23,7 +23,7 @@ from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.risk import RiskModel
-from seawatch.detect.spell import Steadiness
+from seawatch.detect.spell import Steadiness, fill_nan
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, TrackStatus
@@ -47,11 +47,11 @@ def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.n
     f = mem.f
     hop = np.hypot(x - prev_x, y - prev_y)
     hop = np.where(np.isfinite(hop) & (t - prev_t <= 2 * MADE_GOOD_HALF_S), hop, 0.0)
-    f["path_m"][slots] = np.nan_to_num(f["path_m"][slots]) + hop
+    f["path_m"][slots] = fill_nan(f["path_m"][slots]) + hop
     shift = np.isnan(f["mg_t1"][slots]) | (t - f["mg_t1"][slots] >= MADE_GOOD_HALF_S) | (t < f["mg_t1"][slots])
     s = slots[shift]
     f["mg_x0"][s], f["mg_y0"][s], f["mg_t0"][s] = f["mg_x1"][s], f["mg_y1"][s], f["mg_t1"][s]
-    gap = shift & (t - np.nan_to_num(f["mg_t1"][slots], nan=-np.inf) > 2 * MADE_GOOD_HALF_S)
+    gap = shift & (t - fill_nan(f["mg_t1"][slots], nan=-np.inf) > 2 * MADE_GOOD_HALF_S)
     f["mg_t0"][slots[gap]] = np.nan   # not updated for a while (or back after being lost): no history
     f["mg_p0"][s] = f["mg_p1"][s]
     f["mg_x1"][s], f["mg_y1"][s], f["mg_t1"][s] = x[shift], y[shift], t[shift]
@@ -156,11 +156,16 @@ class DetectionEngine:
         return [c.to_dict() for c in self.book.take_changes()]
 
     def _cycle(self, batch: ContactBatch, rows: np.ndarray) -> None:
-        ids = batch["contact_id"][rows]
-        # one row per contact: its latest update in the cycle
+        # one row per contact: its latest update in the cycle (the first of each id in reverse order; a
+        # stable argsort is what np.unique(return_index=True) does, without its overhead)
         rev = rows[::-1]
-        _, first = np.unique(batch["contact_id"][rev], return_index=True)
-        rows = np.sort(rev[first])
+        ids_rev = batch["contact_id"][rev]
+        order = np.argsort(ids_rev, kind="stable")
+        srt = ids_rev[order]
+        keep = np.empty(len(srt), bool)
+        keep[:1] = True
+        keep[1:] = srt[1:] != srt[:-1]
+        rows = np.sort(rev[order[keep]])
         c = batch.columns
         mem = self.memory
         # a contact's last row (status LOST): its behaviours end with it, it is not a new observation
@@ -202,7 +207,7 @@ class DetectionEngine:
         ais_t = t - age
         hs = slots[has]
         mem.i["last_mmsi"][hs] = mmsi[has]
-        newer = ais_t[has] >= np.nan_to_num(mem.f["last_ais_t"][hs], nan=-np.inf)
+        newer = ais_t[has] >= fill_nan(mem.f["last_ais_t"][hs], nan=-np.inf)
         mem.f["last_ais_t"][hs[newer]] = ais_t[has][newer]
         # the AIS position: of a row carrying a report just received, not a silent vessel's dead reckoning
         fresh = newer & (age[has] <= FRESH_AIS_S)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from seawatch.detect.core import DESCRIBE_EVERY_S, sun_elevation_deg
+from seawatch.detect.spell import fill_nan
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS
 
@@ -41,7 +42,7 @@ class RiskModel:
     def _context(self, slots: np.ndarray, now: float) -> np.ndarray:
         mem = self.engine.memory
         dark = mem.i["kind"][slots] == int(ContactKind.RADAR_ONLY)
-        sog = np.nan_to_num(mem.f["sog_mps"][slots])
+        sog = fill_nan(mem.f["sog_mps"][slots])
         fast = sog >= FAST_MPS
         shore = np.zeros(len(slots), bool)
         z = self.engine.zones
@@ -49,11 +50,11 @@ class RiskModel:
         if z is not None and z.has_coast and moving.any():
             m = np.flatnonzero(moving)
             x, y = mem.f["x"][slots[m]], mem.f["y"][slots[m]]
-            dist, hx, hy = z.coast_ray(x, y, np.nan_to_num(mem.f["cog_deg"][slots[m]]),
+            dist, hx, hy = z.coast_ray(x, y, fill_nan(mem.f["cog_deg"][slots[m]]),
                                        np.minimum(sog[m] * SHORE_HORIZON_S, 30_000.0))
             hit = np.isfinite(dist)
             if hit.any():
-                away = ~z.any_within(np.nan_to_num(hx), np.nan_to_num(hy), ("port", "anchorage"), 3000.0)
+                away = ~z.any_within(fill_nan(hx), fill_nan(hy), ("port", "anchorage"), 3000.0)
                 shore[m[hit & away]] = True
         night = sun_elevation_deg(np.full(len(slots), now), mem.f["lat"][slots], mem.f["lon"][slots]) < -6.0
         keep = 1.0 - C_DARK * dark

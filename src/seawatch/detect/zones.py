@@ -101,6 +101,7 @@ class ZoneIndex:
 
     def __init__(self, zones: list[Zone]) -> None:
         self.zones = zones
+        self._centres: dict[tuple[str, ...], F64] = {}
         self._areas: dict[str, tuple[STRtree, I64]] = {}
         for kind in AREA_KINDS:
             idx = np.array([i for i, z in enumerate(zones) if z.kind == kind and z.area is not None], np.int64)
@@ -201,10 +202,12 @@ class ZoneIndex:
 
     def centres_within(self, x: F64, y: F64, kinds: tuple[str, ...], distance_m: float) -> npt.NDArray[np.bool_]:
         """Per point: within distance_m of the centre (centroid) of any area of these kinds."""
-        cs = [(z.area.centroid.x, z.area.centroid.y) for z in self.zones if z.kind in kinds and z.area is not None]
-        if not cs or len(x) == 0:
+        c = self._centres.get(kinds)
+        if c is None:   # the centroids of these kinds' areas, computed once (shapely per call is slow)
+            cs = [(z.area.centroid.x, z.area.centroid.y) for z in self.zones if z.kind in kinds and z.area is not None]
+            c = self._centres[kinds] = np.asarray(cs, dtype=np.float64).reshape(len(cs), 2)
+        if not len(c) or len(x) == 0:
             return np.zeros(len(x), bool)
-        c = np.asarray(cs)
         d2 = np.min((x[:, None] - c[None, :, 0]) ** 2 + (y[:, None] - c[None, :, 1]) ** 2, axis=1)
         return d2 <= distance_m ** 2
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -59,14 +59,34 @@ def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_stat
     a = np.where(turn, 10.0 / 3.0, 10.0)
     a = np.where(known & (sog_kn > 14), np.where(turn, 2.0, 6.0), a)
     a = np.where(known & (sog_kn > 23), 2.0, a)
-    a = np.where(np.isin(st, (1, 5)) & known & (sog_kn <= 3), 180.0, a)
+    a = np.where(((st == 1) | (st == 5)) & known & (sog_kn <= 3), 180.0, a)
     b = np.where(known & (sog_kn <= 2), 180.0, 30.0)
-    return np.where(np.isin(mt, CLASS_B_TYPES), b, a)
+    return np.where((mt == CLASS_B_TYPES[0]) | (mt == CLASS_B_TYPES[1]), b, a)
 
 
 TWIN_KEY = 1_000_000_000   # state key of an MMSI's twin: TWIN_KEY + MMSI (MMSIs are 9 digits)
 JUMP_MIN_M = 1_000.0        # a report this far from where its MMSI's vessel should be ...
 JUMP_MPS = 30.9             # ... implying more than 60 kn: another transmitter
+
+
+class Columns(Protocol):
+    """What the state reads of a batch: its columns by name (an ``ObservationBatch`` or a `RowSpan` of one)."""
+
+    def __getitem__(self, name: str, /) -> npt.NDArray[Any]: ...
+
+
+class RowSpan:
+    """Rows start:stop of a batch's columns, as views (no copy): the pipeline hands the AIS state one span
+    per update step without building an ``ObservationBatch`` for it."""
+
+    __slots__ = ("_columns", "_span")
+
+    def __init__(self, batch: ObservationBatch, start: int, stop: int) -> None:
+        self._columns = batch.columns
+        self._span = slice(start, stop)
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        return self._columns[name][self._span]
 
 
 def real_mmsi(key: Int64Array) -> Int64Array:
@@ -122,6 +142,11 @@ class AisVesselState:
 
     def _rows_for(self, mmsi: Int64Array) -> npt.NDArray[np.intp]:
         """Row of each MMSI, adding rows for new ones."""
+        known = self.mmsi
+        if len(known):
+            pos = np.searchsorted(known, mmsi)
+            if (known[np.minimum(pos, len(known) - 1)] == mmsi).all():
+                return pos.astype(np.intp)   # all known (the usual case): no new rows
         new = np.setdiff1d(np.unique(mmsi), self.mmsi, assume_unique=True)
         if len(new):
             n = len(new)
@@ -146,10 +171,10 @@ class AisVesselState:
         return np.searchsorted(self.mmsi, mmsi).astype(np.intp)
 
     # ---------------------------------------------------------------- update
-    def update(self, batch: ObservationBatch) -> None:
+    def update(self, batch: Columns) -> None:
         """Apply a batch of observations (any kinds; non-AIS rows are ignored)."""
         kind, mmsi = batch["kind"], batch["mmsi"]
-        ais = (mmsi > 0) & np.isin(kind, (Kind.AIS_POSITION, Kind.AIS_STATIC))
+        ais = (mmsi > 0) & ((kind == Kind.AIS_POSITION) | (kind == Kind.AIS_STATIC))
         if not ais.any():
             return
         idx = np.flatnonzero(ais)
@@ -166,7 +191,7 @@ class AisVesselState:
         if pos_mask.any():
             self._update_positions(batch, idx[pos_mask], rows[pos_mask])
 
-    def _update_receivers(self, batch: ObservationBatch, idx: npt.NDArray[np.intp]) -> None:
+    def _update_receivers(self, batch: Columns, idx: npt.NDArray[np.intp]) -> None:
         src, recv, mmsi = batch["source"][idx], batch["receivers"][idx], batch["mmsi"][idx]
         pairs: set[tuple[int, str]] = set()
         for m, s, r in zip(mmsi.tolist(), src.tolist(), recv.tolist()):
@@ -177,7 +202,7 @@ class AisVesselState:
         for m, s in pairs:
             self.receivers.setdefault(m, set()).add(s)
 
-    def _update_static(self, batch: ObservationBatch, idx: npt.NDArray[np.intp],
+    def _update_static(self, batch: Columns, idx: npt.NDArray[np.intp],
                        rows: npt.NDArray[np.intp]) -> None:
         for c in STATIC_COLUMNS:
             v = batch[c][idx]
@@ -190,12 +215,14 @@ class AisVesselState:
             # later rows overwrite earlier ones: rows are in time order and fancy assignment keeps the last
             self.static[c][rows[ok]] = v[ok]
 
-    def _update_positions(self, batch: ObservationBatch, idx: npt.NDArray[np.intp],
+    def _update_positions(self, batch: Columns, idx: npt.NDArray[np.intp],
                           rows: npt.NDArray[np.intp]) -> None:
         # round r holds the r-th report of every vessel in this batch
         order = np.argsort(rows, kind="stable")
         srt = rows[order]
-        first = np.r_[True, srt[1:] != srt[:-1]]
+        first = np.empty(len(srt), bool)
+        first[:1] = True
+        first[1:] = srt[1:] != srt[:-1]
         start = np.maximum.accumulate(np.where(first, np.arange(len(srt)), 0))
         rank = np.empty(len(rows), np.int64)
         rank[order] = np.arange(len(srt)) - start
@@ -204,7 +231,7 @@ class AisVesselState:
             sel = rank == r
             self._apply(batch, idx[sel], rows[sel], x_m[sel], y_m[sel])
 
-    def _apply(self, batch: ObservationBatch, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
+    def _apply(self, batch: Columns, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
                x_m: FloatArray, y_m: FloatArray, route: bool = True) -> None:
         t = _event_time(batch)[idx]
         t_prev = self.t_s[rows]
@@ -310,7 +337,7 @@ class AisVesselState:
         return out
 
 
-def _event_time(batch: ObservationBatch) -> FloatArray:
+def _event_time(batch: Columns) -> FloatArray:
     """Sensor time, or the receive time where the sensor gave none."""
     obs = batch["observed_at"]
     return np.where(np.isfinite(obs), obs, batch["received_at"])
@@ -346,4 +373,4 @@ def _update_ais(x: FloatArray, p: FloatArray, z: FloatArray, sig_p: FloatArray,
     return xn, 0.5 * (pn + np.swapaxes(pn, 1, 2))
 
 
-__all__ = ["AisSnapshot", "AisVesselState", "nominal_interval_s"]
+__all__ = ["AisSnapshot", "AisVesselState", "Columns", "RowSpan", "nominal_interval_s"]

@@ -158,6 +158,13 @@ class RadarAisFusion:
         conf = tracks.confirmed
         trk = TrackTable(t, tracks.track_id[conf], tracks.status[conf], tracks.x[conf], tracks.P[conf])
         rows = self._align(trk.track_id)
+        if not len(trk):
+            # no confirmed radar track (an AIS-only picture): nothing to associate; the evidence forgets
+            # every pair (none of its tracks is live), as the full path below would
+            if self.evidence is not None and len(self.evidence):
+                e = np.empty(0, np.int64)
+                self.evidence.update(t, e, e, np.empty(0), np.empty(0), e)
+            return self._contacts(t, trk, ais, np.empty(0, np.intp), [])
         events: list[FusionEvent] = []
 
         ti, aj, d2, _ = self._pairs(trk, ais)

@@ -224,3 +224,31 @@ def test_without_a_writable_cache_a_kernel_is_compiled_in_memory_and_says_so(
         twice = _jit.jit(namespace["twice"])
     assert twice(21) == 42
     assert "compiled in each process" in caplog.text
+
+
+def test_a_chunk_of_shorter_lines_than_the_earlier_ones_is_scanned_whole_with_tables_kept_between_chunks() -> None:
+    from seawatch.ingest.nmea.kernel import Tables
+
+    long_lines = padded(b"\n".join([NMEA_PIECES[0]] * 50) + b"\n")
+    short_lines = padded(b"\n".join([b"#", b"", NMEA_PIECES[1], b"!*", b"$PGHP,1,2,3"] * 400) + b"\n")
+    tables = Tables()
+    for arr in (long_lines, short_lines, long_lines, short_lines):  # room from the longest lines, then too little
+        fast, ref = scan_arrays(scan_compiled(arr, tables)), scan_arrays(scan_reference(arr))
+        for name, want in ref.items():
+            assert np.array_equal(fast[name], want, equal_nan=True), name
+    assert len(fast["lines.start"]) == 2000
+
+
+def test_a_list_of_receivers_heard_again_in_a_later_batch_is_made_once_and_new_names_start_afresh() -> None:
+    five = ([3, 3, 3, 3, 3], [0.0, 1.0, 2.0, 3.0, 4.0], [4, 0, 1, 2, 3])  # one message heard by 5 receivers
+    again = ([9, 9, 9, 9, 9], [100.0, 101.0, 102.0, 103.0, 104.0], [4, 0, 1, 2, 3])  # another, same receivers
+    names = ["a", "b", "c", "d", "e"]
+    fast, ref = select_both([five, again], names)
+    assert fast == ref
+    assert fast[0][0][1] == fast[0][1][1] == [("e", "a", "b", "c", "d")]
+    dedup = Deduplicator(10.0, IngestStats(), compiled=True)
+    first = dedup.select(*(np.array(c) for c in five), names).receivers[0]
+    assert dedup.select(*(np.array(c) for c in again), names).receivers[0] is first  # made once
+    renamed = ["v", "w", "x", "y", "z"]  # the decoder's names started afresh: the same codes, other names
+    assert dedup.select(np.array([5] * 5), np.array(five[1]), np.array(five[2]), renamed).receivers[0] == \
+        ("z", "v", "w", "x", "y")

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule
+from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule, member
+from seawatch.detect.spell import fill_nan
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
@@ -72,7 +73,7 @@ class AisGap(Rule):
         sample = np.where(np.isfinite(spacing), spacing, 0.0)
         ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["learn_max_s"])
         s = cyc.slot[ok]
-        self.interval[s] = np.fmax(np.nan_to_num(self.interval[s], nan=0.0) * 0.999, sample[ok])
+        self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
         self.samples[s] += 1
         n = mem.n
         mmsi = mem.i["last_mmsi"][:n]
@@ -85,9 +86,9 @@ class AisGap(Rule):
             self._maintain(active, now)
 
     def _expected_s(self, slots: I64) -> F64:
-        kn = np.nan_to_num(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN
+        kn = fill_nan(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN
         nominal = np.where(kn < 2.0, 180.0, 30.0)
-        known = np.fmax(nominal, np.nan_to_num(self.interval[slots], nan=0.0))
+        known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
         return np.where(self.samples[slots] >= self.p["learn_min_samples"], known, np.fmax(known, 180.0))
 
@@ -110,7 +111,7 @@ class AisGap(Rule):
         if z is not None:
             inside &= ~z.any_within(ax, ay, ("port", "anchorage"), p["port_margin_m"])
         if z is not None:
-            slow = np.nan_to_num(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
+            slow = fill_nan(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
             inside &= ~(slow & z.coast_within(ax, ay, p["berth_coast_m"]))
         cand, gap = cand[inside], gap[inside]
         if len(cand) == 0:
@@ -146,7 +147,7 @@ class AisGap(Rule):
         _, first = np.unique(act_m, return_index=True)
         wanted = act_m[np.sort(first)]   # the MMSIs in the order their slots come up
         # every slot that carries one of them, grouped by MMSI (slots ascending in each group)
-        idx = np.flatnonzero(np.isin(mmsi_all, wanted))
+        idx = np.flatnonzero(member(mmsi_all, wanted))
         idx = idx[np.argsort(mmsi_all[idx], kind="stable")]
         starts = np.r_[0, np.flatnonzero(np.diff(mmsi_all[idx])) + 1]
         heard_max = np.fmax.reduceat(mem.f["last_ais_t"][idx], starts)

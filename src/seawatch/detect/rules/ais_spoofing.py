@@ -18,6 +18,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.detect.core import Cycle, Rule
+from seawatch.detect.spell import fill_nan
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
@@ -159,8 +160,8 @@ class AisSpoofing(Rule):
         ais = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & cyc.cache["fresh_ais"] & np.isfinite(px)
         if not ais.any():
             return
-        ais_t = cyc.t - np.nan_to_num(cyc.ais_age_s)
-        dt = np.maximum(ais_t - np.nan_to_num(cyc.cache["prev_ais_pos_t"], nan=-np.inf), 1.0)
+        ais_t = cyc.t - fill_nan(cyc.ais_age_s)
+        dt = np.maximum(ais_t - fill_nan(cyc.cache["prev_ais_pos_t"], nan=-np.inf), 1.0)
         d = np.hypot(cyc.x - px, cyc.y - py)
         jump = ais & (d >= self.p["jump_min_m"]) & (d / dt * MPS_TO_KN >= self.p["jump_speed_kn"])
         for r in np.flatnonzero(jump):

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.spell import fill_nan
 from seawatch.geo.radio import radio_horizon_m
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
@@ -118,7 +119,7 @@ class DarkTarget(ContactRule):
             return out
         mem = self.engine.memory
         n = mem.n
-        kn = np.fmin(np.nan_to_num(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN, mem.f["mg_kn"][:n])
+        kn = np.fmin(fill_nan(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN, mem.f["mg_kn"][:n])
         ident = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY))
                                & (mem.f["last_ais_t"][:n] >= cyc.now - 600.0) & (kn < p["moored_kn"]))
         if not len(ident):
@@ -138,7 +139,7 @@ class DarkTarget(ContactRule):
         if not len(rows):
             return unsure
         last_m, last_t = self.engine.track_identity.last(track[rows])
-        recent = (last_m > 0) & (cyc.now - np.nan_to_num(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
+        recent = (last_m > 0) & (cyc.now - fill_nan(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
         if not recent.any():
             return unsure
         mem = self.engine.memory

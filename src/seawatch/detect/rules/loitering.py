@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import B, ContactRule, Cycle
+from seawatch.detect.core import B, ContactRule, Cycle, member
 
 
 class Loitering(ContactRule):
@@ -44,9 +44,9 @@ class Loitering(ContactRule):
         if not stay.any():
             return stay, stay
         st = np.asarray(cyc.ship_type, np.int64)
-        stay &= ~np.isin(st, self._exempt_types)
+        stay &= ~member(st, self._exempt_types)
         if self._field:
-            stay &= ~np.isin(cyc.mmsi, np.fromiter(self._field, np.int64))
+            stay &= ~member(cyc.mmsi, np.fromiter(self._field, np.int64))
         stay &= ~cyc.near_harbour(self.p["harbour_distance_m"])
         stay &= ~cyc.near_coast(self.p["coast_margin_m"])
         stay &= ~cyc.at_learned_anchorage()

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
-from seawatch.detect.core import Cycle, Rule
+from seawatch.detect.core import Cycle, Rule, member
+from seawatch.detect.spell import fill_nan
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
@@ -58,7 +59,7 @@ class Rendezvous(Rule):
         mem = self.engine.memory
         now = cyc.now
         n = mem.n
-        sog = np.nan_to_num(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN
+        sog = fill_nan(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN
         mg = mem.f["mg_kn"][:n]
         # a track too young to have made good anything yet (a partner's new piece): slow enough to continue a
         # pair if its filtered speed is modest, never enough to start one
@@ -85,7 +86,7 @@ class Rendezvous(Rule):
                     ids = mem.i["contact_id"]
                     m = mem.i["last_mmsi"]
                     exempt = np.fromiter(self._exempt_slots(cyc), np.int64)
-                    skip = ((m[ia] > 0) & (m[ia] == m[ib])) | (np.isin(ia, exempt) & np.isin(ib, exempt))
+                    skip = ((m[ia] > 0) & (m[ia] == m[ib])) | (member(ia, exempt) & member(ib, exempt))
                     keep = np.flatnonzero(~skip)
                     for a, b, dd, c in zip(ia[keep].tolist(), ib[keep].tolist(), d[keep].tolist(),
                                            close[keep].tolist()):
@@ -127,7 +128,8 @@ class Rendezvous(Rule):
         contact's partner hands over: beside a vessel with its AIS on, short radar tracks that come and go are
         its own echo splitting (a large ship, a rough sea) far more often than a boat alongside."""
         mem = self.engine.memory
-        sl = mem.slots_for(np.array(key, np.int64))
+        _, _, a, b = together[key]   # the pair's slots (the order of key: lower contact id first)
+        sl = (a, b) if int(mem.i["contact_id"][a]) == key[0] else (b, a)
         for mine, mine_slot, new_slot in ((key[0], int(sl[0]), int(sl[1])), (key[1], int(sl[1]), int(sl[0]))):
             dark = int(ContactKind.RADAR_ONLY)
             if int(mem.i["kind"][mine_slot]) != dark or int(mem.i["kind"][new_slot]) != dark:
@@ -152,7 +154,7 @@ class Rendezvous(Rule):
         """Slots of contacts identified by AIS now with an exempt ship type."""
         types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
         st = np.asarray(cyc.ship_type, np.int64)
-        rows = (cyc.mmsi > 0) & np.isin(st, types)
+        rows = (cyc.mmsi > 0) & member(st, types)
         self._exempt.update(cyc.slot[rows].tolist())
         self._exempt.difference_update(cyc.slot[~rows].tolist())
         return self._exempt

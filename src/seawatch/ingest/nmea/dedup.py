@@ -11,6 +11,7 @@ change the result. Runs before decoding, so duplicates cost no decoding work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +90,45 @@ def _by_key_then_time(keys: I8, t: npt.NDArray[np.float64]) -> I8:
     return order
 
 
+class ReceiverLists:
+    """The compiled path's tuples of receivers, each made once for the life of the receiver names' codes: a
+    list of up to 5 receivers is known by an exact number (`dedup_kernel._receivers`' signature), looked up
+    in a hash table (one kernel loop). Starts afresh when the names are another list (the decoder's names
+    started afresh) or when it holds MAX tuples."""
+
+    MAX = 6_000  # the USCG recording (a day's 5 % of a national network) has ~3,700 distinct lists of up to 5
+    TABLE = 1 << 14  # slots (more than 2 * MAX; 128 kB: a new process faults in 32 pages, not 256)
+
+    def __init__(self) -> None:
+        self._names: list[str] | None = None
+        self._keys = np.full(self.TABLE, -2, dtype=np.int64)
+        self._vals = np.empty(self.TABLE, dtype=np.int64)
+        self._tuples = np.empty(1024, dtype=object)
+        self._count = 0
+
+    def tuples_of(self, names: list[str], sig: I8,
+                  make: Callable[[I8], list[tuple[str, ...]]]) -> npt.NDArray[np.object_]:
+        """The tuple of each signature (codes into `names`); `make(rows)` makes those of the rows of sig whose
+        list was never seen."""
+        from seawatch.ingest.nmea.dedup_kernel import lookup_or_add
+
+        if names is not self._names or self._count + len(sig) > self.MAX:
+            self._names, self._count = names, 0
+            self._keys.fill(-2)
+        codes, new_rows = np.empty(len(sig), dtype=np.int64), np.empty(len(sig), dtype=np.int64)
+        added = lookup_or_add(sig, self._keys, self._vals, self._count, codes, new_rows)
+        if added:
+            tuples = make(new_rows[:added])
+            end = self._count + added
+            if end > len(self._tuples):
+                grown = np.empty(max(2 * len(self._tuples), end), dtype=object)
+                grown[:self._count] = self._tuples[:self._count]
+                self._tuples = grown
+            self._tuples[self._count:end] = np.fromiter(tuples, dtype=object, count=added)
+            self._count = end
+        return self._tuples[codes]
+
+
 @dataclass(frozen=True)
 class Selection:
     keep: I8  # row indices kept (first copies), in input order
@@ -102,6 +142,7 @@ class Deduplicator:
     def __init__(self, window_s: float, stats: IngestStats, compiled: bool = False) -> None:
         self.compiled = compiled  # the same rule by the numba kernel (dedup_kernel.py)
         self._names: tuple[list[str], int, npt.NDArray[np.object_]] | None = None  # compiled path: names as an array
+        self._lists = ReceiverLists()  # compiled path: the tuples of receivers made so far
         empty = (np.empty(0, dtype=np.int64), np.empty(0))
         self._spare: list[tuple[I8, npt.NDArray[np.float64]]] = [empty, empty]  # compiled path: merge buffers
         self._turn = 0
@@ -141,8 +182,6 @@ class Deduplicator:
 
     def _select_compiled(self, keys: I8, t: npt.NDArray[np.float64], src: I8, names: list[str]) -> Selection:
         from seawatch.ingest.nmea.dedup_kernel import anchor_and_receivers, merge_memory
-        from seawatch.ingest.nmea.kernel import intern_hashes
-        from seawatch.ingest.nmea.scan import intern
 
         n = len(keys)
         order, dup, rec_at, rec_start, rec_codes, sig = anchor_and_receivers(
@@ -154,22 +193,23 @@ class Deduplicator:
             self.stats.rejects["duplicate"] += n_dup
         if len(rec_at):
             nrec[rec_at] = np.diff(rec_start)
-            # the receivers' names in one fancy index, then one tuple per list: a slice of that list of names
-            flat = self._names_array(names)[rec_codes].tolist()
+            flat: list[str] = []
             starts = rec_start.tolist()
+
+            def made(rows: list[int]) -> list[tuple[str, ...]]:
+                """The tuples of lists `rows`: slices of one list of names made with one fancy index."""
+                if not flat:
+                    flat.extend(self._names_array(names)[rec_codes].tolist())
+                return [tuple(flat[starts[q]:starts[q + 1]]) for q in rows]
+
             small = sig >= 0
             if small.any():
-                # the same few lists of receivers come back all the time: one tuple per distinct list
+                # the same lists of receivers come back all the time: a tuple is made once per distinct list
                 where = np.flatnonzero(small)
-                inv, one = intern(sig[where], intern_hashes)
-                first_of = where[one].tolist()
-                tuples = np.fromiter((tuple(flat[starts[q]:starts[q + 1]]) for q in first_of), dtype=object,
-                                     count=len(first_of))
-                receivers[rec_at[where]] = tuples[inv]
+                receivers[rec_at[where]] = self._lists.tuples_of(names, sig[where], lambda new: made(where[new].tolist()))
             big = np.flatnonzero(~small).tolist()
             if big:
-                receivers[rec_at[big]] = np.fromiter((tuple(flat[starts[q]:starts[q + 1]]) for q in big),
-                                                     dtype=object, count=len(big))
+                receivers[rec_at[big]] = np.fromiter(made(big), dtype=object, count=len(big))
         sel = order[~dup[order]]
         k, tt = keys[sel], t[sel]
         if len(k):

@@ -41,7 +41,7 @@ def anchor_and_receivers(keys: np.ndarray, t: np.ndarray, src: np.ndarray, mem_k
 
     Returns (order: rows by key then time, dup, rec_at (kept rows heard more than once), rec_start /
     rec_codes (their receivers as runs of codes, rec_start has one more entry), sig (an exact number per
-    list of up to 4 receivers of < 4096 names, -1 otherwise)). Arrays are allocated here, the loops run
+    list of up to 5 receivers of < 4096 names, -1 otherwise)). Arrays are allocated here, the loops run
     compiled (numpy calls inside a kernel cost seconds of compile time each)."""
     n = len(keys)
     order = np.argsort(keys, kind="stable")
@@ -148,10 +148,10 @@ def _receivers(dup, leader, src, n_names, rec_at, rec_start, rec_codes, sig, scr
                 w += 1
         size = w - first
         sig[q] = -1
-        if size <= 4 and n_names < 4096:
+        if size <= 5 and n_names < 4096:  # 3 bits of size, 5 codes + 1 of 12 bits: < 2 ** 63
             s_val = size
             for b in range(size):
-                s_val += (rec_codes[first + b] + 1) << (4 + 12 * b)
+                s_val += (rec_codes[first + b] + 1) << (3 + 12 * b)
             sig[q] = s_val
     rec_start[n_at] = w
     return n_at, w
@@ -182,3 +182,28 @@ def merge_memory(mem_keys, mem_times, k, tt, out_keys, out_times):
             j += 1
         w += 1
     return w
+
+
+@jit
+def lookup_or_add(keys, table_keys, table_vals, next_code, codes, new_rows):
+    """codes: per row, the value of its key (>= 0) in an open-addressing table (power-of-two size, free
+    slots -2); a key not in it is added with the value next_code, next_code + 1, ... in order of first
+    appearance, and new_rows gets the row where it first appears. Returns how many keys were added."""
+    mask = len(table_keys) - 1
+    added = 0
+    for r in range(len(keys)):
+        key = keys[r]
+        slot = (key ^ (key >> 29)) & mask
+        while True:
+            if table_keys[slot] == key:
+                codes[r] = table_vals[slot]
+                break
+            if table_keys[slot] == -2:
+                table_keys[slot] = key
+                table_vals[slot] = next_code + added
+                codes[r] = next_code + added
+                new_rows[added] = r
+                added += 1
+                break
+            slot = (slot + 1) & mask
+    return added

@@ -102,6 +102,17 @@ class Tables:
         self._ints = np.empty(0, dtype=np.int64)
         self._u8 = np.empty(0, dtype=np.uint8)
         self._time = np.empty(0)
+        self._bytes_per_line = 0.0  # the fewest bytes per line of a chunk seen so far (0: none seen)
+
+    def room_for(self, n_bytes: int) -> int:
+        """Lines to make room for in a chunk of n_bytes, from the shortest lines seen in the earlier chunks
+        (with a margin); 0 on the first chunk (count them)."""
+        return int(n_bytes / self._bytes_per_line * 1.25) + 64 if self._bytes_per_line else 0
+
+    def seen(self, n_bytes: int, n_lines: int) -> None:
+        if n_lines:
+            bpl = n_bytes / n_lines
+            self._bytes_per_line = min(self._bytes_per_line, bpl) if self._bytes_per_line else bpl
 
     def get(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(14, n) int64, (5, n) uint8 and (n,) float64 tables, C-contiguous; their content is undefined."""
@@ -135,8 +146,9 @@ POW10 = 10.0 ** np.arange(24)
 
 
 @jit
-def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
-    """Every complete line of buf (which ends with b'\\n' followed by zero padding), in one pass.
+def scan_lines(buf, end, ints, u8, c_time, pow10, terms, commas):
+    """The complete lines of buf[:end] (which ends with b'\\n'; zero padding follows), in one pass.
+    Returns how many there are, or -1 if the tables (room for `ints.shape[1]` lines) are too small.
 
     Fills every cell of the tables (`new_tables`, `Tables`), per line: start, end, cls, sent, star, tag0, tag1 (as `framing.frame`); c_time
     (the tag block `c:` in seconds, NaN if none); s0, s1 (the `s:` value, at most 32 bytes; -1 if none);
@@ -147,6 +159,8 @@ def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
     n = ints.shape[1]
     i = 0
     for li in range(n):
+        if i >= end:
+            return li
         for row in range(14):  # the defaults: -1, or 0 for the VDM numbers and the payload span
             ints[row, li] = -1
         ints[COUNT, li], ints[NUMBER, li], ints[PAY0, li], ints[PAY1, li], ints[FILL, li] = 0, 0, 0, 0, 0
@@ -163,18 +177,20 @@ def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
             t1 = -1
             cp = -1
             sp = -1
-            while True:
-                b = buf[j]
-                if b == 92 or b == 10:
-                    break
-                if b == 42 and t1 < 0:
-                    t1 = j
-                elif t1 < 0 and (b == 99 or b == 115) and buf[j + 1] == 58 and (j == s + 1 or buf[j - 1] == 44):
+            b = buf[j]
+            while b != 92 and b != 10 and b != 42:  # the fields
+                if (b == 99 or b == 115) and buf[j + 1] == 58 and (j == s + 1 or buf[j - 1] == 44):
                     if b == 99 and cp < 0:
                         cp = j + 2
                     elif b == 115 and sp < 0:
                         sp = j + 2
                 j += 1
+                b = buf[j]
+            if b == 42:  # the checksum, up to the closing backslash
+                t1 = j
+                while b != 92 and b != 10:
+                    j += 1
+                    b = buf[j]
             if b == 92 and (buf[j + 1] == 33 or buf[j + 1] == 36):
                 close = j
                 se = j + 1
@@ -194,24 +210,33 @@ def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
         elif f == 33 or f == 36:  # '!' '$'
             se = s
         if se >= 0:
-            # the sentence: first '*', the XOR of the bytes before it and its first six commas
+            # the sentence: its first '*'; for '!' sentences also the XOR of the bytes before it and its first
+            # six commas ('$' sentences need neither)
             j = se + 1
             st = -1
             x = 0
             m = 0
-            while True:
-                b = buf[j]
-                if b == 10:
-                    break
-                if st < 0:
-                    if b == 42:
-                        st = j
-                    else:
-                        x ^= b
-                        if b == 44 and m < 6:
-                            commas[m] = j
-                            m += 1
-                j += 1
+            b = buf[j]
+            if buf[se] == 33:
+                while m < 6 and b != 10 and b != 42:  # the fields up to the payload's end
+                    x ^= b
+                    if b == 44:
+                        commas[m] = j
+                        m += 1
+                    j += 1
+                    b = buf[j]
+                while b != 10 and b != 42:  # the fill bits and anything after them
+                    x ^= b
+                    j += 1
+                    b = buf[j]
+            else:
+                while b != 10 and b != 42:
+                    j += 1
+                    b = buf[j]
+            if b == 42:
+                st = j
+                while buf[j] != 10:
+                    j += 1
         else:
             while buf[j] != 10:
                 j += 1
@@ -234,6 +259,7 @@ def scan_lines(buf, ints, u8, c_time, pow10, terms, commas):
                     c = AIS
                     _ais_fields(buf, li, se, st, x, m, commas, ints, u8)
         u8[CLS, li] = c
+    return n if i >= end else -1
 
 
 @inline

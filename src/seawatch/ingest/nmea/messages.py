@@ -12,6 +12,7 @@ the span of the raw line(s) for evidence. Here, for all rows at once:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,7 +121,7 @@ class MessageDecoder:
         is_fast = fast[rows]
         fpos = np.flatnonzero(is_fast)
         frows = rows[fpos]
-        groups, bad = decode_batch(buf, pay0[frows], pay1[frows], fill[frows], mtype[frows], self.compiled)
+        bad, write_fast = self._fast(buf, pay0, pay1, fill, mtype, frows)
         if bad.any():
             stats.reject_many("invalid_field", m.raw(frows[bad]))
         counts[fpos] = ~bad
@@ -131,8 +132,7 @@ class MessageDecoder:
         n = int(counts.sum())
         at = np.cumsum(counts) - counts  # first output row of each kept message
         out = Columns(n)
-        for sub, cols in groups:
-            out.put(at[fpos[sub]], cols)
+        write_fast(out, at[fpos])
         if len(spos):
             srecs = [row for recs in slow for row in recs]
             sat = np.repeat(at[spos], counts[spos]) + _ranks(counts[spos])
@@ -151,6 +151,34 @@ class MessageDecoder:
         if self.keep_raw:
             out.set("raw", np.array(m.raw(srow) + [b""], dtype=object)[:-1])
         return out.batch()
+
+    def _fast(self, buf: U8, pay0: IntArray, pay1: IntArray, fill: IntArray, mtype: IntArray, rows: IntArray) -> tuple[
+            npt.NDArray[np.bool_], Callable[[Columns, IntArray], None]]:
+        """The messages `rows` of the fast types: which have characters outside the 6-bit alphabet (no
+        observation), and a function that decodes the others into the columns of `out` at rows `dest` (one
+        per row of `rows`). Compiled: one kernel for the position reports, one for the static ones; else
+        the numpy classes of `payload.py`, the reference."""
+        if not self.compiled:
+            groups, bad = decode_batch(buf, pay0[rows], pay1[rows], fill[rows], mtype[rows], False)
+
+            def put_groups(out: Columns, dest: IntArray) -> None:
+                for sub, cols in groups:
+                    out.put(dest[sub], cols)
+            return bad, put_groups
+        from seawatch.ingest.nmea import position_kernel as pk
+        from seawatch.ingest.nmea import static_kernel as sk
+
+        bad, is_position = pk.check_rows(buf, pay0, pay1, rows, mtype)
+
+        def decode(out: Columns, dest: IntArray) -> None:
+            pos = np.flatnonzero(is_position & ~bad)
+            if len(pos):
+                pk.decode_positions(buf, pay0, pay1, mtype, rows[pos], dest[pos],
+                                    *(out.column(name) for name in pk.POSITION_COLUMNS))
+            static = np.flatnonzero(~is_position & ~bad)
+            if len(static):
+                sk.decode(buf, pay0, pay1, fill, mtype, rows[static], dest[static], out.column)
+        return bad, decode
 
     def _aiscat(self, m: Messages, rows: IntArray, received_at: float) -> list[list[dict[str, Any]]]:
         """Rows outside the vectorised types, one aiscat call each: their observation rows (0, 1 or 2)."""

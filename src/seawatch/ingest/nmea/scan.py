@@ -46,9 +46,21 @@ def scan(arr: npt.NDArray[np.uint8], compiled: bool | None = None, tables: Any =
 def scan_compiled(arr: npt.NDArray[np.uint8], tables: Any = None) -> Scan:
     from seawatch.ingest.nmea import kernel as k
 
-    n = k.count_newlines(arr)
-    ints, u8, c_time = k.new_tables(n) if tables is None else tables.get(n)
-    k.scan_lines(arr, ints, u8, c_time, k.POW10, np.zeros(16), np.zeros(6, dtype=np.int64))
+    end = len(arr) - len(fr.PAD)
+    terms, commas = np.zeros(16), np.zeros(6, dtype=np.int64)
+    room = tables.room_for(end) if tables is not None else 0
+    n = -1
+    if room:  # no pass to count the lines first: room for as many as the shortest lines seen would make
+        ints, u8, c_time = tables.get(room)
+        n = k.scan_lines(arr, end, ints, u8, c_time, k.POW10, terms, commas)
+    if n < 0:  # the first chunk, or shorter lines than before: counted
+        room = k.count_newlines(arr)
+        ints, u8, c_time = k.new_tables(room) if tables is None else tables.get(room)
+        n = k.scan_lines(arr, end, ints, u8, c_time, k.POW10, terms, commas)
+    if tables is not None:
+        tables.seen(end, n)
+    if n < room:
+        ints, u8, c_time = ints[:, :n], u8[:, :n], c_time[:n]
     lines = fr.Lines(start=ints[k.START], end=ints[k.END], cls=u8[k.CLS].view(np.int8), sent=ints[k.SENT],
                      star=ints[k.STAR], tag0=ints[k.TAG0], tag1=ints[k.TAG1])
     ok = u8[k.V_OK].view(bool)
