@@ -311,6 +311,22 @@ def test_a_fused_track_whose_ais_is_briefly_unheard_is_not_a_dark_target_until_t
     assert len(of_type(e2, "dark_target")) == 1   # a track that never had an identity: dark after 5 min
 
 
+def test_a_vessel_whose_ais_goes_silent_on_its_track_is_dark_from_its_last_report_not_from_when_fusion_let_go() -> None:
+    e = engine(rules=("ais_gap", "dark_target"))
+    heard = leg(10_423_000_097, OFF_LANKARAN, duration_s=900, speed_kn=8, cog_deg=0, kind=FUSED, mmsi=423000097,
+                radar_track_id=15)   # last report at 900 s
+    held = leg(10_423_000_097, end_of(heard), t0=910, duration_s=110, speed_kn=8, cog_deg=0, kind=FUSED,
+               mmsi=423000097, radar_track_id=15)   # fusion keeps the identity for 2 min, dead-reckoned
+    held["ais_age_s"] = held["t"] - (held["t"][0] - 10.0)
+    dark = leg(15, end_of(held), t0=1030, duration_s=600, speed_kn=8, cog_deg=0, radar_track_id=15)
+    run(e, heard, held, dark)
+    (gap,) = of_type(e, "ais_gap")
+    (alert,) = of_type(e, "dark_target")
+    assert gap["start"] == "2026-06-12T16:20:00.000Z"   # silent 300 s after its last report at 900 s
+    assert alert["start"] == "2026-06-12T16:20:10.000Z"   # the next cycle (the rule runs before ais_gap in one)
+    assert alert["evidence"]["dark_since_t"] == 1_781_280_900.0
+
+
 def test_a_track_whose_class_b_set_is_heard_a_few_times_an_hour_stays_that_vessel_between_reports() -> None:
     e = engine(rules=("dark_target",))
     a = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=3, cog_deg=0, kind=FUSED, mmsi=423000095,

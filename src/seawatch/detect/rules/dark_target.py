@@ -68,6 +68,7 @@ class DarkTarget(ContactRule):
         super().__init__(engine)
         self.use_spell()
         self._small_craft = self._small_craft_circles()
+        self._went_dark: dict[int, float] = {}  # row -> last AIS report of the identity whose silence is a gap
 
     def _small_craft_circles(self) -> tuple[F64, F64, F64] | None:
         """(x, y, radius) of the AIS stations' reach to a small craft; None: an AIS source without a position
@@ -130,8 +131,10 @@ class DarkTarget(ContactRule):
         return out
 
     def _identified_unsure(self, cyc: Cycle, dark: B) -> B:
-        """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere."""
+        """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere.
+        Of the rows whose identity's silence is an open gap, `self._went_dark` keeps when it was last heard."""
         unsure = np.zeros(len(cyc), bool)
+        self._went_dark = {}
         track = cyc.cache.get("radar_track_id")
         if track is None:
             return unsure
@@ -152,9 +155,22 @@ class DarkTarget(ContactRule):
             # heard since, away from this track: the track never was that vessel
             elsewhere = bool(len(later)) and bool(
                 (np.hypot(mem.f["ais_x"][later] - cyc.x[r], mem.f["ais_y"][later] - cyc.y[r]) > far).any())
-            if not elsewhere and self.book.get("ais_gap", m) is None:
+            if elsewhere:
+                continue
+            gap = self.book.get("ais_gap", m)
+            if gap is None:
                 unsure[r] = True
+            elif gap.evidence.get("last_ais_t") is not None:
+                self._went_dark[r] = float(gap.evidence["last_ais_t"])
         return unsure
+
+    def _dark_since_ais_stopped(self, cyc: Cycle, enter: B) -> None:
+        """A vessel whose AIS went silent on its own radar track has been dark since its last report, not
+        since the tracker let go of its identity (fusion keeps it a minute or two): its timer starts there."""
+        for r, heard_t in self._went_dark.items():
+            s = int(cyc.slot[r])
+            if enter[r] and not self.timer.active[s]:
+                self.timer.since[s] = np.fmin(self.timer.since[s], heard_t)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -173,6 +189,7 @@ class DarkTarget(ContactRule):
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
         self.hold = self._identified_unsure(cyc, enter) | wander
+        self._dark_since_ais_stopped(cyc, enter)
         if cyc.now < self.engine.started + p["warmup_s"]:
             self.hold[:] = True
         enter &= ~self._moored_with_identified(cyc, enter)
