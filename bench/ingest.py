@@ -15,6 +15,7 @@ process pays (mostly numba's own start-up). Each seawatch run loads its kernels 
 starts (`warm_up_kernels`); the "incl. load" column adds that load back to the run's CPU time.
 
     .venv/bin/python bench/ingest.py [--repeat 5] [--lines 1000000] [--skip-pyais-big] [--no-aiscat]
+    .venv/bin/python bench/ingest.py --ab BEFORE/src AFTER/src [--repeat 10] [--file F]   # before -> after
 """
 
 from __future__ import annotations
@@ -211,8 +212,45 @@ def measure(fn, path: Path, repeat: int) -> dict[str, float]:  # type: ignore[no
             "page_faults": statistics.median(r.get("page_faults", 0) for r in runs)}
 
 
+def first_pass(path: str) -> None:
+    """`--one`: one first pass of a fresh process (kernels loaded first, untimed), printed as JSON."""
+    import queue
+
+    q: queue.Queue[dict[str, float]] = queue.Queue()
+    _decode_file(path, q, 0)  # type: ignore[arg-type]
+    print(json.dumps(q.get()))
+
+
+def alternate(trees: list[str], path: Path, repeat: int) -> None:
+    """`--ab`: the seawatch of each source tree (a `src` directory, e.g. from `git archive COMMIT src`) on one
+    file, a fresh process per run, the trees in turn, `repeat` rounds: the fair before -> after on a shared
+    machine (both versions see the same load). Prints the median and the fastest CPU time of each."""
+    import subprocess
+
+    cpu: dict[str, list[float]] = {t: [] for t in trees}
+    messages = 0
+    for _ in range(repeat):
+        for tree in trees:
+            env = {**os.environ, "PYTHONPATH": tree}
+            out = subprocess.run([sys.executable, __file__, "--one", str(path)], env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            cpu[tree].append(r["cpu"])
+            messages = int(r["messages"])
+    print(f"load average at end: {os.getloadavg()[0]:.1f}; {path.name}, {messages:,} messages, first pass, "
+          f"{repeat} fresh processes each")
+    for tree, c in cpu.items():
+        med, best = statistics.median(c), min(c)
+        print(f"{tree}: median {med:.4f} CPU s ({messages / med:,.0f} msg/cpu-s), fastest {best:.4f} "
+              f"({messages / best:,.0f}); runs {' '.join(f'{x:.3f}' for x in c)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ab", nargs="+", metavar="SRC", help="alternate fresh processes of these source trees on the "
+                    "USCG recording (or --file) and print their medians; nothing else is run")
+    ap.add_argument("--file", help="the recording for --ab (default: the USCG one)")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (medians); pyais on the "
                     "big file runs min(repeat, 3) times (~35 s a run)")
     ap.add_argument("--lines", type=int, default=1_000_000)
@@ -220,6 +258,13 @@ def main() -> int:
     ap.add_argument("--no-aiscat", action="store_true", help="leave out the aiscat reference rows")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
+    if args.one:
+        first_pass(args.one)
+        return 0
+    if args.ab:
+        print(f"load average at start: {os.getloadavg()[0]:.1f}")
+        alternate(args.ab, Path(args.file) if args.file else USCG, args.repeat)
+        return 0
 
     CACHE.mkdir(parents=True, exist_ok=True)
     big = CACHE / f"generated_{args.lines}.nmea"

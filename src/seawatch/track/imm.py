@@ -53,15 +53,19 @@ def _moment_match(w: FloatArray, xm: FloatArray, pm: FloatArray) -> tuple[FloatA
     return x, p
 
 
-def transition_matrix(dt_s: float, switch_prob_per_s: float) -> FloatArray:
+def transition_matrix(dt_s: float, switch_prob_per_s: float, return_prob_per_s: float | None = None) -> FloatArray:
+    """Mode transition probabilities over dt_s: quiet -> manoeuvre at ``switch_prob_per_s``, manoeuvre ->
+    quiet at ``return_prob_per_s`` (the same when None)."""
     a = min(switch_prob_per_s * dt_s, 0.5)
-    return np.array([[1.0 - a, a], [a, 1.0 - a]])
+    b = a if return_prob_per_s is None else min(return_prob_per_s * dt_s, 0.5)
+    return np.array([[1.0 - a, a], [b, 1.0 - b]])
 
 
-def predict(st: ImmState, dt_s: float, q_modes: FloatArray, switch_prob_per_s: float) -> ImmState:
+def predict(st: ImmState, dt_s: float, q_modes: FloatArray, switch_prob_per_s: float,
+            return_prob_per_s: float | None = None) -> ImmState:
     """Mix (interaction) and predict both modes dt_s ahead; mu becomes the predicted mode probability."""
     n = len(st.mu)
-    pi = transition_matrix(dt_s, switch_prob_per_s)
+    pi = transition_matrix(dt_s, switch_prob_per_s, return_prob_per_s)
     c = st.mu @ pi                                           # (N, 2) predicted mode probabilities
     w = st.mu[:, :, None] * pi[None] / np.maximum(c[:, None, :], 1e-300)   # w[n, i, j] = mu_{i|j}
     xm = np.empty_like(st.xm)

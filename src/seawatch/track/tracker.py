@@ -22,7 +22,7 @@ from seawatch.track.assign import gnn_assign
 from seawatch.track.gating import gate, llr_bound
 from seawatch.track.kalman import FloatArray
 from seawatch.track.lifecycle import LifecycleParams, LifecycleState, TrackStatus, advance
-from seawatch.track.splice import SpliceParams, splice_pairs
+from seawatch.track.splice import LostTracks, SpliceParams, near_candidates, splice_pairs
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,9 @@ _TENTATIVE = int(TrackStatus.TENTATIVE)
 _CONFIRMED = int(TrackStatus.CONFIRMED)
 _COASTING = int(TrackStatus.COASTING)
 SITE_MANOEUVRE_Q_M2PS3 = 1.0   # manoeuvre-mode acceleration PSD of the IMM for real sites
+SITE_QUIET_Q_M2PS3 = 0.005     # quiet-mode PSD for real sites: a stopped boat's track stays put
+SITE_SWITCH_PROB = 0.001       # per second, quiet -> manoeuvre (rarely: the prior favours the quiet mode)
+SITE_RETURN_PROB = 0.1         # per second, manoeuvre -> quiet
 
 
 def chi2_2dof(prob: float) -> float:
@@ -47,6 +50,7 @@ class TrackerParams:
     q_m2ps3: float = 0.05                # acceleration noise PSD (per axis) of the nearly-CV model
     manoeuvre_q_m2ps3: float | None = None  # if set: IMM with a second, high-noise CV mode
     imm_switch_prob: float = 0.05        # per-second probability of leaving a mode (IMM only)
+    imm_return_prob: float | None = None  # set: manoeuvre -> quiet per second, imm_switch_prob quiet -> manoeuvre
     meas_sigma_m: float = 25.0           # Cartesian plot noise when step() is given no other
     pd: float = 0.9
     clutter_density_per_m2: float = 1e-8
@@ -77,14 +81,17 @@ class TrackerParams:
     def from_sensor(cls, sensor: SensorConfig, **overrides: object) -> TrackerParams:
         """Pd and clutter density from a radar's site-file entry; deletion after enough misses that a
         real, detected-with-Pd vessel is dropped with probability < 1e-4; the IMM on (real vessels turn
-        and accelerate; on the straight-running benchmark scenarios the plain filter is better)."""
+        and accelerate; on the straight-running benchmark scenarios the plain filter is better), with a
+        stiff quiet mode and asymmetric switching (see docs/tracking.md: two stopped boats 120 m apart
+        keep their own tracks)."""
         if sensor.kind != "radar" or sensor.range_m is None:
             raise ValueError(f"sensor '{sensor.id}' is not a radar with a range")
         area_m2 = math.pi * sensor.range_m**2
         misses = max(3, math.ceil(math.log(1e-4) / math.log(max(1.0 - sensor.pd, 1e-6))))
         base = cls(pd=sensor.pd, clutter_density_per_m2=sensor.clutter_per_scan / area_m2,
-                   meas_sigma_m=sensor.range_sigma_m or 25.0, delete_misses=misses,
-                   manoeuvre_q_m2ps3=SITE_MANOEUVRE_Q_M2PS3)
+                   meas_sigma_m=sensor.range_sigma_m or 25.0, delete_misses=misses, q_m2ps3=SITE_QUIET_Q_M2PS3,
+                   manoeuvre_q_m2ps3=SITE_MANOEUVRE_Q_M2PS3, imm_switch_prob=SITE_SWITCH_PROB,
+                   imm_return_prob=SITE_RETURN_PROB)
         return replace(base, **overrides)  # type: ignore[arg-type]
 
 
@@ -157,6 +164,8 @@ class RadarTracker:
         self.n_late_plots = 0
         self.n_bad_plots = 0   # plots with a non-finite coordinate, dropped
         self.n_spliced = 0     # new tracks that continued a coasting one
+        self.n_reacquired = 0  # new tracks that continued one lost less than splice.memory_s ago
+        self.lost_memory = LostTracks.empty()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -181,7 +190,7 @@ class RadarTracker:
         # predict
         if n and dt > 0:
             if self.imm is not None:
-                self.imm = imm_mod.predict(self.imm, dt, self._q_modes, p.imm_switch_prob)
+                self.imm = imm_mod.predict(self.imm, dt, self._q_modes, p.imm_switch_prob, p.imm_return_prob)
                 self.x, self.P = imm_mod.combine(self.imm)
             else:
                 # in place: the arrays of the previous step's TrackTable were copies
@@ -221,12 +230,22 @@ class RadarTracker:
         pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
         self.life = advance(self.life, hit, pos_sigma, p.lifecycle, noise.covers(self.x[:, :2]) if n else None,
                             time_s)
+        sp = p.splice
+        if sp is not None and n:
+            if sp.memory_s > 0:
+                self._remember(was_tentative, time_s, sp)
+            if sp.window_scans > 0 and p.scan_period_s is not None:
+                self._reacquire_window(was_tentative, pos_sigma, time_s, sp.window_scans * p.scan_period_s, sp)
         lost = self.life.status == int(TrackStatus.LOST)
-        table_lost = self._rows(lost)
         keep = ~lost
-        if p.splice is not None and n:
-            keep &= ~self._splice(was_tentative, time_s, p.splice)
-        if lost.any():
+        n_reacquired = self.n_reacquired
+        if sp is not None and n:
+            keep &= ~self._splice(was_tentative, time_s, sp)
+        if self.n_reacquired > n_reacquired:
+            # a track lost this step and continued at once by a new one is not reported lost
+            lost &= ~np.isin(self.ids, self.ids[keep])
+        table_lost = self._rows(lost)
+        if not keep.all():
             self.ids, self.x, self.P = self.ids[keep], self.x[keep], self.P[keep]
             self.life = self.life.take(keep)
             if self.imm is not None:
@@ -242,23 +261,68 @@ class RadarTracker:
     # -- internals -------------------------------------------------------------------------------
     def _splice(self, was_tentative: npt.NDArray[np.bool_], time_s: float,
                 params: SpliceParams) -> npt.NDArray[np.bool_]:
-        """New tracks that continue a coasting one take its id; returns the coasting rows to drop."""
+        """New tracks that continue a coasting one (or a recently lost one) take its id; returns the coasting
+        rows to drop."""
         st = self.life.status
         drop = np.zeros(len(st), bool)
         new = np.flatnonzero(was_tentative & (st == _CONFIRMED))
         old = np.flatnonzero(st == _COASTING)
-        if not len(new) or not len(old):
+        mem = self.lost_memory
+        if not len(new) or not (len(old) or len(mem)):
             return drop
-        ni, oj = splice_pairs(self.x[new, :2], self.life.born_s[new], self.x[old, :2],
-                              self.life.last_hit_s[old], time_s, params)
-        if len(ni):
-            a, b = new[ni], old[oj]
+        ni, oj = splice_pairs(self.x[new, :2], self.life.born_s[new],
+                              np.concatenate([self.x[old, :2], mem.xy]),
+                              np.concatenate([self.life.last_hit_s[old], mem.last_hit_s]), time_s, params)
+        live = oj < len(old)
+        if live.any():
+            a, b = new[ni[live]], old[oj[live]]
             self.ids[a] = self.ids[b]
             self.life.n_hits[a] = np.maximum(self.life.n_hits[a], self.life.n_hits[b])
             self.life.born_s[a] = self.life.born_s[b]
             drop[b] = True
             self.n_spliced += len(a)
+        if not live.all():
+            a, k = new[ni[~live]], oj[~live] - len(old)
+            self.ids[a] = mem.ids[k]
+            self.life.n_hits[a] = np.maximum(self.life.n_hits[a], mem.n_hits[k])
+            self.life.born_s[a] = mem.born_s[k]
+            gone = np.zeros(len(mem), bool)
+            gone[k] = True
+            self.lost_memory = mem.keep(~gone)
+            self.n_reacquired += len(a)
         return drop
+
+    def _remember(self, was_tentative: npt.NDArray[np.bool_], time_s: float, params: SpliceParams) -> None:
+        """Confirmed tracks lost this step join the memory; tracks without a plot for memory_s leave it."""
+        mem = self.lost_memory
+        if len(mem):
+            mem = mem.keep(time_s - mem.last_hit_s <= params.memory_s)
+        gone = np.flatnonzero(~was_tentative & (self.life.status == int(TrackStatus.LOST))
+                              & (self.life.n_hits >= params.min_hits))
+        if len(gone):
+            mem = mem.add(self.ids[gone], self.x[gone, :2], self.life.last_hit_s[gone], self.life.n_hits[gone],
+                          self.life.born_s[gone])
+        self.lost_memory = mem
+
+    def _reacquire_window(self, was_tentative: npt.NDArray[np.bool_], pos_sigma: FloatArray, time_s: float,
+                          window_s: float, params: SpliceParams) -> None:
+        """Tentative tracks within reach of a coasting or recently lost track count their confirmation window
+        in time: not dropped for the misses of other radars' scans while it lasts, confirmed (to be spliced)
+        with ``reacquire_hits`` plots."""
+        life = self.life
+        tent = np.flatnonzero(was_tentative & (time_s - life.born_s <= window_s))
+        old = np.flatnonzero((life.status == _COASTING) & (life.n_hits >= params.min_hits))
+        mem = self.lost_memory
+        if not len(tent) or not (len(old) or len(mem)):
+            return
+        near = near_candidates(self.x[tent, :2], life.born_s[tent], np.concatenate([self.x[old, :2], mem.xy]),
+                               np.concatenate([life.last_hit_s[old], mem.last_hit_s]), time_s, params)
+        c = tent[near]
+        if not len(c):
+            return
+        revive = c[(life.status[c] == int(TrackStatus.LOST)) & (pos_sigma[c] <= self.params.max_position_sigma_m)]
+        life.status[revive] = _TENTATIVE
+        life.status[c[(life.status[c] == _TENTATIVE) & (life.n_hits[c] >= params.reacquire_hits)]] = _CONFIRMED
 
     def _birth(self, z: FloatArray, noise: MeasurementNoise) -> None:
         k = len(z)

@@ -96,3 +96,14 @@ def test_the_kernels_read_the_edge_values_as_absent_and_the_text_as_broadcast(
     aton = b["msg_type"] == 21
     assert b["name"][aton].tolist() == ["SOME BUOY NAME LONGER EXTENSION", "SHORT", "ONLY EXT"]
     assert b["ship_type"][aton].tolist() == [3, 31, 0]
+
+
+def test_a_payloads_bit_count_is_checked_against_its_types_rule_for_every_type() -> None:
+    from seawatch.ingest.nmea.payload import EXACT_BITS, MIN_BITS, length_ok
+
+    mtype = np.repeat(np.arange(-1, 64), 7)
+    nbits = np.tile(np.array([-4, 0, 96, 160, 168, 272, 424]), 65)
+    want = [(t not in EXACT_BITS or b == EXACT_BITS[t]) and (t not in MIN_BITS or b >= MIN_BITS[t])
+            for t, b in zip(mtype.tolist(), nbits.tolist())]
+    assert length_ok(mtype, nbits).tolist() == want
+    assert not all(want) and any(want)

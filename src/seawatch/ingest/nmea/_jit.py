@@ -43,3 +43,22 @@ def inline(fn: F) -> F:
     from numba import njit
 
     return cast(F, njit(inline="always")(fn))
+
+
+def helper(signature: str | None = None) -> Callable[[F], F]:
+    """A helper of the kernels compiled on its own and called from them, for a helper called from many places
+    of a kernel, where inlining it (`inline`) into every call site would multiply the work of the compile
+    (LLVM may still inline the machine code). With a `signature`, it is compiled for those argument types
+    only (and cached): numba would otherwise compile it once per distinct constant argument of its calls
+    (`_u(wd, 8, 30)`: Literal[int](8), Literal[int](30))."""
+
+    def wrap(fn: F) -> F:
+        from numba import njit
+
+        if signature is None:
+            return cast(F, njit(nogil=True)(fn))
+        try:
+            return cast(F, njit(signature, cache=True, nogil=True)(fn))
+        except RuntimeError:  # no cache location (see `jit`)
+            return cast(F, njit(signature, nogil=True)(fn))
+    return wrap

@@ -173,8 +173,7 @@ class MessageDecoder:
         def decode(out: Columns, dest: IntArray) -> None:
             pos = np.flatnonzero(is_position & ~bad)
             if len(pos):
-                pk.decode_positions(buf, pay0, pay1, mtype, rows[pos], dest[pos],
-                                    *(out.column(name) for name in pk.POSITION_COLUMNS))
+                pk.decode(buf, pay0, pay1, mtype, rows[pos], dest[pos], out.column)
             static = np.flatnonzero(~is_position & ~bad)
             if len(static):
                 sk.decode(buf, pay0, pay1, fill, mtype, rows[static], dest[static], out.column)

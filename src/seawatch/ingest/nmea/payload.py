@@ -145,12 +145,18 @@ def message_type(buf: U8, pay0: IntArray, pay1: IntArray) -> IntArray:
     return np.where(pay1 > pay0, first, -1)
 
 
+# per type (0..63): the exact bit count it must have (-1: any), and the fewest bits it may have
+_EXACT_OF = np.full(64, -1, dtype=np.int64)
+_EXACT_OF[list(EXACT_BITS)] = list(EXACT_BITS.values())
+_MIN_OF = np.full(64, np.iinfo(np.int64).min, dtype=np.int64)
+_MIN_OF[list(MIN_BITS)] = list(MIN_BITS.values())
+
+
 def length_ok(mtype: IntArray, nbits: IntArray) -> npt.NDArray[np.bool_]:
-    ok = np.ones(len(mtype), dtype=bool)
-    for t, bits in EXACT_BITS.items():
-        ok &= (mtype != t) | (nbits == bits)
-    for t, bits in MIN_BITS.items():
-        ok &= (mtype != t) | (nbits >= bits)
+    """Whether each payload's bit count fits its type (`message_type`: -1 .. 63; -1 and 63 have no rule)."""
+    t = mtype & 63
+    exact = _EXACT_OF[t]
+    ok: npt.NDArray[np.bool_] = ((exact < 0) | (nbits == exact)) & (nbits >= _MIN_OF[t])
     return ok
 
 

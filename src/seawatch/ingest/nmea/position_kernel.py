@@ -15,10 +15,13 @@ with a character outside the 6-bit alphabet among the characters their class rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.ingest.nmea._jit import inline, jit
+from seawatch.ingest.nmea._jit import helper, inline, jit
 from seawatch.ingest.nmea.payload import _CLASSES
 from seawatch.model.observation import Kind
 from seawatch.model.units import KN_TO_MPS
@@ -63,21 +66,30 @@ def armour_bad(buf, pay0, pay1, rows, mtype, width_of_type, bad, is_position):
         is_position[i] = t == 1 or t == 2 or t == 3 or t == 18 or t == 9 or t == 27 or t == 4 or t == 11
 
 
-@inline
-def _u(buf, p: int, n: int, start: int, width: int) -> int:
-    """Unsigned field of `width` bits at bit `start` of the payload buf[p:p + n] (0 past its end)."""
-    c0 = start // 6
-    c1 = (start + width - 1) // 6
-    acc = 0
-    for c in range(c0, c1 + 1):
-        v = _six(buf[p + c]) if c < n else 0
-        acc = (acc << 6) | v
-    return (acc >> (6 * (c1 + 1) - start - width)) & ((1 << width) - 1)
+@helper()
+def _words(buf, p: int, n: int, wd) -> None:
+    """The n characters at buf[p] (valid armour) de-armoured and packed 8 to a 48-bit word into wd (zero
+    past them), as `payload.Bits.of` packs them."""
+    for w in range(len(wd)):
+        wd[w] = 0
+    for c in range(n):
+        v = buf[p + c] - 48
+        wd[c >> 3] |= (v - 8 if v >= 48 else v) << (6 * (7 - (c & 7)))
 
 
-@inline
-def _s(buf, p: int, n: int, start: int, width: int) -> int:
-    u = _u(buf, p, n, start, width)
+@helper("int64(int64[::1], int64, int64)")
+def _u(wd, start: int, width: int) -> int:
+    """Unsigned field of `width` (<= 48) bits at bit `start` of the words (`payload.Bits.u`)."""
+    k, off = start // 48, start % 48
+    if off + width <= 48:
+        return (wd[k] >> (48 - off - width)) & ((1 << width) - 1)
+    lo = off + width - 48
+    return ((wd[k] & ((1 << (48 - off)) - 1)) << lo) | (wd[k + 1] >> (48 - lo))
+
+
+@helper("int64(int64[::1], int64, int64)")
+def _s(wd, start: int, width: int) -> int:
+    u = _u(wd, start, width)
     return u - (1 << width) if u >= (1 << (width - 1)) else u
 
 
@@ -106,8 +118,8 @@ def _heading(raw: int) -> float:
 
 
 @jit
-def decode_positions(buf, pay0, pay1, mtype, rows, dest, kind, msg_type, mmsi, nav_status, rot, sog, accuracy,
-                     lat, lon, cog, heading):
+def decode_positions(buf, pay0, pay1, mtype, width_of_type, wd, rows, dest, kind, msg_type, mmsi, nav_status, rot,
+                     sog, accuracy, lat, lon, cog, heading):
     """The position reports `rows` (valid armour, their type's length) decoded into the observation
     columns at `dest`; a column a type does not define is left as it is (absent)."""
     for i in range(len(rows)):
@@ -116,51 +128,52 @@ def decode_positions(buf, pay0, pay1, mtype, rows, dest, kind, msg_type, mmsi, n
         p = pay0[r]
         n = pay1[r] - p
         t = mtype[r]
+        _words(buf, p, min(n, width_of_type[t]), wd)
         msg_type[at] = t
-        mmsi[at] = _u(buf, p, n, 8, 30)
+        mmsi[at] = _u(wd, 8, 30)
         if t == 1 or t == 2 or t == 3:
             kind[at] = _POSITION
-            st = _u(buf, p, n, 38, 4)
+            st = _u(wd, 38, 4)
             nav_status[at] = -1 if st == 15 else st
-            rr = _s(buf, p, n, 42, 8)
+            rr = _s(wd, 42, 8)
             if abs(rr) >= 127:  # 127: no turn indicator, -128: not available
                 rot[at] = np.nan
             else:
                 q = rr / 4.733
                 rot[at] = (1.0 if rr > 0 else (-1.0 if rr < 0 else 0.0)) * (q * q)
-            sog[at] = _sog_tenths(_u(buf, p, n, 50, 10))
-            accuracy[at] = _u(buf, p, n, 60, 1)
-            _latlon(_s(buf, p, n, 61, 28), _s(buf, p, n, 89, 27), 600000.0, at, lat, lon)
-            cog[at] = _cog(_u(buf, p, n, 116, 12))
-            heading[at] = _heading(_u(buf, p, n, 128, 9))
+            sog[at] = _sog_tenths(_u(wd, 50, 10))
+            accuracy[at] = _u(wd, 60, 1)
+            _latlon(_s(wd, 61, 28), _s(wd, 89, 27), 600000.0, at, lat, lon)
+            cog[at] = _cog(_u(wd, 116, 12))
+            heading[at] = _heading(_u(wd, 128, 9))
         elif t == 18:
             kind[at] = _POSITION
-            sog[at] = _sog_tenths(_u(buf, p, n, 46, 10))
-            accuracy[at] = _u(buf, p, n, 56, 1)
-            _latlon(_s(buf, p, n, 57, 28), _s(buf, p, n, 85, 27), 600000.0, at, lat, lon)
-            cog[at] = _cog(_u(buf, p, n, 112, 12))
-            heading[at] = _heading(_u(buf, p, n, 124, 9))
+            sog[at] = _sog_tenths(_u(wd, 46, 10))
+            accuracy[at] = _u(wd, 56, 1)
+            _latlon(_s(wd, 57, 28), _s(wd, 85, 27), 600000.0, at, lat, lon)
+            cog[at] = _cog(_u(wd, 112, 12))
+            heading[at] = _heading(_u(wd, 124, 9))
         elif t == 9:  # SAR aircraft: speed in whole knots
             kind[at] = _POSITION
-            raw = _u(buf, p, n, 50, 10)
+            raw = _u(wd, 50, 10)
             sog[at] = np.nan if raw >= 1023 else raw * _KN
-            accuracy[at] = _u(buf, p, n, 60, 1)
-            _latlon(_s(buf, p, n, 61, 28), _s(buf, p, n, 89, 27), 600000.0, at, lat, lon)
-            cog[at] = _cog(_u(buf, p, n, 116, 12))
+            accuracy[at] = _u(wd, 60, 1)
+            _latlon(_s(wd, 61, 28), _s(wd, 89, 27), 600000.0, at, lat, lon)
+            cog[at] = _cog(_u(wd, 116, 12))
         elif t == 27:  # positions in 1/10 minute, speed in knots, course in degrees
             kind[at] = _POSITION
-            accuracy[at] = _u(buf, p, n, 38, 1)
-            st = _u(buf, p, n, 40, 4)
+            accuracy[at] = _u(wd, 38, 1)
+            st = _u(wd, 40, 4)
             nav_status[at] = -1 if st == 15 else st
-            _latlon(_s(buf, p, n, 44, 18), _s(buf, p, n, 62, 17), 600.0, at, lat, lon)
-            s = _u(buf, p, n, 79, 6)
+            _latlon(_s(wd, 44, 18), _s(wd, 62, 17), 600.0, at, lat, lon)
+            s = _u(wd, 79, 6)
             sog[at] = np.nan if s >= 63 else s * _KN
-            c = _u(buf, p, n, 85, 9)
+            c = _u(wd, 85, 9)
             cog[at] = np.nan if c >= 360 else float(c)
         else:  # 4, 11: base station
             kind[at] = _BASE
-            accuracy[at] = _u(buf, p, n, 78, 1)
-            _latlon(_s(buf, p, n, 79, 28), _s(buf, p, n, 107, 27), 600000.0, at, lat, lon)
+            accuracy[at] = _u(wd, 78, 1)
+            _latlon(_s(wd, 79, 28), _s(wd, 107, 27), 600000.0, at, lat, lon)
 
 
 POSITION_COLUMNS = ("kind", "msg_type", "mmsi", "nav_status", "rot_deg_min", "sog_mps", "position_accuracy", "lat",
@@ -174,3 +187,12 @@ def check_rows(buf: npt.NDArray[np.uint8], pay0: npt.NDArray[np.int64], pay1: np
     bad, is_position = np.empty(len(rows), dtype=np.bool_), np.empty(len(rows), dtype=np.bool_)
     armour_bad(buf, pay0, pay1, rows, mtype, WIDTH_OF_TYPE, bad, is_position)
     return bad, is_position
+
+
+def decode(buf: npt.NDArray[np.uint8], pay0: npt.NDArray[np.int64], pay1: npt.NDArray[np.int64],
+           mtype: npt.NDArray[np.int64], rows: npt.NDArray[np.int64], dest: npt.NDArray[np.int64],
+           column: Callable[[str], npt.NDArray[Any]]) -> None:
+    """The position reports `rows` into the observation columns (`column(name)`) at rows `dest`."""
+    args = [buf, pay0, pay1, mtype, WIDTH_OF_TYPE, np.zeros(9, dtype=np.int64), rows, dest,
+            *(column(name) for name in POSITION_COLUMNS)]
+    decode_positions(*args)

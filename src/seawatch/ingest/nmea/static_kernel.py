@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.ingest.nmea._jit import inline, jit
+from seawatch.ingest.nmea._jit import helper, inline, jit
 from seawatch.ingest.nmea.payload import SIXBIT_ASCII
-from seawatch.ingest.nmea.position_kernel import _latlon, _s, _u
+from seawatch.ingest.nmea.position_kernel import WIDTH_OF_TYPE, _latlon, _s, _u, _words
 from seawatch.model.observation import Kind
 
 _STATIC = np.uint8(Kind.AIS_STATIC)
@@ -26,13 +26,13 @@ _ATON = np.uint8(Kind.AIS_ATON)
 NAME_CHARS = 34  # 20 characters, and up to 14 more in a type 21's name extension
 
 
-@inline
-def _text(buf, p: int, n: int, start: int, nchars: int, table, out, row: int, off: int) -> int:
+@helper("int64(int64[::1], int64, int64, uint8[::1], uint8[:, ::1], int64, int64)")
+def _text(wd, start: int, nchars: int, table, out, row: int, off: int) -> int:
     """6-bit text of nchars characters at bit `start`, cut at the first '@', spaces stripped on both sides,
     written at out[row, off:]; the rest of the nchars cells zero. Returns its length."""
     end = nchars
     for i in range(nchars):
-        c = table[_u(buf, p, n, start + 6 * i, 6)]
+        c = table[_u(wd, start + 6 * i, 6)]
         if c == 64:
             end = i
             break
@@ -62,8 +62,8 @@ def _two(out, row: int, col: int, v: int) -> None:
 
 
 @jit
-def decode_statics(buf, pay0, pay1, fill, mtype, rows, dest, table, kind, msg_type, mmsi, imo, ship_type, bow,
-                   stern, port, starboard, draught, lat, lon, accuracy, name, name_len, callsign, callsign_len,
+def decode_statics(buf, pay0, pay1, fill, mtype, width_of_type, wd, rows, dest, table, kind, msg_type, mmsi, imo,
+                   ship_type, bow, stern, port, starboard, draught, lat, lon, accuracy, name, name_len, callsign, callsign_len,
                    destination, destination_len, eta, eta_ok):
     """Types 5, 24 (part 0 or 1) and 21 of `rows` into the columns at `dest`; text per row i of the
     matrices (length 0: none)."""
@@ -73,24 +73,25 @@ def decode_statics(buf, pay0, pay1, fill, mtype, rows, dest, table, kind, msg_ty
         p = pay0[r]
         n = pay1[r] - p
         t = mtype[r]
+        _words(buf, p, min(n, width_of_type[t]), wd)
         msg_type[at] = t
-        m = _u(buf, p, n, 8, 30)
+        m = _u(wd, 8, 30)
         mmsi[at] = m
         name_len[i], callsign_len[i], destination_len[i], eta_ok[i] = 0, 0, 0, False
         if t == 5:
             kind[at] = _STATIC
-            v = _u(buf, p, n, 40, 30)
+            v = _u(wd, 40, 30)
             imo[at] = v if v > 0 else -1
-            callsign_len[i] = _text(buf, p, n, 70, 7, table, callsign, i, 0)
-            name_len[i] = _text(buf, p, n, 112, 20, table, name, i, 0)
-            st = _u(buf, p, n, 232, 8)
+            callsign_len[i] = _text(wd, 70, 7, table, callsign, i, 0)
+            name_len[i] = _text(wd, 112, 20, table, name, i, 0)
+            st = _u(wd, 232, 8)
             ship_type[at] = st if st > 0 else -1
-            bow[at] = _dim(_u(buf, p, n, 240, 9))
-            stern[at] = _dim(_u(buf, p, n, 249, 9))
-            port[at] = _dim(_u(buf, p, n, 258, 6))
-            starboard[at] = _dim(_u(buf, p, n, 264, 6))
-            month, day = _u(buf, p, n, 274, 4), _u(buf, p, n, 278, 5)
-            hour, minute = _u(buf, p, n, 283, 5), _u(buf, p, n, 288, 6)
+            bow[at] = _dim(_u(wd, 240, 9))
+            stern[at] = _dim(_u(wd, 249, 9))
+            port[at] = _dim(_u(wd, 258, 6))
+            starboard[at] = _dim(_u(wd, 264, 6))
+            month, day = _u(wd, 274, 4), _u(wd, 278, 5)
+            hour, minute = _u(wd, 283, 5), _u(wd, 288, 6)
             if month > 0 and day > 0 and hour < 24 and minute < 60:
                 eta_ok[i] = True
                 _two(eta, i, 0, month)
@@ -98,37 +99,37 @@ def decode_statics(buf, pay0, pay1, fill, mtype, rows, dest, table, kind, msg_ty
                 _two(eta, i, 6, hour)
                 _two(eta, i, 9, minute)
                 eta[i, 2], eta[i, 5], eta[i, 8], eta[i, 11] = 45, 84, 58, 90  # - T : Z
-            d = _u(buf, p, n, 294, 8) / 10.0
+            d = _u(wd, 294, 8) / 10.0
             draught[at] = d if d > 0 else np.nan
-            destination_len[i] = _text(buf, p, n, 302, 20, table, destination, i, 0)
+            destination_len[i] = _text(wd, 302, 20, table, destination, i, 0)
         elif t == 24:
             kind[at] = _STATIC
-            if _u(buf, p, n, 38, 2) == 1:  # part B: type, call sign, dimensions
-                st = _u(buf, p, n, 40, 8)
+            if _u(wd, 38, 2) == 1:  # part B: type, call sign, dimensions
+                st = _u(wd, 40, 8)
                 ship_type[at] = st if st > 0 else -1
-                callsign_len[i] = _text(buf, p, n, 90, 7, table, callsign, i, 0)
+                callsign_len[i] = _text(wd, 90, 7, table, callsign, i, 0)
                 # auxiliary craft (MMSI 98xxxyyyy) carry the mother ship's MMSI where the dimensions are
                 if m // 10_000_000 != 98:
-                    bow[at] = _dim(_u(buf, p, n, 132, 9))
-                    stern[at] = _dim(_u(buf, p, n, 141, 9))
-                    port[at] = _dim(_u(buf, p, n, 150, 6))
-                    starboard[at] = _dim(_u(buf, p, n, 156, 6))
+                    bow[at] = _dim(_u(wd, 132, 9))
+                    stern[at] = _dim(_u(wd, 141, 9))
+                    port[at] = _dim(_u(wd, 150, 6))
+                    starboard[at] = _dim(_u(wd, 156, 6))
             else:  # part A: the name
-                name_len[i] = _text(buf, p, n, 40, 20, table, name, i, 0)
+                name_len[i] = _text(wd, 40, 20, table, name, i, 0)
         else:  # 21: aid to navigation
             kind[at] = _ATON
-            ship_type[at] = _u(buf, p, n, 38, 5)
-            k = _text(buf, p, n, 43, 20, table, name, i, 0)
+            ship_type[at] = _u(wd, 38, 5)
+            k = _text(wd, 43, 20, table, name, i, 0)
             name_len[i] = k
             ext_chars = min(max((n * 6 - fill[r] - 272) // 6, 0), 14)
             if ext_chars > 0:
-                e = _text(buf, p, n, 272, 14, table, name, i, k)
+                e = _text(wd, 272, 14, table, name, i, k)
                 cut = min(e, ext_chars)
                 for j in range(k + cut, k + 14):
                     name[i, j] = 0
                 name_len[i] = k + cut
-            _latlon(_s(buf, p, n, 164, 28), _s(buf, p, n, 192, 27), 600000.0, at, lat, lon)
-            accuracy[at] = _u(buf, p, n, 163, 1)
+            _latlon(_s(wd, 164, 28), _s(wd, 192, 27), 600000.0, at, lat, lon)
+            accuracy[at] = _u(wd, 163, 1)
 
 
 NUMBER_COLUMNS = ("kind", "msg_type", "mmsi", "imo", "ship_type", "to_bow_m", "to_stern_m", "to_port_m",
@@ -151,7 +152,8 @@ def decode(buf: npt.NDArray[np.uint8], pay0: npt.NDArray[np.int64], pay1: npt.ND
     destination, eta = np.zeros((k, 20), dtype=np.uint8), np.zeros((k, 12), dtype=np.uint8)
     lengths = np.empty((3, k), dtype=np.int64)
     eta_ok = np.empty(k, dtype=np.bool_)
-    args = [buf, pay0, pay1, fill, mtype, rows, dest, SIXBIT_ASCII, *(column(c) for c in NUMBER_COLUMNS),
+    args = [buf, pay0, pay1, fill, mtype, WIDTH_OF_TYPE, np.zeros(9, dtype=np.int64), rows, dest, SIXBIT_ASCII,
+            *(column(c) for c in NUMBER_COLUMNS),
             name, lengths[0], callsign, lengths[1], destination, lengths[2], eta, eta_ok]
     decode_statics(*args)
     for col, chars, present in (("name", name, lengths[0]), ("callsign", callsign, lengths[1]),
