@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from seawatch.ingest.nmea._jit import inline, jit
+from seawatch.ingest.nmea.dedup_kernel import lookup_or_add
 
 # line classes (as framing.py)
 EMPTY, COMMENT, AIS, DOLLAR, SLOW = 0, 1, 2, 3, 4
@@ -405,24 +406,7 @@ def intern_hashes(h, table_keys, table_vals, codes, first):
     """Equal values of h get the same code (0, 1, ... in order of first appearance): codes per row, and
     the row where each code first appears; returns the number of codes. table_keys/table_vals: an
     open-addressing table of a power-of-two size > len(h), keys filled with -2 (h is never -2)."""
-    mask = len(table_keys) - 1
-    n_codes = 0
-    for r in range(len(h)):
-        key = h[r]
-        slot = (key ^ (key >> 29)) & mask
-        while True:
-            if table_keys[slot] == key:
-                codes[r] = table_vals[slot]
-                break
-            if table_keys[slot] == -2:
-                table_keys[slot] = key
-                table_vals[slot] = n_codes
-                codes[r] = n_codes
-                first[n_codes] = r
-                n_codes += 1
-                break
-            slot = (slot + 1) & mask
-    return n_codes
+    return lookup_or_add(h, table_keys, table_vals, 0, codes, first)
 
 
 @jit
