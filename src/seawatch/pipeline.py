@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.arrays import member
 from seawatch.config.site import SensorConfig, SiteConfig
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
@@ -177,7 +178,7 @@ class Pipeline:
         if prev is None or not len(prev[0]):
             return current
         p_table, p_t, p_age = prev
-        gone = np.flatnonzero(~_member(p_table.contact_id, ids))
+        gone = np.flatnonzero(~member(p_table.contact_id, ids))
         if not len(gone):
             return current
         ended = self._contacts(p_table, p_t, gone, p_age)
@@ -282,11 +283,3 @@ class Pipeline:
             length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
         return out
-
-
-def _member(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """``np.isin(a, b)`` for integer keys, by binary search in sorted b (np.isin sorts both every call)."""
-    if not len(b):
-        return np.zeros(len(a), bool)
-    s = np.sort(b)
-    return s[np.minimum(np.searchsorted(s, a), len(s) - 1)] == a

@@ -16,12 +16,13 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import AlertBook
-from seawatch.detect.spell import fill_nan
 from seawatch.detect.zones import ZoneIndex
 from seawatch.errors import ConfigError
 from seawatch.geo import LocalFrame
+from seawatch.geo.radio import radio_horizon_m
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
@@ -49,16 +50,6 @@ def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[s
             v = float(v)
         out[k] = v
     return out
-
-
-def member(a: npt.ArrayLike, b: npt.ArrayLike) -> B:
-    """``np.isin(a, b)`` of integer arrays (1-D a), by binary search in sorted b: the rules ask it of small
-    arrays every cycle, where np.isin's sorting of both sides and its Python overhead dominate."""
-    a_, b_ = np.asarray(a), np.asarray(b)
-    if not len(b_):
-        return np.zeros(len(a_), bool)
-    s = np.sort(b_)
-    return s[np.minimum(np.searchsorted(s, a_), len(s) - 1)] == a_
 
 
 class ContactMemory:
@@ -291,6 +282,8 @@ class Coverage:
     everything)."""
 
     def __init__(self, site: SiteConfig, frame: LocalFrame) -> None:
+        heights: list[float] = []   # of the AIS stations, in the order of their circles
+
         def circles(kind: str) -> tuple[F64, F64, F64, bool]:
             xs, ys, rs, everywhere = [], [], [], False
             for s in site.sensors:
@@ -303,9 +296,12 @@ class Coverage:
                 xs.append(float(x))
                 ys.append(float(y))
                 rs.append(float(s.range_m))
+                if kind == "ais":
+                    heights.append(float(s.height_m))
             return np.array(xs), np.array(ys), np.array(rs), everywhere
         self._ais = circles("ais")
         self._radar = circles("radar")
+        self._ais_height_m = np.array(heights)
 
     @staticmethod
     def _inside(c: tuple[F64, F64, F64, bool], x: F64, y: F64, fraction: float) -> B:
@@ -322,6 +318,13 @@ class Coverage:
 
     def radar(self, x: F64, y: F64, fraction: float = 1.0) -> B:
         return self._inside(self._radar, x, y, fraction)
+
+    def ais_small_craft(self, x: F64, y: F64, antenna_m: float, fraction: float) -> B:
+        """Inside an AIS station's range and within `fraction` of its radio line of sight (the station's
+        height_m) to an antenna `antenna_m` above the sea: where a small craft's class B set is heard."""
+        xs, ys, rs, everywhere = self._ais
+        reach = np.minimum(rs, fraction * radio_horizon_m(self._ais_height_m, antenna_m))
+        return self._inside((xs, ys, reach, everywhere), x, y, 1.0)
 
 
 def sun_elevation_deg(t: F64, lat: F64, lon: F64) -> F64:

@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from seawatch.arrays import fill_nan
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.risk import RiskModel
-from seawatch.detect.spell import Steadiness, fill_nan
+from seawatch.detect.spell import Steadiness
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, TrackStatus

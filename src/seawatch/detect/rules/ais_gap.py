@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule, member
-from seawatch.detect.spell import fill_nan
+from seawatch.arrays import fill_nan, member
+from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
+from seawatch.arrays import fill_nan
 from seawatch.detect.core import Cycle, Rule
-from seawatch.detect.spell import fill_nan
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 

@@ -33,9 +33,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
+from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, B, ContactRule, Cycle
-from seawatch.detect.spell import fill_nan
-from seawatch.geo.radio import radio_horizon_m
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -67,33 +66,6 @@ class DarkTarget(ContactRule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
-        self._small_craft = self._small_craft_circles()
-        self._went_dark: dict[int, float] = {}  # row -> last AIS report of the identity whose silence is a gap
-
-    def _small_craft_circles(self) -> tuple[F64, F64, F64] | None:
-        """(x, y, radius) of the AIS stations' reach to a small craft; None: an AIS source without a position
-        (coverage unknown, taken as everywhere)."""
-        p = self.p
-        xs, ys, rs = [], [], []
-        for s in self.engine.site.sensors:
-            if s.kind != "ais":
-                continue
-            if s.lat is None or s.lon is None or s.range_m is None:
-                return None
-            x, y = self.engine.frame.to_xy(s.lat, s.lon)
-            reach = p["small_craft_fraction"] * float(radio_horizon_m(s.height_m, p["small_craft_antenna_m"]))
-            xs.append(float(x))
-            ys.append(float(y))
-            rs.append(min(float(s.range_m), reach))
-        return np.array(xs), np.array(ys), np.array(rs)
-
-    def _small_craft_cover(self, cyc: Cycle) -> B:
-        if self._small_craft is None:
-            return np.ones(len(cyc), bool)
-        xs, ys, rs = self._small_craft
-        d2 = (cyc.x[:, None] - xs[None, :]) ** 2 + (cyc.y[:, None] - ys[None, :]) ** 2
-        out: B = np.asarray((d2 <= rs[None, :] ** 2).any(axis=1), bool)
-        return out
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         return self.held_min_duration(cyc)
@@ -130,21 +102,21 @@ class DarkTarget(ContactRule):
         out[cand[np.isfinite(d)]] = True
         return out
 
-    def _identified_unsure(self, cyc: Cycle, dark: B) -> B:
-        """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere.
-        Of the rows whose identity's silence is an open gap, `self._went_dark` keeps when it was last heard."""
+    def _identified_unsure(self, cyc: Cycle, dark: B) -> tuple[B, dict[int, float]]:
+        """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere;
+        and, of the rows whose identity's silence is an open gap, when it was last heard (row -> time)."""
         unsure = np.zeros(len(cyc), bool)
-        self._went_dark = {}
+        went_dark: dict[int, float] = {}
         track = cyc.cache.get("radar_track_id")
         if track is None:
-            return unsure
+            return unsure, went_dark
         rows = np.flatnonzero(dark & (track >= 0))
         if not len(rows):
-            return unsure
+            return unsure, went_dark
         last_m, last_t = self.engine.track_identity.last(track[rows])
         recent = (last_m > 0) & (cyc.now - fill_nan(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
         if not recent.any():
-            return unsure
+            return unsure, went_dark
         mem = self.engine.memory
         heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
         far = self.p["elsewhere_m"]
@@ -161,13 +133,13 @@ class DarkTarget(ContactRule):
             if gap is None:
                 unsure[r] = True
             elif gap.evidence.get("last_ais_t") is not None:
-                self._went_dark[r] = float(gap.evidence["last_ais_t"])
-        return unsure
+                went_dark[r] = float(gap.evidence["last_ais_t"])
+        return unsure, went_dark
 
-    def _dark_since_ais_stopped(self, cyc: Cycle, enter: B) -> None:
+    def _dark_since_ais_stopped(self, cyc: Cycle, enter: B, went_dark: dict[int, float]) -> None:
         """A vessel whose AIS went silent on its own radar track has been dark since its last report, not
         since the tracker let go of its identity (fusion keeps it a minute or two): its timer starts there."""
-        for r, heard_t in self._went_dark.items():
+        for r, heard_t in went_dark.items():
             s = int(cyc.slot[r])
             if enter[r] and not self.timer.active[s]:
                 self.timer.since[s] = np.fmin(self.timer.since[s], heard_t)
@@ -184,12 +156,14 @@ class DarkTarget(ContactRule):
         if not dark.any():
             return dark, dark
         cover = cyc.in_ais_cover(p["coverage_fraction"]) & (
-            (cyc.sog_kn >= p["fast_kn"]) | self._small_craft_cover(cyc))
+            (cyc.sog_kn >= p["fast_kn"])
+            | self.engine.coverage.ais_small_craft(cyc.x, cyc.y, p["small_craft_antenna_m"], p["small_craft_fraction"]))
         harbour = cyc.near_harbour(p["port_margin_m"])
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)
-        self.hold = self._identified_unsure(cyc, enter) | wander
-        self._dark_since_ais_stopped(cyc, enter)
+        unsure, went_dark = self._identified_unsure(cyc, enter)
+        self.hold = unsure | wander
+        self._dark_since_ais_stopped(cyc, enter, went_dark)
         if cyc.now < self.engine.started + p["warmup_s"]:
             self.hold[:] = True
         enter &= ~self._moored_with_identified(cyc, enter)

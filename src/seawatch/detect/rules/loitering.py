@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import B, ContactRule, Cycle, member
+from seawatch.arrays import member
+from seawatch.detect.core import B, ContactRule, Cycle
 
 
 class Loitering(ContactRule):

@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
-from seawatch.detect.core import Cycle, Rule, member
-from seawatch.detect.spell import fill_nan
+from seawatch.arrays import fill_nan, member
+from seawatch.detect.core import Cycle, Rule
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
