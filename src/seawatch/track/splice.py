@@ -77,25 +77,30 @@ def reach_m(old_last_hit_s: FloatArray, time_s: float, params: SpliceParams) -> 
     return params.base_m + params.speed_mps * np.maximum(time_s - old_last_hit_s, 0.0)
 
 
+def _within_reach(new_xy: FloatArray, new_born_s: FloatArray, old_xy: FloatArray, old_last_hit_s: FloatArray,
+                  time_s: float, params: SpliceParams) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Distances new x old, and which new tracks lie within reach of an old track that has had no plot since
+    they were born (small inputs: a handful of tracks are confirmed per scan, the matrix is tiny)."""
+    d = np.hypot(new_xy[:, None, 0] - old_xy[None, :, 0], new_xy[:, None, 1] - old_xy[None, :, 1])
+    ok = (d <= reach_m(old_last_hit_s, time_s, params)[None, :]) & (old_last_hit_s[None, :] <= new_born_s[:, None])
+    return d, ok
+
+
 def near_candidates(new_xy: FloatArray, new_born_s: FloatArray, old_xy: FloatArray, old_last_hit_s: FloatArray,
                     time_s: float, params: SpliceParams) -> npt.NDArray[np.bool_]:
     """Which new tracks lie within reach of an old track that has had no plot since they were born."""
     if not len(new_xy) or not len(old_xy):
         return np.zeros(len(new_xy), bool)
-    d = np.hypot(new_xy[:, None, 0] - old_xy[None, :, 0], new_xy[:, None, 1] - old_xy[None, :, 1])
-    ok = (d <= reach_m(old_last_hit_s, time_s, params)[None, :]) & (old_last_hit_s[None, :] <= new_born_s[:, None])
+    _, ok = _within_reach(new_xy, new_born_s, old_xy, old_last_hit_s, time_s, params)
     return np.asarray(ok.any(axis=1))
 
 
 def splice_pairs(new_xy: FloatArray, new_born_s: FloatArray, old_xy: FloatArray, old_last_hit_s: FloatArray,
                  time_s: float, params: SpliceParams) -> tuple[IntpArray, IntpArray]:
-    """(new index, old index) of the tracks to splice. Small inputs: a handful of tracks are confirmed
-    per scan, so the pairwise distance matrix is tiny."""
+    """(new index, old index) of the tracks to splice, nearest first, each track in one pair at most."""
     if not len(new_xy) or not len(old_xy):
         return np.empty(0, np.intp), np.empty(0, np.intp)
-    d = np.hypot(new_xy[:, None, 0] - old_xy[None, :, 0], new_xy[:, None, 1] - old_xy[None, :, 1])
-    reach = reach_m(old_last_hit_s, time_s, params)
-    ok = (d <= reach[None, :]) & (old_last_hit_s[None, :] <= new_born_s[:, None])
+    d, ok = _within_reach(new_xy, new_born_s, old_xy, old_last_hit_s, time_s, params)
     ni, oj = np.nonzero(ok)
     order = np.argsort(d[ni, oj], kind="stable")
     used_n: set[int] = set()
