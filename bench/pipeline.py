@@ -1,6 +1,7 @@
 """End-to-end throughput of `seawatch replay`: ingest -> tracking + fusion -> detection -> alerts out.
 
     .venv/bin/python bench/pipeline.py [--caspian-duration 2h] [--skip-florida] [--skip-caspian] [--repeat N]
+                                       [--dense N_VESSELS] [--dense-duration-s S]
 
 Two code trees side by side: `PYTHONPATH=/path/to/other/worktree/src .venv/bin/python bench/pipeline.py`
 (run both in the same minutes; `--repeat N` runs each replay N times and shows the median CPU run).
@@ -9,6 +10,10 @@ Two code trees side by side: `PYTHONPATH=/path/to/other/worktree/src .venv/bin/p
    approximate zones of bench/detect.py);
 2. a simulated Caspian recording (`caspian-day`, 5 radars + AIS; default 2 h, `--caspian-duration 24h` for
    the full day — long on a shared 2-core machine).
+3. with `--dense N`, a generated dense AIS feed (`bench/dense_feed.py`: N vessels in one picture, each
+   reporting at its M.1371 rate, default 30 min): the other end from the sparse Florida day, where the cost of
+   each 5 s update cycle is shared by thousands of positions instead of ~17 (the issue's target is argued
+   from the whole world's AIS, ~20k sentences/s).
 Prints wall and CPU time, observations/s (positions and plots) and contact updates/s, alerts by type.
 """
 
@@ -64,6 +69,9 @@ def main() -> int:
     ap.add_argument("--caspian-duration", default="2h")
     ap.add_argument("--skip-florida", action="store_true")
     ap.add_argument("--skip-caspian", action="store_true")
+    ap.add_argument("--dense", type=int, default=0, metavar="N_VESSELS",
+                    help="also replay a generated dense AIS feed of this many vessels (e.g. 20000)")
+    ap.add_argument("--dense-duration-s", type=int, default=1800)
     ap.add_argument("--repeat", type=int, default=1, help="replays per recording (the median CPU run is shown)")
     a = ap.parse_args()
     import seawatch
@@ -95,6 +103,16 @@ def main() -> int:
             (d / "cz").mkdir()
             show(f"Caspian caspian-day {a.caspian_duration} (simulated, AIS + 5 radars)",
                  [replay(sim / "site.toml", inputs, d / "cz") for _ in range(a.repeat)])
+        if a.dense:
+            from dense_feed import SITE, generate  # bench/dense_feed.py
+
+            dense = d / "dense"
+            dense.mkdir()
+            (dense / "site.toml").write_text(SITE, encoding="utf-8")
+            n = generate(dense / "feed.nmea", a.dense, a.dense_duration_s)
+            print(f"   (generated {n:,} position sentences)")
+            show(f"dense generated AIS feed: {a.dense:,} vessels for {a.dense_duration_s} s (AIS only)",
+                 [replay(dense / "site.toml", [dense / "feed.nmea"], dense) for _ in range(a.repeat)])
     return 0
 
 

@@ -94,6 +94,19 @@ def test_the_receivers_that_hear_a_vessel_are_collected() -> None:
     assert st.receivers[6] == {"rx-baku", "rx-astara"}
 
 
+def test_a_message_heard_by_several_receivers_adds_each_of_them() -> None:
+    st = AisVesselState(FRAME)
+    both = ("rx-baku", "rx-sangachal")
+    for k in range(3):   # the same receivers tuple object, as the NMEA de-duplication shares it, and an equal copy
+        b = _positions(7, np.array([10.0 * k, 10.0 * k + 1]), np.zeros(2), np.zeros(2), 0.0, 0.0, source="rx-baku")
+        recv = np.empty(2, dtype=object)
+        recv[0], recv[1] = both, tuple(list(both)) if k else None
+        b.columns["receivers"] = recv
+        st.update(b)
+    st.update(_positions(8, np.array([40.0]), np.zeros(1), np.zeros(1), 0.0, 0.0, source=""))  # nobody named
+    assert st.receivers == {7: {"rx-baku", "rx-sangachal"}}
+
+
 def test_many_vessels_update_in_one_batch() -> None:
     rng = np.random.default_rng(1)
     n = 2_000

@@ -145,8 +145,7 @@ class ColumnBatch:
             col = self.columns[name]
             if dtype == "O":
                 if absent is None and name in self.TUPLE_COLUMNS:
-                    arrays[name] = pa.array([list(v) if v is not None else None for v in col],
-                                            type=pa.list_(pa.string()))
+                    arrays[name] = pa.array(col, type=pa.list_(pa.string()), from_pandas=True)  # tuples
                 else:
                     arrays[name] = pa.array(col, type=pa.string(), from_pandas=True)
             elif dtype.startswith("f"):

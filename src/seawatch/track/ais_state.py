@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.arrays import member
 from seawatch.geo.frames import LocalFrame
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track.kalman import FloatArray
@@ -64,6 +65,8 @@ def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_stat
     return np.where((mt == CLASS_B_TYPES[0]) | (mt == CLASS_B_TYPES[1]), b, a)
 
 
+_LABEL_BITS = 24            # AisVesselState._heard keys: MMSI << _LABEL_BITS | receivers label code
+_LABEL_MASK = (1 << _LABEL_BITS) - 1
 TWIN_KEY = 1_000_000_000   # state key of an MMSI's twin: TWIN_KEY + MMSI (MMSIs are 9 digits)
 JUMP_MIN_M = 1_000.0        # a report this far from where its MMSI's vessel should be ...
 JUMP_MPS = 30.9             # ... implying more than 60 kn: another transmitter
@@ -124,7 +127,10 @@ class AisVesselState:
         self.observed_interval_s: FloatArray = np.empty(0)  # smoothed own reporting interval
         self.nominal_interval_s: FloatArray = np.empty(0)
         self.static: dict[str, npt.NDArray[np.generic]] = {c: self._absent(c, 0) for c in STATIC_COLUMNS}
-        self.receivers: dict[int, set[str]] = {}
+        # who heard whom: sorted keys MMSI << 20 | label code, a label being a receivers tuple or a source id
+        self._heard: Int64Array = np.empty(0, np.int64)
+        self._label_code: dict[object, int] = {}
+        self._label_ids: list[frozenset[str]] = []
         self.n_out_of_order = 0
         self.n_twin_reports = 0   # position reports routed to an MMSI's twin (a second transmitter)
 
@@ -191,16 +197,45 @@ class AisVesselState:
         if pos_mask.any():
             self._update_positions(batch, idx[pos_mask], rows[pos_mask])
 
+    @property
+    def receivers(self) -> dict[int, set[str]]:
+        """The receivers (or sources) that have heard each MMSI."""
+        out: dict[int, set[str]] = {}
+        for k in self._heard.tolist():
+            out.setdefault(k >> _LABEL_BITS, set()).update(self._label_ids[k & _LABEL_MASK])
+        return out
+
     def _update_receivers(self, batch: Columns, idx: npt.NDArray[np.intp]) -> None:
+        """Record (MMSI, receivers) pairs not heard before. Vectorised: the receivers tuples are shared objects
+        (one per distinct list), so they are told apart by identity, and only new pairs reach Python."""
         src, recv, mmsi = batch["source"][idx], batch["receivers"][idx], batch["mmsi"][idx]
-        pairs: set[tuple[int, str]] = set()
-        for m, s, r in zip(mmsi.tolist(), src.tolist(), recv.tolist()):
-            if r:
-                pairs.update((m, x) for x in r)
-            elif s:
-                pairs.add((m, s))
-        for m, s in pairs:
-            self.receivers.setdefault(m, set()).add(s)
+        if not len(idx):
+            return
+        has = np.fromiter(map(bool, recv), bool, len(recv))
+        label = np.where(has, recv, src)
+        ids = np.fromiter(map(id, label), np.int64, len(label))
+        _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
+        code_u = np.fromiter((self._code(label[i]) for i in first.tolist()), np.int64, len(first))
+        code = code_u[inv.ravel()]
+        ok = code >= 0
+        key = np.unique((mmsi[ok].astype(np.int64) << _LABEL_BITS) | code[ok])
+        new = key[~member(key, self._heard)]
+        if len(new):
+            self._heard = np.union1d(self._heard, new)
+
+    def _code(self, label: object) -> int:
+        """A receivers tuple's or source id's code (-1: none)."""
+        if not label:
+            return -1
+        code = self._label_code.get(label)
+        if code is None:
+            code = self._label_code[label] = len(self._label_ids)
+            if code > _LABEL_MASK:   # 16 M distinct receiver lists: stop recording new ones, keep running
+                del self._label_code[label]
+                log.warning("more than %s distinct receiver lists; %r not recorded", _LABEL_MASK + 1, label)
+                return -1
+            self._label_ids.append(frozenset(label) if isinstance(label, tuple) else frozenset((str(label),)))
+        return code
 
     def _update_static(self, batch: Columns, idx: npt.NDArray[np.intp],
                        rows: npt.NDArray[np.intp]) -> None:
