@@ -128,23 +128,56 @@ def scaling(sizes: list[int], cycles: int) -> None:
 
 FLORIDA_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "marinecadastre-2020-01-01" / \
     "florida_straits_2020-01-01.csv.gz"
-# Florida Straits zones (approximate, for this benchmark): ports of Miami, Port Everglades, Bimini (Alice
-# Town) and Freeport as 3 km discs; the US–Bahamas boundary simplified to the median line of the Straits
-# (US side = left walking north); the Florida shoreline from Key Largo to Boca Raton, coarse.
+# Florida Straits zones (approximate, for this benchmark, written from charts and checked against where the
+# day's traffic runs: the beach is the gap between the Intracoastal Waterway's traffic and the sea's):
+# - ports of Miami, Port Everglades, Bimini (Alice Town) and Freeport as 3 km discs;
+# - the US–Bahamas boundary simplified to the median line of the Straits (US side = left walking north);
+# - the land as polygons (DESIGN.md: a `coast` may be a land Polygon): South Florida's mainland and its barrier
+#   islands as one mass from Key Largo's north end to Lake Worth, its sea edge the Atlantic beach and, around
+#   Biscayne Bay (left open water), the bay's mainland shore; the canals, rivers and the Intracoastal Waterway
+#   behind the beach fall inside it (inland waters). Key Biscayne, Elliott Key, Key Largo, North and South
+#   Bimini and Cat Cay as islands. Resolution ~300 m: good for "near the shore" and "landward of the beach",
+#   not for navigation.
+_FL_MAINLAND = [  # (lat, lon): the Atlantic beach southwards, Biscayne Bay's shore, closed through the Everglades
+    (26.70, -80.032), (26.60, -80.036), (26.545, -80.044), (26.50, -80.050), (26.45, -80.058), (26.40, -80.066),
+    (26.336, -80.072), (26.30, -80.076), (26.257, -80.083), (26.20, -80.092), (26.15, -80.098), (26.093, -80.108),
+    (26.05, -80.113), (26.00, -80.117), (25.95, -80.120), (25.905, -80.122), (25.85, -80.121), (25.80, -80.123),
+    (25.77, -80.129), (25.765, -80.134), (25.775, -80.142), (25.80, -80.143), (25.85, -80.135),
+    (25.895, -80.135),  # the north end of Biscayne Bay (Oleta River mouth) ...
+    (25.89, -80.160), (25.85, -80.180), (25.80, -80.186), (25.775, -80.187), (25.76, -80.192), (25.745, -80.205),
+    (25.727, -80.232), (25.70, -80.252), (25.68, -80.264), (25.64, -80.290), (25.60, -80.305), (25.55, -80.322),
+    (25.50, -80.330), (25.45, -80.335), (25.40, -80.345), (25.35, -80.368), (25.30, -80.385), (25.27, -80.41),
+    (25.10, -80.60), (25.10, -80.75), (26.70, -80.75)]
+_FL_ISLANDS = {  # name: (lat, lon) outline
+    "Key Biscayne and Virginia Key": [(25.757, -80.150), (25.740, -80.140), (25.700, -80.152), (25.667, -80.156),
+                                      (25.663, -80.168), (25.690, -80.172), (25.725, -80.167), (25.750, -80.165)],
+    "Elliott Key": [(25.480, -80.188), (25.455, -80.182), (25.400, -80.198), (25.390, -80.212), (25.420, -80.207)],
+    "Key Largo": [(25.315, -80.272), (25.300, -80.268), (25.200, -80.350), (25.100, -80.430), (25.000, -80.510),
+                  (25.000, -80.540), (25.110, -80.450), (25.220, -80.370), (25.310, -80.290)],
+    "North Bimini": [(25.775, -79.262), (25.760, -79.258), (25.720, -79.282), (25.705, -79.300), (25.712, -79.304),
+                     (25.740, -79.292), (25.770, -79.270)],
+    "South Bimini": [(25.710, -79.290), (25.695, -79.280), (25.680, -79.290), (25.690, -79.315), (25.705, -79.310)],
+    "Cat Cay": [(25.575, -79.270), (25.550, -79.273), (25.545, -79.282), (25.575, -79.278)]}
+
+
+def _land(fid: str, name: str, outline: list[tuple[float, float]]) -> dict:
+    ring = [[lon, lat] for lat, lon in outline]
+    return {"type": "Feature", "properties": {"id": fid, "name": name, "kind": "coast"},
+            "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}}
+
+
 FLORIDA_ZONES = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"id": pid, "name": name, "kind": "port", "radius_m": 3000},
+    {"type": "Feature", "properties": {"id": pid, "name": name, "kind": "port", "radius_m": radius},
      "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-    for pid, name, lat, lon in (("port-miami", "PortMiami", 25.7743, -80.1705),
-                                ("port-everglades", "Port Everglades", 26.0920, -80.1190),
-                                ("bimini", "Bimini (Alice Town)", 25.7270, -79.2980),
-                                ("freeport", "Freeport, Grand Bahama", 26.5150, -78.7700))] + [
+    for pid, name, lat, lon, radius in (("port-miami", "PortMiami", 25.7743, -80.1705, 3000),
+                                        ("port-everglades", "Port Everglades", 26.0920, -80.1190, 3000),
+                                        ("bimini", "Bimini (Alice Town)", 25.7270, -79.2980, 3000),
+                                        ("freeport", "Freeport, Grand Bahama", 26.5150, -78.7700, 3000))] + [
     {"type": "Feature", "properties": {"id": "border-us-bs", "name": "US–Bahamas boundary (simplified median line)",
                                        "kind": "border", "inside": "left"},
      "geometry": {"type": "LineString", "coordinates": [[-79.66, 24.90], [-79.62, 25.60], [-79.55, 26.70]]}},
-    {"type": "Feature", "properties": {"id": "coast-fl", "name": "Florida east coast (coarse)", "kind": "coast"},
-     "geometry": {"type": "LineString", "coordinates": [[-80.45, 25.05], [-80.33, 25.30], [-80.25, 25.45],
-                                                        [-80.17, 25.62], [-80.13, 25.77], [-80.12, 25.95],
-                                                        [-80.11, 26.10], [-80.08, 26.35], [-80.06, 26.60]]}}]}
+    _land("land-fl", "South Florida mainland and barrier islands", _FL_MAINLAND)] + [
+    _land("land-" + name.lower().replace(" ", "-"), name, outline) for name, outline in _FL_ISLANDS.items()]}
 FLORIDA_SITE = """[site]
 name = "Florida Straits (benchmark)"
 lat = 25.8

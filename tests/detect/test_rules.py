@@ -73,6 +73,15 @@ def test_a_go_fast_raises_one_high_speed_alert_despite_hovering_at_the_threshold
     assert hs[0]["evidence"]["max_speed_kn"] >= 34
 
 
+def test_an_identified_pleasure_craft_at_35_kn_is_a_low_severity_high_speed_and_an_unknown_small_one_medium() -> None:
+    e = engine(rules=("high_speed",))
+    sport = leg(3, OFF_LANKARAN, duration_s=600, speed_kn=35, cog_deg=90, kind=AIS, mmsi=423000003, ship_type=37)
+    unknown = leg(4, MID_SEA, duration_s=600, speed_kn=35, cog_deg=90, kind=AIS, mmsi=423000004)
+    run(e, sport, unknown)
+    sev = {a["mmsi"][0]: a["severity"] for a in of_type(e, "high_speed")}
+    assert sev == {423000003: "low", 423000004: "medium"}
+
+
 def test_a_slow_boat_raises_no_high_speed() -> None:
     e = engine(rules=("high_speed",))
     run(e, leg(2, OFF_LANKARAN, duration_s=900, speed_kn=20, cog_deg=90))

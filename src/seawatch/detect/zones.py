@@ -123,6 +123,10 @@ class ZoneIndex:
                 c = np.asarray(line.coords)
                 for a in range(0, len(c) - 1, COAST_PIECE_VERTICES):
                     pieces.append(shapely.linestrings(c[a:a + COAST_PIECE_VERTICES + 1]))
+        land = [z.geom for z in zones if z.kind == "coast" and z.geom.geom_type in ("Polygon", "MultiPolygon")]
+        self._land = shapely.union_all(land) if land else None
+        if self._land is not None:
+            shapely.prepare(self._land)
         self._coast = np.array(pieces, dtype=object)
         self._coast_tree = STRtree(self._coast) if len(pieces) else None
         self.authorized = {i: z.authorized_mmsi for i, z in enumerate(zones)}
@@ -287,6 +291,13 @@ class ZoneIndex:
             shapely.prepare(g)
             self._envelopes[key] = g
         return np.asarray(shapely.contains_xy(g, x, y), bool)
+
+    def on_land(self, x: F64, y: F64) -> npt.NDArray[np.bool_]:
+        """Per point: inside a `coast` land Polygon (landward of the shoreline: rivers, canals and marinas
+        behind the beach count as land here). A coast given only as a line has no landward side: all False."""
+        if self._land is None or len(x) == 0:
+            return np.zeros(len(x), bool)
+        return np.asarray(shapely.contains_xy(self._land, x, y), bool)
 
     def coast_distance(self, x: F64, y: F64, max_m: float) -> F64:
         """Per point: distance to the shoreline (inf beyond max_m or without a coast)."""

@@ -7,8 +7,16 @@ and the longest spacing of reports (≤ 10 min) the vessel itself has shown — 
 patchy reception teaches each vessel a longer interval; the gap must exceed `interval_factor` times it and
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
 range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
-current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore
-(switched off at its berth or marina). An MMSI that an identity change left for another (ais_spoofing) is that
+current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at
+a learned anchorage (a place where several vessels stop: a marina, a mooring field; `core.LearnedAnchorages`)
+— switched off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon
+(rivers, canals and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A
+silence that several other vessels nearby began in the same minutes is the receiver's (an outage of the
+station or its feed), not the vessel's: at least `outage_min_vessels` other MMSIs within `outage_radius_m`
+whose last reports came within `outage_window_s` of this one's and that are silent too hold the alert back
+until they are heard again. Reception is learned from the traffic (`detect/reception.py`): a small craft
+(class B) or a ship last heard where vessels of its kind under way are often unheard for over 5 min has left
+coverage. An MMSI that an identity change left for another (ais_spoofing) is that
 alert's business. Closes when the MMSI is heard again, or after `max_open_s`.
 """
 
@@ -20,6 +28,7 @@ import numpy as np
 
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule
+from seawatch.detect.reception import ReceptionMap, small_craft
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
@@ -38,7 +47,17 @@ class AisGap(Rule):
         "learn_max_s": 600.0,
         "learn_min_samples": 5,  # fewer report spacings seen: the vessel's interval counts as 3 min
         "berth_speed_kn": 1.0,  # last heard this slow ...
-        "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark  # report spacings up to this teach the vessel's own interval  # an MMSI unheard this long (and not alerted) is forgotten
+        "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark
+        "berth_learned_anchorage": True,  # ... or at a place where several vessels stop (marina, mooring field)
+        "inland_covered": False,  # false: a vessel last heard landward of a coast polygon has left sea coverage
+        "outage_min_vessels": 4,  # this many other MMSIs nearby fell silent in the same minutes: a receiver outage
+        "outage_window_s": 150.0,  # ... their last reports within this of the vessel's own last report
+        "outage_radius_m": 40_000.0,  # ... their last positions within this of the vessel's
+        "reception_cell_m": 10_000.0,  # learned reception: squares of this side, per kind of set (small craft, ship)
+        "reception_long_s": 300.0,  # ... a report spacing longer than this (of a vessel under way) is a miss
+        "reception_min_samples": 20,  # ... spacings seen before a square is judged
+        "reception_poor_share": 0.03,  # ... above this share of misses the square's reception is poor (0: off)
+        "reception_learn_max_s": 3600.0,  # ... spacings up to this are learned from
     }
 
     def __init__(self, engine: Any) -> None:
@@ -46,6 +65,10 @@ class AisGap(Rule):
         self.interval = np.zeros(0)
         self.samples = np.zeros(0, np.int64)  # report spacings learned from
         self.alerted = np.zeros(0, bool)
+        self.small = np.zeros(0, bool)  # the slot's vessel is a small craft (class B, as a rule)
+        p = self.p
+        self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
+                                      p["reception_poor_share"])
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
 
@@ -59,6 +82,9 @@ class AisGap(Rule):
         c = np.zeros(cap, np.int64)
         c[: len(self.samples)] = self.samples
         self.samples = c
+        d = np.zeros(cap, bool)
+        d[: len(self.small)] = self.small
+        self.small = d
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -75,6 +101,13 @@ class AisGap(Rule):
         s = cyc.slot[ok]
         self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
         self.samples[s] += 1
+        ident = cyc.mmsi > 0
+        small = small_craft(cyc.ship_type, cyc.length_m)
+        self.small[cyc.slot[ident]] = small[ident]
+        heard = ((cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["reception_learn_max_s"])
+                 & (cyc.sog_kn >= 2.0))
+        if p["reception_poor_share"] > 0 and heard.any():
+            self.reception.observe(cyc.x[heard], cyc.y[heard], small[heard], sample[heard])
         n = mem.n
         mmsi = mem.i["last_mmsi"][:n]
         last_ais = mem.f["last_ais_t"][:n]
@@ -110,10 +143,21 @@ class AisGap(Rule):
         z = self.engine.zones
         if z is not None:
             inside &= ~z.any_within(ax, ay, ("port", "anchorage"), p["port_margin_m"])
+        slow = fill_nan(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
+        berth = np.zeros(len(cand), bool)
         if z is not None:
-            slow = fill_nan(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
-            inside &= ~(slow & z.coast_within(ax, ay, p["berth_coast_m"]))
+            berth |= z.coast_within(ax, ay, p["berth_coast_m"])
+            if not p["inland_covered"]:
+                inside &= ~z.on_land(ax, ay)
+        if p["berth_learned_anchorage"]:
+            berth |= self.engine.anchorages.contains(ax, ay)
+        inside &= ~(slow & berth)
+        if p["reception_poor_share"] > 0:
+            inside &= ~self.reception.poor(ax, ay, self.small[cand])
         cand, gap = cand[inside], gap[inside]
+        if len(cand) == 0:
+            return
+        cand, gap = self._not_outage(cand, gap, now)
         if len(cand) == 0:
             return
         # the MMSI must be silent everywhere: not heard recently on another contact
@@ -131,14 +175,40 @@ class AisGap(Rule):
             lt = float(mem.f["last_ais_t"][s])
             lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
             still = now - float(mem.f["last_t"][s]) < 60.0
-            sev = "high" if still else "medium"
+            stopped = float(fill_nan(mem.f["sog_mps"][s:s + 1], nan=0.0)[0]) * MPS_TO_KN < p["berth_speed_kn"]
+            # radar still sees it: high; gone silent under way: medium; silent where it lay stopped (anchored or
+            # moored where no harbour is known), not seen to go anywhere: low
+            sev = "high" if still else ("low" if stopped else "medium")
             self.book.open(
                 self.type, m, now, severity=sev, lat=float(lat), lon=float(lon),
                 track_ids=[int(mem.i["contact_id"][s])], mmsi=[m], zone=None,
                 summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
-                        f"{' while radar still tracks it' if still else ''}.",
+                        f"{' while radar still tracks it' if still else ''}{', last heard stopped' if stopped else ''}.",
                 evidence={"last_ais_t": lt, "gap_s": float(g), "expected_interval_s": float(self._expected_s(
-                    np.array([s]))[0]), "radar_tracked": still})
+                    np.array([s]))[0]), "radar_tracked": still, "stopped": stopped})
+
+    def _not_outage(self, cand: I64, gap: F64, now: float) -> tuple[I64, F64]:
+        """The candidates whose silence is their own: fewer than `outage_min_vessels` other MMSIs within
+        `outage_radius_m` went silent within `outage_window_s` of their last report and are still silent."""
+        p = self.p
+        if p["outage_min_vessels"] <= 0:
+            return cand, gap
+        mem = self.engine.memory
+        n = mem.n
+        mmsi = mem.i["last_mmsi"][:n]
+        heard = mem.f["last_ais_t"][:n]
+        # an MMSI's latest report over all its contacts; the silent ones are the outage's witnesses
+        known = np.flatnonzero((mmsi > 0) & np.isfinite(heard))
+        order = known[np.lexsort((heard[known], mmsi[known]))]
+        last = order[np.r_[np.flatnonzero(np.diff(mmsi[order])), len(order) - 1]] if len(order) else order
+        last = last[now - heard[last] >= p["min_gap_s"]]
+        wx, wy, wt, wm = mem.f["ais_x"][last], mem.f["ais_y"][last], heard[last], mmsi[last]
+        keep = np.ones(len(cand), bool)
+        for k, s in enumerate(cand):
+            near = ((np.abs(wt - heard[s]) <= p["outage_window_s"]) & (wm != mmsi[s])
+                    & (np.hypot(wx - mem.f["ais_x"][s], wy - mem.f["ais_y"][s]) <= p["outage_radius_m"]))
+            keep[k] = int(np.count_nonzero(near)) < p["outage_min_vessels"]
+        return cand[keep], gap[keep]
 
     def _maintain(self, active: I64, now: float) -> None:
         mem = self.engine.memory

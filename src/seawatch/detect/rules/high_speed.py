@@ -1,6 +1,9 @@
 """high_speed: speed above the go-fast threshold (25 kn; 30 kn with an AIS identity) for >= 2 min.
 
 Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hysteresis_kn.
+Severity follows DESIGN.md's "above all for small dark contacts": high for a dark contact; for an identified
+one low when it is a ship (>= 30 m) or says it is a pleasure or sailing craft (ship type 36/37: sport boats
+run at 30-45 kn with their identity on), medium otherwise (a small craft of another or unknown type).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.reception import small_craft
 from seawatch.model.units import MPS_TO_KN
 
 
@@ -59,7 +63,8 @@ class HighSpeed(ContactRule):
         mx = self.prior(cyc, r, "max_speed_kn", kn)
         dark = bool(cyc.dark[r])
         small = not (cyc.length_m[r] >= 30.0)
-        sev = "high" if dark else ("medium" if small else "low")
+        leisure = bool(small_craft(cyc.ship_type[r:r + 1], np.full(1, np.inf))[0])
+        sev = "high" if dark else ("medium" if small and not leisure else "low")
         who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         return {"severity": sev,
                 "summary": f"High speed: {who} {int(cyc.contact_id[r])} at {kn:.0f} kn (max {mx:.0f} kn), "

@@ -1,0 +1,140 @@
+"""ais_gap tells a vessel gone dark at sea from the silences real coastal AIS is full of: a boat switched off at
+a mooring where other boats stop, a boat heard last in a canal behind the beach, and a receiver that dropped
+every vessel around it at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from detect_helpers import AIS, FUSED, caspian, end_of, leg, of_type, run
+
+from seawatch.config.loader import load_site
+from seawatch.detect.engine import DetectionEngine, site_frame
+
+OFF_LANKARAN = (38.80, 49.10)  # open sea, ~20 km off the coast, inside AIS and radar cover, far from ports
+FAR_AWAY = (39.40, 50.20)  # another vessel, well beyond the outage radius, keeps the clock running
+
+
+def gaps(e: DetectionEngine) -> list[int]:
+    return sorted(a["mmsi"][0] for a in of_type(e, "ais_gap"))
+
+
+def test_a_boat_switched_off_at_a_mooring_where_other_boats_stop_is_not_an_ais_gap() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    moored = leg(1, OFF_LANKARAN, duration_s=1200, speed_kn=0, cog_deg=0, kind=AIS, mmsi=422000001, dt=60)
+    neighbours = [leg(k, (OFF_LANKARAN[0] + 0.001 * k, OFF_LANKARAN[1]), duration_s=4000, speed_kn=0, cog_deg=0,
+                      kind=AIS, mmsi=422000000 + k, dt=60) for k in (2, 3)]
+    run(e, moored, *neighbours)
+    assert gaps(e) == []
+
+
+def test_a_vessel_stopped_alone_at_sea_that_falls_silent_raises_a_low_severity_ais_gap() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    alone = leg(1, OFF_LANKARAN, duration_s=1200, speed_kn=0, cog_deg=0, kind=AIS, mmsi=422000001, dt=60)
+    clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, alone, clock)
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["mmsi"] == [422000001] and gap["severity"] == "low" and gap["evidence"]["stopped"]
+
+
+def test_vessels_that_fall_silent_together_are_a_receiver_outage_until_the_others_are_heard_again() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    before = [leg(k, (OFF_LANKARAN[0] + 0.01 * k, OFF_LANKARAN[1]), duration_s=600, speed_kn=10, cog_deg=0,
+                  kind=AIS, mmsi=422000000 + k) for k in range(1, 7)]
+    clock = leg(9, FAR_AWAY, duration_s=5400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    # the station comes back at 40 min: five are heard again, vessel 6 stays silent -- it is dark
+    after = [leg(k, (OFF_LANKARAN[0] + 0.01 * k + 0.1, OFF_LANKARAN[1]), t0=2400, duration_s=3000, speed_kn=10,
+                 cog_deg=0, kind=AIS, mmsi=422000000 + k) for k in range(1, 6)]
+    changes = run(e, *before, clock, *after)
+    opened = [c["alert"] for c in changes if c["change"] == "open" and c["alert"]["type"] == "ais_gap"]
+    assert [a["mmsi"] for a in opened] == [[422000006]]
+    assert opened[0]["start"] >= "2026-06-12T16:40:00"  # not during the outage
+
+
+def cell_centre(lat: float, lon: float, cell_m: float = 10_000.0) -> tuple[float, float]:
+    """The centre of the reception square (default side) that holds lat/lon: legs from there stay inside it."""
+    fr = site_frame(caspian())
+    x, y = fr.to_xy(lat, lon)
+    la, lo = fr.to_latlon((np.floor(x / cell_m) + 0.5) * cell_m, (np.floor(y / cell_m) + 0.5) * cell_m)
+    return float(la), float(lo)
+
+
+def patchy_reception_then_silence(ship_type: int, length_m: float) -> DetectionEngine:
+    """A pleasure boat teaches the square that small craft are often unheard there (4 of 24 report spacings over
+    5 min), then a vessel of the given type under way there, heard once a minute for 5 min, falls silent."""
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    here = cell_centre(*OFF_LANKARAN)
+    heard = leg(1, here, duration_s=1200, speed_kn=2.5, cog_deg=0, kind=AIS, mmsi=422000001, dt=60, ship_type=37)
+    patchy = leg(1, end_of(heard), t0=1600, duration_s=1200, speed_kn=2.5, cog_deg=0, kind=AIS, mmsi=422000001,
+                 dt=400, ship_type=37)
+    other = leg(2, here, t0=2500, duration_s=300, speed_kn=6, cog_deg=180, kind=AIS, mmsi=422000002, dt=60,
+                ship_type=ship_type, length_m=length_m)
+    clock = leg(9, FAR_AWAY, duration_s=5400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, heard, patchy, other, clock)
+    return e
+
+
+def test_a_pleasure_boat_falling_silent_where_small_craft_are_often_unheard_has_left_coverage() -> None:
+    assert 422000002 not in gaps(patchy_reception_then_silence(ship_type=37, length_m=12.0))
+
+
+def test_a_ship_falling_silent_there_is_still_an_ais_gap_its_class_a_set_is_heard_farther() -> None:
+    assert 422000002 in gaps(patchy_reception_then_silence(ship_type=70, length_m=150.0))
+
+
+def test_a_vessel_falling_silent_under_way_raises_a_medium_severity_ais_gap() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    under_way = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000001)
+    clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, under_way, clock)
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["severity"] == "medium" and not gap["evidence"]["stopped"]
+
+
+def test_a_pleasure_boat_falling_silent_far_out_where_only_the_coarse_square_has_been_seen_has_left_coverage() -> None:
+    # the teacher crosses a neighbouring fine square: the silent boat's own fine square is unknown, the coarse one poor
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    fr = site_frame(caspian())
+    x, y = fr.to_xy(*cell_centre(*OFF_LANKARAN, cell_m=30_000.0))
+    here = tuple(float(v) for v in fr.to_latlon(x, y))
+    there = tuple(float(v) for v in fr.to_latlon(x + 10_000.0, y))
+    heard = leg(1, there, duration_s=1200, speed_kn=2.5, cog_deg=0, kind=AIS, mmsi=422000001, dt=60, ship_type=37)
+    patchy = leg(1, end_of(heard), t0=1600, duration_s=1200, speed_kn=2.5, cog_deg=0, kind=AIS, mmsi=422000001,
+                 dt=400, ship_type=37)
+    silent = leg(2, here, t0=2500, duration_s=300, speed_kn=6, cog_deg=180, kind=AIS, mmsi=422000002, dt=60,
+                 ship_type=37)
+    clock = leg(9, FAR_AWAY, duration_s=5400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, heard, patchy, silent, clock)
+    assert 422000002 not in gaps(e)
+
+
+def coastal_site(tmp_path: Path) -> DetectionEngine:
+    """A site whose land is a polygon west of 48.95 E: a canal at 48.93 E lies landward of the beach."""
+    land = [[48.80, 38.30], [48.95, 38.30], [48.95, 38.60], [48.80, 38.60], [48.80, 38.30]]
+    zones = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "land", "name": "land", "kind": "coast"},
+         "geometry": {"type": "Polygon", "coordinates": [land]}}]}
+    (tmp_path / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
+    (tmp_path / "site.toml").write_text('[site]\nname = "coast"\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
+                                        '[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
+    return DetectionEngine(load_site(tmp_path / "site.toml"), rules=("ais_gap",))
+
+
+def test_a_boat_last_heard_under_way_in_a_canal_behind_the_beach_is_not_an_ais_gap(tmp_path: Path) -> None:
+    e = coastal_site(tmp_path)
+    site = e.site
+    canal = leg(1, (38.45, 48.93), duration_s=300, speed_kn=5, cog_deg=0, kind=AIS, mmsi=422000001, site=site)
+    clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)
+    run(e, canal, clock)
+    assert gaps(e) == []
+
+
+def test_the_same_boat_falling_silent_at_sea_off_that_beach_raises_an_ais_gap(tmp_path: Path) -> None:
+    e = coastal_site(tmp_path)
+    site = e.site
+    sea = leg(1, (38.45, 49.05), duration_s=300, speed_kn=5, cog_deg=0, kind=AIS, mmsi=422000001, site=site)
+    clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)
+    run(e, sea, clock)
+    assert gaps(e) == [422000001]
