@@ -73,3 +73,20 @@ def _absent(k: str) -> Any:
 
 def of_type(engine: DetectionEngine, type_: str) -> list[dict[str, Any]]:
     return [a for a in engine.finish() if a["type"] == type_]
+
+
+LAND_WEST_OF_48_95 = [[48.80, 38.30], [48.95, 38.30], [48.95, 38.60], [48.80, 38.60], [48.80, 38.30]]
+
+
+def coastal_site(tmp_path: Path) -> SiteConfig:
+    """A site whose land is a polygon west of 48.95 E (a canal or river at 48.90 E lies landward of the beach),
+    heard everywhere by one AIS feed."""
+    import json
+
+    zones = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "land", "name": "land", "kind": "coast"},
+         "geometry": {"type": "Polygon", "coordinates": [LAND_WEST_OF_48_95]}}]}
+    (tmp_path / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
+    (tmp_path / "site.toml").write_text('[site]\nname = "coast"\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
+                                        '[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
+    return load_site(tmp_path / "site.toml")

@@ -4,13 +4,11 @@ every vessel around it at once."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-from detect_helpers import AIS, FUSED, caspian, end_of, leg, of_type, run
+from detect_helpers import AIS, FUSED, caspian, coastal_site, end_of, leg, of_type, run
 
-from seawatch.config.loader import load_site
 from seawatch.detect.engine import DetectionEngine, site_frame
 
 OFF_LANKARAN = (38.80, 49.10)  # open sea, ~20 km off the coast, inside AIS and radar cover, far from ports
@@ -110,20 +108,12 @@ def test_a_pleasure_boat_falling_silent_far_out_where_only_the_coarse_square_has
     assert 422000002 not in gaps(e)
 
 
-def coastal_site(tmp_path: Path) -> DetectionEngine:
-    """A site whose land is a polygon west of 48.95 E: a canal at 48.93 E lies landward of the beach."""
-    land = [[48.80, 38.30], [48.95, 38.30], [48.95, 38.60], [48.80, 38.60], [48.80, 38.30]]
-    zones = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "land", "name": "land", "kind": "coast"},
-         "geometry": {"type": "Polygon", "coordinates": [land]}}]}
-    (tmp_path / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
-    (tmp_path / "site.toml").write_text('[site]\nname = "coast"\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
-                                        '[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
-    return DetectionEngine(load_site(tmp_path / "site.toml"), rules=("ais_gap",))
+def coastal_engine(tmp_path: Path) -> DetectionEngine:
+    return DetectionEngine(coastal_site(tmp_path), rules=("ais_gap",))
 
 
 def test_a_boat_last_heard_under_way_in_a_canal_behind_the_beach_is_not_an_ais_gap(tmp_path: Path) -> None:
-    e = coastal_site(tmp_path)
+    e = coastal_engine(tmp_path)
     site = e.site
     canal = leg(1, (38.45, 48.93), duration_s=300, speed_kn=5, cog_deg=0, kind=AIS, mmsi=422000001, site=site)
     clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)
@@ -132,7 +122,7 @@ def test_a_boat_last_heard_under_way_in_a_canal_behind_the_beach_is_not_an_ais_g
 
 
 def test_the_same_boat_falling_silent_at_sea_off_that_beach_raises_an_ais_gap(tmp_path: Path) -> None:
-    e = coastal_site(tmp_path)
+    e = coastal_engine(tmp_path)
     site = e.site
     sea = leg(1, (38.45, 49.05), duration_s=300, speed_kn=5, cog_deg=0, kind=AIS, mmsi=422000001, site=site)
     clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)

@@ -3,7 +3,9 @@ one alert per behaviour, and closes when the behaviour ends."""
 
 from __future__ import annotations
 
-from detect_helpers import AIS, DARK, FUSED, caspian, end_of, leg, of_type, run
+from pathlib import Path
+
+from detect_helpers import AIS, DARK, FUSED, caspian, coastal_site, end_of, leg, of_type, run
 
 from seawatch.config.site import WatchlistEntry
 from seawatch.detect.engine import DetectionEngine
@@ -534,3 +536,14 @@ def test_a_track_at_go_fast_speed_whose_course_swings_every_update_is_no_go_fast
         pos, t = end_of(lg), t + 5.0
     run(e, *legs)
     assert of_type(e, "high_speed") == []
+
+
+def test_a_freighter_at_its_berth_up_a_river_behind_the_beach_is_not_loitering(tmp_path: Path) -> None:
+    site = coastal_site(tmp_path)
+    e = DetectionEngine(site, rules=("loitering",))
+    river = leg(5, (38.45, 48.90), duration_s=7200, speed_kn=0, cog_deg=0, kind=AIS, mmsi=423000005, dt=60,
+                ship_type=70, site=site)  # 4.4 km landward of the beach
+    at_sea = leg(6, (38.45, 49.10), duration_s=7200, speed_kn=0, cog_deg=0, kind=AIS, mmsi=423000006, dt=60,
+                 ship_type=70, site=site)  # 13 km off it
+    run(e, river, at_sea)
+    assert [a["mmsi"] for a in of_type(e, "loitering")] == [[423000006]]

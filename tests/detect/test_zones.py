@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-from detect_helpers import caspian
+from detect_helpers import caspian, coastal_site
 
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import site_frame
@@ -58,3 +60,16 @@ def test_ports_and_anchorages_are_found_with_a_margin() -> None:
     x, y = fr.to_xy(np.array([40.27, 39.50]), np.array([49.93, 50.50]))  # type: ignore[attr-defined]
     near = z.any_within(x, y, ("port", "anchorage"), 500.0)
     assert list(near) == [True, False]
+
+
+def test_a_point_up_a_river_inside_a_land_polygon_is_at_the_coast_and_one_offshore_is_not(tmp_path: Path) -> None:
+    site = coastal_site(tmp_path)
+    zp = site.zones_path()
+    assert zp is not None
+    fr = site_frame(site)
+    z = ZoneIndex.from_file(zp, fr)
+    # 4.4 km landward of the beach at 48.95 E, 4.4 km seaward of it
+    x, y = fr.to_xy(np.array([38.45, 38.45]), np.array([48.90, 49.00]))  # type: ignore[attr-defined]
+    assert list(z.on_land(x, y)) == [True, False]
+    assert list(z.coast_within(x, y, 2000.0)) == [True, False]
+    assert np.isfinite(z.coast_distance(x, y, 5000.0)).tolist() == [True, True]

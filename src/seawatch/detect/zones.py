@@ -279,9 +279,15 @@ class ZoneIndex:
 
     # ---- coast -------------------------------------------------------------------------------------
     def coast_within(self, x: F64, y: F64, distance_m: float) -> npt.NDArray[np.bool_]:
-        """Per point: within distance_m of the shoreline (a prepared buffer of the coast, cached)."""
+        """Per point: within distance_m of the shoreline (a prepared buffer of the coast, cached) or landward of it
+        (inside a land polygon: a berth up a river or canal is at the coast however far the beach is)."""
         if self._coast_tree is None or len(x) == 0:
             return np.zeros(len(x), bool)
+        if self._land is not None:
+            return self._near_shore(x, y, distance_m) | self.on_land(x, y)
+        return self._near_shore(x, y, distance_m)
+
+    def _near_shore(self, x: F64, y: F64, distance_m: float) -> npt.NDArray[np.bool_]:
         key = (("coast",), round(distance_m, 3))
         g = self._envelopes.get(key)
         if g is None:  # simplified (tolerance 5 %) and grown by the tolerance: a slight over-approximation
@@ -304,7 +310,7 @@ class ZoneIndex:
         out = np.full(len(x), np.inf)
         if self._coast_tree is None or len(x) == 0:
             return out
-        sel = np.flatnonzero(self.coast_within(x, y, max_m))
+        sel = np.flatnonzero(self._near_shore(x, y, max_m))
         if len(sel) == 0:
             return out
         pts = shapely.points(x[sel], y[sel])
