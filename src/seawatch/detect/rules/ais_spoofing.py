@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
-from seawatch.arrays import fill_nan
+from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import Cycle, Rule
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
@@ -254,7 +254,8 @@ class AisSpoofing(Rule):
         if len(cand) == 0:
             return
         # in radar cover (the radar should see it), or already in an offset alert (the pair is known)
-        known = np.array([("position_offset", int(m)) in self.pending for m in cyc.mmsi[cand]], bool)
+        offsets = np.array(sorted(m for how, m in self.pending if how == "position_offset"), np.int64)
+        known = member(cyc.mmsi[cand], offsets)
         cand = cand[cyc.in_radar_cover(p["radar_cover_fraction"])[cand] | known]
         if len(cand) == 0:
             return
