@@ -84,6 +84,16 @@ def test_an_identified_pleasure_craft_at_35_kn_is_a_low_severity_high_speed_and_
     assert sev == {423000003: "low", 423000004: "medium"}
 
 
+def test_one_bogus_55_kn_report_dead_reckoned_for_ten_minutes_is_no_high_speed_but_a_boat_heard_at_35_kn_is() -> None:
+    e = engine(rules=("high_speed",))
+    bogus = leg(3, OFF_LANKARAN, duration_s=600, speed_kn=55, cog_deg=170, kind=AIS, mmsi=423000003)
+    bogus["ais_age_s"] = 4.0 + (bogus["t"] - bogus["t"][0])  # the tracker carries the one report forward
+    heard = leg(4, MID_SEA, duration_s=600, speed_kn=35, cog_deg=90, kind=AIS, mmsi=423000004)
+    heard["ais_age_s"] = (heard["t"] - heard["t"][0]) % 60.0  # a report a minute
+    run(e, bogus, heard)
+    assert [a["mmsi"] for a in of_type(e, "high_speed")] == [[423000004]]
+
+
 def test_a_slow_boat_raises_no_high_speed() -> None:
     e = engine(rules=("high_speed",))
     run(e, leg(2, OFF_LANKARAN, duration_s=900, speed_kn=20, cog_deg=90))

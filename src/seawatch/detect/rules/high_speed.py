@@ -1,7 +1,9 @@
 """high_speed: speed above the go-fast threshold (25 kn; 30 kn with an AIS identity) for >= 2 min.
 
 Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hysteresis_kn.
-Severity follows DESIGN.md's "above all for small dark contacts": high for a dark contact; for an identified
+The speed must be observed: an AIS-only contact whose last report is older than `max_ais_age_s` is the
+tracker's dead reckoning of that report, and is held (a moored boat's one bogus 59 kn SOG report, carried
+forward for ten minutes, is not a go-fast). Severity follows DESIGN.md's "above all for small dark contacts": high for a dark contact; for an identified
 one low when it is a ship (>= 30 m) or says it is a pleasure or sailing craft (ship type 36/37: sport boats
 run at 30-45 kn with their identity on), medium otherwise (a small craft of another or unknown type).
 """
@@ -12,8 +14,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, B, ContactRule, Cycle
 from seawatch.detect.reception import small_craft
+from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
 
@@ -33,6 +37,7 @@ class HighSpeed(ContactRule):
         "max_turn_dps": 2.0,  # a course swinging more than this on average over ~2 min: clutter
         "min_straightness": 0.7,  # made good / sailed over the spell: below, a wandering (clutter) track
         "max_speed_jitter": 0.08,  # jitter of speed changes / mean speed over ~2 min: a boat holds its speed, clutter jumps
+        "max_ais_age_s": 90.0,  # an AIS-only contact's last report older than this: its speed is extrapolated, held
     }
 
     def __init__(self, engine: Any) -> None:
@@ -52,8 +57,9 @@ class HighSpeed(ContactRule):
         # clutter for sure (latched, core.HOLD_RELEASE_S): a course that swings, a speed that jumps far more than
         # a boat's (twice the jitter allowed: a boat's speed ramps give some jitter where they start and end)
         clutter = (jitter > 2 * p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
+        extrapolated = (cyc.kind == int(ContactKind.AIS_ONLY)) & (fill_nan(cyc.ais_age_s, nan=0.0) > p["max_ais_age_s"])
         hold = ((good_mps * MPS_TO_KN < thr - p["hysteresis_kn"]) | (straight < p["min_straightness"])
-                | (jitter > p["max_speed_jitter"]) | clutter)
+                | (jitter > p["max_speed_jitter"]) | clutter | extrapolated)
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane
