@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from seawatch.track import kernels
 from seawatch.track.kalman import FloatArray, inv2
 
 IntArray = npt.NDArray[np.intp]
@@ -48,13 +49,17 @@ def llr_bound(pd: float, clutter_density_per_m2: float) -> float:
 
 
 def gate(zhat: FloatArray, s: FloatArray, plots_xy: FloatArray, *, gate_d2: float,
-         llr_max: float = float("inf"), max_radius_m: float = 5_000.0) -> GatedPairs:
+         llr_max: float = float("inf"), max_radius_m: float = 5_000.0, jit: bool = kernels.ENABLED) -> GatedPairs:
     """Gate N predicted positions ``zhat (N, 2)`` with innovation covariances ``s (N, 2, 2)`` (one per
-    track, the measurement noise at the track's position already added) against plots ``(M, 2)``."""
+    track, the measurement noise at the track's position already added) against plots ``(M, 2)``.
+    With ``jit`` (the default unless SEAWATCH_NO_JIT=1), a scan small enough for the brute-force branch is
+    gated in one compiled pass (``kernels.gate_pairs``: the same pairs, in the same order, same costs)."""
     n, m = len(zhat), len(plots_xy)
     empty = GatedPairs(np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0))
     if n == 0 or m == 0:
         return empty
+    if jit and n * m <= BRUTE_FORCE_PAIRS:
+        return _gate_compiled(zhat, s, plots_xy, gate_d2, llr_max, max_radius_m)
     s_inv, det = inv2(s)
     # radius of the gate ellipse: sqrt(gate_d2 * largest eigenvalue of S)
     tr = s[:, 0, 0] + s[:, 1, 1]
@@ -99,3 +104,19 @@ def _score(zhat: FloatArray, s_inv: FloatArray, det: FloatArray, plots_xy: Float
     cost = d2 + np.log((2.0 * np.pi) ** 2 * det[ti])
     ok = (d2 <= gate_d2) & (cost <= llr_max)
     return GatedPairs(ti[ok], pj[ok], d2[ok], cost[ok])
+
+
+def _gate_compiled(zhat: FloatArray, s: FloatArray, plots_xy: FloatArray, gate_d2: float, llr_max: float,
+                   max_radius_m: float) -> GatedPairs:
+    """The brute-force branch of ``gate`` and ``_score`` in two kernels; ln|2 pi S| in numpy (numpy's log)."""
+    n, m = len(zhat), len(plots_xy)
+    s = np.ascontiguousarray(s, dtype=np.float64)
+    s_inv, det, radius = np.empty((n, 2, 2)), np.empty(n), np.empty(n)
+    kernels.gate_prep(s, float(gate_d2), float(max_radius_m), s_inv, det, radius)
+    log_norm = np.log((2.0 * np.pi) ** 2 * det)
+    ti, pj = np.empty(n * m, np.intp), np.empty(n * m, np.intp)
+    d2, cost = np.empty(n * m), np.empty(n * m)
+    k = kernels.gate_pairs(np.ascontiguousarray(zhat, dtype=np.float64), s_inv, log_norm, radius,
+                           np.ascontiguousarray(plots_xy, dtype=np.float64), float(gate_d2), float(llr_max),
+                           ti, pj, d2, cost)
+    return GatedPairs(ti[:k], pj[:k], d2[:k], cost[:k])

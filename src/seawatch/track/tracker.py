@@ -188,10 +188,11 @@ class RadarTracker:
         n, m = len(self.ids), len(plots)
 
         # predict
-        if n and dt > 0:
+        predicted = bool(n and dt > 0)
+        if predicted:
             if self.imm is not None:
-                self.imm = imm_mod.predict(self.imm, dt, self._q_modes, p.imm_switch_prob, p.imm_return_prob)
-                self.x, self.P = imm_mod.combine(self.imm)
+                self.imm, self.x, self.P = imm_mod.predict_combined(self.imm, dt, self._q_modes, p.imm_switch_prob,
+                                                                    p.imm_return_prob)
             else:
                 # in place: the arrays of the previous step's TrackTable were copies
                 kalman.predict_inplace(self.x, self.P, dt, p.q_m2ps3)
@@ -219,7 +220,10 @@ class RadarTracker:
             r = noise.cov_at(plots[pj])
             if self.imm is not None:
                 self.imm = imm_mod.update(self.imm, ti, plots[pj], r)
-                self.x, self.P = imm_mod.combine(self.imm)
+                # in place. After a prediction every row was combined and only the updated rows changed;
+                # without one (dt = 0: two radars' scans at one time) the tracks born last step are combined
+                # for the first time too (their x is the birth plot, not yet the mixture of their modes)
+                imm_mod.combine_rows(self.imm, ti if predicted else np.arange(n), self.x, self.P)
             else:
                 self.x[ti], self.P[ti], _ = kalman.update(self.x[ti], self.P[ti], plots[pj], r)
         hit = np.zeros(n, bool)

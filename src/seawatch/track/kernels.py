@@ -1,0 +1,186 @@
+"""Compiled (numba) kernels of the radar tracker's per-scan arithmetic, one loop over the tracks each.
+
+A scan of the Caspian recordings has ~50 plots and a few hundred tracks: the numpy path (`imm.py`,
+`kalman.py`, `gating.py`, `lifecycle.py`) spends most of a step in the fixed cost of ~200 small-array
+calls, not in arithmetic. Each kernel here does what one of those functions does in one pass, and computes
+exactly what its numpy reference computes, bit for bit: the same IEEE operations in the same order (numba
+does not fuse a multiply and an add unless told to, and every einsum of the reference sums its two terms
+from 0.0, as here). What the kernels do not do: a BLAS matmul (`mu @ pi`: OpenBLAS fuses multiply-adds)
+and the transcendental functions whose numpy loops are numpy's own SIMD code on some CPUs (log, exp, sin,
+cos, arctan2) stay in numpy, outside the kernels; `hypot` and `sqrt` are the C library's / IEEE in both.
+`tests/track/test_kernels.py` holds every kernel to its reference on random and edge-case inputs.
+The tracker uses them unless `SEAWATCH_NO_JIT=1`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from seawatch.ingest.nmea._jit import ENABLED, inline, jit
+
+__all__ = ["ENABLED"]
+
+
+
+@inline
+def _max_floor(v: float, floor: float) -> float:
+    """np.maximum(v, floor): NaN propagates."""
+    return v if (v >= floor or math.isnan(v)) else floor
+
+
+@inline
+def _min_cap(v: float, cap: float) -> float:
+    """np.minimum(v, cap): NaN propagates."""
+    return v if (v <= cap or math.isnan(v)) else cap
+
+
+@jit
+def imm_predict(xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, pi: np.ndarray, c: np.ndarray, dt: float,
+                q_unit: np.ndarray, q_modes: np.ndarray, xm_out: np.ndarray, pm_out: np.ndarray,
+                x_out: np.ndarray, p_out: np.ndarray) -> None:
+    """`imm.predict` then `imm.combine`: mix (weights mu_i pi_ij / c_j), predict each mode dt ahead (the
+    2x2-block F P F^T of `kalman.predict`, plus q_j * q_unit), moment-match the modes with weights c.
+    ``c = mu @ pi`` is computed by the caller (numpy's matmul)."""
+    n = xm.shape[0]
+    xmix = np.empty(4)
+    pmix = np.empty((4, 4))
+    for r in range(n):
+        for j in range(2):
+            cj = _max_floor(c[r, j], 1e-300)
+            w0 = mu[r, 0] * pi[0, j] / cj
+            w1 = mu[r, 1] * pi[1, j] / cj
+            for a in range(4):
+                xmix[a] = (0.0 + w0 * xm[r, 0, a]) + w1 * xm[r, 1, a]
+            for a in range(4):
+                d0a = xm[r, 0, a] - xmix[a]
+                d1a = xm[r, 1, a] - xmix[a]
+                for b in range(4):
+                    d0b = xm[r, 0, b] - xmix[b]
+                    d1b = xm[r, 1, b] - xmix[b]
+                    pmix[a, b] = (0.0 + w0 * (pm[r, 0, a, b] + d0a * d0b)) + w1 * (pm[r, 1, a, b] + d1a * d1b)
+            # kalman.predict on the 2x2 blocks
+            for a in range(2):
+                xm_out[r, j, a] = xmix[a] + dt * xmix[a + 2]
+                xm_out[r, j, a + 2] = xmix[a + 2]
+            qj = q_modes[j]
+            for a in range(2):
+                for b in range(2):
+                    pvv = pmix[a + 2, b + 2]
+                    pm_out[r, j, a, b] = ((pmix[a, b] + dt * (pmix[a, b + 2] + pmix[a + 2, b]))
+                                          + (dt * dt) * pvv) + qj * q_unit[a, b]
+                    pm_out[r, j, a, b + 2] = (pmix[a, b + 2] + dt * pvv) + qj * q_unit[a, b + 2]
+                    pm_out[r, j, a + 2, b] = (pmix[a + 2, b] + dt * pvv) + qj * q_unit[a + 2, b]
+                    pm_out[r, j, a + 2, b + 2] = pvv + qj * q_unit[a + 2, b + 2]
+        _combine_row(xm_out, pm_out, c, r, x_out, p_out)
+
+
+@inline
+def _combine_row(xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, r: int, x_out: np.ndarray,
+                 p_out: np.ndarray) -> None:
+    """`imm._moment_match` of row r with weights mu[r] into x_out[r], p_out[r]."""
+    w0, w1 = mu[r, 0], mu[r, 1]
+    for a in range(4):
+        x_out[r, a] = (0.0 + w0 * xm[r, 0, a]) + w1 * xm[r, 1, a]
+    for a in range(4):
+        d0a = xm[r, 0, a] - x_out[r, a]
+        d1a = xm[r, 1, a] - x_out[r, a]
+        for b in range(4):
+            d0b = xm[r, 0, b] - x_out[r, b]
+            d1b = xm[r, 1, b] - x_out[r, b]
+            p_out[r, a, b] = (0.0 + w0 * (pm[r, 0, a, b] + d0a * d0b)) + w1 * (pm[r, 1, a, b] + d1a * d1b)
+
+
+@jit
+def moment_match_rows(xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, rows: np.ndarray, x_out: np.ndarray,
+                      p_out: np.ndarray) -> None:
+    """`imm.combine` of the given rows only, written into x_out / p_out (the other rows are left as they are)."""
+    for k in range(len(rows)):
+        _combine_row(xm, pm, mu, rows[k], x_out, p_out)
+
+
+@jit
+def imm_update_modes(xm: np.ndarray, pm: np.ndarray, idx: np.ndarray, z: np.ndarray, r: np.ndarray,
+                     d2_out: np.ndarray, det_out: np.ndarray) -> None:
+    """`kalman.update` of both modes of tracks idx with plots z (rows pair up) and plot covariances r (K, 2, 2),
+    in place in xm / pm; the squared Mahalanobis distance and the innovation determinant of each (track,
+    mode) into d2_out / det_out (K, 2)."""
+    ph0 = np.empty(4)
+    ph1 = np.empty(4)
+    k0 = np.empty(4)
+    k1 = np.empty(4)
+    pn = np.empty((4, 4))
+    for k in range(len(idx)):
+        t = idx[k]
+        for j in range(2):
+            sa = pm[t, j, 0, 0] + r[k, 0, 0]
+            sb = pm[t, j, 0, 1] + r[k, 0, 1]
+            sc = pm[t, j, 1, 0] + r[k, 1, 0]
+            sd = pm[t, j, 1, 1] + r[k, 1, 1]
+            det = sa * sd - sb * sc
+            si00, si01, si10, si11 = sd / det, -sb / det, -sc / det, sa / det
+            for a in range(4):
+                ph0[a] = pm[t, j, a, 0]
+                ph1[a] = pm[t, j, a, 1]
+            for a in range(4):
+                k0[a] = ph0[a] * si00 + ph1[a] * si10
+                k1[a] = ph0[a] * si01 + ph1[a] * si11
+            y0 = z[k, 0] - xm[t, j, 0]
+            y1 = z[k, 1] - xm[t, j, 1]
+            for a in range(4):
+                xm[t, j, a] = (xm[t, j, a] + k0[a] * y0) + k1[a] * y1
+            for a in range(4):
+                for b in range(4):
+                    pn[a, b] = (pm[t, j, a, b] - k0[a] * ph0[b]) - k1[a] * ph1[b]
+            for a in range(4):
+                for b in range(4):
+                    pm[t, j, a, b] = 0.5 * (pn[a, b] + pn[b, a])
+            d2_out[k, j] = (si00 * (y0 * y0) + ((si01 + si10) * y0) * y1) + si11 * (y1 * y1)
+            det_out[k, j] = det
+
+
+@jit
+def gate_prep(s: np.ndarray, gate_d2: float, max_radius_m: float, s_inv: np.ndarray, det_out: np.ndarray,
+              radius_out: np.ndarray) -> None:
+    """`kalman.inv2` of S, and the gate radius of `gating.gate`: sqrt(gate_d2 * largest eigenvalue of S),
+    capped at max_radius_m."""
+    for i in range(s.shape[0]):
+        a, b, c, d = s[i, 0, 0], s[i, 0, 1], s[i, 1, 0], s[i, 1, 1]
+        det = a * d - b * c
+        s_inv[i, 0, 0] = d / det
+        s_inv[i, 0, 1] = -b / det
+        s_inv[i, 1, 0] = -c / det
+        s_inv[i, 1, 1] = a / det
+        det_out[i] = det
+        tr = a + d
+        disc = 0.25 * tr * tr - det
+        lam_max = 0.5 * tr + math.sqrt(_max_floor(disc, 0.0))
+        radius_out[i] = _min_cap(math.sqrt(gate_d2 * lam_max), max_radius_m)
+
+
+@jit
+def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius: np.ndarray, plots: np.ndarray,
+               gate_d2: float, llr_max: float, ti_out: np.ndarray, pj_out: np.ndarray, d2_out: np.ndarray,
+               cost_out: np.ndarray) -> int:
+    """Every (track, plot) pair of `gating.gate`'s brute-force branch, then `_score`: inside the track's
+    radius, d2 <= gate_d2 and d2 + log_norm[track] <= llr_max (log_norm = ln|2 pi S|). Writes the pairs in
+    the reference's order (track-major) and returns how many."""
+    k = 0
+    for i in range(zhat.shape[0]):
+        zx, zy, rad = zhat[i, 0], zhat[i, 1], radius[i]
+        for j in range(plots.shape[0]):
+            if not np.hypot(plots[j, 0] - zx, plots[j, 1] - zy) <= rad:
+                continue
+            y0 = plots[j, 0] - zx
+            y1 = plots[j, 1] - zy
+            d2 = (s_inv[i, 0, 0] * (y0 * y0) + ((s_inv[i, 0, 1] + s_inv[i, 1, 0]) * y0) * y1
+                  + s_inv[i, 1, 1] * (y1 * y1))
+            cost = d2 + log_norm[i]
+            if d2 <= gate_d2 and cost <= llr_max:
+                ti_out[k] = i
+                pj_out[k] = j
+                d2_out[k] = d2
+                cost_out[k] = cost
+                k += 1
+    return k
