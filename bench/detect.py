@@ -11,6 +11,7 @@ their own directories). Timing is process CPU time (robust when other jobs share
 over the timed cycles.
 
     python bench/detect.py --pipeline --duration 2h --no-scale
+    python bench/detect.py --florida-only --pipeline       # the real Florida day through seawatch replay (~2.5 min CPU)
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ file = "zones.geojson"
 """
 
 
-def florida(csv_path: Path, samples: int) -> None:
+def florida(csv_path: Path, samples: int, seed: int) -> None:
     """The real 24 h of the Florida Straits as AIS-only contacts (one per MMSI, one cycle per minute)."""
     import tempfile
 
@@ -233,27 +234,63 @@ def florida(csv_path: Path, samples: int) -> None:
             eng.process(batch.take(part))
         cpu = time.process_time() - cpu0
         alerts = eng.finish()
-    # vessel-hours: each report covers the time to the next one of its vessel, at most 10 min
-    tt, mm = bt, batch["mmsi"]
-    o = np.lexsort((tt, mm))
-    gaps = np.diff(tt[o])
-    same = mm[o][1:] == mm[o][:-1]
-    vh = float(np.minimum(gaps[same], 600.0).sum()) / 3600.0
     print(f"== Florida Straits 2020-01-01 (real, {n:,} positions, {len(np.unique(mmsi))} vessels, "
-          f"{vh:,.0f} vessel-hours): detection CPU {cpu:.1f} s ({n / cpu:,.0f} updates/s)")
+          f"{vessel_hours(bt, batch['mmsi']):,.0f} vessel-hours), AIS-only contacts: detection CPU {cpu:.1f} s "
+          f"({n / cpu:,.0f} updates/s)")
+    florida_table(alerts, vessel_hours(bt, batch["mmsi"]), samples, seed)
+
+
+def vessel_hours(t: np.ndarray, mmsi: np.ndarray) -> float:
+    """Each report covers the time to the next one of its vessel, at most 10 min."""
+    o = np.lexsort((t, mmsi))
+    gaps = np.diff(t[o])
+    same = mmsi[o][1:] == mmsi[o][:-1]
+    return float(np.minimum(gaps[same], 600.0).sum()) / 3600.0
+
+
+def florida_table(alerts: list[dict], vh: float, samples: int, seed: int) -> None:
+    """Alerts by type (and severity) per 1,000 vessel-hours, then a seeded random sample for review."""
     by: dict[str, list[dict]] = {}
     for a in alerts:
         by.setdefault(a["type"], []).append(a)
     for k in sorted(by):
-        print(f"  {k:<16} {len(by[k]):>5} alerts  {len(by[k]) / (vh / 1000):8.1f} per 1,000 vessel-hours")
+        sev = ", ".join(f"{s} {sum(a['severity'] == s for a in by[k])}" for s in ("critical", "high", "medium", "low")
+                        if any(a["severity"] == s for a in by[k]))
+        print(f"  {k:<16} {len(by[k]):>5} alerts  {len(by[k]) / (vh / 1000):8.1f} per 1,000 vessel-hours  ({sev})")
     print(f"  {'all':<16} {len(alerts):>5} alerts  {len(alerts) / (vh / 1000):8.1f} per 1,000 vessel-hours")
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     pick = [alerts[i] for i in sorted(rng.choice(len(alerts), min(samples, len(alerts)), replace=False))] \
         if alerts else []
-    print(f"  a random sample of {len(pick)} for review:")
+    print(f"  a random sample of {len(pick)} for review (seed {seed}):")
     for a in pick:
-        print(f"   {a['type']:<15} {a['start'][11:19]}–{(a['end'] or 'open')[11:19]} {a['lat']:.4f},{a['lon']:.4f} "
-              f"{a['summary']}")
+        print(f"   {a['type']:<15} {a['severity']:<6} {a['start'][11:19]}–{(a['end'] or 'open')[11:19]} "
+              f"{a['lat']:.4f},{a['lon']:.4f} {a['summary']}")
+
+
+def florida_pipeline(csv_path: Path, samples: int, seed: int, out: Path) -> None:
+    """The real 24 h of the Florida Straits through `seawatch replay` (ingest, AIS state, fusion, detection)."""
+    import pyarrow.csv as pacsv
+
+    from seawatch.replay import ReplayOptions, run_replay
+
+    if not csv_path.exists():
+        print(f"Florida Straits recording not found at {csv_path}; skipped")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "zones.geojson").write_text(json.dumps(FLORIDA_ZONES), encoding="utf-8")
+    (out / "site.toml").write_text(FLORIDA_SITE, encoding="utf-8")
+    site = load_site(out / "site.toml")
+    cpu0 = time.process_time()
+    r = run_replay(site, ReplayOptions(inputs=[csv_path], tracks_out=out / "tracks.parquet",
+                                       alerts_out=out / "alerts.jsonl"))
+    cpu = time.process_time() - cpu0
+    tab = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(include_columns=["MMSI", "BaseDateTime"]))
+    t = tab.column("BaseDateTime").cast("timestamp[s]").cast("int64").to_numpy().astype(np.float64)
+    mmsi = tab.column("MMSI").to_numpy().astype(np.int64)
+    vh = vessel_hours(t, mmsi)
+    print(f"== Florida Straits 2020-01-01 through seawatch replay ({r.n_obs:,} observations, "
+          f"{len(np.unique(mmsi))} vessels, {vh:,.0f} vessel-hours): CPU {cpu:.1f} s; alerts in {out / 'alerts.jsonl'}")
+    florida_table(list(r.alerts), vh, samples, seed)
 
 
 def main() -> None:
@@ -269,12 +306,17 @@ def main() -> None:
     ap.add_argument("--florida", action="store_true", help="also run the real Florida Straits day")
     ap.add_argument("--florida-only", action="store_true")
     ap.add_argument("--samples", type=int, default=20, help="Florida alerts printed for review")
+    ap.add_argument("--seed", type=int, default=1, help="of the Florida review sample")
+    ap.add_argument("--florida-out", default="/tmp/seawatch-florida", help="Florida replay output (with --pipeline)")
     ap.add_argument("--pipeline", action="store_true", help="scenarios through seawatch replay, not ideal tracks")
     ap.add_argument("--duration", help="simulate shorter scenarios (e.g. 2h)")
     a = ap.parse_args()
     results = {}
     if a.florida or a.florida_only:
-        florida(FLORIDA_CSV, a.samples)
+        if a.pipeline:
+            florida_pipeline(FLORIDA_CSV, a.samples, a.seed, Path(a.florida_out))
+        else:
+            florida(FLORIDA_CSV, a.samples, a.seed)
         if a.florida_only:
             return
     if not a.scale_only:
