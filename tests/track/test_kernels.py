@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seawatch.track import imm, kalman
+from seawatch.track import assign, imm, kalman, lifecycle
 from seawatch.track.gating import BRUTE_FORCE_PAIRS, gate, llr_bound
+from seawatch.track.lifecycle import LifecycleParams, LifecycleState
 
 pytestmark = pytest.mark.skipif(not imm.kernels.ENABLED, reason="SEAWATCH_NO_JIT=1: the kernels are off")
 
@@ -110,3 +111,47 @@ def test_the_compiled_gate_caps_the_radius_and_keeps_nothing_from_a_nan_covarian
     out = gate(zhat, s, plots, gate_d2=18.4, max_radius_m=5000.0, jit=True)
     assert out.track.tolist() == ref.track.tolist() == [0, 0]
     assert out.plot.tolist() == ref.plot.tolist() == [0, 2]
+
+
+def test_the_compiled_polar_plot_noise_equals_the_numpy_one_at_the_antenna_and_out_to_range() -> None:
+    rng = np.random.default_rng(11)
+    sensor = np.array([-28102.144516972723, 65561.0440641947])
+    plots = np.concatenate([sensor + rng.uniform(-4e4, 4e4, (500, 2)),
+                            [sensor, sensor + [0.3, 0.0], sensor + [0.0, -25.0], sensor + [-1e4, 0.0]]])
+    ref = kalman.polar_noise_cov(sensor, plots, 25.0, 0.3, jit=False)
+    out = kalman.polar_noise_cov(sensor, plots, 25.0, 0.3, jit=True)
+    assert same_bits(out, ref)
+    assert same_bits(kalman.polar_noise_cov(sensor, plots[:0], 25.0, 0.3, jit=True), ref[:0])
+
+
+def lifecycle_states(n: int, seed: int) -> tuple[LifecycleState, np.ndarray, np.ndarray, np.ndarray]:
+    """Tracks in every status and at every age around the M-of-N window, with hits, misses, wide covariances
+    and radar cover drawn at random."""
+    rng = np.random.default_rng(seed)
+    st = LifecycleState(rng.integers(1, 4, n).astype(np.int8), rng.integers(0, 8, n).astype(np.int32),
+                        rng.integers(1, 7, n).astype(np.int32), rng.integers(0, 7, n).astype(np.int32),
+                        rng.integers(1, 9, n).astype(np.int32), 1000.0 - rng.uniform(0, 40, n), np.zeros(n))
+    return st, rng.random(n) < 0.5, rng.uniform(10, 1100, n), rng.random(n) < 0.8
+
+
+@pytest.mark.parametrize("params", [LifecycleParams(), LifecycleParams(delete_misses=4, scan_period_s=2.5,
+                                                                       min_coast_s=30.0),
+                                    LifecycleParams(confirm_m=3, confirm_n=5, young_delete_misses=1)])
+def test_the_compiled_lifecycle_step_equals_the_numpy_one_with_and_without_radar_cover(
+        params: LifecycleParams) -> None:
+    st, hit, sigma, observed = lifecycle_states(2000, 4)
+    for obs in (None, observed):
+        ref = lifecycle.advance(st, hit, sigma, params, obs, 1000.0, jit=False)
+        out = lifecycle.advance(st, hit, sigma, params, obs, 1000.0, jit=True)
+        for name in ("status", "hits", "age", "misses", "n_hits", "last_hit_s", "born_s"):
+            assert same_bits(getattr(out, name), getattr(ref, name)), name
+    assert set(np.unique(ref.status).tolist()) == {1, 2, 3, 4}   # every status is reached
+
+
+def test_unique_by_counting_gives_what_numpy_unique_gives() -> None:
+    rng = np.random.default_rng(2)
+    for dtype, hi, bound in ((np.intp, 50, 50), (np.int64, 300, None), (np.int32, 10**7, None)):
+        v = rng.integers(0, hi, 60).astype(dtype)
+        u, inv = assign._unique_inverse(v, bound)
+        u_ref, inv_ref = np.unique(v, return_inverse=True)
+        assert same_bits(u, u_ref) and inv.tolist() == inv_ref.tolist()

@@ -35,8 +35,8 @@ def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
     rest = ~simple
     if rest.any():
         rt, rp, rc = track[rest], plot[rest], cost[rest]
-        ut, t_loc = np.unique(rt, return_inverse=True)
-        up, p_loc = np.unique(rp, return_inverse=True)
+        ut, t_loc = _unique_inverse(rt, n_tracks)
+        up, p_loc = _unique_inverse(rp, n_plots)
         if len(ut) * len(up) <= _ONE_MATRIX:
             # the clusters are independent, so one small matrix over all of them has the same optimum
             a_t, a_p = solve_dense(t_loc, p_loc, rc)
@@ -51,13 +51,29 @@ def solve_dense(t_loc: IntArray, p_loc: IntArray, cost: FloatArray,
                 no_edge: float = _NO_EDGE) -> tuple[IntArray, IntArray]:
     """One dense LSA over the given edges (any numbering): the (row, column) pairs assigned. A missing edge
     costs `no_edge` (huge: as many pairs as possible; a finite cut-off: a pair is kept only if cheaper)."""
-    ct, ti = np.unique(t_loc, return_inverse=True)
-    cp, pi = np.unique(p_loc, return_inverse=True)
+    ct, ti = _unique_inverse(t_loc)
+    cp, pi = _unique_inverse(p_loc)
     mat = np.full((len(ct), len(cp)), no_edge)
     mat[ti, pi] = cost
     r, c = linear_sum_assignment(mat)
     real = mat[r, c] < no_edge
     return ct[r[real]], cp[c[real]]
+
+
+def _unique_inverse(v: IntArray, bound: int | None = None) -> tuple[IntArray, IntArray]:
+    """``np.unique(v, return_inverse=True)`` of non-negative integers (below ``bound``, when known), by
+    counting instead of sorting while the values are small: the same two arrays, a fraction of the cost on a
+    scan's few pairs."""
+    size = (int(v.max()) + 1 if len(v) else 0) if bound is None else bound
+    if size > 4 * len(v) + 4096 or (len(v) and int(v.min()) < 0):
+        u, inv = np.unique(v, return_inverse=True)
+        return u, inv
+    present = np.zeros(size, np.bool_)
+    present[v] = True
+    u = np.flatnonzero(present)
+    rank = np.empty(size, np.intp)
+    rank[u] = np.arange(len(u))
+    return u.astype(v.dtype, copy=False), rank[v]
 
 
 def _solve_by_cluster(t_loc: IntArray, p_loc: IntArray, cost: FloatArray, nt: int,

@@ -19,8 +19,12 @@ import math
 import numpy as np
 
 from seawatch.ingest.nmea._jit import ENABLED, inline, jit
+from seawatch.model.contact import TrackStatus
 
 __all__ = ["ENABLED"]
+
+# plain ints, constants of the compiled code
+_TENTATIVE, _CONFIRMED, _COASTING, _LOST = (int(s) for s in TrackStatus)
 
 
 
@@ -170,10 +174,11 @@ def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius
     for i in range(zhat.shape[0]):
         zx, zy, rad = zhat[i, 0], zhat[i, 1], radius[i]
         for j in range(plots.shape[0]):
-            if not np.hypot(plots[j, 0] - zx, plots[j, 1] - zy) <= rad:
-                continue
             y0 = plots[j, 0] - zx
             y1 = plots[j, 1] - zy
+            # hypot >= |y0|, |y1| (it is rounded faithfully): the cheap test rejects most pairs exactly
+            if abs(y0) > rad or abs(y1) > rad or not np.hypot(y0, y1) <= rad:
+                continue
             d2 = (s_inv[i, 0, 0] * (y0 * y0) + ((s_inv[i, 0, 1] + s_inv[i, 1, 0]) * y0) * y1
                   + s_inv[i, 1, 1] * (y1 * y1))
             cost = d2 + log_norm[i]
@@ -184,3 +189,74 @@ def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius
                 cost_out[k] = cost
                 k += 1
     return k
+
+
+@jit
+def polar_cov(d: np.ndarray, sb: np.ndarray, cb: np.ndarray, s_r2: float, bearing_rad: float,
+              r_out: np.ndarray) -> None:
+    """The arithmetic of `kalman.polar_noise_cov` given the offsets d from the radar and the sine and cosine
+    of each plot's bearing (numpy's)."""
+    for i in range(d.shape[0]):
+        rng = _max_floor(np.hypot(d[i, 0], d[i, 1]), 1.0)
+        ct = rng * bearing_rad
+        s_t2 = ct * ct
+        s, c = sb[i], cb[i]
+        r_out[i, 0, 0] = s_r2 * s * s + s_t2 * c * c
+        r_out[i, 1, 1] = s_r2 * c * c + s_t2 * s * s
+        off = (s_r2 - s_t2) * s * c
+        r_out[i, 0, 1] = off
+        r_out[i, 1, 0] = off
+
+
+@jit
+def lifecycle_advance(status: np.ndarray, hits: np.ndarray, age: np.ndarray, misses: np.ndarray,
+                      n_hits: np.ndarray, last_hit_s: np.ndarray, hit: np.ndarray, sigma: np.ndarray,
+                      observed: np.ndarray, time_s: float, confirm_m: int, confirm_n: int, young_hits: int,
+                      young_delete_misses: int, delete_misses: int, max_sigma: float, scan_period_s: float,
+                      min_coast_s: float, status_o: np.ndarray, hits_o: np.ndarray, age_o: np.ndarray,
+                      misses_o: np.ndarray, n_hits_o: np.ndarray, last_hit_o: np.ndarray) -> None:
+    """`lifecycle.advance`, row by row (scan_period_s NaN: deletion by a count of misses). Rows not
+    ``observed`` keep their state and are only lost by covariance growth."""
+    for i in range(len(status)):
+        too_wide = sigma[i] > max_sigma
+        if not observed[i]:
+            status_o[i] = _LOST if too_wide else status[i]
+            hits_o[i], age_o[i], misses_o[i] = hits[i], age[i], misses[i]
+            n_hits_o[i], last_hit_o[i] = n_hits[i], last_hit_s[i]
+            continue
+        h = hit[i]
+        a = age[i] + 1
+        hb = hits[i]
+        if a <= confirm_n and h:
+            hb = hb | (np.int32(1) << min(a - 1, 30))
+        st = status[i]
+        tent = st == _TENTATIVE
+        nh = 0
+        v = hb & 0xFFFF
+        while v:
+            nh += v & 1
+            v >>= 1
+        confirm = tent and nh >= confirm_m
+        hopeless = tent and not confirm and nh + max(confirm_n - a, 0) < confirm_m
+        if confirm:
+            st = _CONFIRMED
+        active = st == _CONFIRMED or st == _COASTING
+        if active and not confirm and h:
+            st = _CONFIRMED
+        if active and not h:
+            st = _COASTING
+        n_total = n_hits[i] + (1 if h else 0)
+        limit = young_delete_misses if n_total < young_hits else delete_misses
+        last = time_s if h else last_hit_s[i]
+        m = 0 if h else misses[i] + 1
+        if math.isnan(scan_period_s):
+            gone = m >= limit
+        else:
+            limit_s = limit * scan_period_s
+            if n_total >= young_hits and min_coast_s > limit_s:
+                limit_s = min_coast_s
+            gone = (not h) and time_s - last > limit_s + 1e-6
+        if hopeless or gone or too_wide:
+            st = _LOST
+        status_o[i] = st
+        hits_o[i], age_o[i], misses_o[i], n_hits_o[i], last_hit_o[i] = hb, a, m, n_total, last

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.model.contact import TrackStatus  # one status vocabulary, tracker to console
+from seawatch.track import kernels
 
 BoolArray = npt.NDArray[np.bool_]
 Int8Array = npt.NDArray[np.int8]
@@ -92,15 +93,40 @@ def _popcount(v: Int32Array) -> Int32Array:
 
 
 def advance(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
-            params: LifecycleParams, observed: BoolArray | None = None, time_s: float = 0.0) -> LifecycleState:
+            params: LifecycleParams, observed: BoolArray | None = None, time_s: float = 0.0,
+            jit: bool = kernels.ENABLED) -> LifecycleState:
     """One scan of the lifecycle for tracks that existed before this scan (newborns are not advanced).
 
     ``observed`` marks the tracks the scanning sensor could see (inside its cover); the others keep
     their hit/miss history — a radar cannot miss what is beyond its range — and are only checked for
-    covariance growth.
+    covariance growth. With ``jit``, in one compiled pass (``kernels.lifecycle_advance``, the same result).
     """
+    if jit:
+        return _advance_compiled(state, hit, position_sigma_m, params, observed, time_s)
+    return advance_numpy(state, hit, position_sigma_m, params, observed, time_s)
+
+
+def _advance_compiled(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray,
+                      params: LifecycleParams, observed: BoolArray | None, time_s: float) -> LifecycleState:
+    n = len(state)
+    out = LifecycleState(np.empty(n, np.int8), np.empty(n, np.int32), np.empty(n, np.int32),
+                         np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n), state.born_s)
+    kernels.lifecycle_advance(
+        state.status, state.hits, state.age, state.misses, state.n_hits, state.last_hit_s,
+        np.ascontiguousarray(hit, dtype=np.bool_), np.ascontiguousarray(position_sigma_m, dtype=np.float64),
+        np.ones(n, np.bool_) if observed is None else np.ascontiguousarray(observed, dtype=np.bool_),
+        float(time_s), params.confirm_m, params.confirm_n, params.young_hits, params.young_delete_misses,
+        params.delete_misses, float(params.max_position_sigma_m),
+        float("nan") if params.scan_period_s is None else float(params.scan_period_s), float(params.min_coast_s),
+        out.status, out.hits, out.age, out.misses, out.n_hits, out.last_hit_s)
+    return out
+
+
+def advance_numpy(state: LifecycleState, hit: BoolArray, position_sigma_m: FloatArray, params: LifecycleParams,
+                  observed: BoolArray | None = None, time_s: float = 0.0) -> LifecycleState:
+    """The numpy reference of ``advance``."""
     if observed is not None and not observed.all():
-        seen = advance(state, hit, position_sigma_m, params, time_s=time_s)
+        seen = advance_numpy(state, hit, position_sigma_m, params, time_s=time_s)
         status = np.where(observed, seen.status, state.status).astype(np.int8)
         status[position_sigma_m > params.max_position_sigma_m] = _LOST
         return LifecycleState(status, np.where(observed, seen.hits, state.hits).astype(np.int32),

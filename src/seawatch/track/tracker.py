@@ -199,7 +199,8 @@ class RadarTracker:
 
         # gate + assign
         zhat = self.x[:, :2]
-        s = kalman.innovation_cov(self.P, noise.cov_at(zhat)) if n else np.empty((0, 2, 2))
+        r_tracks, r_plots = _noise_covs(noise, zhat, plots)
+        s = kalman.innovation_cov(self.P, r_tracks) if n else np.empty((0, 2, 2))
         pairs = gate(zhat, s, plots, gate_d2=p.gate_d2, llr_max=self._llr_max, max_radius_m=p.max_gate_radius_m)
         # established (confirmed / coasting) tracks choose first; tentative tracks share what is left, so a
         # track born next to a vessel cannot take the vessel's plot from its established track
@@ -217,7 +218,7 @@ class RadarTracker:
 
         # update
         if len(ti):
-            r = noise.cov_at(plots[pj])
+            r = r_plots[pj] if r_plots.ndim == 3 else r_plots
             if self.imm is not None:
                 self.imm = imm_mod.update(self.imm, ti, plots[pj], r)
                 # in place. After a prediction every row was combined and only the updated rows changed;
@@ -259,8 +260,8 @@ class RadarTracker:
         free = np.ones(m, bool)
         free[pj] = False
         if free.any():
-            self._birth(plots[free], noise)
-        return self._concat(self._table(np.ones(len(self.ids), bool)), table_lost)
+            self._birth(plots[free], r_plots[free] if r_plots.ndim == 3 else r_plots)
+        return self._concat(self._all_rows(), table_lost)
 
     # -- internals -------------------------------------------------------------------------------
     def _splice(self, was_tentative: npt.NDArray[np.bool_], time_s: float,
@@ -328,12 +329,13 @@ class RadarTracker:
         life.status[revive] = _TENTATIVE
         life.status[c[(life.status[c] == _TENTATIVE) & (life.n_hits[c] >= params.reacquire_hits)]] = _CONFIRMED
 
-    def _birth(self, z: FloatArray, noise: MeasurementNoise) -> None:
+    def _birth(self, z: FloatArray, r: FloatArray) -> None:
+        """New tentative tracks at plots z with plot covariance r ((2, 2) or (K, 2, 2))."""
         k = len(z)
         xb = np.zeros((k, 4))
         xb[:, :2] = z
         pb = np.zeros((k, 4, 4))
-        pb[:, :2, :2] = noise.cov_at(z)
+        pb[:, :2, :2] = r
         pb[:, 2, 2] = pb[:, 3, 3] = self.params.init_speed_sigma_mps**2
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
@@ -351,6 +353,11 @@ class RadarTracker:
     def _table(self, mask: npt.NDArray[np.bool_]) -> TrackTable:
         return self._rows(mask)
 
+    def _all_rows(self) -> TrackTable:
+        """``_rows`` of every row (copies: the tracker goes on changing its arrays in place)."""
+        return TrackTable(float(self.time_s or 0.0), self.ids.copy(), self.life.status.copy(), self.x.copy(),
+                          self.P.copy())
+
     @staticmethod
     def _concat(a: TrackTable, b: TrackTable) -> TrackTable:
         if len(b) == 0:
@@ -358,3 +365,12 @@ class RadarTracker:
         return TrackTable(a.time_s, np.concatenate([a.track_id, b.track_id]),
                           np.concatenate([a.status, b.status]), np.concatenate([a.x, b.x]),
                           np.concatenate([a.P, b.P]))
+
+
+def _noise_covs(noise: MeasurementNoise, zhat: FloatArray, plots: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Plot covariance at the predicted track positions and at the plots, in one ``cov_at`` call: (2, 2) each
+    for Cartesian noise, else (N, 2, 2) and (M, 2, 2)."""
+    cov = noise.cov_at(np.concatenate([zhat, plots]))
+    if cov.ndim == 2:
+        return cov, cov
+    return cov[:len(zhat)], cov[len(zhat):]
