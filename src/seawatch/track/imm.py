@@ -36,6 +36,14 @@ class ImmState:
         return ImmState(np.repeat(x[:, None], N_MODES, axis=1), np.repeat(p[:, None], N_MODES, axis=1),
                         np.tile(BIRTH_MODE_PROB, (n, 1)))
 
+    def with_born(self, x: FloatArray, p: FloatArray) -> ImmState:
+        """``concat(self, born(x, p))`` in one allocation per array."""
+        n, k = len(self.mu), len(x)
+        xm, pm, mu = np.empty((n + k, N_MODES, 4)), np.empty((n + k, N_MODES, 4, 4)), np.empty((n + k, N_MODES))
+        xm[:n], pm[:n], mu[:n] = self.xm, self.Pm, self.mu
+        xm[n:], pm[n:], mu[n:] = x[:, None], p[:, None], BIRTH_MODE_PROB
+        return ImmState(xm, pm, mu)
+
     @staticmethod
     def concat(a: ImmState, b: ImmState) -> ImmState:
         return ImmState(np.concatenate([a.xm, b.xm]), np.concatenate([a.Pm, b.Pm]),

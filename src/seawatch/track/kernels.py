@@ -260,3 +260,19 @@ def lifecycle_advance(status: np.ndarray, hits: np.ndarray, age: np.ndarray, mis
             st = _LOST
         status_o[i] = st
         hits_o[i], age_o[i], misses_o[i], n_hits_o[i], last_hit_o[i] = hb, a, m, n_total, last
+
+
+@jit
+def near_any(new_xy: np.ndarray, new_born_s: np.ndarray, old_xy: np.ndarray, old_last_hit_s: np.ndarray,
+             time_s: float, base_m: float, speed_mps: float, out: np.ndarray) -> None:
+    """`splice.near_candidates`: whether each new track lies within reach (base_m + speed_mps x time since
+    the old track's last plot) of an old track that has had no plot since the new one was born."""
+    for i in range(new_xy.shape[0]):
+        found = False
+        for j in range(old_xy.shape[0]):
+            if old_last_hit_s[j] <= new_born_s[i]:
+                reach = base_m + speed_mps * _max_floor(time_s - old_last_hit_s[j], 0.0)
+                if np.hypot(new_xy[i, 0] - old_xy[j, 0], new_xy[i, 1] - old_xy[j, 1]) <= reach:
+                    found = True
+                    break
+        out[i] = found

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.track import kernels
+
 FloatArray = npt.NDArray[np.float64]
 IntpArray = npt.NDArray[np.intp]
 
@@ -87,10 +89,19 @@ def _within_reach(new_xy: FloatArray, new_born_s: FloatArray, old_xy: FloatArray
 
 
 def near_candidates(new_xy: FloatArray, new_born_s: FloatArray, old_xy: FloatArray, old_last_hit_s: FloatArray,
-                    time_s: float, params: SpliceParams) -> npt.NDArray[np.bool_]:
-    """Which new tracks lie within reach of an old track that has had no plot since they were born."""
+                    time_s: float, params: SpliceParams, jit: bool = kernels.ENABLED) -> npt.NDArray[np.bool_]:
+    """Which new tracks lie within reach of an old track that has had no plot since they were born (with
+    ``jit``: in one compiled pass, ``kernels.near_any``)."""
     if not len(new_xy) or not len(old_xy):
         return np.zeros(len(new_xy), bool)
+    if jit:
+        out = np.empty(len(new_xy), np.bool_)
+        kernels.near_any(np.ascontiguousarray(new_xy, dtype=np.float64),
+                         np.ascontiguousarray(new_born_s, dtype=np.float64),
+                         np.ascontiguousarray(old_xy, dtype=np.float64),
+                         np.ascontiguousarray(old_last_hit_s, dtype=np.float64), float(time_s),
+                         float(params.base_m), float(params.speed_mps), out)
+        return out
     _, ok = _within_reach(new_xy, new_born_s, old_xy, old_last_hit_s, time_s, params)
     return np.asarray(ok.any(axis=1))
 

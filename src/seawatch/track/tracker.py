@@ -154,6 +154,8 @@ class RadarTracker:
         self._imm = self.params.manoeuvre_q_m2ps3 is not None
         self._q_modes = np.array([self.params.q_m2ps3, self.params.manoeuvre_q_m2ps3 or self.params.q_m2ps3])
         self._llr_max = llr_bound(self.params.pd, self.params.clutter_density_per_m2)
+        self._gate_d2 = self.params.gate_d2
+        self._life_params = self.params.lifecycle
         self.time_s: float | None = None
         self.ids: Int64Array = np.empty(0, np.int64)
         self.x: FloatArray = np.empty((0, 4))
@@ -201,7 +203,7 @@ class RadarTracker:
         zhat = self.x[:, :2]
         r_tracks, r_plots = _noise_covs(noise, zhat, plots)
         s = kalman.innovation_cov(self.P, r_tracks) if n else np.empty((0, 2, 2))
-        pairs = gate(zhat, s, plots, gate_d2=p.gate_d2, llr_max=self._llr_max, max_radius_m=p.max_gate_radius_m)
+        pairs = gate(zhat, s, plots, gate_d2=self._gate_d2, llr_max=self._llr_max, max_radius_m=p.max_gate_radius_m)
         # established (confirmed / coasting) tracks choose first; tentative tracks share what is left, so a
         # track born next to a vessel cannot take the vessel's plot from its established track
         tentative = self.life.status[pairs.track] == _TENTATIVE
@@ -233,8 +235,8 @@ class RadarTracker:
         # lifecycle
         was_tentative = self.life.status == _TENTATIVE
         pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
-        self.life = advance(self.life, hit, pos_sigma, p.lifecycle, noise.covers(self.x[:, :2]) if n else None,
-                            time_s)
+        self.life = advance(self.life, hit, pos_sigma, self._life_params,
+                            noise.covers(self.x[:, :2]) if n else None, time_s)
         sp = p.splice
         if sp is not None and n:
             if sp.memory_s > 0:
@@ -249,7 +251,7 @@ class RadarTracker:
         if self.n_reacquired > n_reacquired:
             # a track lost this step and continued at once by a new one is not reported lost
             lost &= ~np.isin(self.ids, self.ids[keep])
-        table_lost = self._rows(lost)
+        table_lost = self._rows(lost) if lost.any() else None
         if not keep.all():
             self.ids, self.x, self.P = self.ids[keep], self.x[keep], self.P[keep]
             self.life = self.life.take(keep)
@@ -261,7 +263,8 @@ class RadarTracker:
         free[pj] = False
         if free.any():
             self._birth(plots[free], r_plots[free] if r_plots.ndim == 3 else r_plots)
-        return self._concat(self._all_rows(), table_lost)
+        table = self._all_rows()
+        return table if table_lost is None else self._concat(table, table_lost)
 
     # -- internals -------------------------------------------------------------------------------
     def _splice(self, was_tentative: npt.NDArray[np.bool_], time_s: float,
@@ -344,7 +347,7 @@ class RadarTracker:
         self.P = np.concatenate([self.P, pb])
         self.life = LifecycleState.concat(self.life, LifecycleState.born(k, float(self.time_s or 0.0)))
         if self.imm is not None:
-            self.imm = imm_mod.ImmState.concat(self.imm, imm_mod.ImmState.born(xb, pb))
+            self.imm = self.imm.with_born(xb, pb)
 
     def _rows(self, mask: npt.NDArray[np.bool_]) -> TrackTable:
         return TrackTable(float(self.time_s or 0.0), self.ids[mask], self.life.status[mask], self.x[mask],
