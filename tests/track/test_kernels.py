@@ -14,6 +14,7 @@ import pytest
 from seawatch.track import assign, imm, kalman, lifecycle
 from seawatch.track.gating import BRUTE_FORCE_PAIRS, gate, llr_bound
 from seawatch.track.lifecycle import LifecycleParams, LifecycleState
+from seawatch.track.splice import SpliceParams, near_candidates
 
 pytestmark = pytest.mark.skipif(not imm.kernels.ENABLED, reason="SEAWATCH_NO_JIT=1: the kernels are off")
 
@@ -155,3 +156,26 @@ def test_unique_by_counting_gives_what_numpy_unique_gives() -> None:
         u, inv = assign._unique_inverse(v, bound)
         u_ref, inv_ref = np.unique(v, return_inverse=True)
         assert same_bits(u, u_ref) and inv.tolist() == inv_ref.tolist()
+
+
+def test_the_compiled_reach_test_equals_the_numpy_one() -> None:
+    rng = np.random.default_rng(12)
+    params = SpliceParams(base_m=300.0, speed_mps=25.0)
+    new_xy, old_xy = rng.uniform(-5e3, 5e3, (300, 2)), rng.uniform(-5e3, 5e3, (40, 2))
+    new_born_s, old_last_hit_s = rng.uniform(0, 60, 300), rng.uniform(0, 60, 40)
+    old_last_hit_s[:3] = 70.0   # a plot after the time of the step: no negative reach
+    old_xy[5] = new_xy[7] + [300.0, 0.0]   # exactly at the reach of a track last hit at the step's time
+    old_last_hit_s[5], new_born_s[7] = 60.0, 60.0
+    ref = near_candidates(new_xy, new_born_s, old_xy, old_last_hit_s, 60.0, params, jit=False)
+    out = near_candidates(new_xy, new_born_s, old_xy, old_last_hit_s, 60.0, params, jit=True)
+    assert out.tolist() == ref.tolist()
+    assert out[7] and 0 < out.sum() < len(out)
+
+
+def test_appending_newborns_to_the_imm_state_equals_concatenating_a_born_state() -> None:
+    st = random_picture(20, 3)
+    x = np.hstack([np.random.default_rng(4).normal(0, 1e4, (5, 2)), np.zeros((5, 2))])
+    p = np.repeat(np.diag([625.0, 625.0, 64.0, 64.0])[None], 5, axis=0)
+    ref = imm.ImmState.concat(st, imm.ImmState.born(x, p))
+    out = st.with_born(x, p)
+    assert same_bits(out.xm, ref.xm) and same_bits(out.Pm, ref.Pm) and same_bits(out.mu, ref.mu)
