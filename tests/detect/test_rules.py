@@ -557,3 +557,15 @@ def test_a_freighter_at_its_berth_up_a_river_behind_the_beach_is_not_loitering(t
                  ship_type=70, site=site)  # 13 km off it
     run(e, river, at_sea)
     assert [a["mmsi"] for a in of_type(e, "loitering")] == [[423000006]]
+
+
+def test_a_ship_at_anchor_whose_reports_stop_for_twenty_minutes_is_one_loitering_alert_not_two() -> None:
+    e = engine(rules=("loitering",))
+    first = leg(7, MID_SEA, duration_s=5400, speed_kn=0, cog_deg=0, kind=AIS, mmsi=423000007, dt=60, ship_type=70)
+    # unheard from 1.5 h to 1 h 50 min: the contact goes stale (10 min) and its alert closes; then heard again
+    again = leg(7, MID_SEA, t0=6600, duration_s=3600, speed_kn=0, cog_deg=0, kind=AIS, mmsi=423000007, dt=60,
+                ship_type=70)
+    clock = leg(8, OFF_LANKARAN, duration_s=10200, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000008)
+    run(e, first, again, clock)
+    (alert,) = of_type(e, "loitering")
+    assert alert["evidence"]["loiter_duration_s"] >= 10_000  # counted from the first stop, 2 h 50 min ago

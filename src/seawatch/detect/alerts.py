@@ -82,6 +82,7 @@ class AlertBook:
     """Every alert of a run, keyed by behaviour; collects the changes of the current cycle."""
 
     merge_gap_s: float = 300.0
+    merge_gap_by_type: dict[str, float] = field(default_factory=dict)  # a rule's own gap (loitering: 1 h)
     alerts: list[Alert] = field(default_factory=list)
     open_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     closed_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
@@ -92,6 +93,15 @@ class AlertBook:
     def get(self, type_: str, key: Any) -> Alert | None:
         return self.open_by_key.get((type_, key))
 
+    def merge_gap(self, type_: str) -> float:
+        """How soon after its close a behaviour that starts again is the same alert (merge_gap_s by default)."""
+        return self.merge_gap_by_type.get(type_, self.merge_gap_s)
+
+    def resumable(self, type_: str, key: Any, t: float) -> Alert | None:
+        """The closed alert a behaviour starting again at t would re-open, if any."""
+        old = self.closed_by_key.get((type_, key))
+        return old if old is not None and old.end is not None and t - old.end <= self.merge_gap(type_) else None
+
     def open(self, type_: str, key: Any, t: float, *, severity: str, lat: float, lon: float,
              track_ids: Iterable[int], mmsi: Iterable[int], zone: str | None, summary: str,
              evidence: dict[str, Any], start: float | None = None) -> Alert:
@@ -101,7 +111,7 @@ class AlertBook:
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
                                evidence=evidence, mmsi=mmsi, zone=zone)
         old = self.closed_by_key.pop(k, None)
-        if old is not None and old.end is not None and t - old.end <= self.merge_gap_s:
+        if old is not None and old.end is not None and t - old.end <= self.merge_gap(type_):
             old.end = None
             self.open_by_key[k] = old
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,

@@ -264,12 +264,13 @@ class LearnedAnchorages:
     def contains(self, x: F64, y: F64) -> B:
         if not self.learned or len(x) == 0:
             return np.zeros(len(x), bool)
-        cx = np.floor(x / self.cell_m).astype(np.int64)
-        cy = np.floor(y / self.cell_m).astype(np.int64)
+        ok = np.isfinite(x) & np.isfinite(y)   # an unknown position is at no anchorage
+        cx = np.floor(np.where(ok, x, 0.0) / self.cell_m).astype(np.int64)
+        cy = np.floor(np.where(ok, y, 0.0) / self.cell_m).astype(np.int64)
         if self._keys_of != len(self.learned):   # cells are only ever added
             self._keys = np.sort(np.array([self._key(a, b) for a, b in self.learned], np.int64))
             self._keys_of = len(self.learned)
-        return member(self._key(cx, cy), self._keys)
+        return member(self._key(cx, cy), self._keys) & ok
 
     @staticmethod
     def _key(cx: Any, cy: Any) -> Any:
@@ -477,10 +478,8 @@ class ContactRule(Rule):
         """Of `rows`, those whose contact had this rule's alert closed within the merge gap: a behaviour
         that resumes is that alert again, its track already judged real (no second wait for steadiness)."""
         out = np.zeros(len(cyc), bool)
-        gap = self.book.merge_gap_s
         for r in np.flatnonzero(rows).tolist():
-            a = self.book.closed_by_key.get((self.type, int(cyc.contact_id[r])))
-            out[r] = a is not None and a.end is not None and float(cyc.t[r]) - a.end <= gap
+            out[r] = self.book.resumable(self.type, int(cyc.contact_id[r]), float(cyc.t[r])) is not None
         return out
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:

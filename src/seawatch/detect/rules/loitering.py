@@ -3,7 +3,9 @@
 Not raised for vessels whose lingering is their trade or another alert's business: fishing vessels,
 sailing and pleasure craft (AIS ship types 30, 36, 37), vessels within `coast_margin_m` of the shore
 (moored at a berth or beach the zones file does not list), vessels at a learned anchorage, vessels authorised at a platform, and contacts already in a zone_loiter
-alert (the more specific one).
+alert (the more specific one). A stay that starts again within `resume_gap_s` of its alert's close (a ship at
+anchor far out whose reports stopped for over the engine's stale time, or that swung above the speed for a
+few minutes) is the same alert again, re-opened at once and counted from the first stay's start.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import member
-from seawatch.detect.core import B, ContactRule, Cycle
+from seawatch.detect.core import F64, B, ContactRule, Cycle
 
 
 class Loitering(ContactRule):
@@ -28,6 +30,7 @@ class Loitering(ContactRule):
         "harbour_distance_m": 5000.0,
         "exempt_ship_types": [30, 36, 37],  # fishing, sailing, pleasure craft: stopping at sea is their trade
         "coast_margin_m": 1500.0,  # moored at a berth or a beach not in the zones file
+        "resume_gap_s": 3600.0,  # a stay starting again this soon after its alert closed re-opens that alert
     }
 
     def __init__(self, engine: Any) -> None:
@@ -39,10 +42,16 @@ class Loitering(ContactRule):
                 if zone.kind == "platform":
                     self._field |= set(zone.authorized_mmsi)
         self._exempt_types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
+        self.book.merge_gap_by_type[self.type] = float(self.p["resume_gap_s"])
+        self._enter = np.zeros(0, bool)
+
+    def min_duration(self, cyc: Cycle) -> F64:
+        return np.where(self.proven(cyc, self._enter), 0.0, float(self.p["min_duration_s"]))
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         stay = cyc.slow_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
         if not stay.any():
+            self._enter = stay
             return stay, stay
         st = np.asarray(cyc.ship_type, np.int64)
         stay &= ~member(st, self._exempt_types)
@@ -55,10 +64,15 @@ class Loitering(ContactRule):
             if self.book.get("zone_loiter", int(cyc.contact_id[r])) is not None:
                 stay[r] = False
         enter = stay & (cyc.slow_kn < self.p["speed_kn"])
+        self._enter = enter
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         since = float(self.timer.since[cyc.slot[r]])
+        cid = int(cyc.contact_id[r])
+        before = self.book.resumable(self.type, cid, float(cyc.t[r])) if opening else self.book.get(self.type, cid)
+        if before is not None:   # the stay of this alert, maybe resumed: counted from its first start
+            since = min(since, float(before.evidence.get("loiter_since_t", since)))
         dur = float(cyc.t[r]) - since if not math.isnan(since) else 0.0
         dark = bool(cyc.dark[r])
         who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
