@@ -39,7 +39,7 @@ def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
         up, p_loc = _unique_inverse(rp, n_plots)
         if len(ut) * len(up) <= _ONE_MATRIX:
             # the clusters are independent, so one small matrix over all of them has the same optimum
-            a_t, a_p = solve_dense(t_loc, p_loc, rc)
+            a_t, a_p = _solve_numbered(t_loc, p_loc, rc, len(ut), len(up), _NO_EDGE)
         else:
             a_t, a_p = _solve_by_cluster(t_loc, p_loc, rc, len(ut), len(up))
         out_t.append(ut[a_t])
@@ -53,11 +53,18 @@ def solve_dense(t_loc: IntArray, p_loc: IntArray, cost: FloatArray,
     costs `no_edge` (huge: as many pairs as possible; a finite cut-off: a pair is kept only if cheaper)."""
     ct, ti = _unique_inverse(t_loc)
     cp, pi = _unique_inverse(p_loc)
-    mat = np.full((len(ct), len(cp)), no_edge)
+    r, c = _solve_numbered(ti, pi, cost, len(ct), len(cp), no_edge)
+    return ct[r], cp[c]
+
+
+def _solve_numbered(ti: IntArray, pi: IntArray, cost: FloatArray, nt: int, npl: int,
+                    no_edge: float) -> tuple[IntArray, IntArray]:
+    """``solve_dense`` of edges already numbered 0..nt-1 (tracks) and 0..npl-1 (plots), every number used."""
+    mat = np.full((nt, npl), no_edge)
     mat[ti, pi] = cost
     r, c = linear_sum_assignment(mat)
     real = mat[r, c] < no_edge
-    return ct[r[real]], cp[c[real]]
+    return r[real], c[real]
 
 
 def _unique_inverse(v: IntArray, bound: int | None = None) -> tuple[IntArray, IntArray]:
