@@ -179,3 +179,36 @@ def test_appending_newborns_to_the_imm_state_equals_concatenating_a_born_state()
     ref = imm.ImmState.concat(st, imm.ImmState.born(x, p))
     out = st.with_born(x, p)
     assert same_bits(out.xm, ref.xm) and same_bits(out.Pm, ref.Pm) and same_bits(out.mu, ref.mu)
+
+
+def sorted_pairs(g: object) -> list[tuple[int, int, bytes, bytes]]:
+    return sorted((int(t), int(p), d.tobytes(), c.tobytes())
+                  for t, p, d, c in zip(g.track, g.plot, g.d2, g.cost, strict=True))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_above_the_brute_force_size_the_compiled_gate_finds_the_pairs_of_the_kd_tree(wide: bool) -> None:
+    # wide: a few coasting tracks with gates far wider than the rest (the tree's per-track radius branch)
+    rng = np.random.default_rng(21)
+    n, m = 400, 120
+    zhat = rng.uniform(-2e4, 2e4, (n, 2))
+    s = np.repeat(np.diag([900.0, 900.0])[None], n, axis=0) * rng.uniform(0.5, 2.0, (n, 1, 1))
+    if wide:
+        s[:5] *= 400.0
+    plots = np.concatenate([zhat[:100] + rng.normal(0, 40, (100, 2)), rng.uniform(-2e4, 2e4, (m - 100, 2))])
+    assert n * m > BRUTE_FORCE_PAIRS
+    ref = gate(zhat, s, plots, gate_d2=18.4, max_radius_m=5000.0, jit=False)
+    out = gate(zhat, s, plots, gate_d2=18.4, max_radius_m=5000.0, jit=True)
+    assert len(ref) >= 90   # nearly every track with a plot next to it
+    assert sorted_pairs(out) == sorted_pairs(ref)
+
+
+def test_the_compiled_gate_keeps_every_pair_when_a_crowd_shares_its_gates() -> None:
+    # 60 tracks and 60 plots within 10 m: 3,600 pairs, more than the first guess of room (8 per track and plot)
+    rng = np.random.default_rng(22)
+    zhat, plots = rng.normal(0, 5, (60, 2)), rng.normal(0, 5, (60, 2))
+    s = np.repeat(np.diag([2500.0, 2500.0])[None], 60, axis=0)
+    out = gate(zhat, s, plots, gate_d2=18.4, jit=True)
+    ref = gate(zhat, s, plots, gate_d2=18.4, jit=False)
+    assert len(out) == 3600
+    assert same_bits(out.track, ref.track) and same_bits(out.plot, ref.plot) and same_bits(out.cost, ref.cost)

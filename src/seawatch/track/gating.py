@@ -39,6 +39,7 @@ class GatedPairs:
 
 
 BRUTE_FORCE_PAIRS = 20_000  # below this many track x plot pairs, gate every pair without a KD-tree
+COMPILED_PAIRS = 1_000_000  # the same, in the compiled kernel (a few ns per pair: faster than a tree below this)
 
 
 def llr_bound(pd: float, clutter_density_per_m2: float) -> float:
@@ -52,13 +53,15 @@ def gate(zhat: FloatArray, s: FloatArray, plots_xy: FloatArray, *, gate_d2: floa
          llr_max: float = float("inf"), max_radius_m: float = 5_000.0, jit: bool = kernels.ENABLED) -> GatedPairs:
     """Gate N predicted positions ``zhat (N, 2)`` with innovation covariances ``s (N, 2, 2)`` (one per
     track, the measurement noise at the track's position already added) against plots ``(M, 2)``.
-    With ``jit`` (the default unless SEAWATCH_NO_JIT=1), a scan small enough for the brute-force branch is
-    gated in one compiled pass (``kernels.gate_pairs``: the same pairs, in the same order, same costs)."""
+    With ``jit`` (the default unless SEAWATCH_NO_JIT=1), a scan of up to ``COMPILED_PAIRS`` pairs is gated in
+    one compiled pass: what the brute-force branch finds (``kernels.gate_pairs``: the same pairs in the same
+    order, the same costs), and, above ``BRUTE_FORCE_PAIRS``, the pairs the k-d tree branches find, in
+    track order rather than the tree's (the assignment does not depend on the order of the pairs)."""
     n, m = len(zhat), len(plots_xy)
     empty = GatedPairs(np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0))
     if n == 0 or m == 0:
         return empty
-    if jit and n * m <= BRUTE_FORCE_PAIRS:
+    if jit and n * m <= COMPILED_PAIRS:
         return _gate_compiled(zhat, s, plots_xy, gate_d2, llr_max, max_radius_m)
     s_inv, det = inv2(s)
     # radius of the gate ellipse: sqrt(gate_d2 * largest eigenvalue of S)
@@ -114,9 +117,14 @@ def _gate_compiled(zhat: FloatArray, s: FloatArray, plots_xy: FloatArray, gate_d
     s_inv, det, radius = np.empty((n, 2, 2)), np.empty(n), np.empty(n)
     kernels.gate_prep(s, float(gate_d2), float(max_radius_m), s_inv, det, radius)
     log_norm = np.log((2.0 * np.pi) ** 2 * det)
-    ti, pj = np.empty(n * m, np.intp), np.empty(n * m, np.intp)
-    d2, cost = np.empty(n * m), np.empty(n * m)
-    k = kernels.gate_pairs(np.ascontiguousarray(zhat, dtype=np.float64), s_inv, log_norm, radius,
-                           np.ascontiguousarray(plots_xy, dtype=np.float64), float(gate_d2), float(llr_max),
-                           ti, pj, d2, cost)
-    return GatedPairs(ti[:k], pj[:k], d2[:k], cost[:k])
+    zhat = np.ascontiguousarray(zhat, dtype=np.float64)
+    plots_xy = np.ascontiguousarray(plots_xy, dtype=np.float64)
+    size = min(n * m, 8 * (n + m))   # room for a few candidates per track; all of them if there are more
+    while True:
+        ti, pj = np.empty(size, np.intp), np.empty(size, np.intp)
+        d2, cost = np.empty(size), np.empty(size)
+        k = kernels.gate_pairs(zhat, s_inv, log_norm, radius, plots_xy, float(gate_d2), float(llr_max),
+                               ti, pj, d2, cost)
+        if k <= size:
+            return GatedPairs(ti[:k], pj[:k], d2[:k], cost[:k])
+        size = k

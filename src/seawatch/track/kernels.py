@@ -169,7 +169,8 @@ def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius
                cost_out: np.ndarray) -> int:
     """Every (track, plot) pair of `gating.gate`'s brute-force branch, then `_score`: inside the track's
     radius, d2 <= gate_d2 and d2 + log_norm[track] <= llr_max (log_norm = ln|2 pi S|). Writes the pairs in
-    the reference's order (track-major) and returns how many."""
+    the reference's order (track-major) and returns how many there are: more than the outputs hold when they
+    are too short (the caller then calls again with room for all)."""
     k = 0
     for i in range(zhat.shape[0]):
         zx, zy, rad = zhat[i, 0], zhat[i, 1], radius[i]
@@ -183,10 +184,11 @@ def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius
                   + s_inv[i, 1, 1] * (y1 * y1))
             cost = d2 + log_norm[i]
             if d2 <= gate_d2 and cost <= llr_max:
-                ti_out[k] = i
-                pj_out[k] = j
-                d2_out[k] = d2
-                cost_out[k] = cost
+                if k < len(ti_out):
+                    ti_out[k] = i
+                    pj_out[k] = j
+                    d2_out[k] = d2
+                    cost_out[k] = cost
                 k += 1
     return k
 
