@@ -262,14 +262,17 @@ class LearnedAnchorages:
                             self.learned.add((a + da, b + db))
 
     def contains(self, x: F64, y: F64) -> B:
-        if not self.learned or len(x) == 0:
-            return np.zeros(len(x), bool)
-        cx = np.floor(x / self.cell_m).astype(np.int64)
-        cy = np.floor(y / self.cell_m).astype(np.int64)
+        out = np.zeros(len(x), bool)
+        where = np.flatnonzero(np.isfinite(x) & np.isfinite(y))   # no position (nan): in no anchorage
+        if not self.learned or len(where) == 0:
+            return out
+        cx = np.floor(x[where] / self.cell_m).astype(np.int64)
+        cy = np.floor(y[where] / self.cell_m).astype(np.int64)
         if self._keys_of != len(self.learned):   # cells are only ever added
             self._keys = np.sort(np.array([self._key(a, b) for a, b in self.learned], np.int64))
             self._keys_of = len(self.learned)
-        return member(self._key(cx, cy), self._keys)
+        out[where] = member(self._key(cx, cy), self._keys)
+        return out
 
     @staticmethod
     def _key(cx: Any, cy: Any) -> Any:
