@@ -73,3 +73,16 @@ def test_a_point_up_a_river_inside_a_land_polygon_is_at_the_coast_and_one_offsho
     assert list(z.on_land(x, y)) == [True, False]
     assert list(z.coast_within(x, y, 2000.0)) == [True, False]
     assert np.isfinite(z.coast_distance(x, y, 5000.0)).tolist() == [True, True]
+
+
+def test_a_contact_without_a_position_is_in_no_learned_anchorage_and_raises_no_warning() -> None:
+    import warnings
+
+    from seawatch.detect.core import LearnedAnchorages
+
+    anchorages = LearnedAnchorages(cell_m=1000.0)
+    anchorages.learned.add((0, 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # casting nan to a cell index warned before
+        inside = anchorages.contains(np.array([10.0, np.nan, 5_000.0]), np.array([10.0, 20.0, 5_000.0]))
+    assert inside.tolist() == [True, False, False]
