@@ -30,14 +30,51 @@ def small_craft(ship_type: npt.NDArray[np.generic], length_m: F64) -> B:
     return np.isin(st, SMALL_CRAFT_TYPES) | (length < SMALL_CRAFT_LENGTH_M)
 
 
+class _Counts:
+    """Per cell key (sorted int64): spacings seen, of which long. Grows by merging each cycle's counts."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, np.int64)
+        self.n = np.zeros(0, np.int64)
+        self.n_long = np.zeros(0, np.int64)
+
+    def add(self, keys: npt.NDArray[np.int64], long: B) -> None:
+        u, inv = np.unique(keys, return_inverse=True)
+        inv = inv.ravel()
+        n_u = np.bincount(inv, minlength=len(u)).astype(np.int64)
+        long_u = np.bincount(inv, weights=long, minlength=len(u)).astype(np.int64)
+        pos = np.searchsorted(self.keys, u)
+        known = pos < len(self.keys)
+        known[known] = self.keys[pos[known]] == u[known]
+        np.add.at(self.n, pos[known], n_u[known])
+        np.add.at(self.n_long, pos[known], long_u[known])
+        if not known.all():
+            new = ~known
+            keys_all = np.concatenate([self.keys, u[new]])
+            order = np.argsort(keys_all, kind="stable")
+            self.keys = keys_all[order]
+            self.n = np.concatenate([self.n, n_u[new]])[order]
+            self.n_long = np.concatenate([self.n_long, long_u[new]])[order]
+
+    def lookup(self, keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(spacings, long ones) per key; 0, 0 for a cell never seen."""
+        if not len(self.keys):
+            z = np.zeros(len(keys), np.int64)
+            return z, z.copy()
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[pos] == keys
+        return np.where(hit, self.n[pos], 0), np.where(hit, self.n_long[pos], 0)
+
+
 class ReceptionMap:
-    """Per cell and kind of set: (report spacings seen, of which long). Keys are int cells of a local frame."""
+    """Per cell and kind of set: (report spacings seen, of which long). Keys are int cells of a local frame;
+    counted with numpy per cycle (one sort of the cycle's reports), not a Python step per report."""
 
     def __init__(self, cell_m: float = 10_000.0, long_s: float = 300.0, min_samples: int = 20,
                  poor_share: float = 0.03, coarse: int = 3) -> None:
         self.cell_m, self.long_s, self.min_samples, self.poor_share = cell_m, long_s, min_samples, poor_share
         self.scales = (cell_m, cell_m * coarse)
-        self.counts: tuple[dict[int, list[int]], ...] = ({}, {})  # per scale: key -> [spacings, long ones]
+        self.counts = (_Counts(), _Counts())  # per scale
 
     @staticmethod
     def _keys(x: F64, y: F64, small: B, cell_m: float) -> npt.NDArray[np.int64]:
@@ -50,26 +87,20 @@ class ReceptionMap:
         ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(spacing_s)
         if not ok.any():
             return
-        long = (spacing_s[ok] > self.long_s).tolist()
+        long = spacing_s[ok] > self.long_s
         for cell_m, counts in zip(self.scales, self.counts):
-            for k, is_long in zip(self._keys(x[ok], y[ok], small[ok], cell_m).tolist(), long):
-                c = counts.get(k)
-                if c is None:
-                    c = counts[k] = [0, 0]
-                c[0] += 1
-                c[1] += int(is_long)
+            counts.add(self._keys(x[ok], y[ok], small[ok], cell_m), long)
 
     def poor(self, x: F64, y: F64, small: B) -> B:
         """Per point: the finest square seen enough (`min_samples` spacings) has more than `poor_share` long ones."""
         out = np.zeros(len(x), bool)
-        if not self.counts[0] or len(x) == 0:
+        if not len(self.counts[0].keys) or len(x) == 0:
             return out
         ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-        keys = [self._keys(x[ok], y[ok], small[ok], cell_m).tolist() for cell_m in self.scales]
-        for j, i in enumerate(ok.tolist()):
-            for counts, ks in zip(self.counts, keys):
-                c = counts.get(ks[j])
-                if c is not None and c[0] >= self.min_samples:
-                    out[i] = c[1] > self.poor_share * c[0]
-                    break
+        decided = np.zeros(len(ok), bool)
+        for cell_m, counts in zip(self.scales, self.counts):
+            n, n_long = counts.lookup(self._keys(x[ok], y[ok], small[ok], cell_m))
+            here = ~decided & (n >= self.min_samples)
+            out[ok[here]] = n_long[here] > self.poor_share * n[here]
+            decided |= here
         return out
