@@ -9,7 +9,8 @@ from 0.0, as here). What the kernels do not do: a BLAS matmul (`mu @ pi`: OpenBL
 and the transcendental functions whose numpy loops are numpy's own SIMD code on some CPUs (log, exp, sin,
 cos, arctan2) stay in numpy, outside the kernels; `hypot` and `sqrt` are the C library's / IEEE in both.
 `tests/track/test_kernels.py` holds every kernel to its reference on random and edge-case inputs.
-The tracker uses them unless `SEAWATCH_NO_JIT=1`.
+The tracker uses them unless `SEAWATCH_NO_JIT=1`. They are compiled once (~10 s of CPU) into numba's
+on-disk cache (`seawatch.ingest.nmea._jit`), then loaded in a fraction of a second by each process.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ __all__ = ["ENABLED"]
 
 # plain ints, constants of the compiled code
 _TENTATIVE, _CONFIRMED, _COASTING, _LOST = (int(s) for s in TrackStatus)
-
 
 
 @inline
