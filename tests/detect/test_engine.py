@@ -63,3 +63,28 @@ def test_a_dark_fast_boat_heading_for_a_beach_at_night_scores_higher_than_a_ferr
     scores = e.risk_scores()
     assert scores[1] >= 0.7 and scores[2] < 0.2
     assert max(a["score"] for a in e.finish() if 1 in a["track_ids"]) >= 0.7
+
+
+def test_the_closed_alerts_a_behaviour_could_resume_are_listed_as_resumable_says_one_by_one() -> None:
+    import numpy as np
+
+    from seawatch.detect.alerts import AlertBook
+
+    book = AlertBook(merge_gap_s=300.0, merge_gap_by_type={"loitering": 3600.0})
+    kw = {"severity": "low", "lat": 40.0, "lon": 50.0, "track_ids": [], "mmsi": [], "zone": None, "summary": "",
+          "evidence": {}}
+    for cid, (start, end) in {7: (0.0, 100.0), 9: (50.0, 400.0), 11: (10.0, 20.0)}.items():
+        book.open("loitering", cid, start, **kw)   # type: ignore[arg-type]
+        book.close("loitering", cid, end)
+    book.open("high_speed", 7, 0.0, **kw)   # type: ignore[arg-type]
+    book.close("high_speed", 7, 30.0)
+    book.open("loitering", 11, 500.0, **kw)   # re-opened: no longer closed
+    keys, ends = book.closed_ends("loitering")
+    assert keys.tolist() == [7, 9] and ends.tolist() == [100.0, 400.0]
+    for t in (200.0, 3_800.0, 4_100.0):
+        for cid in (7, 9, 11, 12):
+            listed = cid in keys.tolist() and t - ends[keys.tolist().index(cid)] <= book.merge_gap("loitering")
+            assert listed == (book.resumable("loitering", cid, t) is not None)
+    book.close("loitering", 11, 600.0)
+    assert book.closed_ends("loitering")[0].tolist() == [7, 9, 11]   # remade after the change
+    assert np.array_equal(book.closed_ends("high_speed")[0], [7])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from seawatch.model.units import iso_utc
 
@@ -89,6 +90,7 @@ class AlertBook:
     changes: list[Change] = field(default_factory=list)
     revision: int = 0  # bumped when an alert opens, closes or changes key (the set of open alerts changed)
     _counter: int = 0
+    _closed_ends: dict[str, tuple[int, Any, Any]] = field(default_factory=dict)  # type -> (revision, keys, ends)
 
     def get(self, type_: str, key: Any) -> Alert | None:
         return self.open_by_key.get((type_, key))
@@ -101,6 +103,17 @@ class AlertBook:
         """The closed alert a behaviour starting again at t would re-open, if any."""
         old = self.closed_by_key.get((type_, key))
         return old if old is not None and old.end is not None and t - old.end <= self.merge_gap(type_) else None
+
+    def closed_ends(self, type_: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The closed alerts of a type keyed by one contact id: (sorted ids, end times), for looking up
+        `resumable` of many contacts at once (remade only when an alert opened, closed or was forgotten)."""
+        hit = self._closed_ends.get(type_)
+        if hit is None or hit[0] != self.revision:
+            pairs = sorted((int(k[1]), float(a.end)) for k, a in self.closed_by_key.items()
+                           if k[0] == type_ and isinstance(k[1], (int, np.integer)) and a.end is not None)
+            hit = (self.revision, np.array([k for k, _ in pairs], np.int64), np.array([e for _, e in pairs], np.float64))
+            self._closed_ends[type_] = hit
+        return hit[1], hit[2]
 
     def open(self, type_: str, key: Any, t: float, *, severity: str, lat: float, lon: float,
              track_ids: Iterable[int], mmsi: Iterable[int], zone: str | None, summary: str,
@@ -184,6 +197,7 @@ class AlertBook:
         if len(self.closed_by_key) > 10_000:
             self.closed_by_key = {k: a for k, a in self.closed_by_key.items()
                                   if a.end is not None and now - a.end <= self.merge_gap_s}
+            self.revision += 1
 
 
 def write_alerts_jsonl(path: str | Path, alerts: Iterable[Alert | dict[str, Any]]) -> int:

@@ -478,8 +478,13 @@ class ContactRule(Rule):
         """Of `rows`, those whose contact had this rule's alert closed within the merge gap: a behaviour
         that resumes is that alert again, its track already judged real (no second wait for steadiness)."""
         out = np.zeros(len(cyc), bool)
-        for r in np.flatnonzero(rows).tolist():
-            out[r] = self.book.resumable(self.type, int(cyc.contact_id[r]), float(cyc.t[r])) is not None
+        r = np.flatnonzero(rows)
+        keys, ends = self.book.closed_ends(self.type)   # `AlertBook.resumable` of every row at once
+        if not len(r) or not len(keys):
+            return out
+        ids = cyc.contact_id[r]
+        pos = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
+        out[r] = (keys[pos] == ids) & (cyc.t[r] - ends[pos] <= self.book.merge_gap(self.type))
         return out
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
