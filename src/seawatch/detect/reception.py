@@ -23,11 +23,14 @@ SMALL_CRAFT_TYPES = (36, 37)  # ITU-R M.1371 ship types: sailing, pleasure craft
 SMALL_CRAFT_LENGTH_M = 20.0  # ... or shorter than this
 
 
+def leisure_craft(ship_type: npt.NDArray[np.generic]) -> B:
+    """Per row: the AIS ship type says sailing or pleasure craft."""
+    return np.isin(np.asarray(ship_type, dtype=np.float64), SMALL_CRAFT_TYPES)
+
+
 def small_craft(ship_type: npt.NDArray[np.generic], length_m: F64) -> B:
     """Per row: a small craft (sailing or pleasure type, or shorter than 20 m), whose AIS is most likely class B."""
-    st = np.asarray(ship_type, dtype=np.float64)
-    length = np.asarray(length_m, dtype=np.float64)
-    return np.isin(st, SMALL_CRAFT_TYPES) | (length < SMALL_CRAFT_LENGTH_M)
+    return leisure_craft(ship_type) | (np.asarray(length_m, dtype=np.float64) < SMALL_CRAFT_LENGTH_M)
 
 
 class _Counts:

@@ -203,11 +203,15 @@ class AisGap(Rule):
         last = order[np.r_[np.flatnonzero(np.diff(mmsi[order])), len(order) - 1]] if len(order) else order
         last = last[now - heard[last] >= p["min_gap_s"]]
         wx, wy, wt, wm = mem.f["ais_x"][last], mem.f["ais_y"][last], heard[last], mmsi[last]
-        keep = np.ones(len(cand), bool)
-        for k, s in enumerate(cand):
-            near = ((np.abs(wt - heard[s]) <= p["outage_window_s"]) & (wm != mmsi[s])
-                    & (np.hypot(wx - mem.f["ais_x"][s], wy - mem.f["ais_y"][s]) <= p["outage_radius_m"]))
-            keep[k] = int(np.count_nonzero(near)) < p["outage_min_vessels"]
+        cx, cy, ct, cm = mem.f["ais_x"][cand], mem.f["ais_y"][cand], heard[cand], mmsi[cand]
+        n_near = np.zeros(len(cand), np.int64)
+        step = max(1, 1_000_000 // max(len(last), 1))   # candidates x witnesses, a million pairs at a time
+        for a in range(0, len(cand), step):
+            b = slice(a, a + step)
+            near = ((np.abs(wt[None, :] - ct[b, None]) <= p["outage_window_s"]) & (wm[None, :] != cm[b, None])
+                    & (np.hypot(wx[None, :] - cx[b, None], wy[None, :] - cy[b, None]) <= p["outage_radius_m"]))
+            n_near[b] = np.count_nonzero(near, axis=1)
+        keep = n_near < p["outage_min_vessels"]
         return cand[keep], gap[keep]
 
     def _maintain(self, active: I64, now: float) -> None:

@@ -3,9 +3,10 @@
 Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hysteresis_kn.
 The speed must be observed: an AIS-only contact whose last report is older than `max_ais_age_s` is the
 tracker's dead reckoning of that report, and is held (a moored boat's one bogus 59 kn SOG report, carried
-forward for ten minutes, is not a go-fast). Severity follows DESIGN.md's "above all for small dark contacts": high for a dark contact; for an identified
-one low when it is a ship (>= 30 m) or says it is a pleasure or sailing craft (ship type 36/37: sport boats
-run at 30-45 kn with their identity on), medium otherwise (a small craft of another or unknown type).
+forward for ten minutes, is not a go-fast). Severity follows DESIGN.md's "above all for small dark
+contacts": high for a dark contact; for an identified one low when it is a ship (>= 30 m) or says it is a
+pleasure or sailing craft (ship type 36/37: sport boats run at 30-45 kn with their identity on), medium
+otherwise (a small craft of another or unknown type).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, B, ContactRule, Cycle
-from seawatch.detect.reception import small_craft
+from seawatch.detect.reception import leisure_craft
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
@@ -69,7 +70,7 @@ class HighSpeed(ContactRule):
         mx = self.prior(cyc, r, "max_speed_kn", kn)
         dark = bool(cyc.dark[r])
         small = not (cyc.length_m[r] >= 30.0)
-        leisure = bool(small_craft(cyc.ship_type[r:r + 1], np.full(1, np.inf))[0])
+        leisure = bool(leisure_craft(cyc.ship_type[r:r + 1])[0])
         sev = "high" if dark else ("medium" if small and not leisure else "low")
         who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         return {"severity": sev,
