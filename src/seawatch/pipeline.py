@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import member
 from seawatch.config.site import SensorConfig, SiteConfig
+from seawatch.errors import ConfigError
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
@@ -36,6 +38,23 @@ logger = logging.getLogger(__name__)
 AIS_KINDS = (int(Kind.AIS_POSITION), int(Kind.AIS_STATIC))
 RADAR_KINDS = (int(Kind.RADAR_PLOT), int(Kind.RADAR_TRACK))
 COAST_S = 30.0  # a confirmed radar track coasts this long without a plot before it is dropped
+# fusion settings a site may give in [rules.fusion] (docs/tracking.md, "Duplicate tracks of one vessel")
+FUSION_SITE_KEYS = ("duplicate_s", "duplicate_mean_d2", "duplicate_min_speed_mps", "duplicate_max_m",
+                    "duplicate_sigma_m")
+
+
+def fusion_params(site: SiteConfig, radar_cover: tuple[tuple[float, float, float], ...]) -> FusionParams:
+    """The site's fusion settings: defaults, overridden by numbers in [rules.fusion]; other keys are refused."""
+    given = dict(site.rules.get("fusion", {}))
+    unknown = sorted(set(given) - set(FUSION_SITE_KEYS))
+    if unknown:
+        raise ConfigError(f"[rules.fusion]: unknown key(s) {', '.join(unknown)}; known: {', '.join(FUSION_SITE_KEYS)}")
+    values: dict[str, Any] = {}
+    for k, v in given.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(f"[rules.fusion] {k} = {v!r}: give a number")
+        values[k] = float(v)
+    return replace(FusionParams(radar_cover=radar_cover), **values)
 
 
 @dataclass
@@ -66,7 +85,7 @@ class Pipeline:
         self.ais = AisVesselState(self.frame)
         cover = tuple((r.noise.sensor_xy[0], r.noise.sensor_xy[1], float(r.sensor.range_m or 0.0))
                       for r in self.radars.values() if r.noise.sensor_xy is not None)
-        self.fusion = RadarAisFusion(FusionParams(radar_cover=cover))
+        self.fusion = RadarAisFusion(fusion_params(site, cover))
         self.events: list[FusionEvent] = []
         self._last_table: ContactTable | None = None
         self._last_tracks: TrackTable | None = None
@@ -157,9 +176,24 @@ class Pipeline:
         if tracks is None or tracks.time_s != t:
             tracks = TrackTable(t, np.empty(0, np.int64), np.empty(0, np.int8), np.empty((0, 4)),
                                 np.empty((0, 4, 4)))
-        table = self.fusion.update(tracks, self.ais.snapshot(t))
+        self._fuse_with(tracks, t)
+
+    def _fuse_with(self, tracks: TrackTable, t: float) -> None:
+        snap = self.ais.snapshot(t)
+        table = self.fusion.update(tracks, snap, self._hull(snap.mmsi))
         self.events.extend(table.events)
         self._last_table = table
+
+    def _hull(self, key: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """(N, 4) to_bow, to_stern, to_port, to_starboard of each AIS key in metres (NaN: unknown)."""
+        pos, hit = self._lookup(key)
+        out = np.full((len(key), 4), np.nan)
+        if hit.any():
+            st = self.ais.static
+            for j, col in enumerate(("to_bow_m", "to_stern_m", "to_port_m", "to_starboard_m")):
+                v = np.asarray(st[col][pos[hit]], dtype=np.float64)
+                out[hit, j] = np.where(v >= 0, v, np.nan)
+        return out
 
     def _emit(self, table: ContactTable | None, t: float) -> ContactBatch:
         """The contact updates at t: the picture, thinned (`_shown`), plus one final row with status LOST for
@@ -204,9 +238,7 @@ class Pipeline:
         else:
             tracks = TrackTable(t, np.empty(0, np.int64), np.empty(0, np.int8), np.empty((0, 4)),
                                 np.empty((0, 4, 4)))
-        table = self.fusion.update(tracks, self.ais.snapshot(t))
-        self.events.extend(table.events)
-        self._last_table = table
+        self._fuse_with(tracks, t)
 
     def _contacts(self, table: ContactTable, t: float, rows: npt.NDArray[np.intp],
                   ais_age_s: npt.NDArray[np.float64]) -> ContactBatch:

@@ -18,7 +18,16 @@ same time (an ``AisSnapshot``) and:
 4. produces contacts: ``FUSED`` (radar + AIS, state fused by information weighting), ``RADAR_ONLY``
    (dark), ``AIS_ONLY`` (flagged ``in_radar_cover`` when a radar should have seen it: suspicious), and
    events for the detection stage: ``associated``, ``identity_change``, ``dissociated``,
-   ``ais_on_two_tracks`` and ``ais_far_from_track`` (recorded at onset).
+   ``ais_on_two_tracks`` and ``ais_far_from_track`` (recorded at onset);
+5. recognises duplicates: an unidentified radar track that holds the hull geometry of a vessel whose AIS
+   is fused with another track — its offset from the AIS position lies within the vessel's hull
+   (``hull_m``: AIS to_bow/stern/port/starboard, oriented along its course) plus the noise of both, at the
+   same velocity, never more than ``duplicate_max_m`` outside the hull, for ``duplicate_s`` with a mean
+   d² of at most ``duplicate_mean_d2``, the vessel under way (``duplicate_min_speed_mps``) when it starts —
+   is a second track on that vessel's echo (the tracker does not merge
+   tracks). It is that vessel's secondary track: no contact of its own (an event ``duplicate`` at onset),
+   not a dark stranger beside it. A boat shadowing a ship 150 m off does not hold that geometry, and a
+   rendezvous is slow.
 
 All per-track bookkeeping lives in arrays keyed by the sorted radar track ids.
 """
@@ -61,12 +70,20 @@ class FusionParams:
     overdue_intervals: float = 3.0      # AIS silent this many own intervals (+ margin) supports no track
     overdue_margin_s: float = 20.0
     radar_cover: tuple[tuple[float, float, float], ...] = ()   # (x_m, y_m, range_m) per radar
+    # a second radar track on an identified vessel (module docstring, 5.); duplicate_s = 0 disables
+    duplicate_s: float = 60.0               # the hull geometry held this long (and the d² mean's window)
+    duplicate_mean_d2: float = 4.0          # mean d² outside the hull at most this (~2 sigma)
+    duplicate_min_speed_mps: float = 2.5    # the vessel under way (5 kn) while the duplicate is recognised
+    duplicate_max_m: float = 75.0           # never farther than this outside the hull (a coasting track's
+    #                                         wide covariance would fit anything)
+    duplicate_sigma_m: float = 25.0         # extra sigma on the hull offset (radar track lag, AIS latency)
 
 
 @dataclass(frozen=True, slots=True)
 class FusionEvent:
     time_s: float
     kind: str           # associated | identity_change | dissociated | ais_on_two_tracks | ais_far_from_track
+    #                     | duplicate (track_id is a second track of the vessel mmsi)
     track_id: int
     mmsi: int
     previous_mmsi: int = -1
@@ -103,6 +120,7 @@ class RadarAisFusion:
         self.unsupported_n: Int64Array = np.empty(0, np.int64)
         self.far: BoolArray = np.empty(0, bool)
         self.shared: BoolArray = np.empty(0, bool)
+        self.dup = _DuplicateState.empty()
         self.evidence = PairEvidence(EvidenceParams(prior_d2=self.params.gate_d2)) if self.params.evidence else None
 
     def _align(self, track_id: Int64Array) -> npt.NDArray[np.intp]:
@@ -114,7 +132,7 @@ class RadarAisFusion:
             if len(self.tid) else np.zeros(len(ids), bool)
         n = len(ids)
 
-        def carry(old: Any, blank: int | bool) -> Any:
+        def carry(old: Any, blank: float) -> Any:
             new = np.full(n, blank, dtype=old.dtype)
             new[found] = old[pos[found]]
             return new
@@ -122,6 +140,9 @@ class RadarAisFusion:
         self.assoc, self.cand = carry(self.assoc, -1), carry(self.cand, -1)
         self.cand_n, self.unsupported_n = carry(self.cand_n, 0), carry(self.unsupported_n, 0)
         self.far, self.shared = carry(self.far, False), carry(self.shared, False)
+        d = self.dup
+        self.dup = _DuplicateState(carry(d.mmsi, -1), carry(d.since_s, np.nan), carry(d.last_s, np.nan),
+                                   carry(d.mean_d2, np.nan), carry(d.miss, 0), carry(d.on, False))
         self.tid = ids
         rows = np.empty(n, np.intp)
         rows[order] = np.arange(n)
@@ -152,7 +173,9 @@ class RadarAisFusion:
         ok = (d2 <= p.gate_d2) & (dv <= p.max_velocity_diff_mps)
         return ti[ok], aj[ok], d2[ok], np.asarray(pairs["v"])[keep][ok]
 
-    def update(self, tracks: TrackTable, ais: AisSnapshot) -> ContactTable:
+    def update(self, tracks: TrackTable, ais: AisSnapshot, hull_m: FloatArray | None = None) -> ContactTable:
+        """``hull_m``: (N, 4) to_bow, to_stern, to_port, to_starboard of each AIS row in metres (NaN or
+        negative: unknown, the hull is a point); None: every hull is a point."""
         p = self.params
         t = tracks.time_s
         conf = tracks.confirmed
@@ -204,7 +227,66 @@ class RadarAisFusion:
             hit[hit] &= ais.mmsi[srt[pos[hit]]] == new_assoc[hit]
             a_idx[hit] = srt[pos[hit]]
         events += self._conflicts(t, trk, ais, r, new_assoc, a_idx)
+        second = self._duplicates(t, trk, ais, r, new_assoc, hull_m, events)
+        if second.any():
+            keep = ~second
+            trk = TrackTable(t, trk.track_id[keep], trk.status[keep], trk.x[keep], trk.P[keep])
+            a_idx = a_idx[keep]
         return self._contacts(t, trk, ais, a_idx, events)
+
+    def _duplicates(self, t: float, trk: TrackTable, ais: AisSnapshot, r: npt.NDArray[np.intp], assoc: Int64Array,
+                    hull_m: FloatArray | None, events: list[FusionEvent]) -> BoolArray:
+        """Unidentified tracks that are a second track of a vessel fused with another track (module docstring,
+        5.): updates their bookkeeping, appends ``duplicate`` events at onset, returns their mask."""
+        p = self.params
+        n = len(trk)
+        if p.duplicate_s <= 0 or n == 0:
+            return np.zeros(n, bool)
+        best_m = np.full(n, -1, np.int64)
+        best_d2 = np.full(n, np.inf)
+        speed = np.zeros(n)
+        dist = np.full(n, np.nan)
+        free = np.flatnonzero(assoc < 0)
+        owned = np.flatnonzero(np.isin(ais.mmsi, assoc[assoc >= 0]))
+        if len(free) and len(owned):
+            pairs = cKDTree(trk.x[free, :2]).sparse_distance_matrix(cKDTree(ais.x[owned, :2]), p.max_pregate_m,
+                                                                    output_type="ndarray")
+            ti, aj = free[pairs["i"]], owned[pairs["j"]]
+            hull = hull_m[aj] if hull_m is not None else np.zeros((len(aj), 4))
+            s = trk.P[ti, :2, :2] + ais.P[aj, :2, :2] + np.eye(2) * p.duplicate_sigma_m**2
+            d2, out_m = hull_residual_d2(trk.x[ti, :2] - ais.x[aj, :2], ais.x[aj, 2:], hull, s)
+            dv = np.hypot(*(trk.x[ti, 2:] - ais.x[aj, 2:]).T)
+            ok = (d2 <= p.gate_d2) & (out_m <= p.duplicate_max_m) & (dv <= p.max_velocity_diff_mps)
+            ti, aj, d2 = ti[ok], aj[ok], d2[ok]
+            order = np.lexsort((d2, ti))
+            first = order[np.r_[True, ti[order][1:] != ti[order][:-1]]] if len(order) else order
+            k, a = ti[first], aj[first]
+            best_m[k], best_d2[k] = ais.mmsi[a], d2[first]
+            speed[k] = np.hypot(ais.x[a, 2], ais.x[a, 3])
+            dist[k] = np.hypot(*(trk.x[k, :2] - ais.x[a, :2]).T)
+        d = self.dup
+        m0, on0 = d.mmsi[r], d.on[r]
+        under_way = speed >= p.duplicate_min_speed_mps
+        # the streak goes on (once recognised, a duplicate stays one when its vessel slows down)
+        cont = (best_m >= 0) & (best_m == m0) & (on0 | under_way)
+        start = (best_m >= 0) & ~cont & ~on0 & under_way
+        hold = on0 & ~cont & (d.miss[r] + 1 < p.break_updates)   # a recognised duplicate bears a few misses
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dt = t - d.last_s[r]
+            w = np.maximum(1.0 - np.exp(-dt / p.duplicate_s), dt / (t - d.since_s[r]))
+        mean = np.where(cont, d.mean_d2[r] + np.nan_to_num(w, nan=1.0) * (best_d2 - d.mean_d2[r]), best_d2)
+        since = np.where(start, t, d.since_s[r])
+        on = (cont & (t - since >= p.duplicate_s) & (mean <= p.duplicate_mean_d2)) | hold
+        live = cont | start
+        d.mmsi[r] = np.where(live | hold, np.where(live, best_m, m0), -1)
+        d.since_s[r] = np.where(live | hold, since, np.nan)
+        d.mean_d2[r] = np.where(live, mean, np.where(hold, d.mean_d2[r], np.nan))
+        d.last_s[r] = np.where(live, t, np.where(hold, d.last_s[r], np.nan))
+        d.miss[r] = np.where(hold, d.miss[r] + 1, 0)
+        for k in np.flatnonzero(on & ~on0):
+            events.append(FusionEvent(t, "duplicate", int(trk.track_id[k]), int(best_m[k]), distance_m=float(dist[k])))
+        d.on[r] = on
+        return on
 
     def _conflicts(self, t: float, trk: TrackTable, ais: AisSnapshot, r: npt.NDArray[np.intp],
                    assoc: Int64Array, a_idx: npt.NDArray[np.intp]) -> list[FusionEvent]:
@@ -255,6 +337,52 @@ class RadarAisFusion:
         for sx, sy, rng in self.params.radar_cover:
             inside |= np.hypot(xy[:, 0] - sx, xy[:, 1] - sy) <= rng
         return inside
+
+
+@dataclass(frozen=True, slots=True)
+class _DuplicateState:
+    """Per radar track (rows as ``RadarAisFusion.tid``): the vessel it may duplicate and since when, the mean
+    d² outside that vessel's hull, misses of a recognised duplicate, whether it is one."""
+
+    mmsi: Int64Array
+    since_s: FloatArray
+    last_s: FloatArray
+    mean_d2: FloatArray
+    miss: Int64Array
+    on: BoolArray
+
+    @staticmethod
+    def empty() -> _DuplicateState:
+        e = np.empty(0)
+        return _DuplicateState(np.empty(0, np.int64), e, e.copy(), e.copy(), np.empty(0, np.int64),
+                               np.empty(0, bool))
+
+
+def hull_residual_d2(offset: FloatArray, v_ais: FloatArray, hull_m: FloatArray,
+                     s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Squared Mahalanobis length (covariance ``s``, (K, 2, 2)) of the part of each radar-track offset from
+    the AIS position (``offset``, (K, 2)) that lies outside the vessel's hull: the rectangle to_bow ahead of
+    the AIS reference point, to_stern astern, to_port / to_starboard abeam (``hull_m`` columns), oriented
+    along the AIS course (``v_ais``). Unknown (NaN or negative) dimensions count as 0; without a course
+    (below 0.5 m/s) the hull is a circle of its largest dimension. Returns d² and the length outside (m)."""
+    dims = np.where(np.isfinite(hull_m) & (hull_m > 0), hull_m, 0.0)
+    speed = np.hypot(v_ais[:, 0], v_ais[:, 1])
+    moving = speed >= 0.5
+    u = np.where(moving[:, None], v_ais / np.where(moving, speed, 1.0)[:, None], 0.0)   # along the course
+    starboard = np.column_stack([u[:, 1], -u[:, 0]])
+    along = np.einsum("ij,ij->i", offset, u)
+    across = np.einsum("ij,ij->i", offset, starboard)
+    ra = along - np.clip(along, -dims[:, 1], dims[:, 0])
+    rc = across - np.clip(across, -dims[:, 2], dims[:, 3])
+    res = ra[:, None] * u + rc[:, None] * starboard
+    # no course: the offset shortened by the hull's largest dimension
+    dist = np.hypot(offset[:, 0], offset[:, 1])
+    shrink = np.maximum(dist - dims.max(axis=1), 0.0) / np.where(dist > 0, dist, 1.0)
+    res = np.where(moving[:, None], res, offset * shrink[:, None])
+    det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
+    d2 = (s[:, 1, 1] * res[:, 0] ** 2 - (s[:, 0, 1] + s[:, 1, 0]) * res[:, 0] * res[:, 1]
+          + s[:, 0, 0] * res[:, 1] ** 2) / det
+    return d2, np.hypot(res[:, 0], res[:, 1])
 
 
 def _radar_contact_ids(track_id: Int64Array, mmsi: Int64Array) -> Int64Array:
