@@ -173,6 +173,18 @@ class Cycle:
     def dark(self) -> B:
         return self.kind == int(ContactKind.RADAR_ONLY)
 
+    def who(self, r: int) -> str:
+        """How a summary names row r's contact: a dark one by its contact id, an identified one by its AIS name
+        and MMSI (its contact id is in the alert's track_ids), anything else by its contact id."""
+        cid = int(self.contact_id[r])
+        if self.kind[r] == int(ContactKind.RADAR_ONLY):
+            return f"dark contact {cid}"
+        m = int(self.mmsi[r])
+        if m > 0:
+            name = self.name[r]
+            return f"{name.strip()} (MMSI {m})" if isinstance(name, str) and name.strip() else f"MMSI {m}"
+        return f"contact {cid}"
+
     @property
     def identified(self) -> B:
         return self.mmsi > 0

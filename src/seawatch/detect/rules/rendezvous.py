@@ -175,8 +175,9 @@ class Rendezvous(Rule):
         lat = float((mem.f["lat"][a] + mem.f["lat"][b]) / 2)
         lon = float((mem.f["lon"][a] + mem.f["lon"][b]) / 2)
         dark = [int(mem.i["kind"][s]) == 2 for s in (a, b)]
-        who = " and ".join(("dark contact " if dk else "") + str(int(mem.i["contact_id"][s]))
-                           for s, dk in zip((a, b), dark))
+        mm = [int(mem.i["last_mmsi"][s]) for s in (a, b)]
+        who = " and ".join(f"dark contact {int(mem.i['contact_id'][s])}" if dk else f"MMSI {m}" if m > 0
+                           else f"contact {int(mem.i['contact_id'][s])}" for s, dk, m in zip((a, b), dark, mm))
         dur = now - st[0]
         return {"lat": lat, "lon": lon, "mmsi": [int(mem.i["last_mmsi"][s]) for s in (a, b)],
                 "severity": "critical" if all(dark) else "high" if any(dark) else "medium",
