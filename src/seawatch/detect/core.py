@@ -206,8 +206,9 @@ class Cycle:
         key = f"harbour{distance_m}"
         if key not in self.cache:
             z: ZoneIndex | None = self.engine.zones
-            self.cache[key] = (z.any_within(self.x, self.y, ("port", "anchorage"), distance_m)
-                               if z is not None else np.zeros(len(self), bool))
+            self.cache[key] = (self.engine.place(("harbour", distance_m), lambda x, y: z.any_within(
+                x, y, ("port", "anchorage"), distance_m))(self.slot, self.x, self.y).astype(bool)
+                if z is not None else np.zeros(len(self), bool))
         return self.cache[key]
 
     def at_learned_anchorage(self) -> B:
@@ -220,8 +221,8 @@ class Cycle:
         key = f"coast{distance_m}"
         if key not in self.cache:
             z: ZoneIndex | None = self.engine.zones
-            self.cache[key] = (z.coast_within(self.x, self.y, distance_m) if z is not None
-                               else np.zeros(len(self), bool))
+            self.cache[key] = (self.engine.place(("coast", distance_m), lambda x, y: z.coast_within(x, y, distance_m))(
+                self.slot, self.x, self.y).astype(bool) if z is not None else np.zeros(len(self), bool))
         return self.cache[key]
 
     def night(self) -> B:

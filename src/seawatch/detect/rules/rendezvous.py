@@ -71,8 +71,9 @@ class Rendezvous(Rule):
             x, y = mem.f["x"][cand], mem.f["y"][cand]
             z = self.engine.zones
             if z is not None:
-                ok = ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
-                ok &= ~z.coast_within(x, y, p["coast_margin_m"])
+                ok = self.engine.place(("rendezvous-away", p["harbour_distance_m"], p["coast_margin_m"]), lambda x, y: (
+                    ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
+                    & ~z.coast_within(x, y, p["coast_margin_m"])))(cand, x, y).astype(bool)
                 cand, x, y = cand[ok], x[ok], y[ok]
             ok2 = ~self.engine.anchorages.contains(x, y)
             cand, x, y = cand[ok2], x[ok2], y[ok2]
