@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from detect_helpers import AIS, DARK, FUSED, caspian, coastal_site, end_of, leg, of_type, run
 
 from seawatch.config.site import WatchlistEntry
@@ -82,6 +83,20 @@ def test_an_identified_pleasure_craft_at_35_kn_is_a_low_severity_high_speed_and_
     run(e, sport, unknown)
     sev = {a["mmsi"][0]: a["severity"] for a in of_type(e, "high_speed")}
     assert sev == {423000003: "low", 423000004: "medium"}
+
+
+def test_a_summary_names_an_identified_vessel_by_its_ais_name_and_mmsi_and_a_dark_one_by_its_contact_id() -> None:
+    e = engine(rules=("high_speed",))
+    named = leg(3, OFF_LANKARAN, duration_s=600, speed_kn=35, cog_deg=90, kind=AIS, mmsi=423000003,
+                name="SEA BIRD")
+    named["contact_id"] = np.full(len(named["t"]), 10_423_000_003)
+    unnamed = leg(4, MID_SEA, duration_s=600, speed_kn=35, cog_deg=90, kind=AIS, mmsi=423000004)
+    dark = leg(5, (38.6, 49.5), duration_s=600, speed_kn=35, cog_deg=90)
+    run(e, named, unnamed, dark)
+    text = {a["track_ids"][0]: a["summary"] for a in of_type(e, "high_speed")}
+    assert text[10_423_000_003].startswith("High speed: SEA BIRD (MMSI 423000003) at 35 kn")
+    assert text[4].startswith("High speed: MMSI 423000004 at 35 kn")
+    assert text[5].startswith("High speed: dark contact 5 at 35 kn")
 
 
 def test_one_bogus_55_kn_report_dead_reckoned_for_ten_minutes_is_no_high_speed_but_a_boat_heard_at_35_kn_is() -> None:

@@ -173,6 +173,18 @@ class Cycle:
     def dark(self) -> B:
         return self.kind == int(ContactKind.RADAR_ONLY)
 
+    def who(self, r: int) -> str:
+        """How a summary names row r's contact: a dark one by its contact id, an identified one by its AIS name
+        and MMSI (its contact id is in the alert's track_ids), anything else by its contact id."""
+        cid = int(self.contact_id[r])
+        if self.kind[r] == int(ContactKind.RADAR_ONLY):
+            return f"dark contact {cid}"
+        m = int(self.mmsi[r])
+        if m > 0:
+            name = self.name[r]
+            return f"{name.strip()} (MMSI {m})" if isinstance(name, str) and name.strip() else f"MMSI {m}"
+        return f"contact {cid}"
+
     @property
     def identified(self) -> B:
         return self.mmsi > 0
@@ -194,8 +206,9 @@ class Cycle:
         key = f"harbour{distance_m}"
         if key not in self.cache:
             z: ZoneIndex | None = self.engine.zones
-            self.cache[key] = (z.any_within(self.x, self.y, ("port", "anchorage"), distance_m)
-                               if z is not None else np.zeros(len(self), bool))
+            self.cache[key] = (self.engine.place(("harbour", distance_m), lambda x, y: z.any_within(
+                x, y, ("port", "anchorage"), distance_m))(self.slot, self.x, self.y).astype(bool)
+                if z is not None else np.zeros(len(self), bool))
         return self.cache[key]
 
     def at_learned_anchorage(self) -> B:
@@ -208,8 +221,8 @@ class Cycle:
         key = f"coast{distance_m}"
         if key not in self.cache:
             z: ZoneIndex | None = self.engine.zones
-            self.cache[key] = (z.coast_within(self.x, self.y, distance_m) if z is not None
-                               else np.zeros(len(self), bool))
+            self.cache[key] = (self.engine.place(("coast", distance_m), lambda x, y: z.coast_within(x, y, distance_m))(
+                self.slot, self.x, self.y).astype(bool) if z is not None else np.zeros(len(self), bool))
         return self.cache[key]
 
     def night(self) -> B:

@@ -14,6 +14,7 @@ stale, and refreshes the risk score of the contacts with open alerts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
+from seawatch.detect.placememo import PlaceMemo
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.zones import ZoneIndex
@@ -106,10 +108,18 @@ class DetectionEngine:
                 rule = classes[name](self)
                 if rule.enabled:
                     self.rules.append(rule)
+        self._places: dict[Hashable, PlaceMemo] = {}
         self.risk = RiskModel(self)
         self.cycles = 0
         self._pending: list[ContactBatch] = []
         self._pending_lo, self._pending_hi = np.inf, -np.inf
+
+    def place(self, key: Hashable, fn: Callable[[np.ndarray, np.ndarray], Any]) -> PlaceMemo:
+        """The memo of a static place test (detect/placememo.py) under this key, made with fn the first time."""
+        memo = self._places.get(key)
+        if memo is None:
+            memo = self._places[key] = PlaceMemo(self.memory, fn)
+        return memo
 
     def _grow(self, cap: int) -> None:
         e = np.ones(cap, bool)

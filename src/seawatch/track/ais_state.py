@@ -26,6 +26,7 @@ import numpy.typing as npt
 from seawatch.arrays import member
 from seawatch.geo.frames import LocalFrame
 from seawatch.model.observation import Kind, ObservationBatch
+from seawatch.track.ais_filter import predict_varying, update_ais
 from seawatch.track.kalman import FloatArray
 
 log = logging.getLogger(__name__)
@@ -321,8 +322,8 @@ class AisVesselState:
             r_old = rows[old]
             gap = t[old] - t_prev[old]
             xs, ps = self.x[r_old], self.P[r_old]
-            xs, ps = _predict_varying(xs, ps, gap, self.q_m2ps3)
-            xs, ps = _update_ais(xs, ps, z[old], sig_p[old], has_v[old])
+            xs, ps = predict_varying(xs, ps, gap, self.q_m2ps3)
+            xs, ps = update_ais(xs, ps, z[old], sig_p[old], has_v[old], VEL_SIGMA_MPS)
             self.x[r_old], self.P[r_old] = xs, ps
             # own reporting interval: exponentially smoothed, outlier gaps (> 3x the estimate) clipped
             prev = self.observed_interval_s[r_old]
@@ -352,7 +353,7 @@ class AisVesselState:
         live = np.isfinite(self.t_s) & (time_s - self.t_s <= max_age_s)
         live &= (self.mmsi < TWIN_KEY) | (self.n_reports >= 2)
         dt = np.maximum(time_s - self.t_s[live], 0.0)
-        x, p = _predict_varying(self.x[live], self.P[live], dt, self.q_m2ps3)
+        x, p = predict_varying(self.x[live], self.P[live], dt, self.q_m2ps3)
         return AisSnapshot(time_s, self.mmsi[live], x, p, time_s - self.t_s[live], self.expected_next_s()[live])
 
     def static_of(self, mmsi: int) -> dict[str, object]:
@@ -376,36 +377,6 @@ def _event_time(batch: Columns) -> FloatArray:
     """Sensor time, or the receive time where the sensor gave none."""
     obs = batch["observed_at"]
     return np.where(np.isfinite(obs), obs, batch["received_at"])
-
-
-def _predict_varying(x: FloatArray, p: FloatArray, dt_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:
-    """NCV prediction with a different dt per row."""
-    dt = np.asarray(dt_s, dtype=np.float64)
-    xn = x.copy()
-    xn[:, :2] += dt[:, None] * x[:, 2:]
-    f = np.broadcast_to(np.eye(4), (len(dt), 4, 4)).copy()
-    f[:, 0, 2] = f[:, 1, 3] = dt
-    q1 = np.zeros((len(dt), 4, 4))
-    q1[:, 0, 0] = q1[:, 1, 1] = q * dt**3 / 3
-    q1[:, 0, 2] = q1[:, 2, 0] = q1[:, 1, 3] = q1[:, 3, 1] = q * dt**2 / 2
-    q1[:, 2, 2] = q1[:, 3, 3] = q * dt
-    return xn, f @ p @ np.swapaxes(f, 1, 2) + q1
-
-
-def _update_ais(x: FloatArray, p: FloatArray, z: FloatArray, sig_p: FloatArray,
-                has_v: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
-    """Update with position (+ velocity where SOG/COG are present): H = I4, velocity rows given a huge
-    variance where absent (equivalent to a position-only update)."""
-    n = len(x)
-    r = np.zeros((n, 4, 4))
-    r[:, 0, 0] = r[:, 1, 1] = sig_p**2
-    r[:, 2, 2] = r[:, 3, 3] = np.where(has_v, VEL_SIGMA_MPS**2, 1e12)
-    zz = np.where(has_v[:, None], z, np.column_stack([z[:, :2], x[:, 2:]]))
-    s = p + r
-    k = np.linalg.solve(s, p).swapaxes(1, 2)            # K = P S^-1 (S, P symmetric)
-    xn = x + np.einsum("nij,nj->ni", k, zz - x)
-    pn = p - k @ p
-    return xn, 0.5 * (pn + np.swapaxes(pn, 1, 2))
 
 
 __all__ = ["AisSnapshot", "AisVesselState", "Columns", "RowSpan", "nominal_interval_s"]

@@ -141,14 +141,17 @@ class AisGap(Rule):
         cov = self.engine.coverage
         inside = cov.ais(ax, ay, p["coverage_fraction"]) & cov.ais(cx, cy, p["coverage_fraction"])
         z = self.engine.zones
-        if z is not None:
-            inside &= ~z.any_within(ax, ay, ("port", "anchorage"), p["port_margin_m"])
         slow = fill_nan(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
         berth = np.zeros(len(cand), bool)
         if z is not None:
-            berth |= z.coast_within(ax, ay, p["berth_coast_m"])
+            # the last AIS position of a silent vessel does not move: its zone tests are asked once (placememo)
+            flags = self.engine.place(("ais_gap-last-heard", p["port_margin_m"], p["berth_coast_m"]), lambda x, y: (
+                z.any_within(x, y, ("port", "anchorage"), p["port_margin_m"]) * 1
+                + z.coast_within(x, y, p["berth_coast_m"]) * 2 + z.on_land(x, y) * 4))(cand, ax, ay)
+            inside &= (flags & 1) == 0
+            berth |= (flags & 2) != 0
             if not p["inland_covered"]:
-                inside &= ~z.on_land(ax, ay)
+                inside &= (flags & 4) == 0
         if p["berth_learned_anchorage"]:
             berth |= self.engine.anchorages.contains(ax, ay)
         inside &= ~(slow & berth)

@@ -137,11 +137,10 @@ class BorderCrossing(Rule):
         dark = bool(cyc.dark[r])
         cid = int(cyc.contact_id[r])
         kn = float(cyc.sog_kn[r])
-        who = "dark contact" if dark else (f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact")
         sev = "high" if dark and direction == "inbound" else "medium"
         self.book.open(self.type, cid, tc, severity=sev, lat=float(lat), lon=float(lon), track_ids=[cid],
                        mmsi=[int(cyc.mmsi[r])], zone=border.id,
-                       summary=f"Border crossing: {who} {cid} crossed {border.name} {direction} at {kn:.0f} kn, "
+                       summary=f"Border crossing: {cyc.who(r)} crossed {border.name} {direction} at {kn:.0f} kn, "
                                f"course {float(np.nan_to_num(cyc.cog_deg[r])):.0f}°.",
                        evidence={"direction": direction, "speed_kn": kn, "cog_deg": float(cyc.cog_deg[r]),
                                  "crossing_t": tc, "detected_t": float(cyc.t[r]), "dark": dark}, start=tc)

@@ -146,6 +146,11 @@ class DarkTarget(ContactRule):
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
+        if not (cyc.kind != int(ContactKind.AIS_ONLY)).any():
+            # no radar track in this cycle (an AIS-only site): nothing can be dark, and an AIS-only contact never
+            # becomes a radar track under the same id, so its spell and clutter state would never be read
+            self.hold = self.clutter = np.zeros(len(cyc), bool)
+            return self.hold, self.hold
         confirmed = (cyc.status == int(TrackStatus.CONFIRMED)) | (cyc.status == int(TrackStatus.COASTING))
         ex = self.engine.explained
         explained = np.array([ex.get(int(c), -np.inf) >= cyc.now - 300.0 for c in cyc.contact_id], bool) \

@@ -72,9 +72,8 @@ class HighSpeed(ContactRule):
         small = not (cyc.length_m[r] >= 30.0)
         leisure = bool(leisure_craft(cyc.ship_type[r:r + 1])[0])
         sev = "high" if dark else ("medium" if small and not leisure else "low")
-        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         return {"severity": sev,
-                "summary": f"High speed: {who} {int(cyc.contact_id[r])} at {kn:.0f} kn (max {mx:.0f} kn), "
+                "summary": f"High speed: {cyc.who(r)} at {kn:.0f} kn (max {mx:.0f} kn), "
                            f"course {float(np.nan_to_num(cyc.cog_deg[r])):.0f}°.",
                 "evidence": {"speed_kn": kn, "max_speed_kn": mx, "threshold_kn": self.p["speed_kn"],
                              "cog_deg": float(cyc.cog_deg[r]), "dark": dark}}

@@ -75,9 +75,8 @@ class Loitering(ContactRule):
             since = min(since, float(before.evidence.get("loiter_since_t", since)))
         dur = float(cyc.t[r]) - since if not math.isnan(since) else 0.0
         dark = bool(cyc.dark[r])
-        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         return {"severity": "medium" if dark else "low",
-                "summary": f"Loitering: {who} {int(cyc.contact_id[r])} below {self.p['speed_kn']:.0f} kn for "
+                "summary": f"Loitering: {cyc.who(r)} below {self.p['speed_kn']:.0f} kn for "
                            f"{dur / 60:.0f} min away from ports and anchorages.",
                 "evidence": {"speed_kn": float(cyc.sog_kn[r]), "loiter_since_t": since, "loiter_duration_s": dur,
                              "dark": dark}}

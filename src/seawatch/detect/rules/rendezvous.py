@@ -71,8 +71,9 @@ class Rendezvous(Rule):
             x, y = mem.f["x"][cand], mem.f["y"][cand]
             z = self.engine.zones
             if z is not None:
-                ok = ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
-                ok &= ~z.coast_within(x, y, p["coast_margin_m"])
+                ok = self.engine.place(("rendezvous-away", p["harbour_distance_m"], p["coast_margin_m"]), lambda x, y: (
+                    ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
+                    & ~z.coast_within(x, y, p["coast_margin_m"])))(cand, x, y).astype(bool)
                 cand, x, y = cand[ok], x[ok], y[ok]
             ok2 = ~self.engine.anchorages.contains(x, y)
             cand, x, y = cand[ok2], x[ok2], y[ok2]
@@ -175,8 +176,9 @@ class Rendezvous(Rule):
         lat = float((mem.f["lat"][a] + mem.f["lat"][b]) / 2)
         lon = float((mem.f["lon"][a] + mem.f["lon"][b]) / 2)
         dark = [int(mem.i["kind"][s]) == 2 for s in (a, b)]
-        who = " and ".join(("dark contact " if dk else "") + str(int(mem.i["contact_id"][s]))
-                           for s, dk in zip((a, b), dark))
+        mm = [int(mem.i["last_mmsi"][s]) for s in (a, b)]
+        who = " and ".join(f"dark contact {int(mem.i['contact_id'][s])}" if dk else f"MMSI {m}" if m > 0
+                           else f"contact {int(mem.i['contact_id'][s])}" for s, dk, m in zip((a, b), dark, mm))
         dur = now - st[0]
         return {"lat": lat, "lon": lon, "mmsi": [int(mem.i["last_mmsi"][s]) for s in (a, b)],
                 "severity": "critical" if all(dark) else "high" if any(dark) else "medium",

@@ -108,11 +108,10 @@ class ShoreApproach(ContactRule):
         dark = bool(cyc.dark[r])
         night = bool(cyc.night()[r])
         sev = "critical" if dark and kn >= 20 and night else "high" if dark else "medium"
-        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}" if cyc.mmsi[r] > 0 else "contact"
         what = (f"heading for the shore {hit / 1000:.1f} km ahead (ETA {eta / 60:.0f} min) away from any port"
                 if not math.isnan(hit) else f"{coast:.0f} m off the shore away from any port")
         return {"severity": sev,
-                "summary": f"Shore approach: {who} {int(cyc.contact_id[r])} at {kn:.0f} kn {what}"
+                "summary": f"Shore approach: {cyc.who(r)} at {kn:.0f} kn {what}"
                            f"{' at night' if night else ''}.",
                 "evidence": {"speed_kn": kn, "shore_ahead_m": hit, "eta_s": eta, "coast_distance_m": coast,
                              "cog_deg": float(cyc.cog_deg[r]), "dark": dark, "night": night}}

@@ -89,13 +89,12 @@ class ZoneEntry(ContactRule):
         dark = bool(cyc.dark[r])
         kind = zone.kind if zone is not None else "zone"
         sev = "critical" if dark and kind == "platform" else "high" if kind in ("platform", "restricted") else "medium"
-        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}"
         what = {"platform": "safety zone of", "pipeline": "pipeline corridor", "restricted": "restricted area"}.get(
             kind, "zone")
         where = f"{dist:.0f} m from the platform, " if not math.isnan(dist) else ""
         name = zone.name if zone is not None else "?"
         return {"severity": sev, "zone": zone_id,
-                "summary": f"Zone entry: unauthorised {who} {int(cyc.contact_id[r])} inside the {what} {name} "
+                "summary": f"Zone entry: unauthorised {cyc.who(r)} inside the {what} {name} "
                            f"({where}{float(cyc.sog_kn[r]):.1f} kn).",
                 "evidence": {"zone_kind": kind, "distance_m": dist, "closest_m": closest,
                              "radius_m": zone.radius_m if zone is not None else None,

@@ -57,9 +57,8 @@ class ZoneLoiter(ContactRule):
         d = float(self._dist[r])
         closest = self.prior(cyc, r, "closest_m", d, "min")
         dark = bool(cyc.dark[r])
-        who = "dark contact" if dark else f"MMSI {int(cyc.mmsi[r])}"
         return {"severity": "high" if dark else "medium", "zone": zone.id,
-                "summary": f"Zone loiter: {who} {int(cyc.contact_id[r])} lingering {d:.0f} m from {zone.name} at "
+                "summary": f"Zone loiter: {cyc.who(r)} lingering {d:.0f} m from {zone.name} at "
                            f"{float(cyc.sog_kn[r]):.1f} kn.",
                 "evidence": {"zone_kind": zone.kind, "distance_m": d, "closest_m": closest,
                              "speed_kn": float(cyc.sog_kn[r]), "loiter_duration_s": dur, "dark": dark}}

@@ -1,0 +1,34 @@
+"""A place memo asks its test only for contacts that moved, and answers the others as before."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seawatch.detect.core import ContactMemory
+from seawatch.detect.placememo import PlaceMemo
+
+
+def test_a_contact_that_has_not_moved_is_answered_from_the_memo_and_one_that_moved_is_asked_again() -> None:
+    mem = ContactMemory()
+    asked: list[int] = []
+
+    def east_of_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        asked.append(len(x))
+        return x > 0
+
+    memo = PlaceMemo(mem, east_of_zero)
+    slots = mem.slots_for(np.array([10, 11, 12]))
+    x, y = np.array([5.0, -5.0, 1.0]), np.zeros(3)
+    assert list(memo(slots, x, y)) == [1, 0, 1] and asked == [3]
+    assert list(memo(slots, x, y)) == [1, 0, 1] and asked == [3]          # nobody moved: no new question
+    x2 = np.array([5.0, 7.0, 1.0])
+    assert list(memo(slots, x2, y)) == [1, 1, 1] and asked == [3, 1]      # only the one that moved
+    assert list(memo(slots[:1], np.array([np.nan]), np.zeros(1))) == [0] and asked == [3, 1, 1]
+
+
+def test_a_memo_grows_with_the_contact_memory() -> None:
+    mem = ContactMemory()
+    memo = PlaceMemo(mem, lambda x, y: y > 0)
+    slots = mem.slots_for(np.arange(5000))          # past the first capacity (1024)
+    y = np.where(np.arange(5000) % 2 == 0, 1.0, -1.0)
+    assert np.array_equal(memo(slots, np.zeros(5000), y).astype(bool), y > 0)
