@@ -14,6 +14,7 @@ States: ``TENTATIVE`` (born from an unassigned plot), ``CONFIRMED`` (updated thi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,3 +162,89 @@ def advance_numpy(state: LifecycleState, hit: BoolArray, position_sigma_m: Float
     status[lost] = _LOST
     return LifecycleState(status, hits.astype(np.int32), age.astype(np.int32), misses,
                           n_total.astype(np.int32), last_hit_s, state.born_s)
+
+
+# -- track score: sequential likelihood-ratio confirmation and hold of low-Pd tracks --------------------------
+#
+# M-of-N over a few scans cannot confirm a vessel detected on one scan in ten (a small boat in the swell):
+# its tentative track is dropped before its second plot. The track score (Blackman & Popoli, the sequential
+# probability ratio test of "a vessel detected with probability pd" against "clutter") sums, per scan of a
+# radar that covers the track, ln(pd N(z; ẑ, S) / λ) for a plot (N the Gaussian density of the innovation,
+# λ the clutter density around the plot) and ln(1 - pd) for a miss. Plots consistent in position and
+# velocity raise it; scattered clutter (small N) and misses lower it. A tentative track whose score
+# reaches ``confirm`` (with ``min_hits`` plots) is confirmed, whatever M-of-N says; while its score stays
+# within ``drop`` of its peak and it has had a plot within ``max_gap_s`` it is kept (tentative, or coasting
+# once confirmed this way) instead of being dropped for misses.
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreParams:
+    pd: float = 0.2                   # detection probability of the low-Pd hypothesis, per scan
+    confirm: float = 12.0             # score that confirms a tentative track
+    drop: float = 6.0                 # a held track is lost once its score falls this far below its peak
+    min_hits: int = 3                 # plots (with the birth plot) a score-confirmed track needs
+    max_gap_s: float = 60.0           # a held track is lost after this long without a plot
+    clutter_radius_m: float = 1_500.0  # local clutter density: plots within this of a hit plot, this scan
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.pd < 1.0:
+            raise ValueError(f"need 0 < pd < 1, got {self.pd}")
+        if self.drop <= 0.0 or self.confirm <= 0.0:
+            raise ValueError("need confirm > 0 and drop > 0")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackScore:
+    """Per-track score columns (length N): score, its peak so far, and whether the track was confirmed by it."""
+
+    score: FloatArray
+    peak: FloatArray
+    held: BoolArray
+
+    @staticmethod
+    def born(n: int) -> TrackScore:
+        return TrackScore(np.zeros(n), np.zeros(n), np.zeros(n, bool))
+
+    @staticmethod
+    def concat(a: TrackScore, b: TrackScore) -> TrackScore:
+        return TrackScore(np.concatenate([a.score, b.score]), np.concatenate([a.peak, b.peak]),
+                          np.concatenate([a.held, b.held]))
+
+    def take(self, idx: npt.NDArray[np.intp] | BoolArray) -> TrackScore:
+        return TrackScore(self.score[idx], self.peak[idx], self.held[idx])
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+
+def score_step(ts: TrackScore, hit: BoolArray, hit_cost: FloatArray, log_clutter: FloatArray,
+               observed: BoolArray | None, params: ScoreParams) -> TrackScore:
+    """One scan of the score. ``hit_cost`` is the gate's ``d² + ln|2πS|`` of a track's plot (= -2 ln N),
+    ``log_clutter`` ln λ around it (both read only where ``hit``); tracks the scanning radar does not cover
+    (``observed`` False) keep their score."""
+    miss = np.log1p(-params.pd)
+    inc = np.where(hit, math.log(params.pd) - log_clutter - 0.5 * hit_cost, miss)
+    if observed is not None:
+        inc = np.where(observed | hit, inc, 0.0)
+    score = ts.score + inc
+    return TrackScore(score, np.maximum(ts.peak, score), ts.held.copy())
+
+
+def score_rules(state: LifecycleState, ts: TrackScore, was_tentative: BoolArray, position_sigma_m: FloatArray,
+                time_s: float, params: ScoreParams, max_position_sigma_m: float) -> tuple[LifecycleState, TrackScore]:
+    """After ``advance``: tentative tracks whose score reached ``params.confirm`` are confirmed (and held);
+    tentative and held tracks still within ``drop`` of their peak score and ``max_gap_s`` of their last plot
+    are kept (tentative, or coasting) where ``advance`` dropped them. Returns new state and score columns."""
+    status = state.status.copy()
+    held = ts.held.copy()
+    alive = ((ts.score >= ts.peak - params.drop) & (time_s - state.last_hit_s <= params.max_gap_s)
+             & (position_sigma_m <= max_position_sigma_m))
+    lost = status == _LOST
+    status[was_tentative & lost & alive] = _TENTATIVE
+    confirm = (was_tentative & (status == _TENTATIVE) & alive & (ts.score >= params.confirm)
+               & (state.n_hits >= params.min_hits))
+    status[confirm] = _CONFIRMED
+    held |= confirm
+    status[held & ~was_tentative & lost & alive] = _COASTING
+    return (LifecycleState(status, state.hits, state.age, state.misses, state.n_hits, state.last_hit_s,
+                           state.born_s), TrackScore(ts.score, ts.peak, held))

@@ -14,14 +14,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from seawatch.config.site import SensorConfig
 from seawatch.track import imm as imm_mod
 from seawatch.track import kalman
 from seawatch.track.assign import gnn_assign
-from seawatch.track.gating import gate, llr_bound
+from seawatch.track.gating import GatedPairs, gate, llr_bound
 from seawatch.track.kalman import FloatArray
-from seawatch.track.lifecycle import LifecycleParams, LifecycleState, TrackStatus, advance
+from seawatch.track.lifecycle import (LifecycleParams, LifecycleState, ScoreParams, TrackScore, TrackStatus, advance,
+                                      score_rules, score_step)
 from seawatch.track.splice import LostTracks, SpliceParams, near_candidates, splice_pairs
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class TrackerParams:
     scan_period_s: float | None = None   # set: deletion by time since the last plot (several radars)
     min_coast_s: float = 0.0
     splice: SpliceParams | None = None   # set: a new track next to a coasting one continues it (splice.py)
+    score: ScoreParams | None = None     # set: track-score confirmation and hold of low-Pd tracks (lifecycle.py)
 
     @property
     def gate_d2(self) -> float:
@@ -91,7 +94,7 @@ class TrackerParams:
         base = cls(pd=sensor.pd, clutter_density_per_m2=sensor.clutter_per_scan / area_m2,
                    meas_sigma_m=sensor.range_sigma_m or 25.0, delete_misses=misses, q_m2ps3=SITE_QUIET_Q_M2PS3,
                    manoeuvre_q_m2ps3=SITE_MANOEUVRE_Q_M2PS3, imm_switch_prob=SITE_SWITCH_PROB,
-                   imm_return_prob=SITE_RETURN_PROB)
+                   imm_return_prob=SITE_RETURN_PROB, score=ScoreParams())
         return replace(base, **overrides)  # type: ignore[arg-type]
 
 
@@ -162,6 +165,8 @@ class RadarTracker:
         self.P: FloatArray = np.empty((0, 4, 4))
         self.imm: imm_mod.ImmState | None = imm_mod.ImmState.empty() if self._imm else None
         self.life = LifecycleState.born(0)
+        self.score = TrackScore.born(0)
+        self._log_clutter = math.log(max(self.params.clutter_density_per_m2, 1e-300))
         self._next_id = 1
         self.n_late_plots = 0
         self.n_bad_plots = 0   # plots with a non-finite coordinate, dropped
@@ -235,8 +240,11 @@ class RadarTracker:
         # lifecycle
         was_tentative = self.life.status == _TENTATIVE
         pos_sigma = np.sqrt(np.maximum(self.P[:, 0, 0], self.P[:, 1, 1])) if n else np.empty(0)
-        self.life = advance(self.life, hit, pos_sigma, self._life_params,
-                            noise.covers(self.x[:, :2]) if n else None, time_s)
+        observed = noise.covers(self.x[:, :2]) if n else None
+        self.life = advance(self.life, hit, pos_sigma, self._life_params, observed, time_s)
+        if p.score is not None and n:
+            self._score(p.score, pairs, ti, pj, plots, first_round=p1, hit=hit, observed=observed,
+                        was_tentative=was_tentative, pos_sigma=pos_sigma, time_s=time_s)
         sp = p.splice
         if sp is not None and n:
             if sp.memory_s > 0:
@@ -255,6 +263,7 @@ class RadarTracker:
         if not keep.all():
             self.ids, self.x, self.P = self.ids[keep], self.x[keep], self.P[keep]
             self.life = self.life.take(keep)
+            self.score = self.score.take(keep)
             if self.imm is not None:
                 self.imm = self.imm.take(keep)
 
@@ -299,6 +308,31 @@ class RadarTracker:
             self.lost_memory = mem.keep(~gone)
             self.n_reacquired += len(a)
         return drop
+
+    def _score(self, sp: ScoreParams, pairs: GatedPairs, ti: Int64Array, pj: Int64Array, plots: FloatArray, *,
+               first_round: Int64Array, hit: npt.NDArray[np.bool_], observed: npt.NDArray[np.bool_] | None,
+               was_tentative: npt.NDArray[np.bool_], pos_sigma: FloatArray, time_s: float) -> None:
+        """Track score of this scan (``lifecycle.score_step``) and its confirmation / hold rules. The clutter
+        density at a track's plot is the larger of the site's and this scan's: plots not taken by established
+        tracks within ``clutter_radius_m`` of it (the plot itself not counted)."""
+        n, m = len(self.ids), len(plots)
+        cost = np.zeros(n)
+        log_clutter = np.full(n, self._log_clutter)
+        if len(ti):
+            key = pairs.track.astype(np.int64) * m + pairs.plot
+            order = np.argsort(key, kind="stable")
+            at = order[np.searchsorted(key[order], ti.astype(np.int64) * m + pj)]
+            cost[ti] = pairs.cost[at]
+            free = np.ones(m, bool)
+            free[first_round] = False
+            if free.sum() > 1:
+                count = cKDTree(plots[free]).query_ball_point(plots[pj], sp.clutter_radius_m, return_length=True)
+                count = np.asarray(count, np.float64) - free[pj]
+                local = count / (math.pi * sp.clutter_radius_m**2)
+                log_clutter[ti] = np.log(np.maximum(local, math.exp(self._log_clutter)))
+        self.score = score_step(self.score, hit, cost, log_clutter, observed, sp)
+        self.life, self.score = score_rules(self.life, self.score, was_tentative, pos_sigma, time_s, sp,
+                                            self.params.max_position_sigma_m)
 
     def _remember(self, was_tentative: npt.NDArray[np.bool_], time_s: float, params: SpliceParams) -> None:
         """Confirmed tracks lost this step join the memory; tracks without a plot for memory_s leave it."""
@@ -346,6 +380,7 @@ class RadarTracker:
         self.x = np.concatenate([self.x, xb])
         self.P = np.concatenate([self.P, pb])
         self.life = LifecycleState.concat(self.life, LifecycleState.born(k, float(self.time_s or 0.0)))
+        self.score = TrackScore.concat(self.score, TrackScore.born(k))
         if self.imm is not None:
             self.imm = self.imm.with_born(xb, pb)
 
