@@ -25,9 +25,9 @@ SHORT = {"astara-gofast": 5_800, "cigarette-run": 9_000, "platform-intrusion": 6
 MIN_DURATION_S = {"dark_target": 300, "ais_gap": 300, "ais_spoofing": 180, "zone_entry": 60, "zone_loiter": 1200,
                   "border_crossing": 0, "rendezvous": 1800, "loitering": 3600, "high_speed": 120,
                   "shore_approach": 60}
-# the truth tags high_speed only on legs marked with it; cigarette-run's runner also does 30 kn on its first
-# (untagged) leg, which the rule rightly flags
-EXCUSED = {("cigarette-run", "high_speed", "precision")}
+# known gaps of the truth, excused by name (none at present: cigarette-run's runner's first run at 30 kn, once
+# untagged, is a high_speed event of its truth)
+EXCUSED: set[tuple[str, str, str]] = set()
 
 
 def scored(name: str, out: Path, seconds: float, scale: float = 0.05) -> dict[str, Any]:

@@ -8,9 +8,12 @@ import math
 import numpy as np
 import pytest
 
+from seawatch.config import validate_site_dict
 from seawatch.config.site import SiteConfig
 from seawatch.errors import ConfigError
-from seawatch.pipeline import fusion_params
+from seawatch.geo import LocalFrame
+from seawatch.model import Kind, ObservationBatch
+from seawatch.pipeline import Pipeline, fusion_params
 from seawatch.track.ais_state import AisSnapshot
 from seawatch.track.fusion import (
     AIS_ONLY_ID_OFFSET,
@@ -171,3 +174,19 @@ def test_a_site_sets_the_duplicate_thresholds_in_rules_fusion_and_a_misspelt_key
         fusion_params(_site({"duplicate_sec": 90}), ())
     with pytest.raises(ConfigError, match="give a number"):
         fusion_params(_site({"duplicate_s": True}), ())
+
+
+def test_the_pipeline_gives_fusion_each_vessels_hull_from_its_ais_static_report() -> None:
+    site = validate_site_dict({"site": {"name": "t", "lat": 38.45, "lon": 48.90},
+                               "sensors": [{"id": "ais", "kind": "ais"}]})
+    p = Pipeline(site)
+    lat, lon = LocalFrame(38.45, 48.90).to_latlon(np.array([0.0, 500.0]), np.array([0.0, 0.0]))
+    p.process(ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": 1.7e9, "received_at": 1.7e9,
+                                "msg_type": 1, "mmsi": [423000001, 423000002], "lat": lat, "lon": lon,
+                                "sog_mps": [5.0, 0.0], "cog_deg": [90.0, 0.0], "sensor": "ais"}, n=2))
+    p.process(ObservationBatch({"kind": Kind.AIS_STATIC, "observed_at": 1.7e9 + 1, "received_at": 1.7e9 + 1,
+                                "msg_type": 5, "mmsi": [423000001], "to_bow_m": [80], "to_stern_m": [20],
+                                "to_port_m": [6], "to_starboard_m": [9]}, n=1))
+    hull = p._hull(np.array([423000001, 423000002, 423999999], np.int64))
+    assert hull[0].tolist() == [80.0, 20.0, 6.0, 9.0]
+    assert np.isnan(hull[1:]).all()      # no static report, not a known vessel: a point
