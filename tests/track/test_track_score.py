@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from seawatch.track.cluttermap import ClutterMap
 from seawatch.track.lifecycle import (LifecycleState, ScoreParams, TrackScore, TrackStatus, score_rules,
                                       score_step)
 from seawatch.track.splice import SpliceParams
@@ -140,13 +141,28 @@ def test_uniform_clutter_at_the_site_density_is_not_confirmed() -> None:
 
 
 def test_a_dense_clutter_patch_the_site_file_does_not_know_is_not_confirmed() -> None:
-    """6 plots per scan in a 2 km disc: 120 times the site's density there. The score reads the density
-    around each plot from the scan itself; with that turned off (a 1 m radius: the site's density) the
-    patch confirms tracks. (With the defaults, pd 0.2 and confirm 12, it confirms 4 in 5 min: the test
-    holds at pd 0.1, confirm 16.)"""
-    strict = ScoreParams(pd=0.1, confirm=16.0)
-    assert _confirmed_clutter_tracks(strict, patch_per_scan=6, minutes=5.0) == 0
+    """6 plots per scan in a 2 km disc: 120 times the site's density there (sea clutter near a radar on a
+    platform). Each radar's clutter map learns it within minutes, and the score reads λ from it: with the
+    defaults (pd 0.2, confirm 12) no track of the patch is confirmed in 5 min. Without the map (one scan's
+    plots within 1.5 km only) the patch confirms tracks; without the map and that count (the site's
+    density) even at pd 0.1, confirm 16."""
+    assert _confirmed_clutter_tracks(ScoreParams(), patch_per_scan=6, minutes=5.0) == 0
+    assert _confirmed_clutter_tracks(ScoreParams(map_cell_m=0.0), patch_per_scan=6, minutes=5.0) > 0
+    strict = ScoreParams(pd=0.1, confirm=16.0, map_cell_m=0.0)
     assert _confirmed_clutter_tracks(replace(strict, clutter_radius_m=1.0), patch_per_scan=6, minutes=5.0) > 0
+
+
+def test_a_clutter_map_reads_the_mean_free_plots_per_scan_per_square_metre_of_each_cell() -> None:
+    cmap = ClutterMap((0.0, 0.0), radius_m=10_000.0, cell_m=1_000.0, tau_s=300.0)
+    assert cmap.density_per_m2(np.array([[500.0, 500.0]]))[0] == 0.0       # nothing heard yet
+    cmap.add_scan(0.0, np.array([[100.0, 100.0], [900.0, 200.0]]))         # two plots in one cell
+    cmap.add_scan(2.5, np.empty((0, 2)))                                   # the next scan: none
+    cmap.add_scan(2.5, np.array([[400.0, 400.0]]))                         # ... but one in a second batch
+    xy = np.array([[500.0, 500.0], [-500.0, 500.0], [50_000.0, 0.0]])
+    d = cmap.density_per_m2(xy)
+    w = math.exp(-2.5 / 300.0)                                             # the first scan's weight after one more
+    assert d[0] == pytest.approx((2.0 * w + 1.0 * (1.0 - w)) / (w + (1.0 - w)) / 1e6)
+    assert d[1] == 0.0 and d[2] == 0.0                                     # another cell; outside the map
 
 
 # -- the score columns themselves ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from seawatch.config.site import SensorConfig
 from seawatch.track import imm as imm_mod
 from seawatch.track import kalman
 from seawatch.track.assign import gnn_assign
+from seawatch.track.cluttermap import ClutterMap
 from seawatch.track.gating import GatedPairs, gate, llr_bound
 from seawatch.track.kalman import FloatArray
 from seawatch.track.lifecycle import (LifecycleParams, LifecycleState, ScoreParams, TrackScore, TrackStatus, advance,
@@ -166,6 +167,7 @@ class RadarTracker:
         self.imm: imm_mod.ImmState | None = imm_mod.ImmState.empty() if self._imm else None
         self.life = LifecycleState.born(0)
         self.score = TrackScore.born(0)
+        self.clutter_maps: dict[tuple[float, float], ClutterMap] = {}  # per radar position (cluttermap.py)
         self._log_clutter = math.log(max(self.params.clutter_density_per_m2, 1e-300))
         self._next_id = 1
         self.n_late_plots = 0
@@ -244,7 +246,7 @@ class RadarTracker:
         self.life = advance(self.life, hit, pos_sigma, self._life_params, observed, time_s)
         if p.score is not None and n:
             self._score(p.score, pairs, ti, pj, plots, first_round=p1, hit=hit, observed=observed,
-                        was_tentative=was_tentative, pos_sigma=pos_sigma, time_s=time_s)
+                        was_tentative=was_tentative, pos_sigma=pos_sigma, time_s=time_s, noise=noise)
         sp = p.splice
         if sp is not None and n:
             if sp.memory_s > 0:
@@ -311,13 +313,20 @@ class RadarTracker:
 
     def _score(self, sp: ScoreParams, pairs: GatedPairs, ti: Int64Array, pj: Int64Array, plots: FloatArray, *,
                first_round: Int64Array, hit: npt.NDArray[np.bool_], observed: npt.NDArray[np.bool_] | None,
-               was_tentative: npt.NDArray[np.bool_], pos_sigma: FloatArray, time_s: float) -> None:
+               was_tentative: npt.NDArray[np.bool_], pos_sigma: FloatArray, time_s: float,
+               noise: MeasurementNoise) -> None:
         """Track score of this scan (``lifecycle.score_step``) and its confirmation / hold rules. The clutter
-        density at a track's plot is the larger of the site's and this scan's: plots not taken by established
-        tracks within ``clutter_radius_m`` of it (the plot itself not counted)."""
+        density at a track's plot is the largest of the site's, this scan's (plots not taken by established
+        tracks within ``clutter_radius_m`` of it, the plot itself not counted) and the scanning radar's clutter
+        map (cluttermap.py: the same plots per cell, averaged over minutes)."""
         n, m = len(self.ids), len(plots)
         cost = np.zeros(n)
         log_clutter = np.full(n, self._log_clutter)
+        cmap = self._clutter_map(sp, noise)
+        if cmap is not None:
+            free = np.ones(m, bool)
+            free[first_round] = False
+            cmap.add_scan(time_s, plots[free])
         if len(ti):
             key = pairs.track.astype(np.int64) * m + pairs.plot
             order = np.argsort(key, kind="stable")
@@ -330,9 +339,23 @@ class RadarTracker:
                 count = np.asarray(count, np.float64) - free[pj]
                 local = count / (math.pi * sp.clutter_radius_m**2)
                 log_clutter[ti] = np.log(np.maximum(local, math.exp(self._log_clutter)))
+            if cmap is not None:
+                log_clutter[ti] = np.maximum(log_clutter[ti], np.log(np.maximum(cmap.density_per_m2(plots[pj]),
+                                                                                1e-300)))
         self.score = score_step(self.score, hit, cost, log_clutter, observed, sp)
         self.life, self.score = score_rules(self.life, self.score, was_tentative, pos_sigma, time_s, sp,
                                             self.params.max_position_sigma_m)
+
+    def _clutter_map(self, sp: ScoreParams, noise: MeasurementNoise) -> ClutterMap | None:
+        """The scanning radar's clutter map (made on its first scan); None without a sensor position and range
+        or with ``map_cell_m`` 0."""
+        if sp.map_cell_m <= 0.0 or noise.sensor_xy is None or noise.cover_range_m is None:
+            return None
+        key = (float(noise.sensor_xy[0]), float(noise.sensor_xy[1]))
+        cmap = self.clutter_maps.get(key)
+        if cmap is None:
+            cmap = self.clutter_maps[key] = ClutterMap(key, noise.cover_range_m, sp.map_cell_m, sp.map_tau_s)
+        return cmap
 
     def _remember(self, was_tentative: npt.NDArray[np.bool_], time_s: float, params: SpliceParams) -> None:
         """Confirmed tracks lost this step join the memory; tracks without a plot for memory_s leave it."""

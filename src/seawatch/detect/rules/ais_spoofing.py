@@ -7,6 +7,7 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 - `identity_change`: a contact's MMSI (or, same MMSI, its name) changes;
 - `position_offset`: an AIS-only contact inside radar cover that the radar does not see, while a radar-only
   contact nearby moves with the same velocity — the AIS position disagrees with the radar track it belongs to.
+  A dark track that carried another MMSI within `twin_identity_memory_s` is that vessel, not a twin.
   That radar track is marked as explained, so dark_target and ais_gap do not raise it again.
 """
 
@@ -59,6 +60,7 @@ class AisSpoofing(Rule):
         "offset_drift_m": 300.0,
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
+        "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)  # the twin's offset from the AIS position may wander this much
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
@@ -281,6 +283,10 @@ class AisSpoofing(Rule):
             dark = dark[~np.isfinite(d_ais)]
             if len(dark) == 0:
                 return
+        # a dark track that carried an AIS identity lately is that vessel with its AIS quiet (a sparse class B
+        # set, fusion letting go between reports), not the true position of another MMSI's spoofer
+        was_m, was_t = self.engine.track_identity.last(mem.i["contact_id"][dark])
+        was = (was_m > 0) & (now - fill_nan(was_t, nan=-np.inf) <= p["twin_identity_memory_s"])
         tree = cKDTree(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]))
         dv = np.radians(np.nan_to_num(mem.f["cog_deg"][dark]))
         vdx, vdy = np.nan_to_num(mem.f["sog_mps"][dark]) * np.sin(dv), np.nan_to_num(mem.f["sog_mps"][dark]) * np.cos(dv)
@@ -293,10 +299,11 @@ class AisSpoofing(Rule):
             vx, vy = float(cyc.sog_mps[r]) * np.sin(a), float(cyc.sog_mps[r]) * np.cos(a)
             dvel = np.hypot(vdx[near_a] - vx, vdy[near_a] - vy)
             dist = np.hypot(mem.f["x"][dark[near_a]] - cyc.x[r], mem.f["y"][dark[near_a]] - cyc.y[r])
-            ok = (dvel <= p["offset_velocity_mps"]) & (dist >= p["offset_min_m"])
+            m = int(cyc.mmsi[r])
+            ok = ((dvel <= p["offset_velocity_mps"]) & (dist >= p["offset_min_m"])
+                  & ~(was[near_a] & (was_m[near_a] != m)))
             if not ok.any():
                 continue
-            m = int(cyc.mmsi[r])
             # a radar track explains one false AIS position: a twin already paired with another MMSI is taken
             twin_ids = mem.i["contact_id"][dark[near_a]]
             ok &= np.array([self.twin_owner.get(int(c), m) == m for c in twin_ids], bool)

@@ -7,6 +7,13 @@ forward for ten minutes, is not a go-fast). Severity follows DESIGN.md's "above 
 contacts": high for a dark contact; for an identified one low when it is a ship (>= 30 m) or says it is a
 pleasure or sailing craft (ship type 36/37: sport boats run at 30-45 kn with their identity on), medium
 otherwise (a small craft of another or unknown type).
+
+A radar track that carried an MMSI in the last `identity_memory_s` (`engine.track_identity`, as
+dark_target judges it) is that identified vessel with its AIS quiet, not a dark boat: it is held to the
+identified threshold and alerted with an identified severity, unless that MMSI has been heard since more
+than `elsewhere_m` from the track (the track never was that vessel). A real vessel with sparse AIS (a report
+every few minutes) sailing at 24-25 kn loses its identity on fusion between reports; its radar estimate
+reads 25-27 kn, which is not a go-fast.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import fill_nan
-from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.core import F64, I64, B, ContactRule, Cycle
 from seawatch.detect.reception import leisure_craft
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
@@ -39,6 +46,8 @@ class HighSpeed(ContactRule):
         "min_straightness": 0.7,  # made good / sailed over the spell: below, a wandering (clutter) track
         "max_speed_jitter": 0.08,  # jitter of speed changes / mean speed over ~2 min: a boat holds its speed, clutter jumps
         "max_ais_age_s": 90.0,  # an AIS-only contact's last report older than this: its speed is extrapolated, held
+        "identity_memory_s": 21_600.0,  # a radar track's AIS identity this recent makes it that vessel (dark_target's)
+        "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
     }
 
     def __init__(self, engine: Any) -> None:
@@ -49,10 +58,39 @@ class HighSpeed(ContactRule):
         # the spell must have made good the speed it claims, in a fairly straight line
         return self.held_min_duration(cyc)
 
+    def remembered(self, cyc: Cycle, rows: B) -> I64:
+        """The MMSI each dark row's radar track carried within identity_memory_s and not heard since
+        elsewhere_m away from it (0: none), for the rows in `rows`."""
+        out = np.zeros(len(cyc), np.int64)
+        track = cyc.cache.get("radar_track_id")
+        if track is None:
+            return out
+        r = np.flatnonzero(rows & cyc.dark & (track >= 0))
+        if not len(r):
+            return out
+        last_m, last_t = self.engine.track_identity.last(track[r])
+        recent = (last_m > 0) & (cyc.now - fill_nan(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
+        if not recent.any():
+            return out
+        mem = self.engine.memory
+        heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
+        for k in np.flatnonzero(recent).tolist():
+            m, t_id, row = int(last_m[k]), float(last_t[k]), int(r[k])
+            mine = np.flatnonzero(heard_m == m)
+            later = mine[heard_t[mine] > t_id + 1.0]
+            if len(later) and (np.hypot(mem.f["ais_x"][later] - cyc.x[row], mem.f["ais_y"][later] - cyc.y[row])
+                               > self.p["elsewhere_m"]).any():
+                continue
+            out[row] = m
+        return out
+
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
-        thr = np.where(cyc.identified, p["identified_speed_kn"], p["speed_kn"])
         kn = cyc.sog_kn
+        # only a row that could be fast for a dark boat needs its track's past identity
+        was = self.remembered(cyc, kn >= p["speed_kn"] - p["hysteresis_kn"])
+        cyc.cache["high_speed_was_mmsi"] = was
+        thr = np.where(cyc.identified | (was > 0), p["identified_speed_kn"], p["speed_kn"])
         sane = kn <= p["max_speed_kn"]
         good_mps, straight, _, jitter = self.spell_step(cyc)
         # clutter for sure (latched, core.HOLD_RELEASE_S): a course that swings, a speed that jumps far more than
@@ -68,7 +106,8 @@ class HighSpeed(ContactRule):
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         kn = float(cyc.sog_kn[r])
         mx = self.prior(cyc, r, "max_speed_kn", kn)
-        dark = bool(cyc.dark[r])
+        was = int(cyc.cache.get("high_speed_was_mmsi", np.zeros(len(cyc), np.int64))[r])
+        dark = bool(cyc.dark[r]) and was == 0
         small = not (cyc.length_m[r] >= 30.0)
         leisure = bool(leisure_craft(cyc.ship_type[r:r + 1])[0])
         sev = "high" if dark else ("medium" if small and not leisure else "low")
@@ -76,4 +115,5 @@ class HighSpeed(ContactRule):
                 "summary": f"High speed: {cyc.who(r)} at {kn:.0f} kn (max {mx:.0f} kn), "
                            f"course {float(np.nan_to_num(cyc.cog_deg[r])):.0f}°.",
                 "evidence": {"speed_kn": kn, "max_speed_kn": mx, "threshold_kn": self.p["speed_kn"],
-                             "cog_deg": float(cyc.cog_deg[r]), "dark": dark}}
+                             "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
+                             "last_mmsi": was if was > 0 else None}}
