@@ -584,3 +584,33 @@ def test_a_ship_at_anchor_whose_reports_stop_for_twenty_minutes_is_one_loitering
     run(e, first, again, clock)
     (alert,) = of_type(e, "loitering")
     assert alert["evidence"]["loiter_duration_s"] >= 10_000  # counted from the first stop, 2 h 50 min ago
+
+
+def test_a_radar_track_that_carried_an_mmsi_lately_is_judged_as_that_vessel_by_high_speed_not_as_a_dark_boat() -> None:
+    """A vessel with sparse AIS at 24.5 kn: fusion lets go of its identity between reports, and its radar
+    track reads 26 kn. It is the identified vessel (30 kn threshold), not a go-fast; at 33 kn it is alerted
+    with an identified vessel's severity. A stranger at 26 kn is a dark go-fast."""
+    e = engine(rules=("high_speed",))
+    fused = leg(10_423_000_090, MID_SEA, duration_s=300, speed_kn=24.5, cog_deg=90, kind=FUSED, mmsi=423000090,
+                radar_track_id=20)
+    quiet = leg(20, end_of(fused), t0=310, duration_s=600, speed_kn=26, cog_deg=90, radar_track_id=20)
+    fused_fast = leg(10_423_000_091, (38.6, 49.5), duration_s=300, speed_kn=24.5, cog_deg=90, kind=FUSED,
+                     mmsi=423000091, radar_track_id=21)
+    quiet_fast = leg(21, end_of(fused_fast), t0=310, duration_s=600, speed_kn=33, cog_deg=90, radar_track_id=21)
+    stranger = leg(22, OFF_LANKARAN, duration_s=600, speed_kn=26, cog_deg=90, radar_track_id=22)
+    run(e, fused, quiet, fused_fast, quiet_fast, stranger)
+    sev = {a["track_ids"][0]: a["severity"] for a in of_type(e, "high_speed")}
+    assert sev == {21: "medium", 22: "high"}
+
+
+def test_a_dark_track_that_carried_another_mmsi_lately_is_no_twin_of_an_ais_position_the_radar_does_not_see() -> None:
+    """Two vessels in one lane 6 km apart at the same velocity, both with quiet AIS: the AIS-only one's
+    position has no radar echo (its dead reckoning), the other's radar track has lost its identity on fusion.
+    That track is its own vessel, not the spoofer behind the first one's AIS."""
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(77, OFF_LANKARAN, duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000077)
+    fused = leg(10_423_000_079, (38.80, 49.17), duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED,
+                mmsi=423000079, radar_track_id=78)
+    quiet = leg(78, end_of(fused), t0=310, duration_s=590, speed_kn=10, cog_deg=0, radar_track_id=78)
+    run(e, claim, fused, quiet)
+    assert of_type(e, "ais_spoofing") == []
