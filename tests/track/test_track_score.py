@@ -10,7 +10,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from seawatch.track.cluttermap import ClutterMap
 from seawatch.track.lifecycle import (LifecycleState, ScoreParams, TrackScore, TrackStatus, score_rules,
                                       score_step)
 from seawatch.track.splice import SpliceParams
@@ -112,7 +111,8 @@ def test_a_low_pd_boat_keeps_one_track_through_a_25_s_fade() -> None:
 
 
 def _confirmed_clutter_tracks(score: ScoreParams | None, *, patch_per_scan: int = 0, minutes: float = 10.0,
-                              seed: int = 5) -> int:
+                              seed: int = 5, patch_xy: tuple[float, float] = (0.0, 0.0),
+                              patch_radar: int | None = None) -> int:
     """Clutter only: every radar scan brings CLUTTER_PER_SCAN plots uniform over its 40 km disc and, with
     ``patch_per_scan``, that many more in a 2 km disc around the spot (sea clutter the site file does not
     know of). Returns the number of distinct tracks the score confirmed (M-of-N confirms some clutter too,
@@ -125,10 +125,11 @@ def _confirmed_clutter_tracks(score: ScoreParams | None, *, patch_per_scan: int 
             r = RANGE_M * np.sqrt(rng.random(CLUTTER_PER_SCAN))
             a = rng.random(CLUTTER_PER_SCAN) * 2.0 * math.pi
             plots = np.asarray(RADARS[j]) + np.stack([r * np.sin(a), r * np.cos(a)], axis=1)
-            if patch_per_scan:
+            if patch_per_scan and patch_radar in (None, j):
                 rp = 2_000.0 * np.sqrt(rng.random(patch_per_scan))
                 ap = rng.random(patch_per_scan) * 2.0 * math.pi
-                plots = np.concatenate([plots, np.stack([rp * np.sin(ap), rp * np.cos(ap)], axis=1)])
+                patch = np.asarray(patch_xy) + np.stack([rp * np.sin(ap), rp * np.cos(ap)], axis=1)
+                plots = np.concatenate([plots, patch])
             tr.step(k * SCAN_S + j * 0.8, plots, noise)
             confirmed.update(tr.ids[tr.score.held].tolist())
     return len(confirmed)
@@ -141,28 +142,25 @@ def test_uniform_clutter_at_the_site_density_is_not_confirmed() -> None:
 
 
 def test_a_dense_clutter_patch_the_site_file_does_not_know_is_not_confirmed() -> None:
-    """6 plots per scan in a 2 km disc: 120 times the site's density there (sea clutter near a radar on a
-    platform). Each radar's clutter map learns it within minutes, and the score reads λ from it: with the
-    defaults (pd 0.2, confirm 12) no track of the patch is confirmed in 5 min. Without the map (one scan's
-    plots within 1.5 km only) the patch confirms tracks; without the map and that count (the site's
-    density) even at pd 0.1, confirm 16."""
-    assert _confirmed_clutter_tracks(ScoreParams(), patch_per_scan=6, minutes=5.0) == 0
-    assert _confirmed_clutter_tracks(ScoreParams(map_cell_m=0.0), patch_per_scan=6, minutes=5.0) > 0
-    strict = ScoreParams(pd=0.1, confirm=16.0, map_cell_m=0.0)
+    """6 plots per scan in a 2 km disc: 120 times the site's density there. The score reads the density
+    around each plot from the scan itself; with that turned off (a 1 m radius: the site's density) the
+    patch confirms tracks. (With the defaults, pd 0.2 and confirm 12, it confirms 4 in 5 min: the test
+    holds at pd 0.1, confirm 16.)"""
+    strict = ScoreParams(pd=0.1, confirm=16.0)
+    assert _confirmed_clutter_tracks(strict, patch_per_scan=6, minutes=5.0) == 0
     assert _confirmed_clutter_tracks(replace(strict, clutter_radius_m=1.0), patch_per_scan=6, minutes=5.0) > 0
 
 
-def test_a_clutter_map_reads_the_mean_free_plots_per_scan_per_square_metre_of_each_cell() -> None:
-    cmap = ClutterMap((0.0, 0.0), radius_m=10_000.0, cell_m=1_000.0, tau_s=300.0)
-    assert cmap.density_per_m2(np.array([[500.0, 500.0]]))[0] == 0.0       # nothing heard yet
-    cmap.add_scan(0.0, np.array([[100.0, 100.0], [900.0, 200.0]]))         # two plots in one cell
-    cmap.add_scan(2.5, np.empty((0, 2)))                                   # the next scan: none
-    cmap.add_scan(2.5, np.array([[400.0, 400.0]]))                         # ... but one in a second batch
-    xy = np.array([[500.0, 500.0], [-500.0, 500.0], [50_000.0, 0.0]])
-    d = cmap.density_per_m2(xy)
-    w = math.exp(-2.5 / 300.0)                                             # the first scan's weight after one more
-    assert d[0] == pytest.approx((2.0 * w + 1.0 * (1.0 - w)) / (w + (1.0 - w)) / 1e6)
-    assert d[1] == 0.0 and d[2] == 0.0                                     # another cell; outside the map
+def test_sea_clutter_within_a_few_km_of_a_radar_is_not_confirmed_by_the_score() -> None:
+    """The same patch 3 km from the first radar, in its plots only (sea clutter is densest close to a radar,
+    where a boat is seen on most scans and M-of-N confirms it): the plots and misses of a radar closer than
+    min_range_m (10 km) do not count, and nothing is confirmed, even with λ the site's density (the scan's
+    local count off); counting them (min_range_m 0), the patch confirms tracks."""
+    near = (RADARS[0][0] + 3_000.0, 0.0)
+    site_density = ScoreParams(clutter_radius_m=1.0)
+    assert _confirmed_clutter_tracks(site_density, patch_per_scan=6, minutes=5.0, patch_xy=near, patch_radar=0) == 0
+    assert _confirmed_clutter_tracks(replace(site_density, min_range_m=0.0), patch_per_scan=6, minutes=5.0,
+                                     patch_xy=near, patch_radar=0) > 0
 
 
 # -- the score columns themselves ---------------------------------------------------------------------------

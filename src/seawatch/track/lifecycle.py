@@ -185,8 +185,7 @@ class ScoreParams:
     min_hits: int = 3                 # plots (with the birth plot) a score-confirmed track needs
     max_gap_s: float = 60.0           # a held track is lost after this long without a plot
     clutter_radius_m: float = 1_500.0  # local clutter density: plots within this of a hit plot, this scan
-    map_cell_m: float = 1_000.0       # clutter map cell (cluttermap.py), per radar; 0: no map
-    map_tau_s: float = 300.0          # ... its memory (exponential average of free plots per scan)
+    min_range_m: float = 10_000.0     # a radar's plots and misses closer than this to a track do not score it
 
     def __post_init__(self) -> None:
         if not 0.0 < self.pd < 1.0:

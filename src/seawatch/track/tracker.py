@@ -20,7 +20,6 @@ from seawatch.config.site import SensorConfig
 from seawatch.track import imm as imm_mod
 from seawatch.track import kalman
 from seawatch.track.assign import gnn_assign
-from seawatch.track.cluttermap import ClutterMap
 from seawatch.track.gating import GatedPairs, gate, llr_bound
 from seawatch.track.kalman import FloatArray
 from seawatch.track.lifecycle import (LifecycleParams, LifecycleState, ScoreParams, TrackScore, TrackStatus, advance,
@@ -167,7 +166,6 @@ class RadarTracker:
         self.imm: imm_mod.ImmState | None = imm_mod.ImmState.empty() if self._imm else None
         self.life = LifecycleState.born(0)
         self.score = TrackScore.born(0)
-        self.clutter_maps: dict[tuple[float, float], ClutterMap] = {}  # per radar position (cluttermap.py)
         self._log_clutter = math.log(max(self.params.clutter_density_per_m2, 1e-300))
         self._next_id = 1
         self.n_late_plots = 0
@@ -316,17 +314,12 @@ class RadarTracker:
                was_tentative: npt.NDArray[np.bool_], pos_sigma: FloatArray, time_s: float,
                noise: MeasurementNoise) -> None:
         """Track score of this scan (``lifecycle.score_step``) and its confirmation / hold rules. The clutter
-        density at a track's plot is the largest of the site's, this scan's (plots not taken by established
-        tracks within ``clutter_radius_m`` of it, the plot itself not counted) and the scanning radar's clutter
-        map (cluttermap.py: the same plots per cell, averaged over minutes)."""
+        density at a track's plot is the larger of the site's and this scan's: plots not taken by established
+        tracks within ``clutter_radius_m`` of it (the plot itself not counted). A radar's plots and misses do
+        not count for tracks within ``min_range_m`` of it."""
         n, m = len(self.ids), len(plots)
         cost = np.zeros(n)
         log_clutter = np.full(n, self._log_clutter)
-        cmap = self._clutter_map(sp, noise)
-        if cmap is not None:
-            free = np.ones(m, bool)
-            free[first_round] = False
-            cmap.add_scan(time_s, plots[free])
         if len(ti):
             key = pairs.track.astype(np.int64) * m + pairs.plot
             order = np.argsort(key, kind="stable")
@@ -339,23 +332,15 @@ class RadarTracker:
                 count = np.asarray(count, np.float64) - free[pj]
                 local = count / (math.pi * sp.clutter_radius_m**2)
                 log_clutter[ti] = np.log(np.maximum(local, math.exp(self._log_clutter)))
-            if cmap is not None:
-                log_clutter[ti] = np.maximum(log_clutter[ti], np.log(np.maximum(cmap.density_per_m2(plots[pj]),
-                                                                                1e-300)))
+        if sp.min_range_m > 0.0 and noise.sensor_xy is not None:
+            # close to the scanning radar a boat is seen on most scans (M-of-N confirms it) and sea clutter is
+            # densest: the low-Pd hypothesis does not hold there, that radar's plots and misses do not count
+            far = np.hypot(self.x[:, 0] - noise.sensor_xy[0], self.x[:, 1] - noise.sensor_xy[1]) >= sp.min_range_m
+            hit = hit & far
+            observed = far if observed is None else observed & far
         self.score = score_step(self.score, hit, cost, log_clutter, observed, sp)
         self.life, self.score = score_rules(self.life, self.score, was_tentative, pos_sigma, time_s, sp,
                                             self.params.max_position_sigma_m)
-
-    def _clutter_map(self, sp: ScoreParams, noise: MeasurementNoise) -> ClutterMap | None:
-        """The scanning radar's clutter map (made on its first scan); None without a sensor position and range
-        or with ``map_cell_m`` 0."""
-        if sp.map_cell_m <= 0.0 or noise.sensor_xy is None or noise.cover_range_m is None:
-            return None
-        key = (float(noise.sensor_xy[0]), float(noise.sensor_xy[1]))
-        cmap = self.clutter_maps.get(key)
-        if cmap is None:
-            cmap = self.clutter_maps[key] = ClutterMap(key, noise.cover_range_m, sp.map_cell_m, sp.map_tau_s)
-        return cmap
 
     def _remember(self, was_tentative: npt.NDArray[np.bool_], time_s: float, params: SpliceParams) -> None:
         """Confirmed tracks lost this step join the memory; tracks without a plot for memory_s leave it."""
