@@ -175,6 +175,7 @@ def test_a_plot_adds_the_log_likelihood_ratio_and_a_miss_the_log_of_one_minus_pd
     assert out.score[1] == pytest.approx(math.log(0.8))
     assert out.score[2] == 0.0                    # beyond the scanning radar's cover: no evidence either way
     assert list(out.peak) == [out.score[0], 0.0, 0.0]
+    assert list(out.scored) == [True, True, False]   # the third: not yet judged by any scan
 
 
 def test_a_tentative_track_is_confirmed_by_its_score_and_held_while_its_score_stays_near_its_peak() -> None:
@@ -185,7 +186,7 @@ def test_a_tentative_track_is_confirmed_by_its_score_and_held_while_its_score_st
                                    np.int8), life.hits, life.age, life.misses, np.array([2, 3, 3, 5], np.int32),
                           np.array([10.0, 10.0, 10.0, 5.0]), life.born_s)
     ts = TrackScore(np.array([4.0, 13.0, 2.0, 20.0]), np.array([5.0, 13.0, 9.0, 22.0]),
-                    np.array([False, False, False, True]))
+                    np.array([False, False, False, True]), np.ones(n, bool))
     was_tentative = np.array([True, True, True, False])
     out, score = score_rules(life, ts, was_tentative, np.full(n, 50.0), 40.0, p, 1_000.0)
     assert [TrackStatus(int(s)) for s in out.status] == [
@@ -196,3 +197,6 @@ def test_a_tentative_track_is_confirmed_by_its_score_and_held_while_its_score_st
     assert list(score.held) == [False, True, False, True]
     late, _ = score_rules(life, ts, was_tentative, np.full(n, 50.0), 71.0, p, 1_000.0)
     assert late.status[0] == TrackStatus.LOST and late.status[3] == TrackStatus.LOST   # > 60 s without a plot
+    unscored = TrackScore(np.zeros(n), np.zeros(n), np.zeros(n, bool), np.zeros(n, bool))
+    mofn, _ = score_rules(life, unscored, was_tentative, np.full(n, 50.0), 40.0, p, 1_000.0)
+    assert mofn.status[0] == TrackStatus.LOST   # no scan scored it (near radars only): M-of-N's to drop

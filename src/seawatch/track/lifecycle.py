@@ -196,23 +196,25 @@ class ScoreParams:
 
 @dataclass(frozen=True, slots=True)
 class TrackScore:
-    """Per-track score columns (length N): score, its peak so far, and whether the track was confirmed by it."""
+    """Per-track score columns (length N): score, its peak so far, whether the track was confirmed by it, and
+    whether any scan has scored it (a track only radars within ``min_range_m`` see is M-of-N's alone)."""
 
     score: FloatArray
     peak: FloatArray
     held: BoolArray
+    scored: BoolArray
 
     @staticmethod
     def born(n: int) -> TrackScore:
-        return TrackScore(np.zeros(n), np.zeros(n), np.zeros(n, bool))
+        return TrackScore(np.zeros(n), np.zeros(n), np.zeros(n, bool), np.zeros(n, bool))
 
     @staticmethod
     def concat(a: TrackScore, b: TrackScore) -> TrackScore:
         return TrackScore(np.concatenate([a.score, b.score]), np.concatenate([a.peak, b.peak]),
-                          np.concatenate([a.held, b.held]))
+                          np.concatenate([a.held, b.held]), np.concatenate([a.scored, b.scored]))
 
     def take(self, idx: npt.NDArray[np.intp] | BoolArray) -> TrackScore:
-        return TrackScore(self.score[idx], self.peak[idx], self.held[idx])
+        return TrackScore(self.score[idx], self.peak[idx], self.held[idx], self.scored[idx])
 
     def __len__(self) -> int:
         return len(self.score)
@@ -228,18 +230,20 @@ def score_step(ts: TrackScore, hit: BoolArray, hit_cost: FloatArray, log_clutter
     if observed is not None:
         inc = np.where(observed | hit, inc, 0.0)
     score = ts.score + inc
-    return TrackScore(score, np.maximum(ts.peak, score), ts.held.copy())
+    scored = np.ones(len(score), bool) if observed is None else ts.scored | observed | hit
+    return TrackScore(score, np.maximum(ts.peak, score), ts.held.copy(), scored)
 
 
 def score_rules(state: LifecycleState, ts: TrackScore, was_tentative: BoolArray, position_sigma_m: FloatArray,
                 time_s: float, params: ScoreParams, max_position_sigma_m: float) -> tuple[LifecycleState, TrackScore]:
     """After ``advance``: tentative tracks whose score reached ``params.confirm`` are confirmed (and held);
     tentative and held tracks still within ``drop`` of their peak score and ``max_gap_s`` of their last plot
-    are kept (tentative, or coasting) where ``advance`` dropped them. Returns new state and score columns."""
+    are kept (tentative, or coasting) where ``advance`` dropped them; a track no scan has scored is left to
+    M-of-N (its score of 0 is no evidence). Returns new state and score columns."""
     status = state.status.copy()
     held = ts.held.copy()
     alive = ((ts.score >= ts.peak - params.drop) & (time_s - state.last_hit_s <= params.max_gap_s)
-             & (position_sigma_m <= max_position_sigma_m))
+             & (position_sigma_m <= max_position_sigma_m) & ts.scored)
     lost = status == _LOST
     status[was_tentative & lost & alive] = _TENTATIVE
     confirm = (was_tentative & (status == _TENTATIVE) & alive & (ts.score >= params.confirm)
@@ -248,4 +252,4 @@ def score_rules(state: LifecycleState, ts: TrackScore, was_tentative: BoolArray,
     held |= confirm
     status[held & ~was_tentative & lost & alive] = _COASTING
     return (LifecycleState(status, state.hits, state.age, state.misses, state.n_hits, state.last_hit_s,
-                           state.born_s), TrackScore(ts.score, ts.peak, held))
+                           state.born_s), TrackScore(ts.score, ts.peak, held, ts.scored))
