@@ -200,3 +200,32 @@ def test_a_tentative_track_is_confirmed_by_its_score_and_held_while_its_score_st
     unscored = TrackScore(np.zeros(n), np.zeros(n), np.zeros(n, bool), np.zeros(n, bool))
     mofn, _ = score_rules(life, unscored, was_tentative, np.full(n, 50.0), 40.0, p, 1_000.0)
     assert mofn.status[0] == TrackStatus.LOST   # no scan scored it (near radars only): M-of-N's to drop
+
+
+def _score_near_a_radar(seed: int = 7) -> tuple[bool, float, float]:
+    """A 30 kn boat seen by the first radar alone on one scan in five, heading for it from 13 km: it crosses
+    min_range_m (10 km) at 200 s. Returns whether its track was confirmed at 150 s, and its track's score at
+    200 s and at 390 s (7 km out)."""
+    rng = np.random.default_rng(seed)
+    tr = RadarTracker(_params(ScoreParams()))
+    radar, noise = RADARS[0], NOISES[0]
+    confirmed = False
+    at: dict[float, float] = {}
+    for k in range(int(400.0 / SCAN_S)):
+        t = k * SCAN_S
+        xy = np.array([radar[0] + 13_000.0 - 15.0 * t, 0.0])
+        table = tr.step(t, _plot(rng, radar, xy)[None] if k % 5 == 0 else np.empty((0, 2)), noise)
+        if t == 150.0:
+            confirmed = _confirmed_near(table.x, table.confirmed, xy)
+        if t in (200.0, 390.0):
+            at[t] = float(tr.score.score[int(np.argmin(np.hypot(*(table.x[:, :2] - xy).T)))])
+    return confirmed, at[200.0], at[390.0]
+
+
+def test_inside_min_range_a_score_confirmed_tracks_plots_are_no_evidence_and_each_scan_counts_as_a_miss() -> None:
+    """Near the radar the low-Pd hypothesis does not hold: a clutter track a held track has wandered into must
+    not be kept by the score it earned further out (storm: a 50 kn clutter track by Neft Daşları)."""
+    confirmed, before, inside = _score_near_a_radar()
+    assert confirmed
+    # 76 scans inside 10 km, 15 of them with a plot: 76 misses, no credit for the plots
+    assert inside == pytest.approx(before + 76 * math.log(0.8), abs=1.0)

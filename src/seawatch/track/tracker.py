@@ -336,9 +336,15 @@ class RadarTracker:
             # close to the scanning radar a boat is seen on most scans (M-of-N confirms it) and sea clutter is
             # densest: the low-Pd hypothesis does not hold there, that radar's plots and misses do not count
             far = np.hypot(self.x[:, 0] - noise.sensor_xy[0], self.x[:, 1] - noise.sensor_xy[1]) >= sp.min_range_m
+            seen = np.ones(n, bool) if observed is None else observed
+            near = seen & ~far & self.score.scored   # a scored track inside: its plots are no evidence, a miss each scan
             hit = hit & far
-            observed = far if observed is None else observed & far
+            observed = seen & far
+        else:
+            near = np.zeros(n, bool)
         self.score = score_step(self.score, hit, cost, log_clutter, observed, sp)
+        if near.any():
+            self.score.score[near] += math.log1p(-sp.pd)
         self.life, self.score = score_rules(self.life, self.score, was_tentative, pos_sigma, time_s, sp,
                                             self.params.max_position_sigma_m)
 
