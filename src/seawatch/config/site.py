@@ -41,7 +41,7 @@ class SensorConfig(Strict):
     format: Literal["auto", "nmea", "plots-csv", "plots-jsonl", "asterix", "ais-csv"] = "auto"
 
     @model_validator(mode="after")
-    def _radar_needs_position(self) -> "SensorConfig":
+    def _radar_needs_position(self) -> SensorConfig:
         if self.kind == "radar":
             missing = [k for k in ("lat", "lon", "range_m") if getattr(self, k) is None]
             if missing:
@@ -115,7 +115,7 @@ class SiteConfig(Strict):
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
-    def _unique_sensor_ids(self) -> "SiteConfig":
+    def _unique_sensor_ids(self) -> SiteConfig:
         seen: set[str] = set()
         for s in self.sensors:
             if s.id in seen:
