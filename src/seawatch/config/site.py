@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from seawatch.errors import ConfigError
 
 
 class Strict(BaseModel):
@@ -140,3 +142,22 @@ class SiteConfig(Strict):
         if not p.is_absolute() and self.path is not None:
             p = self.path.parent / p
         return p
+
+
+def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The rule's parameters: defaults overridden by site.rules[rule]; unknown keys are refused."""
+    given = dict(site.rules.get(rule, {}))
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ConfigError(f"[rules.{rule}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(defaults))}")
+    out = dict(defaults)
+    for k, v in given.items():
+        d = defaults[k]
+        if isinstance(d, bool) and not isinstance(v, bool):
+            raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give true or false")
+        if isinstance(d, (int, float)) and not isinstance(d, bool):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give a number")
+            v = float(v)
+        out[k] = v
+    return out
