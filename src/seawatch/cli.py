@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import asyncio
+import datetime
 import json
 import logging
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from seawatch import __version__
 from seawatch.errors import ConfigError, NotYetAvailableError, SeawatchError
@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("sim", help="generate recordings + ground truth from a scenario")
-    from seawatch.sim.cli import add_arguments as _sim_args, cmd_sim as _cmd_sim
+    from seawatch.sim.cli import add_arguments as _sim_args
+    from seawatch.sim.cli import cmd_sim as _cmd_sim
     _sim_args(s)
     s.set_defaults(func=_cmd_sim)
 
@@ -148,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_check_config)
 
     s = sub.add_parser("user", help="manage console users")
-    from seawatch.serve.users_cli import add_arguments as _user_args, cmd_user as _cmd_user
+    from seawatch.serve.users_cli import add_arguments as _user_args
+    from seawatch.serve.users_cli import cmd_user as _cmd_user
     _user_args(s)
     s.set_defaults(func=_cmd_user)
     return p

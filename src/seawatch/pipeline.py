@@ -17,14 +17,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import member
-from seawatch.config.site import SensorConfig, SiteConfig
-from seawatch.errors import ConfigError
+from seawatch.config.site import SensorConfig, SiteConfig, rule_params
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
@@ -45,16 +43,8 @@ FUSION_SITE_KEYS = ("duplicate_s", "duplicate_mean_d2", "duplicate_min_speed_mps
 
 def fusion_params(site: SiteConfig, radar_cover: tuple[tuple[float, float, float], ...]) -> FusionParams:
     """The site's fusion settings: defaults, overridden by numbers in [rules.fusion]; other keys are refused."""
-    given = dict(site.rules.get("fusion", {}))
-    unknown = sorted(set(given) - set(FUSION_SITE_KEYS))
-    if unknown:
-        raise ConfigError(f"[rules.fusion]: unknown key(s) {', '.join(unknown)}; known: {', '.join(FUSION_SITE_KEYS)}")
-    values: dict[str, Any] = {}
-    for k, v in given.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ConfigError(f"[rules.fusion] {k} = {v!r}: give a number")
-        values[k] = float(v)
-    return replace(FusionParams(radar_cover=radar_cover), **values)
+    base = FusionParams(radar_cover=radar_cover)
+    return replace(base, **rule_params(site, "fusion", {k: getattr(base, k) for k in FUSION_SITE_KEYS}))
 
 
 @dataclass
@@ -180,7 +170,8 @@ class Pipeline:
 
     def _fuse_with(self, tracks: TrackTable, t: float) -> None:
         snap = self.ais.snapshot(t)
-        table = self.fusion.update(tracks, snap, self._hull(snap.mmsi))
+        # the hulls only matter to duplicate tracks: none without a radar track (an AIS-only site)
+        table = self.fusion.update(tracks, snap, self._hull(snap.mmsi) if len(tracks) else None)
         self.events.extend(table.events)
         self._last_table = table
 

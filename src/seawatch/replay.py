@@ -11,18 +11,19 @@ import logging
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from seawatch.errors import ConfigError
 from seawatch.ingest.base import DecoderContext, make_decoder, registered_formats
 from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
 from seawatch.ingest.sources.file import file_size, read_chunks, sniff
 from seawatch.ingest.stats import IngestStats
-from seawatch.errors import ConfigError
 from seawatch.model.contact import ContactKind
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import iso_utc
@@ -39,7 +40,7 @@ class ReplayOptions:
     speed: float | None = None  # None = as fast as possible
     progress: bool = False
     formats: dict[Path, str] = field(default_factory=dict)  # forced formats (else detected)
-    date: "datetime.date | None" = None  # UTC day for time-of-day-only inputs (ASTERIX, radar NMEA)
+    date: datetime.date | None = None  # UTC day for time-of-day-only inputs (ASTERIX, radar NMEA)
     tracks_out: Path | None = None  # contact updates as Parquet
     alerts_out: Path | None = None  # final alerts as JSONL
     store: str | None = None  # persist contacts and alerts (directory or URL)
@@ -145,8 +146,8 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _file_stream(path: Path, fmt: str, site: "SiteConfig | None", stats: IngestStats,
-                 progress: _Progress, date: "datetime.date | None" = None) -> Iterator[ObservationBatch]:
+def _file_stream(path: Path, fmt: str, site: SiteConfig | None, stats: IngestStats,
+                 progress: _Progress, date: datetime.date | None = None) -> Iterator[ObservationBatch]:
     dec = make_decoder(fmt, DecoderContext(site=site, stats=stats, date=date))
     source = path.name
     for chunk in read_chunks(path):
@@ -158,7 +159,7 @@ def _file_stream(path: Path, fmt: str, site: "SiteConfig | None", stats: IngestS
 class _Stages:
     """Tracking, fusion and detection after ingest, and their outputs (Parquet, JSONL, store)."""
 
-    def __init__(self, site: "SiteConfig | None", opts: ReplayOptions, result: ReplayResult) -> None:
+    def __init__(self, site: SiteConfig | None, opts: ReplayOptions, result: ReplayResult) -> None:
         from seawatch.pipeline import Pipeline
 
         if site is None:
@@ -216,7 +217,7 @@ class _Stages:
             self.store.close()
 
 
-def run_replay(site: "SiteConfig | None", opts: ReplayOptions) -> ReplayResult:
+def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     sample = site.ingest.reject_sample_size if site else 100
     stats = IngestStats(sample_size=sample)
     formats = {p: opts.formats.get(p) or detect_format(sniff(p)) for p in opts.inputs}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from seawatch.errors import ConfigError
 
 
 class Strict(BaseModel):
@@ -41,7 +43,7 @@ class SensorConfig(Strict):
     format: Literal["auto", "nmea", "plots-csv", "plots-jsonl", "asterix", "ais-csv"] = "auto"
 
     @model_validator(mode="after")
-    def _radar_needs_position(self) -> "SensorConfig":
+    def _radar_needs_position(self) -> SensorConfig:
         if self.kind == "radar":
             missing = [k for k in ("lat", "lon", "range_m") if getattr(self, k) is None]
             if missing:
@@ -115,7 +117,7 @@ class SiteConfig(Strict):
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
-    def _unique_sensor_ids(self) -> "SiteConfig":
+    def _unique_sensor_ids(self) -> SiteConfig:
         seen: set[str] = set()
         for s in self.sensors:
             if s.id in seen:
@@ -140,3 +142,22 @@ class SiteConfig(Strict):
         if not p.is_absolute() and self.path is not None:
             p = self.path.parent / p
         return p
+
+
+def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The rule's parameters: defaults overridden by site.rules[rule]; unknown keys are refused."""
+    given = dict(site.rules.get(rule, {}))
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ConfigError(f"[rules.{rule}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(defaults))}")
+    out = dict(defaults)
+    for k, v in given.items():
+        d = defaults[k]
+        if isinstance(d, bool) and not isinstance(v, bool):
+            raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give true or false")
+        if isinstance(d, (int, float)) and not isinstance(d, bool):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give a number")
+            v = float(v)
+        out[k] = v
+    return out

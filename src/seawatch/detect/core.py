@@ -17,10 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import fill_nan, member
-from seawatch.config.site import SiteConfig
+from seawatch.config.site import SiteConfig, rule_params
 from seawatch.detect.alerts import AlertBook
 from seawatch.detect.zones import ZoneIndex
-from seawatch.errors import ConfigError
 from seawatch.geo import LocalFrame
 from seawatch.geo.radio import radio_horizon_m
 from seawatch.model.contact import ContactKind
@@ -31,25 +30,6 @@ HOLD_RELEASE_S = 45.0  # a held row may open only once it has not been held for 
 DESCRIBE_EVERY_S = 20.0  # an open alert's summary/evidence is refreshed at most this often
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-
-
-def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[str, Any]:
-    """The rule's parameters: defaults overridden by site.rules[rule]; unknown keys are refused."""
-    given = dict(site.rules.get(rule, {}))
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        raise ConfigError(f"[rules.{rule}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(defaults))}")
-    out = dict(defaults)
-    for k, v in given.items():
-        d = defaults[k]
-        if isinstance(d, bool) and not isinstance(v, bool):
-            raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give true or false")
-        if isinstance(d, (int, float)) and not isinstance(d, bool):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give a number")
-            v = float(v)
-        out[k] = v
-    return out
 
 
 class ContactMemory:

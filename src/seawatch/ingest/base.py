@@ -8,8 +8,9 @@ what it still holds on `flush()` (end of file or connection).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from seawatch.errors import InputFormatError
 from seawatch.ingest.stats import IngestStats
@@ -35,10 +36,10 @@ class Decoder(Protocol):
 class DecoderContext:
     """What a decoder may need to know: the site (sensor positions), which sensor it serves, limits."""
 
-    site: "SiteConfig | None" = None
+    site: SiteConfig | None = None
     sensor_id: str | None = None
     stats: IngestStats | None = None
-    date: "datetime.date | None" = None  # UTC day of sensor times that carry only a time of day (ASTERIX)
+    date: datetime.date | None = None  # UTC day of sensor times that carry only a time of day (ASTERIX)
 
 
 DecoderFactory = Callable[[DecoderContext], Decoder]

@@ -71,7 +71,7 @@ class IngestStats:
             logger.warning("rejected input (%s: %s), first occurrence: %r — further ones are counted",
                            reason, REASONS[reason], bytes(raws[0][:512]))
 
-    def merge(self, other: "IngestStats") -> None:
+    def merge(self, other: IngestStats) -> None:
         self.lines += other.lines
         self.observations.update(other.observations)
         self.msg_types.update(other.msg_types)

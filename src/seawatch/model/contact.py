@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class ContactBatch(ColumnBatch):
     __slots__ = ()
     SCHEMA = CONTACT_SCHEMA
     ROW = ContactUpdate
-    ENUMS = {"kind": ContactKind, "status": TrackStatus}
+    ENUMS: ClassVar[dict[str, Any]] = {"kind": ContactKind, "status": TrackStatus}
     PRESENT_ALWAYS = ("kind", "status")
     TUPLE_COLUMNS = ("sensors",)
     TIME_COLUMN = "t"

@@ -11,9 +11,11 @@ Times are seconds since the Unix epoch, UTC (float64): `observed_at` is when the
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import Any, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -80,9 +82,9 @@ class ColumnBatch:
     row, fields in SCHEMA order) and ENUMS (columns shown as an IntEnum in the row view)."""
 
     __slots__ = ("columns",)
-    SCHEMA: dict[str, tuple[str, Any]] = {}
+    SCHEMA: ClassVar[dict[str, tuple[str, Any]]] = {}
     ROW: Any = None
-    ENUMS: dict[str, Any] = {}
+    ENUMS: ClassVar[dict[str, Any]] = {}
     PRESENT_ALWAYS: tuple[str, ...] = ()  # int columns whose marker value is a real value, not "absent"
 
     def __init__(self, columns: Mapping[str, npt.ArrayLike], n: int | None = None) -> None:
@@ -114,11 +116,11 @@ class ColumnBatch:
         return self.columns[name]
 
     @classmethod
-    def empty(cls: type[B]) -> B:
+    def empty(cls) -> Self:
         return cls({}, n=0)
 
     @classmethod
-    def concat(cls: type[B], batches: Iterable[B]) -> B:
+    def concat(cls, batches: Iterable[Self]) -> Self:
         parts = [b for b in batches if len(b)]
         if not parts:
             return cls.empty()
@@ -126,13 +128,13 @@ class ColumnBatch:
             return parts[0]
         return cls({name: np.concatenate([b.columns[name] for b in parts]) for name in cls.SCHEMA})
 
-    def take(self: B, index: npt.ArrayLike) -> B:
+    def take(self, index: npt.ArrayLike) -> Self:
         idx = np.asarray(index)
         return type(self)({name: col[idx] for name, col in self.columns.items()})
 
     TIME_COLUMN = "observed_at"
 
-    def sorted_by_time(self: B) -> B:
+    def sorted_by_time(self) -> Self:
         order = np.argsort(self.columns[self.TIME_COLUMN], kind="stable")
         return self.take(order)
 
@@ -166,7 +168,7 @@ class ColumnBatch:
             for name, (dtype, absent) in self.SCHEMA.items():
                 v = lists[name][i]
                 if dtype.startswith("f"):
-                    v = None if v != v else v  # NaN -> None
+                    v = None if math.isnan(v) else v  # NaN -> None
                 elif dtype != "O" and name not in self.PRESENT_ALWAYS and v == absent:
                     v = None
                 values[name] = v
@@ -232,6 +234,6 @@ class ObservationBatch(ColumnBatch):
     __slots__ = ()
     SCHEMA = SCHEMA
     ROW = Observation
-    ENUMS = {"kind": Kind}
+    ENUMS: ClassVar[dict[str, Any]] = {"kind": Kind}
     PRESENT_ALWAYS = ("kind", "n_receivers")
     TUPLE_COLUMNS = ("receivers",)

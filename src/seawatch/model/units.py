@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 KN_TO_MPS = 1852.0 / 3600.0
 MPS_TO_KN = 3600.0 / 1852.0
@@ -20,7 +20,7 @@ def mps_to_kn(speed_mps: float) -> float:
 
 def epoch_to_datetime(epoch_s: float) -> datetime:
     """Seconds since the Unix epoch (UTC) to a timezone-aware UTC datetime."""
-    return datetime.fromtimestamp(epoch_s, tz=timezone.utc)
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
 
 
 def datetime_to_epoch(when: datetime) -> float:

@@ -110,7 +110,7 @@ class Sea:
             poly = self.shrunk(clearance_m)
         return bool(poly.contains(seg))
 
-    @lru_cache(maxsize=8)
+    @lru_cache(maxsize=8)  # noqa: B019 - a few long-lived sea geometries per process; the cache holds them anyway
     def shrunk(self, clearance_m: float) -> BaseGeometry:
         """The sea minus a band of clearance_m along every shore (degrees scaled at 40°N)."""
         deg = clearance_m / 85_000.0  # 1° of longitude ≈ 85 km at 40°N; latitude is stricter, so conservative

@@ -17,6 +17,7 @@ Rejected input is counted by reason in `stats` (see `seawatch.ingest.stats.REASO
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -213,11 +214,11 @@ class NmeaDecoder:
                 self.stats.reject_many("unsupported_type", sentences)
             else:
                 obs_t = sc.c_time[r_idx]
-                batches.append(parser.parse(sentences, [None if t != t else float(t) for t in obs_t],
+                batches.append(parser.parse(sentences, [None if math.isnan(t) else float(t) for t in obs_t],
                                             received_at, source))
         other = ~is_pghp & ~radar
         if other.any():
-            codes, first, counts = np.unique(code[other], return_index=True, return_counts=True)
+            _, first, counts = np.unique(code[other], return_index=True, return_counts=True)
             o_sent = sent[other]
             for f_at, k in zip(first.tolist(), counts.tolist()):
                 s0 = int(o_sent[f_at])
@@ -236,7 +237,7 @@ class NmeaDecoder:
             self._radar = RadarSentenceParser(self.ctx, self.stats)
             if self._last_zda is not None:
                 sentence, t = self._last_zda
-                self._radar.parse([sentence], [None if t != t else float(t)], self._recv, None)
+                self._radar.parse([sentence], [None if math.isnan(t) else float(t)], self._recv, None)
         return self._radar
 
     def _ais_lines(self, buf: ChunkBuffer, arr: npt.NDArray[np.uint8], sc: Scan, idx: npt.NDArray[np.int64],

@@ -241,7 +241,7 @@ def slices_to_strings(buf: U8, a: IntArray, b: IntArray, width: int = 32) -> tup
         for j in range(words.shape[1]):
             h = (h ^ words[:, j]) * np.uint64(0x100000001B3)
             h ^= h >> np.uint64(29)
-    uniq, first, codes = np.unique(h, return_index=True, return_inverse=True)
+    _, first, codes = np.unique(h, return_index=True, return_inverse=True)
     names = [bytes(m[i, : length[i]]).decode("latin-1") for i in first.tolist()]
     return codes.astype(np.int64).ravel(), names
 

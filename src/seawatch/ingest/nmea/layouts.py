@@ -15,7 +15,7 @@ A line that still is not NMEA after this is rejected as `not_nmea`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _EPOCH = re.compile(rb"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13}(?:\.\d+)?)\s*[,;\s]\s*(?=[!$\\])")
 _ISO = re.compile(
@@ -40,7 +40,7 @@ def iso_value(text: bytes) -> float | None:
     except ValueError:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
 
 

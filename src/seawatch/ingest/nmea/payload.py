@@ -35,7 +35,7 @@ for _c in range(48, 88):
 for _c in range(96, 120):
     ARMOR[_c] = _c - 56
 # 6-bit text: 0..63 -> "@A..Z[\]^_ !"#...?"
-SIXBIT_ASCII = np.array([c if c < 32 else c for c in range(64, 96)] + list(range(32, 64)), dtype=np.uint8)
+SIXBIT_ASCII = np.array(list(range(64, 96)) + list(range(32, 64)), dtype=np.uint8)
 
 POSITION_TYPES = (1, 2, 3, 4, 9, 11, 18, 27)
 FAST_TYPES = POSITION_TYPES + (5, 21, 24)

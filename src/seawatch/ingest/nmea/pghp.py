@@ -6,7 +6,7 @@ gives the receive time of the AIS sentence on the next line (type 1 = time recor
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ def pghp_time(sentence: bytes) -> float:
         return float("nan")
     try:
         y, mo, d, h, mi, s, ms = (int(p) for p in parts[2:9])
-        return datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=timezone.utc).timestamp()
+        return datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=UTC).timestamp()
     except ValueError:
         return float("nan")
 

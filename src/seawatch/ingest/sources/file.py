@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from seawatch.errors import SourceError
 
@@ -17,7 +18,7 @@ def open_bytes(path: str | Path) -> BinaryIO:
     """Open a recording for binary reading, transparently gunzipping it."""
     p = Path(path)
     try:
-        raw = open(p, "rb")
+        raw = open(p, "rb")  # noqa: SIM115 - the handle is returned to the caller, who closes it
     except OSError as err:
         raise SourceError(f"{p}: cannot open: {err.strerror}") from err
     magic = raw.read(2)
@@ -56,4 +57,4 @@ def file_size(path: str | Path) -> int:
         return 0
 
 
-__all__ = ["open_bytes", "read_chunks", "sniff", "file_size", "io"]
+__all__ = ["file_size", "io", "open_bytes", "read_chunks", "sniff"]
