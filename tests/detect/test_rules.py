@@ -432,6 +432,26 @@ def test_a_stopped_echo_among_boats_moored_together_with_their_ais_on_is_not_a_d
     assert len(of_type(e2, "dark_target")) == 1
 
 
+def test_the_echo_of_a_moored_cluster_dragged_off_by_a_departing_boat_counts_its_dark_time_from_leaving() -> None:
+    moored = leg(10_423_000_097, OFF_LANKARAN, duration_s=2400, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000097)
+    # a track comes alongside at 3 kn (its AIS lost on the way in) and lies there 13 min
+    coming = leg(32, (OFF_LANKARAN[0] - 0.0015, OFF_LANKARAN[1]), t0=600, duration_s=120, speed_kn=3, cog_deg=0)
+    lying = leg(32, end_of(coming), t0=730, duration_s=780, speed_kn=0, cog_deg=0)
+    # a neighbour leaves: the cluster's echo drifts off at 3 kn for 2.5 min, then the track ends
+    dragged = leg(32, end_of(lying), t0=1520, duration_s=150, speed_kn=3, cog_deg=150)
+    e = engine(rules=("dark_target",))
+    run(e, moored, coming, lying, dragged)
+    assert of_type(e, "dark_target") == []
+    # one that goes on without AIS is a dark boat, 5 min after it left the cluster
+    going = leg(32, end_of(lying), t0=1520, duration_s=800, speed_kn=3, cog_deg=150)
+    e2 = engine(rules=("dark_target",))
+    run(e2, moored, coming, lying, going)
+    alerts = of_type(e2, "dark_target")
+    assert len(alerts) == 1
+    assert alerts[0]["evidence"]["dark_since_t"] >= going["t"][0]
+    assert alerts[0]["evidence"]["dark_duration_s"] >= 300
+
+
 def test_an_ais_position_the_radar_does_not_see_with_a_dark_twin_moving_with_it_is_an_offset_spoof() -> None:
     e = engine(rules=("ais_spoofing",))
     claim = leg(70, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070)

@@ -58,7 +58,8 @@ class DarkTarget(ContactRule):
         "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
         "max_turn_dps": 2.0,  # from steady_from_kn, a course swinging more than this on average over ~2 min: clutter
         "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
-        "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger
+        "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger; its
+        # dark time counts from when it leaves
         "small_craft_antenna_m": 3.0,  # below fast_kn, judged only where a class B set this high would be heard:
         "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
     }
@@ -171,7 +172,12 @@ class DarkTarget(ContactRule):
         self._dark_since_ais_stopped(cyc, enter, went_dark)
         if cyc.now < self.engine.started + p["warmup_s"]:
             self.hold[:] = True
-        enter &= ~self._moored_with_identified(cyc, enter)
+        # one of a moored cluster is explained while it lies there: its dark time starts afresh when it leaves
+        # (a departing neighbour drags the cluster's echo away at a few knots for a minute or two)
+        idle = ~self.timer.active[cyc.slot]
+        moored = self._moored_with_identified(cyc, enter | (stay & idle))
+        enter &= ~moored
+        stay &= ~(moored & idle)
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
