@@ -11,7 +11,9 @@ Two implementations of the same arithmetic:
   goes through BLAS, whose fused multiply-adds the kernels do not reproduce.
 
 `predict_varying` / `update_ais` pick the kernels unless `SEAWATCH_NO_JIT=1` (then the reference). An AIS
-position is 10-30 m of noise; the difference between the two is ~1e-9 m.
+position is 10-30 m of noise; the difference between the two is ~1e-9 m. `predict_update_rows` is the two in
+place on rows of the state's arrays (the AIS state's per-report step): the compiled path runs the same two
+kernels row by row, so it is bit for bit what gathering the rows, predicting, updating and scattering gives.
 """
 
 from __future__ import annotations
@@ -152,6 +154,46 @@ def _update_kernel(x: np.ndarray, p: np.ndarray, z: np.ndarray, sig_p: np.ndarra
                 v = 0.5 * ((p[r, i, j] - kp_ij) + (p[r, j, i] - kp_ji))
                 po[r, i, j] = v
                 po[r, j, i] = v
+
+
+@jit
+def _predict_update_rows_kernel(x: np.ndarray, p: np.ndarray, rows: np.ndarray, dt: np.ndarray, q: float,
+                                z: np.ndarray, sig_p: np.ndarray, has_v: np.ndarray, vel_var: float,
+                                absent_var: float) -> None:
+    """x[rows], p[rows] predicted by dt then updated with z, in place: the two kernels on one row at a time
+    (through one-row scratch arrays), so without gathering and scattering whole (N, 4, 4) blocks."""
+    xs = np.empty((1, 4))
+    ps = np.empty((1, 4, 4))
+    xp = np.empty((1, 4))
+    pp = np.empty((1, 4, 4))
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for a in range(4):
+            xs[0, a] = x[r, a]
+            for b in range(4):
+                ps[0, a, b] = p[r, a, b]
+        _predict_kernel(xs, ps, dt[i:i + 1], q, xp, pp)
+        _update_kernel(xp, pp, z[i:i + 1], sig_p[i:i + 1], has_v[i:i + 1], vel_var, absent_var, xs, ps)
+        for a in range(4):
+            x[r, a] = xs[0, a]
+            for b in range(4):
+                p[r, a, b] = ps[0, a, b]
+
+
+def predict_update_rows(x: FloatArray, p: FloatArray, rows: npt.NDArray[np.intp], dt_s: FloatArray, q: float,
+                        z: FloatArray, sig_p: FloatArray, has_v: BoolArray, vel_sigma_mps: float) -> None:
+    """In place: the rows `rows` (distinct) of the state (x, P) predicted dt_s ahead (`predict_varying`), then
+    updated with one report each (`update_ais`; z, sig_p, has_v aligned with rows)."""
+    if len(rows) == 0:
+        return
+    inplace = (x.dtype == np.float64 and p.dtype == np.float64 and x.flags.c_contiguous and p.flags.c_contiguous)
+    if not ENABLED or not inplace:
+        xs, ps = predict_varying(x[rows], p[rows], dt_s, q)
+        x[rows], p[rows] = update_ais(xs, ps, z, sig_p, has_v, vel_sigma_mps)
+        return
+    _predict_update_rows_kernel(x, p, np.ascontiguousarray(rows, np.int64), np.ascontiguousarray(dt_s, np.float64),
+                                float(q), np.ascontiguousarray(z, np.float64), np.ascontiguousarray(sig_p, np.float64),
+                                np.ascontiguousarray(has_v, np.bool_), float(vel_sigma_mps) ** 2, ABSENT_VEL_VAR)
 
 
 def predict_varying(x: FloatArray, p: FloatArray, dt_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:

@@ -23,10 +23,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.arrays import member
 from seawatch.geo.frames import LocalFrame
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_filter import predict_varying, update_ais
+from seawatch.track.ais_filter import predict_update_rows, predict_varying
 from seawatch.track.kalman import FloatArray
 
 log = logging.getLogger(__name__)
@@ -219,10 +218,15 @@ class AisVesselState:
         code_u = np.fromiter((self._code(label[i]) for i in first.tolist()), np.int64, len(first))
         code = code_u[inv.ravel()]
         ok = code >= 0
-        key = np.unique((mmsi[ok].astype(np.int64) << _LABEL_BITS) | code[ok])
-        new = key[~member(key, self._heard)]
-        if len(new):
-            self._heard = np.union1d(self._heard, new)
+        key = np.sort((mmsi[ok].astype(np.int64) << _LABEL_BITS) | code[ok])
+        heard = self._heard   # sorted, distinct
+        if len(heard):
+            key = key[heard[np.minimum(np.searchsorted(heard, key), len(heard) - 1)] != key]
+        if len(key):
+            new = key[np.r_[True, key[1:] != key[:-1]]]   # distinct (key is sorted)
+            merged = np.concatenate([heard, new])
+            merged.sort(kind="stable")   # two sorted runs: a merge
+            self._heard = merged
 
     def _code(self, label: object) -> int:
         """A receivers tuple's or source id's code (-1: none)."""
@@ -321,10 +325,7 @@ class AisVesselState:
         if old.any():
             r_old = rows[old]
             gap = t[old] - t_prev[old]
-            xs, ps = self.x[r_old], self.P[r_old]
-            xs, ps = predict_varying(xs, ps, gap, self.q_m2ps3)
-            xs, ps = update_ais(xs, ps, z[old], sig_p[old], has_v[old], VEL_SIGMA_MPS)
-            self.x[r_old], self.P[r_old] = xs, ps
+            predict_update_rows(self.x, self.P, r_old, gap, self.q_m2ps3, z[old], sig_p[old], has_v[old], VEL_SIGMA_MPS)
             # own reporting interval: exponentially smoothed, outlier gaps (> 3x the estimate) clipped
             prev = self.observed_interval_s[r_old]
             g = np.where(np.isfinite(prev), np.minimum(gap, 3.0 * prev), gap)
