@@ -294,13 +294,10 @@ class Pipeline:
         return ContactBatch(cols, n=n), x[:, 0], x[:, 1]  # type: ignore[arg-type]
 
     def _lookup(self, k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-        """Position of each key in the AIS state's sorted keys, and whether it is there."""
-        known = self.ais.mmsi
-        pos = np.minimum(np.searchsorted(known, k), max(len(known) - 1, 0))
-        hit = (k >= 0) & (len(known) > 0)
-        if len(known):
-            hit &= known[pos] == k
-        return pos, hit
+        """Position of each key in the AIS state's sorted keys, and whether it is there (pos is 0 where not)."""
+        row = self.ais.rows_of(k)
+        hit = (k >= 0) & (row >= 0)
+        return np.where(hit, row, 0).astype(np.intp), hit
 
     def _ais_age(self, key: npt.NDArray[np.int64], t: float) -> npt.NDArray[np.float64]:
         """Age at t of each contact's last AIS report (of the transmitter: an MMSI's twin has its own)."""

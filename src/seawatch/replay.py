@@ -24,6 +24,7 @@ from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
 from seawatch.ingest.sources.file import file_size, read_chunks, sniff
 from seawatch.ingest.stats import IngestStats
+from seawatch.key_index import KeyIndex
 from seawatch.model.contact import ContactKind
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import iso_utc
@@ -69,7 +70,7 @@ class ReplayResult:
     n_contact_updates: int = 0
     contacts_by_kind: Counter[str] = field(default_factory=Counter)
     alerts: list[dict[str, Any]] = field(default_factory=list)
-    _mmsi_seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+    _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
     def add(self, batch: ObservationBatch) -> None:
         n = len(batch)
@@ -80,13 +81,12 @@ class ReplayResult:
             self.kinds[Kind(k).name.lower()] += c
         # new MMSIs only reach the set: a sorted array of those seen sifts a batch's (most are known)
         m = batch["mmsi"]
-        seen = self._mmsi_seen
-        if len(seen):
-            m = m[seen[np.minimum(np.searchsorted(seen, m), len(seen) - 1)] != m]
+        if self._mmsi_seen.n:
+            m = m[self._mmsi_seen.find(m) < 0]
         new = np.unique(m[m >= 0])
         if len(new):
             self.mmsis.update(new.tolist())
-            self._mmsi_seen = np.union1d(seen, new)
+            self._mmsi_seen = KeyIndex(np.fromiter(self.mmsis, np.int64, len(self.mmsis)))
         t = batch["observed_at"]
         self.t_min = min(self.t_min, float(np.nanmin(t)))
         self.t_max = max(self.t_max, float(np.nanmax(t)))

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.geo.frames import LocalFrame
+from seawatch.key_index import KeyIndex
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track.ais_filter import predict_update_rows, predict_varying
 from seawatch.track.kalman import FloatArray
@@ -133,6 +134,8 @@ class AisVesselState:
         self._label_ids: list[frozenset[str]] = []
         self.n_out_of_order = 0
         self.n_twin_reports = 0   # position reports routed to an MMSI's twin (a second transmitter)
+        self._index = KeyIndex(self.mmsi)   # row of each key, for `mmsi` as it was when built ...
+        self._index_of = self.mmsi          # ... this array
 
     def __len__(self) -> int:
         return len(self.mmsi)
@@ -146,12 +149,17 @@ class AisVesselState:
             return np.full(n, np.nan)
         return np.full(n, -1, dtype=np.int64)
 
+    def rows_of(self, keys: Int64Array) -> Int64Array:
+        """Row of each key (MMSI or twin key), -1 where it has none."""
+        if self._index_of is not self.mmsi:   # rows were added (or replaced): index them again
+            self._index, self._index_of = KeyIndex(self.mmsi), self.mmsi
+        return self._index.find(keys)
+
     def _rows_for(self, mmsi: Int64Array) -> npt.NDArray[np.intp]:
         """Row of each MMSI, adding rows for new ones."""
-        known = self.mmsi
-        if len(known):
-            pos = np.searchsorted(known, mmsi)
-            if (known[np.minimum(pos, len(known) - 1)] == mmsi).all():
+        if len(self.mmsi):
+            pos = self.rows_of(mmsi)
+            if (pos >= 0).all():
                 return pos.astype(np.intp)   # all known (the usual case): no new rows
         new = np.setdiff1d(np.unique(mmsi), self.mmsi, assume_unique=True)
         if len(new):
