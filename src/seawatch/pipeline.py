@@ -47,6 +47,19 @@ def fusion_params(site: SiteConfig, radar_cover: tuple[tuple[float, float, float
     return replace(base, **rule_params(site, "fusion", {k: getattr(base, k) for k in FUSION_SITE_KEYS}))
 
 
+_NO_XY: npt.NDArray[np.float64] = np.empty(0)
+
+
+def _concat(parts: list[tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]]) -> tuple[
+        ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Contact batches with their x, y, end to end (empty parts add no rows, as in `ContactBatch.concat`)."""
+    full = [p for p in parts if len(p[0])]
+    if len(full) == 1:
+        return full[0]
+    return (ContactBatch.concat([p[0] for p in full]), np.concatenate([p[1] for p in full] or [_NO_XY]),
+            np.concatenate([p[2] for p in full] or [_NO_XY]))
+
+
 @dataclass
 class _Radar:
     sensor: SensorConfig
@@ -88,8 +101,15 @@ class Pipeline:
     # ------------------------------------------------------------------------------------------------
     def process(self, batch: ObservationBatch) -> ContactBatch:
         """Observations in time order -> contact updates emitted while covering their time span."""
+        return self.process_xy(batch)[0]
+
+    def process_xy(self, batch: ObservationBatch) -> tuple[ContactBatch, npt.NDArray[np.float64],
+                                                            npt.NDArray[np.float64]]:
+        """`process`, plus each contact update's position in the site's local frame (x east, y north, m): the
+        state the lat/lon were projected from, so that detection in the same frame need not project them
+        back (`DetectionEngine.process(batch, xy=...)`)."""
         if not len(batch):
-            return ContactBatch.empty()
+            return ContactBatch.empty(), _NO_XY, _NO_XY
         kind = batch["kind"]
         t = batch["observed_at"]
         radar_rows = np.flatnonzero(np.isin(kind, RADAR_KINDS) & np.isfinite(batch["lat"]))
@@ -106,9 +126,10 @@ class Pipeline:
             steps.append((emit, 0, "", None))
             emit += self.update_period_s
         steps.sort(key=lambda s: (s[0], s[1]))
-        out: list[ContactBatch] = []
+        out: list[tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
         done_ais = 0
-        ais_batch = batch.take(ais_rows)   # once; each step hands the AIS state a span of it (views)
+        # once; each step hands the AIS state a span of it (views); an all-AIS batch is taken as it is
+        ais_batch = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
         for step_t, is_scan, sensor_id, xy in steps:
             upto = int(np.searchsorted(ais_t, step_t, side="right"))
             if upto > done_ais:
@@ -129,7 +150,7 @@ class Pipeline:
                 self._next_emit = step_t + self.update_period_s
         if done_ais < len(ais_rows):
             self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows)))
-        return ContactBatch.concat(out)
+        return _concat(out)
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
             np.float64]]]:
@@ -186,14 +207,16 @@ class Pipeline:
                 out[hit, j] = np.where(v >= 0, v, np.nan)
         return out
 
-    def _emit(self, table: ContactTable | None, t: float) -> ContactBatch:
-        """The contact updates at t: the picture, thinned (`_shown`), plus one final row with status LOST for
-        each contact shown last time but gone now (track lost, or an AIS-only contact that became fused), so
-        that consumers drop them instead of letting them linger. Rows are built only for what is emitted."""
+    def _emit(self, table: ContactTable | None, t: float) -> tuple[ContactBatch, npt.NDArray[np.float64],
+                                                                    npt.NDArray[np.float64]]:
+        """The contact updates at t (and their local x, y): the picture, thinned (`_shown`), plus one final row
+        with status LOST for each contact shown last time but gone now (track lost, or an AIS-only contact that
+        became fused), so that consumers drop them instead of letting them linger. Rows are built only for
+        what is emitted."""
         prev = self._last_emitted
         if table is None or not len(table):
             self._last_emitted = None
-            current = ContactBatch.empty()
+            current = (ContactBatch.empty(), _NO_XY, _NO_XY)
             ids = np.empty(0, np.int64)
         else:
             age = self._ais_age(table.mmsi, t)
@@ -207,9 +230,9 @@ class Pipeline:
         if not len(gone):
             return current
         ended = self._contacts(p_table, p_t, gone, p_age)
-        ended.columns["status"] = np.full(len(ended), int(TrackStatus.LOST), dtype=np.uint8)
-        ended.columns["t"] = np.full(len(ended), t)
-        return ContactBatch.concat([current, ended])
+        ended[0].columns["status"] = np.full(len(ended[0]), int(TrackStatus.LOST), dtype=np.uint8)
+        ended[0].columns["t"] = np.full(len(ended[0]), t)
+        return _concat([current, ended])
 
     def _shown(self, table: ContactTable, ais_age_s: npt.NDArray[np.float64], t: float) -> npt.NDArray[np.intp]:
         """Rows shown: AIS-only contacts when a report arrived in the last period, else once per heartbeat
@@ -232,11 +255,13 @@ class Pipeline:
         self._fuse_with(tracks, t)
 
     def _contacts(self, table: ContactTable, t: float, rows: npt.NDArray[np.intp],
-                  ais_age_s: npt.NDArray[np.float64]) -> ContactBatch:
-        """Contact updates of the given rows of a fusion table at t (ais_age_s: of every row of the table)."""
+                  ais_age_s: npt.NDArray[np.float64]) -> tuple[ContactBatch, npt.NDArray[np.float64],
+                                                               npt.NDArray[np.float64]]:
+        """Contact updates of the given rows of a fusion table at t (ais_age_s: of every row of the table), and
+        their local x, y."""
         n = len(rows)
         if n == 0:
-            return ContactBatch.empty()
+            return ContactBatch.empty(), _NO_XY, _NO_XY
         x, P = table.x[rows], table.P[rows]
         track_id, kind, mmsi = table.track_id[rows], table.kind[rows], table.mmsi[rows]
         lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
@@ -266,16 +291,13 @@ class Pipeline:
             one[0] = label
             sensors[kind == int(k)] = one
         cols["sensors"] = sensors
-        return ContactBatch(cols, n=n)  # type: ignore[arg-type]
+        return ContactBatch(cols, n=n), x[:, 0], x[:, 1]  # type: ignore[arg-type]
 
     def _lookup(self, k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-        """Position of each key in the AIS state's sorted keys, and whether it is there."""
-        known = self.ais.mmsi
-        pos = np.minimum(np.searchsorted(known, k), max(len(known) - 1, 0))
-        hit = (k >= 0) & (len(known) > 0)
-        if len(known):
-            hit &= known[pos] == k
-        return pos, hit
+        """Position of each key in the AIS state's sorted keys, and whether it is there (pos is 0 where not)."""
+        row = self.ais.rows_of(k)
+        hit = (k >= 0) & (row >= 0)
+        return np.where(hit, row, 0).astype(np.intp), hit
 
     def _ais_age(self, key: npt.NDArray[np.int64], t: float) -> npt.NDArray[np.float64]:
         """Age at t of each contact's last AIS report (of the transmitter: an MMSI's twin has its own)."""

@@ -24,6 +24,7 @@ from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
 from seawatch.ingest.sources.file import file_size, read_chunks, sniff
 from seawatch.ingest.stats import IngestStats
+from seawatch.key_index import KeyIndex
 from seawatch.model.contact import ContactKind
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import iso_utc
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
     from seawatch.config.site import SiteConfig
 
 logger = logging.getLogger(__name__)
+
+# contact-update columns of few distinct values, dictionary-encoded in the tracks Parquet; the others (times,
+# positions, ids) change every row: a dictionary there costs CPU (half the write) and a larger file
+TRACKS_DICTIONARY_COLUMNS = ("kind", "status", "name", "callsign", "sensors", "ship_type", "imo", "length_m",
+                             "radar_track_id")
 
 
 @dataclass
@@ -64,6 +70,7 @@ class ReplayResult:
     n_contact_updates: int = 0
     contacts_by_kind: Counter[str] = field(default_factory=Counter)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
     def add(self, batch: ObservationBatch) -> None:
         n = len(batch)
@@ -72,8 +79,14 @@ class ReplayResult:
         self.n_obs += n
         for k, c in batch.count_by("kind").items():
             self.kinds[Kind(k).name.lower()] += c
+        # new MMSIs only reach the set: a sorted array of those seen sifts a batch's (most are known)
         m = batch["mmsi"]
-        self.mmsis.update(np.unique(m[m >= 0]).tolist())
+        if self._mmsi_seen.n:
+            m = m[self._mmsi_seen.find(m) < 0]
+        new = np.unique(m[m >= 0])
+        if len(new):
+            self.mmsis.update(new.tolist())
+            self._mmsi_seen = KeyIndex(np.fromiter(self.mmsis, np.int64, len(self.mmsis)))
         t = batch["observed_at"]
         self.t_min = min(self.t_min, float(np.nanmin(t)))
         self.t_max = max(self.t_max, float(np.nanmax(t)))
@@ -171,6 +184,9 @@ class _Stages:
             from seawatch.detect.engine import DetectionEngine
 
             self.engine = DetectionEngine(site)
+        # detection takes the pipeline's local positions instead of projecting lat/lon back, in one frame
+        pf, ef = self.pipeline.frame, self.engine.frame if self.engine is not None else None
+        self._same_frame = ef is not None and (ef.lat0, ef.lon0) == (pf.lat0, pf.lon0)
         self.store: Any = None
         if opts.store:
             from seawatch.store import open_store
@@ -181,7 +197,7 @@ class _Stages:
         self.writer: Any = None
 
     def process(self, batch: ObservationBatch) -> None:
-        contacts = self.pipeline.process(batch)
+        contacts, x, y = self.pipeline.process_xy(batch)
         if not len(contacts):
             return
         self.result.n_contact_updates += len(contacts)
@@ -192,10 +208,11 @@ class _Stages:
 
             table = contacts.to_arrow()
             if self.writer is None:
-                self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd")
+                self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd",
+                                               use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
             self.writer.write_table(table)
         if self.engine is not None:
-            changed = [c["alert"] for c in self.engine.process(contacts)]
+            changed = [c["alert"] for c in self.engine.process(contacts, xy=(x, y) if self._same_frame else None)]
             if self.store is not None and changed:
                 self.store.upsert_alerts(changed)
         if self.store is not None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
 
 from seawatch.detect.alerts import read_alerts_jsonl, write_alerts_jsonl
 from seawatch.detect.engine import DetectionEngine
+from seawatch.model.contact import ContactBatch
 
 OFF_LANKARAN = (38.80, 49.10)
 KEYS = {"id", "type", "severity", "start", "end", "lat", "lon", "track_ids", "mmsi", "zone", "score", "summary",
@@ -88,3 +90,15 @@ def test_the_closed_alerts_a_behaviour_could_resume_are_listed_as_resumable_says
     book.close("loitering", 11, 600.0)
     assert book.closed_ends("loitering")[0].tolist() == [7, 9, 11]   # remade after the change
     assert np.array_equal(book.closed_ends("high_speed")[0], [7])
+
+
+def test_positions_handed_in_the_engines_frame_give_the_same_alerts_as_its_own_projection() -> None:
+    legs = (leg(1, (38.40, 49.00), duration_s=900, speed_kn=35, cog_deg=0),
+            leg(2, OFF_LANKARAN, duration_s=900, speed_kn=12, cog_deg=90, kind=FUSED, mmsi=423000002))
+    plain, given = DetectionEngine(caspian()), DetectionEngine(caspian())
+    b = ContactBatch({k: np.concatenate([lg[k] for lg in legs]) for k in legs[0]}).sorted_by_time()
+    for part in np.split(np.arange(len(b)), np.flatnonzero(np.diff(np.floor((b["t"] - b["t"][0]) / 10.0))) + 1):
+        rows = b.take(part)
+        plain.process(rows)
+        given.process(rows, xy=given.frame.to_xy(rows["lat"], rows["lon"]))
+    assert plain.finish() == given.finish() != []

@@ -64,3 +64,17 @@ def test_replaying_the_same_recording_into_a_store_twice_adds_nothing_twice(reco
     store = open_store(store_dir)
     assert store.count_positions() == n_pos and len(store.alerts()) == n_alerts
     store.close()
+
+
+def test_the_tracks_file_reads_back_in_the_contact_schema_with_dictionaries_only_on_few_valued_columns(
+        recording: Path, tmp_path: Path) -> None:
+    from seawatch.model.contact import ContactBatch
+
+    tracks = tmp_path / "tracks.parquet"
+    assert main(["replay", "--site", str(recording / "site.toml"), str(recording / "ais.nmea"), "--tracks-out",
+                 str(tracks), "--no-progress"]) == 0
+    assert pq.read_table(tracks).schema.equals(ContactBatch.empty().to_arrow().schema)
+    group = pq.ParquetFile(tracks).metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+    assert "RLE_DICTIONARY" in encodings["kind"] and "RLE_DICTIONARY" in encodings["name"]
+    assert "RLE_DICTIONARY" not in encodings["lat"] and "RLE_DICTIONARY" not in encodings["t"]

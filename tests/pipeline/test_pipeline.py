@@ -125,3 +125,21 @@ def test_a_radar_only_site_without_any_ais_gives_dark_contacts() -> None:
     rows = run(batches)
     assert rows and {r.kind for r in rows} == {ContactKind.RADAR_ONLY}
     assert all(r.mmsi is None and r.name is None and r.length_m is None for r in rows)
+
+
+def test_the_local_positions_handed_to_detection_are_those_the_contacts_lat_lon_were_projected_from() -> None:
+    merged = ObservationBatch.concat(scenario(120.0)).sorted_by_time()
+    p, q = Pipeline(SITE, update_period_s=10.0), Pipeline(SITE, update_period_s=10.0)
+    frame = LocalFrame(38.45, 48.90)
+    n = 0
+    for i in range(0, len(merged), 200):
+        part = merged.take(np.arange(i, min(i + 200, len(merged))))
+        contacts, x, y = p.process_xy(part)
+        plain = q.process(part)
+        assert len(x) == len(y) == len(contacts) == len(plain)
+        for name in ("contact_id", "t", "lat", "lon", "status"):
+            assert np.array_equal(contacts[name], plain[name])
+        lat, lon = frame.to_latlon(x, y)
+        assert np.array_equal(lat, contacts["lat"]) and np.array_equal(lon, contacts["lon"])
+        n += len(contacts)
+    assert n > 0

@@ -47,3 +47,20 @@ def test_a_report_without_velocity_leaves_the_velocity_estimate_nearly_alone() -
     xk, pk = af.update_ais(x, p, z, np.array([10.0]), np.array([False]), 0.3)
     assert xk[0, 2] == pytest.approx(5.0, abs=1e-9)
     assert 0.0 < xk[0, 0] < 50.0 and pk[0, 0, 0] < 100.0
+
+
+def test_the_in_place_step_on_rows_is_bit_for_bit_gathering_predicting_updating_and_scattering() -> None:
+    rng = np.random.default_rng(3)
+    x, p = _states(rng, 400)
+    rows = rng.permutation(400)[:300]
+    dt = rng.uniform(0, 600, 300)
+    z = x[rows] + rng.normal(0, 20, (300, 4))
+    sig = np.where(rng.random(300) < 0.5, 10.0, 30.0)
+    has_v = rng.random(300) < 0.7
+    xs, ps = af.predict_varying(x[rows], p[rows], dt, 0.05)
+    x_ref, p_ref = af.update_ais(xs, ps, z, sig, has_v, 0.3)
+    x2, p2 = x.copy(), p.copy()
+    af.predict_update_rows(x2, p2, rows, dt, 0.05, z, sig, has_v, 0.3)
+    assert np.array_equal(x2[rows], x_ref) and np.array_equal(p2[rows], p_ref)
+    others = np.setdiff1d(np.arange(400), rows)
+    assert np.array_equal(x2[others], x[others]) and np.array_equal(p2[others], p[others])

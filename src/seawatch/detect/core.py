@@ -22,6 +22,7 @@ from seawatch.detect.alerts import AlertBook
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame
 from seawatch.geo.radio import radio_horizon_m
+from seawatch.key_index import KeyIndex
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
@@ -43,6 +44,8 @@ class ContactMemory:
         self.n = 0
         self._ids = np.zeros(0, np.int64)  # sorted ids
         self._slots = np.zeros(0, np.int64)  # slot of each sorted id
+        self._index = KeyIndex(self._ids)    # position of each id in _ids, for _ids as it was when built ...
+        self._index_of = self._ids           # ... this array
         self.cap = 0
         self.f: dict[str, F64] = {k: np.zeros(0) for k in self.FLOATS}
         self.i: dict[str, I64] = {k: np.zeros(0, np.int64) for k in self.INTS}
@@ -50,8 +53,10 @@ class ContactMemory:
 
     def slots_for(self, ids: I64) -> I64:
         if len(self._ids):
-            pos = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
-            found = self._ids[pos] == ids
+            if self._index_of is not self._ids:   # ids were added: index them again
+                self._index, self._index_of = KeyIndex(self._ids), self._ids
+            pos = self._index.find(ids)
+            found = pos >= 0
             slots = np.where(found, self._slots[pos], -1)
         else:
             found = np.zeros(len(ids), bool)

@@ -112,6 +112,7 @@ class DetectionEngine:
         self.risk = RiskModel(self)
         self.cycles = 0
         self._pending: list[ContactBatch] = []
+        self._pending_xy: list[tuple[np.ndarray, np.ndarray] | None] = []
         self._pending_lo, self._pending_hi = np.inf, -np.inf
 
     def place(self, key: Hashable, fn: Callable[[np.ndarray, np.ndarray], Any]) -> PlaceMemo:
@@ -127,21 +128,26 @@ class DetectionEngine:
         self._expired = e
 
     # ---- the stream --------------------------------------------------------------------------------
-    def process(self, batch: ContactBatch) -> list[dict[str, Any]]:
+    def process(self, batch: ContactBatch, xy: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict[str, Any]]:
         """Take one batch; the alert changes it caused (open / update / close).
 
         Batches are buffered until they span `cycle_s` of event time, so the rules run once per cycle
-        however often the tracker calls (changes come at most one cycle late); `flush()` forces it."""
+        however often the tracker calls (changes come at most one cycle late); `flush()` forces it.
+        `xy`: the rows' positions in this engine's frame (x east, y north, m) where the caller has them (the
+        pipeline's state, which it projected to lat/lon): they are used instead of projecting lat/lon back."""
         if len(batch) == 0:
             return []
         t = batch["t"]
         ok = np.isfinite(t) & np.isfinite(batch["lat"]) & np.isfinite(batch["lon"]) & (batch["contact_id"] >= 0)
         if not ok.all():
-            batch = batch.take(np.flatnonzero(ok))
+            keep = np.flatnonzero(ok)
+            batch = batch.take(keep)
             t = batch["t"]
+            xy = (xy[0][keep], xy[1][keep]) if xy is not None else None
         if len(batch) == 0:
             return []
         self._pending.append(batch)
+        self._pending_xy.append(xy)
         self._pending_lo = min(self._pending_lo, float(t.min()))
         self._pending_hi = max(self._pending_hi, float(t.max()))
         if self._pending_hi - self._pending_lo < self.cycle_s:
@@ -152,7 +158,8 @@ class DetectionEngine:
         """Run the rules on everything buffered; the alert changes."""
         if self._pending:
             batch = ContactBatch.concat(self._pending)
-            self._pending = []
+            xy = self._xy()
+            self._pending, self._pending_xy = [], []
             self._pending_lo, self._pending_hi = np.inf, -np.inf
             t = batch["t"]
             order = np.argsort(t, kind="stable")
@@ -163,10 +170,18 @@ class DetectionEngine:
             bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
             cuts = np.flatnonzero(np.diff(bins)) + 1
             for part in np.split(order, cuts):
-                self._cycle(batch, part)
+                self._cycle(batch, part, xy)
         return [c.to_dict() for c in self.book.take_changes()]
 
-    def _cycle(self, batch: ContactBatch, rows: np.ndarray) -> None:
+    def _xy(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Local x, y of every row of the pending batches, end to end, when all came with them (else None: the
+        cycles project their rows' lat/lon)."""
+        if any(xy is None for xy in self._pending_xy):
+            return None
+        given = [xy for xy in self._pending_xy if xy is not None]
+        return np.concatenate([g[0] for g in given]), np.concatenate([g[1] for g in given])
+
+    def _cycle(self, batch: ContactBatch, rows: np.ndarray, xy: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         # one row per contact: its latest update in the cycle (the first of each id in reverse order; a
         # stable argsort is what np.unique(return_index=True) does, without its overhead)
         rev = rows[::-1]
@@ -191,7 +206,7 @@ class DetectionEngine:
         slots = mem.slots_for(ids)
         t = c["t"][rows]
         lat, lon = c["lat"][rows], c["lon"][rows]
-        x, y = self.frame.to_xy(lat, lon)
+        x, y = (xy[0][rows], xy[1][rows]) if xy is not None else self.frame.to_xy(lat, lon)
         mmsi = c["mmsi"][rows]
         cyc = Cycle(
             now=float(t.max()), slot=slots, t=t, contact_id=ids, kind=c["kind"][rows], status=c["status"][rows],

@@ -11,7 +11,10 @@ Two implementations of the same arithmetic:
   goes through BLAS, whose fused multiply-adds the kernels do not reproduce.
 
 `predict_varying` / `update_ais` pick the kernels unless `SEAWATCH_NO_JIT=1` (then the reference). An AIS
-position is 10-30 m of noise; the difference between the two is ~1e-9 m.
+position is 10-30 m of noise; the difference between the two is ~1e-9 m. `predict_update_rows` is the two in
+place on rows of the state's arrays (the AIS state's per-report step): the compiled path runs the same row
+functions (`_predict_row`, `_update_row`, inlined) one row after the other, bit for bit what gathering the
+rows, predicting, updating and scattering gives.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.ingest.nmea._jit import ENABLED, jit
+from seawatch.ingest.nmea._jit import ENABLED, inline, jit
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -59,99 +62,149 @@ def update_ais_np(x: FloatArray, p: FloatArray, z: FloatArray, sig_p: FloatArray
     return xn, 0.5 * (pn + np.swapaxes(pn, 1, 2))
 
 
+@inline
+def _predict_row(x: np.ndarray, p: np.ndarray, r: int, t: float, q: float, xo: np.ndarray, po: np.ndarray,
+                 ro: int) -> None:
+    """Row r of (x, p) dt = t ahead, into row ro of (xo, po): F P F^T + Q, F = [[I, dt I], [0, I]]; with blocks
+    A = P[:2,:2], B = P[:2,2:], C = P[2:,:2], D = P[2:,2:]: A' = A + dt (B + C) + dt^2 D, B' = B + dt D,
+    C' = C + dt D, D' = D."""
+    xo[ro, 0] = x[r, 0] + t * x[r, 2]
+    xo[ro, 1] = x[r, 1] + t * x[r, 3]
+    xo[ro, 2] = x[r, 2]
+    xo[ro, 3] = x[r, 3]
+    for i in range(2):
+        for j in range(2):
+            a = p[r, i, j]
+            b = p[r, i, j + 2]
+            c = p[r, i + 2, j]
+            d = p[r, i + 2, j + 2]
+            po[ro, i, j] = a + t * (b + c) + t * t * d
+            po[ro, i, j + 2] = b + t * d
+            po[ro, i + 2, j] = c + t * d
+            po[ro, i + 2, j + 2] = d
+    q3, q2, q1 = q * t ** 3 / 3.0, q * t ** 2 / 2.0, q * t
+    po[ro, 0, 0] += q3
+    po[ro, 1, 1] += q3
+    po[ro, 0, 2] += q2
+    po[ro, 2, 0] += q2
+    po[ro, 1, 3] += q2
+    po[ro, 3, 1] += q2
+    po[ro, 2, 2] += q1
+    po[ro, 3, 3] += q1
+
+
+@inline
+def _update_row(x: np.ndarray, p: np.ndarray, r: int, z: np.ndarray, zr: int, sig_p: float, has_v: bool,
+                vel_var: float, absent_var: float, xo: np.ndarray, po: np.ndarray, ro: int, s: np.ndarray,
+                low: np.ndarray, kt: np.ndarray, nu: np.ndarray) -> None:
+    """Row r of (x, p) updated with report row zr of z, into row ro of (xo, po): K = P S^-1 with S = P + R
+    (R diagonal), by a Cholesky factorisation of S; x + K (z - x); P - K P, symmetrised. s, low, kt (K^T =
+    S^-1 P): 4x4 scratch, nu: 4."""
+    rv = vel_var if has_v else absent_var
+    rp = sig_p * sig_p
+    for i in range(4):
+        for j in range(4):
+            s[i, j] = p[r, i, j]
+    s[0, 0] += rp
+    s[1, 1] += rp
+    s[2, 2] += rv
+    s[3, 3] += rv
+    for j in range(4):  # Cholesky: S = L L^T
+        acc = s[j, j]
+        for k in range(j):
+            acc -= low[j, k] * low[j, k]
+        ljj = math.sqrt(acc)
+        low[j, j] = ljj
+        for i in range(j + 1, 4):
+            acc = s[i, j]
+            for k in range(j):
+                acc -= low[i, k] * low[j, k]
+            low[i, j] = acc / ljj
+        for i in range(j):
+            low[i, j] = 0.0
+    for c in range(4):  # solve S kt[:, c] = P[:, c]
+        for i in range(4):  # forward: L y = b
+            acc = p[r, i, c]
+            for k in range(i):
+                acc -= low[i, k] * kt[k, c]
+            kt[i, c] = acc / low[i, i]
+        for i in range(3, -1, -1):  # back: L^T k = y
+            acc = kt[i, c]
+            for k in range(i + 1, 4):
+                acc -= low[k, i] * kt[k, c]
+            kt[i, c] = acc / low[i, i]
+    for i in range(4):
+        zi = z[zr, i] if (i < 2 or has_v) else x[r, i]
+        nu[i] = zi - x[r, i]
+    for i in range(4):  # K[i, j] = kt[j, i]
+        acc = x[r, i]
+        for j in range(4):
+            acc += kt[j, i] * nu[j]
+        xo[ro, i] = acc
+    for i in range(4):
+        for j in range(i, 4):
+            kp_ij = 0.0
+            kp_ji = 0.0
+            for k in range(4):
+                kp_ij += kt[k, i] * p[r, k, j]
+                kp_ji += kt[k, j] * p[r, k, i]
+            v = 0.5 * ((p[r, i, j] - kp_ij) + (p[r, j, i] - kp_ji))
+            po[ro, i, j] = v
+            po[ro, j, i] = v
+
+
 @jit
 def _predict_kernel(x: np.ndarray, p: np.ndarray, dt: np.ndarray, q: float, xo: np.ndarray,
                     po: np.ndarray) -> None:
-    """F P F^T + Q per row, F = [[I, dt I], [0, I]]: with blocks A = P[:2,:2], B = P[:2,2:], C = P[2:,:2],
-    D = P[2:,2:]: A' = A + dt (B + C) + dt^2 D, B' = B + dt D, C' = C + dt D, D' = D."""
+    """`_predict_row` of every row."""
     for r in range(x.shape[0]):
-        t = dt[r]
-        xo[r, 0] = x[r, 0] + t * x[r, 2]
-        xo[r, 1] = x[r, 1] + t * x[r, 3]
-        xo[r, 2] = x[r, 2]
-        xo[r, 3] = x[r, 3]
-        for i in range(2):
-            for j in range(2):
-                a = p[r, i, j]
-                b = p[r, i, j + 2]
-                c = p[r, i + 2, j]
-                d = p[r, i + 2, j + 2]
-                po[r, i, j] = a + t * (b + c) + t * t * d
-                po[r, i, j + 2] = b + t * d
-                po[r, i + 2, j] = c + t * d
-                po[r, i + 2, j + 2] = d
-        q3, q2, q1 = q * t ** 3 / 3.0, q * t ** 2 / 2.0, q * t
-        po[r, 0, 0] += q3
-        po[r, 1, 1] += q3
-        po[r, 0, 2] += q2
-        po[r, 2, 0] += q2
-        po[r, 1, 3] += q2
-        po[r, 3, 1] += q2
-        po[r, 2, 2] += q1
-        po[r, 3, 3] += q1
+        _predict_row(x, p, r, dt[r], q, xo, po, r)
 
 
 @jit
 def _update_kernel(x: np.ndarray, p: np.ndarray, z: np.ndarray, sig_p: np.ndarray, has_v: np.ndarray,
                    vel_var: float, absent_var: float, xo: np.ndarray, po: np.ndarray) -> None:
-    """K = P S^-1 with S = P + R (R diagonal), by a Cholesky factorisation of S; x + K (z - x); P - K P,
-    symmetrised."""
+    """`_update_row` of every row."""
     s = np.empty((4, 4))
     low = np.empty((4, 4))
-    kt = np.empty((4, 4))  # K^T = S^-1 P
+    kt = np.empty((4, 4))
     nu = np.empty(4)
     for r in range(x.shape[0]):
-        rv = vel_var if has_v[r] else absent_var
-        rp = sig_p[r] * sig_p[r]
-        for i in range(4):
-            for j in range(4):
-                s[i, j] = p[r, i, j]
-        s[0, 0] += rp
-        s[1, 1] += rp
-        s[2, 2] += rv
-        s[3, 3] += rv
-        for j in range(4):  # Cholesky: S = L L^T
-            acc = s[j, j]
-            for k in range(j):
-                acc -= low[j, k] * low[j, k]
-            ljj = math.sqrt(acc)
-            low[j, j] = ljj
-            for i in range(j + 1, 4):
-                acc = s[i, j]
-                for k in range(j):
-                    acc -= low[i, k] * low[j, k]
-                low[i, j] = acc / ljj
-            for i in range(j):
-                low[i, j] = 0.0
-        for c in range(4):  # solve S kt[:, c] = P[:, c]
-            for i in range(4):  # forward: L y = b
-                acc = p[r, i, c]
-                for k in range(i):
-                    acc -= low[i, k] * kt[k, c]
-                kt[i, c] = acc / low[i, i]
-            for i in range(3, -1, -1):  # back: L^T k = y
-                acc = kt[i, c]
-                for k in range(i + 1, 4):
-                    acc -= low[k, i] * kt[k, c]
-                kt[i, c] = acc / low[i, i]
-        for i in range(4):
-            zi = z[r, i] if (i < 2 or has_v[r]) else x[r, i]
-            nu[i] = zi - x[r, i]
-        for i in range(4):  # K[i, j] = kt[j, i]
-            acc = x[r, i]
-            for j in range(4):
-                acc += kt[j, i] * nu[j]
-            xo[r, i] = acc
-        for i in range(4):
-            for j in range(i, 4):
-                kp_ij = 0.0
-                kp_ji = 0.0
-                for k in range(4):
-                    kp_ij += kt[k, i] * p[r, k, j]
-                    kp_ji += kt[k, j] * p[r, k, i]
-                v = 0.5 * ((p[r, i, j] - kp_ij) + (p[r, j, i] - kp_ji))
-                po[r, i, j] = v
-                po[r, j, i] = v
+        _update_row(x, p, r, z, r, sig_p[r], has_v[r], vel_var, absent_var, xo, po, r, s, low, kt, nu)
+
+
+@jit
+def _predict_update_rows_kernel(x: np.ndarray, p: np.ndarray, rows: np.ndarray, dt: np.ndarray, q: float,
+                                z: np.ndarray, sig_p: np.ndarray, has_v: np.ndarray, vel_var: float,
+                                absent_var: float) -> None:
+    """x[rows], p[rows] predicted by dt then updated with z, in place: the two kernels' rows one after the
+    other, through a one-row scratch state, without gathering and scattering whole (N, 4, 4) blocks."""
+    s = np.empty((4, 4))
+    low = np.empty((4, 4))
+    kt = np.empty((4, 4))
+    nu = np.empty(4)
+    xp = np.empty((1, 4))
+    pp = np.empty((1, 4, 4))
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        _predict_row(x, p, r, dt[i], q, xp, pp, 0)
+        _update_row(xp, pp, 0, z, i, sig_p[i], has_v[i], vel_var, absent_var, x, p, r, s, low, kt, nu)
+
+
+def predict_update_rows(x: FloatArray, p: FloatArray, rows: npt.NDArray[np.intp], dt_s: FloatArray, q: float,
+                        z: FloatArray, sig_p: FloatArray, has_v: BoolArray, vel_sigma_mps: float) -> None:
+    """In place: the rows `rows` (distinct) of the state (x, P) predicted dt_s ahead (`predict_varying`), then
+    updated with one report each (`update_ais`; z, sig_p, has_v aligned with rows)."""
+    if len(rows) == 0:
+        return
+    inplace = (x.dtype == np.float64 and p.dtype == np.float64 and x.flags.c_contiguous and p.flags.c_contiguous)
+    if not ENABLED or not inplace:
+        xs, ps = predict_varying(x[rows], p[rows], dt_s, q)
+        x[rows], p[rows] = update_ais(xs, ps, z, sig_p, has_v, vel_sigma_mps)
+        return
+    _predict_update_rows_kernel(x, p, np.ascontiguousarray(rows, np.int64), np.ascontiguousarray(dt_s, np.float64),
+                                float(q), np.ascontiguousarray(z, np.float64), np.ascontiguousarray(sig_p, np.float64),
+                                np.ascontiguousarray(has_v, np.bool_), float(vel_sigma_mps) ** 2, ABSENT_VEL_VAR)
 
 
 def predict_varying(x: FloatArray, p: FloatArray, dt_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:

@@ -23,10 +23,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.arrays import member
 from seawatch.geo.frames import LocalFrame
+from seawatch.key_index import KeyIndex
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_filter import predict_varying, update_ais
+from seawatch.track.ais_filter import predict_update_rows, predict_varying
 from seawatch.track.kalman import FloatArray
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,8 @@ class AisVesselState:
         self._label_ids: list[frozenset[str]] = []
         self.n_out_of_order = 0
         self.n_twin_reports = 0   # position reports routed to an MMSI's twin (a second transmitter)
+        self._index = KeyIndex(self.mmsi)   # row of each key, for `mmsi` as it was when built ...
+        self._index_of = self.mmsi          # ... this array
 
     def __len__(self) -> int:
         return len(self.mmsi)
@@ -147,12 +149,17 @@ class AisVesselState:
             return np.full(n, np.nan)
         return np.full(n, -1, dtype=np.int64)
 
+    def rows_of(self, keys: Int64Array) -> Int64Array:
+        """Row of each key (MMSI or twin key), -1 where it has none."""
+        if self._index_of is not self.mmsi:   # rows were added (or replaced): index them again
+            self._index, self._index_of = KeyIndex(self.mmsi), self.mmsi
+        return self._index.find(keys)
+
     def _rows_for(self, mmsi: Int64Array) -> npt.NDArray[np.intp]:
         """Row of each MMSI, adding rows for new ones."""
-        known = self.mmsi
-        if len(known):
-            pos = np.searchsorted(known, mmsi)
-            if (known[np.minimum(pos, len(known) - 1)] == mmsi).all():
+        if len(self.mmsi):
+            pos = self.rows_of(mmsi)
+            if (pos >= 0).all():
                 return pos.astype(np.intp)   # all known (the usual case): no new rows
         new = np.setdiff1d(np.unique(mmsi), self.mmsi, assume_unique=True)
         if len(new):
@@ -219,10 +226,15 @@ class AisVesselState:
         code_u = np.fromiter((self._code(label[i]) for i in first.tolist()), np.int64, len(first))
         code = code_u[inv.ravel()]
         ok = code >= 0
-        key = np.unique((mmsi[ok].astype(np.int64) << _LABEL_BITS) | code[ok])
-        new = key[~member(key, self._heard)]
-        if len(new):
-            self._heard = np.union1d(self._heard, new)
+        key = np.sort((mmsi[ok].astype(np.int64) << _LABEL_BITS) | code[ok])
+        heard = self._heard   # sorted, distinct
+        if len(heard):
+            key = key[heard[np.minimum(np.searchsorted(heard, key), len(heard) - 1)] != key]
+        if len(key):
+            new = key[np.r_[True, key[1:] != key[:-1]]]   # distinct (key is sorted)
+            merged = np.concatenate([heard, new])
+            merged.sort(kind="stable")   # two sorted runs: a merge
+            self._heard = merged
 
     def _code(self, label: object) -> int:
         """A receivers tuple's or source id's code (-1: none)."""
@@ -321,10 +333,7 @@ class AisVesselState:
         if old.any():
             r_old = rows[old]
             gap = t[old] - t_prev[old]
-            xs, ps = self.x[r_old], self.P[r_old]
-            xs, ps = predict_varying(xs, ps, gap, self.q_m2ps3)
-            xs, ps = update_ais(xs, ps, z[old], sig_p[old], has_v[old], VEL_SIGMA_MPS)
-            self.x[r_old], self.P[r_old] = xs, ps
+            predict_update_rows(self.x, self.P, r_old, gap, self.q_m2ps3, z[old], sig_p[old], has_v[old], VEL_SIGMA_MPS)
             # own reporting interval: exponentially smoothed, outlier gaps (> 3x the estimate) clipped
             prev = self.observed_interval_s[r_old]
             g = np.where(np.isfinite(prev), np.minimum(gap, 3.0 * prev), gap)

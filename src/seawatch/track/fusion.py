@@ -324,18 +324,22 @@ class RadarAisFusion:
                                np.full(n_only, ContactKind.AIS_ONLY)]).astype(np.int8)
         mmsi = np.concatenate([np.where(fused, ais.mmsi[np.maximum(a_idx, 0)] if len(ais.mmsi) else -1, -1),
                                ais.mmsi[only]]).astype(np.int64)
-        xy = np.concatenate([x[:, :2], ais.x[only, :2]])
+        if not len(trk) and n_only == len(ais.mmsi):
+            # an AIS-only picture of every vessel (no radar track): the snapshot's own arrays, no copies
+            x_all, p_all = ais.x, ais.P
+        else:
+            x_all, p_all = np.concatenate([x, ais.x[only]]), np.concatenate([cov, ais.P[only]])
         return ContactTable(
             t, np.concatenate([_radar_contact_ids(trk.track_id, mmsi[:len(trk)]), AIS_ONLY_ID_OFFSET + ais.mmsi[only]]),
             kind,
             np.concatenate([trk.track_id, np.full(n_only, -1, np.int64)]), mmsi,
-            np.concatenate([x, ais.x[only]]), np.concatenate([cov, ais.P[only]]),
-            self._in_cover(xy), events)
+            x_all, p_all, self._in_cover(x_all), events)
 
-    def _in_cover(self, xy: FloatArray) -> BoolArray:
-        inside = np.zeros(len(xy), bool)
+    def _in_cover(self, x: FloatArray) -> BoolArray:
+        """Which rows of x (x_m, y_m first) lie inside a radar's range."""
+        inside = np.zeros(len(x), bool)
         for sx, sy, rng in self.params.radar_cover:
-            inside |= np.hypot(xy[:, 0] - sx, xy[:, 1] - sy) <= rng
+            inside |= np.hypot(x[:, 0] - sx, x[:, 1] - sy) <= rng
         return inside
 
 
