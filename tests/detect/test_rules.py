@@ -237,6 +237,39 @@ def test_an_identity_change_a_cloned_mmsi_and_an_invalid_mmsi_are_spoofing() -> 
     assert all(423000064 not in a["mmsi"] for a in of_type(e, "ais_spoofing"))
 
 
+def _flipping(cid: int, start: tuple[float, float], mmsi: int, names: tuple[str, str], every_s: float,
+              duration_s: float) -> dict[str, np.ndarray]:
+    """A contact whose AIS name alternates between two names every `every_s`."""
+    rows = leg(cid, start, duration_s=duration_s, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=mmsi, name=names[0])
+    k = (np.floor((rows["t"] - rows["t"][0]) / every_s).astype(int) % 2)
+    rows["name"] = np.array([names[i] for i in k], dtype=object)
+    return rows
+
+
+def test_a_name_that_flips_back_and_forth_is_one_identity_change_alert_with_the_names_seen() -> None:
+    e = engine(rules=("ais_spoofing",))
+    run(e, _flipping(66, MID_SEA, 423000066, ("ALPHA", "BRAVO"), every_s=360, duration_s=1800))
+    alerts = of_type(e, "ais_spoofing")
+    assert len(alerts) == 1
+    ev = alerts[0]["evidence"]
+    assert ev["how"] == "identity_change" and ev["names"] == ["ALPHA", "BRAVO"] and ev["name_changes"] == 5
+    # renamed again more than rename_merge_s (1 h) later: a behaviour of its own
+    e2 = engine(rules=("ais_spoofing",))
+    run(e2, _flipping(67, MID_SEA, 423000067, ("ALPHA", "BRAVO"), every_s=4000, duration_s=8100))
+    assert [a["evidence"]["name_changes"] for a in of_type(e2, "ais_spoofing")] == [1, 1]
+
+
+def test_the_names_of_two_vessels_cloning_one_mmsi_go_into_the_clone_alert_not_into_identity_changes() -> None:
+    e = engine(rules=("ais_spoofing",))
+    # both contacts carry the MMSI's latest static name, which flips as each vessel's report comes in
+    one = _flipping(68, (39.40, 50.40), 273000068, ("SHIRVAN 52", "PROF. KHAZRI"), every_s=360, duration_s=2400)
+    two = _flipping(69, (39.60, 50.60), 273000068, ("SHIRVAN 52", "PROF. KHAZRI"), every_s=360, duration_s=2400)
+    run(e, one, two)
+    alerts = of_type(e, "ais_spoofing")
+    assert [a["evidence"]["how"] for a in alerts] == ["mmsi_clone"]
+    assert alerts[0]["evidence"]["names"] == ["PROF. KHAZRI", "SHIRVAN 52"]
+
+
 def test_a_vessel_that_changes_mmsi_on_its_radar_track_is_an_identity_change_though_its_contact_id_changes() -> None:
     e = engine(rules=("ais_spoofing",))
     a = leg(10_422_000_070, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000070,
@@ -458,6 +491,20 @@ def test_an_ais_position_the_radar_does_not_see_with_a_dark_twin_moving_with_it_
     twin = leg(71, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)   # 6 km east, the same velocity
     run(e, claim, twin)
     assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["position_offset"]
+
+
+def test_the_jump_back_of_an_offset_spoofer_goes_into_its_offset_alert_not_into_an_alert_of_its_own() -> None:
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(70, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070)
+    twin = leg(71, (38.80, 49.17), duration_s=700, speed_kn=10, cog_deg=0)
+    # the spoofer stops: its AIS jumps 6 km back onto its radar track
+    back = leg(70, (float(twin["lat"][62]), float(twin["lon"][62])), t0=620, duration_s=80, speed_kn=10, cog_deg=0,
+               kind=AIS, mmsi=423000070)
+    run(e, claim, twin, back)
+    alerts = of_type(e, "ais_spoofing")
+    assert [a["evidence"]["how"] for a in alerts] == ["position_offset"]
+    assert [x["how"] for x in alerts[0]["evidence"]["also"]] == ["kinematics"]
+    assert alerts[0]["end"] is None or alerts[0]["end"] >= alerts[0]["evidence"]["also"][0]["t"]
 
 
 def test_a_dark_track_beside_another_vessel_heard_on_ais_is_that_vessel_not_a_spoofers_true_position() -> None:

@@ -99,10 +99,11 @@ class AlertBook:
         """How soon after its close a behaviour that starts again is the same alert (merge_gap_s by default)."""
         return self.merge_gap_by_type.get(type_, self.merge_gap_s)
 
-    def resumable(self, type_: str, key: Any, t: float) -> Alert | None:
+    def resumable(self, type_: str, key: Any, t: float, merge_gap_s: float | None = None) -> Alert | None:
         """The closed alert a behaviour starting again at t would re-open, if any."""
         old = self.closed_by_key.get((type_, key))
-        return old if old is not None and old.end is not None and t - old.end <= self.merge_gap(type_) else None
+        gap = self.merge_gap(type_) if merge_gap_s is None else merge_gap_s
+        return old if old is not None and old.end is not None and t - old.end <= gap else None
 
     def closed_ends(self, type_: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The closed alerts of a type keyed by one contact id: (sorted ids, end times), for looking up
@@ -117,14 +118,16 @@ class AlertBook:
 
     def open(self, type_: str, key: Any, t: float, *, severity: str, lat: float, lon: float,
              track_ids: Iterable[int], mmsi: Iterable[int], zone: str | None, summary: str,
-             evidence: dict[str, Any], start: float | None = None) -> Alert:
-        """Open the alert of this behaviour (or re-open it if it closed less than merge_gap_s ago)."""
+             evidence: dict[str, Any], start: float | None = None, merge_gap_s: float | None = None) -> Alert:
+        """Open the alert of this behaviour (or re-open it if it closed less than merge_gap_s ago: the type's,
+        or this behaviour's own when given)."""
         k = (type_, key)
         if k in self.open_by_key:
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
                                evidence=evidence, mmsi=mmsi, zone=zone)
         old = self.closed_by_key.pop(k, None)
-        if old is not None and old.end is not None and t - old.end <= self.merge_gap(type_):
+        gap = self.merge_gap(type_) if merge_gap_s is None else merge_gap_s
+        if old is not None and old.end is not None and t - old.end <= gap:
             old.end = None
             self.open_by_key[k] = old
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,

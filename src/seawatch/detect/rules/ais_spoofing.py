@@ -4,11 +4,18 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 - `invalid_mmsi`: an MMSI that is no ship station's (ITU-R M.585: MID 201–775, or the known special forms);
 - `kinematics`: one contact's AIS positions imply an impossible speed (a jump);
 - `mmsi_clone`: one MMSI on two contacts far apart at the same time;
-- `identity_change`: a contact's MMSI (or, same MMSI, its name) changes;
+- `identity_change`: a contact's MMSI (or, same MMSI, its name) changes; a name that flips back and forth
+  (within `rename_merge_s`) is one alert, updated with the names seen, and a name change on an MMSI already
+  in an `mmsi_clone` alert is that clone's (two vessels' static reports under one MMSI rename each other's
+  contact every few minutes): its names go into the clone alert's evidence;
 - `position_offset`: an AIS-only contact inside radar cover that the radar does not see, while a radar-only
   contact nearby moves with the same velocity — the AIS position disagrees with the radar track it belongs to.
   A dark track that carried another MMSI within `twin_identity_memory_s` is that vessel, not a twin.
   That radar track is marked as explained, so dark_target and ais_gap do not raise it again.
+
+One vessel's spoofing is one alert: a `kinematics` jump or an `mmsi_clone` of an MMSI already in an open alert
+of its own (a position offset starts and ends with a jump, and for a moment the old and the new positions are
+two contacts of one MMSI) goes into that alert's evidence (`also`), and the alert ends no earlier than it.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
 
+ALSO_KEPT = 20  # the last checks folded into an alert that its evidence keeps
 RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
 
 
@@ -62,6 +70,7 @@ class AisSpoofing(Rule):
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
+        "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
         "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)  # the twin's offset from the AIS position may wander this much
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
         "radar_cover_fraction": 0.95,
@@ -77,6 +86,7 @@ class AisSpoofing(Rule):
         self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
         self.id_pending: list[tuple[float, int, int, int, float, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
+        self.renames: dict[int, tuple[set[str], int]] = {}  # contact -> (names seen, name changes) of its alert
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
 
@@ -115,7 +125,23 @@ class AisSpoofing(Rule):
                     pair = self.offset_pair.pop(key[1], None)
                     if pair is not None and self.twin_owner.get(pair[0]) == key[1]:
                         del self.twin_owner[pair[0]]
-                self.book.close(self.type, key, last)
+                a = self.book.get(self.type, key)
+                self.book.close(self.type, key, last if a is None else max(last, a.last_t))
+
+    def _fold(self, m: int, t: float, how: str, evidence: dict[str, Any]) -> bool:
+        """Another check on an MMSI already in an open alert of its own (not an MMSI change between two) is
+        that behaviour's: its evidence goes into that alert's `also` list (the last ALSO_KEPT; a check that goes
+        on, seen again within a minute, is one entry from `t` to `last_t`). True if it did."""
+        for (type_, key), a in self.book.open_by_key.items():
+            if type_ == self.type and a.mmsi == [m] and key[0] != how:
+                also = list(a.evidence.get("also", []))
+                if also and also[-1]["how"] == how and t - also[-1]["last_t"] <= 60.0:
+                    also[-1] = {**also[-1], **evidence, "last_t": t}
+                else:
+                    also = [*also, {"how": how, "t": t, "last_t": t, **evidence}][-ALSO_KEPT:]
+                self.book.update(self.type, key, t, evidence={"also": also})
+                return True
+        return False
 
     def _instant(self, cyc: Cycle, r: int, how: str, key: int, mmsi: list[int], summary: str,
                  evidence: dict[str, Any]) -> None:
@@ -168,6 +194,8 @@ class AisSpoofing(Rule):
         jump = ais & (d >= self.p["jump_min_m"]) & (d / dt * MPS_TO_KN >= self.p["jump_speed_kn"])
         for r in np.flatnonzero(jump):
             m = int(cyc.mmsi[r])
+            if self._fold(m, float(cyc.t[r]), "kinematics", {"jump_m": float(d[r]), "dt_s": float(dt[r])}):
+                continue
             self._instant(cyc, int(r), "kinematics", int(cyc.contact_id[r]), [m],
                           f"AIS spoofing: MMSI {m} jumped {d[r] / 1000:.1f} km in {dt[r]:.0f} s "
                           f"({d[r] / dt[r] * MPS_TO_KN:.0f} kn implied).",
@@ -210,10 +238,31 @@ class AisSpoofing(Rule):
             row = int(rows[k])
             nm, old_nm = str(names[k]).strip().upper(), str(old_names[k]).strip().upper()
             if nm and old_nm and nm != old_nm and not changed[row]:
-                self._instant(cyc, row, "identity_change", int(cyc.contact_id[row]), [int(cyc.mmsi[row])],
-                              f"AIS spoofing: MMSI {int(cyc.mmsi[row])} changed its name from {old_nm} to {nm}.",
-                              {"old_name": old_nm, "new_name": nm})
+                self._renamed(cyc, row, old_nm, nm)
         self.names[slots] = names
+
+    def _renamed(self, cyc: Cycle, r: int, old_nm: str, nm: str) -> None:
+        """A contact's name changed under the same MMSI: the clone's, or a (re-opened) identity change."""
+        m, cid, t = int(cyc.mmsi[r]), int(cyc.contact_id[r]), float(cyc.t[r])
+        clone = self.book.get(self.type, ("mmsi_clone", m))
+        if clone is not None:
+            names = sorted(set(clone.evidence.get("names", [])) | {old_nm, nm})
+            self.book.update(self.type, ("mmsi_clone", m), t, evidence={"names": names})
+            return
+        key = ("rename", cid)
+        seen, n = self.renames.get(cid, (set(), 0))
+        if self.book.resumable(self.type, key, t, self.p["rename_merge_s"]) is None:
+            seen, n = set(), 0   # no rename of this contact within rename_merge_s: a behaviour of its own
+        seen, n = seen | {old_nm, nm}, n + 1
+        self.renames[cid] = (seen, n)
+        also = f" ({n} changes among {', '.join(sorted(seen))})" if n > 1 else ""
+        self.book.open(self.type, key, t, severity="high", lat=float(cyc.lat[r]), lon=float(cyc.lon[r]),
+                       track_ids=[cid], mmsi=[m], zone=None,
+                       summary=f"AIS spoofing: MMSI {m} changed its name from {old_nm} to {nm}{also}.",
+                       evidence={"how": "identity_change", "old_name": old_nm, "new_name": nm,
+                                 "names": sorted(seen), "name_changes": n},
+                       merge_gap_s=self.p["rename_merge_s"])
+        self.book.close(self.type, key, t)
 
     def _clones(self, cyc: Cycle, now: float) -> None:
         mem = self.engine.memory
@@ -242,6 +291,8 @@ class AisSpoofing(Rule):
             summary = (f"AIS spoofing: MMSI {int(mm)} is broadcast by two contacts {d.max() / 1000:.1f} km apart "
                        f"(contacts {ids[0]} and {ids[1]}).")
             if self.book.get(self.type, key) is None:
+                if self._fold(int(mm), now, "mmsi_clone", {"separation_m": float(d.max()), "contacts": ids}):
+                    continue
                 self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][sl[i]]),
                                lon=float(mem.f["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
                                summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
