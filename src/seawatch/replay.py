@@ -79,7 +79,7 @@ class ReplayResult:
         self.n_obs += n
         for k, c in batch.count_by("kind").items():
             self.kinds[Kind(k).name.lower()] += c
-        # new MMSIs only reach the set: a sorted array of those seen sifts a batch's (most are known)
+        # new MMSIs only reach the set: an index of those seen sifts a batch's (most are known)
         m = batch["mmsi"]
         if self._mmsi_seen.n:
             m = m[self._mmsi_seen.find(m) < 0]

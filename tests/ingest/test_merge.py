@@ -65,3 +65,29 @@ def test_a_feed_that_comes_back_is_merged_from_then_on_and_its_old_rows_are_coun
     assert len(o.push(0, _rows([110.0]))) == 0   # feed 1 is back in the gate: its 99 s holds the picture
     out = o.push(1, _rows([106.0]))
     assert out["observed_at"].tolist() == [96.0, 97.0, 97.0, 98.0, 99.0, 99.0, 100.0]   # both feeds, in time order
+
+
+def _mmsi_rows(t: list[float], mmsi: list[int]) -> ObservationBatch:
+    b = _rows(t)
+    b.columns["mmsi"] = np.array(mmsi, np.int64)
+    return b
+
+
+def test_a_time_ordered_feed_and_the_same_rows_shuffled_within_the_window_come_out_alike() -> None:
+    rng = np.random.default_rng(4)
+    t = np.round(np.sort(rng.uniform(0, 60, 400)), 1)   # ties included
+    mmsi = np.arange(400) + 423_000_000
+    shuffled = np.concatenate([rng.permutation(np.arange(a, min(a + 20, 400))) for a in range(0, 400, 20)])
+    outs = []
+    for order in (np.arange(400), shuffled):
+        o = TimeOrderer(1, reorder_window_s=5.0, stats=IngestStats())
+        got = [o.push(0, _mmsi_rows(t[order[a:a + 50]].tolist(), mmsi[order[a:a + 50]].tolist()))
+               for a in range(0, 400, 50)]
+        got.append(o.close(0))
+        outs.append(ObservationBatch.concat(got))
+    ordered, mixed = outs
+    assert len(ordered) == len(mixed) == 400
+    assert np.array_equal(ordered["observed_at"], t)
+    assert np.array_equal(mixed["observed_at"], t)
+    # rows of one time keep their arrival order: the ordered feed gives them in file order
+    assert np.array_equal(ordered["mmsi"], mmsi)

@@ -172,3 +172,12 @@ def test_a_span_of_a_batch_updates_the_state_as_the_same_rows_taken_as_a_batch()
     assert np.array_equal(spans.x, taken.x) and np.array_equal(spans.P, taken.P)
     assert np.array_equal(spans.t_s, taken.t_s) and spans.n_reports.tolist() == taken.n_reports.tolist() == [20, 20]
     assert spans.receivers == taken.receivers == {273_000_001: {"rx-1"}, 273_000_002: {"rx-1"}}
+
+
+def test_one_batch_from_two_receivers_records_each_vessel_with_the_receiver_that_heard_it() -> None:
+    st = AisVesselState(FRAME)
+    a = _positions(11, np.array([0.0, 10.0]), np.zeros(2), np.zeros(2), 0.0, 0.0, source="rx-baku")
+    b = _positions(12, np.array([5.0]), np.zeros(1), np.zeros(1), 0.0, 0.0, source="rx-astara")
+    st.update(ObservationBatch.concat([a, b]).sorted_by_time())
+    st.update(_positions(12, np.array([20.0]), np.zeros(1), np.zeros(1), 0.0, 0.0, source="rx-baku"))
+    assert st.receivers == {11: {"rx-baku"}, 12: {"rx-astara", "rx-baku"}}

@@ -219,12 +219,17 @@ class AisVesselState:
         src, recv, mmsi = batch["source"][idx], batch["receivers"][idx], batch["mmsi"][idx]
         if not len(idx):
             return
-        has = np.fromiter(map(bool, recv), bool, len(recv))
-        label = np.where(has, recv, src)
-        ids = np.fromiter(map(id, label), np.int64, len(label))
-        _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
-        code_u = np.fromiter((self._code(label[i]) for i in first.tolist()), np.int64, len(first))
-        code = code_u[inv.ravel()]
+        has = recv.astype(bool)   # a receivers tuple (several receivers heard it), else the source
+        if not has.any() and bool((src == src[0]).all()):
+            # one source for every row (a single receiver's feed, the common case): one label, one code (the
+            # codes go by value, so equal labels that are distinct objects get the same code either way)
+            code = np.full(len(idx), self._code(src[0]), np.int64)
+        else:
+            label = np.where(has, recv, src)
+            ids = np.fromiter(map(id, label), np.int64, len(label))
+            _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
+            code_u = np.fromiter((self._code(label[i]) for i in first.tolist()), np.int64, len(first))
+            code = code_u[inv.ravel()]
         ok = code >= 0
         key = np.sort((mmsi[ok].astype(np.int64) << _LABEL_BITS) | code[ok])
         heard = self._heard   # sorted, distinct
