@@ -78,6 +78,9 @@ class Change:
         return {"change": self.change, "alert": self.alert.to_dict()}
 
 
+CONTINUE_WITHIN_S = 900.0  # a contact that continues another re-opens its alert within this of its birth
+
+
 @dataclass
 class AlertBook:
     """Every alert of a run, keyed by behaviour; collects the changes of the current cycle."""
@@ -88,6 +91,8 @@ class AlertBook:
     open_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     closed_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
+    # new key -> (the closed key it continues, when the new contact was born)
+    continued: dict[tuple[str, Any], tuple[tuple[str, Any], float]] = field(default_factory=dict)
     revision: int = 0  # bumped when an alert opens, closes or changes key (the set of open alerts changed)
     _counter: int = 0
     _closed_ends: dict[str, tuple[int, Any, Any]] = field(default_factory=dict)  # type -> (revision, keys, ends)
@@ -127,6 +132,15 @@ class AlertBook:
                                evidence=evidence, mmsi=mmsi, zone=zone)
         old = self.closed_by_key.pop(k, None)
         gap = self.merge_gap(type_) if merge_gap_s is None else merge_gap_s
+        cont = self.continued.pop(k, None)
+        if old is None and cont is not None:   # a behaviour of a contact that continues another (continue_as)
+            via, born_t = cont
+            prior = self.closed_by_key.get(via)
+            if (prior is not None and prior.end is not None and born_t - prior.end <= gap
+                    and t - born_t <= CONTINUE_WITHIN_S):
+                old = self.closed_by_key.pop(via)
+                old.end = t   # re-opened below as this behaviour
+                old.track_ids += [int(key)] if isinstance(key, (int, np.integer)) else []
         if old is not None and old.end is not None and t - old.end <= gap:
             old.end = None
             self.open_by_key[k] = old
@@ -191,12 +205,22 @@ class AlertBook:
             news = new_key if isinstance(new_key, tuple) else (new_key,)
             a.track_ids += [int(i) for i in news if isinstance(i, (int, np.integer)) and int(i) not in a.track_ids]
 
+    def continue_as(self, types: Iterable[str], old_key: Any, new_key: Any, born_t: float) -> None:
+        """`new_key` continues `old_key` (a contact re-born under a new id at born_t, within the merge gap of
+        the old one's closed alerts): a behaviour of it of such a type that opens within CONTINUE_WITHIN_S of
+        its birth (its rule's own wait) re-opens that alert instead of a new one."""
+        for type_ in types:
+            if (type_, old_key) in self.closed_by_key:
+                self.continued[(type_, new_key)] = ((type_, old_key), float(born_t))
+
     def take_changes(self) -> list[Change]:
         out, self.changes = self.changes, []
         return out
 
     def prune_closed(self, now: float) -> None:
         """Forget closed behaviours too old to be re-opened (keeps memory bounded on long runs)."""
+        if len(self.continued) > 10_000:
+            self.continued = {k: v for k, v in self.continued.items() if now - v[1] <= CONTINUE_WITHIN_S}
         if len(self.closed_by_key) > 10_000:
             self.closed_by_key = {k: a for k, a in self.closed_by_key.items()
                                   if a.end is not None and now - a.end <= self.merge_gap_s}

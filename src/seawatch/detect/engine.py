@@ -22,6 +22,7 @@ import numpy as np
 from seawatch.arrays import fill_nan
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import Alert, AlertBook
+from seawatch.detect.continuity import Continuity
 from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.placememo import PlaceMemo
@@ -110,6 +111,7 @@ class DetectionEngine:
                     self.rules.append(rule)
         self._places: dict[Hashable, PlaceMemo] = {}
         self.risk = RiskModel(self)
+        self.continuity = Continuity(self)  # a dark contact's alerts across a break of its radar track
         self.cycles = 0
         self._pending: list[ContactBatch] = []
         self._pending_xy: list[tuple[np.ndarray, np.ndarray] | None] = []
@@ -246,6 +248,7 @@ class DetectionEngine:
         self._expired[slots] = False
         note_made_good(mem, slots, x, y, t, cyc.prev_x, cyc.prev_y, cyc.prev_t)
         self.anchorages.observe(cyc)
+        self.continuity.born(cyc)
         for rule in self.rules:
             rule.process(cyc)
         self._expire_stale(cyc.now)
@@ -266,6 +269,7 @@ class DetectionEngine:
         self._expired[slots] = True
         for rule in self.rules:
             rule.expire(slots, last_t)
+        self.continuity.lost(slots)
         for s in self.memory.i["contact_id"][slots]:
             self.explained.pop(int(s), None)
 

@@ -1,0 +1,71 @@
+"""Continuity of a dark contact's alerts across a break of its radar track.
+
+A boat the radar sees on few scans loses its track and gets a new one a minute or three later, under a new
+contact id: the same boat, the same behaviour, but without this the operator gets a second `high_speed` or
+`dark_target` alert for it. When a radar-only contact is born where a radar-only contact lost within
+`GAP_S` (the alert book's merge gap) would be by now (its last position dead-reckoned, within `BASE_M` plus
+`SHARE` of the distance run), the lost one's closed alerts are handed on: a behaviour of the new contact that
+opens within `alerts.CONTINUE_WITHIN_S` (15 min) of its birth re-opens that alert (same id, same start)
+instead of a new one. Nothing else changes: the new contact's rules still wait their own minimum durations. One lost contact
+goes to one newborn (the nearest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.detect.core import ContactRule, Cycle
+from seawatch.model.contact import ContactKind
+
+GAP_S = 300.0     # a contact lost this recently can be continued
+BASE_M = 500.0    # the newborn within this of the lost one's dead-reckoned position ...
+SHARE = 0.25      # ... plus this share of the distance it would have run
+
+
+class Continuity:
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, alert types)
+        self.recent: dict[int, tuple[float, float, float, float, float, tuple[str, ...]]] = {}
+
+    def _types(self) -> tuple[str, ...]:
+        return tuple(r.type for r in self.engine.rules if isinstance(r, ContactRule))
+
+    def lost(self, slots: np.ndarray) -> None:
+        """Contacts gone (their alerts closed by now): remember the radar-only ones that had alerts."""
+        mem, closed = self.engine.memory, self.engine.book.closed_by_key
+        for s in slots.tolist():
+            if mem.i["kind"][s] != int(ContactKind.RADAR_ONLY):
+                continue
+            cid = int(mem.i["contact_id"][s])
+            types = tuple(t for t in self._types() if (t, cid) in closed)
+            if not types:
+                continue
+            v = float(np.nan_to_num(mem.f["sog_mps"][s]))
+            a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
+            self.recent[cid] = (float(mem.f["x"][s]), float(mem.f["y"][s]), v * np.sin(a), v * np.cos(a),
+                                float(mem.f["last_t"][s]), types)
+
+    def born(self, cyc: Cycle) -> None:
+        """Radar-only contacts first seen in this cycle that continue a lost one."""
+        if not self.recent:
+            return
+        self.recent = {c: r for c, r in self.recent.items() if cyc.now - r[4] <= GAP_S}
+        new = np.flatnonzero(np.isnan(cyc.prev_t) & (cyc.kind == int(ContactKind.RADAR_ONLY)))
+        if not len(new) or not self.recent:
+            return
+        taken: set[int] = set()
+        for cid, (x, y, vx, vy, last_t, types) in sorted(self.recent.items(), key=lambda kv: -kv[1][4]):
+            dt = cyc.t[new] - last_t
+            d = np.hypot(cyc.x[new] - (x + vx * dt), cyc.y[new] - (y + vy * dt))
+            ok = (dt > 0.0) & (d <= BASE_M + SHARE * np.hypot(vx, vy) * dt)
+            ok &= np.array([int(c) not in taken for c in cyc.contact_id[new]], bool)
+            if not ok.any():
+                continue
+            k = int(np.flatnonzero(ok)[np.argmin(d[ok])])
+            heir = int(cyc.contact_id[new[k]])
+            taken.add(heir)
+            self.engine.book.continue_as(types, cid, heir, float(cyc.t[new[k]]))
+            del self.recent[cid]
