@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from detect_helpers import AIS, FUSED, caspian, coastal_site, end_of, leg, of_type, run
+from detect_helpers import AIS, FUSED, T0, caspian, coastal_site, end_of, leg, of_type, run
 
 from seawatch.detect.engine import DetectionEngine, site_frame
 
@@ -128,3 +128,24 @@ def test_the_same_boat_falling_silent_at_sea_off_that_beach_raises_an_ais_gap(tm
     clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)
     run(e, sea, clock)
     assert gaps(e) == [422000001]
+
+
+def _heard_at(t_s: list[float], mmsi: int) -> dict[str, np.ndarray]:
+    """A vessel under way at sea heard only at these times (one report each)."""
+    parts = [leg(7, OFF_LANKARAN, t0=t, duration_s=0.0, speed_kn=8, cog_deg=0, kind=AIS, mmsi=mmsi) for t in t_s]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def test_a_vessel_heard_only_once_between_two_long_silences_is_one_ais_gap_alert() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    clock = leg(9, FAR_AWAY, duration_s=9000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    # reports every 30 s for 20 min, then one report after 40 min of silence, then silent again
+    reports = [30.0 * k for k in range(40)] + [1170.0 + 2400.0]
+    run(e, _heard_at(reports, 422000007), clock)
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["end"] is None and abs(gap["evidence"]["last_ais_t"] - (T0 + reports[-1])) <= 10.0   # re-opened, silent
+    # heard again 40 min later and for 20 min after it: two behaviours
+    e2 = DetectionEngine(caspian(), rules=("ais_gap",))
+    later = [30.0 * k for k in range(40)] + [3570.0 + 30.0 * k for k in range(40)]
+    run(e2, _heard_at(later, 422000007), clock)
+    assert len(of_type(e2, "ais_gap")) == 2

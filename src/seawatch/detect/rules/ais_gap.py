@@ -17,7 +17,8 @@ whose last reports came within `outage_window_s` of this one's and that are sile
 until they are heard again. Reception is learned from the traffic (`detect/reception.py`): a small craft
 (class B) or a ship last heard where vessels of its kind under way are often unheard for over 5 min has left
 coverage. An MMSI that an identity change left for another (ais_spoofing) is that
-alert's business. Closes when the MMSI is heard again, or after `max_open_s`.
+alert's business. Closes when the MMSI is heard again, or after `max_open_s`; silent again within `resume_s` of
+that (heard only briefly in between), the same alert re-opens.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class AisGap(Rule):
         "coverage_fraction": 0.85,
         "port_margin_m": 1000.0,
         "max_open_s": 43_200.0,
+        "resume_s": 600.0,  # silent again within this of the alert's close (heard only briefly): the same alert
         "forget_s": 21_600.0,
         "learn_max_s": 600.0,
         "learn_min_samples": 5,  # fewer report spacings seen: the vessel's interval counts as 3 min
@@ -188,7 +190,9 @@ class AisGap(Rule):
                 summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
                         f"{' while radar still tracks it' if still else ''}{', last heard stopped' if stopped else ''}.",
                 evidence={"last_ais_t": lt, "gap_s": float(g), "expected_interval_s": float(self._expected_s(
-                    np.array([s]))[0]), "radar_tracked": still, "stopped": stopped})
+                    np.array([s]))[0]), "radar_tracked": still, "stopped": stopped},
+                # heard only briefly between two silences: one behaviour, its alert re-opened
+                merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + (now - lt)))
 
     def _not_outage(self, cand: I64, gap: F64, now: float) -> tuple[I64, F64]:
         """The candidates whose silence is their own: fewer than `outage_min_vessels` other MMSIs within
