@@ -28,7 +28,7 @@ from scipy.spatial import cKDTree
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import Cycle, Rule
 from seawatch.model.contact import ContactKind
-from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
+from seawatch.model.units import KN_TO_MPS, MPS_TO_KN, iso_utc
 
 SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
@@ -140,8 +140,28 @@ class AisSpoofing(Rule):
                 else:
                     also = [*also, {"how": how, "t": t, "last_t": t, **evidence}][-ALSO_KEPT:]
                 self.book.update(self.type, key, t, evidence={"also": also})
+                a.summary = a.summary.split(" Also: ")[0] + self._also_text(a)
                 return True
         return False
+
+    @staticmethod
+    def _also_text(a: Any) -> str:
+        """The checks folded into alert `a`, as a sentence for its summary ("" if none): the latest of each kind,
+        and the names heard under a cloned MMSI."""
+        parts: list[str] = []
+        names = a.evidence.get("names") if a is not None else None
+        if names:
+            parts.append("names heard " + " / ".join(names))
+        latest: dict[str, dict[str, Any]] = {}
+        for x in (a.evidence.get("also", []) if a is not None else []):
+            latest[x["how"]] = x
+        for how, x in latest.items():
+            at = iso_utc(x["last_t"])[11:19]
+            if how == "kinematics":
+                parts.append(f"AIS jumped {x['jump_m'] / 1000:.1f} km in {x['dt_s']:.0f} s at {at}")
+            elif how == "mmsi_clone":
+                parts.append(f"its MMSI on two contacts {x['separation_m'] / 1000:.1f} km apart at {at}")
+        return (" Also: " + "; ".join(parts) + ".") if parts else ""
 
     def _instant(self, cyc: Cycle, r: int, how: str, key: int, mmsi: list[int], summary: str,
                  evidence: dict[str, Any]) -> None:
@@ -248,6 +268,7 @@ class AisSpoofing(Rule):
         if clone is not None:
             names = sorted(set(clone.evidence.get("names", [])) | {old_nm, nm})
             self.book.update(self.type, ("mmsi_clone", m), t, evidence={"names": names})
+            clone.summary = clone.summary.split(" Also: ")[0] + self._also_text(clone)
             return
         key = ("rename", cid)
         seen, n = self.renames.get(cid, (set(), 0))
@@ -297,6 +318,7 @@ class AisSpoofing(Rule):
                                lon=float(mem.f["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
                                summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
             else:
+                summary += self._also_text(self.book.get(self.type, key))
                 self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())})
 
     def _offsets(self, cyc: Cycle, now: float) -> None:
@@ -386,5 +408,6 @@ class AisSpoofing(Rule):
                                lon=float(mem.f["lon"][twin]), track_ids=[int(cyc.contact_id[r]), twin_id], mmsi=[m],
                                zone=None, summary=summary, evidence=ev)
             else:
+                summary += self._also_text(self.book.get(self.type, key))
                 self.book.update(self.type, key, now, lat=float(mem.f["lat"][twin]), lon=float(mem.f["lon"][twin]),
                                  summary=summary, evidence=ev)
