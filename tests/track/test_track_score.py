@@ -10,8 +10,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from seawatch.track.lifecycle import (LifecycleState, ScoreParams, TrackScore, TrackStatus, score_rules,
-                                      score_step)
+from seawatch.track.lifecycle import (
+    LifecycleState,
+    ScoreParams,
+    TrackScore,
+    TrackStatus,
+    score_rules,
+    score_step,
+)
 from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams
 

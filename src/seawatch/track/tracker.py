@@ -22,8 +22,16 @@ from seawatch.track import kalman
 from seawatch.track.assign import gnn_assign
 from seawatch.track.gating import GatedPairs, gate, llr_bound
 from seawatch.track.kalman import FloatArray
-from seawatch.track.lifecycle import (LifecycleParams, LifecycleState, ScoreParams, TrackScore, TrackStatus, advance,
-                                      score_rules, score_step)
+from seawatch.track.lifecycle import (
+    LifecycleParams,
+    LifecycleState,
+    ScoreParams,
+    TrackScore,
+    TrackStatus,
+    advance,
+    score_rules,
+    score_step,
+)
 from seawatch.track.splice import LostTracks, SpliceParams, near_candidates, splice_pairs
 
 log = logging.getLogger(__name__)
