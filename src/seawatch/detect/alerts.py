@@ -132,18 +132,18 @@ class AlertBook:
                                evidence=evidence, mmsi=mmsi, zone=zone)
         old = self.closed_by_key.pop(k, None)
         gap = self.merge_gap(type_) if merge_gap_s is None else merge_gap_s
+        resumed = old if old is not None and old.end is not None and t - old.end <= gap else None
         cont = self.continued.pop(k, None)
         if old is None and cont is not None:   # a behaviour of a contact that continues another (continue_as)
             via, born_t = cont
             prior = self.closed_by_key.get(via)
             if (prior is not None and prior.end is not None and born_t - prior.end <= gap
                     and t - born_t <= CONTINUE_WITHIN_S):
-                old = self.closed_by_key.pop(via)
-                old.end = t   # re-opened below as this behaviour
-                old.track_ids += [int(key)] if isinstance(key, (int, np.integer)) else []
-        if old is not None and old.end is not None and t - old.end <= gap:
-            old.end = None
-            self.open_by_key[k] = old
+                resumed = self.closed_by_key.pop(via)
+                resumed.track_ids += [int(key)] if isinstance(key, (int, np.integer)) else []
+        if resumed is not None:
+            resumed.end = None
+            self.open_by_key[k] = resumed
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
                                evidence=evidence, mmsi=mmsi, zone=zone, force=True)
         self._counter += 1

@@ -27,11 +27,9 @@ SHARE = 0.25      # ... plus this share of the distance it would have run
 class Continuity:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self.types = tuple(r.type for r in engine.rules if isinstance(r, ContactRule))  # keyed by contact id
         # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, alert types)
         self.recent: dict[int, tuple[float, float, float, float, float, tuple[str, ...]]] = {}
-
-    def _types(self) -> tuple[str, ...]:
-        return tuple(r.type for r in self.engine.rules if isinstance(r, ContactRule))
 
     def lost(self, slots: np.ndarray) -> None:
         """Contacts gone (their alerts closed by now): remember the radar-only ones that had alerts."""
@@ -40,7 +38,7 @@ class Continuity:
             if mem.i["kind"][s] != int(ContactKind.RADAR_ONLY):
                 continue
             cid = int(mem.i["contact_id"][s])
-            types = tuple(t for t in self._types() if (t, cid) in closed)
+            types = tuple(t for t in self.types if (t, cid) in closed)
             if not types:
                 continue
             v = float(np.nan_to_num(mem.f["sog_mps"][s]))

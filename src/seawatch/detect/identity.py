@@ -8,8 +8,15 @@ handed out in increasing order by the tracker), grown by doubling: one vectorise
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
+
+from seawatch.arrays import fill_nan
+
+if TYPE_CHECKING:
+    from seawatch.detect.core import ContactMemory
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -43,3 +50,22 @@ class TrackIdentity:
         ok = (track_id >= 0) & (track_id < len(self.mmsi))
         m[ok], t[ok] = self.mmsi[track_id[ok]], self.t[track_id[ok]]
         return m, t
+
+    def remembered(self, track_id: I64, x: F64, y: F64, now: float, mem: ContactMemory, memory_s: float,
+                   elsewhere_m: float) -> I64:
+        """Per row, the MMSI its radar track carried within memory_s (0: none, or no track), unless that MMSI
+        has been heard since more than elsewhere_m from the row's (x, y): the track never was that vessel."""
+        out = np.zeros(len(track_id), np.int64)
+        last_m, last_t = self.last(track_id)
+        recent = np.flatnonzero((last_m > 0) & (now - fill_nan(last_t, nan=-np.inf) <= memory_s))
+        if not len(recent):
+            return out
+        heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
+        for k in recent.tolist():
+            m = int(last_m[k])
+            mine = np.flatnonzero(heard_m == m)
+            later = mine[heard_t[mine] > float(last_t[k]) + 1.0]
+            if len(later) and (np.hypot(mem.f["ais_x"][later] - x[k], mem.f["ais_y"][later] - y[k]) > elsewhere_m).any():
+                continue
+            out[k] = m
+        return out

@@ -114,22 +114,10 @@ class DarkTarget(ContactRule):
         rows = np.flatnonzero(dark & (track >= 0))
         if not len(rows):
             return unsure, went_dark
-        last_m, last_t = self.engine.track_identity.last(track[rows])
-        recent = (last_m > 0) & (cyc.now - fill_nan(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
-        if not recent.any():
-            return unsure, went_dark
-        mem = self.engine.memory
-        heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
-        far = self.p["elsewhere_m"]
-        for k in np.flatnonzero(recent).tolist():
-            m, t_id, r = int(last_m[k]), float(last_t[k]), int(rows[k])
-            mine = np.flatnonzero(heard_m == m)
-            later = mine[heard_t[mine] > t_id + 1.0]
-            # heard since, away from this track: the track never was that vessel
-            elsewhere = bool(len(later)) and bool(
-                (np.hypot(mem.f["ais_x"][later] - cyc.x[r], mem.f["ais_y"][later] - cyc.y[r]) > far).any())
-            if elsewhere:
-                continue
+        was = self.engine.track_identity.remembered(track[rows], cyc.x[rows], cyc.y[rows], cyc.now, self.engine.memory,
+                                                    self.p["identity_memory_s"], self.p["elsewhere_m"])
+        for k in np.flatnonzero(was).tolist():
+            m, r = int(was[k]), int(rows[k])
             gap = self.book.get("ais_gap", m)
             if gap is None:
                 unsure[r] = True

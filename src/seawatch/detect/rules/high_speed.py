@@ -68,20 +68,8 @@ class HighSpeed(ContactRule):
         r = np.flatnonzero(rows & cyc.dark & (track >= 0))
         if not len(r):
             return out
-        last_m, last_t = self.engine.track_identity.last(track[r])
-        recent = (last_m > 0) & (cyc.now - fill_nan(last_t, nan=-np.inf) <= self.p["identity_memory_s"])
-        if not recent.any():
-            return out
-        mem = self.engine.memory
-        heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
-        for k in np.flatnonzero(recent).tolist():
-            m, t_id, row = int(last_m[k]), float(last_t[k]), int(r[k])
-            mine = np.flatnonzero(heard_m == m)
-            later = mine[heard_t[mine] > t_id + 1.0]
-            if len(later) and (np.hypot(mem.f["ais_x"][later] - cyc.x[row], mem.f["ais_y"][later] - cyc.y[row])
-                               > self.p["elsewhere_m"]).any():
-                continue
-            out[row] = m
+        out[r] = self.engine.track_identity.remembered(track[r], cyc.x[r], cyc.y[r], cyc.now, self.engine.memory,
+                                                       self.p["identity_memory_s"], self.p["elsewhere_m"])
         return out
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
