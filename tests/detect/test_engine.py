@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
+from detect_helpers import AIS, FUSED, caspian, end_of, leg, of_type, run
 
 from seawatch.detect.alerts import read_alerts_jsonl, write_alerts_jsonl
 from seawatch.detect.engine import DetectionEngine
@@ -102,3 +102,37 @@ def test_positions_handed_in_the_engines_frame_give_the_same_alerts_as_its_own_p
         plain.process(rows)
         given.process(rows, xy=given.frame.to_xy(rows["lat"], rows["lon"]))
     assert plain.finish() == given.finish() != []
+
+
+def sparse_ais_backlog() -> ContactBatch:
+    """An AIS-only picture as a recording gives it: 12 vessels each heard once a minute at its own second of the
+    minute; vessel 3 falls silent at 10 min (an AIS gap), vessel 5 runs at 35 kn (high speed)."""
+    legs = []
+    for k in range(12):
+        start = (38.75 + 0.01 * k, 49.10)   # open sea off Lankaran, 1.1 km apart
+        legs.append(leg(k + 1, start, t0=5.0 * k, duration_s=600.0 if k == 2 else 3600.0,
+                        speed_kn=35.0 if k == 4 else 10.0, cog_deg=90, kind=AIS, mmsi=422000001 + k, dt=60.0))
+    return ContactBatch({key: np.concatenate([lg[key] for lg in legs]) for key in legs[0]}).sorted_by_time()
+
+
+def test_a_backlog_of_sparse_ais_is_judged_in_fewer_cycles_with_the_same_alerts() -> None:
+    b = sparse_ais_backlog()
+    step, stretched = (DetectionEngine(caspian(), sparse_cycle_s=0.0), DetectionEngine(caspian()))
+    for e in (step, stretched):
+        e.process(b)   # the whole recording at once, as `seawatch replay` hands it over
+    alerts = stretched.finish()
+    assert {a["type"] for a in alerts} >= {"ais_gap", "high_speed"}
+    assert alerts == step.finish()   # the AIS gap dated to the 5 s check that would have seen it
+    assert stretched.cycles <= step.cycles / 3
+
+
+def test_a_picture_whose_contacts_update_every_cycle_keeps_one_cycle_per_five_seconds() -> None:
+    b = ContactBatch({k: np.concatenate([lg[k] for lg in (
+        leg(1, OFF_LANKARAN, duration_s=900, speed_kn=35, cog_deg=0, dt=5.0),
+        leg(2, (39.0, 50.0), duration_s=900, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000002, dt=5.0))])
+        for k in ("contact_id", "t", "kind", "status", "lat", "lon", "sog_mps", "cog_deg", "mmsi", "ais_age_s")})
+    step, stretched = (DetectionEngine(caspian(), sparse_cycle_s=0.0), DetectionEngine(caspian()))
+    for e in (step, stretched):
+        e.process(b.sorted_by_time())
+    assert stretched.finish() == step.finish() != []
+    assert stretched.cycles == step.cycles == 181

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from seawatch.arrays import fill_nan
+from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.continuity import Continuity
@@ -79,7 +79,7 @@ class DetectionEngine:
 
     def __init__(self, site: SiteConfig, zones: ZoneIndex | None = None, *, frame: LocalFrame | None = None,
                  rules: tuple[str, ...] | None = None, stale_s: float = 600.0, cycle_s: float = 5.0,
-                 merge_gap_s: float = 300.0) -> None:
+                 merge_gap_s: float = 300.0, sparse_cycle_s: float = 30.0) -> None:
         self.site = site
         self.frame = frame or site_frame(site)
         if zones is None:
@@ -91,6 +91,9 @@ class DetectionEngine:
         self.anchorages = LearnedAnchorages()
         self.book = AlertBook(merge_gap_s=merge_gap_s)
         self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
+        self.sparse_cycle_s = float(sparse_cycle_s)   # longest cycle of a sparse backlog (`_stretch`)
+        self.checks = np.zeros(0)   # the times of the cycle_s checks the current cycle stands for (`dated`)
+        self.prev_now = -np.inf     # the time of the cycle before it
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
         self.renamed: dict[int, float] = {}  # MMSI -> when an identity change left it for another (its silence)
         self.track_identity = TrackIdentity()  # the last MMSI each radar track carried (detect/identity.py)
@@ -171,9 +174,47 @@ class DetectionEngine:
                              self.now - t_sorted[0])
             bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
             cuts = np.flatnonzero(np.diff(bins)) + 1
-            for part in np.split(order, cuts):
+            for part, checks in self._stretch(np.split(order, cuts), batch["contact_id"], t):
+                self.checks, self.prev_now = checks, self.now
                 self._cycle(batch, part, xy)
         return [c.to_dict() for c in self.book.take_changes()]
+
+    def _stretch(self, parts: list[np.ndarray], ids: np.ndarray, t: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The cycles of a backlog, each with the times of the `cycle_s` checks it stands for: its `cycle_s` parts,
+        consecutive ones joined into one cycle while no contact appears twice in it and it spans at most
+        `sparse_cycle_s`. A picture in which every contact comes about once a minute (an AIS-only feed) is judged
+        in a few cycles a minute instead of twelve, each row still on its own; one with radar tracks (updated
+        every cycle) or a live feed (handed over a part at a time) keeps one cycle per part."""
+        ends = [t[p[-1:]] for p in parts]   # a part's check time: its latest row (the rows are in time order)
+        if self.sparse_cycle_s <= self.cycle_s or len(parts) < 2:
+            return list(zip(parts, ends))
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        group, checks = [parts[0]], [ends[0]]
+        seen = np.sort(ids[parts[0]])
+        t0 = float(t[parts[0][0]])
+        for part, end in zip(parts[1:], ends[1:]):
+            pid = ids[part]
+            if float(end[0]) - t0 <= self.sparse_cycle_s and not member(pid, seen).any():
+                group.append(part)
+                checks.append(end)
+                seen = np.sort(np.concatenate([seen, pid]))
+                continue
+            out.append((np.concatenate(group), np.concatenate(checks)))
+            group, checks, seen, t0 = [part], [end], np.sort(pid), float(t[part[0]])
+        out.append((np.concatenate(group), np.concatenate(checks)))
+        return out
+
+    def dated(self, t: float) -> float:
+        """The time a behaviour that a check of the whole memory finds true since event time t is stamped with:
+        the first of this cycle's checks at or after t (`_stretch`: one cycle may stand for several `cycle_s`
+        checks) — what judging every `cycle_s` would have stamped, for a condition that depends only on t (a
+        silence that passed its threshold). True already at the previous cycle (something else held it back
+        then), or at no earlier check: the cycle's time."""
+        checks = self.checks
+        if not t > self.prev_now:
+            return self.now
+        i = int(np.searchsorted(checks, t, side="left"))
+        return float(checks[i]) if i < len(checks) - 1 else self.now
 
     def _xy(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Local x, y of every row of the pending batches, end to end, when all came with them (else None: the

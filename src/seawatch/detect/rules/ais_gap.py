@@ -135,7 +135,7 @@ class AisGap(Rule):
             return
         gap = now - mem.f["last_ais_t"][cand]
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand))
-        cand, gap = cand[gap >= need], gap[gap >= need]
+        cand, gap, need = cand[gap >= need], gap[gap >= need], need[gap >= need]
         if len(cand) == 0:
             return
         ax, ay = mem.f["ais_x"][cand], mem.f["ais_y"][cand]
@@ -159,17 +159,17 @@ class AisGap(Rule):
         inside &= ~(slow & berth)
         if p["reception_poor_share"] > 0:
             inside &= ~self.reception.poor(ax, ay, self.small[cand])
-        cand, gap = cand[inside], gap[inside]
+        cand, need = cand[inside], need[inside]
         if len(cand) == 0:
             return
-        cand, gap = self._not_outage(cand, gap, now)
+        cand, need = self._not_outage(cand, need, now)
         if len(cand) == 0:
             return
         # the MMSI must be silent everywhere: not heard recently on another contact
         mmsi_all = mem.i["last_mmsi"][: mem.n]
         heard = mem.f["last_ais_t"][: mem.n]
         renamed = self.engine.renamed
-        for s, g in zip(cand, gap):
+        for s, nd in zip(cand, need):
             m = int(mem.i["last_mmsi"][s])
             if renamed.get(m, -np.inf) >= float(mem.f["last_ais_t"][s]) - RENAMED_WITHIN_S:
                 continue   # its vessel changed identity (an ais_spoofing alert): the old MMSI's silence is that
@@ -178,6 +178,8 @@ class AisGap(Rule):
                 continue
             self.alerted[same] = True
             lt = float(mem.f["last_ais_t"][s])
+            start = self.engine.dated(lt + float(nd))   # when the silence passed its threshold (a stretched cycle)
+            g = start - lt
             lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
             still = now - float(mem.f["last_t"][s]) < 60.0
             stopped = float(fill_nan(mem.f["sog_mps"][s:s + 1], nan=0.0)[0]) * MPS_TO_KN < p["berth_speed_kn"]
@@ -185,17 +187,17 @@ class AisGap(Rule):
             # moored where no harbour is known), not seen to go anywhere: low
             sev = "high" if still else ("low" if stopped else "medium")
             self.book.open(
-                self.type, m, now, severity=sev, lat=float(lat), lon=float(lon),
+                self.type, m, start, severity=sev, lat=float(lat), lon=float(lon),
                 track_ids=[int(mem.i["contact_id"][s])], mmsi=[m], zone=None,
                 summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
                         f"{' while radar still tracks it' if still else ''}{', last heard stopped' if stopped else ''}.",
                 evidence={"last_ais_t": lt, "gap_s": float(g), "expected_interval_s": float(self._expected_s(
                     np.array([s]))[0]), "radar_tracked": still, "stopped": stopped},
                 # heard only briefly between two silences: one behaviour, its alert re-opened
-                merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + (now - lt)))
+                merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + g))
 
     def _not_outage(self, cand: I64, gap: F64, now: float) -> tuple[I64, F64]:
-        """The candidates whose silence is their own: fewer than `outage_min_vessels` other MMSIs within
+        """The candidates (and their `gap`, any per-candidate numbers) whose silence is their own: fewer than `outage_min_vessels` other MMSIs within
         `outage_radius_m` went silent within `outage_window_s` of their last report and are still silent."""
         p = self.p
         if p["outage_min_vessels"] <= 0:
@@ -246,7 +248,7 @@ class AisGap(Rule):
                 self.book.close(self.type, m, heard, {"gap_s": heard - lt})
             elif now - lt > self.p["max_open_s"]:
                 self.alerted[same] = False
-                self.book.close(self.type, m, now)
+                self.book.close(self.type, m, self.engine.dated(float(np.nextafter(lt + self.p["max_open_s"], np.inf))))
             elif now - a.last_t >= DESCRIBE_EVERY_S:
                 tracked = np.flatnonzero(mem.f["last_t"][same] >= now - 60.0)
                 if len(tracked):
