@@ -5,10 +5,11 @@
         changes = engine.process(batch)    # [{"change": "open"|"update"|"close", "alert": {...}}]
     alerts = engine.finish()               # every alert, final state (DESIGN.md JSONL dicts)
 
-A batch is split into update cycles of at most `cycle_s` seconds with one row per contact (its latest);
-each cycle updates the contact memory, runs the rules in a fixed order (spoofing before dark/gap, which
-it can explain; zone_loiter before loitering, which it covers), closes the alerts of contacts gone
-stale, and refreshes the risk score of the contacts with open alerts.
+A batch is split into update cycles of at most `cycle_s` seconds with one row per contact (its latest) —
+stretched over several such parts in a sparse backlog (`_stretch`); each cycle updates the contact memory,
+runs the rules in a fixed order (spoofing before dark/gap, which it can explain; zone_loiter before
+loitering, which it covers), closes the alerts of contacts gone stale, and refreshes the risk score of the
+contacts with open alerts.
 """
 
 from __future__ import annotations

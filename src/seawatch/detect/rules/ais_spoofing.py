@@ -342,9 +342,11 @@ class AisSpoofing(Rule):
         # the radar must see nothing where the AIS says the vessel is
         radar = np.flatnonzero((mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)) & recent)
         echo = cKDTree(np.column_stack([mem.f["x"][radar], mem.f["y"][radar]]))
-        seen = np.array([len(q) > 0 for q in echo.query_ball_point(
-            np.column_stack([cyc.x[cand], cyc.y[cand]]), p["echo_radius_m"])], bool)
+        seen = echo.query_ball_point(np.column_stack([cyc.x[cand], cyc.y[cand]]), p["echo_radius_m"],
+                                     return_length=True) > 0
         cand = cand[~seen]
+        if len(cand) == 0:
+            return
         # a dark track where another vessel's AIS is heard is that vessel (its radar and AIS not fused for the
         # moment), not the true position of a spoofer, whose own AIS claims to be elsewhere
         heard = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - 60.0)
@@ -363,8 +365,9 @@ class AisSpoofing(Rule):
         tree = cKDTree(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]))
         dv = np.radians(np.nan_to_num(mem.f["cog_deg"][dark]))
         vdx, vdy = np.nan_to_num(mem.f["sog_mps"][dark]) * np.sin(dv), np.nan_to_num(mem.f["sog_mps"][dark]) * np.cos(dv)
-        for r in cand:
-            near = tree.query_ball_point([cyc.x[r], cyc.y[r]], p["offset_max_m"])
+        near_of = tree.query_ball_point(np.column_stack([cyc.x[cand], cyc.y[cand]]), p["offset_max_m"],
+                                       return_sorted=False)   # in the order of one point's query
+        for r, near in zip(cand, near_of):
             if not near:
                 continue
             near_a = np.asarray(near)
