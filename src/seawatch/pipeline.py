@@ -48,6 +48,11 @@ def fusion_params(site: SiteConfig, radar_cover: tuple[tuple[float, float, float
 
 
 _NO_XY: npt.NDArray[np.float64] = np.empty(0)
+# the `sensors` of a contact update by its ContactKind (index): shared tuples
+_SENSORS = np.empty(max(ContactKind) + 1, dtype=object)
+for _k, _label in ((ContactKind.FUSED, ("radar", "ais")), (ContactKind.RADAR_ONLY, ("radar",)),
+                   (ContactKind.AIS_ONLY, ("ais",))):
+    _SENSORS[_k] = _label
 
 
 def _concat(parts: list[tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]]) -> tuple[
@@ -128,12 +133,15 @@ class Pipeline:
         steps.sort(key=lambda s: (s[0], s[1]))
         out: list[tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
         done_ais = 0
-        # once; each step hands the AIS state a span of it (views); an all-AIS batch is taken as it is
+        # once; each step hands the AIS state a span of it (views); an all-AIS batch is taken as it is. What
+        # the state computes per report (event time, local x/y) and who heard whom, once for the whole batch
         ais_batch = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
-        for step_t, is_scan, sensor_id, xy in steps:
-            upto = int(np.searchsorted(ais_t, step_t, side="right"))
+        derived = self.ais.derive(ais_batch) if len(ais_rows) else None
+        self.ais.record_receivers(ais_batch)
+        uptos = np.searchsorted(ais_t, [s[0] for s in steps], side="right").tolist()
+        for (step_t, is_scan, sensor_id, xy), upto in zip(steps, uptos):
             if upto > done_ais:
-                self.ais.update(RowSpan(ais_batch, done_ais, upto))
+                self.ais.update(RowSpan(ais_batch, done_ais, upto, derived), receivers=False)
                 done_ais = upto
             if is_scan:
                 radar = self.radars.get(sensor_id)
@@ -149,8 +157,12 @@ class Pipeline:
                 out.append(self._emit(self._last_table, step_t))
                 self._next_emit = step_t + self.update_period_s
         if done_ais < len(ais_rows):
-            self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows)))
-        return _concat(out)
+            self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows), derived), receivers=False)
+        contacts, x, y = _concat(out)
+        if len(contacts):
+            # lat/lon of every update at once (the projection is point by point: the same numbers as per step)
+            contacts.columns["lat"], contacts.columns["lon"] = self.frame.to_latlon(x, y)
+        return contacts, x, y
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
             np.float64]]]:
@@ -258,13 +270,12 @@ class Pipeline:
                   ais_age_s: npt.NDArray[np.float64]) -> tuple[ContactBatch, npt.NDArray[np.float64],
                                                                npt.NDArray[np.float64]]:
         """Contact updates of the given rows of a fusion table at t (ais_age_s: of every row of the table), and
-        their local x, y."""
+        their local x, y. lat/lon are left absent: `process_xy` projects the x, y of all its updates at once."""
         n = len(rows)
         if n == 0:
             return ContactBatch.empty(), _NO_XY, _NO_XY
         x, P = table.x[rows], table.P[rows]
         track_id, kind, mmsi = table.track_id[rows], table.kind[rows], table.mmsi[rows]
-        lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
         vx, vy = x[:, 2], x[:, 3]
         status = np.full(n, int(TrackStatus.CONFIRMED), dtype=np.uint8)
         tracks = self._last_tracks
@@ -277,20 +288,14 @@ class Pipeline:
                 status[radar_backed] = tracks.status[order][pos]
         cols: dict[str, object] = {
             "contact_id": table.contact_id[rows], "t": np.full(n, table.time_s), "kind": kind.astype(np.uint8),
-            "status": status, "lat": lat, "lon": lon, "sog_mps": np.hypot(vx, vy),
+            "status": status, "sog_mps": np.hypot(vx, vy),
             "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
             "var_e_m2": P[:, 0, 0], "var_n_m2": P[:, 1, 1], "cov_en_m2": P[:, 0, 1],
             "radar_track_id": track_id, "mmsi": real_mmsi(mmsi),
         }
         cols.update(self._identity(mmsi))
         cols["ais_age_s"] = ais_age_s[rows]
-        sensors = np.empty(n, dtype=object)
-        for k, label in ((ContactKind.FUSED, ("radar", "ais")), (ContactKind.RADAR_ONLY, ("radar",)),
-                         (ContactKind.AIS_ONLY, ("ais",))):
-            one = np.empty(1, dtype=object)
-            one[0] = label
-            sensors[kind == int(k)] = one
-        cols["sensors"] = sensors
+        cols["sensors"] = _SENSORS[kind]
         return ContactBatch(cols, n=n), x[:, 0], x[:, 1]  # type: ignore[arg-type]
 
     def _lookup(self, k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
@@ -302,6 +307,8 @@ class Pipeline:
     def _ais_age(self, key: npt.NDArray[np.int64], t: float) -> npt.NDArray[np.float64]:
         """Age at t of each contact's last AIS report (of the transmitter: an MMSI's twin has its own)."""
         pos, hit = self._lookup(key)
+        if hit.all():
+            return t - self.ais.t_s[pos]
         age = np.full(len(key), np.nan)
         age[hit] = t - self.ais.t_s[pos[hit]]
         return age
@@ -310,8 +317,14 @@ class Pipeline:
         """Static data of each contact's MMSI, looked up in the AIS state (vectorised)."""
         n = len(key)
         pos, hit = self._lookup(real_mmsi(key))
-        out: dict[str, object] = {}
         st = self.ais.static
+        if hit.all():   # every contact has an MMSI the state knows (an AIS-only picture): plain gathers
+            bow = st["to_bow_m"][pos].astype(np.float64)
+            stern = st["to_stern_m"][pos].astype(np.float64)
+            return {"name": st["name"][pos], "callsign": st["callsign"][pos],
+                    "imo": st["imo"][pos].astype(np.int64), "ship_type": st["ship_type"][pos].astype(np.int16),
+                    "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan)}
+        out: dict[str, object] = {}
         for col in ("name", "callsign"):
             v = np.full(n, None, dtype=object)
             v[hit] = st[col][pos[hit]]
