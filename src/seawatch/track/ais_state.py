@@ -26,7 +26,7 @@ import numpy.typing as npt
 from seawatch.geo.frames import LocalFrame
 from seawatch.key_index import KeyIndex
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_filter import predict_update_rows, predict_varying
+from seawatch.track.ais_filter import predict_rows, predict_update_rows
 from seawatch.track.kalman import FloatArray
 
 log = logging.getLogger(__name__)
@@ -415,11 +415,15 @@ class AisVesselState:
         """Vessels with a position report within max_age_s, dead-reckoned to time_s. An MMSI's twin (key
         TWIN_KEY + MMSI: a second transmitter using the MMSI) shows once it has reported twice (one
         wild position is a glitch, not a ship)."""
-        live = np.isfinite(self.t_s) & (time_s - self.t_s <= max_age_s)
-        live &= (self.mmsi < TWIN_KEY) | (self.n_reports >= 2)
-        dt = np.maximum(time_s - self.t_s[live], 0.0)
-        x, p = predict_varying(self.x[live], self.P[live], dt, self.q_m2ps3)
-        return AisSnapshot(time_s, self.mmsi[live], x, p, time_s - self.t_s[live], self.expected_next_s()[live])
+        # (no position yet: t_s NaN, and a comparison with NaN is False)
+        live = np.flatnonzero((time_s - self.t_s <= max_age_s) & ((self.mmsi < TWIN_KEY) | (self.n_reports >= 2)))
+        t_live = self.t_s[live]
+        age = time_s - t_live
+        x, p = predict_rows(self.x, self.P, live, np.maximum(age, 0.0), self.q_m2ps3)
+        # expected_next_s of the live rows
+        own = np.where(self.n_reports[live] >= 3, self.observed_interval_s[live], np.nan)
+        interval = np.where(np.isfinite(own), own, self.nominal_interval_s[live])
+        return AisSnapshot(time_s, self.mmsi[live], x, p, age, t_live + interval)
 
     def static_of(self, mmsi: int) -> dict[str, object]:
         """Static and voyage data of one vessel, absent values as None (API / tests, not the hot path)."""
