@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,16 +49,27 @@ def fusion_params(site: SiteConfig, radar_cover: tuple[tuple[float, float, float
 
 
 _NO_XY: npt.NDArray[np.float64] = np.empty(0)
+# the `sensors` of a contact update by its ContactKind (index): shared tuples
+_SENSORS = np.empty(max(ContactKind) + 1, dtype=object)
+for _k, _label in ((ContactKind.FUSED, ("radar", "ais")), (ContactKind.RADAR_ONLY, ("radar",)),
+                   (ContactKind.AIS_ONLY, ("ais",))):
+    _SENSORS[_k] = _label
 
 
-def _concat(parts: list[tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]]) -> tuple[
-        ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Contact batches with their x, y, end to end (empty parts add no rows, as in `ContactBatch.concat`)."""
-    full = [p for p in parts if len(p[0])]
+# contact-update columns of some rows (each of its CONTACT_SCHEMA dtype), with their local x and y
+_Part = tuple[dict[str, npt.NDArray[Any]], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def _concat(parts: list[_Part]) -> tuple[dict[str, npt.NDArray[Any]], npt.NDArray[np.float64],
+                                         npt.NDArray[np.float64]]:
+    """Parts end to end (empty parts add no rows); one ContactBatch is built of the whole, not one per part."""
+    full = [p for p in parts if len(p[1])]
+    if not full:
+        return {}, _NO_XY, _NO_XY
     if len(full) == 1:
         return full[0]
-    return (ContactBatch.concat([p[0] for p in full]), np.concatenate([p[1] for p in full] or [_NO_XY]),
-            np.concatenate([p[2] for p in full] or [_NO_XY]))
+    return ({k: np.concatenate([p[0][k] for p in full]) for k in full[0][0]},
+            np.concatenate([p[1] for p in full]), np.concatenate([p[2] for p in full]))
 
 
 @dataclass
@@ -126,14 +138,17 @@ class Pipeline:
             steps.append((emit, 0, "", None))
             emit += self.update_period_s
         steps.sort(key=lambda s: (s[0], s[1]))
-        out: list[tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+        out: list[_Part] = []
         done_ais = 0
-        # once; each step hands the AIS state a span of it (views); an all-AIS batch is taken as it is
+        # once; each step hands the AIS state a span of it (views); an all-AIS batch is taken as it is. What
+        # the state computes per report (event time, local x/y) and who heard whom, once for the whole batch
         ais_batch = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
-        for step_t, is_scan, sensor_id, xy in steps:
-            upto = int(np.searchsorted(ais_t, step_t, side="right"))
+        derived = self.ais.derive(ais_batch) if len(ais_rows) else None
+        self.ais.record_receivers(ais_batch)
+        uptos = np.searchsorted(ais_t, [s[0] for s in steps], side="right").tolist()
+        for (step_t, is_scan, sensor_id, xy), upto in zip(steps, uptos):
             if upto > done_ais:
-                self.ais.update(RowSpan(ais_batch, done_ais, upto))
+                self.ais.update(RowSpan(ais_batch, done_ais, upto, derived), receivers=False)
                 done_ais = upto
             if is_scan:
                 radar = self.radars.get(sensor_id)
@@ -146,11 +161,16 @@ class Pipeline:
                     self._fuse(tracks.time_s)
                 else:
                     self._fuse_ais_only(step_t)
-                out.append(self._emit(self._last_table, step_t))
+                out.extend(self._emit(self._last_table, step_t))
                 self._next_emit = step_t + self.update_period_s
         if done_ais < len(ais_rows):
-            self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows)))
-        return _concat(out)
+            self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows), derived), receivers=False)
+        cols, x, y = _concat(out)
+        if not len(x):
+            return ContactBatch.empty(), _NO_XY, _NO_XY
+        # lat/lon of every update at once (the projection is point by point: the same numbers as per step)
+        cols["lat"], cols["lon"] = self.frame.to_latlon(x, y)
+        return ContactBatch(cols, n=len(x)), x, y
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
             np.float64]]]:
@@ -207,8 +227,7 @@ class Pipeline:
                 out[hit, j] = np.where(v >= 0, v, np.nan)
         return out
 
-    def _emit(self, table: ContactTable | None, t: float) -> tuple[ContactBatch, npt.NDArray[np.float64],
-                                                                    npt.NDArray[np.float64]]:
+    def _emit(self, table: ContactTable | None, t: float) -> list[_Part]:
         """The contact updates at t (and their local x, y): the picture, thinned (`_shown`), plus one final row
         with status LOST for each contact shown last time but gone now (track lost, or an AIS-only contact that
         became fused), so that consumers drop them instead of letting them linger. Rows are built only for
@@ -216,13 +235,13 @@ class Pipeline:
         prev = self._last_emitted
         if table is None or not len(table):
             self._last_emitted = None
-            current = (ContactBatch.empty(), _NO_XY, _NO_XY)
+            current = []
             ids = np.empty(0, np.int64)
         else:
             age = self._ais_age(table.mmsi, t)
             self._last_emitted = (table, t, age)
             ids = table.contact_id
-            current = self._contacts(table, t, self._shown(table, age, t), age)
+            current = [self._contacts(table, t, self._shown(table, age, t), age)]
         if prev is None or not len(prev[0]):
             return current
         p_table, p_t, p_age = prev
@@ -230,9 +249,9 @@ class Pipeline:
         if not len(gone):
             return current
         ended = self._contacts(p_table, p_t, gone, p_age)
-        ended[0].columns["status"] = np.full(len(ended[0]), int(TrackStatus.LOST), dtype=np.uint8)
-        ended[0].columns["t"] = np.full(len(ended[0]), t)
-        return _concat([current, ended])
+        ended[0]["status"] = np.full(len(gone), int(TrackStatus.LOST), dtype=np.uint8)
+        ended[0]["t"] = np.full(len(gone), t)
+        return [*current, ended]
 
     def _shown(self, table: ContactTable, ais_age_s: npt.NDArray[np.float64], t: float) -> npt.NDArray[np.intp]:
         """Rows shown: AIS-only contacts when a report arrived in the last period, else once per heartbeat
@@ -255,16 +274,14 @@ class Pipeline:
         self._fuse_with(tracks, t)
 
     def _contacts(self, table: ContactTable, t: float, rows: npt.NDArray[np.intp],
-                  ais_age_s: npt.NDArray[np.float64]) -> tuple[ContactBatch, npt.NDArray[np.float64],
-                                                               npt.NDArray[np.float64]]:
+                  ais_age_s: npt.NDArray[np.float64]) -> _Part:
         """Contact updates of the given rows of a fusion table at t (ais_age_s: of every row of the table), and
-        their local x, y."""
+        their local x, y. lat/lon are left absent: `process_xy` projects the x, y of all its updates at once."""
         n = len(rows)
         if n == 0:
-            return ContactBatch.empty(), _NO_XY, _NO_XY
+            return {}, _NO_XY, _NO_XY
         x, P = table.x[rows], table.P[rows]
         track_id, kind, mmsi = table.track_id[rows], table.kind[rows], table.mmsi[rows]
-        lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
         vx, vy = x[:, 2], x[:, 3]
         status = np.full(n, int(TrackStatus.CONFIRMED), dtype=np.uint8)
         tracks = self._last_tracks
@@ -275,23 +292,17 @@ class Pipeline:
             pos = np.minimum(pos, max(len(order) - 1, 0))
             if len(order):
                 status[radar_backed] = tracks.status[order][pos]
-        cols: dict[str, object] = {
+        cols: dict[str, npt.NDArray[Any]] = {
             "contact_id": table.contact_id[rows], "t": np.full(n, table.time_s), "kind": kind.astype(np.uint8),
-            "status": status, "lat": lat, "lon": lon, "sog_mps": np.hypot(vx, vy),
+            "status": status, "sog_mps": np.hypot(vx, vy),
             "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
             "var_e_m2": P[:, 0, 0], "var_n_m2": P[:, 1, 1], "cov_en_m2": P[:, 0, 1],
             "radar_track_id": track_id, "mmsi": real_mmsi(mmsi),
         }
         cols.update(self._identity(mmsi))
         cols["ais_age_s"] = ais_age_s[rows]
-        sensors = np.empty(n, dtype=object)
-        for k, label in ((ContactKind.FUSED, ("radar", "ais")), (ContactKind.RADAR_ONLY, ("radar",)),
-                         (ContactKind.AIS_ONLY, ("ais",))):
-            one = np.empty(1, dtype=object)
-            one[0] = label
-            sensors[kind == int(k)] = one
-        cols["sensors"] = sensors
-        return ContactBatch(cols, n=n), x[:, 0], x[:, 1]  # type: ignore[arg-type]
+        cols["sensors"] = _SENSORS[kind]
+        return cols, x[:, 0], x[:, 1]
 
     def _lookup(self, k: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
         """Position of each key in the AIS state's sorted keys, and whether it is there (pos is 0 where not)."""
@@ -302,16 +313,24 @@ class Pipeline:
     def _ais_age(self, key: npt.NDArray[np.int64], t: float) -> npt.NDArray[np.float64]:
         """Age at t of each contact's last AIS report (of the transmitter: an MMSI's twin has its own)."""
         pos, hit = self._lookup(key)
+        if hit.all():
+            return t - self.ais.t_s[pos]
         age = np.full(len(key), np.nan)
         age[hit] = t - self.ais.t_s[pos[hit]]
         return age
 
-    def _identity(self, key: npt.NDArray[np.int64]) -> dict[str, object]:
+    def _identity(self, key: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
         """Static data of each contact's MMSI, looked up in the AIS state (vectorised)."""
         n = len(key)
         pos, hit = self._lookup(real_mmsi(key))
-        out: dict[str, object] = {}
         st = self.ais.static
+        if hit.all():   # every contact has an MMSI the state knows (an AIS-only picture): plain gathers
+            bow = st["to_bow_m"][pos].astype(np.float64)
+            stern = st["to_stern_m"][pos].astype(np.float64)
+            return {"name": st["name"][pos], "callsign": st["callsign"][pos],
+                    "imo": st["imo"][pos].astype(np.int64), "ship_type": st["ship_type"][pos].astype(np.int16),
+                    "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan)}
+        out: dict[str, npt.NDArray[Any]] = {}
         for col in ("name", "callsign"):
             v = np.full(n, None, dtype=object)
             v[hit] = st[col][pos[hit]]

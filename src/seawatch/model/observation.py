@@ -89,24 +89,29 @@ class ColumnBatch:
 
     def __init__(self, columns: Mapping[str, npt.ArrayLike], n: int | None = None) -> None:
         SCHEMA = self.SCHEMA
-        unknown = set(columns) - set(SCHEMA)
-        if unknown:
+        dtypes = _dtypes(type(self))
+        if not columns.keys() <= dtypes.keys():
+            unknown = set(columns) - set(SCHEMA)
             raise KeyError(f"unknown {type(self).__name__} columns: {sorted(unknown)}")
         if n is None:
             n = len(next(iter(columns.values()))) if columns else 0  # type: ignore[arg-type]
         cols: dict[str, npt.NDArray[Any]] = {}
+        ndarray = np.ndarray
         for name, (dtype, _absent) in SCHEMA.items():
-            if name in columns:
-                value = columns[name]
-                if np.isscalar(value) or value is None:
-                    arr = np.full(n, value, dtype=dtype)
-                else:
-                    arr = np.asarray(value, dtype=dtype)
-                if len(arr) != n:
-                    raise ValueError(f"column {name} has {len(arr)} rows, expected {n}")
-                cols[name] = arr
-            else:
+            value = columns.get(name, _MISSING)
+            if value is _MISSING:
                 cols[name] = np.full(n, _absent, dtype=dtype)
+                continue
+            # a 1-D array of the column's dtype (the hot path's case) is taken as it is, as asarray would
+            if type(value) is ndarray and value.dtype == dtypes[name] and value.ndim == 1:
+                arr = value
+            elif np.isscalar(value) or value is None:
+                arr = np.full(n, value, dtype=dtype)
+            else:
+                arr = np.asarray(value, dtype=dtype)
+            if len(arr) != n:
+                raise ValueError(f"column {name} has {len(arr)} rows, expected {n}")
+            cols[name] = arr
         self.columns = cols
 
     def __len__(self) -> int:
@@ -182,6 +187,19 @@ class ColumnBatch:
 
 
 B = TypeVar("B", bound=ColumnBatch)
+
+_MISSING: Any = object()
+
+
+_DTYPES: dict[type, dict[str, np.dtype[Any]]] = {}
+
+
+def _dtypes(cls: type) -> dict[str, np.dtype[Any]]:
+    """Each column's numpy dtype, resolved once per class (the constructor compares against it per column)."""
+    d = _DTYPES.get(cls)
+    if d is None:
+        d = _DTYPES[cls] = {name: np.dtype(dtype) for name, (dtype, _absent) in cls.SCHEMA.items()}  # type: ignore[attr-defined]
+    return d
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,14 @@ def _predict_kernel(x: np.ndarray, p: np.ndarray, dt: np.ndarray, q: float, xo: 
 
 
 @jit
+def _predict_rows_kernel(x: np.ndarray, p: np.ndarray, rows: np.ndarray, dt: np.ndarray, q: float, xo: np.ndarray,
+                         po: np.ndarray) -> None:
+    """`_predict_row` of the rows `rows`, into rows 0.. of (xo, po)."""
+    for i in range(rows.shape[0]):
+        _predict_row(x, p, rows[i], dt[i], q, xo, po, i)
+
+
+@jit
 def _update_kernel(x: np.ndarray, p: np.ndarray, z: np.ndarray, sig_p: np.ndarray, has_v: np.ndarray,
                    vel_var: float, absent_var: float, xo: np.ndarray, po: np.ndarray) -> None:
     """`_update_row` of every row."""
@@ -214,6 +222,18 @@ def predict_varying(x: FloatArray, p: FloatArray, dt_s: FloatArray, q: float) ->
     xo, po = np.empty_like(x), np.empty_like(p)
     _predict_kernel(np.ascontiguousarray(x, np.float64), np.ascontiguousarray(p, np.float64),
                     np.ascontiguousarray(dt_s, np.float64), float(q), xo, po)
+    return xo, po
+
+
+def predict_rows(x: FloatArray, p: FloatArray, rows: npt.NDArray[np.intp], dt_s: FloatArray,
+                 q: float) -> tuple[FloatArray, FloatArray]:
+    """`predict_varying(x[rows], p[rows], dt_s, q)`, without gathering the rows first (the same numbers)."""
+    inplace = (x.dtype == np.float64 and p.dtype == np.float64 and x.flags.c_contiguous and p.flags.c_contiguous)
+    if not ENABLED or not inplace or len(rows) == 0:
+        return predict_varying(x[rows], p[rows], dt_s, q)
+    xo, po = np.empty((len(rows), 4)), np.empty((len(rows), 4, 4))
+    _predict_rows_kernel(x, p, np.ascontiguousarray(rows, np.int64), np.ascontiguousarray(dt_s, np.float64),
+                         float(q), xo, po)
     return xo, po
 
 

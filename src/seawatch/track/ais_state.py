@@ -26,7 +26,7 @@ import numpy.typing as npt
 from seawatch.geo.frames import LocalFrame
 from seawatch.key_index import KeyIndex
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_filter import predict_update_rows, predict_varying
+from seawatch.track.ais_filter import predict_rows, predict_update_rows
 from seawatch.track.kalman import FloatArray
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_stat
 
 _LABEL_BITS = 24            # AisVesselState._heard keys: MMSI << _LABEL_BITS | receivers label code
 _LABEL_MASK = (1 << _LABEL_BITS) - 1
+_POSITION, _STATIC = int(Kind.AIS_POSITION), int(Kind.AIS_STATIC)
 TWIN_KEY = 1_000_000_000   # state key of an MMSI's twin: TWIN_KEY + MMSI (MMSIs are 9 digits)
 JUMP_MIN_M = 1_000.0        # a report this far from where its MMSI's vessel should be ...
 JUMP_MPS = 30.9             # ... implying more than 60 kn: another transmitter
@@ -81,16 +82,38 @@ class Columns(Protocol):
 
 class RowSpan:
     """Rows start:stop of a batch's columns, as views (no copy): the pipeline hands the AIS state one span
-    per update step without building an ``ObservationBatch`` for it."""
+    per update step without building an ``ObservationBatch`` for it. ``derived``: columns the state computes
+    from the batch (`AisVesselState.derive`), computed once for the whole batch instead of once per span."""
 
-    __slots__ = ("_columns", "_span")
+    __slots__ = ("_columns", "_derived", "_span")
 
-    def __init__(self, batch: ObservationBatch, start: int, stop: int) -> None:
+    def __init__(self, batch: ObservationBatch, start: int, stop: int,
+                 derived: Derived | None = None) -> None:
         self._columns = batch.columns
+        self._derived = derived
         self._span = slice(start, stop)
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         return self._columns[name][self._span]
+
+    def derived(self) -> Derived | None:
+        """The derived columns of these rows (views), if the batch's were given."""
+        d = self._derived
+        if d is None:
+            return None
+        sp = self._span
+        return Derived(d.event_t_s[sp], d.x_m[sp], d.y_m[sp])
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """Per row of a batch: event time (`_event_time`) and position in the state's frame (NaN without one).
+    Element by element what the state computes for the rows it applies, so computing them for a whole batch
+    at once gives the same numbers."""
+
+    event_t_s: FloatArray
+    x_m: FloatArray
+    y_m: FloatArray
 
 
 def real_mmsi(key: Int64Array) -> Int64Array:
@@ -185,25 +208,52 @@ class AisVesselState:
         return np.searchsorted(self.mmsi, mmsi).astype(np.intp)
 
     # ---------------------------------------------------------------- update
-    def update(self, batch: Columns) -> None:
-        """Apply a batch of observations (any kinds; non-AIS rows are ignored)."""
+    def derive(self, batch: Columns) -> Derived:
+        """The derived columns of a whole batch, for `RowSpan` s of it (`update` computes them otherwise)."""
+        lat, lon = batch["lat"], batch["lon"]
+        x, y = self.frame.to_xy(lat, lon)
+        return Derived(_event_time(batch), x, y)
+
+    def _selected(self, batch: Columns, t_all: FloatArray) -> npt.NDArray[np.intp]:
+        """The batch's AIS rows to apply, in time order."""
         kind, mmsi = batch["kind"], batch["mmsi"]
-        ais = (mmsi > 0) & ((kind == Kind.AIS_POSITION) | (kind == Kind.AIS_STATIC))
-        if not ais.any():
-            return
-        idx = np.flatnonzero(ais)
-        t_all = _event_time(batch)
+        idx = np.flatnonzero((mmsi > 0) & ((kind == _POSITION) | (kind == _STATIC)))
+        if not len(idx):
+            return idx
         idx = idx[np.isfinite(t_all[idx])]
-        idx = idx[np.argsort(t_all[idx], kind="stable")]
+        return idx[np.argsort(t_all[idx], kind="stable")]
+
+    def record_receivers(self, batch: Columns) -> None:
+        """Record who heard each MMSI in a batch (what `update` does first): for a batch handed over in spans
+        with ``receivers=False``, once for all of it."""
+        idx = self._selected(batch, _event_time(batch))
+        if len(idx):
+            self._update_receivers(batch, idx)
+
+    def update(self, batch: Columns, receivers: bool = True) -> None:
+        """Apply a batch of observations (any kinds; non-AIS rows are ignored). ``receivers=False``: the batch's
+        receivers were recorded already (`record_receivers` of the batch it is a span of)."""
+        derived = batch.derived() if isinstance(batch, RowSpan) else None
+        t_all = derived.event_t_s if derived is not None else _event_time(batch)
+        idx = self._selected(batch, t_all)
+        if not len(idx):
+            return
+        mmsi = batch["mmsi"]
         rows = self._rows_for(mmsi[idx])
-        self._update_receivers(batch, idx)
+        if receivers:
+            self._update_receivers(batch, idx)
         k = batch["kind"][idx]
-        st = idx[k == Kind.AIS_STATIC]
-        if len(st):
-            self._update_static(batch, st, rows[k == Kind.AIS_STATIC])
-        pos_mask = (k == Kind.AIS_POSITION) & np.isfinite(batch["lat"][idx]) & np.isfinite(batch["lon"][idx])
+        is_static = k == _STATIC
+        if is_static.any():
+            self._update_static(batch, idx[is_static], rows[is_static])
+        pos_mask = (k == _POSITION) & np.isfinite(batch["lat"][idx]) & np.isfinite(batch["lon"][idx])
         if pos_mask.any():
-            self._update_positions(batch, idx[pos_mask], rows[pos_mask])
+            p_idx, p_rows = idx[pos_mask], rows[pos_mask]
+            if derived is not None:
+                x_m, y_m = derived.x_m[p_idx], derived.y_m[p_idx]
+            else:
+                x_m, y_m = self.frame.to_xy(batch["lat"][p_idx], batch["lon"][p_idx])
+            self._update_positions(batch, p_idx, p_rows, t_all[p_idx], x_m, y_m)
 
     @property
     def receivers(self) -> dict[int, set[str]]:
@@ -268,27 +318,28 @@ class AisVesselState:
             # later rows overwrite earlier ones: rows are in time order and fancy assignment keeps the last
             self.static[c][rows[ok]] = v[ok]
 
-    def _update_positions(self, batch: Columns, idx: npt.NDArray[np.intp],
-                          rows: npt.NDArray[np.intp]) -> None:
+    def _update_positions(self, batch: Columns, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
+                          t: FloatArray, x_m: FloatArray, y_m: FloatArray) -> None:
         # round r holds the r-th report of every vessel in this batch
         order = np.argsort(rows, kind="stable")
         srt = rows[order]
+        if len(srt) == 1 or bool((srt[1:] != srt[:-1]).all()):
+            self._apply(batch, idx, rows, t, x_m, y_m)   # one report per vessel (the usual span): one round
+            return
         first = np.empty(len(srt), bool)
         first[:1] = True
         first[1:] = srt[1:] != srt[:-1]
         start = np.maximum.accumulate(np.where(first, np.arange(len(srt)), 0))
         rank = np.empty(len(rows), np.int64)
         rank[order] = np.arange(len(srt)) - start
-        x_m, y_m = self.frame.to_xy(batch["lat"][idx], batch["lon"][idx])
         for r in range(int(rank.max()) + 1):
             sel = rank == r
-            self._apply(batch, idx[sel], rows[sel], x_m[sel], y_m[sel])
+            self._apply(batch, idx[sel], rows[sel], t[sel], x_m[sel], y_m[sel])
 
-    def _apply(self, batch: Columns, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp],
+    def _apply(self, batch: Columns, idx: npt.NDArray[np.intp], rows: npt.NDArray[np.intp], t: FloatArray,
                x_m: FloatArray, y_m: FloatArray, route: bool = True) -> None:
-        t = _event_time(batch)[idx]
         t_prev = self.t_s[rows]
-        late = np.isfinite(t_prev) & (t < t_prev)
+        late = t < t_prev   # False where t_prev is NaN (no position yet)
         if late.any():
             self.n_out_of_order += int(late.sum())
             keep = ~late
@@ -307,11 +358,11 @@ class AisVesselState:
                     sel = np.flatnonzero(jump)
                     keep = ~jump
                     twin_rows_keys = self.mmsi[rows[sel]] + TWIN_KEY
-                    idx_j, x_j, y_j = idx[sel], x_m[sel], y_m[sel]
+                    idx_j, t_j, x_j, y_j = idx[sel], t[sel], x_m[sel], y_m[sel]
                     idx, rows, x_m, y_m, t, t_prev = (idx[keep], rows[keep], x_m[keep], y_m[keep], t[keep],
                                                       t_prev[keep])
                     # twin keys sort after every MMSI (< 1e9): adding them leaves `rows` valid
-                    self._apply(batch, idx_j, self._rows_for(twin_rows_keys), x_j, y_j, route=False)
+                    self._apply(batch, idx_j, self._rows_for(twin_rows_keys), t_j, x_j, y_j, route=False)
                     if not len(idx):
                         return
                 else:  # the twin is off too: start it again from this report
@@ -364,11 +415,15 @@ class AisVesselState:
         """Vessels with a position report within max_age_s, dead-reckoned to time_s. An MMSI's twin (key
         TWIN_KEY + MMSI: a second transmitter using the MMSI) shows once it has reported twice (one
         wild position is a glitch, not a ship)."""
-        live = np.isfinite(self.t_s) & (time_s - self.t_s <= max_age_s)
-        live &= (self.mmsi < TWIN_KEY) | (self.n_reports >= 2)
-        dt = np.maximum(time_s - self.t_s[live], 0.0)
-        x, p = predict_varying(self.x[live], self.P[live], dt, self.q_m2ps3)
-        return AisSnapshot(time_s, self.mmsi[live], x, p, time_s - self.t_s[live], self.expected_next_s()[live])
+        # (no position yet: t_s NaN, and a comparison with NaN is False)
+        live = np.flatnonzero((time_s - self.t_s <= max_age_s) & ((self.mmsi < TWIN_KEY) | (self.n_reports >= 2)))
+        t_live = self.t_s[live]
+        age = time_s - t_live
+        x, p = predict_rows(self.x, self.P, live, np.maximum(age, 0.0), self.q_m2ps3)
+        # expected_next_s of the live rows
+        own = np.where(self.n_reports[live] >= 3, self.observed_interval_s[live], np.nan)
+        interval = np.where(np.isfinite(own), own, self.nominal_interval_s[live])
+        return AisSnapshot(time_s, self.mmsi[live], x, p, age, t_live + interval)
 
     def static_of(self, mmsi: int) -> dict[str, object]:
         """Static and voyage data of one vessel, absent values as None (API / tests, not the hot path)."""
@@ -393,4 +448,4 @@ def _event_time(batch: Columns) -> FloatArray:
     return np.where(np.isfinite(obs), obs, batch["received_at"])
 
 
-__all__ = ["AisSnapshot", "AisVesselState", "Columns", "RowSpan", "nominal_interval_s"]
+__all__ = ["AisSnapshot", "AisVesselState", "Columns", "Derived", "RowSpan", "nominal_interval_s"]

@@ -179,6 +179,12 @@ class RadarAisFusion:
         p = self.params
         t = tracks.time_s
         conf = tracks.confirmed
+        if not len(self.tid) and not conf.any():
+            # no confirmed radar track now or at the last update (an AIS-only site): no bookkeeping to carry
+            if self.evidence is not None and len(self.evidence):
+                e = np.empty(0, np.int64)
+                self.evidence.update(t, e, e, np.empty(0), np.empty(0), e)
+            return self._ais_only(t, ais)
         trk = TrackTable(t, tracks.track_id[conf], tracks.status[conf], tracks.x[conf], tracks.P[conf])
         rows = self._align(trk.track_id)
         if not len(trk):
@@ -187,7 +193,7 @@ class RadarAisFusion:
             if self.evidence is not None and len(self.evidence):
                 e = np.empty(0, np.int64)
                 self.evidence.update(t, e, e, np.empty(0), np.empty(0), e)
-            return self._contacts(t, trk, ais, np.empty(0, np.intp), [])
+            return self._ais_only(t, ais)
         events: list[FusionEvent] = []
 
         ti, aj, d2, _ = self._pairs(trk, ais)
@@ -334,6 +340,17 @@ class RadarAisFusion:
             kind,
             np.concatenate([trk.track_id, np.full(n_only, -1, np.int64)]), mmsi,
             x_all, p_all, self._in_cover(x_all), events)
+
+    def _ais_only(self, t: float, ais: AisSnapshot) -> ContactTable:
+        """`_contacts` without radar tracks: one AIS-only contact per vessel of fresh AIS (the same table)."""
+        fresh = ais.age_s <= self.params.max_ais_age_s
+        if fresh.all():   # the snapshot's own arrays, no copies
+            mmsi, x, cov = ais.mmsi, ais.x, ais.P
+        else:
+            mmsi, x, cov = ais.mmsi[fresh], ais.x[fresh], ais.P[fresh]
+        n = len(mmsi)
+        return ContactTable(t, AIS_ONLY_ID_OFFSET + mmsi, np.full(n, ContactKind.AIS_ONLY, np.int8),
+                            np.full(n, -1, np.int64), mmsi.copy(), x, cov, self._in_cover(x), [])
 
     def _in_cover(self, x: FloatArray) -> BoolArray:
         """Which rows of x (x_m, y_m first) lie inside a radar's range."""
