@@ -39,3 +39,13 @@ def test_an_unknown_column_is_refused() -> None:
         assert "speed" in str(err)
     else:
         raise AssertionError("unknown column accepted")
+
+
+def test_a_column_of_the_schemas_dtype_is_taken_as_it_is_and_others_are_converted() -> None:
+    mmsi = np.array([5, 6], np.int64)
+    b = ObservationBatch({"kind": np.array([1, 1], np.uint8), "mmsi": mmsi, "lat": [1, 2], "sog_mps": 3.0})
+    assert b["mmsi"] is mmsi
+    assert b["lat"].dtype == np.float64 and b["lat"].tolist() == [1.0, 2.0]
+    assert b["sog_mps"].tolist() == [3.0, 3.0] and b["nav_status"].tolist() == [-1, -1]
+    as_int32 = ObservationBatch({"kind": [1, 1], "mmsi": mmsi.astype(np.int32)})
+    assert as_int32["mmsi"].dtype == np.int64

@@ -64,3 +64,15 @@ def test_the_in_place_step_on_rows_is_bit_for_bit_gathering_predicting_updating_
     assert np.array_equal(x2[rows], x_ref) and np.array_equal(p2[rows], p_ref)
     others = np.setdiff1d(np.arange(400), rows)
     assert np.array_equal(x2[others], x[others]) and np.array_equal(p2[others], p[others])
+
+
+def test_predicting_rows_in_place_is_bit_for_bit_predicting_the_gathered_rows() -> None:
+    rng = np.random.default_rng(5)
+    x, p = _states(rng, 300)
+    rows = rng.permutation(300)[:120]
+    dt = rng.uniform(0, 900, 120)
+    xr, pr = af.predict_rows(x, p, rows, dt, 0.05)
+    xs, ps = af.predict_varying(x[rows], p[rows], dt, 0.05)
+    assert np.array_equal(xr, xs) and np.array_equal(pr, ps)
+    e = np.empty(0, np.intp)
+    assert af.predict_rows(x, p, e, np.empty(0), 0.05)[1].shape == (0, 4, 4)

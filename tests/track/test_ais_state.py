@@ -181,3 +181,21 @@ def test_one_batch_from_two_receivers_records_each_vessel_with_the_receiver_that
     st.update(ObservationBatch.concat([a, b]).sorted_by_time())
     st.update(_positions(12, np.array([20.0]), np.zeros(1), np.zeros(1), 0.0, 0.0, source="rx-baku"))
     assert st.receivers == {11: {"rx-baku"}, 12: {"rx-astara", "rx-baku"}}
+
+
+def test_spans_with_the_batchs_derived_columns_and_its_receivers_recorded_once_update_as_the_batch() -> None:
+    t = np.arange(0.0, 200.0, 10.0)
+    batch = ObservationBatch.concat([_positions(273_000_001, t, np.zeros(20), 4.0 * t, 4.0, 0.0, source="rx-a"),
+                                     _positions(273_000_002, t, 3.0 * t, np.zeros(20), 3.0, 90.0, source="rx-b"),
+                                     _positions(273_000_001, t + 5.0, np.zeros(20), 4.0 * t, 4.0, 0.0,
+                                                source="rx-b")]).sorted_by_time()
+    whole, spans = AisVesselState(FRAME), AisVesselState(FRAME)
+    whole.update(batch)
+    derived = spans.derive(batch)
+    spans.record_receivers(batch)
+    for a, b in ((0, 13), (13, 13), (13, 41), (41, 60)):
+        spans.update(RowSpan(batch, a, b, derived), receivers=False)
+    assert spans.mmsi.tolist() == whole.mmsi.tolist() == [273_000_001, 273_000_002]
+    assert np.array_equal(spans.x, whole.x) and np.array_equal(spans.P, whole.P)
+    assert spans.n_reports.tolist() == whole.n_reports.tolist() == [40, 20]
+    assert spans.receivers == whole.receivers == {273_000_001: {"rx-a", "rx-b"}, 273_000_002: {"rx-b"}}

@@ -224,3 +224,17 @@ def test_without_confirmed_radar_tracks_every_fresh_ais_vessel_is_an_ais_only_co
     assert c.track_id.tolist() == [-1, -1] and c.events == []
     np.testing.assert_array_equal(c.x, ais.x)
     assert len(fu.evidence) == 0 and len(fu.tid) == 0
+
+
+def test_an_ais_only_site_makes_one_contact_per_fresh_vessel_and_leaves_stale_ones_out() -> None:
+    fu = RadarAisFusion(FusionParams(radar_cover=((0.0, 0.0, 1_000.0),)))
+    ais = _ais(50.0, [273_111_000, 273_222_000, 273_333_000], [(100.0, 5.0), (5_000.0, 0.0), (0.0, 900.0)],
+               [(10.0, 0.0), (0.0, 0.0), (0.0, 1.0)])
+    ais = AisSnapshot(ais.time_s, ais.mmsi, ais.x, ais.P, np.array([0.0, 700.0, 30.0]), ais.expected_next_s)
+    c = fu.update(_tracks(50.0, [], [], []), ais)
+    assert c.contact_id.tolist() == [AIS_ONLY_ID_OFFSET + 273_111_000, AIS_ONLY_ID_OFFSET + 273_333_000]
+    assert c.kind.dtype == np.int8 and c.kind.tolist() == [ContactKind.AIS_ONLY] * 2
+    assert c.track_id.tolist() == [-1, -1] and c.mmsi.tolist() == [273_111_000, 273_333_000]
+    np.testing.assert_array_equal(c.x, ais.x[[0, 2]])
+    np.testing.assert_array_equal(c.P, ais.P[[0, 2]])
+    assert c.in_radar_cover.tolist() == [True, True] and c.events == [] and len(fu.tid) == 0

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from seawatch.geo.frames import LocalFrame
 from seawatch.key_index import KeyIndex
 from seawatch.model.observation import Kind, ObservationBatch
+from seawatch.track import ais_apply
 from seawatch.track.ais_filter import predict_rows, predict_update_rows
 from seawatch.track.kalman import FloatArray
 
@@ -372,9 +373,14 @@ class AisVesselState:
         acc = batch["position_accuracy"][idx]
         sig_p = np.where(acc == 1, POS_SIGMA_ACCURATE_M, POS_SIGMA_DEFAULT_M)
         z = np.column_stack([x_m, y_m, sog * np.sin(np.deg2rad(cog)), sog * np.cos(np.deg2rad(cog))])
-        old = np.isfinite(t_prev)
         if not route:
             self.n_twin_reports += len(idx)
+        if ais_apply.compiled(self.x, self.P):   # the rest below in one compiled pass (the same numbers)
+            ais_apply.apply_rows(self, rows, t, t_prev, z, sig_p, has_v, batch["msg_type"][idx],
+                                 batch["nav_status"][idx], batch["heading_deg"][idx], batch["rot_deg_min"][idx], sog,
+                                 self.q_m2ps3, VEL_SIGMA_MPS, INIT_SPEED_SIGMA_MPS, self.gap_smoothing, KN)
+            return
+        old = np.isfinite(t_prev)
         # new vessels: initialise from the report
         new = ~old
         if new.any():

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.arrays import member
+
 FloatArray = npt.NDArray[np.float64]
 Int64Array = npt.NDArray[np.int64]
 
@@ -73,7 +75,7 @@ class PairEvidence:
         # pairs held from earlier updates and not gated now keep their value for a while
         rest = np.ones(len(self.key), bool)
         rest[pos[found]] = False
-        rest &= np.isin(self.key >> _SHIFT, live_tracks) & (time_s - self.gated_s <= p.forget_s)
+        rest &= member(self.key >> _SHIFT, live_tracks) & (time_s - self.gated_s <= p.forget_s)
         keys = np.concatenate([k, self.key[rest]])
         order = np.argsort(keys, kind="stable")
         keys = keys[order]

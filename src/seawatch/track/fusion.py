@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from seawatch.arrays import member
 from seawatch.model.contact import ContactKind
 from seawatch.track.ais_state import AisSnapshot
 from seawatch.track.assign import gnn_assign
@@ -253,7 +254,7 @@ class RadarAisFusion:
         speed = np.zeros(n)
         dist = np.full(n, np.nan)
         free = np.flatnonzero(assoc < 0)
-        owned = np.flatnonzero(np.isin(ais.mmsi, assoc[assoc >= 0]))
+        owned = np.flatnonzero(member(ais.mmsi, assoc[assoc >= 0]))
         if len(free) and len(owned):
             pairs = cKDTree(trk.x[free, :2]).sparse_distance_matrix(cKDTree(ais.x[owned, :2]), p.max_pregate_m,
                                                                     output_type="ndarray")
@@ -307,7 +308,7 @@ class RadarAisFusion:
                                    distance_m=float(dist[k])))
         self.far[r] = far
         vals, counts = np.unique(assoc[assoc >= 0], return_counts=True)
-        shared = np.isin(assoc, vals[counts > 1])
+        shared = member(assoc, vals[counts > 1])
         for k in np.flatnonzero(shared & ~self.shared[r]):
             out.append(FusionEvent(t, "ais_on_two_tracks", int(trk.track_id[k]), int(assoc[k])))
         self.shared[r] = shared
