@@ -165,6 +165,8 @@ class ZoneIndex:
     def near(self, x: F64, y: F64, kinds: tuple[str, ...], distance_m: float) -> tuple[I64, I64, F64]:
         """(point, zone, distance_m to the zone's area) for every area of these kinds within distance_m."""
         sel = np.flatnonzero(self.any_within(x, y, kinds, distance_m + 1.0))
+        if not len(sel):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         pts = shapely.points(x[sel], y[sel])
         out_p, out_z, out_d = [], [], []
         for kind in kinds:
