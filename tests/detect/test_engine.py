@@ -136,3 +136,13 @@ def test_a_picture_whose_contacts_update_every_cycle_keeps_one_cycle_per_five_se
         e.process(b.sorted_by_time())
     assert stretched.finish() == step.finish() != []
     assert stretched.cycles == step.cycles == 181
+
+
+def test_a_behaviour_found_in_a_stretched_cycle_is_dated_to_the_five_second_check_that_would_have_seen_it() -> None:
+    e = DetectionEngine(caspian())
+    e.prev_now, e.now = 1000.0, 1030.0
+    e.checks = np.array([1005.0, 1010.0, 1015.0, 1020.0, 1025.0, 1030.0])
+    assert e.dated(1011.0) == 1015.0 and e.dated(1005.0) == 1005.0 and e.dated(1029.0) == 1030.0
+    assert e.dated(990.0) == 1030.0   # true already at the previous cycle: something else held it back
+    e.checks = np.array([1030.0])      # an ordinary 5 s cycle: its own time
+    assert e.dated(1028.0) == 1030.0
