@@ -11,7 +11,7 @@ their own directories). Timing is process CPU time (robust when other jobs share
 over the timed cycles.
 
     python bench/detect.py --pipeline --duration 2h --no-scale
-    python bench/detect.py --florida-only --pipeline       # the real Florida day through seawatch replay (~2.5 min CPU)
+    python bench/detect.py --florida-only --pipeline       # the real Florida day through seawatch replay (~45 s CPU)
 """
 
 from __future__ import annotations
