@@ -146,3 +146,11 @@ def test_a_behaviour_found_in_a_stretched_cycle_is_dated_to_the_five_second_chec
     assert e.dated(990.0) == 1030.0   # true already at the previous cycle: something else held it back
     e.checks = np.array([1030.0])      # an ordinary 5 s cycle: its own time
     assert e.dated(1028.0) == 1030.0
+
+
+def test_a_cycle_stretches_no_longer_than_the_rules_still_updated_windows_allow() -> None:
+    assert DetectionEngine(caspian()).sparse_cycle_s == 30.0   # ais_spoofing's clone_updated_s
+    site = caspian()
+    site = site.model_copy(update={"rules": {**site.rules, "ais_spoofing": {"clone_updated_s": 12.0}}})
+    assert DetectionEngine(site).sparse_cycle_s == 12.0
+    assert DetectionEngine(caspian(), rules=("high_speed",)).sparse_cycle_s == 60.0

@@ -417,6 +417,11 @@ class Rule:
     def expire(self, slots: I64, last_t: F64) -> None:
         """Contacts not updated for the engine's stale time: close their alerts at their last time."""
 
+    def stretch_limit_s(self) -> float:
+        """The longest cycle this rule's checks over the whole memory bear (engine `_stretch`): their shortest
+        "still updated within" window, so that a contact updated anywhere in a cycle still counts at its end."""
+        return math.inf
+
     @property
     def enabled(self) -> bool:
         return bool(self.p.get("enabled", True))

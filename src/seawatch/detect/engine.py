@@ -80,7 +80,7 @@ class DetectionEngine:
 
     def __init__(self, site: SiteConfig, zones: ZoneIndex | None = None, *, frame: LocalFrame | None = None,
                  rules: tuple[str, ...] | None = None, stale_s: float = 600.0, cycle_s: float = 5.0,
-                 merge_gap_s: float = 300.0, sparse_cycle_s: float = 30.0) -> None:
+                 merge_gap_s: float = 300.0, sparse_cycle_s: float = 60.0) -> None:
         self.site = site
         self.frame = frame or site_frame(site)
         if zones is None:
@@ -92,7 +92,7 @@ class DetectionEngine:
         self.anchorages = LearnedAnchorages()
         self.book = AlertBook(merge_gap_s=merge_gap_s)
         self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
-        self.sparse_cycle_s = float(sparse_cycle_s)   # longest cycle of a sparse backlog (`_stretch`)
+        self.sparse_cycle_s = float(sparse_cycle_s)   # longest cycle of a sparse backlog (`_stretch`); see below
         self.checks = np.zeros(0)   # the times of the cycle_s checks the current cycle stands for (`dated`)
         self.prev_now = -np.inf     # the time of the cycle before it
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
@@ -113,6 +113,8 @@ class DetectionEngine:
                 rule = classes[name](self)
                 if rule.enabled:
                     self.rules.append(rule)
+        # no longer than the rules' checks over the whole memory bear (ais_spoofing's 30 s: clone_updated_s)
+        self.sparse_cycle_s = min([self.sparse_cycle_s] + [r.stretch_limit_s() for r in self.rules])
         self._places: dict[Hashable, PlaceMemo] = {}
         self.risk = RiskModel(self)
         self.continuity = Continuity(self)  # a dark contact's alerts across a break of its radar track

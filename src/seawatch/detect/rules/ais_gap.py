@@ -33,6 +33,7 @@ from seawatch.detect.reception import ReceptionMap, small_craft
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
+TRACKED_S = 60.0  # a contact updated this recently is still tracked (by radar, while its AIS is silent)
 
 
 class AisGap(Rule):
@@ -120,6 +121,9 @@ class AisGap(Rule):
         if len(active):
             self._maintain(active, now)
 
+    def stretch_limit_s(self) -> float:
+        return TRACKED_S
+
     def _expected_s(self, slots: I64) -> F64:
         kn = fill_nan(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN
         nominal = np.where(kn < 2.0, 180.0, 30.0)
@@ -181,7 +185,7 @@ class AisGap(Rule):
             start = self.engine.dated(lt + float(nd))   # when the silence passed its threshold (a stretched cycle)
             g = start - lt
             lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
-            still = now - float(mem.f["last_t"][s]) < 60.0
+            still = now - float(mem.f["last_t"][s]) < TRACKED_S
             stopped = float(fill_nan(mem.f["sog_mps"][s:s + 1], nan=0.0)[0]) * MPS_TO_KN < p["berth_speed_kn"]
             # radar still sees it: high; gone silent under way: medium; silent where it lay stopped (anchored or
             # moored where no harbour is known), not seen to go anywhere: low
@@ -250,7 +254,7 @@ class AisGap(Rule):
                 self.alerted[same] = False
                 self.book.close(self.type, m, self.engine.dated(float(np.nextafter(lt + self.p["max_open_s"], np.inf))))
             elif now - a.last_t >= DESCRIBE_EVERY_S:
-                tracked = np.flatnonzero(mem.f["last_t"][same] >= now - 60.0)
+                tracked = np.flatnonzero(mem.f["last_t"][same] >= now - TRACKED_S)
                 if len(tracked):
                     s2 = same[tracked[0]]
                     self.book.update(self.type, m, now, lat=float(mem.f["lat"][s2]), lon=float(mem.f["lon"][s2]),

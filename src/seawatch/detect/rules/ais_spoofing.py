@@ -35,6 +35,7 @@ SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
 ALSO_KEPT = 20  # the last checks folded into an alert that its evidence keeps
 RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
+RECENT_S = 30.0  # a contact updated this recently is still there (the offset check's radar picture)
 
 
 def mmsi_is_valid(m: int) -> bool:
@@ -95,6 +96,9 @@ class AisSpoofing(Rule):
         a[: len(self.names)] = self.names
         self.names = a
         self.invalid_seen: set[int] = set()
+
+    def stretch_limit_s(self) -> float:
+        return min(float(self.p["clone_updated_s"]), RECENT_S)
 
     def _hold(self, key: tuple[str, int], t: float, min_s: float) -> bool:
         since, _ = self.pending.get(key, (t, t))
@@ -335,7 +339,7 @@ class AisSpoofing(Rule):
         if len(cand) == 0:
             return
         n = mem.n
-        recent = mem.f["last_t"][:n] >= now - 30.0
+        recent = mem.f["last_t"][:n] >= now - RECENT_S
         dark = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & recent)
         if len(dark) == 0:
             return

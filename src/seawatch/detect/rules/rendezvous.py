@@ -123,6 +123,9 @@ class Rendezvous(Rule):
                 self.pieces.pop(key, None)
                 self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
 
+    def stretch_limit_s(self) -> float:
+        return float(self.p["fresh_s"])
+
     def _handover(self, key: tuple[int, int], together: dict[tuple[int, int], Any], now: float) -> list[float] | None:
         """The state (and alert) of a pair (a dark contact of key, a partner that just went) if key's other
         contact is where that partner was: the same meeting, the partner's track in a new piece. Only a dark
