@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.ingest.nmea._jit import ENABLED, jit
-from seawatch.track.ais_filter import ABSENT_VEL_VAR, _predict_row, _update_row
+from seawatch.track.ais_filter import ABSENT_VEL_VAR, _predict_row, _update_row, row_scratch
 
 if TYPE_CHECKING:
     from seawatch.track.ais_state import AisVesselState
@@ -35,12 +35,7 @@ def _apply_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.n
                   has_v: np.ndarray, msg_type: np.ndarray, nav_status: np.ndarray, heading: np.ndarray,
                   rot: np.ndarray, sog: np.ndarray, q: float, vel_sigma: float, init_speed_sigma: float,
                   absent_var: float, smoothing: float, kn: float) -> None:
-    s = np.empty((4, 4))
-    low = np.empty((4, 4))
-    kt = np.empty((4, 4))
-    nu = np.empty(4)
-    xp = np.empty((1, 4))
-    pp = np.empty((1, 4, 4))
+    s, low, kt, nu, xp, pp = row_scratch()
     vel_var = vel_sigma * vel_sigma
     for i in range(rows.shape[0]):
         r = rows[i]

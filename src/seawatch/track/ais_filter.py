@@ -182,17 +182,20 @@ def _update_kernel(x: np.ndarray, p: np.ndarray, z: np.ndarray, sig_p: np.ndarra
 
 
 @jit
+def row_scratch() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch arrays for one row's predict + update (`_predict_row`, `_update_row`): S, its Cholesky factor,
+    the gain's transpose, the innovation, and the one-row predicted state and covariance."""
+    return (np.empty((4, 4)), np.empty((4, 4)), np.empty((4, 4)), np.empty(4), np.empty((1, 4)),
+            np.empty((1, 4, 4)))
+
+
+@jit
 def _predict_update_rows_kernel(x: np.ndarray, p: np.ndarray, rows: np.ndarray, dt: np.ndarray, q: float,
                                 z: np.ndarray, sig_p: np.ndarray, has_v: np.ndarray, vel_var: float,
                                 absent_var: float) -> None:
     """x[rows], p[rows] predicted by dt then updated with z, in place: the two kernels' rows one after the
     other, through a one-row scratch state, without gathering and scattering whole (N, 4, 4) blocks."""
-    s = np.empty((4, 4))
-    low = np.empty((4, 4))
-    kt = np.empty((4, 4))
-    nu = np.empty(4)
-    xp = np.empty((1, 4))
-    pp = np.empty((1, 4, 4))
+    s, low, kt, nu, xp, pp = row_scratch()
     for i in range(rows.shape[0]):
         r = rows[i]
         _predict_row(x, p, r, dt[i], q, xp, pp, 0)
