@@ -411,11 +411,12 @@ class AisVesselState:
                                                            np.isfinite(rot) & (np.abs(rot) > 5.0))
 
     # ---------------------------------------------------------------- queries
-    def expected_next_s(self) -> FloatArray:
-        """When each vessel's next position report is due (nan: no position yet)."""
-        own = np.where(self.n_reports >= 3, self.observed_interval_s, np.nan)
-        interval = np.where(np.isfinite(own), own, self.nominal_interval_s)
-        return self.t_s + interval
+    def expected_next_s(self, rows: npt.NDArray[np.intp] | None = None) -> FloatArray:
+        """When each vessel's next position report is due (nan: no position yet); of the given rows only."""
+        sel = slice(None) if rows is None else rows
+        own = np.where(self.n_reports[sel] >= 3, self.observed_interval_s[sel], np.nan)
+        interval = np.where(np.isfinite(own), own, self.nominal_interval_s[sel])
+        return self.t_s[sel] + interval
 
     def snapshot(self, time_s: float, max_age_s: float = 600.0) -> AisSnapshot:
         """Vessels with a position report within max_age_s, dead-reckoned to time_s. An MMSI's twin (key
@@ -426,10 +427,7 @@ class AisVesselState:
         t_live = self.t_s[live]
         age = time_s - t_live
         x, p = predict_rows(self.x, self.P, live, np.maximum(age, 0.0), self.q_m2ps3)
-        # expected_next_s of the live rows
-        own = np.where(self.n_reports[live] >= 3, self.observed_interval_s[live], np.nan)
-        interval = np.where(np.isfinite(own), own, self.nominal_interval_s[live])
-        return AisSnapshot(time_s, self.mmsi[live], x, p, age, t_live + interval)
+        return AisSnapshot(time_s, self.mmsi[live], x, p, age, self.expected_next_s(live))
 
     def static_of(self, mmsi: int) -> dict[str, object]:
         """Static and voyage data of one vessel, absent values as None (API / tests, not the hot path)."""

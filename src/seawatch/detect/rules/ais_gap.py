@@ -139,7 +139,8 @@ class AisGap(Rule):
             return
         gap = now - mem.f["last_ais_t"][cand]
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand))
-        cand, gap, need = cand[gap >= need], gap[gap >= need], need[gap >= need]
+        due = gap >= need
+        cand, need = cand[due], need[due]
         if len(cand) == 0:
             return
         ax, ay = mem.f["ais_x"][cand], mem.f["ais_y"][cand]
@@ -200,12 +201,13 @@ class AisGap(Rule):
                 # heard only briefly between two silences: one behaviour, its alert re-opened
                 merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + g))
 
-    def _not_outage(self, cand: I64, gap: F64, now: float) -> tuple[I64, F64]:
-        """The candidates (and their `gap`, any per-candidate numbers) whose silence is their own: fewer than `outage_min_vessels` other MMSIs within
-        `outage_radius_m` went silent within `outage_window_s` of their last report and are still silent."""
+    def _not_outage(self, cand: I64, per: F64, now: float) -> tuple[I64, F64]:
+        """The candidates whose silence is their own, with their numbers `per` (one per candidate): fewer than
+        `outage_min_vessels` other MMSIs within `outage_radius_m` went silent within `outage_window_s` of their
+        last report and are still silent."""
         p = self.p
         if p["outage_min_vessels"] <= 0:
-            return cand, gap
+            return cand, per
         mem = self.engine.memory
         n = mem.n
         mmsi = mem.i["last_mmsi"][:n]
@@ -225,7 +227,7 @@ class AisGap(Rule):
                     & (np.hypot(wx[None, :] - cx[b, None], wy[None, :] - cy[b, None]) <= p["outage_radius_m"]))
             n_near[b] = np.count_nonzero(near, axis=1)
         keep = n_near < p["outage_min_vessels"]
-        return cand[keep], gap[keep]
+        return cand[keep], per[keep]
 
     def _maintain(self, active: I64, now: float) -> None:
         mem = self.engine.memory
