@@ -106,12 +106,19 @@ def test_positions_handed_in_the_engines_frame_give_the_same_alerts_as_its_own_p
 
 def sparse_ais_backlog() -> ContactBatch:
     """An AIS-only picture as a recording gives it: 12 vessels each heard once a minute at its own second of the
-    minute; vessel 3 falls silent at 10 min (an AIS gap), vessel 5 runs at 35 kn (high speed)."""
+    minute; vessel 3 falls silent from 10 to 40 min (an AIS gap), vessel 5 runs at 35 kn (high speed), and one
+    MMSI is broadcast from two places 11 km apart, at :10 and :25 of each minute (a clone: both sets updated
+    within 30 s at the checks from :25 to :40 only)."""
     legs = []
     for k in range(12):
         start = (38.75 + 0.01 * k, 49.10)   # open sea off Lankaran, 1.1 km apart
         legs.append(leg(k + 1, start, t0=5.0 * k, duration_s=600.0 if k == 2 else 3600.0,
                         speed_kn=35.0 if k == 4 else 10.0, cog_deg=90, kind=AIS, mmsi=422000001 + k, dt=60.0))
+    legs.append(leg(3, (38.77, 49.17), t0=2410.0, duration_s=1200.0, speed_kn=10.0, cog_deg=90, kind=AIS,
+                    mmsi=422000003, dt=60.0))
+    for cid, t0, lat in ((21, 10.0, 38.70), (22, 25.0, 38.60)):
+        legs.append(leg(cid, (lat, 49.00), t0=t0, duration_s=3540.0, speed_kn=8.0, cog_deg=90, kind=AIS,
+                        mmsi=422000099, dt=60.0))
     return ContactBatch({key: np.concatenate([lg[key] for lg in legs]) for key in legs[0]}).sorted_by_time()
 
 
@@ -121,9 +128,10 @@ def test_a_backlog_of_sparse_ais_is_judged_in_fewer_cycles_with_the_same_alerts(
     for e in (step, stretched):
         e.process(b)   # the whole recording at once, as `seawatch replay` hands it over
     alerts = stretched.finish()
-    assert {a["type"] for a in alerts} >= {"ais_gap", "high_speed"}
-    assert alerts == step.finish()   # the AIS gap dated to the 5 s check that would have seen it
-    assert stretched.cycles <= step.cycles / 3
+    assert {a["type"] for a in alerts} >= {"ais_gap", "high_speed", "ais_spoofing"}
+    # the AIS gap dated to the 5 s check that would have seen it; the clone judged at every 5 s check
+    assert alerts == step.finish()
+    assert stretched.cycles <= step.cycles / 6
 
 
 def test_a_picture_whose_contacts_update_every_cycle_keeps_one_cycle_per_five_seconds() -> None:
@@ -149,8 +157,20 @@ def test_a_behaviour_found_in_a_stretched_cycle_is_dated_to_the_five_second_chec
 
 
 def test_a_cycle_stretches_no_longer_than_the_rules_still_updated_windows_allow() -> None:
-    assert DetectionEngine(caspian()).sparse_cycle_s == 30.0   # ais_spoofing's clone_updated_s
+    e = DetectionEngine(caspian())
+    assert e.sparse_cycle_s == 60.0   # an AIS-only picture: rendezvous' fresh_s, ais_gap's "still tracked"
+    assert e.radar_cycle_s == 30.0    # radar-backed contacts about: ais_spoofing's offset check
     site = caspian()
-    site = site.model_copy(update={"rules": {**site.rules, "ais_spoofing": {"clone_updated_s": 12.0}}})
-    assert DetectionEngine(site).sparse_cycle_s == 12.0
-    assert DetectionEngine(caspian(), rules=("high_speed",)).sparse_cycle_s == 60.0
+    site = site.model_copy(update={"rules": {**site.rules, "rendezvous": {"fresh_s": 40.0}}})
+    assert DetectionEngine(site).sparse_cycle_s == 40.0
+    assert DetectionEngine(caspian(), rules=("high_speed",)).radar_cycle_s == 60.0
+
+
+def test_a_backlog_with_radar_tracks_about_stretches_its_cycles_only_to_the_radar_limit() -> None:
+    b = sparse_ais_backlog()
+    radar = leg(99, (39.0, 49.3), duration_s=60.0, speed_kn=5.0, cog_deg=0, kind=FUSED, mmsi=423000099, dt=60.0)
+    with_radar = ContactBatch({k: np.concatenate([b[k], radar[k]]) for k in radar}).sorted_by_time()
+    plain, mixed = DetectionEngine(caspian()), DetectionEngine(caspian())
+    plain.process(b)
+    mixed.process(with_radar)
+    assert mixed.cycles > 1.5 * plain.cycles

@@ -417,9 +417,10 @@ class Rule:
     def expire(self, slots: I64, last_t: F64) -> None:
         """Contacts not updated for the engine's stale time: close their alerts at their last time."""
 
-    def stretch_limit_s(self) -> float:
+    def stretch_limit_s(self, radar: bool) -> float:
         """The longest cycle this rule's checks over the whole memory bear (engine `_stretch`): their shortest
-        "still updated within" window, so that a contact updated anywhere in a cycle still counts at its end."""
+        "still updated within" window, so that a contact updated anywhere in a cycle still counts at its end.
+        radar: for a picture with radar-backed contacts (else an AIS-only one)."""
         return math.inf
 
     @property

@@ -24,14 +24,14 @@ from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.continuity import Continuity
-from seawatch.detect.core import ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
+from seawatch.detect.core import DESCRIBE_EVERY_S, ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.placememo import PlaceMemo
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
-from seawatch.model.contact import ContactBatch, TrackStatus
+from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class DetectionEngine:
         self.book = AlertBook(merge_gap_s=merge_gap_s)
         self.stale_s, self.cycle_s = float(stale_s), float(cycle_s)
         self.sparse_cycle_s = float(sparse_cycle_s)   # longest cycle of a sparse backlog (`_stretch`); see below
+        self.radar_cycle_s = self.sparse_cycle_s       # ... of one with radar-backed contacts
         self.checks = np.zeros(0)   # the times of the cycle_s checks the current cycle stands for (`dated`)
         self.prev_now = -np.inf     # the time of the cycle before it
         self.explained: dict[int, float] = {}  # contact id -> until when a spoofing alert explains it
@@ -113,8 +114,10 @@ class DetectionEngine:
                 rule = classes[name](self)
                 if rule.enabled:
                     self.rules.append(rule)
-        # no longer than the rules' checks over the whole memory bear (ais_spoofing's 30 s: clone_updated_s)
-        self.sparse_cycle_s = min([self.sparse_cycle_s] + [r.stretch_limit_s() for r in self.rules])
+        # no longer than the rules' checks over the whole memory bear: an AIS-only picture 60 s (rendezvous'
+        # fresh_s, ais_gap's "still tracked"), one with radar-backed contacts 30 s (ais_spoofing's offset check)
+        self.radar_cycle_s = min([self.sparse_cycle_s] + [r.stretch_limit_s(True) for r in self.rules])
+        self.sparse_cycle_s = min([self.sparse_cycle_s] + [r.stretch_limit_s(False) for r in self.rules])
         self._places: dict[Hashable, PlaceMemo] = {}
         self.risk = RiskModel(self)
         self.continuity = Continuity(self)  # a dark contact's alerts across a break of its radar track
@@ -177,19 +180,30 @@ class DetectionEngine:
                              self.now - t_sorted[0])
             bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
             cuts = np.flatnonzero(np.diff(bins)) + 1
-            for part, checks in self._stretch(np.split(order, cuts), batch["contact_id"], t):
+            limit = self.radar_cycle_s if self._radar_about(batch, float(t_sorted[0])) else self.sparse_cycle_s
+            for part, checks in self._stretch(np.split(order, cuts), batch["contact_id"], t, limit):
                 self.checks, self.prev_now = checks, self.now
                 self._cycle(batch, part, xy)
         return [c.to_dict() for c in self.book.take_changes()]
 
-    def _stretch(self, parts: list[np.ndarray], ids: np.ndarray, t: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _radar_about(self, batch: ContactBatch, t0: float) -> bool:
+        """Does the batch, or the memory since `radar_cycle_s` before its first row, hold a radar-backed contact?"""
+        if (batch["kind"] != int(ContactKind.AIS_ONLY)).any():
+            return True
+        mem = self.memory
+        n = mem.n
+        return bool(((mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)) & (mem.i["kind"][:n] >= 0)
+                     & (mem.f["last_t"][:n] >= t0 - self.radar_cycle_s)).any())
+
+    def _stretch(self, parts: list[np.ndarray], ids: np.ndarray, t: np.ndarray,
+                 limit: float) -> list[tuple[np.ndarray, np.ndarray]]:
         """The cycles of a backlog, each with the times of the `cycle_s` checks it stands for: its `cycle_s` parts,
         consecutive ones joined into one cycle while no contact appears twice in it and it spans at most
-        `sparse_cycle_s`. A picture in which every contact comes about once a minute (an AIS-only feed) is judged
+        `limit` (`sparse_cycle_s`, or `radar_cycle_s` with radar-backed contacts about). A picture in which every contact comes about once a minute (an AIS-only feed) is judged
         in a few cycles a minute instead of twelve, each row still on its own; one with radar tracks (updated
         every cycle) or a live feed (handed over a part at a time) keeps one cycle per part."""
         ends = [t[p[-1:]] for p in parts]   # a part's check time: its latest row (the rows are in time order)
-        if self.sparse_cycle_s <= self.cycle_s or len(parts) < 2:
+        if limit <= self.cycle_s or len(parts) < 2:
             return list(zip(parts, ends))
         out: list[tuple[np.ndarray, np.ndarray]] = []
         group, checks = [parts[0]], [ends[0]]
@@ -197,7 +211,7 @@ class DetectionEngine:
         t0 = float(t[parts[0][0]])
         for part, end in zip(parts[1:], ends[1:]):
             pid = ids[part]
-            if float(end[0]) - t0 <= self.sparse_cycle_s and not member(pid, seen).any():
+            if float(end[0]) - t0 <= limit and not member(pid, seen).any():
                 group.append(part)
                 checks.append(end)
                 seen = np.sort(np.concatenate([seen, pid]))
@@ -218,6 +232,18 @@ class DetectionEngine:
             return self.now
         i = int(np.searchsorted(checks, t, side="left"))
         return float(checks[i]) if i < len(checks) - 1 else self.now
+
+    def refreshed(self, last_t: float, until: float = np.inf) -> float | None:
+        """The last of this cycle's checks (up to `until`) at which something refreshed at most every
+        DESCRIBE_EVERY_S, last at `last_t`, is refreshed — the time judging every `cycle_s` would have stamped its
+        latest refresh with; None if at none."""
+        u = last_t
+        for c in [*self.checks[:-1].tolist(), self.now]:   # the last check is the cycle's time (as in `dated`)
+            if c > until:
+                break
+            if c - u >= DESCRIBE_EVERY_S:
+                u = c
+        return u if u != last_t else None
 
     def _xy(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Local x, y of every row of the pending batches, end to end, when all came with them (else None: the
@@ -262,6 +288,8 @@ class DetectionEngine:
             prev_x=mem.f["x"][slots].copy(), prev_y=mem.f["y"][slots].copy(),
             prev_t=mem.f["last_t"][slots].copy(), prev_mmsi=mem.i["last_mmsi"][slots].copy(), engine=self)
         cyc.cache["prev_ais_t"] = mem.f["last_ais_t"][slots].copy()
+        cyc.cache["prev_kind"] = mem.i["kind"][slots].copy()
+        cyc.cache["prev_lat"], cyc.cache["prev_lon"] = mem.f["lat"][slots].copy(), mem.f["lon"][slots].copy()
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
         self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)

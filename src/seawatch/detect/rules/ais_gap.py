@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import fill_nan, member
-from seawatch.detect.core import DESCRIBE_EVERY_S, F64, I64, Cycle, Rule
+from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.detect.reception import ReceptionMap, small_craft
 from seawatch.model.units import MPS_TO_KN
 
@@ -121,7 +121,7 @@ class AisGap(Rule):
         if len(active):
             self._maintain(active, now)
 
-    def stretch_limit_s(self) -> float:
+    def stretch_limit_s(self, radar: bool) -> float:
         return TRACKED_S
 
     def _expected_s(self, slots: I64) -> F64:
@@ -200,6 +200,8 @@ class AisGap(Rule):
                     np.array([s]))[0]), "radar_tracked": still, "stopped": stopped},
                 # heard only briefly between two silences: one behaviour, its alert re-opened
                 merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + g))
+            # dated inside a stretched cycle: the refreshes its later checks would have made
+            self._refresh(m, lt, same, self.engine.refreshed(start), now)
 
     def _not_outage(self, cand: I64, per: F64, now: float) -> tuple[I64, F64]:
         """The candidates whose silence is their own, with their numbers `per` (one per candidate): fewer than
@@ -252,16 +254,27 @@ class AisGap(Rule):
             if heard > lt + 1.0:
                 self.alerted[same] = False
                 self.book.close(self.type, m, heard, {"gap_s": heard - lt})
-            elif now - lt > self.p["max_open_s"]:
+                continue
+            # refreshed every DESCRIBE_EVERY_S while open: at the last check of the cycle that falls due (a
+            # stretched cycle stands for several), and before a close at the longest an alert stays open
+            end = lt + self.p["max_open_s"]
+            self._refresh(m, lt, same, self.engine.refreshed(a.last_t, until=end), now)
+            if now > end:
                 self.alerted[same] = False
-                self.book.close(self.type, m, self.engine.dated(float(np.nextafter(lt + self.p["max_open_s"], np.inf))))
-            elif now - a.last_t >= DESCRIBE_EVERY_S:
-                tracked = np.flatnonzero(mem.f["last_t"][same] >= now - TRACKED_S)
-                if len(tracked):
-                    s2 = same[tracked[0]]
-                    self.book.update(self.type, m, now, lat=float(mem.f["lat"][s2]), lon=float(mem.f["lon"][s2]),
-                                     evidence={"gap_s": now - lt},
-                                     summary=f"AIS gap: MMSI {m} silent for {(now - lt) / 60:.0f} min inside AIS "
-                                             "coverage while radar still tracks it.")
-                else:
-                    self.book.update(self.type, m, now, evidence={"gap_s": now - lt})
+                self.book.close(self.type, m, self.engine.dated(float(np.nextafter(end, np.inf))))
+
+    def _refresh(self, m: int, lt: float, same: I64, u: float | None, now: float) -> None:
+        """An open alert's gap (and where radar still tracks the vessel, its position) as at time u (None: not
+        due), refreshed every DESCRIBE_EVERY_S (`engine.refreshed`: the last due check of this cycle)."""
+        if u is None:
+            return
+        mem = self.engine.memory
+        tracked = np.flatnonzero(mem.f["last_t"][same] >= now - TRACKED_S)
+        if len(tracked):
+            s2 = same[tracked[0]]
+            self.book.update(self.type, m, u, lat=float(mem.f["lat"][s2]), lon=float(mem.f["lon"][s2]),
+                             evidence={"gap_s": u - lt},
+                             summary=f"AIS gap: MMSI {m} silent for {(u - lt) / 60:.0f} min inside AIS "
+                                     "coverage while radar still tracks it.")
+        else:
+            self.book.update(self.type, m, u, evidence={"gap_s": u - lt})

@@ -20,6 +20,7 @@ two contacts of one MMSI) goes into that alert's evidence (`also`), and the aler
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -97,8 +98,11 @@ class AisSpoofing(Rule):
         self.names = a
         self.invalid_seen: set[int] = set()
 
-    def stretch_limit_s(self) -> float:
-        return min(float(self.p["clone_updated_s"]), RECENT_S)
+    def stretch_limit_s(self, radar: bool) -> float:
+        # the clone check is judged at each check a stretched cycle stands for (`_clones`); the offset check's
+        # radar picture is not: "updated within RECENT_S" of the cycle's end must hold wherever a dark track
+        # was updated in it
+        return RECENT_S if radar else math.inf
 
     def _hold(self, key: tuple[str, int], t: float, min_s: float) -> bool:
         since, _ = self.pending.get(key, (t, t))
@@ -290,21 +294,68 @@ class AisSpoofing(Rule):
         self.book.close(self.type, key, t)
 
     def _clones(self, cyc: Cycle, now: float) -> None:
+        """One MMSI on two contacts far apart, both heard and updated lately. Judged at each `cycle_s` check the
+        cycle stands for (engine `_stretch`), on the memory as it was at that check: two sets heard once a minute
+        at their own seconds are both "updated within clone_updated_s" at some checks of a minute only."""
+        checks = self.engine.checks
         mem = self.engine.memory
         n = mem.n
-        fresh = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - self.p["clone_fresh_s"])
-                               & (mem.f["last_t"][:n] >= now - self.p["clone_updated_s"])
-                               & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY)))
+        if len(checks) <= 1:
+            self._clones_at(now, {"mmsi": mem.i["last_mmsi"][:n], "ais_t": mem.f["last_ais_t"][:n],
+                                  "t": mem.f["last_t"][:n], "kind": mem.i["kind"][:n], "ais_x": mem.f["ais_x"][:n],
+                                  "ais_y": mem.f["ais_y"][:n], "lat": mem.f["lat"][:n], "lon": mem.f["lon"][:n]})
+            return
+        if not self._clone_suspects(cyc, float(checks[0])):
+            return
+        for c in checks.tolist():
+            self._clones_at(c, self._memory_at(cyc, c))
+
+    def _clone_suspects(self, cyc: Cycle, first: float) -> bool:
+        """Could an MMSI be on two contacts heard and updated lately at any check from `first` on? (A superset
+        test on the memory now: times only grow, and a contact's MMSI at a check is its MMSI now or before
+        this cycle.)"""
+        mem = self.engine.memory
+        n = mem.n
+        sel = np.flatnonzero((mem.f["last_t"][:n] >= first - self.p["clone_updated_s"])
+                             & (mem.f["last_ais_t"][:n] >= first - self.p["clone_fresh_s"]))
+        renamed = cyc.prev_mmsi != cyc.mmsi
+        slots = np.concatenate([sel, cyc.slot[renamed]])
+        mmsi = np.concatenate([mem.i["last_mmsi"][sel], cyc.prev_mmsi[renamed]])
+        ok = mmsi > 0
+        pairs = np.unique(np.column_stack([mmsi[ok], slots[ok]]), axis=0)   # distinct (MMSI, slot)
+        return bool(len(pairs) > 1 and (np.diff(pairs[:, 0]) == 0).any())
+
+    def _memory_at(self, cyc: Cycle, c: float) -> dict[str, np.ndarray]:
+        """What `_clones_at` reads of the memory, as it was at check time c of this cycle: the rows after c not
+        taken in yet (their contacts' values from before the cycle, `Cycle.prev_*`)."""
+        mem = self.engine.memory
+        n = mem.n
+        st = {"mmsi": mem.i["last_mmsi"][:n].copy(), "ais_t": mem.f["last_ais_t"][:n].copy(),
+              "t": mem.f["last_t"][:n].copy(), "kind": mem.i["kind"][:n].copy(), "ais_x": mem.f["ais_x"][:n].copy(),
+              "ais_y": mem.f["ais_y"][:n].copy(), "lat": mem.f["lat"][:n].copy(), "lon": mem.f["lon"][:n].copy()}
+        later = np.flatnonzero(cyc.t > c)
+        s = cyc.slot[later]
+        st["mmsi"][s], st["t"][s] = cyc.prev_mmsi[later], cyc.prev_t[later]
+        for key, prev in (("ais_t", "prev_ais_t"), ("kind", "prev_kind"), ("ais_x", "prev_ais_x"),
+                          ("ais_y", "prev_ais_y"), ("lat", "prev_lat"), ("lon", "prev_lon")):
+            st[key][s] = cyc.cache[prev][later]
+        return st
+
+    def _clones_at(self, now: float, st: dict[str, np.ndarray]) -> None:
+        fresh = np.flatnonzero((st["mmsi"] > 0) & (st["ais_t"] >= now - self.p["clone_fresh_s"])
+                               & (st["t"] >= now - self.p["clone_updated_s"])
+                               & (st["kind"] != int(ContactKind.RADAR_ONLY)))
         if len(fresh) < 2:
             return
-        m = mem.i["last_mmsi"][fresh]
+        m = st["mmsi"][fresh]
+        cid = self.engine.memory.i["contact_id"]
         vals, counts = np.unique(m, return_counts=True)
         for mm in vals[counts > 1]:
             sl = fresh[m == mm]
-            sl = sl[np.isfinite(mem.f["ais_x"][sl])]   # contacts without an AIS position of their own yet
+            sl = sl[np.isfinite(st["ais_x"][sl])]   # contacts without an AIS position of their own yet
             if len(sl) < 2:
                 continue
-            x, y = mem.f["ais_x"][sl], mem.f["ais_y"][sl]
+            x, y = st["ais_x"][sl], st["ais_y"][sl]
             d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
             if d.max() < self.p["clone_distance_m"]:
                 continue
@@ -312,14 +363,14 @@ class AisSpoofing(Rule):
             if not self._hold(key, now, self.p["clone_min_s"]):
                 continue
             i, j = np.unravel_index(int(np.argmax(d)), d.shape)
-            ids = [int(mem.i["contact_id"][sl[i]]), int(mem.i["contact_id"][sl[j]])]
+            ids = [int(cid[sl[i]]), int(cid[sl[j]])]
             summary = (f"AIS spoofing: MMSI {int(mm)} is broadcast by two contacts {d.max() / 1000:.1f} km apart "
                        f"(contacts {ids[0]} and {ids[1]}).")
             if self.book.get(self.type, key) is None:
                 if self._fold(int(mm), now, "mmsi_clone", {"separation_m": float(d.max()), "contacts": ids}):
                     continue
-                self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][sl[i]]),
-                               lon=float(mem.f["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
+                self.book.open(self.type, key, now, severity="high", lat=float(st["lat"][sl[i]]),
+                               lon=float(st["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
                                summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
             else:
                 summary += self._also_text(self.book.get(self.type, key))

@@ -123,7 +123,7 @@ class Rendezvous(Rule):
                 self.pieces.pop(key, None)
                 self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
 
-    def stretch_limit_s(self) -> float:
+    def stretch_limit_s(self, radar: bool) -> float:
         return float(self.p["fresh_s"])
 
     def _handover(self, key: tuple[int, int], together: dict[tuple[int, int], Any], now: float) -> list[float] | None:
