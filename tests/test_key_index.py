@@ -38,3 +38,19 @@ def test_an_empty_index_finds_nothing() -> None:
 def test_keys_that_collide_in_the_table_are_all_found() -> None:
     keys = np.arange(0, 64 * 1024, 1024, dtype=np.int64)   # multiples of a power of two: one bucket when hashed badly
     assert KeyIndex(keys).find(keys[::-1]).tolist() == list(range(63, -1, -1))
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["hash table", "numpy reference"])
+def test_keys_added_later_take_the_next_positions_and_the_earlier_keep_theirs(compiled: bool,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    if compiled and not key_index.ENABLED:
+        pytest.skip("SEAWATCH_NO_JIT=1: the hash table is off")
+    monkeypatch.setattr(key_index, "ENABLED", compiled)
+    rng = np.random.default_rng(11)
+    keys = rng.choice(np.arange(10_000_000_000, 10_999_999_999), 3000, replace=False)   # contact ids
+    index = KeyIndex(np.empty(0, np.int64))
+    for part in np.split(keys, [1, 5, 9, 40, 700, 701, 2000]):   # within the table's room, and past it
+        index.extend(part)
+    assert index.n == len(keys)
+    needles = np.concatenate([rng.choice(keys, 5000), [-1, 7, 2**62]])
+    assert np.array_equal(index.find(needles), _searched(keys, needles))

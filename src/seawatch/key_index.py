@@ -24,15 +24,15 @@ _EMPTY = np.int64(np.iinfo(np.int64).min)   # no key there (keys are MMSIs and s
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)     # Fibonacci hashing: the top bits of key * 2^64 / phi
 
 
-def _build(keys: np.ndarray, slot_key: np.ndarray, slot_pos: np.ndarray, shift: np.uint64, mask: np.int64,
-           golden: np.uint64, empty: np.int64) -> None:
+def _build(keys: np.ndarray, first: np.int64, slot_key: np.ndarray, slot_pos: np.ndarray, shift: np.uint64,
+           mask: np.int64, golden: np.uint64, empty: np.int64) -> None:
     for i in range(keys.shape[0]):
         k = keys[i]
         h = np.int64((np.uint64(k) * golden) >> shift)
         while slot_key[h] != empty:
             h = (h + 1) & mask
         slot_key[h] = k
-        slot_pos[h] = i
+        slot_pos[h] = first + i
 
 
 def _find(needles: np.ndarray, slot_key: np.ndarray, slot_pos: np.ndarray, shift: np.uint64, mask: np.int64,
@@ -58,22 +58,37 @@ def _kernels() -> tuple[Any, Any]:
 
 
 class KeyIndex:
-    """Position of each of a set of distinct int64 keys; built once, asked many times."""
+    """Position of each of a set of distinct int64 keys; built once (or grown by `extend`), asked many times."""
 
     def __init__(self, keys: npt.ArrayLike) -> None:
+        self.n = 0
+        self._keys = np.zeros(0, np.int64)   # every key, in position order
+        self._hashed = False
+        self.extend(keys)
+
+    def extend(self, keys: npt.ArrayLike) -> None:
+        """Add distinct keys, none of them here yet, at the positions after the last (a table kept at most half
+        full: made anew, twice as large, when it would be more)."""
         k = np.ascontiguousarray(keys, dtype=np.int64)
-        self.n = len(k)
-        self._hashed = ENABLED and self.n > 0
-        if self._hashed:
-            bits = max(4, int(2 * self.n - 1).bit_length())   # at most half full
-            self._shift = np.uint64(64 - bits)
-            self._mask = np.int64((1 << bits) - 1)
-            self._key = np.full(1 << bits, _EMPTY, np.int64)
-            self._pos = np.zeros(1 << bits, np.int64)
-            _kernels()[0](k, self._key, self._pos, self._shift, self._mask, _GOLDEN, _EMPTY)
-        else:
-            self._order = np.argsort(k, kind="stable")
-            self._sorted = k[self._order]
+        if not len(k):
+            return
+        first = self.n
+        self._keys = np.concatenate([self._keys, k]) if first else k
+        self.n = len(self._keys)
+        if not ENABLED:
+            self._order = np.argsort(self._keys, kind="stable")
+            self._sorted = self._keys[self._order]
+            return
+        if self._hashed and 2 * self.n <= len(self._key):
+            _kernels()[0](k, np.int64(first), self._key, self._pos, self._shift, self._mask, _GOLDEN, _EMPTY)
+            return
+        bits = max(4, int(2 * self.n - 1).bit_length())   # at most half full
+        self._shift = np.uint64(64 - bits)
+        self._mask = np.int64((1 << bits) - 1)
+        self._key = np.full(1 << bits, _EMPTY, np.int64)
+        self._pos = np.zeros(1 << bits, np.int64)
+        self._hashed = True
+        _kernels()[0](self._keys, np.int64(0), self._key, self._pos, self._shift, self._mask, _GOLDEN, _EMPTY)
 
     def find(self, needles: npt.ArrayLike) -> Int64Array:
         """Per needle, its position among the keys, -1 where it is none of them."""

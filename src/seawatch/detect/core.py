@@ -42,36 +42,22 @@ class ContactMemory:
 
     def __init__(self) -> None:
         self.n = 0
-        self._ids = np.zeros(0, np.int64)  # sorted ids
-        self._slots = np.zeros(0, np.int64)  # slot of each sorted id
-        self._index = KeyIndex(self._ids)    # position of each id in _ids, for _ids as it was when built ...
-        self._index_of = self._ids           # ... this array
+        self._index = KeyIndex(np.zeros(0, np.int64))   # contact id -> slot (ids are added in slot order)
         self.cap = 0
         self.f: dict[str, F64] = {k: np.zeros(0) for k in self.FLOATS}
         self.i: dict[str, I64] = {k: np.zeros(0, np.int64) for k in self.INTS}
         self.listeners: list[Any] = []
 
     def slots_for(self, ids: I64) -> I64:
-        if len(self._ids):
-            if self._index_of is not self._ids:   # ids were added: index them again
-                self._index, self._index_of = KeyIndex(self._ids), self._ids
-            pos = self._index.find(ids)
-            found = pos >= 0
-            slots = np.where(found, self._slots[pos], -1)
-        else:
-            found = np.zeros(len(ids), bool)
-            slots = np.full(len(ids), -1, np.int64)
-        new = ~found
+        slots = self._index.find(ids)
+        new = slots < 0
         if new.any():
             new_ids = np.unique(ids[new])
             start = self.n
             self._grow(self.n + len(new_ids))
             new_slots = np.arange(start, start + len(new_ids))
             self.i["contact_id"][new_slots] = new_ids
-            ids_all = np.concatenate([self._ids, new_ids])
-            slots_all = np.concatenate([self._slots, new_slots])
-            order = np.argsort(ids_all, kind="stable")
-            self._ids, self._slots = ids_all[order], slots_all[order]
+            self._index.extend(new_ids)
             slots[new] = new_slots[np.searchsorted(new_ids, ids[new])]
         return slots.astype(np.int64)
 

@@ -322,8 +322,9 @@ class AisSpoofing(Rule):
         slots = np.concatenate([sel, cyc.slot[renamed]])
         mmsi = np.concatenate([mem.i["last_mmsi"][sel], cyc.prev_mmsi[renamed]])
         ok = mmsi > 0
-        pairs = np.unique(np.column_stack([mmsi[ok], slots[ok]]), axis=0)   # distinct (MMSI, slot)
-        return bool(len(pairs) > 1 and (np.diff(pairs[:, 0]) == 0).any())
+        pairs = np.unique((mmsi[ok] << 32) | slots[ok])   # distinct (MMSI, slot) as one int (MMSI < 2**30)
+        m = pairs >> 32
+        return bool((m[1:] == m[:-1]).any())
 
     def _memory_at(self, cyc: Cycle, c: float) -> dict[str, np.ndarray]:
         """What `_clones_at` reads of the memory, as it was at check time c of this cycle: the rows after c not
