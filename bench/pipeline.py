@@ -3,8 +3,10 @@
     .venv/bin/python bench/pipeline.py [--caspian-duration 2h] [--skip-florida] [--skip-caspian] [--repeat N]
                                        [--dense N_VESSELS] [--dense-duration-s S]
 
-Two code trees side by side: `PYTHONPATH=/path/to/other/worktree/src .venv/bin/python bench/pipeline.py`
-(run both in the same minutes; `--repeat N` runs each replay N times and shows the median CPU run).
+Two code trees side by side: `--against /path/to/other/worktree/src` runs each replay of this tree and, at the
+same time (one per core), the same replay of the other tree in a child process; `--repeat N` makes N such pairs
+and shows the median CPU run of each tree and the ratio of the medians. On a shared machine, runs one after
+the other vary by up to a third; a pair run at once sees the same load.
 
 1. the real Florida Straits day (MarineCadastre CSV, 292k AIS positions, 906 vessels; AIS only, with the
    approximate zones of bench/detect.py);
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +46,40 @@ def replay(site_path: Path, inputs: list[Path], out: Path) -> dict[str, object]:
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     return {"observations": r.n_obs, "contact_updates": r.n_contact_updates, "wall_s": wall, "cpu_s": cpu,
             "alerts": dict(Counter(a["type"] for a in r.alerts)), "rejects": r.stats.total_rejects}
+
+
+def paired(site_path: Path, inputs: list[Path], out: Path, repeat: int,
+           against: Path | None) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """`repeat` replays of this tree, each with (against: the other tree's src) the same replay of the other tree
+    run at the same time in a child process; (this tree's runs, the other's)."""
+    mine: list[dict[str, object]] = []
+    theirs: list[dict[str, object]] = []
+    for i in range(repeat):
+        child = None
+        if against is not None:
+            (out / f"other{i}").mkdir()
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--replay-one", str(site_path), str(out / f"other{i}"),
+                   *map(str, inputs)]
+            child = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(against)}, stdout=subprocess.PIPE,
+                                     text=True)
+        (out / f"mine{i}").mkdir()
+        mine.append(replay(site_path, inputs, out / f"mine{i}"))
+        if child is not None:
+            stdout, _ = child.communicate()
+            if child.returncode != 0:
+                raise SystemExit(f"the replay of {against} failed (exit {child.returncode})")
+            theirs.append(json.loads(stdout.strip().splitlines()[-1]))
+    return mine, theirs
+
+
+def show_pair(label: str, runs: tuple[list[dict[str, object]], list[dict[str, object]]],
+              against: Path | None) -> None:
+    mine, theirs = runs
+    show(label, mine)
+    if theirs:
+        show(f"{label}: the other tree ({against}), run at the same time", theirs)
+        ratio = float(median_run(theirs)["cpu_s"]) / float(median_run(mine)["cpu_s"])  # type: ignore[arg-type]
+        print(f"   CPU time of the other tree / this tree (medians): {ratio:.2f}")
 
 
 def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
@@ -73,6 +110,12 @@ def main() -> int:
                     help="also replay a generated dense AIS feed of this many vessels (e.g. 20000)")
     ap.add_argument("--dense-duration-s", type=int, default=1800)
     ap.add_argument("--repeat", type=int, default=1, help="replays per recording (the median CPU run is shown)")
+    ap.add_argument("--against", type=Path, metavar="OTHER_SRC",
+                    help="run each replay of the other tree (its src directory) at the same time, side by side")
+    if sys.argv[1:2] == ["--replay-one"]:   # the child of --against: one replay, its figures as JSON
+        site_path, out, *inputs = sys.argv[2:]
+        print(json.dumps(replay(Path(site_path), [Path(i) for i in inputs], Path(out))))
+        return 0
     a = ap.parse_args()
     import seawatch
 
@@ -87,8 +130,8 @@ def main() -> int:
                 (d / "zones.geojson").write_text(json.dumps(FLORIDA_ZONES), encoding="utf-8")
                 (d / "site.toml").write_text(FLORIDA_SITE, encoding="utf-8")
                 (d / "fl").mkdir()
-                show("Florida Straits 2020-01-01 (real AIS, 24 h)",
-                     [replay(d / "site.toml", [FLORIDA_CSV], d / "fl") for _ in range(a.repeat)])
+                show_pair("Florida Straits 2020-01-01 (real AIS, 24 h)",
+                          paired(d / "site.toml", [FLORIDA_CSV], d / "fl", a.repeat, a.against), a.against)
             else:
                 print(f"{FLORIDA_CSV} not found; skipped")
         if not a.skip_caspian:
@@ -101,8 +144,8 @@ def main() -> int:
             print(f"   (simulated in {time.perf_counter() - t0:.0f} s)")
             inputs = [sim / "ais.nmea", *sorted(sim.glob("plots-*.csv"))]
             (d / "cz").mkdir()
-            show(f"Caspian caspian-day {a.caspian_duration} (simulated, AIS + 5 radars)",
-                 [replay(sim / "site.toml", inputs, d / "cz") for _ in range(a.repeat)])
+            show_pair(f"Caspian caspian-day {a.caspian_duration} (simulated, AIS + 5 radars)",
+                      paired(sim / "site.toml", inputs, d / "cz", a.repeat, a.against), a.against)
         if a.dense:
             from dense_feed import SITE, generate  # bench/dense_feed.py
 
@@ -111,8 +154,8 @@ def main() -> int:
             (dense / "site.toml").write_text(SITE, encoding="utf-8")
             n = generate(dense / "feed.nmea", a.dense, a.dense_duration_s)
             print(f"   (generated {n:,} position sentences)")
-            show(f"dense generated AIS feed: {a.dense:,} vessels for {a.dense_duration_s} s (AIS only)",
-                 [replay(dense / "site.toml", [dense / "feed.nmea"], dense) for _ in range(a.repeat)])
+            show_pair(f"dense generated AIS feed: {a.dense:,} vessels for {a.dense_duration_s} s (AIS only)",
+                      paired(dense / "site.toml", [dense / "feed.nmea"], dense, a.repeat, a.against), a.against)
     return 0
 
 
