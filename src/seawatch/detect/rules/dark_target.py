@@ -142,9 +142,10 @@ class DarkTarget(ContactRule):
             return self.hold, self.hold
         confirmed = (cyc.status == int(TrackStatus.CONFIRMED)) | (cyc.status == int(TrackStatus.COASTING))
         ex = self.engine.explained
-        explained = np.array([ex.get(int(c), -np.inf) >= cyc.now - 300.0 for c in cyc.contact_id], bool) \
-            if ex else np.zeros(len(cyc), bool)
-        dark = cyc.dark & ~explained
+        dark = cyc.dark.copy()
+        if ex:   # a spoofer's radar twin (ais_spoofing) is explained: asked of the dark rows only
+            d = np.flatnonzero(dark)
+            dark[d] = [ex.get(c, -np.inf) < cyc.now - 300.0 for c in cyc.contact_id[d].tolist()]
         wander = self._wandering(cyc)
         self.hold = wander
         if not dark.any():
