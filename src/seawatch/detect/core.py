@@ -293,7 +293,10 @@ class Coverage:
         xs, ys, rs, everywhere = c
         if everywhere:
             return np.ones(len(x), bool)
-        out = np.zeros(len(x), bool)
+        if len(x) * len(xs) <= 1 << 16:   # a cycle's points against every circle at once: the same sums
+            return np.asarray((((np.asarray(x)[:, None] - xs) ** 2 + (np.asarray(y)[:, None] - ys) ** 2)
+                               <= (rs * fraction) ** 2).any(axis=1), bool)
+        out = np.zeros(len(x), bool)   # many points (a truth file): circle by circle, no points x circles table
         for sx, sy, r in zip(xs, ys, rs):
             out |= (x - sx) ** 2 + (y - sy) ** 2 <= (r * fraction) ** 2
         return out

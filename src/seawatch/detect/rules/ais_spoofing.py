@@ -428,7 +428,7 @@ class AisSpoofing(Rule):
                 continue
             near_a = np.asarray(near)
             cog = float(cyc.cog_deg[r])
-            a = np.radians(cog if cog == cog else 0.0)   # nan_to_num of one number
+            a = np.radians(0.0 if math.isnan(cog) else cog)   # nan_to_num of one number
             vx, vy = float(cyc.sog_mps[r]) * np.sin(a), float(cyc.sog_mps[r]) * np.cos(a)
             dvel = np.hypot(vdx[near_a] - vx, vdy[near_a] - vy)
             dist = np.hypot(mem.f["x"][dark[near_a]] - cyc.x[r], mem.f["y"][dark[near_a]] - cyc.y[r])
