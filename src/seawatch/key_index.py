@@ -63,7 +63,10 @@ class KeyIndex:
     def __init__(self, keys: npt.ArrayLike) -> None:
         self.n = 0
         self._keys = np.zeros(0, np.int64)   # every key, in position order
-        self._hashed = False
+        self._hashed = False                 # the table below is made (a compiled build, a key at least)
+        self._key: Int64Array = np.zeros(0, np.int64)
+        self._pos: Int64Array = np.zeros(0, np.int64)
+        self._shift, self._mask = np.uint64(0), np.int64(0)
         self.extend(keys)
 
     def extend(self, keys: npt.ArrayLike) -> None:
