@@ -199,9 +199,10 @@ class DetectionEngine:
                  limit: float) -> list[tuple[np.ndarray, np.ndarray]]:
         """The cycles of a backlog, each with the times of the `cycle_s` checks it stands for: its `cycle_s` parts,
         consecutive ones joined into one cycle while no contact appears twice in it and it spans at most
-        `limit` (`sparse_cycle_s`, or `radar_cycle_s` with radar-backed contacts about). A picture in which every contact comes about once a minute (an AIS-only feed) is judged
-        in a few cycles a minute instead of twelve, each row still on its own; one with radar tracks (updated
-        every cycle) or a live feed (handed over a part at a time) keeps one cycle per part."""
+        `limit` (`sparse_cycle_s`, or `radar_cycle_s` with radar-backed contacts about). A picture in which every
+        contact comes about once a minute (an AIS-only feed) is judged in two cycles a minute instead of twelve,
+        each row still on its own; one with radar tracks (updated every cycle) or a live feed (handed over a part
+        at a time) keeps one cycle per part."""
         ends = [t[p[-1:]] for p in parts]   # a part's check time: its latest row (the rows are in time order)
         if limit <= self.cycle_s or len(parts) < 2:
             return list(zip(parts, ends))
