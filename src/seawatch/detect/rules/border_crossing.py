@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.detect.core import F64, HOLD_RELEASE_S, I64, Cycle, Rule
+from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
 
@@ -76,7 +77,12 @@ class BorderCrossing(Rule):
             b = np.array([bz.geom.bounds for bz in z.borders])
             self._box = (b[:, 0].min() - band, b[:, 1].min() - band, b[:, 2].max() + band, b[:, 3].max() + band)
         x0, y0, x1, y1 = self._box
-        near = np.flatnonzero((cyc.x >= x0) & (cyc.x <= x1) & (cyc.y >= y0) & (cyc.y <= y1))
+        inside = (cyc.x >= x0) & (cyc.x <= x1) & (cyc.y >= y0) & (cyc.y <= y1)
+        if self.p["include_identified"] is False:
+            # an AIS-only contact is identified, and stays AIS-only under its id (fused, it becomes another
+            # contact): its crossings are never raised, its side never read
+            inside &= cyc.kind != int(ContactKind.AIS_ONLY)
+        near = np.flatnonzero(inside)
         if len(near) == 0:
             return
         which, side, dist = z.border_side(cyc.x[near], cyc.y[near], band)
