@@ -15,12 +15,16 @@ def _searched(keys: np.ndarray, needles: np.ndarray) -> np.ndarray:
     return np.where(keys[order][at] == needles, order[at], -1)
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["hash table", "numpy reference"])
-def test_every_mmsi_is_found_at_its_position_and_unknown_ones_are_minus_one(compiled: bool,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    if compiled and not key_index.ENABLED:
+@pytest.fixture(params=[True, False], ids=["hash table", "numpy reference"])
+def compiled(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Each test once with the compiled hash table and once with the numpy reference."""
+    if request.param and not key_index.ENABLED:
         pytest.skip("SEAWATCH_NO_JIT=1: the hash table is off")
-    monkeypatch.setattr(key_index, "ENABLED", compiled)
+    monkeypatch.setattr(key_index, "ENABLED", request.param)
+    return bool(request.param)
+
+
+def test_every_mmsi_is_found_at_its_position_and_unknown_ones_are_minus_one(compiled: bool) -> None:
     rng = np.random.default_rng(7)
     mmsi = rng.choice(np.arange(200_000_000, 775_999_999), 5000, replace=False)   # not sorted
     twins = 1_000_000_000 + mmsi[:50]                                              # the AIS state's twin keys
@@ -40,12 +44,7 @@ def test_keys_that_collide_in_the_table_are_all_found() -> None:
     assert KeyIndex(keys).find(keys[::-1]).tolist() == list(range(63, -1, -1))
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["hash table", "numpy reference"])
-def test_keys_added_later_take_the_next_positions_and_the_earlier_keep_theirs(compiled: bool,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    if compiled and not key_index.ENABLED:
-        pytest.skip("SEAWATCH_NO_JIT=1: the hash table is off")
-    monkeypatch.setattr(key_index, "ENABLED", compiled)
+def test_keys_added_later_take_the_next_positions_and_the_earlier_keep_theirs(compiled: bool) -> None:
     rng = np.random.default_rng(11)
     keys = rng.choice(np.arange(10_000_000_000, 10_999_999_999), 3000, replace=False)   # contact ids
     index = KeyIndex(np.empty(0, np.int64))
