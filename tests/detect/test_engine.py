@@ -134,6 +134,29 @@ def test_a_backlog_of_sparse_ais_is_judged_in_fewer_cycles_with_the_same_alerts(
     assert stretched.cycles <= step.cycles / 6
 
 
+def test_gaps_an_outage_held_back_open_in_a_stretched_cycle_at_the_check_that_released_them() -> None:
+    """Six vessels fall silent together at 25 min (a receiver outage: each has five silent neighbours); two are
+    heard again at 35:20 and 35:30, so at the 5 s check after 35:30 the other four have only three silent
+    neighbours left: their gaps open there, also when that check is in the middle of a stretched cycle."""
+    site = caspian()
+    site = site.model_copy(update={"rules": {**site.rules, "ais_gap": {"reception_poor_share": 0.0}}})
+    legs = [leg(31 + k, (38.64 + 0.01 * k, 49.05), t0=2.0 * k, duration_s=1500.0, speed_kn=8.0, cog_deg=90,
+                kind=AIS, mmsi=422000031 + k, dt=60.0) for k in range(6)]
+    for k, t0 in ((0, 2120.0), (1, 2130.0)):   # heard again, further east
+        legs.append(leg(31 + k, (38.64 + 0.01 * k, 49.08), t0=t0, duration_s=600.0, speed_kn=8.0, cog_deg=90,
+                        kind=AIS, mmsi=422000031 + k, dt=60.0))
+    b = sparse_ais_backlog()
+    b = ContactBatch({k: np.concatenate([b[k], *(lg[k] for lg in legs)]) for k in legs[0]}).sorted_by_time()
+    step, stretched = (DetectionEngine(site, sparse_cycle_s=0.0), DetectionEngine(site))
+    for e in (step, stretched):
+        e.process(b)
+    alerts = stretched.finish()
+    held = [a for a in alerts if a["type"] == "ais_gap" and a["mmsi"][0] in range(422000033, 422000037)]
+    assert len(held) == 4 and {a["start"][11:19] for a in held} == {"16:35:30"}
+    assert alerts == step.finish()
+    assert stretched.cycles <= step.cycles / 3
+
+
 def test_a_picture_whose_contacts_update_every_cycle_keeps_one_cycle_per_five_seconds() -> None:
     b = ContactBatch({k: np.concatenate([lg[k] for lg in (
         leg(1, OFF_LANKARAN, duration_s=900, speed_kn=35, cog_deg=0, dt=5.0),

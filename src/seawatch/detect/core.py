@@ -111,6 +111,29 @@ class Cycle:
     def __len__(self) -> int:
         return len(self.slot)
 
+    # the memory columns whose values from before this cycle are kept (`memory_at`): attribute or cache key
+    _PREV: ClassVar[dict[str, str]] = {
+        "last_mmsi": "prev_mmsi", "last_t": "prev_t", "x": "prev_x", "y": "prev_y", "last_ais_t": "prev_ais_t",
+        "kind": "prev_kind", "ais_x": "prev_ais_x", "ais_y": "prev_ais_y", "lat": "prev_lat", "lon": "prev_lon"}
+
+    def memory_at(self, c: float | None, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """These memory columns (of every slot) as they were at check time c of this cycle — a stretched cycle
+        stands for several `cycle_s` checks (engine `_stretch`): its rows after c not taken in yet, their slots
+        hold the values from before the cycle. c None, or no row after c: the memory itself (views)."""
+        mem = self.engine.memory
+        n = mem.n
+        cols = {k: (mem.f[k] if k in mem.f else mem.i[k])[:n] for k in names}
+        later = np.flatnonzero(self.t > c) if c is not None else _NONE
+        if not len(later):
+            return cols
+        s = self.slot[later]
+        for k in names:
+            src = self._PREV[k]
+            prev = self.cache[src] if src in self.cache else getattr(self, src)
+            cols[k] = cols[k].copy()
+            cols[k][s] = prev[later]
+        return cols
+
     @property
     def sog_kn(self) -> F64:
         if "sog_kn" not in self.cache:

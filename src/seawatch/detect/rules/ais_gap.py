@@ -34,6 +34,7 @@ from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
 TRACKED_S = 60.0  # a contact updated this recently is still tracked (by radar, while its AIS is silent)
+_OUTAGE_COLUMNS = ("last_mmsi", "last_ais_t", "ais_x", "ais_y")  # what `_not_outage` reads of the memory
 
 
 class AisGap(Rule):
@@ -117,7 +118,7 @@ class AisGap(Rule):
         cand = np.flatnonzero((mmsi > 0) & (now - last_ais >= p["min_gap_s"]) & (now - last_ais <= p["forget_s"]))
         active = np.flatnonzero(self.alerted[:n])
         if len(cand):
-            self._open(cand, now)
+            self._open(cand, now, cyc)
         if len(active):
             self._maintain(active, now)
 
@@ -131,7 +132,7 @@ class AisGap(Rule):
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
         return np.where(self.samples[slots] >= self.p["learn_min_samples"], known, np.fmax(known, 180.0))
 
-    def _open(self, cand: I64, now: float) -> None:
+    def _open(self, cand: I64, now: float, cyc: Cycle) -> None:
         p = self.p
         mem = self.engine.memory
         cand = cand[~self.alerted[cand]]
@@ -183,7 +184,7 @@ class AisGap(Rule):
                 continue
             self.alerted[same] = True
             lt = float(mem.f["last_ais_t"][s])
-            start = self.engine.dated(lt + float(nd))   # when the silence passed its threshold (a stretched cycle)
+            start = self._dated(cyc, int(s), lt + float(nd))
             g = start - lt
             lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
             still = now - float(mem.f["last_t"][s]) < TRACKED_S
@@ -203,24 +204,42 @@ class AisGap(Rule):
             # dated inside a stretched cycle: the refreshes its later checks would have made
             self._refresh(m, lt, same, self.engine.refreshed(start), now)
 
-    def _not_outage(self, cand: I64, per: F64, now: float) -> tuple[I64, F64]:
+    def _dated(self, cyc: Cycle, s: int, due_t: float) -> float:
+        """When the silence of slot s, due at due_t, opens its alert: the first of the cycle's checks from then
+        (`engine.dated`) at which it was not also an outage's — a stretched cycle stands for several checks, and
+        other vessels heard again in it may have held the alert back at the earlier ones (`_not_outage` on the
+        memory as it was at each check)."""
+        start = self.engine.dated(due_t)
+        checks = self.engine.checks
+        if len(checks) <= 1 or self.p["outage_min_vessels"] <= 0:
+            return start
+        lo = due_t if due_t > self.engine.prev_now else np.nextafter(self.engine.prev_now, np.inf)
+        one, per = np.array([s], np.int64), np.zeros(1)
+        for c in checks[:-1].tolist():
+            if c >= lo and len(self._not_outage(one, per, c, cyc.memory_at(c, _OUTAGE_COLUMNS))[0]):
+                return float(c)
+        return self.engine.now
+
+    def _not_outage(self, cand: I64, per: F64, now: float,
+                    st: dict[str, np.ndarray] | None = None) -> tuple[I64, F64]:
         """The candidates whose silence is their own, with their numbers `per` (one per candidate): fewer than
         `outage_min_vessels` other MMSIs within `outage_radius_m` went silent within `outage_window_s` of their
-        last report and are still silent."""
+        last report and are still silent. st: the memory's `_OUTAGE_COLUMNS` as at `now` (default: as it is)."""
         p = self.p
         if p["outage_min_vessels"] <= 0:
             return cand, per
         mem = self.engine.memory
-        n = mem.n
-        mmsi = mem.i["last_mmsi"][:n]
-        heard = mem.f["last_ais_t"][:n]
+        if st is None:
+            st = {k: (mem.f[k] if k in mem.f else mem.i[k])[: mem.n] for k in _OUTAGE_COLUMNS}
+        mmsi = st["last_mmsi"]
+        heard = st["last_ais_t"]
         # an MMSI's latest report over all its contacts; the silent ones are the outage's witnesses
         known = np.flatnonzero((mmsi > 0) & np.isfinite(heard))
         order = known[np.lexsort((heard[known], mmsi[known]))]
         last = order[np.r_[np.flatnonzero(np.diff(mmsi[order])), len(order) - 1]] if len(order) else order
         last = last[now - heard[last] >= p["min_gap_s"]]
-        wx, wy, wt, wm = mem.f["ais_x"][last], mem.f["ais_y"][last], heard[last], mmsi[last]
-        cx, cy, ct, cm = mem.f["ais_x"][cand], mem.f["ais_y"][cand], heard[cand], mmsi[cand]
+        wx, wy, wt, wm = st["ais_x"][last], st["ais_y"][last], heard[last], mmsi[last]
+        cx, cy, ct, cm = st["ais_x"][cand], st["ais_y"][cand], heard[cand], mmsi[cand]
         n_near = np.zeros(len(cand), np.int64)
         step = max(1, 1_000_000 // max(len(last), 1))   # candidates x witnesses, a million pairs at a time
         for a in range(0, len(cand), step):

@@ -37,6 +37,7 @@ SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 ALSO_KEPT = 20  # the last checks folded into an alert that its evidence keeps
 RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
 RECENT_S = 30.0  # a contact updated this recently is still there (the offset check's radar picture)
+_CLONE_COLUMNS = ("last_mmsi", "last_ais_t", "last_t", "kind", "ais_x", "ais_y", "lat", "lon")  # what _clones_at reads
 
 
 def mmsi_is_valid(m: int) -> bool:
@@ -298,17 +299,13 @@ class AisSpoofing(Rule):
         cycle stands for (engine `_stretch`), on the memory as it was at that check: two sets heard once a minute
         at their own seconds are both "updated within clone_updated_s" at some checks of a minute only."""
         checks = self.engine.checks
-        mem = self.engine.memory
-        n = mem.n
         if len(checks) <= 1:
-            self._clones_at(now, {"mmsi": mem.i["last_mmsi"][:n], "ais_t": mem.f["last_ais_t"][:n],
-                                  "t": mem.f["last_t"][:n], "kind": mem.i["kind"][:n], "ais_x": mem.f["ais_x"][:n],
-                                  "ais_y": mem.f["ais_y"][:n], "lat": mem.f["lat"][:n], "lon": mem.f["lon"][:n]})
+            self._clones_at(now, cyc.memory_at(None, _CLONE_COLUMNS))
             return
         if not self._clone_suspects(cyc, float(checks[0])):
             return
         for c in checks.tolist():
-            self._clones_at(c, self._memory_at(cyc, c))
+            self._clones_at(c, cyc.memory_at(c, _CLONE_COLUMNS))
 
     def _clone_suspects(self, cyc: Cycle, first: float) -> bool:
         """Could an MMSI be on two contacts heard and updated lately at any check from `first` on? (A superset
@@ -326,29 +323,13 @@ class AisSpoofing(Rule):
         m = pairs >> 32
         return bool((m[1:] == m[:-1]).any())
 
-    def _memory_at(self, cyc: Cycle, c: float) -> dict[str, np.ndarray]:
-        """What `_clones_at` reads of the memory, as it was at check time c of this cycle: the rows after c not
-        taken in yet (their contacts' values from before the cycle, `Cycle.prev_*`)."""
-        mem = self.engine.memory
-        n = mem.n
-        st = {"mmsi": mem.i["last_mmsi"][:n].copy(), "ais_t": mem.f["last_ais_t"][:n].copy(),
-              "t": mem.f["last_t"][:n].copy(), "kind": mem.i["kind"][:n].copy(), "ais_x": mem.f["ais_x"][:n].copy(),
-              "ais_y": mem.f["ais_y"][:n].copy(), "lat": mem.f["lat"][:n].copy(), "lon": mem.f["lon"][:n].copy()}
-        later = np.flatnonzero(cyc.t > c)
-        s = cyc.slot[later]
-        st["mmsi"][s], st["t"][s] = cyc.prev_mmsi[later], cyc.prev_t[later]
-        for key, prev in (("ais_t", "prev_ais_t"), ("kind", "prev_kind"), ("ais_x", "prev_ais_x"),
-                          ("ais_y", "prev_ais_y"), ("lat", "prev_lat"), ("lon", "prev_lon")):
-            st[key][s] = cyc.cache[prev][later]
-        return st
-
     def _clones_at(self, now: float, st: dict[str, np.ndarray]) -> None:
-        fresh = np.flatnonzero((st["mmsi"] > 0) & (st["ais_t"] >= now - self.p["clone_fresh_s"])
-                               & (st["t"] >= now - self.p["clone_updated_s"])
+        fresh = np.flatnonzero((st["last_mmsi"] > 0) & (st["last_ais_t"] >= now - self.p["clone_fresh_s"])
+                               & (st["last_t"] >= now - self.p["clone_updated_s"])
                                & (st["kind"] != int(ContactKind.RADAR_ONLY)))
         if len(fresh) < 2:
             return
-        m = st["mmsi"][fresh]
+        m = st["last_mmsi"][fresh]
         cid = self.engine.memory.i["contact_id"]
         vals, counts = np.unique(m, return_counts=True)
         for mm in vals[counts > 1]:
