@@ -168,7 +168,7 @@ class AisGap(Rule):
         cand, need = cand[inside], need[inside]
         if len(cand) == 0:
             return
-        cand, need = self._not_outage(cand, need, now)
+        cand, need = self._not_outage(cand, need, now, cyc.memory_at(None, _OUTAGE_COLUMNS))
         if len(cand) == 0:
             return
         # the MMSI must be silent everywhere: not heard recently on another contact
@@ -220,17 +220,13 @@ class AisGap(Rule):
                 return float(c)
         return self.engine.now
 
-    def _not_outage(self, cand: I64, per: F64, now: float,
-                    st: dict[str, np.ndarray] | None = None) -> tuple[I64, F64]:
+    def _not_outage(self, cand: I64, per: F64, now: float, st: dict[str, np.ndarray]) -> tuple[I64, F64]:
         """The candidates whose silence is their own, with their numbers `per` (one per candidate): fewer than
         `outage_min_vessels` other MMSIs within `outage_radius_m` went silent within `outage_window_s` of their
-        last report and are still silent. st: the memory's `_OUTAGE_COLUMNS` as at `now` (default: as it is)."""
+        last report and are still silent. st: the memory's `_OUTAGE_COLUMNS` as at `now` (`Cycle.memory_at`)."""
         p = self.p
         if p["outage_min_vessels"] <= 0:
             return cand, per
-        mem = self.engine.memory
-        if st is None:
-            st = {k: (mem.f[k] if k in mem.f else mem.i[k])[: mem.n] for k in _OUTAGE_COLUMNS}
         mmsi = st["last_mmsi"]
         heard = st["last_ais_t"]
         # an MMSI's latest report over all its contacts; the silent ones are the outage's witnesses
