@@ -27,7 +27,8 @@ from seawatch.config.site import SensorConfig, SiteConfig, rule_params
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_state import AisVesselState, RowSpan, real_mmsi
+from seawatch.track.ais_only import AisOnlySteps
+from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
 from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 AIS_KINDS = (int(Kind.AIS_POSITION), int(Kind.AIS_STATIC))
 RADAR_KINDS = (int(Kind.RADAR_PLOT), int(Kind.RADAR_TRACK))
+SNAPSHOT_MAX_AGE_S = 600.0  # an AIS vessel silent longer is out of the picture (`AisVesselState.snapshot`)
 COAST_S = 30.0  # a confirmed radar track coasts this long without a plot before it is dropped
 # fusion settings a site may give in [rules.fusion] (docs/tracking.md, "Duplicate tracks of one vessel")
 FUSION_SITE_KEYS = ("duplicate_s", "duplicate_mean_d2", "duplicate_min_speed_mps", "duplicate_max_m",
@@ -80,8 +82,11 @@ class _Radar:
 
 
 class Pipeline:
-    def __init__(self, site: SiteConfig, update_period_s: float = 5.0, heartbeat_s: float = 60.0) -> None:
+    def __init__(self, site: SiteConfig, update_period_s: float = 5.0, heartbeat_s: float = 60.0,
+                 batch_ais_only: bool = True) -> None:
         self.site = site
+        # AIS-only batches: their steps' rows made at once (`_steps_ais_only`); False: step by step (the reference)
+        self.batch_ais_only = batch_ais_only
         self.heartbeat_s = heartbeat_s
         self.frame = site_frame(site)
         self.update_period_s = update_period_s
@@ -146,6 +151,9 @@ class Pipeline:
         derived = self.ais.derive(ais_batch) if len(ais_rows) else None
         self.ais.record_receivers(ais_batch)
         uptos = np.searchsorted(ais_t, [s[0] for s in steps], side="right").tolist()
+        if self.batch_ais_only and not len(radar_rows) and self._ais_only_picture():
+            out, done_ais = self._steps_ais_only(ais_batch, derived, [s[0] for s in steps], uptos)
+            steps = []
         for (step_t, is_scan, sensor_id, xy), upto in zip(steps, uptos):
             if upto > done_ais:
                 self.ais.update(RowSpan(ais_batch, done_ais, upto, derived), receivers=False)
@@ -171,6 +179,40 @@ class Pipeline:
         # lat/lon of every update at once (the projection is point by point: the same numbers as per step)
         cols["lat"], cols["lon"] = self.frame.to_latlon(x, y)
         return ContactBatch(cols, n=len(x)), x, y
+
+    def _ais_only_picture(self) -> bool:
+        """No radar track and no fusion bookkeeping: every step's picture is the AIS vessels alone."""
+        tracks, fusion = self._last_tracks, self.fusion
+        return ((tracks is None or not len(tracks)) and not len(fusion.tid)
+                and (fusion.evidence is None or not len(fusion.evidence)))
+
+    def _steps_ais_only(self, ais_batch: ObservationBatch, derived: Derived | None, times: list[float],
+                        uptos: list[int]) -> tuple[list[_Part], int]:
+        """The emission steps of an AIS-only batch (`seawatch.track.ais_only`): the AIS state is updated span by
+        span as in `process_xy`'s loop, each step's rows recorded, their contact rows made at once. Leaves the
+        pipeline as that loop would (the last step's table for the next batch's LOST rows); (parts, AIS rows
+        applied)."""
+        prev = self._last_emitted
+        steps = AisOnlySteps(self.ais, self.update_period_s, self.heartbeat_s,
+                             min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s),
+                             prev is not None and len(prev[0]) > 0)
+        done = 0
+        for step_t, upto in zip(times, uptos):
+            if upto > done:
+                self.ais.update(RowSpan(ais_batch, done, upto, derived), receivers=False)
+                done = upto
+            steps.step(step_t)
+        if times:   # the picture at the last step, as `_fuse_ais_only` and `_emit` leave it
+            last = times[-1]
+            self._fuse_ais_only(last)
+            table = self._last_table
+            if table is None or not len(table):
+                self._last_emitted = None
+            else:
+                self._last_emitted = (table, last, self._ais_age(table.mmsi, last))
+            self._next_emit = last + self.update_period_s
+        made = steps.contacts(self.ais.q_m2ps3)
+        return ([] if made is None else [made]), done
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
             np.float64]]]:
@@ -210,7 +252,7 @@ class Pipeline:
         self._fuse_with(tracks, t)
 
     def _fuse_with(self, tracks: TrackTable, t: float) -> None:
-        snap = self.ais.snapshot(t)
+        snap = self.ais.snapshot(t, SNAPSHOT_MAX_AGE_S)
         # the hulls only matter to duplicate tracks: none without a radar track (an AIS-only site)
         table = self.fusion.update(tracks, snap, self._hull(snap.mmsi) if len(tracks) else None)
         self.events.extend(table.events)

@@ -1,0 +1,105 @@
+"""An AIS-only batch's steps made at once (`seawatch.track.ais_only`) give the rows the step-by-step pipeline gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawatch.config import validate_site_dict
+from seawatch.geo import LocalFrame
+from seawatch.model import ContactBatch, Kind, ObservationBatch, TrackStatus
+from seawatch.pipeline import Pipeline
+
+SITE = validate_site_dict({
+    "site": {"name": "test", "lat": 38.45, "lon": 48.90},
+    "sensors": [
+        {"id": "radar-a", "kind": "radar", "lat": 38.45, "lon": 48.90, "height_m": 40, "range_m": 40000,
+         "scan_period_s": 2.5, "range_sigma_m": 20, "bearing_sigma_deg": 0.2, "pd": 0.95, "clutter_per_scan": 0},
+        {"id": "ais", "kind": "ais"},
+    ],
+})
+T0 = 1.7e9
+FRAME = LocalFrame(38.45, 48.90)
+
+
+def ais_traffic(seconds: float = 3600.0, seed: int = 5) -> ObservationBatch:
+    """Twelve AIS vessels reporting every 2-180 s: two fall silent for 15 min (they time out and come back),
+    one MMSI is used by a second transmitter 20 km away (a twin), static data arrives late and changes, and one
+    report comes in out of order."""
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+    for v in range(12):
+        mmsi = 423_000_100 + v
+        interval = [2.0, 10.0, 30.0, 180.0][v % 4]
+        x0, y0 = rng.uniform(-15000, 15000, 2)
+        vx, vy = rng.uniform(-6, 6, 2)
+        t = rng.uniform(0, interval)
+        while t < seconds:
+            silent = v in (3, 7) and 1200 <= t < 2100
+            if not silent:
+                rows.append({"t": t, "mmsi": mmsi, "x": x0 + vx * t, "y": y0 + vy * t,
+                             "sog": float(np.hypot(vx, vy)), "cog": float(np.degrees(np.arctan2(vx, vy)) % 360)})
+                if v == 5 and int(t) % 60 < 30:   # the clone: the same MMSI, far away, half of the time
+                    rows.append({"t": t + 0.5, "mmsi": mmsi, "x": 20000.0, "y": -20000.0 + t, "sog": 1.0, "cog": 0.0})
+            t += interval * rng.uniform(0.9, 1.1)
+    rows.sort(key=lambda r: r["t"])
+    rows[400]["t"], rows[401]["t"] = rows[401]["t"], rows[400]["t"]   # out of order by a fraction of a second
+    lat, lon = FRAME.to_latlon(np.array([r["x"] for r in rows]), np.array([r["y"] for r in rows]))
+    t = T0 + np.array([r["t"] for r in rows])
+    pos = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": t, "received_at": t, "msg_type": 1,
+                            "mmsi": [r["mmsi"] for r in rows], "lat": lat, "lon": lon,
+                            "sog_mps": [r["sog"] for r in rows], "cog_deg": [r["cog"] for r in rows],
+                            "sensor": "ais"}, n=len(rows))
+    static = ObservationBatch({"kind": Kind.AIS_STATIC, "observed_at": T0 + np.array([300.0, 900.0, 2000.0]),
+                               "msg_type": 5, "mmsi": [423_000_101, 423_000_101, 423_000_105],
+                               "name": ["ONE", "ONE RENAMED", "FIVE"], "to_bow_m": [50, 60, 10],
+                               "to_stern_m": [10, 10, 5], "sensor": "ais"}, n=3)
+    return ObservationBatch.concat([pos, static]).sorted_by_time()
+
+
+def radar_plots(t_from: float, t_to: float) -> ObservationBatch:
+    """A radar interlude: one vessel's plots every 2.5 s."""
+    t = np.arange(t_from, t_to, 2.5)
+    lat, lon = FRAME.to_latlon(-3000 + 4.0 * (t - t_from), np.full(len(t), 5000.0))
+    return ObservationBatch({"kind": Kind.RADAR_PLOT, "observed_at": T0 + t, "received_at": T0 + t,
+                             "sensor": "radar-a", "lat": lat, "lon": lon}, n=len(t))
+
+
+def replay(obs: ObservationBatch, batched: bool, chunk: int) -> ContactBatch:
+    p = Pipeline(SITE, batch_ais_only=batched)
+    out = []
+    for i in range(0, len(obs), chunk):
+        contacts, x, y = p.process_xy(obs.take(np.arange(i, min(i + chunk, len(obs)))))
+        assert len(x) == len(y) == len(contacts)
+        out.append(contacts)
+    return ContactBatch.concat(out)
+
+
+def same_rows(a: ContactBatch, b: ContactBatch) -> None:
+    assert len(a) == len(b) > 0
+    for name in a.columns:
+        va, vb = a[name], b[name]
+        assert va.dtype == vb.dtype, name
+        if va.dtype.kind == "f":
+            assert np.array_equal(va, vb, equal_nan=True), name
+        else:
+            assert va.tolist() == vb.tolist(), name
+
+
+def test_ais_only_steps_made_at_once_are_row_for_row_the_step_by_step_rows() -> None:
+    obs = ais_traffic()
+    for chunk in (700, 5000):
+        batched = replay(obs, True, chunk)
+        same_rows(replay(obs, False, chunk), batched)
+    # what the recording exercises: twins shown, vessels lost on silence and back, a late name change
+    assert (batched["mmsi"] == 423_000_105).sum() > (batched["contact_id"] == 10_000_000_000 + 423_000_105).sum()
+    lost = batched["status"] == int(TrackStatus.LOST)
+    assert {423_000_103, 423_000_107} <= set(batched["mmsi"][lost].tolist())
+    names = set(batched["name"][batched["mmsi"] == 423_000_101].tolist())
+    assert names == {None, "ONE", "ONE RENAMED"}
+
+
+def test_a_radar_interlude_between_ais_only_batches_gives_the_step_by_step_rows() -> None:
+    obs = ObservationBatch.concat([ais_traffic(1800.0), radar_plots(600.0, 900.0)]).sorted_by_time()
+    same_rows(replay(obs, False, 400), replay(obs, True, 400))
