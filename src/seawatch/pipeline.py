@@ -27,7 +27,9 @@ from seawatch.config.site import SensorConfig, SiteConfig, rule_params
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
-from seawatch.track.ais_only import AisOnlySteps
+from seawatch.track import ais_apply
+from seawatch.track.ais_only import AisOnlySteps, Recorded, contact_columns
+from seawatch.track.ais_only_pass import run_pass
 from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
 from seawatch.track.splice import SpliceParams
@@ -193,26 +195,34 @@ class Pipeline:
         pipeline as that loop would (the last step's table for the next batch's LOST rows); (parts, AIS rows
         applied)."""
         prev = self._last_emitted
-        steps = AisOnlySteps(self.ais, self.update_period_s, self.heartbeat_s,
-                             min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s),
-                             prev is not None and len(prev[0]) > 0)
-        done = 0
-        for step_t, upto in zip(times, uptos):
-            if upto > done:
-                self.ais.update(RowSpan(ais_batch, done, upto, derived), receivers=False)
-                done = upto
-            steps.step(step_t)
-        if times:   # the picture at the last step, as `_fuse_ais_only` and `_emit` leave it
-            last = times[-1]
-            self._fuse_ais_only(last)
-            table = self._last_table
-            if table is None or not len(table):
-                self._last_emitted = None
-            else:
-                self._last_emitted = (table, last, self._ais_age(table.mmsi, last))
-            self._next_emit = last + self.update_period_s
-        made = steps.contacts(self.ais.q_m2ps3)
-        return ([] if made is None else [made]), done
+        before = prev is not None and len(prev[0]) > 0
+        max_age = min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s)
+        if not times:
+            return [], 0
+        rec: Recorded | None
+        if derived is not None and ais_apply.compiled(self.ais.x, self.ais.P):
+            rec, _ = run_pass(self.ais, ais_batch, derived, times, uptos, self.update_period_s, self.heartbeat_s,
+                              max_age, before)
+            done = uptos[-1]
+        else:   # the numpy reference: the state updated span by span, each step's rows recorded
+            steps = AisOnlySteps(self.ais, self.update_period_s, self.heartbeat_s, max_age, before)
+            done = 0
+            for step_t, upto in zip(times, uptos):
+                if upto > done:
+                    self.ais.update(RowSpan(ais_batch, done, upto, derived), receivers=False)
+                    done = upto
+                steps.step(step_t)
+            rec = steps.recorded()
+        # the picture at the last step, as `_fuse_ais_only` and `_emit` leave it
+        last = times[-1]
+        self._fuse_ais_only(last)
+        table = self._last_table
+        if table is None or not len(table):
+            self._last_emitted = None
+        else:
+            self._last_emitted = (table, last, self._ais_age(table.mmsi, last))
+        self._next_emit = last + self.update_period_s
+        return ([] if rec is None or not len(rec.key) else [contact_columns(rec, self.ais.q_m2ps3)]), done
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
             np.float64]]]:

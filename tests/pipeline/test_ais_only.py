@@ -1,4 +1,5 @@
-"""An AIS-only batch's steps made at once (`seawatch.track.ais_only`) give the rows the step-by-step pipeline gives."""
+"""An AIS-only batch's steps made at once (`seawatch.track.ais_only`, compiled: `ais_only_pass`) give the rows the
+step-by-step pipeline gives."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from seawatch.config import validate_site_dict
 from seawatch.geo import LocalFrame
 from seawatch.model import ContactBatch, Kind, ObservationBatch, TrackStatus
 from seawatch.pipeline import Pipeline
+from seawatch.track import ais_apply
 
 SITE = validate_site_dict({
     "site": {"name": "test", "lat": 38.45, "lon": 48.90},
@@ -25,8 +27,7 @@ FRAME = LocalFrame(38.45, 48.90)
 
 def ais_traffic(seconds: float = 3600.0, seed: int = 5) -> ObservationBatch:
     """Twelve AIS vessels reporting every 2-180 s: two fall silent for 15 min (they time out and come back),
-    one MMSI is used by a second transmitter 20 km away (a twin), static data arrives late and changes, and one
-    report comes in out of order."""
+    one MMSI is used by a second transmitter 20 km away (a twin), static data arrives late and changes."""
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
     for v in range(12):
@@ -40,11 +41,11 @@ def ais_traffic(seconds: float = 3600.0, seed: int = 5) -> ObservationBatch:
             if not silent:
                 rows.append({"t": t, "mmsi": mmsi, "x": x0 + vx * t, "y": y0 + vy * t,
                              "sog": float(np.hypot(vx, vy)), "cog": float(np.degrees(np.arctan2(vx, vy)) % 360)})
-                if v == 5 and int(t) % 60 < 30:   # the clone: the same MMSI, far away, half of the time
-                    rows.append({"t": t + 0.5, "mmsi": mmsi, "x": 20000.0, "y": -20000.0 + t, "sog": 1.0, "cog": 0.0})
+                if v == 5 and int(t) % 60 < 30:   # the clone: the same MMSI, far away, half of the time ...
+                    cx = 20000.0 if t < 1800 else -20000.0   # ... and after 30 min far from where it was, too
+                    rows.append({"t": t + 0.5, "mmsi": mmsi, "x": cx, "y": -20000.0 + t, "sog": 1.0, "cog": 0.0})
             t += interval * rng.uniform(0.9, 1.1)
     rows.sort(key=lambda r: r["t"])
-    rows[400]["t"], rows[401]["t"] = rows[401]["t"], rows[400]["t"]   # out of order by a fraction of a second
     lat, lon = FRAME.to_latlon(np.array([r["x"] for r in rows]), np.array([r["y"] for r in rows]))
     t = T0 + np.array([r["t"] for r in rows])
     pos = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": t, "received_at": t, "msg_type": 1,
@@ -98,6 +99,33 @@ def test_ais_only_steps_made_at_once_are_row_for_row_the_step_by_step_rows() -> 
     assert {423_000_103, 423_000_107} <= set(batched["mmsi"][lost].tolist())
     names = set(batched["name"][batched["mmsi"] == 423_000_101].tolist())
     assert names == {None, "ONE", "ONE RENAMED"}
+
+
+def test_the_numpy_reference_of_the_steps_made_at_once_gives_the_same_rows(monkeypatch: Any) -> None:
+    obs = ais_traffic(2400.0)
+    compiled = replay(obs, True, 900)
+    monkeypatch.setattr(ais_apply, "compiled", lambda x, p: False)
+    same_rows(replay(obs, True, 900), compiled)
+
+
+def test_the_ais_state_after_the_steps_made_at_once_is_the_step_by_step_state() -> None:
+    obs = ais_traffic()
+    # a report that arrives late, at the start of the second batch: 20 s older than its vessel's last one
+    fresh = np.flatnonzero(obs["mmsi"][:1000] == 423_000_102)[-1]
+    stale = obs.take([fresh])
+    stale.columns["observed_at"] = stale["observed_at"] - 20.0
+    obs = ObservationBatch.concat([obs.take(np.arange(1000)), stale, obs.take(np.arange(1000, len(obs)))])
+    a, b = Pipeline(SITE, batch_ais_only=False), Pipeline(SITE)
+    for i in range(0, len(obs), 1000):
+        part = obs.take(np.arange(i, min(i + 1000, len(obs))))
+        a.process_xy(part)
+        b.process_xy(part)
+    for name in ("mmsi", "t_s", "x", "P", "n_reports", "observed_interval_s", "nominal_interval_s", "msg_type"):
+        assert np.array_equal(getattr(a.ais, name), getattr(b.ais, name), equal_nan=name not in ("mmsi", "n_reports",
+                                                                                                "msg_type")), name
+    assert a.ais.static_of(423_000_101) == b.ais.static_of(423_000_101)
+    assert (a.ais.n_out_of_order, a.ais.n_twin_reports) == (b.ais.n_out_of_order, b.ais.n_twin_reports)
+    assert a.ais.n_out_of_order >= 1 and a.ais.n_twin_reports > 10
 
 
 def test_a_radar_interlude_between_ais_only_batches_gives_the_step_by_step_rows() -> None:

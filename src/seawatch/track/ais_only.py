@@ -13,9 +13,10 @@ Step by step this is a snapshot, a fusion table and a dozen small-array calls pe
 a 5 s step on a sparse feed (the Florida day: 17,279 steps). `AisOnlySteps` makes the same rows with the AIS
 state updated step by step as before (the same spans, so the same state), but at each step it only *records*
 the rows to emit (their state rows' filter state and static data as at that step, a few gathers); the contact
-rows of all the batch's steps are then computed at once. The same numbers, row for row and in the same order
-(`tests/pipeline/test_ais_only.py` compares the two on recordings with twins, vessels timing out and static
-data arriving late).
+rows of all the batch's steps are then computed at once (`contact_columns`). `ais_only_pass` does the updates
+and the recording of every step in one compiled pass; `AisOnlySteps` is its numpy reference. The same numbers,
+row for row and in the same order (`tests/pipeline/test_ais_only.py` compares the three on recordings with
+twins, vessels timing out, a late report and static data arriving late).
 
 A vessel gone between two steps needs no comparison of the two pictures: it was in the previous one and not in
 this one exactly when its last report is older than `max_age_s` now and was not one period ago (a vessel
@@ -41,7 +42,23 @@ _AIS_ONLY = int(ContactKind.AIS_ONLY)
 _SENSORS_AIS = np.empty(1, dtype=object)   # one shared tuple, as Pipeline's rows have
 _SENSORS_AIS[0] = ("ais",)
 # static columns an emitted row carries (Pipeline._identity)
-_STATIC = ("name", "callsign", "imo", "ship_type", "to_bow_m", "to_stern_m")
+STATIC = ("name", "callsign", "imo", "ship_type", "to_bow_m", "to_stern_m")
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The rows a batch's steps emit, before they are made contact rows (`contact_columns`): per row its state
+    key, emission time, the time its state is shown at (the emission time, or one period before for a LOST
+    row), its last report's time, filter state, whether it is a LOST row, and its static data (`STATIC`)."""
+
+    key: npt.NDArray[np.int64]
+    t: FloatArray
+    base: FloatArray
+    t_s: FloatArray
+    x: FloatArray
+    p: FloatArray
+    lost: npt.NDArray[np.bool_]
+    static: dict[str, npt.NDArray[Any]]
 
 
 @dataclass
@@ -55,7 +72,7 @@ class _Records:
     x: list[FloatArray] = field(default_factory=list)
     p: list[FloatArray] = field(default_factory=list)
     lost: list[npt.NDArray[np.bool_]] = field(default_factory=list)
-    static: dict[str, list[npt.NDArray[Any]]] = field(default_factory=lambda: {c: [] for c in _STATIC})
+    static: dict[str, list[npt.NDArray[Any]]] = field(default_factory=lambda: {c: [] for c in STATIC})
 
 
 class AisOnlySteps:
@@ -102,37 +119,42 @@ class AisOnlySteps:
         r.lost.append(lost)
         # identity is that of the MMSI (a twin's is its MMSI's), as at this step
         ident = rows if not (key >= TWIN_KEY).any() else ais.rows_of(real_mmsi(key))
-        for c in _STATIC:
+        for c in STATIC:
             r.static[c].append(ais.static[c][ident])
         return self._before
 
-    def contacts(self, q_m2ps3: float) -> tuple[dict[str, npt.NDArray[Any]], FloatArray, FloatArray] | None:
-        """The contact columns (without lat/lon) of every recorded row in step order, and their local x, y."""
+    def recorded(self) -> Recorded | None:
+        """Every row recorded, in step order (None: none)."""
         r = self._rec
         if not r.key:
             return None
-        key = np.concatenate(r.key)
-        n = len(key)
-        base, t_s = np.concatenate(r.base), np.concatenate(r.t_s)
-        age = base - t_s
-        x, cov = predict_rows(np.concatenate(r.x), np.concatenate(r.p), np.arange(n), np.maximum(age, 0.0), q_m2ps3)
-        vx, vy = x[:, 2], x[:, 3]
-        status = np.where(np.concatenate(r.lost), int(TrackStatus.LOST), int(TrackStatus.CONFIRMED)).astype(np.uint8)
-        st = {c: np.concatenate(v) for c, v in r.static.items()}
-        bow, stern = st["to_bow_m"].astype(np.float64), st["to_stern_m"].astype(np.float64)
-        kind = np.full(n, _AIS_ONLY, np.uint8)
-        sensors = _SENSORS_AIS[np.zeros(n, np.intp)]
-        cols: dict[str, npt.NDArray[Any]] = {
-            "contact_id": AIS_ONLY_ID_OFFSET + key, "t": np.concatenate(r.t), "kind": kind, "status": status,
-            "sog_mps": np.hypot(vx, vy), "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
-            "var_e_m2": cov[:, 0, 0], "var_n_m2": cov[:, 1, 1], "cov_en_m2": cov[:, 0, 1],
-            "radar_track_id": np.full(n, -1, np.int64), "mmsi": real_mmsi(key),
-            "name": st["name"], "callsign": st["callsign"], "imo": st["imo"].astype(np.int64),
-            "ship_type": st["ship_type"].astype(np.int16),
-            "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan),
-            "ais_age_s": age, "sensors": sensors,
-        }
-        return cols, x[:, 0], x[:, 1]
+        return Recorded(np.concatenate(r.key), np.concatenate(r.t), np.concatenate(r.base), np.concatenate(r.t_s),
+                        np.concatenate(r.x), np.concatenate(r.p), np.concatenate(r.lost),
+                        {c: np.concatenate(v) for c, v in r.static.items()})
 
 
-__all__ = ["AisOnlySteps"]
+def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArray[Any]], FloatArray, FloatArray]:
+    """The contact columns (without lat/lon) of recorded rows, and their local x, y: each row's state
+    dead-reckoned to the time it is shown at, as `AisVesselState.snapshot` and `Pipeline._contacts` make it."""
+    key = rec.key
+    n = len(key)
+    age = rec.base - rec.t_s
+    x, cov = predict_rows(rec.x, rec.p, np.arange(n), np.maximum(age, 0.0), q_m2ps3)
+    vx, vy = x[:, 2], x[:, 3]
+    status = np.where(rec.lost, int(TrackStatus.LOST), int(TrackStatus.CONFIRMED)).astype(np.uint8)
+    st = rec.static
+    bow, stern = st["to_bow_m"].astype(np.float64), st["to_stern_m"].astype(np.float64)
+    cols: dict[str, npt.NDArray[Any]] = {
+        "contact_id": AIS_ONLY_ID_OFFSET + key, "t": rec.t, "kind": np.full(n, _AIS_ONLY, np.uint8),
+        "status": status, "sog_mps": np.hypot(vx, vy), "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
+        "var_e_m2": cov[:, 0, 0], "var_n_m2": cov[:, 1, 1], "cov_en_m2": cov[:, 0, 1],
+        "radar_track_id": np.full(n, -1, np.int64), "mmsi": real_mmsi(key),
+        "name": st["name"], "callsign": st["callsign"], "imo": st["imo"].astype(np.int64),
+        "ship_type": st["ship_type"].astype(np.int16),
+        "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan),
+        "ais_age_s": age, "sensors": _SENSORS_AIS[np.zeros(n, np.intp)],
+    }
+    return cols, x[:, 0], x[:, 1]
+
+
+__all__ = ["STATIC", "AisOnlySteps", "Recorded", "contact_columns"]

@@ -179,6 +179,16 @@ class AisVesselState:
             self._index, self._index_of = KeyIndex(self.mmsi), self.mmsi
         return self._index.find(keys)
 
+    def add_rows(self, keys: Int64Array) -> npt.NDArray[np.intp]:
+        """Row of each key (MMSI or twin key), adding rows (without a position yet) for new ones: for a caller
+        that applies reports itself (`seawatch.track.ais_only_pass`)."""
+        return self._rows_for(keys)
+
+    def apply_static(self, batch: Columns, idx: npt.NDArray[np.intp]) -> None:
+        """Static data of the batch's rows idx (AIS static reports of known MMSIs, in time order), as `update`
+        applies it."""
+        self._update_static(batch, idx, self.rows_of(batch["mmsi"][idx]).astype(np.intp))
+
     def _rows_for(self, mmsi: Int64Array) -> npt.NDArray[np.intp]:
         """Row of each MMSI, adding rows for new ones."""
         if len(self.mmsi):
