@@ -101,6 +101,15 @@ def test_ais_only_steps_made_at_once_are_row_for_row_the_step_by_step_rows() -> 
     assert names == {None, "ONE", "ONE RENAMED"}
 
 
+def test_output_arrays_that_fill_up_mid_batch_grow_without_losing_or_repeating_a_row(monkeypatch: Any) -> None:
+    from seawatch.track import ais_only_pass
+
+    obs = ais_traffic(2400.0)
+    roomy = replay(obs, True, 900)
+    monkeypatch.setattr(ais_only_pass, "first_capacity", lambda n_reports, n_vessels: 1)
+    same_rows(replay(obs, True, 900), roomy)
+
+
 def test_the_numpy_reference_of_the_steps_made_at_once_gives_the_same_rows(monkeypatch: Any) -> None:
     obs = ais_traffic(2400.0)
     compiled = replay(obs, True, 900)

@@ -154,6 +154,12 @@ def _twin_rows(ais: AisVesselState) -> npt.NDArray[np.int64]:
     return out
 
 
+def first_capacity(n_reports: int, n_vessels: int) -> int:
+    """Rows the output arrays first hold (they grow when a step could overflow them): a batch's reports plus a
+    few heartbeats of every vessel."""
+    return max(n_reports + 4 * n_vessels, 1024)
+
+
 class _Out:
     """The kernel's output arrays, grown when full, and the static data of the rows written so far."""
 
@@ -225,7 +231,7 @@ def run_pass(ais: AisVesselState, batch: Any, derived: Derived, times: list[floa
     step_static[static_step] = True
     params = np.array([ais.q_m2ps3, VEL_SIGMA_MPS, INIT_SPEED_SIGMA_MPS, ABSENT_VEL_VAR, ais.gap_smoothing, KN,
                        JUMP_MIN_M, JUMP_MPS, period_s, heartbeat_s, max_age_s, float(TWIN_KEY)])
-    out = _Out(max(len(pos) + 4 * len(ais.mmsi), 1024))
+    out = _Out(first_capacity(len(pos), len(ais.mmsi)))
     counts = np.zeros(2, np.int64)
     k, i, static_at = 0, 0, -1   # static_at: the step whose static data is applied
     twin_row = _twin_rows(ais)
