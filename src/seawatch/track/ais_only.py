@@ -76,8 +76,8 @@ class _Records:
 
 
 class AisOnlySteps:
-    """Records what each AIS-only update step emits (`step`), then makes the contact rows of all of them
-    (`contacts`). ``shown_before``: whether the picture at the step before the first was shown non-empty (only
+    """Records what each AIS-only update step emits (`step`), then hands all of it over (`recorded`, for
+    `contact_columns`). ``shown_before``: whether the picture at the step before the first was shown non-empty (only
     then can a vessel be gone at the first step)."""
 
     def __init__(self, ais: AisVesselState, period_s: float, heartbeat_s: float, max_age_s: float,
