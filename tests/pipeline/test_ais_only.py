@@ -6,21 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pipeline_helpers import SITE
 
-from seawatch.config import validate_site_dict
 from seawatch.geo import LocalFrame
 from seawatch.model import ContactBatch, Kind, ObservationBatch, TrackStatus
 from seawatch.pipeline import Pipeline
 from seawatch.track import ais_apply
 
-SITE = validate_site_dict({
-    "site": {"name": "test", "lat": 38.45, "lon": 48.90},
-    "sensors": [
-        {"id": "radar-a", "kind": "radar", "lat": 38.45, "lon": 48.90, "height_m": 40, "range_m": 40000,
-         "scan_period_s": 2.5, "range_sigma_m": 20, "bearing_sigma_deg": 0.2, "pd": 0.95, "clutter_per_scan": 0},
-        {"id": "ais", "kind": "ais"},
-    ],
-})
 T0 = 1.7e9
 FRAME = LocalFrame(38.45, 48.90)
 

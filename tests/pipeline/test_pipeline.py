@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+from pipeline_helpers import SITE
 
 from seawatch.config import validate_site_dict
 from seawatch.geo import LocalFrame
 from seawatch.model import ContactKind, Kind, ObservationBatch
 from seawatch.pipeline import Pipeline
-
-SITE = validate_site_dict({
-    "site": {"name": "test", "lat": 38.45, "lon": 48.90},
-    "sensors": [
-        {"id": "radar-a", "kind": "radar", "lat": 38.45, "lon": 48.90, "height_m": 40, "range_m": 40000,
-         "scan_period_s": 2.5, "range_sigma_m": 20, "bearing_sigma_deg": 0.2, "pd": 0.95, "clutter_per_scan": 2},
-        {"id": "ais", "kind": "ais"},
-    ],
-})
 
 
 def scenario(seconds: float = 600.0, seed: int = 3) -> list[ObservationBatch]:
@@ -100,7 +94,7 @@ def test_an_ais_only_contact_is_shown_when_it_reports_and_at_least_once_a_minute
     assert {r.kind for r in rows} == {ContactKind.AIS_ONLY} and {r.mmsi for r in rows} == {423000001}
     times = [r.t for r in rows]
     assert len(times) < 400 / 10  # not repeated every update period
-    assert max(b - a for a, b in zip(times, times[1:])) <= 60.0
+    assert max(b - a for a, b in itertools.pairwise(times)) <= 60.0
     assert any(1.7e9 + 180 <= t < 1.7e9 + 190 for t in times)  # shown right after its report
 
 
