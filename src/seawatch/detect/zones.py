@@ -146,6 +146,10 @@ class ZoneIndex:
     def has_coast(self) -> bool:
         return self._coast_tree is not None
 
+    def has_areas(self, kinds: tuple[str, ...]) -> bool:
+        """Is there an area of one of these kinds (else every area query of them answers nothing)?"""
+        return any(k in self._areas for k in kinds)
+
     # ---- areas -------------------------------------------------------------------------------------
     def inside(self, x: F64, y: F64, kinds: tuple[str, ...]) -> tuple[I64, I64]:
         """(point index, zone index) pairs of points inside zones of these kinds."""

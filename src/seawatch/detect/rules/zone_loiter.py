@@ -32,10 +32,12 @@ class ZoneLoiter(ContactRule):
         self._zone = np.full(n, -1, np.int64)
         self._dist = np.full(n, np.nan)
         z = self.engine.zones
-        slow = cyc.slow_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
-        if z is None or not slow.any():
-            return np.zeros(n, bool), np.zeros(n, bool)
         kinds = ("platform", "pipeline") if self.p["pipelines"] else ("platform",)
+        if z is None or not z.has_areas(kinds):   # nothing to linger at (the Florida zones: ports, coast, border)
+            return np.zeros(n, bool), np.zeros(n, bool)
+        slow = cyc.slow_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
+        if not slow.any():
+            return np.zeros(n, bool), np.zeros(n, bool)
         rows = np.flatnonzero(slow)
         zone, dist = z.nearest_area(cyc.x[rows], cyc.y[rows], kinds, self.p["distance_m"])
         has = zone >= 0
