@@ -28,7 +28,7 @@ from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track import ais_apply
-from seawatch.track.ais_only import AisOnlySteps, Recorded, contact_columns
+from seawatch.track.ais_only import AisOnlySteps, Recorded, contact_columns, reports_too_old
 from seawatch.track.ais_only_pass import run_pass
 from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
@@ -116,6 +116,9 @@ class Pipeline:
         self._scan_ref: dict[str, float] = {}
         self._pending_radar: dict[str, tuple[float, list[npt.NDArray[np.float64]]]] = {}
         self.n_unknown_sensor = 0
+        # an AIS vessel is in the picture while its last report is at most this old (snapshot and fusion)
+        self._max_age_s = min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s)
+        self._old_pending = False   # a report too old to show was applied after the last step (`_ais_only_picture`)
 
     # ------------------------------------------------------------------------------------------------
     def process(self, batch: ObservationBatch) -> ContactBatch:
@@ -153,8 +156,10 @@ class Pipeline:
         derived = self.ais.derive(ais_batch) if len(ais_rows) else None
         self.ais.record_receivers(ais_batch)
         uptos = np.searchsorted(ais_t, [s[0] for s in steps], side="right").tolist()
-        if self.batch_ais_only and not len(radar_rows) and self._ais_only_picture():
-            out, done_ais = self._steps_ais_only(ais_batch, derived, [s[0] for s in steps], uptos)
+        times = [s[0] for s in steps]
+        if (self.batch_ais_only and times and not len(radar_rows) and self._ais_only_picture(times[0])
+                and not (derived is not None and reports_too_old(ais_batch, derived, times, uptos, self._max_age_s))):
+            out, done_ais = self._steps_ais_only(ais_batch, derived, times, uptos)
             steps = []
         for (step_t, is_scan, sensor_id, xy), upto in zip(steps, uptos):
             if upto > done_ais:
@@ -173,8 +178,13 @@ class Pipeline:
                     self._fuse_ais_only(step_t)
                 out.extend(self._emit(self._last_table, step_t))
                 self._next_emit = step_t + self.update_period_s
+        if times:
+            self._old_pending = False
         if done_ais < len(ais_rows):
             self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows), derived), receivers=False)
+            if derived is not None:   # applied before the next batch's first step: too old for it? (`reports_too_old`)
+                self._old_pending |= reports_too_old(ais_batch, derived, [self._next_emit], [len(ais_rows)],
+                                                     self._max_age_s, start=done_ais)
         cols, x, y = _concat(out)
         if not len(x):
             return ContactBatch.empty(), _NO_XY, _NO_XY
@@ -182,11 +192,16 @@ class Pipeline:
         cols["lat"], cols["lon"] = self.frame.to_latlon(x, y)
         return ContactBatch(cols, n=len(x)), x, y
 
-    def _ais_only_picture(self) -> bool:
-        """No radar track and no fusion bookkeeping: every step's picture is the AIS vessels alone."""
-        tracks, fusion = self._last_tracks, self.fusion
-        return ((tracks is None or not len(tracks)) and not len(fusion.tid)
-                and (fusion.evidence is None or not len(fusion.evidence)))
+    def _ais_only_picture(self, first_step_t: float) -> bool:
+        """Is every step from first_step_t on, step by step, the AIS-only picture `seawatch.track.ais_only`
+        makes at once? No radar track, none recent enough for the step to be fused at its time, no fusion
+        bookkeeping, a last picture of AIS-only contacts, and no report applied since it that was already too
+        old to show."""
+        tracks, fusion, last = self._last_tracks, self.fusion, self._last_emitted
+        return ((tracks is None or (not len(tracks) and tracks.time_s < first_step_t - 2 * self.update_period_s))
+                and not len(fusion.tid) and (fusion.evidence is None or not len(fusion.evidence))
+                and (last is None or bool((last[0].kind == int(ContactKind.AIS_ONLY)).all()))
+                and not self._old_pending)
 
     def _steps_ais_only(self, ais_batch: ObservationBatch, derived: Derived | None, times: list[float],
                         uptos: list[int]) -> tuple[list[_Part], int]:
@@ -195,17 +210,15 @@ class Pipeline:
         pipeline as that loop would (the last step's table for the next batch's LOST rows); (parts, AIS rows
         applied)."""
         prev = self._last_emitted
-        before = prev is not None and len(prev[0]) > 0
-        max_age = min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s)
-        if not times:
-            return [], 0
+        # the step before the first: its picture, if shown non-empty, is what a vessel may be gone from
+        prev_t = prev[1] if prev is not None and len(prev[0]) else math.nan
         rec: Recorded | None
         if derived is not None and ais_apply.compiled(self.ais.x, self.ais.P):
-            rec, _ = run_pass(self.ais, ais_batch, derived, times, uptos, self.update_period_s, self.heartbeat_s,
-                              max_age, before)
+            rec = run_pass(self.ais, ais_batch, derived, times, uptos, self.update_period_s, self.heartbeat_s,
+                           self._max_age_s, prev_t)
             done = uptos[-1]
-        else:   # the numpy reference: the state updated span by span, each step's rows recorded
-            steps = AisOnlySteps(self.ais, self.update_period_s, self.heartbeat_s, max_age, before)
+        else:   # without numba (or without AIS rows): the state updated span by span, each step's rows recorded
+            steps = AisOnlySteps(self.ais, self.update_period_s, self.heartbeat_s, self._max_age_s, prev_t)
             done = 0
             for step_t, upto in zip(times, uptos):
                 if upto > done:

@@ -132,3 +132,83 @@ def test_the_ais_state_after_the_steps_made_at_once_is_the_step_by_step_state() 
 def test_a_radar_interlude_between_ais_only_batches_gives_the_step_by_step_rows() -> None:
     obs = ObservationBatch.concat([ais_traffic(1800.0), radar_plots(600.0, 900.0)]).sorted_by_time()
     same_rows(replay(obs, False, 400), replay(obs, True, 400))
+
+
+# ---- the cases a review found (each failed before its fix) -----------------------------------------------------
+def reports(rows: list[tuple[float, int, float, float]], **extra: Any) -> ObservationBatch:
+    """AIS position reports (t after T0, MMSI, x, y) at 3 m/s east."""
+    t = T0 + np.array([r[0] for r in rows])
+    lat, lon = FRAME.to_latlon(np.array([r[2] for r in rows]), np.array([r[3] for r in rows]))
+    cols = {"kind": Kind.AIS_POSITION, "observed_at": t, "received_at": t, "msg_type": 1,
+            "mmsi": [r[1] for r in rows], "lat": lat, "lon": lon, "sog_mps": 3.0, "cog_deg": 90.0, "sensor": "ais"}
+    cols.update(extra)
+    return ObservationBatch(cols, n=len(rows))
+
+
+def two_vessels(t_from: float, t_to: float) -> ObservationBatch:
+    return reports(sorted((t, m, 1000.0 * j + 3.0 * t, 500.0 * j) for j, m in enumerate((423_000_001, 423_000_002))
+                          for t in np.arange(t_from + j, t_to, 10.0)))
+
+
+def both_ways(batches: list[ObservationBatch]) -> tuple[Pipeline, Pipeline]:
+    """Step by step and at once over the same batches: the same rows, the same AIS state."""
+    a, b = Pipeline(SITE, batch_ais_only=False), Pipeline(SITE)
+    rows_a = ContactBatch.concat([a.process_xy(x)[0] for x in batches])
+    rows_b = ContactBatch.concat([b.process_xy(x)[0] for x in batches])
+    same_rows(rows_a, rows_b)
+    assert a.ais.mmsi.tolist() == b.ais.mmsi.tolist()
+    assert np.array_equal(a.ais.x, b.ais.x, equal_nan=True) and a.ais.n_reports.tolist() == b.ais.n_reports.tolist()
+    assert (a.ais.n_out_of_order, a.ais.n_twin_reports) == (b.ais.n_out_of_order, b.ais.n_twin_reports)
+    return a, b
+
+
+def test_a_report_already_too_old_to_show_when_applied_gives_the_step_by_step_rows() -> None:
+    first = two_vessels(0, 1000)
+    probe = Pipeline(SITE)
+    probe.process_xy(first)
+    step = float(probe._next_emit) - T0   # the next batch's first step
+    # a vessel never seen, its first report (a late relay) 602 s old: no row, and no LOST row either
+    both_ways([first, ObservationBatch.concat([reports([(step - 602, 423_000_009, 5000.0, 5000.0)]),
+                                               two_vessels(1000, 1100)]).sorted_by_time()])
+    # a vessel shown at the step before (last heard 604 s ago) and a late report 602 s old: its LOST row carries
+    # the state it was shown with
+    seen = ObservationBatch.concat([first, reports([(step - 604, 423_000_009, 5000.0, 5000.0)])]).sorted_by_time()
+    a, _ = both_ways([seen, ObservationBatch.concat([reports([(step - 602, 423_000_009, 5006.0, 5000.0)]),
+                                                     two_vessels(1000, 1100)]).sorted_by_time()])
+    assert a.ais.n_reports[a.ais.rows_of(np.array([423_000_009]))[0]] == 2
+    # the same late report without a time of its own (received 602 s after it was made), the last row of a batch:
+    # applied after that batch's last step, it is the next batch's first step that must not misread it
+    stamped = reports([(step - 602, 423_000_009, 5006.0, 5000.0)], observed_at=[np.nan])
+    both_ways([ObservationBatch.concat([seen, stamped]), two_vessels(1000, 1100)])
+
+
+def test_an_empty_track_picture_from_a_recent_radar_scan_gives_the_step_by_step_rows() -> None:
+    la, lo = FRAME.to_latlon(np.array([-3000.0]), np.array([5000.0]))
+
+    def plot(t: float, lon: float | None = None) -> ObservationBatch:
+        return ObservationBatch({"kind": Kind.RADAR_PLOT, "observed_at": [T0 + t], "received_at": [T0 + t],
+                                 "sensor": "radar-a", "lat": la, "lon": lo if lon is None else [lon]}, n=1)
+
+    # a plot older than the tracker's picture, then AIS only: the tracker hands back an empty picture at 97 s
+    both_ways([ObservationBatch.concat([two_vessels(0, 100), plot(97.0)]).sorted_by_time(), plot(96.0),
+               two_vessels(100, 200)])
+    # a radar row with a latitude and no longitude (a bad plot, dropped by the tracker)
+    both_ways([ObservationBatch.concat([two_vessels(0, 100), plot(97.0, lon=np.nan)]).sorted_by_time(),
+               two_vessels(100, 200)])
+
+
+def test_a_position_report_without_coordinates_gives_its_mmsi_a_state_row_as_step_by_step() -> None:
+    _, b = both_ways([two_vessels(0, 100), ObservationBatch.concat([
+        two_vessels(100, 200), reports([(120.0, 423_000_077, 0.0, 0.0)], lat=[np.nan], lon=[np.nan])]).sorted_by_time()])
+    assert 423_000_077 in b.ais.mmsi.tolist()
+
+
+def test_a_ten_digit_mmsi_is_nobodys_twin_and_has_no_one_elses_static_data() -> None:
+    big = 1_000_000_123   # 30 bits hold it; its "MMSI" as a twin key (123) is no vessel here
+    rows = [(60.0 + 10 * k, 423_000_001, 180.0 + 30.0 * k, 0.0) for k in range(20)]
+    rows += [(61.0 + 10 * k, big, 2000.0 + 30.0 * k, 0.0) for k in range(20)]
+    rows += [(62.0 + 10 * k, big, 20000.0, 20000.0 + 10 * k) for k in range(1, 20, 2)]   # a second transmitter
+    named = ObservationBatch({"kind": Kind.AIS_STATIC, "observed_at": [T0 + 55.0], "msg_type": 5,
+                              "mmsi": [423_000_001], "name": ["KNOWN"], "sensor": "ais"}, n=1)
+    _, b = both_ways([ObservationBatch.concat([two_vessels(0, 60), named]).sorted_by_time(), reports(sorted(rows))])
+    assert b.ais.n_twin_reports > 0

@@ -19,8 +19,11 @@ row for row and in the same order (`tests/pipeline/test_ais_only.py` compares th
 twins, vessels timing out, a late report and static data arriving late).
 
 A vessel gone between two steps needs no comparison of the two pictures: it was in the previous one and not in
-this one exactly when its last report is older than `max_age_s` now and was not one period ago (a vessel
-heard in between is in this picture), its twin status (shown once it reported twice) being unchanged since.
+this one exactly when its last report is older than `max_age_s` now and was not at the previous step (a vessel
+heard in between is in this picture), its twin status (shown once it reported twice) being unchanged since. That
+holds while no report applied is already too old to show at its step (`reports_too_old`: it would move the
+vessel's last report time without putting it in the picture); the pipeline goes step by step for a batch that
+has one.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.model.contact import ContactKind, TrackStatus
+from seawatch.model.observation import Kind
 from seawatch.track.ais_filter import predict_rows
-from seawatch.track.ais_state import TWIN_KEY, AisVesselState, real_mmsi
+from seawatch.track.ais_state import TWIN_KEY, AisVesselState, Derived, real_mmsi
 from seawatch.track.fusion import AIS_ONLY_ID_OFFSET
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,32 +81,33 @@ class _Records:
 
 class AisOnlySteps:
     """Records what each AIS-only update step emits (`step`), then hands all of it over (`recorded`, for
-    `contact_columns`). ``shown_before``: whether the picture at the step before the first was shown non-empty (only
-    then can a vessel be gone at the first step)."""
+    `contact_columns`): the numpy form of `ais_only_pass`, for where numba is off (``SEAWATCH_NO_JIT=1``) or the
+    batch has no AIS row. ``prev_t``: the step before the first, if its picture was shown non-empty (only then
+    can a vessel be gone at the first step), else NaN."""
 
     def __init__(self, ais: AisVesselState, period_s: float, heartbeat_s: float, max_age_s: float,
-                 shown_before: bool) -> None:
+                 prev_t: float) -> None:
         self.ais = ais
         self.period_s = period_s
         self.heartbeat_s = heartbeat_s
         self.max_age_s = max_age_s
-        self._before = shown_before
+        self._prev_t = prev_t
         self._rec = _Records()
 
-    def step(self, t: float) -> bool:
-        """Record the rows emitted at t (the AIS state being as at t); whether t's picture is non-empty."""
-        ais, p = self.ais, self.period_s
+    def step(self, t: float) -> None:
+        """Record the rows emitted at t (the AIS state being as at t)."""
+        ais, p, prev_t = self.ais, self.period_s, self._prev_t
         age = t - ais.t_s                     # NaN for a row without a position: every comparison False
         shows = (ais.mmsi < TWIN_KEY) | (ais.n_reports >= 2)
         live = shows & (age <= self.max_age_s)
         beat = math.floor(t / self.heartbeat_s) != math.floor((t - p) / self.heartbeat_s)
         cur = np.flatnonzero(live) if beat else np.flatnonzero(shows & (age < p))
-        gone = (np.flatnonzero(shows & (age > self.max_age_s) & (age - p <= self.max_age_s)) if self._before
-                else cur[:0])
-        self._before = bool(live.any())
+        # gone: shown at the step before (prev_t NaN: nothing was), silent too long now
+        gone = np.flatnonzero(shows & (age > self.max_age_s) & (prev_t - ais.t_s <= self.max_age_s))
+        self._prev_t = t if live.any() else math.nan
         n_cur, n = len(cur), len(cur) + len(gone)
         if not n:
-            return self._before
+            return
         rows = np.concatenate([cur, gone]) if len(gone) else cur
         r = self._rec
         key = ais.mmsi[rows]
@@ -112,16 +117,14 @@ class AisOnlySteps:
         r.p.append(ais.P[rows])
         r.t.append(np.full(n, t))
         base = np.full(n, t)
-        base[n_cur:] = t - p
+        base[n_cur:] = prev_t
         r.base.append(base)
         lost = np.zeros(n, bool)
         lost[n_cur:] = True
         r.lost.append(lost)
-        # identity is that of the MMSI (a twin's is its MMSI's), as at this step
-        ident = rows if not (key >= TWIN_KEY).any() else ais.rows_of(real_mmsi(key))
+        st = static_of(ais, key, rows)
         for c in STATIC:
-            r.static[c].append(ais.static[c][ident])
-        return self._before
+            r.static[c].append(st[c])
 
     def recorded(self) -> Recorded | None:
         """Every row recorded, in step order (None: none)."""
@@ -131,6 +134,44 @@ class AisOnlySteps:
         return Recorded(np.concatenate(r.key), np.concatenate(r.t), np.concatenate(r.base), np.concatenate(r.t_s),
                         np.concatenate(r.x), np.concatenate(r.p), np.concatenate(r.lost),
                         {c: np.concatenate(v) for c, v in r.static.items()})
+
+
+def static_of(ais: AisVesselState, key: npt.NDArray[np.int64],
+              rows: npt.NDArray[np.int64] | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The static data (`STATIC`) of each state key as the state holds it now: its MMSI's (a twin's is its
+    MMSI's), absent (None / -1) where the state has no row of that MMSI, as `Pipeline._identity` gives it.
+    rows: the keys' own rows, when the caller has them (used as they are when no key is a twin's)."""
+    if rows is None or (key >= TWIN_KEY).any():
+        rows = ais.rows_of(real_mmsi(key))
+    hit = rows >= 0
+    if hit.all():
+        return {c: ais.static[c][rows] for c in STATIC}
+    out: dict[str, npt.NDArray[Any]] = {}
+    for c in STATIC:
+        col = ais.static[c]
+        v = np.full(len(key), None if col.dtype == object else -1, dtype=col.dtype)
+        v[hit] = col[rows[hit]]
+        out[c] = v
+    return out
+
+
+def reports_too_old(batch: Any, derived: Derived, times: list[float], uptos: list[int], max_age_s: float,
+                    start: int = 0) -> bool:
+    """Is a position report among the batch's rows start..uptos[-1] already too old to show at the step that
+    applies it (step k applies the rows up to uptos[k])? Such a report (a late relay, a time from a wrong clock)
+    moves its vessel's last report time without putting it in the picture, so whether the vessel was in the
+    previous step's picture no longer follows from the state (this module's docstring): the pipeline then goes
+    step by step."""
+    stop = uptos[-1]
+    if stop <= start:
+        return False
+    rows = np.arange(start, stop)
+    t = derived.event_t_s[start:stop]
+    pos = (batch["kind"][start:stop] == int(Kind.AIS_POSITION)) & (batch["mmsi"][start:stop] > 0) & np.isfinite(t)
+    if not pos.any():
+        return False
+    step_t = np.asarray(times, np.float64)[np.searchsorted(np.asarray(uptos), rows[pos], side="right")]
+    return bool((step_t - t[pos] > max_age_s).any())
 
 
 def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArray[Any]], FloatArray, FloatArray]:
@@ -157,4 +198,4 @@ def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArra
     return cols, x[:, 0], x[:, 1]
 
 
-__all__ = ["STATIC", "AisOnlySteps", "Recorded", "contact_columns"]
+__all__ = ["STATIC", "AisOnlySteps", "Recorded", "contact_columns", "reports_too_old", "static_of"]

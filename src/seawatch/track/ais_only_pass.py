@@ -28,7 +28,7 @@ from seawatch.ingest.nmea._jit import jit
 from seawatch.model.observation import Kind
 from seawatch.track import ais_apply
 from seawatch.track.ais_filter import ABSENT_VEL_VAR, row_scratch
-from seawatch.track.ais_only import STATIC, Recorded
+from seawatch.track.ais_only import STATIC, Recorded, static_of
 from seawatch.track.ais_state import (
     INIT_SPEED_SIGMA_MPS,
     JUMP_MIN_M,
@@ -40,7 +40,6 @@ from seawatch.track.ais_state import (
     VEL_SIGMA_MPS,
     AisVesselState,
     Derived,
-    real_mmsi,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,23 +53,23 @@ def _pass_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.nd
                  r_row: np.ndarray, r_t: np.ndarray, z: np.ndarray, sig_p: np.ndarray, has_v: np.ndarray,
                  r_msg: np.ndarray, r_nav: np.ndarray, r_head: np.ndarray, r_rot: np.ndarray, r_sog: np.ndarray,
                  step_t: np.ndarray, step_end: np.ndarray, step_static: np.ndarray, k0: int, i0: int,
-                 static_done: bool, before: bool, params: np.ndarray,
+                 static_done: bool, prev_t: float, params: np.ndarray, twin_key: int,
                  o_key: np.ndarray, o_t: np.ndarray, o_base: np.ndarray, o_ts: np.ndarray, o_x: np.ndarray,
                  o_p: np.ndarray, o_lost: np.ndarray, n_out: int,
-                 counts: np.ndarray) -> tuple[int, int, int, int, bool]:
-    """From step k0, report i0: (status, step, report, rows written, whether the last step's picture was
-    non-empty). counts: [reports dropped as late, reports applied to twins]."""
+                 counts: np.ndarray) -> tuple[int, int, int, int, float]:
+    """From step k0, report i0: (status, step, report, rows written, prev_t after it). prev_t: the step before,
+    if its picture was non-empty (a vessel can be gone from it), else NaN. counts: [reports dropped as late,
+    reports applied to twins]."""
     q, vel_sigma, init_speed_sigma, absent_var, smoothing, kn = (params[0], params[1], params[2], params[3],
                                                                  params[4], params[5])
     jump_min, jump_mps, period, heartbeat, max_age = params[6], params[7], params[8], params[9], params[10]
-    twin_key = np.int64(params[11])
     s, low, kt, nu, xp, pp = row_scratch()
     vel_var = vel_sigma * vel_sigma
     n_rows = keys.shape[0]
     i = i0
     for k in range(k0, step_t.shape[0]):
         if step_static[k] and not (k == k0 and static_done):
-            return _STATIC, k, i, n_out, before
+            return _STATIC, k, i, n_out, prev_t
         while i < step_end[k]:
             r = r_row[i]
             t = r_t[i]
@@ -86,7 +85,7 @@ def _pass_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.nd
                 if jm > jump_min and jm / gap > jump_mps:   # another transmitter: the MMSI's twin
                     target = twin_row[r]
                     if target < 0:
-                        return _NEED_TWIN, k, i, n_out, before
+                        return _NEED_TWIN, k, i, n_out, prev_t
                     tp = t_s[target]
                     if t < tp:
                         counts[0] += 1
@@ -105,7 +104,7 @@ def _pass_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.nd
                                 low, kt, nu, xp, pp)
             i += 1
         if n_out + n_rows > o_key.shape[0]:   # a step writes each row at most once
-            return _FULL, k, i, n_out, before
+            return _FULL, k, i, n_out, prev_t
         # the step's rows (AisOnlySteps.step): shown ones in key order, then the vessels gone since the last step
         t = step_t[k]
         beat = math.floor(t / heartbeat) != math.floor((t - period) / heartbeat)
@@ -126,23 +125,22 @@ def _pass_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.nd
                 o_p[n_out] = p[r]
                 o_lost[n_out] = False
                 n_out += 1
-        if before:
+        if math.isfinite(prev_t):   # gone: shown at the step before, silent too long now
             for r in range(n_rows):
                 ts = t_s[r]
                 if not math.isfinite(ts) or not (keys[r] < twin_key or n_reports[r] >= 2):
                     continue
-                age = t - ts
-                if age > max_age and age - period <= max_age:
+                if t - ts > max_age and prev_t - ts <= max_age:
                     o_key[n_out] = keys[r]
                     o_t[n_out] = t
-                    o_base[n_out] = t - period
+                    o_base[n_out] = prev_t
                     o_ts[n_out] = ts
                     o_x[n_out] = x[r]
                     o_p[n_out] = p[r]
                     o_lost[n_out] = True
                     n_out += 1
-        before = live_any
-    return _DONE, step_t.shape[0], i, n_out, before
+        prev_t = t if live_any else np.nan
+    return _DONE, step_t.shape[0], i, n_out, prev_t
 
 
 def _twin_rows(ais: AisVesselState) -> npt.NDArray[np.int64]:
@@ -150,7 +148,9 @@ def _twin_rows(ais: AisVesselState) -> npt.NDArray[np.int64]:
     out = np.full(len(ais.mmsi), -1, np.int64)
     twins = np.flatnonzero(ais.mmsi >= TWIN_KEY)
     if len(twins):
-        out[ais.rows_of(ais.mmsi[twins] - TWIN_KEY)] = twins
+        # a key from TWIN_KEY up without its MMSI's row (a 30-bit MMSI of 10 digits) is nobody's twin
+        of = ais.rows_of(ais.mmsi[twins] - TWIN_KEY)
+        out[of[of >= 0]] = twins[of >= 0]
     return out
 
 
@@ -184,10 +184,9 @@ class _Out:
         """Static data of the rows written since the last call, as the state holds it now."""
         if self.resolved == self.n:
             return
-        key = self.a["key"][self.resolved:self.n]
-        rows = ais.rows_of(real_mmsi(key))
+        st = static_of(ais, self.a["key"][self.resolved:self.n])
         for c in STATIC:
-            self.static[c].append(ais.static[c][rows])
+            self.static[c].append(st[c])
         self.resolved = self.n
 
     def recorded(self) -> Recorded:
@@ -197,22 +196,23 @@ class _Out:
 
 
 def run_pass(ais: AisVesselState, batch: Any, derived: Derived, times: list[float], uptos: list[int],
-             period_s: float, heartbeat_s: float, max_age_s: float, before: bool) -> tuple[Recorded, bool]:
+             period_s: float, heartbeat_s: float, max_age_s: float, prev_t: float) -> Recorded:
     """The steps `times` of an AIS-only batch (step k applies its rows up to `uptos[k]`, as
-    `Pipeline.process_xy`), in one compiled pass: the rows they emit, and whether the last step's picture was
-    non-empty. The AIS state is left as after the last step."""
+    `Pipeline.process_xy`), in one compiled pass: the rows they emit. prev_t: the step before the first, if its
+    picture was shown non-empty, else NaN. The AIS state is left as after the last step."""
     upto = uptos[-1]
     kind, mmsi = batch["kind"][:upto], batch["mmsi"][:upto]
     t_all = derived.event_t_s[:upto]
     use = (mmsi > 0) & np.isfinite(t_all)
-    is_pos = use & (kind == int(Kind.AIS_POSITION)) & np.isfinite(batch["lat"][:upto]) \
-        & np.isfinite(batch["lon"][:upto])
+    is_report = use & (kind == int(Kind.AIS_POSITION))
+    is_pos = is_report & np.isfinite(batch["lat"][:upto]) & np.isfinite(batch["lon"][:upto])
     is_static = use & (kind == int(Kind.AIS_STATIC))
     # each row's step: the span of rows the step applies (as `update` applies a span: sorted by event time)
     span = np.searchsorted(np.asarray(uptos), np.arange(upto), side="right")
     pos = np.flatnonzero(is_pos)
     pos = pos[np.lexsort((t_all[pos], span[pos]))]
-    ais.add_rows(mmsi[np.flatnonzero(is_pos | is_static)])   # every MMSI's row now (twins come later)
+    # every MMSI's row now, as `update` makes one for each report it selects (twins' rows come later)
+    ais.add_rows(mmsi[np.flatnonzero(is_report | is_static)])
     cog, sog = batch["cog_deg"][pos], batch["sog_mps"][pos]
     has_v = np.isfinite(sog) & np.isfinite(cog)
     z = np.column_stack([derived.x_m[pos], derived.y_m[pos], sog * np.sin(np.deg2rad(cog)),
@@ -230,17 +230,17 @@ def run_pass(ais: AisVesselState, batch: Any, derived: Derived, times: list[floa
     step_static = np.zeros(len(times), np.bool_)
     step_static[static_step] = True
     params = np.array([ais.q_m2ps3, VEL_SIGMA_MPS, INIT_SPEED_SIGMA_MPS, ABSENT_VEL_VAR, ais.gap_smoothing, KN,
-                       JUMP_MIN_M, JUMP_MPS, period_s, heartbeat_s, max_age_s, float(TWIN_KEY)])
+                       JUMP_MIN_M, JUMP_MPS, period_s, heartbeat_s, max_age_s])
     out = _Out(first_capacity(len(pos), len(ais.mmsi)))
     counts = np.zeros(2, np.int64)
     k, i, static_at = 0, 0, -1   # static_at: the step whose static data is applied
     twin_row = _twin_rows(ais)
     step_t = np.asarray(times, np.float64)
     while True:
-        status, k, i, out.n, before = _pass_kernel(
+        status, k, i, out.n, prev_t = _pass_kernel(
             ais.x, ais.P, ais.t_s, ais.n_reports, ais.msg_type, ais.nav_status, ais.heading_deg,
             ais.observed_interval_s, ais.nominal_interval_s, ais.mmsi, twin_row, *reports, step_t, step_end,
-            step_static, k, i, static_at == k, before, params, out.a["key"], out.a["t"], out.a["base"],
+            step_static, k, i, static_at == k, prev_t, params, TWIN_KEY, out.a["key"], out.a["t"], out.a["base"],
             out.a["t_s"], out.a["x"], out.a["p"], out.a["lost"], out.n, counts)
         if status == _DONE:
             break
@@ -257,7 +257,7 @@ def run_pass(ais: AisVesselState, batch: Any, derived: Derived, times: list[floa
     out.resolve(ais)
     ais.n_out_of_order += int(counts[0])
     ais.n_twin_reports += int(counts[1])
-    return out.recorded(), before
+    return out.recorded()
 
 
 __all__ = ["run_pass"]
