@@ -109,35 +109,28 @@ def _pass_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.nd
         t = step_t[k]
         beat = math.floor(t / heartbeat) != math.floor((t - period) / heartbeat)
         live_any = False
-        for r in range(n_rows):
-            ts = t_s[r]
-            if not math.isfinite(ts) or not (keys[r] < twin_key or n_reports[r] >= 2):
-                continue
-            age = t - ts
-            live = age <= max_age
-            live_any = live_any or live
-            if live if beat else age < period:
-                o_key[n_out] = keys[r]
-                o_t[n_out] = t
-                o_base[n_out] = t
-                o_ts[n_out] = ts
-                o_x[n_out] = x[r]
-                o_p[n_out] = p[r]
-                o_lost[n_out] = False
-                n_out += 1
-        if math.isfinite(prev_t):   # gone: shown at the step before, silent too long now
+        for lost in range(2):   # the rows shown, then (after a non-empty picture) those gone since it
+            if lost and not math.isfinite(prev_t):
+                break
             for r in range(n_rows):
                 ts = t_s[r]
                 if not math.isfinite(ts) or not (keys[r] < twin_key or n_reports[r] >= 2):
                     continue
-                if t - ts > max_age and prev_t - ts <= max_age:
+                age = t - ts
+                if lost:
+                    take = age > max_age and prev_t - ts <= max_age
+                else:
+                    live = age <= max_age
+                    live_any = live_any or live
+                    take = live if beat else age < period
+                if take:
                     o_key[n_out] = keys[r]
                     o_t[n_out] = t
-                    o_base[n_out] = prev_t
+                    o_base[n_out] = prev_t if lost else t
                     o_ts[n_out] = ts
                     o_x[n_out] = x[r]
                     o_p[n_out] = p[r]
-                    o_lost[n_out] = True
+                    o_lost[n_out] = lost == 1
                     n_out += 1
         prev_t = t if live_any else np.nan
     return _DONE, step_t.shape[0], i, n_out, prev_t
