@@ -101,6 +101,8 @@ class Pipeline:
         # deletion by time since the last plot: with overlapping radars, one that misses a small boat
         # must not delete the track another one holds; a confirmed track coasts at least COAST_S
         period = max((r.scan_period_s for r in self.radars.values()), default=2.5)
+        # no scan from any radar for this long: the radar picture is gone (`_fuse_ais_only`)
+        self._radar_silent_s = max(COAST_S, 2 * period)
         self.tracker = RadarTracker(TrackerParams.from_sensor(first, scan_period_s=period, min_coast_s=COAST_S,
                                                               splice=SpliceParams())
                                     if first else TrackerParams())
@@ -329,8 +331,14 @@ class Pipeline:
         return np.flatnonzero(~ais_only | (ais_age_s < self.update_period_s))
 
     def _fuse_ais_only(self, t: float) -> None:
-        """No radar scan recently: carry radar tracks as they were, AIS dead-reckoned to t."""
+        """No radar scan recently: carry radar tracks as they were, AIS dead-reckoned to t. After `_radar_silent_s`
+        without a scan from any radar (its feed stopped) the radar picture is gone: its tracks end (their LOST
+        rows), instead of standing where they were last seen."""
         tracks = self._last_tracks
+        if tracks is not None and len(tracks) and t - tracks.time_s > self._radar_silent_s:
+            logger.warning("no radar scan for %.0f s: the %s radar tracks of the picture end", t - tracks.time_s,
+                           len(tracks))
+            self._last_tracks = tracks = None
         if tracks is not None and len(tracks):
             tracks = TrackTable(t, tracks.track_id, tracks.status, tracks.x, tracks.P)
         else:

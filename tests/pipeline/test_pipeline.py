@@ -114,6 +114,20 @@ def test_a_contact_that_disappears_gets_one_final_lost_row() -> None:
     assert not [r for r in rows if r.mmsi == 423000001 and r.t > lost[0].t]
 
 
+def test_a_radar_feed_that_stops_does_not_leave_its_tracks_standing_in_the_picture() -> None:
+    from seawatch.model import TrackStatus
+
+    radar_then_ais = scenario(300.0)   # radar and AIS for 5 min, then AIS alone
+    ais_after = [b for b in scenario(900.0, seed=4) if b["kind"][0] == Kind.AIS_POSITION
+                 and b["observed_at"][0] >= 1.7e9 + 300]
+    rows = run(radar_then_ais + ais_after)
+    dark = [r for r in rows if r.kind is ContactKind.RADAR_ONLY]
+    assert dark and max(r.t for r in dark) <= 1.7e9 + 300 + 45   # ended within the coast time of the last scan
+    ended = [r for r in rows if r.radar_track_id is not None and r.status is TrackStatus.LOST]
+    assert ended and not [r for r in rows if r.radar_track_id is not None and r.t > max(e.t for e in ended)]
+    assert [r for r in rows if r.mmsi == 423000002 and r.t > 1.7e9 + 800]   # the AIS picture goes on
+
+
 def test_a_radar_only_site_without_any_ais_gives_dark_contacts() -> None:
     batches = [b for b in scenario(120.0) if b["kind"][0] == Kind.RADAR_PLOT]
     rows = run(batches)
