@@ -11,6 +11,7 @@ their own directories). Timing is process CPU time (robust when other jobs share
 over the timed cycles.
 
     python bench/detect.py --pipeline --duration 2h --no-scale
+    python bench/detect.py --pipeline --duration 2h --no-scale --sim-seed 1   # the scenarios with another seed
     python bench/detect.py --florida-only --pipeline       # the real Florida day through seawatch replay (~45 s CPU)
 """
 
@@ -37,21 +38,23 @@ SCENARIOS = ("caspian-day", "astara-gofast", "cigarette-run", "platform-intrusio
 SITE = Path(__file__).resolve().parents[1] / "src" / "seawatch" / "sites" / "caspian" / "site.toml"
 
 
-def simulated(name: str, sims: Path, duration: str | None) -> Path:
-    out = sims / (name if duration is None else f"{name}-{duration}")
+def simulated(name: str, sims: Path, duration: str | None, seed: int | None = None) -> Path:
+    """The scenario simulated into sims (once): its own seed, or `seed` (a directory of its own)."""
+    out = sims / "-".join([name, *([duration] if duration else []), *([f"seed{seed}"] if seed is not None else [])])
     if not (out / "truth" / "positions.parquet").exists():
         print(f"simulating {name} into {out} ...", flush=True)
         cmd = [sys.executable, "-m", "seawatch.cli", "sim", "--scenario", name, "--out", str(out)]
-        subprocess.run(cmd + (["--duration", duration] if duration else []), check=True, stdout=subprocess.DEVNULL)
+        cmd += (["--duration", duration] if duration else []) + (["--seed", str(seed)] if seed is not None else [])
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return out
 
 
-def run_pipeline(name: str, sims: Path, duration: str | None) -> dict:
+def run_pipeline(name: str, sims: Path, duration: str | None, seed: int | None = None) -> dict:
     """The scenario through `seawatch replay` (tracking, fusion, detection), alerts and tracks scored."""
     from seawatch.eval.tracks import evaluate_tracks, format_tracks_table
     from seawatch.replay import ReplayOptions, run_replay
 
-    out = simulated(name, sims, duration)
+    out = simulated(name, sims, duration, seed)
     site = load_site(out / "site.toml")
     inputs = [out / "ais.nmea", *sorted(out.glob("plots-*.csv"))]
     cpu0 = time.process_time()
@@ -66,8 +69,9 @@ def run_pipeline(name: str, sims: Path, duration: str | None) -> dict:
     return res
 
 
-def run_scenario(name: str, sims: Path, step_s: float | None, duration: str | None = None) -> dict:
-    out = simulated(name, sims, duration)
+def run_scenario(name: str, sims: Path, step_s: float | None, duration: str | None = None,
+                 seed: int | None = None) -> dict:
+    out = simulated(name, sims, duration, seed)
     site = load_site(out / "site.toml")
     eng = DetectionEngine(site)
     cpu0 = time.process_time()
@@ -310,6 +314,8 @@ def main() -> None:
     ap.add_argument("--florida-out", default="/tmp/seawatch-florida", help="Florida replay output (with --pipeline)")
     ap.add_argument("--pipeline", action="store_true", help="scenarios through seawatch replay, not ideal tracks")
     ap.add_argument("--duration", help="simulate shorter scenarios (e.g. 2h)")
+    ap.add_argument("--sim-seed", type=int, help="simulate the scenarios with this seed, not their own (the rules "
+                                                  "were tuned on their own: other seeds show how well they carry over)")
     a = ap.parse_args()
     results = {}
     if a.florida or a.florida_only:
@@ -321,8 +327,8 @@ def main() -> None:
             return
     if not a.scale_only:
         for name in a.scenarios:
-            results[name] = (run_pipeline(name, Path(a.sims), a.duration) if a.pipeline
-                             else run_scenario(name, Path(a.sims), a.step, a.duration))
+            results[name] = (run_pipeline(name, Path(a.sims), a.duration, a.sim_seed) if a.pipeline
+                             else run_scenario(name, Path(a.sims), a.step, a.duration, a.sim_seed))
         if a.json:
             Path(a.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if not a.no_scale:
