@@ -9,7 +9,8 @@ demo) and returns contact updates (`ContactBatch`) for detection, storage and th
 - AIS position and static reports update `AisVesselState` up to each scan's time;
 - after each scan, `RadarAisFusion` associates confirmed radar tracks with AIS vessels;
 - every `update_period_s` of event time, the fused picture is emitted as contact updates. Without any
-  radar (an AIS-only feed) the picture is AIS-only contacts.
+  radar (an AIS-only feed) the picture is AIS-only contacts, and a batch's steps are made in one compiled pass
+  (`seawatch.track.ais_only_pass`, the same rows as step by step).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track import ais_apply
-from seawatch.track.ais_only import AisOnlySteps, Recorded, contact_columns, reports_too_old
+from seawatch.track.ais_only import contact_columns, reports_too_old, run_steps
 from seawatch.track.ais_only_pass import run_pass
 from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
@@ -214,30 +215,17 @@ class Pipeline:
         prev = self._last_emitted
         # the step before the first: its picture, if shown non-empty, is what a vessel may be gone from
         prev_t = prev[1] if prev is not None and len(prev[0]) else math.nan
-        rec: Recorded | None
+        args = (times, uptos, self.update_period_s, self.heartbeat_s, self._max_age_s, prev_t)
         if derived is not None and ais_apply.compiled(self.ais.x, self.ais.P):
-            rec = run_pass(self.ais, ais_batch, derived, times, uptos, self.update_period_s, self.heartbeat_s,
-                           self._max_age_s, prev_t)
-            done = uptos[-1]
-        else:   # without numba (or without AIS rows): the state updated span by span, each step's rows recorded
-            steps = AisOnlySteps(self.ais, self.update_period_s, self.heartbeat_s, self._max_age_s, prev_t)
-            done = 0
-            for step_t, upto in zip(times, uptos):
-                if upto > done:
-                    self.ais.update(RowSpan(ais_batch, done, upto, derived), receivers=False)
-                    done = upto
-                steps.step(step_t)
-            rec = steps.recorded()
+            rec = run_pass(self.ais, ais_batch, derived, *args)
+        else:   # without numba, or without AIS rows: its numpy form
+            rec = run_steps(self.ais, ais_batch, derived, *args)
         # the picture at the last step, as `_fuse_ais_only` and `_emit` leave it
         last = times[-1]
         self._fuse_ais_only(last)
-        table = self._last_table
-        if table is None or not len(table):
-            self._last_emitted = None
-        else:
-            self._last_emitted = (table, last, self._ais_age(table.mmsi, last))
+        self._remember_shown(self._last_table, last)
         self._next_emit = last + self.update_period_s
-        return ([] if rec is None or not len(rec.key) else [contact_columns(rec, self.ais.q_m2ps3)]), done
+        return ([] if rec is None else [contact_columns(rec, self.ais.q_m2ps3)]), uptos[-1]
 
     def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
             np.float64]]]:
@@ -300,13 +288,12 @@ class Pipeline:
         became fused), so that consumers drop them instead of letting them linger. Rows are built only for
         what is emitted."""
         prev = self._last_emitted
-        if table is None or not len(table):
-            self._last_emitted = None
+        shown = self._remember_shown(table, t)
+        if shown is None:
             current = []
             ids = np.empty(0, np.int64)
         else:
-            age = self._ais_age(table.mmsi, t)
-            self._last_emitted = (table, t, age)
+            table, age = shown
             ids = table.contact_id
             current = [self._contacts(table, t, self._shown(table, age, t), age)]
         if prev is None or not len(prev[0]):
@@ -319,6 +306,17 @@ class Pipeline:
         ended[0]["status"] = np.full(len(gone), int(TrackStatus.LOST), dtype=np.uint8)
         ended[0]["t"] = np.full(len(gone), t)
         return [*current, ended]
+
+    def _remember_shown(self, table: ContactTable | None,
+                        t: float) -> tuple[ContactTable, npt.NDArray[np.float64]] | None:
+        """Keep the picture shown at t (what the next emission's LOST rows are found against); (the table, each
+        row's AIS age), None for an empty picture."""
+        if table is None or not len(table):
+            self._last_emitted = None
+            return None
+        age = self._ais_age(table.mmsi, t)
+        self._last_emitted = (table, t, age)
+        return table, age
 
     def _shown(self, table: ContactTable, ais_age_s: npt.NDArray[np.float64], t: float) -> npt.NDArray[np.intp]:
         """Rows shown: AIS-only contacts when a report arrived in the last period, else once per heartbeat

@@ -38,7 +38,7 @@ import numpy.typing as npt
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.observation import Kind
 from seawatch.track.ais_filter import predict_rows
-from seawatch.track.ais_state import TWIN_KEY, AisVesselState, Derived, real_mmsi
+from seawatch.track.ais_state import TWIN_KEY, AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import AIS_ONLY_ID_OFFSET
 
 FloatArray = npt.NDArray[np.float64]
@@ -136,6 +136,20 @@ class AisOnlySteps:
                         {c: np.concatenate(v) for c, v in r.static.items()})
 
 
+def run_steps(ais: AisVesselState, batch: Any, derived: Derived | None, times: list[float], uptos: list[int],
+              period_s: float, heartbeat_s: float, max_age_s: float, prev_t: float) -> Recorded | None:
+    """`ais_only_pass.run_pass` in numpy (`AisOnlySteps`): the AIS state updated span by span as the pipeline's
+    step loop does, each step's rows recorded; None if no step emits a row."""
+    steps = AisOnlySteps(ais, period_s, heartbeat_s, max_age_s, prev_t)
+    done = 0
+    for step_t, upto in zip(times, uptos):
+        if upto > done:
+            ais.update(RowSpan(batch, done, upto, derived), receivers=False)
+            done = upto
+        steps.step(step_t)
+    return steps.recorded()
+
+
 def static_of(ais: AisVesselState, key: npt.NDArray[np.int64],
               rows: npt.NDArray[np.int64] | None = None) -> dict[str, npt.NDArray[Any]]:
     """The static data (`STATIC`) of each state key as the state holds it now: its MMSI's (a twin's is its
@@ -198,4 +212,4 @@ def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArra
     return cols, x[:, 0], x[:, 1]
 
 
-__all__ = ["STATIC", "AisOnlySteps", "Recorded", "contact_columns", "reports_too_old", "static_of"]
+__all__ = ["STATIC", "AisOnlySteps", "Recorded", "contact_columns", "reports_too_old", "run_steps", "static_of"]

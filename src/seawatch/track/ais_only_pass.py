@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.ingest.nmea._jit import jit
+from seawatch.ingest.nmea._jit import inline, jit
 from seawatch.model.observation import Kind
 from seawatch.track import ais_apply
 from seawatch.track.ais_filter import ABSENT_VEL_VAR, row_scratch
@@ -44,6 +44,17 @@ from seawatch.track.ais_state import (
 
 FloatArray = npt.NDArray[np.float64]
 _DONE, _NEED_TWIN, _FULL, _STATIC = 0, 1, 2, 3
+
+
+@inline
+def _jumps(x: np.ndarray, r: int, z: np.ndarray, i: int, t: float, tp: float, jump_min: float,
+           jump_mps: float) -> bool:
+    """Is report i out of reach of state row r, last reported at tp (NaN: no state, never)? (`_apply`'s test:
+    over jump_min from where the row says the vessel is, at more than jump_mps.)"""
+    if not math.isfinite(tp):
+        return False
+    jm = math.hypot(z[i, 0] - (x[r, 0] + x[r, 2] * (t - tp)), z[i, 1] - (x[r, 1] + x[r, 3] * (t - tp)))
+    return jm > jump_min and jm / max(t - tp, 1.0) > jump_mps
 
 
 @jit
@@ -79,25 +90,18 @@ def _pass_kernel(x: np.ndarray, p: np.ndarray, t_s: np.ndarray, n_reports: np.nd
                 i += 1
                 continue
             target = r
-            if math.isfinite(tp):
-                gap = max(t - tp, 1.0)
-                jm = math.hypot(z[i, 0] - (x[r, 0] + x[r, 2] * (t - tp)), z[i, 1] - (x[r, 1] + x[r, 3] * (t - tp)))
-                if jm > jump_min and jm / gap > jump_mps:   # another transmitter: the MMSI's twin
-                    target = twin_row[r]
-                    if target < 0:
-                        return _NEED_TWIN, k, i, n_out, prev_t
-                    tp = t_s[target]
-                    if t < tp:
-                        counts[0] += 1
-                        i += 1
-                        continue
-                    if math.isfinite(tp):
-                        gap = max(t - tp, 1.0)
-                        jm = math.hypot(z[i, 0] - (x[target, 0] + x[target, 2] * (t - tp)),
-                                        z[i, 1] - (x[target, 1] + x[target, 3] * (t - tp)))
-                        if jm > jump_min and jm / gap > jump_mps:   # the twin is off too: it starts afresh
-                            tp = np.nan
-                    counts[1] += 1
+            if _jumps(x, r, z, i, t, tp, jump_min, jump_mps):   # another transmitter: the MMSI's twin
+                target = twin_row[r]
+                if target < 0:
+                    return _NEED_TWIN, k, i, n_out, prev_t
+                tp = t_s[target]
+                if t < tp:
+                    counts[0] += 1
+                    i += 1
+                    continue
+                if _jumps(x, target, z, i, t, tp, jump_min, jump_mps):   # the twin is off too: it starts afresh
+                    tp = np.nan
+                counts[1] += 1
             ais_apply.apply_one(x, p, t_s, n_reports, msg_type_s, nav_status_s, heading_s, obs_int, nom_int,
                                 target, i, t, tp, z, sig_p[i], has_v[i], r_msg[i], r_nav[i], r_head[i], r_rot[i],
                                 r_sog[i], q, vel_var, vel_sigma, init_speed_sigma, absent_var, smoothing, kn, s,
@@ -182,16 +186,19 @@ class _Out:
             self.static[c].append(st[c])
         self.resolved = self.n
 
-    def recorded(self) -> Recorded:
+    def recorded(self) -> Recorded | None:
+        """The rows written (None: none)."""
         n, a = self.n, self.a
+        if not n:
+            return None
         return Recorded(a["key"][:n], a["t"][:n], a["base"][:n], a["t_s"][:n], a["x"][:n], a["p"][:n],
-                        a["lost"][:n], {c: np.concatenate(v) if v else np.empty(0) for c, v in self.static.items()})
+                        a["lost"][:n], {c: np.concatenate(v) for c, v in self.static.items()})
 
 
 def run_pass(ais: AisVesselState, batch: Any, derived: Derived, times: list[float], uptos: list[int],
-             period_s: float, heartbeat_s: float, max_age_s: float, prev_t: float) -> Recorded:
+             period_s: float, heartbeat_s: float, max_age_s: float, prev_t: float) -> Recorded | None:
     """The steps `times` of an AIS-only batch (step k applies its rows up to `uptos[k]`, as
-    `Pipeline.process_xy`), in one compiled pass: the rows they emit. prev_t: the step before the first, if its
+    `Pipeline.process_xy`), in one compiled pass: the rows they emit (None: none). prev_t: the step before the first, if its
     picture was shown non-empty, else NaN. The AIS state is left as after the last step."""
     upto = uptos[-1]
     kind, mmsi = batch["kind"][:upto], batch["mmsi"][:upto]
