@@ -61,6 +61,10 @@ class ContactMemory:
             slots[new] = new_slots[np.searchsorted(new_ids, ids[new])]
         return slots.astype(np.int64)
 
+    def find(self, ids: I64) -> I64:
+        """The slot of each contact id, -1 for an id never seen (nothing is added)."""
+        return self._index.find(ids)
+
     def _grow(self, n: int) -> None:
         if n > self.cap:
             cap = max(1024, self.cap * 2, n)
@@ -182,6 +186,16 @@ class Cycle:
     @property
     def identified(self) -> B:
         return self.mmsi > 0
+
+    def unmeasured(self, max_sigma_m: float) -> B:
+        """Rows whose position is uncertain by more than max_sigma_m (the larger axis): the tracker has
+        predicted it for a while without a measurement (a track that coasts, or one that has left every
+        radar's cover, which is not deleted for its misses). Its speed and course are the last estimate's,
+        drawn on in a perfect straight line: no behaviour of a boat can be read from them."""
+        sigma = self.cache.get("pos_sigma_m")
+        if sigma is None:
+            return np.zeros(len(self), bool)
+        return sigma > max_sigma_m
 
     def in_ais_cover(self, fraction: float = 1.0) -> B:
         key = f"ais{fraction}"
@@ -480,6 +494,21 @@ class ContactRule(Rule):
         self.spell.held_t[s] = np.where(self.clutter, cyc.t, self.spell.held_t[s])
         held = self.hold | (cyc.t - self.spell.held_t[s] < HOLD_RELEASE_S)
         return np.where(held, np.inf, float(self.p["min_duration_s"]))
+
+    def wandering(self, cyc: Cycle) -> B:
+        """Rows whose track does not move like a boat: it sails at speed (>= `straight_from_kn`) but makes
+        little of it good (straightness < `min_straightness`), or it is sea clutter for sure (`self.clutter`,
+        latched by held_min_duration): from `steady_from_kn` a speed that jumps (jitter > `max_speed_jitter`)
+        or a course that swings (> `max_turn_dps`), or faster than `max_speed_kn`. For the rules that must
+        not believe a dark track before it looks like a boat (dark_target, zone_entry)."""
+        p = self.p
+        good_mps, straight, mean, jitter = self.spell_step(cyc)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sailed_mps = good_mps / straight
+        fast = mean * MPS_TO_KN >= p["steady_from_kn"]
+        self.clutter = ((fast & ((jitter > p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])))
+                        | (mean * MPS_TO_KN > p["max_speed_kn"]))
+        return ((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"])) | self.clutter
 
     def spell_step(self, cyc: Cycle) -> tuple[F64, F64, F64, F64]:
         """(made good m/s, straightness) of each row's spell — a spell starts where the timer is idle — and

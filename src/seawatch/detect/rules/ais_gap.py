@@ -4,7 +4,10 @@ Keyed by MMSI (a tracker may hand the radar half and the AIS half of a vessel di
 the gap is the time since the MMSI was last heard on any contact. The expected interval is the larger of
 the ITU-R M.1371 nominal one for its last speed (Class A/B under way: 10–30 s; slow or at anchor: 3 min)
 and the longest spacing of reports (≤ 10 min) the vessel itself has shown — a receiver network with
-patchy reception teaches each vessel a longer interval; the gap must exceed `interval_factor` times it and
+patchy reception teaches each vessel a longer interval. "Its last speed" is the lower of the speed it last
+reported and the speed its radar track (the last one that carried the MMSI, while radar still sees it) shows
+now: a fishing boat that stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min
+from then on, and two of those lost are 6 min of silence, not a gap; the gap must exceed `interval_factor` times it and
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
 range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
 current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at
@@ -30,6 +33,7 @@ import numpy as np
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.detect.reception import ReceptionMap, small_craft
+from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
@@ -70,6 +74,7 @@ class AisGap(Rule):
         self.samples = np.zeros(0, np.int64)  # report spacings learned from
         self.alerted = np.zeros(0, bool)
         self.small = np.zeros(0, bool)  # the slot's vessel is a small craft (class B, as a rule)
+        self.track = np.zeros(0, np.int64)  # the last radar track that carried the slot's MMSI (-1: none)
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
                                       p["reception_poor_share"])
@@ -89,6 +94,9 @@ class AisGap(Rule):
         d = np.zeros(cap, bool)
         d[: len(self.small)] = self.small
         self.small = d
+        e = np.full(cap, -1, np.int64)
+        e[: len(self.track)] = self.track
+        self.track = e
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -108,6 +116,10 @@ class AisGap(Rule):
         ident = cyc.mmsi > 0
         small = small_craft(cyc.ship_type, cyc.length_m)
         self.small[cyc.slot[ident]] = small[ident]
+        track = cyc.cache.get("radar_track_id")
+        if track is not None:
+            on_track = ident & (track >= 0)
+            self.track[cyc.slot[on_track]] = track[on_track]
         heard = ((cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["reception_learn_max_s"])
                  & (cyc.sog_kn >= 2.0))
         if p["reception_poor_share"] > 0 and heard.any():
@@ -125,8 +137,29 @@ class AisGap(Rule):
     def stretch_limit_s(self, radar: bool) -> float:
         return TRACKED_S
 
-    def _expected_s(self, slots: I64) -> F64:
-        kn = fill_nan(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN
+    def _radar_kn(self, slots: I64, now: float) -> F64:
+        """Per slot, how fast the radar track that last carried its MMSI goes now (the lower of its filtered
+        speed and the speed it made good over the last minutes; NaN where radar no longer sees that track).
+        Once fusion lets go of the silent MMSI, the track is a dark contact whose id is the track id."""
+        out = np.full(len(slots), np.nan)
+        tid = self.track[slots]
+        has = np.flatnonzero(tid >= 0)
+        if not len(has):
+            return out
+        mem = self.engine.memory
+        cand = np.stack([mem.find(tid[has]), slots[has]])   # the dark contact, or the fused one still
+        for row in cand:
+            ok = row >= 0
+            r = row[ok]
+            seen = mem.f["last_t"][r] >= now - TRACKED_S
+            radar = mem.i["kind"][r] != int(ContactKind.AIS_ONLY)
+            kn = np.fmin(mem.f["sog_mps"][r] * MPS_TO_KN, mem.f["mg_kn"][r])
+            k = has[ok]
+            out[k] = np.where(seen & radar, np.fmin(out[k], kn), out[k])
+        return out
+
+    def _expected_s(self, slots: I64, now: float) -> F64:
+        kn = np.fmin(fill_nan(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN, self._radar_kn(slots, now))
         nominal = np.where(kn < 2.0, 180.0, 30.0)
         known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
@@ -139,7 +172,7 @@ class AisGap(Rule):
         if len(cand) == 0:
             return
         gap = now - mem.f["last_ais_t"][cand]
-        need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand))
+        need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand, now))
         due = gap >= need
         cand, need = cand[due], need[due]
         if len(cand) == 0:
@@ -187,7 +220,8 @@ class AisGap(Rule):
             start = self._dated(cyc, int(s), lt + float(nd))
             g = start - lt
             lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
-            still = now - float(mem.f["last_t"][s]) < TRACKED_S
+            # radar still sees it (not an AIS-only contact's dead-reckoned rows, which go on for minutes)
+            still = (now - float(mem.f["last_t"][s]) < TRACKED_S) and int(mem.i["kind"][s]) != int(ContactKind.AIS_ONLY)
             stopped = float(fill_nan(mem.f["sog_mps"][s:s + 1], nan=0.0)[0]) * MPS_TO_KN < p["berth_speed_kn"]
             # radar still sees it: high; gone silent under way: medium; silent where it lay stopped (anchored or
             # moored where no harbour is known), not seen to go anywhere: low
@@ -198,7 +232,7 @@ class AisGap(Rule):
                 summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
                         f"{' while radar still tracks it' if still else ''}{', last heard stopped' if stopped else ''}.",
                 evidence={"last_ais_t": lt, "gap_s": float(g), "expected_interval_s": float(self._expected_s(
-                    np.array([s]))[0]), "radar_tracked": still, "stopped": stopped},
+                    np.array([s]), now)[0]), "radar_tracked": still, "stopped": stopped},
                 # heard only briefly between two silences: one behaviour, its alert re-opened
                 merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + g))
             # dated inside a stretched cycle: the refreshes its later checks would have made
@@ -284,7 +318,8 @@ class AisGap(Rule):
         if u is None:
             return
         mem = self.engine.memory
-        tracked = np.flatnonzero(mem.f["last_t"][same] >= now - TRACKED_S)
+        tracked = np.flatnonzero((mem.f["last_t"][same] >= now - TRACKED_S)
+                                 & (mem.i["kind"][same] != int(ContactKind.AIS_ONLY)))
         if len(tracked):
             s2 = same[tracked[0]]
             self.book.update(self.type, m, u, lat=float(mem.f["lat"][s2]), lon=float(mem.f["lon"][s2]),

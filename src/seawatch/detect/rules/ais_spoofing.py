@@ -2,7 +2,8 @@
 
 Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 - `invalid_mmsi`: an MMSI that is no ship station's (ITU-R M.585: MID 201–775, or the known special forms);
-- `kinematics`: one contact's AIS positions imply an impossible speed (a jump);
+- `kinematics`: one contact's AIS positions imply an impossible speed (a jump), judged on rows that stand
+  at the AIS position (not a fused row, which stands at its radar track's);
 - `mmsi_clone`: one MMSI on two contacts far apart at the same time;
 - `identity_change`: a contact's MMSI (or, same MMSI, its name) changes; a name that flips back and forth
   (within `rename_merge_s`) is one alert, updated with the names seen, and a name change on an MMSI already
@@ -11,7 +12,9 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 - `position_offset`: an AIS-only contact inside radar cover that the radar does not see, while a radar-only
   contact nearby moves with the same velocity — the AIS position disagrees with the radar track it belongs to.
   A dark track that carried another MMSI within `twin_identity_memory_s` is that vessel, not a twin.
-  That radar track is marked as explained, so dark_target and ais_gap do not raise it again.
+  That radar track is marked as explained, so dark_target and ais_gap do not raise it again. Two MMSIs that
+  pair with one radar track (a ship of the same lane at a similar velocity beside the spoofer): the one
+  whose offset holds steadier takes it (`_outdone`).
 
 One vessel's spoofing is one alert: a `kinematics` jump or an `mmsi_clone` of an MMSI already in an open alert
 of its own (a position offset starts and ends with a jump, and for a moment the old and the new positions are
@@ -36,6 +39,7 @@ SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
 ALSO_KEPT = 20  # the last checks folded into an alert that its evidence keeps
 RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
+OFFSET_HISTORY_S = 900.0  # a pairing's offsets kept this long (to settle which of two MMSIs owns a radar track)
 RECENT_S = 30.0  # a contact updated this recently is still there (the offset check's radar picture)
 _CLONE_COLUMNS = ("last_mmsi", "last_ais_t", "last_t", "kind", "ais_x", "ais_y", "lat", "lon")  # what _clones_at reads
 
@@ -71,6 +75,7 @@ class AisSpoofing(Rule):
         "offset_drift_m": 300.0,
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
+        "twin_fused_m": 200.0,  # ... this close, if that vessel has a radar track of its own (a second echo)
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
@@ -86,6 +91,7 @@ class AisSpoofing(Rule):
         self.pending: dict[tuple[str, int], tuple[float, float]] = {}  # key -> (since, last seen)
         self.offset_pair: dict[int, tuple[int, float, float]] = {}  # MMSI -> (twin contact, offset x, y)
         self.twin_owner: dict[int, int] = {}  # radar twin contact -> the MMSI whose offset alert it explains
+        self.offset_hist: dict[int, list[tuple[float, float, float]]] = {}  # MMSI -> (t, offset x, y) of its pairing
         self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
         self.id_pending: list[tuple[float, int, int, int, float, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
@@ -132,6 +138,7 @@ class AisSpoofing(Rule):
                 del self.pending[key]
                 if key[0] == "position_offset":
                     pair = self.offset_pair.pop(key[1], None)
+                    self.offset_hist.pop(key[1], None)
                     if pair is not None and self.twin_owner.get(pair[0]) == key[1]:
                         del self.twin_owner[pair[0]]
                 a = self.book.get(self.type, key)
@@ -214,7 +221,11 @@ class AisSpoofing(Rule):
     def _kinematics(self, cyc: Cycle) -> None:
         # between two received reports of one contact (positions as reported, not dead-reckoned)
         px, py = cyc.cache["prev_ais_x"], cyc.cache["prev_ais_y"]
-        ais = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & cyc.cache["fresh_ais"] & np.isfinite(px)
+        # a fused row stands where its radar track is: a jump of it is the tracker's (a track spliced onto
+        # another's plots, a wrong association), not the AIS's; a real AIS jump breaks the fusion (too far
+        # from its radar track) and shows on the MMSI's AIS-only row
+        ais = ((cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & cyc.cache["fresh_ais"] & np.isfinite(px)
+               & (cyc.kind != int(ContactKind.FUSED)))
         if not ais.any():
             return
         ais_t = cyc.t - fill_nan(cyc.ais_age_s)
@@ -358,6 +369,38 @@ class AisSpoofing(Rule):
                 summary += self._also_text(self.book.get(self.type, key))
                 self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())})
 
+    def _note_offset(self, m: int, t: float, ox: float, oy: float) -> None:
+        """MMSI m's offset from its twin at time t, kept over the last OFFSET_HISTORY_S of the pairing."""
+        h = self.offset_hist.setdefault(m, [])
+        h.append((t, ox, oy))
+        while h[0][0] < t - OFFSET_HISTORY_S:
+            h.pop(0)
+
+    def _drift_mps(self, m: int, t0: float) -> float:
+        """How fast MMSI m's offset from its twin changed from t0 on (m/s, least-squares slope)."""
+        h = np.array([row for row in self.offset_hist.get(m, []) if row[0] >= t0])
+        if len(h) < 3 or h[-1, 0] - h[0, 0] <= 0:
+            return np.inf
+        tc = h[:, 0] - h[:, 0].mean()
+        den = float((tc * tc).sum())
+        return float(np.hypot((tc * h[:, 1]).sum() / den, (tc * h[:, 2]).sum() / den))
+
+    def _outdone(self, m: int, twin_id: int, now: float) -> bool:
+        """Another MMSI paired with the same radar track whose offset held steadier over the time both were
+        paired (at least half the hold): the track is that one's true position. A spoofer's AIS reports its
+        true speed and course, so only a fixed offset separates them; a ship of the same lane at a similar
+        velocity drifts at their speed difference. Over one window both offsets carry the same radar noise
+        (it is one track), so the difference is the AIS positions' own motion."""
+        for m2, (twin2, _, _) in self.offset_pair.items():
+            if m2 == m or twin2 != twin_id or m2 not in self.offset_hist:
+                continue
+            _, last = self.pending.get(("position_offset", m2), (now, -np.inf))
+            t0 = max(self.offset_hist[m][0][0], self.offset_hist[m2][0][0])
+            if last >= now - RECENT_S and now - t0 >= 0.5 * self.p["offset_min_s"] \
+                    and self._drift_mps(m2, t0) < self._drift_mps(m, t0):
+                return True
+        return False
+
     def _offsets(self, cyc: Cycle, now: float) -> None:
         p = self.p
         mem = self.engine.memory
@@ -385,16 +428,20 @@ class AisSpoofing(Rule):
         if len(cand) == 0:
             return
         # a dark track where another vessel's AIS is heard is that vessel (its radar and AIS not fused for the
-        # moment), not the true position of a spoofer, whose own AIS claims to be elsewhere
-        heard = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - 60.0)
-                               & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY)))
-        if len(heard):
-            ais_tree = cKDTree(np.column_stack([mem.f["x"][heard], mem.f["y"][heard]]))
-            d_ais, _ = ais_tree.query(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]),
-                                      distance_upper_bound=p["twin_ais_m"])
-            dark = dark[~np.isfinite(d_ais)]
-            if len(dark) == 0:
-                return
+        # moment), not the true position of a spoofer, whose own AIS claims to be elsewhere. A vessel fused
+        # with a radar track of its own explains a dark track only as a second echo of its hull (within
+        # twin_fused_m): a spoofer's true track may run a few hundred metres from another ship in a lane
+        heard_now = (mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - 60.0)
+        kind_n = mem.i["kind"][:n]
+        for kind, reach in ((ContactKind.AIS_ONLY, p["twin_ais_m"]), (ContactKind.FUSED, p["twin_fused_m"])):
+            heard = np.flatnonzero(heard_now & (kind_n == int(kind)))
+            if len(heard):
+                ais_tree = cKDTree(np.column_stack([mem.f["x"][heard], mem.f["y"][heard]]))
+                d_ais, _ = ais_tree.query(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]),
+                                          distance_upper_bound=reach)
+                dark = dark[~np.isfinite(d_ais)]
+                if len(dark) == 0:
+                    return
         # a dark track that carried an AIS identity lately is that vessel with its AIS quiet (a sparse class B
         # set, fusion letting go between reports), not the true position of another MMSI's spoofer
         was_m, was_t = self.engine.track_identity.last(mem.i["contact_id"][dark])
@@ -434,10 +481,14 @@ class AisSpoofing(Rule):
             if prev is None or prev[0] != twin_id or np.hypot(ox - prev[1], oy - prev[2]) > max(
                     p["offset_drift_m"], p["offset_drift_share"] * float(dist[k])):
                 self.offset_pair[m] = (twin_id, ox, oy)
+                self.offset_hist.pop(m, None)
                 if self.book.get(self.type, key) is None:
                     self.pending.pop(key, None)
+            self._note_offset(m, now, ox, oy)
             self.engine.explained[twin_id] = now
             if not self._hold(key, now, p["offset_min_s"]):
+                continue
+            if self.book.get(self.type, key) is None and self._outdone(m, twin_id, now):
                 continue
             summary = (f"AIS spoofing: MMSI {m} reports a position {dist[k] / 1000:.1f} km from the radar track "
                        f"{twin_id} that moves with it; radar sees nothing at the AIS position.")

@@ -20,6 +20,10 @@ line of sight), and a big ship's 10-25 m antenna still reaches the station; the 
 ship's reach) still bounds it. This applies to contacts slower than `fast_kn` (15 kn: fishing and working
 speeds, where the innocent explanation dominates); a faster contact without AIS is judged across the site's
 AIS range, class B or not: the cost of missing a go-fast outweighs an alert on a fast pleasure boat far out.
+Out there, though, a pleasure boat's class B set (30 s under way) is heard only now and then: such a contact
+must be dark for `fringe_min_duration_s` (15 min) rather than 5 before it opens. A go-fast heading in crosses
+into small-craft coverage within minutes (the 5 min count from when it went dark), and one that stays out
+at 25 kn or more is `high_speed`'s alert from the start.
 
 An engine that has just started has heard nothing yet: a slow vessel's next report can be 3 min away, more
 at the edge of reception. For its first `warmup_s` no dark alert opens (the timers run; a track still dark
@@ -62,27 +66,17 @@ class DarkTarget(ContactRule):
         # dark time counts from when it leaves
         "small_craft_antenna_m": 3.0,  # below fast_kn, judged only where a class B set this high would be heard:
         "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
+        "fringe_min_duration_s": 900.0,  # from fast_kn, dark this long where a class B set would not be heard
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
+        self.fringe = np.zeros(0, bool)  # per row of the cycle: dark where only a fast contact is judged
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
-        return self.held_min_duration(cyc)
-
-    def _wandering(self, cyc: Cycle) -> B:
-        """Rows whose track sails at speed but makes little of it good: a clutter track, not a boat."""
-        p = self.p
-        good_mps, straight, mean, jitter = self.spell_step(cyc)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sailed_mps = good_mps / straight
-        fast = mean * MPS_TO_KN >= p["steady_from_kn"]
-        # clutter (latched, core.HOLD_RELEASE_S: a dark alert has minutes to wait anyway): a jumping speed, a
-        # swinging course, too fast
-        self.clutter = ((fast & ((jitter > p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])))
-                        | (mean * MPS_TO_KN > p["max_speed_kn"]))
-        return ((sailed_mps * MPS_TO_KN >= p["straight_from_kn"]) & (straight < p["min_straightness"])) | self.clutter
+        held = self.held_min_duration(cyc)
+        return np.where(self.fringe & (held < np.inf), np.fmax(held, self.p["fringe_min_duration_s"]), held)
 
     def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
         """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""
@@ -138,7 +132,7 @@ class DarkTarget(ContactRule):
         if not (cyc.kind != int(ContactKind.AIS_ONLY)).any():
             # no radar track in this cycle (an AIS-only site): nothing can be dark, and an AIS-only contact never
             # becomes a radar track under the same id, so its spell and clutter state would never be read
-            self.hold = self.clutter = np.zeros(len(cyc), bool)
+            self.hold = self.clutter = self.fringe = np.zeros(len(cyc), bool)
             return self.hold, self.hold
         confirmed = (cyc.status == int(TrackStatus.CONFIRMED)) | (cyc.status == int(TrackStatus.COASTING))
         ex = self.engine.explained
@@ -146,13 +140,15 @@ class DarkTarget(ContactRule):
         if ex:   # a spoofer's radar twin (ais_spoofing) is explained: asked of the dark rows only
             d = np.flatnonzero(dark)
             dark[d] = [ex.get(c, -np.inf) < cyc.now - 300.0 for c in cyc.contact_id[d].tolist()]
-        wander = self._wandering(cyc)
+        wander = self.wandering(cyc)
         self.hold = wander
+        self.fringe = np.zeros(len(cyc), bool)
         if not dark.any():
             return dark, dark
-        cover = cyc.in_ais_cover(p["coverage_fraction"]) & (
-            (cyc.sog_kn >= p["fast_kn"])
-            | self.engine.coverage.ais_small_craft(cyc.x, cyc.y, p["small_craft_antenna_m"], p["small_craft_fraction"]))
+        small_cover = self.engine.coverage.ais_small_craft(cyc.x, cyc.y, p["small_craft_antenna_m"],
+                                                           p["small_craft_fraction"])
+        cover = cyc.in_ais_cover(p["coverage_fraction"]) & ((cyc.sog_kn >= p["fast_kn"]) | small_cover)
+        self.fringe = ~small_cover
         harbour = cyc.near_harbour(p["port_margin_m"])
         enter = dark & confirmed & cover & ~harbour
         stay = dark & cyc.in_ais_cover(1.0)

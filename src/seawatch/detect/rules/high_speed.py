@@ -3,7 +3,11 @@
 Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hysteresis_kn.
 The speed must be observed: an AIS-only contact whose last report is older than `max_ais_age_s` is the
 tracker's dead reckoning of that report, and is held (a moored boat's one bogus 59 kn SOG report, carried
-forward for ten minutes, is not a go-fast). Severity follows DESIGN.md's "above all for small dark
+forward for ten minutes, is not a go-fast). So is a radar track the tracker has predicted without a plot until its
+position is uncertain by more than `max_position_sigma_m` (`Cycle.unmeasured`): a track that has left the
+radars' cover is carried at its last speed in a perfect line until it is dropped, which every steadiness test
+takes for a boat (a storm's clutter track that ran out of cover at 27-32 kn). A go-fast's tracks, even
+fading in the waves, stay under 100 m (99th percentile, the 2 h scenarios). Severity follows DESIGN.md's "above all for small dark
 contacts": high for a dark contact; for an identified one low when it is a ship (>= 30 m) or says it is a
 pleasure or sailing craft (ship type 36/37: sport boats run at 30-45 kn with their identity on), medium
 otherwise (a small craft of another or unknown type).
@@ -48,6 +52,7 @@ class HighSpeed(ContactRule):
         "max_ais_age_s": 90.0,  # an AIS-only contact's last report older than this: its speed is extrapolated, held
         "identity_memory_s": 21_600.0,  # a radar track's AIS identity this recent makes it that vessel (dark_target's)
         "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
+        "max_position_sigma_m": 150.0,  # a track predicted without plots until its position is this uncertain: held
     }
 
     def __init__(self, engine: Any) -> None:
@@ -85,8 +90,9 @@ class HighSpeed(ContactRule):
         # a boat's (twice the jitter allowed: a boat's speed ramps give some jitter where they start and end)
         clutter = (jitter > 2 * p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
         extrapolated = (cyc.kind == int(ContactKind.AIS_ONLY)) & (fill_nan(cyc.ais_age_s, nan=0.0) > p["max_ais_age_s"])
+        unmeasured = cyc.unmeasured(p["max_position_sigma_m"])
         hold = ((good_mps * MPS_TO_KN < thr - p["hysteresis_kn"]) | (straight < p["min_straightness"])
-                | (jitter > p["max_speed_jitter"]) | clutter | extrapolated)
+                | (jitter > p["max_speed_jitter"]) | clutter | extrapolated | unmeasured)
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane

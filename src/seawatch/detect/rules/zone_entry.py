@@ -5,6 +5,13 @@ is crossed by lawful traffic all day, so there it takes a vessel going slower th
 (anchoring, dragging, working over the line) for `pipeline_min_s`, and only vessels of at least
 `pipeline_min_length_m` (or of unknown length: dark) away from the shore and learned anchorages. Vessels listed in the zone's
 `authorized_mmsi` are allowed; dark contacts never are. Leaving needs `exit_margin_m` beyond the edge.
+
+A dark track must look like a boat before it is believed (`ContactRule.wandering`, dark_target's test and
+thresholds): a platform carries its own radar, and in a sea state 5 the clutter around it makes tracks that
+circle the platform at 10-80 kn with a course that swings from scan to scan. Such a track waits, as for
+dark_target, until it has moved like a boat for `core.HOLD_RELEASE_S`; a boat that creeps in (below
+`steady_from_kn`, in a line) is not held at all. Nor is a dark track believed while the tracker predicts it
+without plots (`Cycle.unmeasured`, as high_speed).
 """
 
 from __future__ import annotations
@@ -32,15 +39,33 @@ class ZoneEntry(ContactRule):
         "port_margin_m": 1000.0,
         "pipeline_coast_margin_m": 1500.0,
         "pipeline_min_length_m": 24.0,  # smaller craft's anchors do not threaten a subsea line (dark: unknown, kept)  # pipeline landfalls: berths and beaches, not the seabed line
+        # a dark track that does not move like a boat is held (dark_target's test and thresholds)
+        "min_straightness": 0.5,
+        "straight_from_kn": 5.0,
+        "max_speed_jitter": 0.12,
+        "steady_from_kn": 15.0,
+        "max_speed_kn": 60.0,
+        "max_turn_dps": 2.0,
+        "max_position_sigma_m": 150.0,  # ... as is one predicted without plots this long (high_speed's)
     }
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.use_spell()
+        z: ZoneIndex | None = engine.zones
+        self._any_zone = z is not None and any(zz.kind in KINDS for zz in z.zones)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         n = len(cyc)
         self._zone = np.full(n, -1, np.int64)
         self._min = np.full(n, self.p["min_duration_s"])
+        self.hold = self.clutter = np.zeros(n, bool)
         z: ZoneIndex | None = self.engine.zones
-        if z is None:
+        if z is None or not self._any_zone:
             return np.zeros(n, bool), np.zeros(n, bool)
+        dark = cyc.dark
+        self.hold = (self.wandering(cyc) | cyc.unmeasured(self.p["max_position_sigma_m"])) & dark
+        self.clutter &= dark
         p, zi, d = z.near(cyc.x, cyc.y, KINDS, self.p["exit_margin_m"])
         if len(p) == 0:
             return np.zeros(n, bool), np.zeros(n, bool)
@@ -71,7 +96,7 @@ class ZoneEntry(ContactRule):
         return enter, stay
 
     def min_duration(self, cyc: Cycle) -> F64:
-        return self._min
+        return np.where(np.isinf(self.held_min_duration(cyc)), np.inf, self._min)
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         z: ZoneIndex = self.engine.zones
