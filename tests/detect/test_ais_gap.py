@@ -91,6 +91,18 @@ def test_a_vessel_falling_silent_under_way_raises_a_medium_severity_ais_gap() ->
     assert gap["severity"] == "medium" and not gap["evidence"]["stopped"]
 
 
+def test_an_ais_only_contact_dead_reckoned_after_its_last_report_is_not_said_to_be_tracked_by_radar() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    heard = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000001)
+    reckoned = leg(1, end_of(heard), t0=610, duration_s=590, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000001)
+    reckoned["ais_age_s"] = reckoned["t"] - heard["t"][-1]   # the tracker carries its last report forward
+    clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, heard, reckoned, clock)
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["severity"] == "medium" and not gap["evidence"]["radar_tracked"]
+    assert "radar" not in gap["summary"]
+
+
 def test_a_pleasure_boat_falling_silent_far_out_where_only_the_coarse_square_has_been_seen_has_left_coverage() -> None:
     # the teacher crosses a neighbouring fine square: the silent boat's own fine square is unknown, the coarse one poor
     e = DetectionEngine(caspian(), rules=("ais_gap",))

@@ -166,6 +166,34 @@ def test_an_unauthorised_vessel_in_a_platform_safety_zone_raises_zone_entry_an_a
     assert ze[0]["evidence"]["distance_m"] < 200
 
 
+def test_sea_clutter_circling_a_platform_raises_no_zone_entry_a_dark_boat_crossing_its_safety_zone_does() -> None:
+    # the platform's own radar: in a storm, clutter makes tracks that circle it at 10-80 kn, course swinging
+    e = DetectionEngine(caspian(), rules=("zone_entry",))
+    rng = np.random.default_rng(5)
+    n = 60
+    fr = e.frame
+    cx, cy = fr.to_xy(40.1300, 51.1700)
+    lat, lon = fr.to_latlon(cx + rng.uniform(-300, 300, n), cy + rng.uniform(-300, 300, n))
+    clutter = leg(30, (40.13, 51.17), duration_s=(n - 1) * 10, speed_kn=0, cog_deg=0)
+    clutter.update(lat=lat, lon=lon, sog_mps=rng.uniform(5, 40, n), cog_deg=rng.uniform(0, 360, n))
+    boat = leg(31, (40.1255, 51.1700), duration_s=600, speed_kn=4, cog_deg=0)   # through the 500 m zone
+    run(e, clutter, boat)
+    assert [a["track_ids"] for a in of_type(e, "zone_entry")] == [[31]]
+
+
+def test_a_dark_track_predicted_without_plots_raises_neither_zone_entry_nor_high_speed() -> None:
+    # a track that has left the radars' cover runs on at its last estimate, uncertain by hundreds of metres
+    e = DetectionEngine(caspian(), rules=("zone_entry", "high_speed"))
+    guessed = {"var_e_m2": 400.0**2, "var_n_m2": 400.0**2}
+    measured = {"var_e_m2": 30.0**2, "var_n_m2": 30.0**2}
+    in_zone = leg(32, (40.1300, 51.1700), duration_s=600, speed_kn=0.5, cog_deg=0, **guessed)
+    fast = leg(33, MID_SEA, duration_s=600, speed_kn=30, cog_deg=90, **guessed)
+    in_zone_seen = leg(34, (40.1301, 51.1701), duration_s=600, speed_kn=0.5, cog_deg=0, **measured)
+    fast_seen = leg(35, (39.10, 50.00), duration_s=600, speed_kn=30, cog_deg=90, **measured)
+    run(e, in_zone, fast, in_zone_seen, fast_seen)
+    assert sorted((a["type"], a["track_ids"][0]) for a in e.finish()) == [("high_speed", 35), ("zone_entry", 34)]
+
+
 def test_a_slow_vessel_near_a_platform_for_25_minutes_raises_zone_loiter_one_far_away_does_not() -> None:
     e = engine(rules=("zone_loiter",))
     near = leg(12, (40.1200, 51.1600), duration_s=1500, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000012)
@@ -397,6 +425,23 @@ def test_a_vessel_whose_ais_goes_silent_on_its_track_is_dark_from_its_last_repor
     assert alert["evidence"]["dark_since_t"] == 1_781_280_900.0
 
 
+def test_a_vessel_that_stops_after_its_last_report_is_held_to_the_stopped_reporting_interval() -> None:
+    # last heard under way at 8 kn (class B: every 30 s), its radar track then shows it stopped: from then on
+    # it reports every 3 min, so its silence is a gap only after 6 x 3 min, and its track is not dark before
+    e = engine(rules=("ais_gap", "dark_target"))
+    heard = leg(10_423_000_097, OFF_LANKARAN, duration_s=900, speed_kn=8, cog_deg=0, kind=FUSED, mmsi=423000097,
+                radar_track_id=15)   # last report at 900 s
+    held = leg(10_423_000_097, end_of(heard), t0=910, duration_s=110, speed_kn=8, cog_deg=0, kind=FUSED,
+               mmsi=423000097, radar_track_id=15)   # dead-reckoned at its last reported speed
+    held["ais_age_s"] = held["t"] - (held["t"][0] - 10.0)
+    stopped = leg(15, end_of(held), t0=1030, duration_s=1500, speed_kn=0, cog_deg=0, radar_track_id=15)
+    run(e, heard, held, stopped)
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["start"] == "2026-06-12T16:33:00.000Z"   # 900 s + 6 x 180 s
+    assert gap["evidence"]["expected_interval_s"] == 180.0
+    assert all(a["start"] >= gap["start"] for a in of_type(e, "dark_target"))
+
+
 def test_a_track_whose_class_b_set_is_heard_a_few_times_an_hour_stays_that_vessel_between_reports() -> None:
     e = engine(rules=("dark_target",))
     a = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=3, cog_deg=0, kind=FUSED, mmsi=423000095,
@@ -430,6 +475,18 @@ def test_a_slow_dark_boat_beyond_where_a_small_crafts_ais_reaches_a_station_is_n
     fast = leg(20, (38.70, 49.212), t0=600, duration_s=900, speed_kn=25, cog_deg=180)  # as far out, at 25 kn
     run(e, listening, near, edge, fast)
     assert sorted(a["track_ids"] for a in of_type(e, "dark_target")) == [[18], [20]]
+
+
+def test_a_fast_dark_contact_beyond_small_craft_reception_must_stay_dark_15_min_one_within_it_5_min() -> None:
+    # a pleasure boat's class B set at 0.9-1.0 of its line of sight is heard now and then: 5 min unheard there
+    # is routine, so a fast contact out there opens after fringe_min_duration_s; within reach, after 5 min
+    e = engine(rules=("dark_target",))
+    listening = leg(17, MID_SEA, duration_s=2000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000017)
+    fringe = leg(21, (38.975, 49.06), t0=600, duration_s=1100, speed_kn=16, cog_deg=0)
+    within = leg(22, (38.80, 49.10), t0=600, duration_s=1100, speed_kn=16, cog_deg=0)
+    run(e, listening, fringe, within)
+    starts = {a["track_ids"][0]: a["start"] for a in of_type(e, "dark_target")}
+    assert starts == {21: "2026-06-12T16:25:00.000Z", 22: "2026-06-12T16:15:00.000Z"}   # 600 s + 900 s / + 300 s
 
 
 def test_a_dark_boat_alongside_a_dark_ship_tracked_in_pieces_is_still_one_rendezvous() -> None:
@@ -516,6 +573,39 @@ def test_a_dark_track_beside_another_vessel_heard_on_ais_is_that_vessel_not_a_sp
     heard = leg(74, (38.8015, 49.17), duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000074)  # 170 m
     run(e, claim, twin, heard)
     assert of_type(e, "ais_spoofing") == []
+
+
+def test_a_dark_track_300_m_from_a_ship_with_a_radar_track_of_its_own_can_be_a_spoofers_true_position() -> None:
+    # a fused ship has its own echo: a dark track beside it is a second echo of its hull only within ~200 m
+    for gap_deg, alerted in ((0.0027, True), (0.0013, False)):   # 300 m, 145 m
+        e = engine(rules=("ais_spoofing",))
+        claim = leg(72, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000072)
+        twin = leg(73, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)
+        ship = leg(74, (38.80 + gap_deg, 49.17), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000074)
+        run(e, claim, twin, ship)
+        assert [a["mmsi"] for a in of_type(e, "ais_spoofing")] == ([[423000072]] if alerted else [])
+
+
+def test_of_two_mmsis_moving_with_one_dark_track_the_one_at_a_fixed_offset_owns_it() -> None:
+    # a ship of the lane, 0.8 kn faster, pairs with the spoofer's true track a minute before the spoofer is
+    # heard; over the time both are paired its offset drifts, the spoofer's holds
+    e = engine(rules=("ais_spoofing",))
+    lane = leg(76, (38.76, 49.13), duration_s=900, speed_kn=10.8, cog_deg=0, kind=AIS, mmsi=423000076)
+    claim = leg(77, OFF_LANKARAN, t0=60, duration_s=840, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000077)
+    twin = leg(78, (38.80, 49.17), duration_s=900, speed_kn=10, cog_deg=0)
+    run(e, lane, claim, twin)
+    assert [a["mmsi"] for a in of_type(e, "ais_spoofing")] == [[423000077]]
+
+
+def test_a_fused_contact_that_jumps_with_its_radar_track_is_no_kinematic_spoof_an_ais_only_one_is() -> None:
+    # a fused row stands where its radar track is: a track spliced onto another's plots jumps, its AIS does not
+    for kind, alerted in ((FUSED, False), (AIS, True)):
+        e = engine(rules=("ais_spoofing",))
+        before = leg(79, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=kind, mmsi=423000079)
+        after = leg(79, (end_of(before)[0] + 0.012, end_of(before)[1]), t0=310, duration_s=300, speed_kn=10,
+                    cog_deg=0, kind=kind, mmsi=423000079)   # 1.3 km ahead in 10 s
+        run(e, before, after)
+        assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == (["kinematics"] if alerted else [])
 
 
 def test_an_mmsi_on_two_contacts_one_without_an_ais_position_yet_is_no_clone() -> None:
