@@ -142,6 +142,19 @@ def test_the_same_boat_falling_silent_at_sea_off_that_beach_raises_an_ais_gap(tm
     assert gaps(e) == [422000001]
 
 
+def test_a_boat_whose_course_since_its_last_report_runs_it_ashore_has_come_in_not_gone_dark(tmp_path: Path) -> None:
+    # last heard at 20 kn, 1.7 km off the beach and heading for it: 5 min on, its course has run it ashore,
+    # so it has slowed to come in and reports every 3 min; it is a gap only after 6 x 3 min
+    e = coastal_engine(tmp_path)
+    site = e.site
+    landing = leg(1, (38.45, 49.005), duration_s=300, speed_kn=20, cog_deg=270, kind=AIS, mmsi=422000001, site=site)
+    leaving = leg(2, (38.40, 49.04), duration_s=300, speed_kn=20, cog_deg=90, kind=AIS, mmsi=422000002, site=site)
+    clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)
+    run(e, landing, leaving, clock)
+    starts = {a["mmsi"][0]: a["start"] for a in of_type(e, "ais_gap")}
+    assert starts == {422000001: "2026-06-12T16:23:00.000Z", 422000002: "2026-06-12T16:10:00.000Z"}
+
+
 def _heard_at(t_s: list[float], mmsi: int) -> dict[str, np.ndarray]:
     """A vessel under way at sea heard only at these times (one report each)."""
     parts = [leg(7, OFF_LANKARAN, t0=t, duration_s=0.0, speed_kn=8, cog_deg=0, kind=AIS, mmsi=mmsi) for t in t_s]

@@ -10,6 +10,7 @@ from detect_helpers import AIS, DARK, FUSED, caspian, coastal_site, end_of, leg,
 
 from seawatch.config.site import WatchlistEntry
 from seawatch.detect.engine import DetectionEngine
+from seawatch.model.units import KN_TO_MPS
 
 OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
 MID_SEA = (39.00, 50.00)
@@ -595,6 +596,29 @@ def test_of_two_mmsis_moving_with_one_dark_track_the_one_at_a_fixed_offset_owns_
     twin = leg(78, (38.80, 49.17), duration_s=900, speed_kn=10, cog_deg=0)
     run(e, lane, claim, twin)
     assert [a["mmsi"] for a in of_type(e, "ais_spoofing")] == [[423000077]]
+
+
+def test_of_two_mmsis_moving_exactly_with_one_dark_track_the_one_whose_ais_jumped_owns_it() -> None:
+    # an offset begins with a jump: the spoofer's AIS leaves its radar track for a point 6 km west
+    e = engine(rules=("ais_spoofing",))
+    twin = leg(82, (38.80, 49.17), duration_s=900, speed_kn=10, cog_deg=0)
+    lane = leg(81, (38.80, 49.23), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000081)   # 5 km east
+    on_track = leg(80, (38.80, 49.17), duration_s=60, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000080)
+    offset = leg(80, (float(twin["lat"][7]), 49.10), t0=70, duration_s=830, speed_kn=10, cog_deg=0, kind=AIS,
+                 mmsi=423000080)
+    run(e, twin, lane, on_track, offset)
+    assert sorted((a["evidence"]["how"], a["mmsi"][0]) for a in of_type(e, "ais_spoofing")) == [
+        ("kinematics", 423000080), ("position_offset", 423000080)]
+
+
+def test_a_dark_boat_at_24_5_kn_whose_filtered_speed_reads_25_5_is_no_go_fast_one_at_26_kn_is() -> None:
+    # the tracker's filtered speed reads ~1 kn high now and then; the speed made good over two minutes does not
+    e = engine(rules=("high_speed",))
+    reads_high = leg(36, MID_SEA, duration_s=600, speed_kn=24.5, cog_deg=90)
+    reads_high["sog_mps"][:] = 25.5 * KN_TO_MPS
+    go_fast = leg(37, (39.10, 50.00), duration_s=600, speed_kn=26, cog_deg=90)
+    run(e, reads_high, go_fast)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[37]]
 
 
 def test_a_fused_contact_that_jumps_with_its_radar_track_is_no_kinematic_spoof_an_ais_only_one_is() -> None:

@@ -7,7 +7,9 @@ and the longest spacing of reports (≤ 10 min) the vessel itself has shown — 
 patchy reception teaches each vessel a longer interval. "Its last speed" is the lower of the speed it last
 reported and the speed its radar track (the last one that carried the MMSI, while radar still sees it) shows
 now: a fishing boat that stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min
-from then on, and two of those lost are 6 min of silence, not a gap; the gap must exceed `interval_factor` times it and
+from then on, and two of those lost are 6 min of silence, not a gap. So is a vessel whose course since its
+last report has run it ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and
+slowed, and its set has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
 range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
 current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at
@@ -37,6 +39,7 @@ from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
+SHORE_AHEAD_MAX_M = 30_000.0  # how far along a silent vessel's course the shore is looked for
 TRACKED_S = 60.0  # a contact updated this recently is still tracked (by radar, while its AIS is silent)
 _OUTAGE_COLUMNS = ("last_mmsi", "last_ais_t", "ais_x", "ais_y")  # what `_not_outage` reads of the memory
 
@@ -75,6 +78,8 @@ class AisGap(Rule):
         self.alerted = np.zeros(0, bool)
         self.small = np.zeros(0, bool)  # the slot's vessel is a small craft (class B, as a rule)
         self.track = np.zeros(0, np.int64)  # the last radar track that carried the slot's MMSI (-1: none)
+        self.ahead_t = np.zeros(0)  # the report from which the shore ahead was worked out (`_shore_ahead_m`)
+        self.ahead_m = np.zeros(0)
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
                                       p["reception_poor_share"])
@@ -97,6 +102,9 @@ class AisGap(Rule):
         e = np.full(cap, -1, np.int64)
         e[: len(self.track)] = self.track
         self.track = e
+        f, g = np.full(cap, np.nan), np.full(cap, np.inf)
+        f[: len(self.ahead_t)], g[: len(self.ahead_m)] = self.ahead_t, self.ahead_m
+        self.ahead_t, self.ahead_m = f, g
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -158,8 +166,32 @@ class AisGap(Rule):
             out[k] = np.where(seen & radar, np.fmin(out[k], kn), out[k])
         return out
 
+    def _shore_ahead_m(self, slots: I64) -> F64:
+        """Per slot, how far ahead along its last course the shore is from where it was last heard (inf: no
+        shore ahead within SHORE_AHEAD_MAX_M, or too slow to get anywhere); worked out once per silence."""
+        mem = self.engine.memory
+        z = self.engine.zones
+        if z is None or not z.has_coast:
+            return np.full(len(slots), np.inf)
+        heard_t = mem.f["last_ais_t"][slots]
+        todo = slots[self.ahead_t[slots] != heard_t]
+        if len(todo):
+            sog = fill_nan(mem.f["sog_mps"][todo])
+            moving = todo[(sog * MPS_TO_KN >= 2.0) & np.isfinite(mem.f["ais_x"][todo])]
+            self.ahead_m[todo] = np.inf
+            if len(moving):
+                d, _, _ = z.coast_ray(mem.f["ais_x"][moving], mem.f["ais_y"][moving],
+                                      fill_nan(mem.f["cog_deg"][moving]), np.full(len(moving), SHORE_AHEAD_MAX_M))
+                self.ahead_m[moving] = np.where(np.isfinite(d), d, np.inf)
+            self.ahead_t[todo] = mem.f["last_ais_t"][todo]
+        return self.ahead_m[slots]
+
     def _expected_s(self, slots: I64, now: float) -> F64:
-        kn = np.fmin(fill_nan(self.engine.memory.f["sog_mps"][slots]) * MPS_TO_KN, self._radar_kn(slots, now))
+        mem = self.engine.memory
+        kn = np.fmin(fill_nan(mem.f["sog_mps"][slots]) * MPS_TO_KN, self._radar_kn(slots, now))
+        # its course since its last report has run it ashore: it has arrived (or slowed to come in) by now
+        run_m = fill_nan(mem.f["sog_mps"][slots]) * (now - mem.f["last_ais_t"][slots])
+        kn = np.where(self._shore_ahead_m(slots) <= run_m, 0.0, kn)
         nominal = np.where(kn < 2.0, 180.0, 30.0)
         known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate

@@ -14,7 +14,7 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
   A dark track that carried another MMSI within `twin_identity_memory_s` is that vessel, not a twin.
   That radar track is marked as explained, so dark_target and ais_gap do not raise it again. Two MMSIs that
   pair with one radar track (a ship of the same lane at a similar velocity beside the spoofer): the one
-  whose offset holds steadier takes it (`_outdone`).
+  whose AIS jumped lately (as an offset begins) takes it, else the one whose offset holds steadier (`_outdone`).
 
 One vessel's spoofing is one alert: a `kinematics` jump or an `mmsi_clone` of an MMSI already in an open alert
 of its own (a position offset starts and ends with a jump, and for a moment the old and the new positions are
@@ -75,7 +75,8 @@ class AisSpoofing(Rule):
         "offset_drift_m": 300.0,
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
-        "twin_fused_m": 200.0,  # ... this close, if that vessel has a radar track of its own (a second echo)
+        "twin_fused_m": 200.0,
+        "jump_memory_s": 21_600.0,  # two MMSIs on one radar twin: one whose AIS jumped this recently takes it  # ... this close, if that vessel has a radar track of its own (a second echo)
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
@@ -92,6 +93,7 @@ class AisSpoofing(Rule):
         self.offset_pair: dict[int, tuple[int, float, float]] = {}  # MMSI -> (twin contact, offset x, y)
         self.twin_owner: dict[int, int] = {}  # radar twin contact -> the MMSI whose offset alert it explains
         self.offset_hist: dict[int, list[tuple[float, float, float]]] = {}  # MMSI -> (t, offset x, y) of its pairing
+        self.jumped: dict[int, float] = {}  # MMSI -> when its AIS last jumped (kinematics) or showed twice (clone)
         self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
         self.id_pending: list[tuple[float, int, int, int, float, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
@@ -240,6 +242,7 @@ class AisSpoofing(Rule):
                           f"AIS spoofing: MMSI {m} jumped {d[r] / 1000:.1f} km in {dt[r]:.0f} s "
                           f"({d[r] / dt[r] * MPS_TO_KN:.0f} kn implied).",
                           {"jump_m": float(d[r]), "dt_s": float(dt[r]), "implied_speed_kn": float(d[r] / dt[r] * MPS_TO_KN)})
+            self.jumped[m] = float(cyc.t[r])
 
     def _identity(self, cyc: Cycle) -> None:
         # the physical continuity is the radar track: a fused contact is known by its MMSI, so a vessel
@@ -365,6 +368,7 @@ class AisSpoofing(Rule):
                 self.book.open(self.type, key, now, severity="high", lat=float(st["lat"][sl[i]]),
                                lon=float(st["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
                                summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
+                self.jumped[int(mm)] = now
             else:
                 summary += self._also_text(self.book.get(self.type, key))
                 self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())})
@@ -386,19 +390,27 @@ class AisSpoofing(Rule):
         return float(np.hypot((tc * h[:, 1]).sum() / den, (tc * h[:, 2]).sum() / den))
 
     def _outdone(self, m: int, twin_id: int, now: float) -> bool:
-        """Another MMSI paired with the same radar track whose offset held steadier over the time both were
-        paired (at least half the hold): the track is that one's true position. A spoofer's AIS reports its
+        """Another MMSI paired with the same radar track that has the better claim to it: the one whose AIS
+        jumped (a kinematic jump, or two positions at once: an offset starts so) within `jump_memory_s`, else
+        the one whose offset held steadier over the time both were paired (a full hold; until then m waits). A spoofer's AIS reports its
         true speed and course, so only a fixed offset separates them; a ship of the same lane at a similar
         velocity drifts at their speed difference. Over one window both offsets carry the same radar noise
         (it is one track), so the difference is the AIS positions' own motion."""
+        mine = self.jumped.get(m, -np.inf) >= now - self.p["jump_memory_s"]
         for m2, (twin2, _, _) in self.offset_pair.items():
             if m2 == m or twin2 != twin_id or m2 not in self.offset_hist:
                 continue
             _, last = self.pending.get(("position_offset", m2), (now, -np.inf))
+            if last < now - RECENT_S:
+                continue
+            theirs = self.jumped.get(m2, -np.inf) >= now - self.p["jump_memory_s"]
+            if mine != theirs:   # an offset starts with a jump: the MMSI whose AIS jumped lately is the spoofer
+                if theirs:
+                    return True
+                continue
             t0 = max(self.offset_hist[m][0][0], self.offset_hist[m2][0][0])
-            if last >= now - RECENT_S and now - t0 >= 0.5 * self.p["offset_min_s"] \
-                    and self._drift_mps(m2, t0) < self._drift_mps(m, t0):
-                return True
+            if now - t0 < self.p["offset_min_s"] or self._drift_mps(m2, t0) < self._drift_mps(m, t0):
+                return True   # not yet judged over a full hold together (a young track's velocity settles), or lost
         return False
 
     def _offsets(self, cyc: Cycle, now: float) -> None:

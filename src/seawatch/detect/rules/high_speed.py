@@ -1,6 +1,9 @@
 """high_speed: speed above the go-fast threshold (25 kn; 30 kn with an AIS identity) for >= 2 min.
 
-Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hysteresis_kn.
+Hysteresis in value: opens at >= speed_kn, stays open down to speed_kn - hysteresis_kn. To open, the track must
+also have made good the threshold over its spell (>= min_duration_s, in a fairly straight line): a filtered
+speed reads ~1 kn high now and then, and a class B boat at 24.5 kn whose AIS goes unheard far out would
+otherwise be a go-fast for two minutes.
 The speed must be observed: an AIS-only contact whose last report is older than `max_ais_age_s` is the
 tracker's dead reckoning of that report, and is held (a moored boat's one bogus 59 kn SOG report, carried
 forward for ten minutes, is not a go-fast). So is a radar track the tracker has predicted without a plot until its
@@ -91,7 +94,7 @@ class HighSpeed(ContactRule):
         clutter = (jitter > 2 * p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
         extrapolated = (cyc.kind == int(ContactKind.AIS_ONLY)) & (fill_nan(cyc.ais_age_s, nan=0.0) > p["max_ais_age_s"])
         unmeasured = cyc.unmeasured(p["max_position_sigma_m"])
-        hold = ((good_mps * MPS_TO_KN < thr - p["hysteresis_kn"]) | (straight < p["min_straightness"])
+        hold = ((good_mps * MPS_TO_KN < thr) | (straight < p["min_straightness"])
                 | (jitter > p["max_speed_jitter"]) | clutter | extrapolated | unmeasured)
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
