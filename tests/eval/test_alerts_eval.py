@@ -69,6 +69,28 @@ def test_events_are_found_by_position_for_dark_vessels_and_by_mmsi_otherwise(tmp
     assert abs(lo["false_alarms_per_1000_vessel_hours"] - 50.0) < 0.1
 
 
+def test_a_dark_alert_that_opened_on_the_vessel_and_ended_elsewhere_still_found_it(tmp_path: Path) -> None:
+    # a tracker's swap at a meeting carries the alert to another boat: lat/lon are its last position, the
+    # evidence keeps where it opened
+    truth = load_truth(make_truth(tmp_path))
+    moved = alert("high_speed", 720, 1700, 39.5, 50.0, [])
+    res = score_alerts(truth, [moved])
+    assert res["types"]["high_speed"]["found"] == 0
+    moved["evidence"] = {"start_lat": 38.8, "start_lon": 49.0 + 720e-5}
+    res = score_alerts(truth, [moved])
+    assert res["types"]["high_speed"]["found"] == 1 and res["types"]["high_speed"]["false_alarms"] == 0
+
+
+def test_an_alert_keeps_where_it_opened_in_its_evidence_as_its_position_follows_the_contact() -> None:
+    from seawatch.detect.alerts import AlertBook
+    book = AlertBook()
+    book.open("dark_target", 7, T0, severity="high", lat=38.8, lon=49.0, track_ids=[7], mmsi=[], zone=None,
+              summary=".", evidence={"speed_kn": 20.0})
+    a = book.update("dark_target", 7, T0 + 60, lat=39.0, lon=49.2, evidence={"speed_kn": 21.0})
+    assert (a.lat, a.lon) == (39.0, 49.2)
+    assert (a.evidence["start_lat"], a.evidence["start_lon"]) == (38.8, 49.0)
+
+
 def test_an_alert_outside_the_event_time_does_not_match(tmp_path: Path) -> None:
     truth = load_truth(make_truth(tmp_path))
     res = score_alerts(truth, [alert("ais_gap", 8000, 8100, 39.5, 50.0, [423000001])])

@@ -149,7 +149,8 @@ class AlertBook:
         self._counter += 1
         a = Alert(f"{type_}-{self._counter:06d}", type_, severity, float(start if start is not None else t),
                   None, float(lat), float(lon), [int(i) for i in track_ids],
-                  sorted({int(m) for m in mmsi if m is not None and m > 0}), zone, summary, dict(evidence),
+                  sorted({int(m) for m in mmsi if m is not None and m > 0}), zone, summary,
+                  {"start_lat": float(lat), "start_lon": float(lon), **evidence},   # lat/lon follow the contact
                   last_t=float(t), last_report_t=float(t))
         self.alerts.append(a)
         self.open_by_key[k] = a

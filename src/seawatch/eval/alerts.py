@@ -3,7 +3,9 @@
 Matching (issue 5): a truth event counts as found when an alert of the same type overlaps it in time
 and shares a vessel — an MMSI in common, or, when the alert has no MMSI or the event has a vessel without
 one (a dark vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
-time during the alert. Instant events and alerts (a border crossing, an identity change) get
+time during the alert. An alert's `lat`/`lon` follow its contact to its last update; where it opened is in its
+evidence (`start_lat`, `start_lon`) and counts too: a dark boat's track that passes to another boat at a
+meeting (a tracker's swap) carries the alert raised on the first to the second's last position. Instant events and alerts (a border crossing, an identity change) get
 `slack_s` (2 min: the latency the issue allows an instant rule) either side. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
@@ -122,9 +124,14 @@ def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: f
         return True
     if a_m and e_m and len(e_m) >= len(event.get("vessels", [])):
         return False  # both identified, no MMSI in common, and no dark vessel in the event
-    ax, ay = truth.frame.to_xy(float(alert["lat"]), float(alert["lon"]))
     s, e = max(a_s, e_s) - slack_s, min(a_e, e_e) + slack_s
-    return any(_vessel_near(truth, int(v), float(ax), float(ay), s, e, dist_m) for v in event.get("vessels", []))
+    ev = alert.get("evidence") or {}
+    where = [(alert["lat"], alert["lon"])] + ([(ev["start_lat"], ev["start_lon"])] if "start_lat" in ev else [])
+    for lat, lon in where:   # where it is now (it follows its contact) and where it opened
+        ax, ay = truth.frame.to_xy(float(lat), float(lon))
+        if any(_vessel_near(truth, int(v), float(ax), float(ay), s, e, dist_m) for v in event.get("vessels", [])):
+            return True
+    return False
 
 
 def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float = 120.0,
