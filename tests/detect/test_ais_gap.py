@@ -82,6 +82,18 @@ def test_a_ship_falling_silent_there_is_still_an_ais_gap_its_class_a_set_is_hear
     assert 422000002 in gaps(patchy_reception_then_silence(ship_type=70, length_m=150.0))
 
 
+def test_a_pleasure_boat_falling_silent_beyond_a_small_crafts_line_of_sight_has_left_coverage_a_ship_has_not() -> None:
+    # 0.85 of a big ship's reach from the stations, but beyond 0.85 of a 3 m antenna's line of sight to them
+    edge = (38.981, 49.029)
+    for ship_type, length_m, gapped in ((37, 12.0, False), (70, 150.0, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        boat = leg(1, edge, duration_s=600, speed_kn=10, cog_deg=90, kind=AIS, mmsi=422000001, ship_type=ship_type,
+                   length_m=length_m)
+        clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+        run(e, boat, clock)
+        assert gaps(e) == ([422000001] if gapped else [])
+
+
 def test_a_vessel_falling_silent_under_way_raises_a_medium_severity_ais_gap() -> None:
     e = DetectionEngine(caspian(), rules=("ais_gap",))
     under_way = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000001)

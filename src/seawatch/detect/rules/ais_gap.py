@@ -11,8 +11,9 @@ from then on, and two of those lost are 6 min of silence, not a gap. So is a ves
 last report has run it ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and
 slowed, and its set has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and
 `min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
-range) — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the
-current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at
+range; for a small craft, of the radio line of sight from the station to a `small_craft_antenna_m` antenna,
+as dark_target judges small craft) — a vessel that sails out of coverage is not dark — and, if radar still
+tracks it, so must the current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at
 a learned anchorage (a place where several vessels stop: a marina, a mooring field; `core.LearnedAnchorages`)
 — switched off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon
 (rivers, canals and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A
@@ -50,7 +51,8 @@ class AisGap(Rule):
         "enabled": True,
         "min_gap_s": 300.0,  # class B sets (30 s under way) lose 3 min of reports at the edge of reception routinely
         "interval_factor": 6.0,
-        "coverage_fraction": 0.85,
+        "coverage_fraction": 0.85,  # of a station's range; for a small craft, of its line of sight to a
+        "small_craft_antenna_m": 3.0,  # ... class B antenna this high (geo/radio.py, the station's height_m)
         "port_margin_m": 1000.0,
         "max_open_s": 43_200.0,
         "resume_s": 600.0,  # silent again within this of the alert's close (heard only briefly): the same alert
@@ -213,6 +215,11 @@ class AisGap(Rule):
         cx, cy = mem.f["x"][cand], mem.f["y"][cand]
         cov = self.engine.coverage
         inside = cov.ais(ax, ay, p["coverage_fraction"]) & cov.ais(cx, cy, p["coverage_fraction"])
+        small = self.small[cand]
+        if small.any():   # a small craft's set reaches a station over a shorter line of sight than a ship's
+            a_m, f = p["small_craft_antenna_m"], p["coverage_fraction"]
+            inside[small] &= (cov.ais_small_craft(ax[small], ay[small], a_m, f)
+                              & cov.ais_small_craft(cx[small], cy[small], a_m, f))
         z = self.engine.zones
         slow = fill_nan(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
         berth = np.zeros(len(cand), bool)
