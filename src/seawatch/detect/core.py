@@ -318,8 +318,8 @@ class Coverage:
                 xs.append(float(x))
                 ys.append(float(y))
                 rs.append(float(s.range_m))
-                if kind == "ais":
-                    heights.append(float(s.height_m))
+                if kind == "ais":   # a station whose height is not given: its range is all that is known
+                    heights.append(float(s.height_m) if "height_m" in s.model_fields_set else np.inf)
             return np.array(xs), np.array(ys), np.array(rs), everywhere
         self._ais = circles("ais")
         self._radar = circles("radar")
