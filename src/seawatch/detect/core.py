@@ -31,6 +31,16 @@ HOLD_RELEASE_S = 45.0  # a held row may open only once it has not been held for 
 DESCRIBE_EVERY_S = 20.0  # an open alert's summary/evidence is refreshed at most this often
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+# what a dark track must show before it is believed a boat (`ContactRule.wandering`; dark_target, zone_entry)
+BOAT_LIKE_DEFAULTS: dict[str, float] = {
+    "min_straightness": 0.5,  # a track sailing >= straight_from_kn must make good this share of it (else clutter)
+    "straight_from_kn": 5.0,
+    "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min: clutter
+    "steady_from_kn": 15.0,
+    "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
+    "max_turn_dps": 2.0,  # from steady_from_kn, a course swinging more than this on average over ~2 min: clutter
+}
+UNMEASURED_SIGMA_M = 150.0  # a track predicted without plots until its position is this uncertain (`Cycle.unmeasured`)
 
 
 class ContactMemory:

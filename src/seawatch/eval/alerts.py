@@ -5,7 +5,8 @@ and shares a vessel — an MMSI in common, or, when the alert has no MMSI or the
 one (a dark vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
 time during the alert. An alert's `lat`/`lon` follow its contact to its last update; where it opened is in its
 evidence (`start_lat`, `start_lon`) and counts too: a dark boat's track that passes to another boat at a
-meeting (a tracker's swap) carries the alert raised on the first to the second's last position. Instant events and alerts (a border crossing, an identity change) get
+meeting (a tracker's swap) carries the alert raised on the first to the second's last position. Instant
+events and alerts (a border crossing, an identity change) get
 `slack_s` (2 min: the latency the issue allows an instant rule) either side. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);

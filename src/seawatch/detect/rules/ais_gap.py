@@ -1,31 +1,30 @@
 """ais_gap: an AIS vessel silent far longer than its own reporting interval while inside coverage.
 
-Keyed by MMSI (a tracker may hand the radar half and the AIS half of a vessel different contact ids):
-the gap is the time since the MMSI was last heard on any contact. The expected interval is the larger of
-the ITU-R M.1371 nominal one for its last speed (Class A/B under way: 10–30 s; slow or at anchor: 3 min)
-and the longest spacing of reports (≤ 10 min) the vessel itself has shown — a receiver network with
-patchy reception teaches each vessel a longer interval. "Its last speed" is the lower of the speed it last
-reported and the speed its radar track (the last one that carried the MMSI, while radar still sees it) shows
-now: a fishing boat that stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min
-from then on, and two of those lost are 6 min of silence, not a gap. So is a vessel whose course since its
-last report has run it ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and
-slowed, and its set has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and
-`min_gap_s`. The last AIS position must lie well inside reception (`coverage_fraction` of a station's
-range; for a small craft, of the radio line of sight from the station to a `small_craft_antenna_m` antenna,
-as dark_target judges small craft) — a vessel that sails out of coverage is not dark — and, if radar still
-tracks it, so must the current position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at
-a learned anchorage (a place where several vessels stop: a marina, a mooring field; `core.LearnedAnchorages`)
-— switched off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon
-(rivers, canals and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A
-silence that several other vessels nearby began in the same minutes is the receiver's (an outage of the
-station or its feed), not the vessel's: at least `outage_min_vessels` other MMSIs within `outage_radius_m`
-whose last reports came within `outage_window_s` of this one's and that are silent too hold the alert back
-until they are heard again. Reception is learned from the traffic (`detect/reception.py`): a small craft
-(class B) or a ship last heard where vessels of its kind under way are often unheard for over 5 min has left
-coverage. An MMSI that an identity change left for another (ais_spoofing) is that
-alert's business. Closes when the MMSI is heard again, or after `max_open_s`; silent again within `resume_s` of
-that (heard only briefly in between), the same alert re-opens.
-"""
+Keyed by MMSI (a tracker may hand the radar half and the AIS half of a vessel different contact ids): the gap
+is the time since the MMSI was last heard on any contact. The expected interval is the larger of the ITU-R
+M.1371 nominal one for its last speed (Class A/B under way: 10–30 s; slow or at anchor: 3 min) and the longest
+spacing of reports (≤ 10 min) the vessel itself has shown — a receiver network with patchy reception teaches
+each vessel a longer interval. "Its last speed" is the lower of the speed it last reported and the speed its
+radar track (the last one that carried the MMSI, while radar still sees it) shows now: a fishing boat that
+stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min from then on, and two of
+those lost are 6 min of silence, not a gap. So is a vessel whose course since its last report has run it
+ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and slowed, and its set has
+gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`. The last AIS
+position must lie well inside reception (`coverage_fraction` of a station's range; for a small craft, of the
+radio line of sight from the station to a `small_craft_antenna_m` antenna, as dark_target judges small craft)
+— a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the current
+position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at a learned
+anchorage (a place where several vessels stop: a marina, a mooring field; `core.LearnedAnchorages`) — switched
+off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon (rivers, canals
+and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A silence that several
+other vessels nearby began in the same minutes is the receiver's (an outage of the station or its feed), not
+the vessel's: at least `outage_min_vessels` other MMSIs within `outage_radius_m` whose last reports came
+within `outage_window_s` of this one's and that are silent too hold the alert back until they are heard again.
+Reception is learned from the traffic (`detect/reception.py`): a small craft (class B) or a ship last heard
+where vessels of its kind under way are often unheard for over 5 min has left coverage. An MMSI that an
+identity change left for another (ais_spoofing) is that alert's business. Closes when the MMSI is heard again,
+or after `max_open_s`; silent again within `resume_s` of that (heard only briefly in between), the same alert
+re-opens."""
 
 from __future__ import annotations
 
@@ -190,10 +189,10 @@ class AisGap(Rule):
 
     def _expected_s(self, slots: I64, now: float) -> F64:
         mem = self.engine.memory
-        kn = np.fmin(fill_nan(mem.f["sog_mps"][slots]) * MPS_TO_KN, self._radar_kn(slots, now))
+        sog = fill_nan(mem.f["sog_mps"][slots])
+        kn = np.fmin(sog * MPS_TO_KN, self._radar_kn(slots, now))
         # its course since its last report has run it ashore: it has arrived (or slowed to come in) by now
-        run_m = fill_nan(mem.f["sog_mps"][slots]) * (now - mem.f["last_ais_t"][slots])
-        kn = np.where(self._shore_ahead_m(slots) <= run_m, 0.0, kn)
+        kn = np.where(self._shore_ahead_m(slots) <= sog * (now - mem.f["last_ais_t"][slots]), 0.0, kn)
         nominal = np.where(kn < 2.0, 180.0, 30.0)
         known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate

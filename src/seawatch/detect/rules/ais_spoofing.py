@@ -75,8 +75,8 @@ class AisSpoofing(Rule):
         "offset_drift_m": 300.0,
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
-        "twin_fused_m": 200.0,
-        "jump_memory_s": 21_600.0,  # two MMSIs on one radar twin: one whose AIS jumped this recently takes it  # ... this close, if that vessel has a radar track of its own (a second echo)
+        "twin_fused_m": 200.0,  # ... this close, if that vessel has a radar track of its own (a second echo)
+        "jump_memory_s": 21_600.0,  # two MMSIs on one radar twin: one whose AIS jumped this recently takes it
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
@@ -392,10 +392,10 @@ class AisSpoofing(Rule):
     def _outdone(self, m: int, twin_id: int, now: float) -> bool:
         """Another MMSI paired with the same radar track that has the better claim to it: the one whose AIS
         jumped (a kinematic jump, or two positions at once: an offset starts so) within `jump_memory_s`, else
-        the one whose offset held steadier over the time both were paired (a full hold; until then m waits). A spoofer's AIS reports its
-        true speed and course, so only a fixed offset separates them; a ship of the same lane at a similar
-        velocity drifts at their speed difference. Over one window both offsets carry the same radar noise
-        (it is one track), so the difference is the AIS positions' own motion."""
+        the one whose offset held steadier over the time both were paired (a full hold; until then m waits).
+        A spoofer's AIS reports its true speed and course, so only a fixed offset separates them; a ship of
+        the same lane at a similar velocity drifts at their speed difference. Over one window both offsets
+        carry the same radar noise (it is one track), so the difference is the AIS positions' own motion."""
         mine = self.jumped.get(m, -np.inf) >= now - self.p["jump_memory_s"]
         for m2, (twin2, _, _) in self.offset_pair.items():
             if m2 == m or twin2 != twin_id or m2 not in self.offset_hist:

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan
-from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -55,12 +55,7 @@ class DarkTarget(ContactRule):
         "identity_memory_s": 21_600.0,  # a track's AIS identity this recent makes it that vessel, not a stranger
         "warmup_s": 600.0,  # no absence of AIS is judged before the engine has listened this long
         "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
-        "min_straightness": 0.5,  # a track sailing >= 5 kn must make good this share of it (else clutter)
-        "straight_from_kn": 5.0,
-        "max_speed_jitter": 0.12,  # from steady_from_kn, jitter of speed changes / mean speed over ~2 min above this: clutter
-        "steady_from_kn": 15.0,
-        "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
-        "max_turn_dps": 2.0,  # from steady_from_kn, a course swinging more than this on average over ~2 min: clutter
+        **BOAT_LIKE_DEFAULTS,  # a track that does not move like a boat is clutter (core.ContactRule.wandering)
         "moored_m": 100.0,  # a stopped echo this close to a stopped vessel whose AIS is heard is one of a
         "moored_kn": 1.0,  # cluster moored together (the radar cannot split them), not a dark stranger; its
         # dark time counts from when it leaves

@@ -10,7 +10,9 @@ forward for ten minutes, is not a go-fast). So is a radar track the tracker has 
 position is uncertain by more than `max_position_sigma_m` (`Cycle.unmeasured`): a track that has left the
 radars' cover is carried at its last speed in a perfect line until it is dropped, which every steadiness test
 takes for a boat (a storm's clutter track that ran out of cover at 27-32 kn). A go-fast's tracks, even
-fading in the waves, stay under 100 m (99th percentile, the 2 h scenarios). Severity follows DESIGN.md's "above all for small dark
+fading in the waves, stay under 100 m (99th percentile, the 2 h scenarios).
+
+Severity follows DESIGN.md's "above all for small dark
 contacts": high for a dark contact; for an identified one low when it is a ship (>= 30 m) or says it is a
 pleasure or sailing craft (ship type 36/37: sport boats run at 30-45 kn with their identity on), medium
 otherwise (a small craft of another or unknown type).
@@ -30,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import fill_nan
-from seawatch.detect.core import F64, I64, B, ContactRule, Cycle
+from seawatch.detect.core import F64, I64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
 from seawatch.detect.reception import leisure_craft
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
@@ -55,7 +57,7 @@ class HighSpeed(ContactRule):
         "max_ais_age_s": 90.0,  # an AIS-only contact's last report older than this: its speed is extrapolated, held
         "identity_memory_s": 21_600.0,  # a radar track's AIS identity this recent makes it that vessel (dark_target's)
         "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
-        "max_position_sigma_m": 150.0,  # a track predicted without plots until its position is this uncertain: held
+        "max_position_sigma_m": UNMEASURED_SIGMA_M,  # a track predicted without plots this long is held
     }
 
     def __init__(self, engine: Any) -> None:

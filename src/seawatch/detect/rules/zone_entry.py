@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
 from seawatch.detect.zones import ZoneIndex
 
 KINDS = ("platform", "restricted", "pipeline")
@@ -39,14 +39,8 @@ class ZoneEntry(ContactRule):
         "port_margin_m": 1000.0,
         "pipeline_coast_margin_m": 1500.0,
         "pipeline_min_length_m": 24.0,  # smaller craft's anchors do not threaten a subsea line (dark: unknown, kept)  # pipeline landfalls: berths and beaches, not the seabed line
-        # a dark track that does not move like a boat is held (dark_target's test and thresholds)
-        "min_straightness": 0.5,
-        "straight_from_kn": 5.0,
-        "max_speed_jitter": 0.12,
-        "steady_from_kn": 15.0,
-        "max_speed_kn": 60.0,
-        "max_turn_dps": 2.0,
-        "max_position_sigma_m": 150.0,  # ... as is one predicted without plots this long (high_speed's)
+        **BOAT_LIKE_DEFAULTS,  # a dark track that does not move like a boat is held (dark_target's test) ...
+        "max_position_sigma_m": UNMEASURED_SIGMA_M,  # ... as is one predicted without plots (high_speed's)
     }
 
     def __init__(self, engine: Any) -> None:
