@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig, rule_params
+from seawatch.detect import kernels
 from seawatch.detect.alerts import AlertBook
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame
@@ -400,10 +401,14 @@ class Persistence:
         act[: len(self.active)] = self.active
         self.active = act
 
-    def step(self, slots: I64, t: F64, enter: B, stay: B,
-             min_s: F64 | float | None = None) -> tuple[I64, I64, I64, F64]:
-        """Returns row indices (opened, ongoing, closed) and the close times of the closed rows."""
+    def step(self, slots: I64, t: F64, enter: B, stay: B, min_s: F64 | float | None = None,
+             jit: bool = kernels.ENABLED) -> tuple[I64, I64, I64, F64]:
+        """Returns row indices (opened, ongoing, closed) and the close times of the closed rows (slots distinct;
+        with `jit`, the compiled `kernels.persistence_step`, else this numpy reference: the same, bit for bit)."""
         min_d = self.min_s if min_s is None else min_s
+        if jit:
+            return kernels.persistence_step(self.active, self.since, self.off, slots, t, enter, stay,
+                                            np.broadcast_to(np.asarray(min_d, np.float64), t.shape), self.clear_s)
         act = self.active[slots]
         if not (act.any() or enter.any() or stay.any()):   # the common case: nothing running, nothing starts
             self.since[slots] = np.nan

@@ -22,6 +22,7 @@ import numpy as np
 
 from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig
+from seawatch.detect import kernels
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.continuity import Continuity
 from seawatch.detect.core import DESCRIBE_EVERY_S, ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
@@ -46,10 +47,16 @@ MADE_GOOD_HALF_S = 150.0  # made good is measured over 150-300 s
 
 
 def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray,
-                   prev_x: np.ndarray, prev_y: np.ndarray, prev_t: np.ndarray) -> None:
+                   prev_x: np.ndarray, prev_y: np.ndarray, prev_t: np.ndarray, jit: bool = kernels.ENABLED) -> None:
     """Per contact, two anchors 150 s apart: the speed made good since the older one (at least 60 s back), and
-    the share of the distance run along the track since then that it made good (`mg_straight`)."""
+    the share of the distance run along the track since then that it made good (`mg_straight`). Slots
+    distinct; with `jit`, the compiled `kernels.made_good`, else this numpy reference (the same, bit for bit)."""
     f = mem.f
+    if jit:
+        kernels.made_good(f["path_m"], f["mg_x0"], f["mg_y0"], f["mg_t0"], f["mg_x1"], f["mg_y1"], f["mg_t1"],
+                          f["mg_p0"], f["mg_p1"], f["mg_kn"], f["mg_straight"], slots, x, y, t, prev_x, prev_y,
+                          prev_t, MADE_GOOD_HALF_S, MPS_TO_KN)
+        return
     hop = np.hypot(x - prev_x, y - prev_y)
     hop = np.where(np.isfinite(hop) & (t - prev_t <= 2 * MADE_GOOD_HALF_S), hop, 0.0)
     f["path_m"][slots] = fill_nan(f["path_m"][slots]) + hop

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import fill_nan
+from seawatch.detect import kernels
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -42,11 +43,16 @@ class Spell:
     def grow(self, cap: int) -> None:
         _grow(self, ("x0", "y0", "t0", "sailed_m", "last_t", "held_t"), cap)
 
-    def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B) -> tuple[F64, F64]:
+    def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B,
+                jit: bool = kernels.ENABLED) -> tuple[F64, F64]:
         """Advance every row's spell (rows not `running` start one here); returns (made good m/s, straightness).
 
         straightness = distance made good / distance sailed at the filtered speed (1 = a straight line);
-        NaN while the spell is shorter than a second or nothing was sailed."""
+        NaN while the spell is shorter than a second or nothing was sailed. Slots distinct; with `jit`, the
+        compiled `kernels.spell_observe`, else this numpy reference (the same, bit for bit)."""
+        if jit:
+            return kernels.spell_observe(self.x0, self.y0, self.t0, self.sailed_m, self.last_t, slots, x, y, t,
+                                         sog_mps, running)
         new = ~running | np.isnan(self.t0[slots])
         s_new = slots[new]
         self.x0[s_new], self.y0[s_new], self.t0[s_new] = x[new], y[new], t[new]
@@ -77,7 +83,8 @@ class Steadiness:
     def grow(self, cap: int) -> None:
         _grow(self, ("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean", "cog_last", "turn"), cap)
 
-    def step(self, slots: I64, t: F64, sog_mps: F64, cog_deg: F64) -> tuple[F64, F64, F64]:
+    def step(self, slots: I64, t: F64, sog_mps: F64, cog_deg: F64,
+             jit: bool = kernels.ENABLED) -> tuple[F64, F64, F64]:
         """Update and return each row's (speed mean m/s, speed jitter) over ~steady_tau_s, and its mean rate of
         course change (deg/s, exponentially weighted over ~turn_tau_s).
 
@@ -87,7 +94,16 @@ class Steadiness:
 
         The jitter is the spread of the speed's update-to-update changes around their own trend, over the
         mean speed: a boat that accelerates steadily changes its speed by the same amount each update (no
-        jitter), one at a steady 40 kn by a knot or two; a clutter track jumps by 10-30 kn either way."""
+        jitter), one at a steady 40 kn by a knot or two; a clutter track jumps by 10-30 kn either way.
+
+        Slots distinct; with `jit`, the compiled `kernels.steadiness_step` (numpy's exp outside it), else this
+        numpy reference (the same, bit for bit)."""
+        if jit:
+            dt = kernels.steadiness_dt(self.sog_t, slots, t)
+            return kernels.steadiness_step(self.sog_mean, self.sog_var, self.sog_t, self.sog_last, self.d_mean,
+                                           self.cog_last, self.turn, slots, t, sog_mps,
+                                           np.asarray(cog_deg, np.float64), dt, np.exp(-dt / self.tau_s),
+                                           np.exp(-dt / self.turn_tau_s))
         v = fill_nan(sog_mps)
         first = np.isnan(self.sog_t[slots])
         dt = np.where(first, 0.0, np.maximum(t - fill_nan(self.sog_t[slots]), 0.0))

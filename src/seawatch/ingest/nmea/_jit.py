@@ -26,15 +26,25 @@ _warned: list[bool] = []
 def jit(fn: F) -> F:
     """`njit(cache=True, nogil=True)`, falling back to an uncached compile when no cache is writable.
     numba is imported here, when the kernels' module is first imported, not with the decoder."""
+    return _njit(fn, {})
+
+
+def jit_ieee(fn: F) -> F:
+    """`jit` with numpy's error model: a float division by zero gives inf or NaN, as in numpy, instead of
+    raising ZeroDivisionError (for kernels that mirror numpy code dividing by what may be zero)."""
+    return _njit(fn, {"error_model": "numpy"})
+
+
+def _njit(fn: F, options: dict[str, Any]) -> F:
     from numba import njit
 
     try:
-        return cast(F, njit(cache=True, nogil=True)(fn))
+        return cast(F, njit(cache=True, nogil=True, **options)(fn))
     except RuntimeError as err:  # "cannot cache function ...: no locator available"
         if not _warned:
             _warned.append(True)
             logger.warning("numba cannot cache the NMEA kernels (%s): they are compiled in each process", err)
-        return cast(F, njit(cache=False, nogil=True)(fn))
+        return cast(F, njit(cache=False, nogil=True, **options)(fn))
 
 
 def inline(fn: F) -> F:
