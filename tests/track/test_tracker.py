@@ -162,3 +162,23 @@ def test_plots_with_missing_coordinates_are_counted_and_dropped() -> None:
     tr = RadarTracker(_params())
     table = tr.step(0.0, np.array([[np.nan, 5.0], [100.0, 100.0], [np.inf, 0.0]]))
     assert tr.n_bad_plots == 2 and len(table) == 1
+
+
+def test_counting_plots_near_a_plot_agrees_with_the_kd_tree_including_plots_exactly_at_the_radius() -> None:
+    from scipy.spatial import cKDTree
+
+    from seawatch.track.tracker import BRUTE_FORCE_COUNT, _count_within
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        m, c = int(rng.integers(3, 80)), int(rng.integers(1, 40))
+        pts = rng.normal(0, 3000, (m, 2)) + 1e5
+        cen = pts[rng.integers(0, m, c)] + rng.normal(0, 800, (c, 2))
+        r = float(rng.choice([250.0, 500.0, 1000.0]))
+        pts[:3] = cen[0] + np.array([[r, 0.0], [0.0, -r], [0.6 * r, 0.8 * r]])   # on the circle
+        want = np.asarray(cKDTree(pts).query_ball_point(cen, r, return_length=True), np.float64)
+        assert m * c <= BRUTE_FORCE_COUNT
+        assert np.array_equal(_count_within(pts, cen, r), want)
+    many = rng.normal(0, 3000, (400, 2))   # past the table's size: the tree itself
+    assert np.array_equal(_count_within(many, many[:100], 500.0),
+                          np.asarray(cKDTree(many).query_ball_point(many[:100], 500.0, return_length=True), float))

@@ -53,6 +53,20 @@ def chi2_2dof(prob: float) -> float:
     return -2.0 * math.log(1.0 - prob)
 
 
+def _count_within(points: FloatArray, centres: FloatArray, radius_m: float) -> FloatArray:
+    """Per centre, the points within radius_m (distance <= radius_m), as floats: cKDTree's
+    `query_ball_point(return_length=True)`, the same sums of squares against radius_m**2, worked out as one
+    table where it is small (a scan's few dozen plots: the tree's build costs more than the table)."""
+    if len(points) * len(centres) > BRUTE_FORCE_COUNT:
+        return np.asarray(cKDTree(points).query_ball_point(centres, radius_m, return_length=True), np.float64)
+    dx = centres[:, None, 0] - points[None, :, 0]
+    dy = centres[:, None, 1] - points[None, :, 1]
+    return ((dx * dx + dy * dy) <= radius_m**2).sum(axis=1).astype(np.float64)
+
+
+BRUTE_FORCE_COUNT = 1 << 14  # centres x points up to which `_count_within` makes the table
+
+
 @dataclass(frozen=True, slots=True)
 class TrackerParams:
     """Tracker tuning. Defaults suit small vessels seen by a coastal radar every few seconds."""
@@ -336,8 +350,7 @@ class RadarTracker:
             free = np.ones(m, bool)
             free[first_round] = False
             if free.sum() > 1:
-                count = cKDTree(plots[free]).query_ball_point(plots[pj], sp.clutter_radius_m, return_length=True)
-                count = np.asarray(count, np.float64) - free[pj]
+                count = _count_within(plots[free], plots[pj], sp.clutter_radius_m) - free[pj]
                 local = count / (math.pi * sp.clutter_radius_m**2)
                 log_clutter[ti] = np.log(np.maximum(local, math.exp(self._log_clutter)))
         if sp.min_range_m > 0.0 and noise.sensor_xy is not None:
