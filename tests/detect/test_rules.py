@@ -248,7 +248,7 @@ def test_a_listed_mmsi_raises_one_watchlist_alert() -> None:
 
 def test_an_identity_change_a_cloned_mmsi_and_an_invalid_mmsi_are_spoofing() -> None:
     e = engine(rules=("ais_spoofing",))
-    a = leg(60, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000060)
+    a = leg(60, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000060)  # in reception
     b = leg(60, end_of(a), t0=310, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422999060)
     c1 = leg(61, (39.40, 50.40), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=273000061)
     c2 = leg(62, (39.60, 50.60), duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=273000061)
@@ -302,8 +302,8 @@ def test_the_names_of_two_vessels_cloning_one_mmsi_go_into_the_clone_alert_not_i
 
 def test_a_vessel_that_changes_mmsi_on_its_radar_track_is_an_identity_change_though_its_contact_id_changes() -> None:
     e = engine(rules=("ais_spoofing",))
-    a = leg(10_422_000_070, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000070,
-            radar_track_id=7)
+    a = leg(10_422_000_070, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000070,
+            radar_track_id=7)   # inside AIS reception: the old MMSI's silence there is telling
     b = leg(10_422_999_070, end_of(a), t0=310, duration_s=400, speed_kn=10, cog_deg=0, kind=FUSED,
             mmsi=422999070, radar_track_id=7)
     run(e, a, b)
@@ -797,3 +797,23 @@ def test_a_dark_track_that_carried_another_mmsi_lately_is_no_twin_of_an_ais_posi
     quiet = leg(78, end_of(fused), t0=310, duration_s=590, speed_kn=10, cog_deg=0, radar_track_id=78)
     run(e, claim, fused, quiet)
     assert of_type(e, "ais_spoofing") == []
+
+
+def test_a_track_that_takes_another_mmsi_out_beyond_ais_reception_is_not_an_identity_change() -> None:
+    """Two ships of a lane sail out of reception side by side; the radar track of one picks up the other's AIS
+    there, and the first ship's MMSI falls silent because it is no longer heard, not because it was given up."""
+    e = engine(rules=("ais_spoofing",))
+    far = (41.50, 51.60)   # far east of every Azerbaijani AIS station (inside no station's range)
+    a = leg(10_422_000_071, far, duration_s=300, speed_kn=10, cog_deg=90, kind=FUSED, mmsi=422000071,
+            radar_track_id=8)
+    b = leg(10_422_999_071, end_of(a), t0=310, duration_s=400, speed_kn=10, cog_deg=90, kind=FUSED,
+            mmsi=422999071, radar_track_id=8)
+    run(e, a, b)
+    assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+    e2 = engine(rules=("ais_spoofing",))   # the same change inside reception stands
+    a2 = leg(10_422_000_071, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=90, kind=FUSED, mmsi=422000071,
+             radar_track_id=8)
+    b2 = leg(10_422_999_071, end_of(a2), t0=310, duration_s=400, speed_kn=10, cog_deg=90, kind=FUSED,
+             mmsi=422999071, radar_track_id=8)
+    run(e2, a2, b2)
+    assert len([x for x in of_type(e2, "ais_spoofing") if x["evidence"]["how"] == "identity_change"]) == 1

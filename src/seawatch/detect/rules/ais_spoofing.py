@@ -5,7 +5,8 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 - `kinematics`: one contact's AIS positions imply an impossible speed (a jump), judged on rows that stand
   at the AIS position (not a fused row, which stands at its radar track's);
 - `mmsi_clone`: one MMSI on two contacts far apart at the same time;
-- `identity_change`: a contact's MMSI (or, same MMSI, its name) changes; a name that flips back and forth
+- `identity_change`: a contact's MMSI (or, same MMSI, its name) changes and the old MMSI falls silent, where it
+  would be heard (`identity_cover_fraction` of an AIS station's range); a name that flips back and forth
   (within `rename_merge_s`) is one alert, updated with the names seen, and a name change on an MMSI already
   in an `mmsi_clone` alert is that clone's (two vessels' static reports under one MMSI rename each other's
   contact every few minutes): its names go into the clone alert's evidence;
@@ -72,7 +73,7 @@ class AisSpoofing(Rule):
         "offset_max_m": 20_000.0,
         "offset_velocity_mps": 1.5,  # twin velocity agreement
         "offset_min_speed_kn": 3.0,
-        "offset_drift_m": 300.0,
+        "offset_drift_m": 300.0,  # the twin's offset from the AIS position may wander this much
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
         "twin_fused_m": 200.0,  # ... this close, if that vessel has a radar track of its own (a second echo)
@@ -80,7 +81,9 @@ class AisSpoofing(Rule):
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
-        "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)  # the twin's offset from the AIS position may wander this much
+        "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)
+        "identity_cover_fraction": 0.85,  # ... judged only where the change is inside this share of an AIS station's
+        # range: farther out, the old MMSI's silence is a vessel leaving reception, not an identity given up
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
         "radar_cover_fraction": 0.95,
         "clear_s": 300.0,
@@ -212,6 +215,10 @@ class AisSpoofing(Rule):
             if len(heard) and np.nanmax(heard, initial=-np.inf) > t + 1.0:
                 self.engine.renamed.pop(old, None)
                 continue  # the old identity lives on elsewhere: a track swap between two vessels
+            x, y = self.engine.frame.to_xy(np.array([lat]), np.array([lon]))
+            if not self.engine.coverage.ais(x, y, self.p["identity_cover_fraction"])[0]:
+                self.engine.renamed.pop(old, None)
+                continue  # out where AIS is not heard for sure: the old MMSI's silence proves nothing
             k = ("identity_change", cid)
             self.book.open(self.type, k, t, severity="high", lat=lat, lon=lon, track_ids=[cid], mmsi=[old, new],
                            zone=None, summary=f"AIS spoofing: contact {cid} changed identity from MMSI {old} to "
