@@ -552,6 +552,16 @@ def test_an_ais_position_the_radar_does_not_see_with_a_dark_twin_moving_with_it_
     assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["position_offset"]
 
 
+def test_a_small_fishing_boat_the_radar_does_not_see_is_no_offset_spoof_though_a_dark_track_moves_like_it() -> None:
+    """A 16 m class B boat in a rough sea: the radar missing its hull says nothing about its AIS position."""
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(70, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070, length_m=16.0,
+                ship_type=30)
+    twin = leg(71, (38.80, 49.17), duration_s=600, speed_kn=10, cog_deg=0)
+    run(e, claim, twin)
+    assert of_type(e, "ais_spoofing") == []
+
+
 def test_the_jump_back_of_an_offset_spoofer_goes_into_its_offset_alert_not_into_an_alert_of_its_own() -> None:
     e = engine(rules=("ais_spoofing",))
     claim = leg(70, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070)

@@ -10,7 +10,8 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
   (within `rename_merge_s`) is one alert, updated with the names seen, and a name change on an MMSI already
   in an `mmsi_clone` alert is that clone's (two vessels' static reports under one MMSI rename each other's
   contact every few minutes): its names go into the clone alert's evidence;
-- `position_offset`: an AIS-only contact inside radar cover that the radar does not see, while a radar-only
+- `position_offset`: an AIS-only contact of a ship (not a small craft, whose hull the radar may well miss in
+  sea clutter: `offset_small_craft`) inside radar cover that the radar does not see, while a radar-only
   contact nearby moves with the same velocity — the AIS position disagrees with the radar track it belongs to.
   A dark track that carried another MMSI within `twin_identity_memory_s` is that vessel, not a twin.
   That radar track is marked as explained, so dark_target and ais_gap do not raise it again. Two MMSIs that
@@ -32,6 +33,7 @@ from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import Cycle, Rule
+from seawatch.detect.reception import small_craft
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN, iso_utc
 
@@ -73,6 +75,7 @@ class AisSpoofing(Rule):
         "offset_max_m": 20_000.0,
         "offset_velocity_mps": 1.5,  # twin velocity agreement
         "offset_min_speed_kn": 3.0,
+        "offset_small_craft": False,  # judge small craft too (class B, < 20 m: radar misses their hulls in clutter)
         "offset_drift_m": 300.0,  # the twin's offset from the AIS position may wander this much
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
@@ -425,6 +428,8 @@ class AisSpoofing(Rule):
         mem = self.engine.memory
         cand = np.flatnonzero((cyc.kind == int(ContactKind.AIS_ONLY)) & (cyc.mmsi > 0)
                               & (cyc.sog_kn >= p["offset_min_speed_kn"]))
+        if not p["offset_small_craft"]:   # a small hull the radar does not see is no evidence: lost in the clutter
+            cand = cand[~small_craft(cyc.ship_type[cand], cyc.length_m[cand])]
         if len(cand) == 0:
             return
         # in radar cover (the radar should see it), or already in an offset alert (the pair is known)
