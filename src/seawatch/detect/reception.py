@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from seawatch.key_index import KeyIndex
+
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
@@ -24,8 +26,12 @@ SMALL_CRAFT_LENGTH_M = 20.0  # ... or shorter than this
 
 
 def leisure_craft(ship_type: npt.NDArray[np.generic]) -> B:
-    """Per row: the AIS ship type says sailing or pleasure craft."""
-    return np.isin(np.asarray(ship_type, dtype=np.float64), SMALL_CRAFT_TYPES)
+    """Per row: the AIS ship type says sailing or pleasure craft (`np.isin`, without its overhead)."""
+    st = np.asarray(ship_type, dtype=np.float64)
+    out = np.zeros(st.shape, bool)
+    for v in SMALL_CRAFT_TYPES:
+        out |= st == v
+    return out
 
 
 def small_craft(ship_type: npt.NDArray[np.generic], length_m: F64) -> B:
@@ -34,39 +40,36 @@ def small_craft(ship_type: npt.NDArray[np.generic], length_m: F64) -> B:
 
 
 class _Counts:
-    """Per cell key (sorted int64): spacings seen, of which long. Grows by merging each cycle's counts."""
+    """Per cell key: spacings seen, of which long. Keys found through a hash index (`KeyIndex`), counts in
+    arrays by the key's position there."""
 
     def __init__(self) -> None:
-        self.keys = np.zeros(0, np.int64)
+        self.index = KeyIndex(np.zeros(0, np.int64))
         self.n = np.zeros(0, np.int64)
         self.n_long = np.zeros(0, np.int64)
 
     def add(self, keys: npt.NDArray[np.int64], long: B) -> None:
-        u, inv = np.unique(keys, return_inverse=True)
-        inv = inv.ravel()
-        n_u = np.bincount(inv, minlength=len(u)).astype(np.int64)
-        long_u = np.bincount(inv, weights=long, minlength=len(u)).astype(np.int64)
-        pos = np.searchsorted(self.keys, u)
-        known = pos < len(self.keys)
-        known[known] = self.keys[pos[known]] == u[known]
-        np.add.at(self.n, pos[known], n_u[known])
-        np.add.at(self.n_long, pos[known], long_u[known])
-        if not known.all():
-            new = ~known
-            keys_all = np.concatenate([self.keys, u[new]])
-            order = np.argsort(keys_all, kind="stable")
-            self.keys = keys_all[order]
-            self.n = np.concatenate([self.n, n_u[new]])[order]
-            self.n_long = np.concatenate([self.n_long, long_u[new]])[order]
+        pos = self.index.find(keys)
+        new = pos < 0
+        if new.any():
+            self.index.extend(np.unique(keys[new]))
+            grow = self.index.n - len(self.n)
+            self.n = np.concatenate([self.n, np.zeros(grow, np.int64)])
+            self.n_long = np.concatenate([self.n_long, np.zeros(grow, np.int64)])
+            pos[new] = self.index.find(keys[new])
+        size = len(self.n)
+        self.n += np.bincount(pos, minlength=size)
+        self.n_long += np.bincount(pos[long], minlength=size)
 
     def lookup(self, keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(spacings, long ones) per key; 0, 0 for a cell never seen."""
-        if not len(self.keys):
+        pos = self.index.find(keys)
+        hit = pos >= 0
+        at = np.where(hit, pos, 0)
+        if not len(self.n):
             z = np.zeros(len(keys), np.int64)
             return z, z.copy()
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        hit = self.keys[pos] == keys
-        return np.where(hit, self.n[pos], 0), np.where(hit, self.n_long[pos], 0)
+        return np.where(hit, self.n[at], 0), np.where(hit, self.n_long[at], 0)
 
 
 class ReceptionMap:
@@ -97,7 +100,7 @@ class ReceptionMap:
     def poor(self, x: F64, y: F64, small: B) -> B:
         """Per point: the finest square seen enough (`min_samples` spacings) has more than `poor_share` long ones."""
         out = np.zeros(len(x), bool)
-        if not len(self.counts[0].keys) or len(x) == 0:
+        if not len(self.counts[0].n) or len(x) == 0:
             return out
         ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
         decided = np.zeros(len(ok), bool)
