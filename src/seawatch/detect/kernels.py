@@ -7,7 +7,7 @@ day they are a tenth of detection. Each kernel here does what its numpy referenc
 rows, and computes the same numbers bit for bit: the same IEEE operations in the same order; `math.hypot`
 and `sqrt` are the C library's / IEEE in both, and `exp` (numpy's own SIMD loop on some CPUs) stays in numpy,
 outside the kernels. The references stay next to their callers and run with `SEAWATCH_NO_JIT=1`;
-`tests/detect/test_kernels.py` holds each kernel to its reference on random and edge-case inputs. They are
+`tests/detect/test_detect_kernels.py` holds each kernel to its reference on random and edge-case inputs. They are
 compiled with numpy's error model: a division by zero gives inf or NaN there too.
 
 Slots within one call are distinct (one row per contact and cycle), so a loop over rows that reads and
