@@ -827,3 +827,23 @@ def test_a_track_that_takes_another_mmsi_out_beyond_ais_reception_is_not_an_iden
              mmsi=422999071, radar_track_id=8)
     run(e2, a2, b2)
     assert len([x for x in of_type(e2, "ais_spoofing") if x["evidence"]["how"] == "identity_change"]) == 1
+
+
+def test_a_boat_tracked_twice_keeps_its_identity_on_its_second_track_when_a_passing_ship_briefly_took_it() -> None:
+    """A 16 m boat at 2.5 kn has two radar tracks: fusion carries its AIS on track 5, then on track 6, and track 5
+    goes on beside it as a dark contact. A ship passing by is fused with track 5 for 20 s and then heard 5 km
+    away: that identity is refuted, the boat's own (heard beside the track all along) is not — no dark boat."""
+    boat, ship = 423000090, 423000091
+    a = leg(10_423_000_090, OFF_LANKARAN, duration_s=480, speed_kn=2.5, cog_deg=0, kind=FUSED, mmsi=boat,
+            radar_track_id=5, length_m=16.0, ship_type=30)
+    b = leg(10_423_000_090, end_of(a), t0=490, duration_s=2400, speed_kn=2.5, cog_deg=0, kind=FUSED, mmsi=boat,
+            radar_track_id=6, length_m=16.0, ship_type=30)
+    beside = (end_of(a)[0], end_of(a)[1] + 0.001)   # ~90 m east
+    dark = leg(5, beside, t0=490, duration_s=2400, speed_kn=2.5, cog_deg=0, radar_track_id=5)
+    passing = leg(10_423_000_091, beside, t0=600, duration_s=20, speed_kn=12, cog_deg=90, kind=FUSED, mmsi=ship,
+                  radar_track_id=5)
+    away = leg(10_423_000_091, (beside[0], beside[1] + 0.06), t0=700, duration_s=2200, speed_kn=12, cog_deg=90,
+               kind=AIS, mmsi=ship)
+    e = engine(rules=("dark_target",))
+    run(e, a, b, dark, passing, away)
+    assert of_type(e, "dark_target") == []
