@@ -847,3 +847,19 @@ def test_a_boat_tracked_twice_keeps_its_identity_on_its_second_track_when_a_pass
     e = engine(rules=("dark_target",))
     run(e, a, b, dark, passing, away)
     assert of_type(e, "dark_target") == []
+
+
+def test_a_small_craft_whose_class_b_reports_pause_for_five_minutes_has_not_given_up_its_identity() -> None:
+    """Two small boats meet off the coast; the radar track of one takes the other's AIS, and the first boat's
+    class B set goes unheard for 5 min before it is heard again: no identity change (a ship's 200 s silence
+    would be one)."""
+    first, second = 423000093, 423000094
+    e = engine(rules=("ais_spoofing",))
+    a = leg(10_423_000_093, OFF_LANKARAN, duration_s=300, speed_kn=4, cog_deg=0, kind=FUSED, mmsi=first,
+            radar_track_id=9, length_m=13.0, ship_type=37)
+    b = leg(10_423_000_094, end_of(a), t0=310, duration_s=1200, speed_kn=4, cog_deg=0, kind=FUSED, mmsi=second,
+            radar_track_id=9, length_m=8.0, ship_type=37)
+    again = leg(10_423_000_093, end_of(a), t0=630, duration_s=900, speed_kn=4, cog_deg=0, kind=AIS, mmsi=first,
+                length_m=13.0, ship_type=37)
+    run(e, a, b, again)
+    assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []

@@ -84,7 +84,8 @@ class AisSpoofing(Rule):
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
-        "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min)
+        "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min) or is
+        # a small craft (class B: heard patchily)
         "identity_cover_fraction": 0.85,  # ... judged only where the change is inside this share of an AIS station's
         # range: farther out, the old MMSI's silence is a vessel leaving reception, not an identity given up
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
@@ -103,6 +104,7 @@ class AisSpoofing(Rule):
         self.track_mmsi: dict[int, int] = {}  # radar track id -> the MMSI last fused with it
         self.id_pending: list[tuple[float, int, int, int, float, float, float]] = []
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
+        self.small = np.zeros(0, bool)  # the slot's vessel is a small craft by its static data (class B, as a rule)
         self.renames: dict[int, tuple[set[str], int]] = {}  # contact -> (names seen, name changes) of its alert
         engine.memory.listeners.append(self.grow)
         self.grow(engine.memory.cap)
@@ -111,6 +113,9 @@ class AisSpoofing(Rule):
         a = np.full(cap, None, dtype=object)
         a[: len(self.names)] = self.names
         self.names = a
+        b = np.zeros(cap, bool)
+        b[: len(self.small)] = self.small
+        self.small = b
         self.invalid_seen: set[int] = set()
 
     def stretch_limit_s(self, radar: bool) -> float:
@@ -211,6 +216,8 @@ class AisSpoofing(Rule):
             # a vessel at rest reports every 3 min (M.1371, Class A at anchor and Class B below 2 kn):
             # two missed reports of a moored neighbour are not the silence of an identity given up
             slow = sog < SLOW_MPS or bool((np.nan_to_num(mem.f["sog_mps"][: mem.n][mine], nan=0.0) < SLOW_MPS).any())
+            # so does a small craft's class B set often go unheard for minutes (2 W, an antenna near the sea)
+            slow = slow or bool(self.small[: mem.n][mine].any())
             if slow and now - t < self.p["identity_confirm_slow_s"]:
                 keep.append((t, cid, old, new, lat, lon, sog))
                 continue
@@ -258,6 +265,8 @@ class AisSpoofing(Rule):
         # the physical continuity is the radar track: a fused contact is known by its MMSI, so a vessel
         # that changes MMSI becomes another contact — but it stays on the same radar track
         changed = (cyc.mmsi > 0) & (cyc.prev_mmsi > 0) & (cyc.mmsi != cyc.prev_mmsi)
+        ident = np.flatnonzero(cyc.mmsi > 0)
+        self.small[cyc.slot[ident]] = small_craft(cyc.ship_type[ident], cyc.length_m[ident])
         track = cyc.cache.get("radar_track_id")
         prev_mmsi = cyc.prev_mmsi.copy()
         if track is not None:
