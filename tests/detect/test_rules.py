@@ -863,3 +863,18 @@ def test_a_small_craft_whose_class_b_reports_pause_for_five_minutes_has_not_give
                 length_m=13.0, ship_type=37)
     run(e, a, b, again)
     assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+
+
+def test_a_moored_boats_track_that_takes_a_new_mmsi_after_its_neighbour_sailed_out_of_reception_is_no_change() -> None:
+    """Boat A lies alongside boat B and its AIS rides on their one radar echo; A sails away east at 30 kn and is
+    last heard 60 km out, beyond reception; the echo then takes B's AIS. A's silence is its leaving, not an
+    identity given up, though the track changed MMSI inside reception."""
+    a_mmsi, b_mmsi = 423000095, 423000096
+    e = engine(rules=("ais_spoofing",))
+    moored = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=a_mmsi,
+                 radar_track_id=12)
+    away = leg(10_423_000_095, OFF_LANKARAN, t0=310, duration_s=2390, speed_kn=30, cog_deg=90, kind=AIS, mmsi=a_mmsi)
+    b = leg(10_423_000_096, OFF_LANKARAN, t0=2710, duration_s=900, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=b_mmsi,
+            radar_track_id=12)
+    run(e, moored, away, b)
+    assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
