@@ -878,3 +878,20 @@ def test_a_moored_boats_track_that_takes_a_new_mmsi_after_its_neighbour_sailed_o
             radar_track_id=12)
     run(e, moored, away, b)
     assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+
+
+def test_a_neighbour_last_heard_inside_reception_but_dead_reckoned_far_beyond_it_gave_no_identity_up() -> None:
+    """As above, but boat A's reports stop 3 km out: its contact goes on dead reckoned at 30 kn to 60 km out,
+    beyond reception, where its silence is expected."""
+    a_mmsi, b_mmsi = 423000097, 423000098
+    e = engine(rules=("ais_spoofing",))
+    moored = leg(10_423_000_097, OFF_LANKARAN, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=a_mmsi,
+                 radar_track_id=13)
+    heard = leg(10_423_000_097, OFF_LANKARAN, t0=310, duration_s=200, speed_kn=30, cog_deg=90, kind=AIS, mmsi=a_mmsi)
+    reckoned = leg(10_423_000_097, end_of(heard), t0=520, duration_s=2180, speed_kn=30, cog_deg=90, kind=AIS,
+                   mmsi=a_mmsi)
+    reckoned["ais_age_s"] = reckoned["t"] - reckoned["t"][0] + 10.0   # no report since: the AIS state's reckoning
+    b = leg(10_423_000_098, OFF_LANKARAN, t0=2710, duration_s=900, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=b_mmsi,
+            radar_track_id=13)
+    run(e, moored, heard, reckoned, b)
+    assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []

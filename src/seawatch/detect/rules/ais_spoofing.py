@@ -6,10 +6,11 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
   at the AIS position (not a fused row, which stands at its radar track's);
 - `mmsi_clone`: one MMSI on two contacts far apart at the same time;
 - `identity_change`: a contact's MMSI (or, same MMSI, its name) changes and the old MMSI falls silent, where it
-  would be heard (the change and its last report inside `identity_cover_fraction` of an AIS station's range);
-  a name that flips back and forth (within `rename_merge_s`) is one alert, updated with the names seen, and a
-  name change on an MMSI already in an `mmsi_clone` alert is that clone's (two vessels' static reports under
-  one MMSI rename each other's contact every few minutes): its names go into the clone alert's evidence;
+  would be heard (the change, its last report and its dead reckoning inside `identity_cover_fraction` of an AIS
+  station's range); a name that flips back and forth (within `rename_merge_s`) is one alert, updated with the
+  names seen, and a name change on an MMSI already in an `mmsi_clone` alert is that clone's (two vessels'
+  static reports under one MMSI rename each other's contact every few minutes): its names go into the clone
+  alert's evidence;
 - `position_offset`: an AIS-only contact of a ship (not a small craft, whose hull the radar may well miss in
   sea clutter: `offset_small_craft`) inside radar cover that the radar does not see, while a radar-only
   contact nearby moves with the same velocity — the AIS position disagrees with the radar track it belongs to.
@@ -86,8 +87,8 @@ class AisSpoofing(Rule):
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
         "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min) or is
         # a small craft (class B: heard patchily)
-        "identity_cover_fraction": 0.85,  # ... judged only where the change and the old MMSI's last report are inside
-        # this share of an AIS station's range: farther out, its silence is a vessel leaving reception
+        "identity_cover_fraction": 0.85,  # ... judged only where the change, the old MMSI's last report and its dead
+        # reckoning are inside this share of an AIS station's range: farther out, its silence is a vessel leaving
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
         "radar_cover_fraction": 0.95,
         "clear_s": 300.0,
@@ -225,14 +226,17 @@ class AisSpoofing(Rule):
             if len(heard) and np.nanmax(heard, initial=-np.inf) > t + 1.0:
                 self.engine.renamed.pop(old, None)
                 continue  # the old identity lives on elsewhere: a track swap between two vessels
-            # where the change happened and where the old MMSI was last heard must both be well inside reception:
-            # a vessel that sailed out of it (its echo left behind in a moored boat's) is silent for that reason
+            # where the change happened, where the old MMSI was last heard and where its contact is now (dead
+            # reckoned from that report) must all be well inside reception: a vessel that sailed out of it (its
+            # echo left behind in a moored boat's) is silent for that reason
             x, y = self.engine.frame.to_xy(np.array([lat]), np.array([lon]))
             slots = np.flatnonzero(mine)
             if len(slots):
                 s_last = slots[np.argmax(fill_nan(mem.f["ais_pos_t"][slots], nan=-np.inf))]
-                if np.isfinite(mem.f["ais_x"][s_last]):
-                    x, y = np.append(x, mem.f["ais_x"][s_last]), np.append(y, mem.f["ais_y"][s_last])
+                px = np.array([mem.f["ais_x"][s_last], mem.f["x"][s_last]])
+                py = np.array([mem.f["ais_y"][s_last], mem.f["y"][s_last]])
+                ok = np.isfinite(px) & np.isfinite(py)
+                x, y = np.append(x, px[ok]), np.append(y, py[ok])
             if not self.engine.coverage.ais(x, y, self.p["identity_cover_fraction"]).all():
                 self.engine.renamed.pop(old, None)
                 continue  # out where AIS is not heard for sure: the old MMSI's silence proves nothing
