@@ -449,7 +449,7 @@ class AisSpoofing(Rule):
         cand = np.flatnonzero((cyc.kind == int(ContactKind.AIS_ONLY)) & (cyc.mmsi > 0)
                               & (cyc.sog_kn >= p["offset_min_speed_kn"]))
         if not p["offset_small_craft"]:   # a small hull the radar does not see is no evidence: lost in the clutter
-            cand = cand[~small_craft(cyc.ship_type[cand], cyc.length_m[cand])]
+            cand = cand[~self.small[cyc.slot[cand]]]   # set by `_identity` this cycle
         if len(cand) == 0:
             return
         # in radar cover (the radar should see it), or already in an offset alert (the pair is known)
