@@ -9,6 +9,7 @@ from 0.0, as here). What the kernels do not do: a BLAS matmul (`mu @ pi`: OpenBL
 and the transcendental functions whose numpy loops are numpy's own SIMD code on some CPUs (log, exp, sin,
 cos, arctan2) stay in numpy, outside the kernels; `hypot` and `sqrt` are the C library's / IEEE in both.
 `tests/track/test_kernels.py` holds every kernel to its reference on random and edge-case inputs.
+`step_kernel.scan` calls them for a whole scan in one compiled call.
 The tracker uses them unless `SEAWATCH_NO_JIT=1`. They are compiled once (~10 s of CPU) into numba's
 on-disk cache (`seawatch.ingest.nmea._jit`), then loaded in a fraction of a second by each process.
 """
@@ -173,17 +174,10 @@ def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius
     are too short (the caller then calls again with room for all)."""
     k = 0
     for i in range(zhat.shape[0]):
-        zx, zy, rad = zhat[i, 0], zhat[i, 1], radius[i]
         for j in range(plots.shape[0]):
-            y0 = plots[j, 0] - zx
-            y1 = plots[j, 1] - zy
-            # hypot >= |y0|, |y1| (it is rounded faithfully): the cheap test rejects most pairs exactly
-            if abs(y0) > rad or abs(y1) > rad or not np.hypot(y0, y1) <= rad:
-                continue
-            d2 = (s_inv[i, 0, 0] * (y0 * y0) + ((s_inv[i, 0, 1] + s_inv[i, 1, 0]) * y0) * y1
-                  + s_inv[i, 1, 1] * (y1 * y1))
-            cost = d2 + log_norm[i]
-            if d2 <= gate_d2 and cost <= llr_max:
+            ok, d2, cost = gate_test(plots[j, 0] - zhat[i, 0], plots[j, 1] - zhat[i, 1], radius[i], s_inv[i, 0, 0],
+                                     s_inv[i, 0, 1], s_inv[i, 1, 0], s_inv[i, 1, 1], log_norm[i], gate_d2, llr_max)
+            if ok:
                 if k < len(ti_out):
                     ti_out[k] = i
                     pj_out[k] = j
@@ -191,6 +185,18 @@ def gate_pairs(zhat: np.ndarray, s_inv: np.ndarray, log_norm: np.ndarray, radius
                     cost_out[k] = cost
                 k += 1
     return k
+
+
+@inline
+def gate_test(y0: float, y1: float, rad: float, s00: float, s01: float, s10: float, s11: float, log_norm: float,
+              gate_d2: float, llr_max: float) -> tuple[bool, float, float]:
+    """`gate_pairs`' test of one pair, innovation (y0, y1): (passes?, d2, cost)."""
+    # hypot >= |y0|, |y1| (it is rounded faithfully): the cheap test rejects most pairs exactly
+    if abs(y0) > rad or abs(y1) > rad or not np.hypot(y0, y1) <= rad:
+        return False, 0.0, 0.0
+    d2 = s00 * (y0 * y0) + ((s01 + s10) * y0) * y1 + s11 * (y1 * y1)
+    cost = d2 + log_norm
+    return d2 <= gate_d2 and cost <= llr_max, d2, cost
 
 
 @jit

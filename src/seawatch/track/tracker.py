@@ -18,9 +18,9 @@ from scipy.spatial import cKDTree
 
 from seawatch.config.site import SensorConfig
 from seawatch.track import imm as imm_mod
-from seawatch.track import kalman
+from seawatch.track import kalman, kernels, step_kernel
 from seawatch.track.assign import gnn_assign
-from seawatch.track.gating import GatedPairs, gate, llr_bound
+from seawatch.track.gating import COMPILED_PAIRS, GatedPairs, gate, llr_bound
 from seawatch.track.kalman import FloatArray
 from seawatch.track.lifecycle import (
     LifecycleParams,
@@ -172,9 +172,11 @@ class TrackTable:
 
 
 class RadarTracker:
-    """Multi-target tracker. ``step(time_s, plots_xy, noise)`` once per scan, in time order."""
+    """Multi-target tracker. ``step(time_s, plots_xy, noise)`` once per scan, in time order. With ``compiled``
+    (default: unless SEAWATCH_NO_JIT=1), a scan of the configuration the pipeline runs is one compiled call
+    (`step_kernel.scan`); otherwise, and for the other configurations, the numpy path below (the reference)."""
 
-    def __init__(self, params: TrackerParams | None = None) -> None:
+    def __init__(self, params: TrackerParams | None = None, compiled: bool = kernels.ENABLED) -> None:
         self.params = params or TrackerParams()
         self._imm = self.params.manoeuvre_q_m2ps3 is not None
         self._q_modes = np.array([self.params.q_m2ps3, self.params.manoeuvre_q_m2ps3 or self.params.q_m2ps3])
@@ -195,6 +197,10 @@ class RadarTracker:
         self.n_spliced = 0     # new tracks that continued a coasting one
         self.n_reacquired = 0  # new tracks that continued one lost less than splice.memory_s ago
         self.lost_memory = LostTracks.empty()
+        sp = self.params.splice
+        self._fast = (step_kernel.params_arrays(self.params, self._gate_d2, self._llr_max, self._log_clutter)
+                      if compiled and self._imm and (sp is None or sp.memory_s <= 0) else None)
+        self._noise_arrays: dict[MeasurementNoise, FloatArray] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -215,6 +221,8 @@ class RadarTracker:
         dt = 0.0 if self.time_s is None else time_s - self.time_s
         self.time_s = time_s
         n, m = len(self.ids), len(plots)
+        if self._fast is not None and n * m <= COMPILED_PAIRS:
+            return self._step_compiled(time_s, dt, plots, noise)
 
         # predict
         predicted = bool(n and dt > 0)
@@ -298,6 +306,32 @@ class RadarTracker:
         return table if table_lost is None else self._concat(table, table_lost)
 
     # -- internals -------------------------------------------------------------------------------
+    def _step_compiled(self, time_s: float, dt: float, plots: FloatArray, noise: MeasurementNoise) -> TrackTable:
+        """``step`` after its checks, in one call of `step_kernel.scan` (the same result)."""
+        p, st, life, sc = self.params, self.imm, self.life, self.score
+        assert st is not None and self._fast is not None
+        predicted = bool(len(self.ids) and dt > 0)
+        if predicted:
+            pi = imm_mod.transition_matrix(dt, p.imm_switch_prob, p.imm_return_prob)
+            c = st.mu @ pi   # numpy's matmul (BLAS), as the reference
+            q_unit = kalman.cv_process_noise(dt, 1.0)
+        else:
+            pi, c, q_unit = np.eye(2), st.mu, np.zeros((4, 4))
+        nz = self._noise_arrays.get(noise)
+        if nz is None:
+            nz = self._noise_arrays[noise] = step_kernel.noise_array(noise)
+        (self.ids, xm, pm, mu, self.x, self.P, status, hits, age, misses, n_hits, last_hit_s, born_s, score, peak,
+         held, scored, t_ids, t_status, t_x, t_p, n_spliced, self._next_id) = step_kernel.scan(
+            self.ids, st.xm, st.Pm, st.mu, self.x, self.P, life.status, life.hits, life.age, life.misses,
+            life.n_hits, life.last_hit_s, life.born_s, sc.score, sc.peak, sc.held, sc.scored,
+            np.ascontiguousarray(plots), float(time_s), float(dt), predicted, pi, np.ascontiguousarray(c), q_unit,
+            self._q_modes, nz, self._fast[0], self._fast[1], self._next_id)
+        self.imm = imm_mod.ImmState(xm, pm, mu)
+        self.life = LifecycleState(status, hits, age, misses, n_hits, last_hit_s, born_s)
+        self.score = TrackScore(score, peak, held, scored)
+        self.n_spliced += n_spliced
+        return TrackTable(float(time_s), t_ids, t_status, t_x, t_p)
+
     def _splice(self, was_tentative: npt.NDArray[np.bool_], time_s: float,
                 params: SpliceParams) -> npt.NDArray[np.bool_]:
         """New tracks that continue a coasting one (or a recently lost one) take its id; returns the coasting

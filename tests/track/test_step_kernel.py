@@ -1,0 +1,95 @@
+"""The tracker's compiled scan (`track/step_kernel.py`) makes the track tables the numpy tracker makes.
+
+A short storm recording (sea state 5: clutter x6, boats fading in the waves, a dark boat born out of the
+clutter) is replayed through the pipeline with a tracker that steps the compiled and the numpy tracker side by
+side on every scan and compares their tables: ids, statuses, states and covariances, exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import seawatch.pipeline as pipeline_mod
+from seawatch.config import load_site
+from seawatch.replay import ReplayOptions, run_replay
+from seawatch.sim.run import simulate
+from seawatch.sim.scenario import SCENARIO_DIR, load_scenario
+from seawatch.track import kernels
+from seawatch.track.splice import SpliceParams
+from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
+
+pytestmark = pytest.mark.skipif(not kernels.ENABLED, reason="SEAWATCH_NO_JIT=1: the kernels are off")
+
+
+class SideBySide:
+    """A `RadarTracker` stand-in: the compiled tracker's tables, each checked against the numpy tracker's."""
+
+    def __init__(self, params: TrackerParams | None = None) -> None:
+        self.compiled = RadarTracker(params, compiled=True)
+        self.numpy = RadarTracker(params, compiled=False)
+        self.steps = 0
+        self.rows = 0
+        self.births = 0
+
+    def step(self, time_s: float, plots_xy: np.ndarray, noise: MeasurementNoise | None = None) -> TrackTable:
+        a = self.compiled.step(time_s, plots_xy, noise)
+        b = self.numpy.step(time_s, plots_xy, noise)
+        for field in ("track_id", "status", "x", "P"):
+            got, want = getattr(a, field), getattr(b, field)
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (self.steps, time_s, field)
+        self.steps += 1
+        self.rows += len(a)
+        self.births = self.compiled._next_id - 1
+        return a
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled, name)
+
+    def __len__(self) -> int:
+        return len(self.compiled)
+
+
+@pytest.fixture(scope="module")
+def storm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("storm")
+    text = (SCENARIO_DIR / "storm.toml").read_text(encoding="utf-8")
+    text = text.replace('duration = "6h"', 'duration = "25m"')
+    text = re.sub(r"appear_s = \d+", "appear_s = 60", text)
+    text = text.replace("fishing = 30", "fishing = 8").replace("small = 10", "small = 4")
+    scn = tmp / "storm.toml"
+    scn.write_text(text, encoding="utf-8")
+    simulate(load_scenario(scn), tmp / "rec")
+    return tmp / "rec"
+
+
+def test_the_compiled_scans_make_the_numpy_trackers_tables_on_a_stormy_recording(
+        storm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[SideBySide] = []
+
+    def side_by_side(params: TrackerParams | None = None) -> SideBySide:
+        made.append(SideBySide(params))
+        return made[-1]
+
+    compiled_scans = []
+    real = RadarTracker._step_compiled
+    monkeypatch.setattr(RadarTracker, "_step_compiled",
+                        lambda self, *a: compiled_scans.append(1) or real(self, *a))
+    monkeypatch.setattr(pipeline_mod, "RadarTracker", side_by_side)
+    inputs = [storm / "ais.nmea", *sorted(storm.glob("plots-*.csv"))]
+    run_replay(load_site(storm / "site.toml"), ReplayOptions(inputs=inputs, tracks_out=storm / "t.parquet"))
+    (tracker,) = made
+    assert tracker.steps > 1_000 and tracker.rows > 50_000 and tracker.births > 1_000   # a busy picture
+    assert len(compiled_scans) == tracker.steps   # every scan of the pipeline's tracker is the compiled one
+
+
+def test_a_tracker_that_remembers_lost_tracks_takes_the_numpy_path() -> None:
+    """The lost-track memory (`SpliceParams.memory_s`) is not in the compiled scan."""
+    params = TrackerParams(manoeuvre_q_m2ps3=1.0, splice=SpliceParams(memory_s=120.0))
+    assert RadarTracker(params)._fast is None
+    assert RadarTracker(TrackerParams(manoeuvre_q_m2ps3=1.0, splice=SpliceParams()))._fast is not None
+    assert RadarTracker(TrackerParams())._fast is None   # no IMM
