@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
@@ -65,3 +67,13 @@ def test_gnn_solves_many_contested_pairs_component_by_component() -> None:
     got = assign_kernel.gnn(120, 120, track, plot, cost, np.ones(len(track), np.bool_))
     assert len(got[0]) == 120
     assert sorted(zip(*[a.tolist() for a in got])) == sorted(zip(*[a.tolist() for a in want]))
+
+
+def test_a_tie_between_two_vessels_at_one_position_is_broken_as_scipy_breaks_it() -> None:
+    """Fusion's costs on cigarette-run (2 h, 16:41): two AIS vessels reported at the same spot give two radar
+    tracks equal costs to either; the missing pairs cost 1e9 and some costs are negative. Shifting the costs
+    to be non-negative first (as scipy did before 1.9) rounds the 1e9 entries differently and picks the other of
+    the two equal assignments."""
+    cost = np.load(Path(__file__).parent.parent / "fixtures" / "fusion-tie-costs.npy")
+    _, want = linear_sum_assignment(cost)
+    assert assign_kernel.lsa_rows(cost).tolist() == want.tolist()

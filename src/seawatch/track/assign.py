@@ -16,6 +16,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from seawatch.track import assign_kernel, kernels
 from seawatch.track.gating import FloatArray, IntArray
 
 _NO_EDGE = 1e9
@@ -45,6 +46,16 @@ def gnn_assign(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
         out_t.append(ut[a_t])
         out_p.append(up[a_p])
     return np.concatenate(out_t).astype(np.intp), np.concatenate(out_p).astype(np.intp)
+
+
+def gnn_assign_compiled(n_tracks: int, n_plots: int, track: IntArray, plot: IntArray,
+                        cost: FloatArray) -> tuple[IntArray, IntArray]:
+    """``gnn_assign`` in compiled code (`assign_kernel.gnn`: the same optimum) unless SEAWATCH_NO_JIT=1."""
+    if not kernels.ENABLED or len(track) == 0:
+        return gnn_assign(n_tracks, n_plots, track, plot, cost)
+    return assign_kernel.gnn(n_tracks, n_plots, np.ascontiguousarray(track, dtype=np.intp),
+                             np.ascontiguousarray(plot, dtype=np.intp), np.ascontiguousarray(cost, dtype=np.float64),
+                             np.ones(len(track), np.bool_))
 
 
 def solve_dense(t_loc: IntArray, p_loc: IntArray, cost: FloatArray,

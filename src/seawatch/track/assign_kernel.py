@@ -26,7 +26,7 @@ ONE_MATRIX = 2_500   # contested tracks x plots up to which one dense matrix is 
 def lsa_rows(cost: np.ndarray) -> np.ndarray:
     """Column of each row of an optimal assignment of the dense matrix ``cost`` (rows <= columns)."""
     nr, nc = cost.shape
-    c = cost - cost.min()
+    c = cost   # the method needs no shift to non-negative costs (scipy, since 1.9, does not shift either)
     u = np.zeros(nr)
     v = np.zeros(nc)
     col4row = np.full(nr, -1, np.intp)
@@ -134,27 +134,14 @@ def gnn(n_tracks: int, n_plots: int, track: np.ndarray, plot: np.ndarray, cost: 
                 rest += 1
     if rest == 0:
         return out_t[:k], out_p[:k]
-    # contested tracks and plots, numbered in ascending order
-    t_num = np.full(n_tracks, -1, np.intp)
-    p_num = np.full(n_plots, -1, np.intp)
-    for e in range(len(track)):
-        if use[e] and not (t_deg[track[e]] == 1 and p_deg[plot[e]] == 1):
-            t_num[track[e]] = 0
-            p_num[plot[e]] = 0
-    ut = np.flatnonzero(t_num == 0)
-    up = np.flatnonzero(p_num == 0)
-    for a in range(len(ut)):
-        t_num[ut[a]] = a
-    for a in range(len(up)):
-        p_num[up[a]] = a
-    rt = np.empty(rest, np.intp)
-    rp = np.empty(rest, np.intp)
-    rc = np.empty(rest)
+    sel = np.empty(rest, np.intp)
     r = 0
     for e in range(len(track)):
         if use[e] and not (t_deg[track[e]] == 1 and p_deg[plot[e]] == 1):
-            rt[r], rp[r], rc[r] = t_num[track[e]], p_num[plot[e]], cost[e]
+            sel[r] = e
             r += 1
+    ut, up, rt, rp = _renumber(track[sel], plot[sel], n_tracks, n_plots)
+    rc = cost[sel]
     nt, npl = len(ut), len(up)
     if nt * npl <= ONE_MATRIX:
         a_t, a_p = solve_dense(rt, rp, rc, nt, npl)
@@ -165,6 +152,28 @@ def gnn(n_tracks: int, n_plots: int, track: np.ndarray, plot: np.ndarray, cost: 
         out_p[k] = up[a_p[q]]
         k += 1
     return out_t[:k], out_p[:k]
+
+
+@helper()
+def _renumber(t: np.ndarray, p: np.ndarray, nt: int, npl: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                      np.ndarray]:
+    """Edges (t, p) among tracks 0..nt-1 and plots 0..npl-1: the tracks and plots they use, ascending, and each
+    edge's track and plot numbered by its place among those."""
+    t_num = np.full(nt, -1, np.intp)
+    p_num = np.full(npl, -1, np.intp)
+    for e in range(len(t)):
+        t_num[t[e]] = 0
+        p_num[p[e]] = 0
+    ut = np.flatnonzero(t_num == 0)
+    up = np.flatnonzero(p_num == 0)
+    for a in range(len(ut)):
+        t_num[ut[a]] = a
+    for a in range(len(up)):
+        p_num[up[a]] = a
+    t_loc, p_loc = np.empty(len(t), np.intp), np.empty(len(t), np.intp)
+    for e in range(len(t)):
+        t_loc[e], p_loc[e] = t_num[t[e]], p_num[p[e]]
+    return ut, up, t_loc, p_loc
 
 
 @helper()
@@ -198,22 +207,7 @@ def _by_component(rt: np.ndarray, rp: np.ndarray, rc: np.ndarray, nt: int,
             f += 1
         grp = order[s:f]
         gt, gp = rt[grp], rp[grp]
-        # number the component's tracks and plots from 0
-        tmap = np.full(nt, -1, np.intp)
-        pmap = np.full(npl, -1, np.intp)
-        for e in range(len(grp)):
-            tmap[gt[e]] = 0
-            pmap[gp[e]] = 0
-        ct = np.flatnonzero(tmap == 0)
-        cp = np.flatnonzero(pmap == 0)
-        for a in range(len(ct)):
-            tmap[ct[a]] = a
-        for a in range(len(cp)):
-            pmap[cp[a]] = a
-        lt = np.empty(len(grp), np.intp)
-        lp = np.empty(len(grp), np.intp)
-        for e in range(len(grp)):
-            lt[e], lp[e] = tmap[gt[e]], pmap[gp[e]]
+        ct, cp, lt, lp = _renumber(gt, gp, nt, npl)
         a_t, a_p = solve_dense(lt, lp, rc[grp], len(ct), len(cp))
         for q in range(len(a_t)):
             out_t[k] = ct[a_t[q]]

@@ -6,7 +6,7 @@ same time (an ``AisSnapshot``) and:
 1. gates every (radar track, AIS vessel) pair on position — squared Mahalanobis distance with the sum of
    both covariances plus ``extra_sigma_m`` (antenna offset, AIS latency) — and on velocity (difference
    below ``max_velocity_diff_mps``);
-2. assigns pairs by global nearest neighbour (``assign.gnn_assign``) on the pair's evidence over its last
+2. assigns pairs by global nearest neighbour (``assign.gnn_assign_compiled``) on the pair's evidence over its last
    AIS reports (``evidence.PairEvidence``: an exponentially weighted mean of its d², see there),
    with a small bonus for the pair already associated, so a passing vessel does not steal an identity and
    a wrong association (two radar tracks that swapped between boats moored side by side) is undone once
@@ -45,7 +45,7 @@ from scipy.spatial import cKDTree
 from seawatch.arrays import member
 from seawatch.model.contact import ContactKind
 from seawatch.track.ais_state import AisSnapshot
-from seawatch.track.assign import gnn_assign
+from seawatch.track.assign import gnn_assign_compiled
 from seawatch.track.evidence import EvidenceParams, PairEvidence
 from seawatch.track.kalman import FloatArray
 from seawatch.track.tracker import TrackTable
@@ -202,7 +202,7 @@ class RadarAisFusion:
             d2 = self.evidence.update(t, trk.track_id[ti], ais.mmsi[aj], d2, ais.time_s - ais.age_s[aj],
                                       trk.track_id)
         cost = d2 - p.keep_bonus * (self.assoc[rows[ti]] == ais.mmsi[aj])
-        at, aa = gnn_assign(len(trk), len(ais.mmsi), ti, aj, cost)
+        at, aa = gnn_assign_compiled(len(trk), len(ais.mmsi), ti, aj, cost)
         best = np.full(len(trk), -1, np.int64)
         best[at] = ais.mmsi[aa]
         r = rows                                       # bookkeeping row of each confirmed track

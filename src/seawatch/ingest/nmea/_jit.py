@@ -6,6 +6,12 @@ with no writable cache directory at all makes numba refuse `cache=True` when the
 the kernels are then compiled in memory on first use in each process (a few seconds, logged once)
 instead of failing the import. `SEAWATCH_NO_JIT=1` turns the compiled kernels off altogether: the
 decoder then runs its numpy reference path (`framing.py`), which the tests compare against.
+
+numba checks a cached kernel against its own source file only: a kernel that calls a `helper` or another
+module's kernel keeps its cached machine code when only the callee's file changes (`track/step_kernel.py`'s
+`scan` calls `track/assign_kernel.py` and `track/kernels.py`). An install replaces every file, so this only
+bites while editing: after changing a kernel module, delete the `*.nbi` / `*.nbc` files of the modules that
+call it (`src/seawatch/*/__pycache__`).
 """
 
 from __future__ import annotations
