@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from detect_helpers import AIS, DARK, FUSED, caspian, coastal_site, end_of, leg, of_type, run
+from detect_helpers import AIS, DARK, FUSED, T0, caspian, coastal_site, end_of, leg, of_type, run
 
 from seawatch.config.site import WatchlistEntry
 from seawatch.detect.engine import DetectionEngine
@@ -215,6 +215,24 @@ def test_two_dark_boats_stopped_together_for_35_minutes_are_one_rendezvous() -> 
     assert len(rv) == 1 and rv[0]["track_ids"] == [20, 21]
     assert rv[0]["severity"] == "critical"
     assert sum(1 for x in ch if x["change"] == "open" and x["alert"]["type"] == "rendezvous") == 1
+
+
+def test_two_boats_that_race_in_and_stop_together_are_a_rendezvous_30_minutes_after_they_stopped() -> None:
+    """Their radar tracks go on showing 4 kn once stopped (the jitter of a stopped echo): only the speed made good
+    shows them slow, from its anchor 150 s after the stop. The pair dates from that anchor, when they were
+    already together, so the alert opens 30 min after the stop, not 32.5."""
+    e = engine(rules=("rendezvous",))
+    meet = (38.9000, 49.1000)
+    run_a = leg(20, (38.9000, 49.0645), duration_s=290, speed_kn=20, cog_deg=90)   # ~3 km west, 300 s out
+    run_b = leg(21, (38.9000, 49.1366), duration_s=290, speed_kn=20, cog_deg=270)  # ~3 km east
+    stop_a = leg(20, meet, t0=300, duration_s=2400, speed_kn=0, cog_deg=0)
+    stop_b = leg(21, (38.9005, 49.1000), t0=300, duration_s=2400, speed_kn=0, cog_deg=0)
+    for lg in (stop_a, stop_b):
+        lg["sog_mps"][:] = 4 * KN_TO_MPS
+    run(e, run_a, run_b, stop_a, stop_b)
+    (rv,) = of_type(e, "rendezvous")
+    assert rv["start"] == "2026-06-12T16:35:00.000Z"   # stopped at 300 s, + 1800 s
+    assert rv["evidence"]["together_since_t"] == T0 + 300
 
 
 def test_a_cargo_ship_stopped_an_hour_at_sea_is_loitering_a_fishing_boat_is_not() -> None:

@@ -18,6 +18,7 @@ last) continues that pair: its time together and its alert.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -104,7 +105,7 @@ class Rendezvous(Rule):
                 if st is None:
                     if not c:
                         continue
-                    st = [now, now, dd]
+                    st = [self._together_since(a, b, now), now, dd]
                 self.pairs[key] = st
             elif taken is not None:   # the new piece was paired before its predecessor fell silent
                 st[0], st[2] = min(st[0], taken[0]), min(st[2], taken[2])
@@ -122,6 +123,19 @@ class Rendezvous(Rule):
                 del self.pairs[key]
                 self.pieces.pop(key, None)
                 self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
+
+    def _together_since(self, a: int, b: int, now: float) -> float:
+        """When a new pair (slots a, b) came together: ``now``, or earlier when the speed made good shows it. A
+        stopped boat's radar track jitters at 3-5 kn, so two such boats are first seen slow by their speed made
+        good, since its older anchor (2.5-5 min back): if both made good under ``speed_kn`` since their anchors
+        and were within ``distance_m`` of each other there, they have been together since the later anchor."""
+        f, p = self.engine.memory.f, self.p
+        t0a, t0b = float(f["mg_t0"][a]), float(f["mg_t0"][b])
+        if not (math.isfinite(t0a) and math.isfinite(t0b)
+                and f["mg_kn"][a] < p["speed_kn"] and f["mg_kn"][b] < p["speed_kn"]):
+            return now
+        apart = math.hypot(float(f["mg_x0"][a] - f["mg_x0"][b]), float(f["mg_y0"][a] - f["mg_y0"][b]))
+        return max(t0a, t0b) if apart <= p["distance_m"] else now
 
     def stretch_limit_s(self, radar: bool) -> float:
         return float(self.p["fresh_s"])
