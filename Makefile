@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml src/seawatch/serve/web/package-lock.json
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	npm ci --prefix src/seawatch/serve/web --no-audit --no-fund --loglevel=error
+	# numba compiles the decoder's and the tracker's kernels into its cache now (~1 min, once), not on a first feed
+	$(PY) -c "from seawatch.ingest.nmea.decoder import warm_up_kernels as d; from seawatch.track.tracker import warm_up_kernels as t; d(); t()"
 	touch $(STAMP)
 
 setup: $(STAMP)

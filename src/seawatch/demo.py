@@ -206,6 +206,10 @@ class DemoRunner:
         streams = {sid: i for i, sid in enumerate(ingest.sources)}
         orderer = TimeOrderer(len(streams), reorder_window_s=self.opts.reorder_window_s, stats=ingest.stats,
                               stale_s=STALE_FEED_S)  # a feed that is down does not stop the picture
+        # the tracker's compiled scan is loaded (or compiled, first run after an install) now, not on the first
+        # radar scan of the live feeds
+        from seawatch.track.tracker import warm_up_kernels
+        logger.info("tracker kernels ready in %.1f s of CPU", warm_up_kernels())
         await ingest.start()
         try:
             async for item in ingest.batches():

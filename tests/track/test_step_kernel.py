@@ -8,6 +8,8 @@ side on every scan and compares their tables: ids, statuses, states and covarian
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +95,24 @@ def test_a_tracker_that_remembers_lost_tracks_takes_the_numpy_path() -> None:
     assert RadarTracker(params)._fast is None
     assert RadarTracker(TrackerParams(manoeuvre_q_m2ps3=1.0, splice=SpliceParams()))._fast is not None
     assert RadarTracker(TrackerParams())._fast is None   # no IMM
+
+
+def test_the_warm_up_compiles_what_a_replay_then_runs(storm: Path) -> None:
+    """`warm_up_kernels` (the demo and `make setup` call it) leaves nothing for the first live scan to compile:
+    in a fresh interpreter, a replay after the warm-up adds no compiled signature."""
+    code = f"""
+import sys
+from pathlib import Path
+from seawatch.config import load_site
+from seawatch.replay import ReplayOptions, run_replay
+from seawatch.track import assign_kernel, step_kernel
+from seawatch.track.tracker import warm_up_kernels
+warm_up_kernels()
+before = (len(step_kernel.scan.signatures), len(assign_kernel.gnn.signatures))
+rec = Path({str(storm)!r})
+inputs = [rec / "ais.nmea", *sorted(rec.glob("plots-*.csv"))]
+run_replay(load_site(rec / "site.toml"), ReplayOptions(inputs=inputs, tracks_out=rec / "w.parquet"))
+print(before, (len(step_kernel.scan.signatures), len(assign_kernel.gnn.signatures)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[-2] == "(1, 1) (1, 1)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +20,7 @@ from scipy.spatial import cKDTree
 from seawatch.config.site import SensorConfig
 from seawatch.track import imm as imm_mod
 from seawatch.track import kalman, kernels, step_kernel
-from seawatch.track.assign import gnn_assign
+from seawatch.track.assign import gnn_assign, gnn_assign_compiled
 from seawatch.track.gating import COMPILED_PAIRS, GatedPairs, gate, llr_bound
 from seawatch.track.kalman import FloatArray
 from seawatch.track.lifecycle import (
@@ -481,3 +482,21 @@ def _noise_covs(noise: MeasurementNoise, zhat: FloatArray, plots: FloatArray) ->
     if cov.ndim == 2:
         return cov, cov
     return cov[:len(zhat)], cov[len(zhat):]
+
+
+def warm_up_kernels() -> float:
+    """Two scans of the pipeline's tracker configuration and one contested fusion assignment, so that numba
+    compiles the compiled scan (`step_kernel.scan`) and the assignment (the first run after an install: ~30 s of
+    CPU) or loads them from its cache (~0.3 s) now, not on a live feed's first radar scan. Returns the CPU
+    seconds it took."""
+    t = time.process_time()
+    radar = MeasurementNoise(sensor_xy=(0.0, 0.0), range_sigma_m=25.0, bearing_sigma_deg=0.3, cover_range_m=40_000.0)
+    tracker = RadarTracker(TrackerParams(q_m2ps3=SITE_QUIET_Q_M2PS3, manoeuvre_q_m2ps3=SITE_MANOEUVRE_Q_M2PS3,
+                                         imm_switch_prob=SITE_SWITCH_PROB, imm_return_prob=SITE_RETURN_PROB,
+                                         scan_period_s=2.5, min_coast_s=30.0, splice=SpliceParams(),
+                                         score=ScoreParams()))
+    plots = np.array([[12_000.0, 5_000.0], [12_040.0, 5_010.0], [20_000.0, -3_000.0]])
+    tracker.step(0.0, plots, radar)
+    tracker.step(2.5, plots + 5.0, radar)
+    gnn_assign_compiled(2, 2, np.array([0, 0, 1], np.intp), np.array([0, 1, 0], np.intp), np.array([1.0, 2.0, 1.5]))
+    return time.process_time() - t
