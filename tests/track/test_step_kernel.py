@@ -22,6 +22,7 @@ from seawatch.replay import ReplayOptions, run_replay
 from seawatch.sim.run import simulate
 from seawatch.sim.scenario import SCENARIO_DIR, load_scenario
 from seawatch.track import kernels
+from seawatch.track.lifecycle import ScoreParams
 from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
 
@@ -116,3 +117,38 @@ print(before, (len(step_kernel.scan.signatures), len(assign_kernel.gnn.signature
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[-2] == "(1, 1) (1, 1)"
+
+
+def test_the_compiled_scans_match_on_the_edge_cases_of_a_scan_sequence() -> None:
+    """Scans at the same time as the one before (two radars at once: no prediction), scans without plots, a
+    plot with a non-finite coordinate, a late scan, Cartesian and range/bearing noise, a radar without a cover
+    range: the compiled tracker's tables are the numpy tracker's, byte for byte."""
+    rng = np.random.default_rng(21)
+    params = TrackerParams(manoeuvre_q_m2ps3=1.0, imm_return_prob=0.1, imm_switch_prob=0.001, q_m2ps3=0.005,
+                           scan_period_s=2.5, min_coast_s=30.0, splice=SpliceParams(), score=ScoreParams(),
+                           clutter_density_per_m2=2e-8)
+    polar = MeasurementNoise(sensor_xy=(0.0, 0.0), range_sigma_m=25.0, bearing_sigma_deg=0.3, cover_range_m=30_000.0)
+    cartesian = MeasurementNoise(sigma_m=40.0, sensor_xy=(5_000.0, -2_000.0))   # no cover range
+    plain = MeasurementNoise(sigma_m=30.0)                                       # no position at all
+    boats = rng.uniform(-20_000.0, 20_000.0, (12, 2))
+    vel = rng.normal(0.0, 6.0, (12, 2))
+    a, b = RadarTracker(params, compiled=True), RadarTracker(params, compiled=False)
+    t = 0.0
+    for k in range(160):
+        noise = (polar, cartesian, plain)[k % 3]
+        t += 0.0 if k % 7 == 3 else 2.5   # now and then a second radar's scan at the same time
+        seen = rng.random(len(boats)) < 0.8
+        plots = boats[seen] + vel[seen] * t + rng.normal(0.0, 25.0, (int(seen.sum()), 2))
+        clutter = rng.uniform(-25_000.0, 25_000.0, (int(rng.integers(0, 15)), 2))
+        plots = np.concatenate([plots, clutter])
+        if k % 11 == 5:
+            plots = np.empty((0, 2))
+        if k % 13 == 7:
+            plots = np.concatenate([plots, [[np.nan, 1.0]]])
+        when = t - 10.0 if k % 17 == 9 else t   # a late scan: dropped by both
+        ta, tb = a.step(when, plots, noise), b.step(when, plots, noise)
+        for field in ("track_id", "status", "x", "P"):
+            got, want = getattr(ta, field), getattr(tb, field)
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (k, field)
+    assert (a.n_bad_plots, a.n_late_plots, a.n_spliced) == (b.n_bad_plots, b.n_late_plots, b.n_spliced)
+    assert a.n_bad_plots > 0 and a.n_late_plots > 0 and len(a) > 12
