@@ -29,12 +29,13 @@ from seawatch.track.imm import BIRTH_MODE_PROB
 from seawatch.track.kernels import (
     _combine_row,
     _max_floor,
-    _min_cap,
+    gate_prep,
     gate_test,
     imm_predict,
     imm_update_modes,
     lifecycle_advance,
     near_any,
+    polar_cov,
 )
 
 _TENTATIVE, _CONFIRMED, _COASTING, _LOST = (int(s) for s in TrackStatus)
@@ -71,28 +72,18 @@ def scan(ids: np.ndarray, xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, x: np.
         imm_predict(xm, pm, mu, pi, c, dt, q_unit, q_modes, xm2, pm2, x2, p2)
     else:
         xm2, pm2, mu2, x2, p2 = xm.copy(), pm.copy(), mu.copy(), x.copy(), p.copy()
-    # -- plot noise at the tracks and at the plots
-    r_trk = np.empty((n, 2, 2))
-    r_plt = np.empty((m, 2, 2))
+    # -- plot noise at the tracks and at the plots (`tracker._noise_covs`), the innovation covariance, the gate
+    r_trk, r_plt = _noise_covs(nz, x2, plots)
+    s = np.empty((n, 2, 2))
     for i in range(n):
-        _noise_at(nz, x2[i, 0], x2[i, 1], r_trk, i)
-    for j in range(m):
-        _noise_at(nz, plots[j, 0], plots[j, 1], r_plt, j)
-    # -- gate (track-major, as `gating._gate_compiled`)
-    s_inv = np.empty((n, 2, 2))
+        for a in range(2):
+            for b in range(2):
+                s[i, a, b] = p2[i, a, b] + r_trk[i, a, b]
+    s_inv, det, radius = np.empty((n, 2, 2)), np.empty(n), np.empty(n)
+    gate_prep(s, fp[F_GATE_D2], fp[F_MAX_RADIUS], s_inv, det, radius)
     log_norm = np.empty(n)
-    radius = np.empty(n)
     for i in range(n):
-        a = p2[i, 0, 0] + r_trk[i, 0, 0]
-        b = p2[i, 0, 1] + r_trk[i, 0, 1]
-        cc = p2[i, 1, 0] + r_trk[i, 1, 0]
-        d = p2[i, 1, 1] + r_trk[i, 1, 1]
-        det = a * d - b * cc
-        s_inv[i, 0, 0], s_inv[i, 0, 1], s_inv[i, 1, 0], s_inv[i, 1, 1] = d / det, -b / det, -cc / det, a / det
-        tr = a + d
-        lam_max = 0.5 * tr + math.sqrt(_max_floor(0.25 * tr * tr - det, 0.0))
-        radius[i] = _min_cap(math.sqrt(fp[F_GATE_D2] * lam_max), fp[F_MAX_RADIUS])
-        log_norm[i] = math.log(_TWO_PI_SQ * det)
+        log_norm[i] = math.log(_TWO_PI_SQ * det[i])   # `gating._gate_compiled`: ln|2 pi S|
     g_t, g_p, g_cost = _gate(x2, s_inv, log_norm, radius, plots, fp[F_GATE_D2], fp[F_LLR_MAX])
     # -- assign: established tracks first, tentative tracks share the plots left
     tent_pair = np.empty(len(g_t), np.bool_)
@@ -216,23 +207,24 @@ def scan(ids: np.ndarray, xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, x: np.
 
 
 @helper()
-def _noise_at(nz: np.ndarray, px: float, py: float, out: np.ndarray, i: int) -> None:
-    """`MeasurementNoise.cov_at` of one position into out[i]: `kalman.polar_noise_cov`, or the Cartesian one."""
+def _noise_covs(nz: np.ndarray, x: np.ndarray, plots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`tracker._noise_covs`: the plot covariance at the tracks' positions and at the plots, (N, 2, 2) and
+    (M, 2, 2): `kernels.polar_cov` from the scanning radar, or its Cartesian one."""
+    n, m = len(x), len(plots)
+    r = np.empty((n + m, 2, 2))
     if nz[Z_POLAR] > 0.0:
-        dx, dy = px - nz[Z_X], py - nz[Z_Y]
-        brg = math.atan2(dx, dy)
-        s, c = math.sin(brg), math.cos(brg)
-        ct = _max_floor(np.hypot(dx, dy), 1.0) * nz[Z_BEARING]
-        s_t2 = ct * ct
-        s_r2 = nz[Z_RANGE_VAR]
-        out[i, 0, 0] = s_r2 * s * s + s_t2 * c * c
-        out[i, 1, 1] = s_r2 * c * c + s_t2 * s * s
-        off = (s_r2 - s_t2) * s * c
-        out[i, 0, 1] = off
-        out[i, 1, 0] = off
+        d, sb, cb = np.empty((n + m, 2)), np.empty(n + m), np.empty(n + m)
+        for k in range(n + m):
+            px, py = (x[k, 0], x[k, 1]) if k < n else (plots[k - n, 0], plots[k - n, 1])
+            d[k, 0], d[k, 1] = px - nz[Z_X], py - nz[Z_Y]
+            brg = math.atan2(d[k, 0], d[k, 1])
+            sb[k], cb[k] = math.sin(brg), math.cos(brg)
+        polar_cov(d, sb, cb, nz[Z_RANGE_VAR], nz[Z_BEARING], r)
     else:
-        out[i, 0, 0] = out[i, 1, 1] = nz[Z_VAR]
-        out[i, 0, 1] = out[i, 1, 0] = 0.0
+        for k in range(n + m):
+            r[k, 0, 0] = r[k, 1, 1] = nz[Z_VAR]
+            r[k, 0, 1] = r[k, 1, 0] = 0.0
+    return r[:n], r[n:]
 
 
 @helper()
