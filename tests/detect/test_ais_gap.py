@@ -167,6 +167,25 @@ def test_a_boat_whose_course_since_its_last_report_runs_it_ashore_has_come_in_no
     assert starts == {422000001: "2026-06-12T16:23:00.000Z", 422000002: "2026-06-12T16:10:00.000Z"}
 
 
+def test_a_boat_silent_at_its_berth_that_then_sails_off_dark_raises_an_ais_gap_when_it_moves(tmp_path: Path) -> None:
+    # stopped 1.3 km off the beach and heard for 5 min, then silent; radar still sees it: switched off at its
+    # berth, not dark (judged so again and again for 25 min); at 16:30 its radar track sails off at 10 kn, AIS off
+    e = coastal_engine(tmp_path)
+    site = e.site
+    heard = leg(1, (38.45, 48.965), duration_s=300, speed_kn=0, cog_deg=90, kind=FUSED, mmsi=422000001, site=site)
+    berth = leg(1, end_of(heard), t0=310, duration_s=1480, speed_kn=0, cog_deg=90, kind=FUSED, mmsi=422000001,
+                site=site)
+    off = leg(1, end_of(berth), t0=1800, duration_s=600, speed_kn=10, cog_deg=90, kind=FUSED, mmsi=422000001,
+              site=site)
+    for rows in (berth, off):
+        rows["ais_age_s"] = rows["t"] - heard["t"][-1]   # the tracker carries its last report forward
+    clock = leg(9, (38.45, 49.30), duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000009, site=site)
+    run(e, heard, berth, off, clock)
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["mmsi"] == [422000001] and gap["evidence"]["radar_tracked"]
+    assert "2026-06-12T16:30:00" <= gap["start"] <= "2026-06-12T16:30:20"
+
+
 def _heard_at(t_s: list[float], mmsi: int) -> dict[str, np.ndarray]:
     """A vessel under way at sea heard only at these times (one report each)."""
     parts = [leg(7, OFF_LANKARAN, t0=t, duration_s=0.0, speed_kn=8, cog_deg=0, kind=AIS, mmsi=mmsi) for t in t_s]

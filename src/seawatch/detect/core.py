@@ -10,6 +10,7 @@ every single-contact rule its open/continue/close decisions.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -49,7 +50,7 @@ class ContactMemory:
 
     FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t",
               "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn", "path_m", "mg_p0", "mg_p1", "mg_straight")
-    INTS = ("contact_id", "last_mmsi", "kind")
+    INTS = ("contact_id", "last_mmsi", "kind", "rows")   # rows: how many rows of the contact the engine has taken
 
     def __init__(self) -> None:
         self.n = 0
@@ -220,29 +221,41 @@ class Cycle:
             self.cache[key] = self.engine.coverage.radar(self.x, self.y, fraction)
         return self.cache[key]
 
-    def near_harbour(self, distance_m: float) -> B:
-        """Inside or within distance_m of a port or anchorage (where slow and stopped vessels are normal)."""
-        key = f"harbour{distance_m}"
-        if key not in self.cache:
-            z: ZoneIndex | None = self.engine.zones
-            self.cache[key] = (self.engine.place(("harbour", distance_m), lambda x, y: z.any_within(
-                x, y, ("port", "anchorage"), distance_m))(self.slot, self.x, self.y).astype(bool)
-                if z is not None else np.zeros(len(self), bool))
-        return self.cache[key]
+    def _placed(self, key: str, memo: Hashable, fn: Callable[[F64, F64], Any], where: B | None) -> B:
+        """A static place test's answer for the rows in `where` (None: every row) through the engine's memo of it
+        (`placememo`); rows not asked read False. Kept for the cycle: a row is tested once however many rules ask."""
+        got = self.cache.get(key)
+        if got is None:
+            got = self.cache[key] = (np.zeros(len(self), bool), np.zeros(len(self), bool))   # answer, asked
+        val, asked = got
+        todo = np.flatnonzero(~asked if where is None else where & ~asked)
+        if len(todo):
+            val[todo] = self.engine.place(memo, fn)(self.slot[todo], self.x[todo], self.y[todo]).astype(bool)
+            asked[todo] = True
+        return val
+
+    def near_harbour(self, distance_m: float, where: B | None = None) -> B:
+        """Inside or within distance_m of a port or anchorage (where slow and stopped vessels are normal); for the
+        rows in `where` only (the others read False), where a rule needs no more."""
+        z: ZoneIndex | None = self.engine.zones
+        if z is None:
+            return np.zeros(len(self), bool)
+        return self._placed(f"harbour{distance_m}", ("harbour", distance_m), lambda x, y: z.any_within(
+            x, y, ("port", "anchorage"), distance_m), where)
 
     def at_learned_anchorage(self) -> B:
         if "learned" not in self.cache:
             self.cache["learned"] = self.engine.anchorages.contains(self.x, self.y)
         return self.cache["learned"]
 
-    def near_coast(self, distance_m: float) -> B:
-        """Within distance_m of the shoreline (moored at a berth or a beach not in the zones file)."""
-        key = f"coast{distance_m}"
-        if key not in self.cache:
-            z: ZoneIndex | None = self.engine.zones
-            self.cache[key] = (self.engine.place(("coast", distance_m), lambda x, y: z.coast_within(x, y, distance_m))(
-                self.slot, self.x, self.y).astype(bool) if z is not None else np.zeros(len(self), bool))
-        return self.cache[key]
+    def near_coast(self, distance_m: float, where: B | None = None) -> B:
+        """Within distance_m of the shoreline (moored at a berth or a beach not in the zones file); for the rows in
+        `where` only (the others read False)."""
+        z: ZoneIndex | None = self.engine.zones
+        if z is None:
+            return np.zeros(len(self), bool)
+        return self._placed(f"coast{distance_m}", ("coast", distance_m), lambda x, y: z.coast_within(
+            x, y, distance_m), where)
 
     def night(self) -> B:
         if "night" not in self.cache:

@@ -306,6 +306,7 @@ class DetectionEngine:
             self.started = float(t.min())
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t
+        mem.i["rows"][slots] += 1   # a slot's memory changes only here: a rule's memo of it holds while this does
         mem.f["x"][slots], mem.f["y"][slots] = x, y
         mem.f["lat"][slots], mem.f["lon"][slots] = lat, lon
         mem.f["sog_mps"][slots] = cyc.sog_mps

@@ -80,6 +80,9 @@ class AisGap(Rule):
         self.small = np.zeros(0, bool)  # the slot's vessel is a small craft (class B, as a rule)
         self.track = np.zeros(0, np.int64)  # the last radar track that carried the slot's MMSI (-1: none)
         self.ahead_t = np.zeros(0)  # the report from which the shore ahead was worked out (`_shore_ahead_m`)
+        # the slot's memory row count (`ContactMemory` "rows") when its silence was last found out of reach of the
+        # tests that depend on nothing but the slot's memory (coverage, the zones, a berth): so until its next row
+        self.rejected_at = np.zeros(0, np.int64)
         self.ahead_m = np.zeros(0)
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
@@ -106,6 +109,9 @@ class AisGap(Rule):
         f, g = np.full(cap, np.nan), np.full(cap, np.inf)
         f[: len(self.ahead_t)], g[: len(self.ahead_m)] = self.ahead_t, self.ahead_m
         self.ahead_t, self.ahead_m = f, g
+        r = np.full(cap, -2, np.int64)
+        r[: len(self.rejected_at)] = self.rejected_at
+        self.rejected_at = r
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -201,7 +207,8 @@ class AisGap(Rule):
     def _open(self, cand: I64, now: float, cyc: Cycle) -> None:
         p = self.p
         mem = self.engine.memory
-        cand = cand[~self.alerted[cand]]
+        rows = mem.i["rows"]
+        cand = cand[~self.alerted[cand] & (self.rejected_at[cand] != rows[cand])]
         if len(cand) == 0:
             return
         gap = now - mem.f["last_ais_t"][cand]
@@ -234,6 +241,9 @@ class AisGap(Rule):
         if p["berth_learned_anchorage"]:
             berth |= self.engine.anchorages.contains(ax, ay)
         inside &= ~(slow & berth)
+        # all of the above holds until the slot's next row (a learned anchorage, once learned, stays): not asked again
+        out = cand[~inside]
+        self.rejected_at[out] = rows[out]
         if p["reception_poor_share"] > 0:
             inside &= ~self.reception.poor(ax, ay, self.small[cand])
         cand, need = cand[inside], need[inside]

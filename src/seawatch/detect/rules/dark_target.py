@@ -144,8 +144,8 @@ class DarkTarget(ContactRule):
                                                            p["small_craft_fraction"])
         cover = cyc.in_ais_cover(p["coverage_fraction"]) & ((cyc.sog_kn >= p["fast_kn"]) | small_cover)
         self.fringe = ~small_cover
-        harbour = cyc.near_harbour(p["port_margin_m"])
-        enter = dark & confirmed & cover & ~harbour
+        enter = dark & confirmed & cover
+        enter &= ~cyc.near_harbour(p["port_margin_m"], where=enter)
         stay = dark & cyc.in_ais_cover(1.0)
         unsure, went_dark = self._identified_unsure(cyc, enter)
         self.hold = unsure | wander

@@ -57,8 +57,8 @@ class Loitering(ContactRule):
         stay &= ~member(st, self._exempt_types)
         if self._field:
             stay &= ~member(cyc.mmsi, np.fromiter(self._field, np.int64))
-        stay &= ~cyc.near_harbour(self.p["harbour_distance_m"])
-        stay &= ~cyc.near_coast(self.p["coast_margin_m"])
+        stay &= ~cyc.near_harbour(self.p["harbour_distance_m"], where=stay)
+        stay &= ~cyc.near_coast(self.p["coast_margin_m"], where=stay)
         stay &= ~cyc.at_learned_anchorage()
         for r in np.flatnonzero(stay):
             if self.book.get("zone_loiter", int(cyc.contact_id[r])) is not None:

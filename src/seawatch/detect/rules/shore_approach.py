@@ -98,7 +98,7 @@ class ShoreApproach(ContactRule):
         landed = rows[(coast_d <= p["landed_m"]) & (cyc.sog_kn[rows] < p["min_speed_kn"] * 2)]
         stay |= enter
         stay[landed] = True
-        return enter, stay & ~cyc.near_harbour(p["port_margin_m"])
+        return enter, stay & ~cyc.near_harbour(p["port_margin_m"], where=stay)
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         kn = float(cyc.sog_kn[r])

@@ -66,10 +66,11 @@ class ZoneEntry(ContactRule):
         allowed = cyc.authorized_for(zi, p)
         kinds = np.array([z.zones[int(k)].kind for k in zi])
         slow = cyc.sog_kn[p] < self.p["pipeline_max_speed_kn"]
-        coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"]) | cyc.at_learned_anchorage())[p]
+        asked = np.zeros(n, bool)
+        asked[p] = True
+        coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"], where=asked) | cyc.at_learned_anchorage())[p]
         small = (cyc.length_m < self.p["pipeline_min_length_m"])[p]
         viol = ~allowed & ((kinds != "pipeline") | (slow & ~coastal & ~small))
-        harbour = cyc.near_harbour(self.p["port_margin_m"])
         enter = np.zeros(n, bool)
         stay = np.zeros(n, bool)
         inside = viol & (d <= 0.0)
@@ -85,6 +86,7 @@ class ZoneEntry(ContactRule):
                     enter[r] = True
                     if kinds[k] == "pipeline":
                         self._min[r] = self.p["pipeline_min_s"]
+        harbour = cyc.near_harbour(self.p["port_margin_m"], where=stay)
         enter &= ~harbour
         stay &= ~harbour
         return enter, stay

@@ -47,7 +47,7 @@ class ZoneLoiter(ContactRule):
         self._zone[rows], self._dist[rows] = zone, dist
         stay = np.zeros(n, bool)
         stay[rows] = True
-        stay &= ~cyc.near_harbour(self.p["port_margin_m"])
+        stay &= ~cyc.near_harbour(self.p["port_margin_m"], where=stay)
         enter = stay & (cyc.slow_kn < self.p["speed_kn"])
         return enter, stay
 
