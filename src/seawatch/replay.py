@@ -212,7 +212,8 @@ class _Stages:
                                                use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
             self.writer.write_table(table)
         if self.engine is not None:
-            changed = [c["alert"] for c in self.engine.process(contacts, xy=(x, y) if self._same_frame else None)]
+            changed = [c["alert"] for c in self.engine.process(contacts, xy=(x, y) if self._same_frame else None,
+                                                               report=self.store is not None)]
             if self.store is not None and changed:
                 self.store.upsert_alerts(changed)
         if self.store is not None:

@@ -146,13 +146,16 @@ class DetectionEngine:
         self._expired = e
 
     # ---- the stream --------------------------------------------------------------------------------
-    def process(self, batch: ContactBatch, xy: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    def process(self, batch: ContactBatch, xy: tuple[np.ndarray, np.ndarray] | None = None, *,
+                report: bool = True) -> list[dict[str, Any]]:
         """Take one batch; the alert changes it caused (open / update / close).
 
         Batches are buffered until they span `cycle_s` of event time, so the rules run once per cycle
         however often the tracker calls (changes come at most one cycle late); `flush()` forces it.
         `xy`: the rows' positions in this engine's frame (x east, y north, m) where the caller has them (the
-        pipeline's state, which it projected to lat/lon): they are used instead of projecting lat/lon back."""
+        pipeline's state, which it projected to lat/lon): they are used instead of projecting lat/lon back.
+        `report=False`: the changes are not wanted (a replay without a store keeps only the final alerts), and are
+        dropped instead of being turned into dicts."""
         if len(batch) == 0:
             return []
         t = batch["t"]
@@ -170,10 +173,10 @@ class DetectionEngine:
         self._pending_hi = max(self._pending_hi, float(t.max()))
         if self._pending_hi - self._pending_lo < self.cycle_s:
             return []
-        return self.flush()
+        return self.flush(report)
 
-    def flush(self) -> list[dict[str, Any]]:
-        """Run the rules on everything buffered; the alert changes."""
+    def flush(self, report: bool = True) -> list[dict[str, Any]]:
+        """Run the rules on everything buffered; the alert changes (none with `report=False`)."""
         if self._pending:
             batch = ContactBatch.concat(self._pending)
             xy = self._xy()
@@ -191,7 +194,8 @@ class DetectionEngine:
             for part, checks in self._stretch(np.split(order, cuts), batch["contact_id"], t, limit):
                 self.checks, self.prev_now = checks, self.now
                 self._cycle(batch, part, xy)
-        return [c.to_dict() for c in self.book.take_changes()]
+        changes = self.book.take_changes()
+        return [c.to_dict() for c in changes] if report else []
 
     def _radar_about(self, batch: ContactBatch, t0: float) -> bool:
         """Does the batch, or the memory since `radar_cycle_s` before its first row, hold a radar-backed contact?"""
