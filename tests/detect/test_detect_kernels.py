@@ -114,3 +114,26 @@ def test_the_compiled_speed_made_good_equals_the_numpy_one_bit_for_bit(seed: int
         assert all(same_bits(ref.f[k], out.f[k]) for k in ref.f)
         made_good += int(np.isfinite(ref.f["mg_kn"][slots]).sum() + np.isfinite(ref.f["mg_straight"][slots]).sum())
     assert made_good > 100   # anchors 150 s apart were made and measured
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_backlog_stretch_groups_the_parts_as_the_numpy_one(seed: int) -> None:
+    from seawatch.detect.engine import _stretch_groups
+
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        n = int(rng.integers(2, 400))
+        ids = rng.integers(0, int(rng.integers(1, 60)), n) * 1000 + 7   # few contacts: many repeats
+        t = np.sort(rng.choice([0.0, 2.5, 5.0], n).cumsum() + rng.uniform(0, 1e9))   # ties, equal steps
+        order = rng.permutation(n)
+        order = order[np.argsort(t[order], kind="stable")]
+        bins = np.floor((t[order] - t[order][0]) / 5.0).astype(np.int64)
+        cuts = np.flatnonzero(np.diff(bins)) + 1
+        if not len(cuts):
+            continue
+        starts, stops = np.r_[0, cuts], np.r_[cuts, n]
+        for limit in (5.0, 30.0, 60.0, float(rng.uniform(5, 120))):
+            want = _stretch_groups(order, starts, stops, ids, t, limit)
+            _, dense = np.unique(ids[order], return_inverse=True)
+            got = kernels.stretch_groups(dense.astype(np.int64), t[order], starts, limit, int(dense.max()) + 1)
+            assert same_bits(got, want)

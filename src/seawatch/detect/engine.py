@@ -77,6 +77,24 @@ def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.n
     f["mg_straight"][slots] = np.where(span >= 60.0, straight, np.nan)
 
 
+def _stretch_groups(order: np.ndarray, starts: np.ndarray, stops: np.ndarray, ids: np.ndarray, t: np.ndarray,
+                    limit: float) -> np.ndarray:
+    """The index of each stretched cycle's first part (`DetectionEngine._stretch`; the numpy reference of
+    `kernels.stretch_groups`): a part joins the open cycle while it ends within `limit` of the cycle's first row
+    and none of its contacts is in the cycle yet."""
+    first = [0]
+    seen = np.sort(ids[order[starts[0]:stops[0]]])
+    t0 = float(t[order[starts[0]]])
+    for k in range(1, len(starts)):
+        pid = ids[order[starts[k]:stops[k]]]
+        if float(t[order[stops[k] - 1]]) - t0 <= limit and not member(pid, seen).any():
+            seen = np.sort(np.concatenate([seen, pid]))
+            continue
+        first.append(k)
+        seen, t0 = np.sort(pid), float(t[order[starts[k]]])
+    return np.array(first, np.int64)
+
+
 def _rule_classes() -> dict[str, type[Rule]]:
     from seawatch.detect.rules import RULES
     return RULES
@@ -191,7 +209,7 @@ class DetectionEngine:
             bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
             cuts = np.flatnonzero(np.diff(bins)) + 1
             limit = self.radar_cycle_s if self._radar_about(batch, float(t_sorted[0])) else self.sparse_cycle_s
-            for part, checks in self._stretch(np.split(order, cuts), batch["contact_id"], t, limit):
+            for part, checks in self._stretch(order, cuts, batch["contact_id"], t, limit):
                 self.checks, self.prev_now = checks, self.now
                 self._cycle(batch, part, xy)
         changes = self.book.take_changes()
@@ -206,32 +224,28 @@ class DetectionEngine:
         return bool(((mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)) & (mem.i["kind"][:n] >= 0)
                      & (mem.f["last_t"][:n] >= t0 - self.radar_cycle_s)).any())
 
-    def _stretch(self, parts: list[np.ndarray], ids: np.ndarray, t: np.ndarray,
+    def _stretch(self, order: np.ndarray, cuts: np.ndarray, ids: np.ndarray, t: np.ndarray,
                  limit: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The cycles of a backlog, each with the times of the `cycle_s` checks it stands for: its `cycle_s` parts,
-        consecutive ones joined into one cycle while no contact appears twice in it and it spans at most
-        `limit` (`sparse_cycle_s`, or `radar_cycle_s` with radar-backed contacts about). A picture in which every
-        contact comes about once a minute (an AIS-only feed) is judged in two cycles a minute instead of twelve,
-        each row still on its own; one with radar tracks (updated every cycle) or a live feed (handed over a part
-        at a time) keeps one cycle per part."""
-        ends = [t[p[-1:]] for p in parts]   # a part's check time: its latest row (the rows are in time order)
-        if limit <= self.cycle_s or len(parts) < 2:
-            return list(zip(parts, ends))
-        out: list[tuple[np.ndarray, np.ndarray]] = []
-        group, checks = [parts[0]], [ends[0]]
-        seen = np.sort(ids[parts[0]])
-        t0 = float(t[parts[0][0]])
-        for part, end in zip(parts[1:], ends[1:]):
-            pid = ids[part]
-            if float(end[0]) - t0 <= limit and not member(pid, seen).any():
-                group.append(part)
-                checks.append(end)
-                seen = np.sort(np.concatenate([seen, pid]))
-                continue
-            out.append((np.concatenate(group), np.concatenate(checks)))
-            group, checks, seen, t0 = [part], [end], np.sort(pid), float(t[part[0]])
-        out.append((np.concatenate(group), np.concatenate(checks)))
-        return out
+        """The cycles of a backlog, each with the times of the `cycle_s` checks it stands for. The backlog's rows
+        in time order (`order`) are cut into `cycle_s` parts at `cuts`; consecutive parts are joined into one
+        cycle while no contact appears twice in it and it spans at most `limit` (`sparse_cycle_s`, or
+        `radar_cycle_s` with radar-backed contacts about). A picture in which every contact comes about once a
+        minute (an AIS-only feed) is judged in two cycles a minute instead of twelve, each row still on its own;
+        one with radar tracks (updated every cycle) or a live feed (handed over a part at a time) keeps one cycle
+        per part. A part's check time is its latest row's."""
+        starts = np.r_[0, cuts].astype(np.int64)
+        stops = np.r_[cuts, len(order)].astype(np.int64)
+        ends = t[order[stops - 1]]
+        if limit <= self.cycle_s or len(starts) < 2:
+            return [(order[a:b], ends[k:k + 1]) for k, (a, b) in enumerate(zip(starts.tolist(), stops.tolist()))]
+        if kernels.ENABLED:
+            _, dense = np.unique(ids[order], return_inverse=True)
+            first = kernels.stretch_groups(dense.astype(np.int64).ravel(), t[order], starts, float(limit),
+                                           int(dense.max()) + 1)
+        else:
+            first = _stretch_groups(order, starts, stops, ids, t, limit)
+        last = np.r_[first[1:], len(starts)]
+        return [(order[starts[f]:stops[k - 1]], ends[f:k]) for f, k in zip(first.tolist(), last.tolist())]
 
     def dated(self, t: float) -> float:
         """The time a behaviour that a check of the whole memory finds true since event time t is stamped with:
