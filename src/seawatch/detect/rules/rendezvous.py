@@ -70,22 +70,17 @@ class Rendezvous(Rule):
         together: dict[tuple[int, int], tuple[float, bool, int, int]] = {}
         if len(cand) >= 2:
             x, y = mem.f["x"][cand], mem.f["y"][cand]
-            pr = cKDTree(np.column_stack([x, y])).query_pairs(p["stay_distance_m"], output_type="ndarray")
-            if len(pr):
-                # the place tests, for the contacts with a partner that near only; the pairs in (i, j) order
-                near = np.zeros(len(cand), bool)
-                near[pr.ravel()] = True
-                ok = near.copy()
-                r = np.flatnonzero(near)
-                z = self.engine.zones
-                if z is not None:
-                    ok[r] = self.engine.place(("rendezvous-away", p["harbour_distance_m"], p["coast_margin_m"]),
-                                              lambda x, y: (
-                        ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
-                        & ~z.coast_within(x, y, p["coast_margin_m"])))(cand[r], x[r], y[r]).astype(bool)
-                ok[r] &= ~self.engine.anchorages.contains(x[r], y[r])
-                pr = pr[ok[pr[:, 0]] & ok[pr[:, 1]]]
-                pr = pr[np.lexsort((pr[:, 1], pr[:, 0]))]
+            z = self.engine.zones
+            if z is not None:
+                ok = self.engine.place(("rendezvous-away", p["harbour_distance_m"], p["coast_margin_m"]), lambda x, y: (
+                    ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
+                    & ~z.coast_within(x, y, p["coast_margin_m"])))(cand, x, y).astype(bool)
+                cand, x, y = cand[ok], x[ok], y[ok]
+            ok2 = ~self.engine.anchorages.contains(x, y)
+            cand, x, y = cand[ok2], x[ok2], y[ok2]
+            if len(cand) >= 2:
+                tree = cKDTree(np.column_stack([x, y]))
+                pr = tree.query_pairs(p["stay_distance_m"], output_type="ndarray")
                 if len(pr):
                     ia, ib = cand[pr[:, 0]], cand[pr[:, 1]]
                     d = np.hypot(x[pr[:, 0]] - x[pr[:, 1]], y[pr[:, 0]] - y[pr[:, 1]])
