@@ -91,3 +91,19 @@ def test_a_time_ordered_feed_and_the_same_rows_shuffled_within_the_window_come_o
     assert np.array_equal(mixed["observed_at"], t)
     # rows of one time keep their arrival order: the ordered feed gives them in file order
     assert np.array_equal(ordered["mmsi"], mmsi)
+
+
+def test_rows_held_for_a_stream_read_far_ahead_are_kept_as_read_not_copied_again_at_each_push() -> None:
+    # a sparse log read 10 h ahead (10 batches of 1 h) waits for a dense feed that advances a minute a batch:
+    # each push releases the rows now due, and the batches still wholly held are the ones read, untouched (the
+    # cost of a push does not grow with how far ahead a stream was read)
+    o = TimeOrderer(2, reorder_window_s=30.0, stats=IngestStats())
+    sparse = [_rows((a + np.arange(100) * 36.0).tolist()) for a in np.arange(0.0, 36_000.0, 3600.0)]
+    for b in sparse:
+        assert len(o.push(0, b)) == 0
+    out = [o.push(1, _rows((a + np.arange(100) * 0.6).tolist())) for a in np.arange(0.0, 600.0, 60.0)]
+    held = [h.batch for h in o.pending]
+    assert all(any(h is b for h in held) for b in sparse[1:])
+    t = np.concatenate([b["observed_at"] for b in out])
+    # due: up to 30 s before the dense feed's latest row (599.4 s): 16 sparse rows (0-540 s), 950 dense ones
+    assert bool((np.diff(t) >= 0).all()) and t[-1] <= 569.4 + 1e-9 and len(t) == 16 + 950

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class TimeOrderer:
         self.stats = stats
         self.max_seen = np.full(n_streams, -np.inf)
         self.live = np.ones(n_streams, dtype=bool)
-        self.pending: list[ObservationBatch] = []
+        self.pending: list[_Held] = []   # in the order read
         self.emitted_until = -np.inf
 
     def push(self, stream: int, batch: ObservationBatch) -> ObservationBatch:
@@ -58,7 +59,7 @@ class TimeOrderer:
                 self.first_wall = min(self.first_wall, now)
                 self.max_seen[stream] = max(self.max_seen[stream], float(np.nanmax(batch["observed_at"])))
                 self.first_t = min(self.first_t, float(np.nanmin(batch["observed_at"])))
-                self.pending.append(batch)
+                self.pending.append(_Held.of(batch))
         return self._release()
 
     def close(self, stream: int) -> ObservationBatch:
@@ -84,22 +85,55 @@ class TimeOrderer:
             watermark = np.inf
         if watermark <= self.emitted_until:
             return ObservationBatch.empty()
-        allrows = ObservationBatch.concat(self.pending)
-        t = allrows["observed_at"]
-        if len(t) < 2 or bool((t[1:] >= t[:-1]).all()):
-            # already in time order (a time-ordered feed): the rows out are a prefix, those held the rest,
-            # both as views of the columns (no copy, the same rows as the general case below)
-            k = int(np.searchsorted(t, watermark, side="right"))
-            out, held = _rows(allrows, 0, k), _rows(allrows, k, len(t))
-        else:
-            ready = t <= watermark
-            idx = np.flatnonzero(ready)
-            out = allrows.take(idx[np.argsort(t[idx], kind="stable")])   # `sorted_by_time` in one take
-            held = allrows.take(np.flatnonzero(~ready))
-        self.pending = [held] if len(held) else []
+        # each held batch keeps its rows apart: a batch whose rows are in time order gives up the prefix up to the
+        # watermark (a binary search), so a row held for many reads is not touched again at each (a stream read
+        # far ahead of the others is held whole for as long as they take to catch up)
+        ready: list[ObservationBatch] = []
+        held: list[_Held] = []
+        for h in self.pending:
+            if not h.first_t <= watermark:   # nothing of it is due (NaN times never are)
+                held.append(h)
+                continue
+            b, t = h.batch, h.batch["observed_at"]
+            if h.in_order:
+                k = int(np.searchsorted(t, watermark, side="right"))
+                ready.append(_rows(b, 0, k))
+                rest = _rows(b, k, len(t))
+            else:
+                due = t <= watermark
+                ready.append(b.take(np.flatnonzero(due)))
+                rest = b.take(np.flatnonzero(~due))
+            if len(rest):
+                held.append(_Held.of(rest, h.in_order))
+        out = ObservationBatch.concat(ready)
+        t = out["observed_at"]
+        if not _in_order(t):
+            out = out.take(np.argsort(t, kind="stable"))   # `sorted_by_time`: rows of equal time in the order read
+        self.pending = held
         if len(out):
             self.emitted_until = max(self.emitted_until, float(out["observed_at"][-1]))
         return out
+
+
+def _in_order(t: np.ndarray) -> bool:
+    return len(t) < 2 or bool((t[1:] >= t[:-1]).all())
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A batch of rows held back, with what `_release` needs to know of it without reading its rows again."""
+
+    batch: ObservationBatch
+    in_order: bool   # its times never decrease (no NaN): what is due is a prefix
+    first_t: float   # its earliest time (NaN: none is known; such rows are never due)
+
+    @classmethod
+    def of(cls, batch: ObservationBatch, in_order: bool | None = None) -> _Held:
+        """in_order: known already (the rest of a batch in order is in order)."""
+        t = batch["observed_at"]
+        ordered = _in_order(t) if in_order is None else in_order
+        first = float(t[0]) if ordered else (float(np.nanmin(t)) if not np.isnan(t).all() else np.nan)
+        return cls(batch, ordered, first)
 
 
 def _rows(batch: ObservationBatch, start: int, stop: int) -> ObservationBatch:
