@@ -16,7 +16,8 @@ the other vary by up to a third; a pair run at once sees the same load.
    reporting at its M.1371 rate, default 30 min): the other end from the sparse Florida day, where the cost of
    each 5 s update cycle is shared by thousands of positions instead of ~17 (the issue's target is argued
    from the whole world's AIS, ~20k sentences/s).
-Prints wall and CPU time, observations/s (positions and plots) and contact updates/s, alerts by type.
+Prints wall and CPU time, observations/s (positions and plots) and contact updates/s, alerts by type, and the CPU
+seconds of each stage of the median run (setup, ingest, tracking with fusion, detection, outputs).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def replay(site_path: Path, inputs: list[Path], out: Path) -> dict[str, object]:
     r = run_replay(site, opts)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     return {"observations": r.n_obs, "contact_updates": r.n_contact_updates, "wall_s": wall, "cpu_s": cpu,
-            "alerts": dict(Counter(a["type"] for a in r.alerts)), "rejects": r.stats.total_rejects}
+            "alerts": dict(Counter(a["type"] for a in r.alerts)), "rejects": r.stats.total_rejects,
+            "cpu_s_by_stage": {k: round(v, 2) for k, v in getattr(r, "cpu_s", {}).items()}}
 
 
 def paired(site_path: Path, inputs: list[Path], out: Path, repeat: int,
@@ -96,6 +98,9 @@ def show(label: str, runs: list[dict[str, object]]) -> None:
     print(f"   wall {wall:.1f} s ({obs / wall:,.0f} obs/s)   CPU {cpu:.1f} s ({obs / cpu:,.0f} obs/cpu-s, "
           f"{cu / cpu:,.0f} contact updates/cpu-s)")
     print(f"   alerts: {r['alerts']}")
+    stages = r.get("cpu_s_by_stage")
+    if stages:   # a tree from before stop 22 does not count them
+        print("   CPU s by stage: " + ", ".join(f"{k} {float(v):.1f}" for k, v in stages.items()))  # type: ignore[attr-defined]
     if len(runs) > 1:
         cpus = ", ".join(f"{float(x['cpu_s']):.1f}" for x in runs)  # type: ignore[arg-type]
         print(f"   CPU s of the {len(runs)} runs: {cpus}")

@@ -10,7 +10,7 @@ import datetime
 import logging
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,9 @@ class ReplayOptions:
         return bool(self.tracks_out or self.alerts_out or self.store)
 
 
+STAGES = ("setup", "ingest", "tracking", "detection", "outputs")
+
+
 @dataclass
 class ReplayResult:
     stats: IngestStats
@@ -69,6 +72,10 @@ class ReplayResult:
     n_obs: int = 0
     n_contact_updates: int = 0
     contacts_by_kind: Counter[str] = field(default_factory=Counter)
+    # CPU seconds of this process per stage: setup (the stages' imports, the site's zones, numba's cache), ingest
+    # (decoding and the time-ordered merge), tracking (tracker,
+    # AIS state, fusion), detection, outputs (the tracks Parquet, the alerts JSONL, the store)
+    cpu_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     alerts: list[dict[str, Any]] = field(default_factory=list)
     _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
@@ -106,6 +113,7 @@ class ReplayResult:
             "span_s": round(self.t_max - self.t_min, 3) if self.n_obs else 0.0,
             "rejects_total": self.stats.total_rejects,
             "elapsed_s": round(self.elapsed_s, 3),
+            "cpu_s_by_stage": {k: round(self.cpu_s[k], 3) for k in STAGES if k in self.cpu_s},
         })
         return d
 
@@ -136,6 +144,8 @@ class ReplayResult:
                        + ", ".join(f"{k}:{v}" for k, v in sorted(by_type.items())))
         rate = d["observations_total"] / d["elapsed_s"] if d["elapsed_s"] else 0.0
         out.append(f"elapsed               {d['elapsed_s']:>10} s ({rate:,.0f} observations/s)")
+        if d["cpu_s_by_stage"]:
+            out.append("CPU s by stage        " + ", ".join(f"{k} {v:.1f}" for k, v in d["cpu_s_by_stage"].items()))
         return "\n".join(out)
 
 
@@ -197,7 +207,11 @@ class _Stages:
         self.writer: Any = None
 
     def process(self, batch: ObservationBatch) -> None:
+        cpu = self.result.cpu_s
+        c0 = time.process_time()
         contacts, x, y = self.pipeline.process_xy(batch)
+        c1 = time.process_time()
+        cpu["tracking"] += c1 - c0
         if not len(contacts):
             return
         self.result.n_contact_updates += len(contacts)
@@ -211,20 +225,32 @@ class _Stages:
                 self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd",
                                                use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
             self.writer.write_table(table)
+        c2 = time.process_time()
+        cpu["outputs"] += c2 - c1
         if self.engine is not None:
             changed = [c["alert"] for c in self.engine.process(contacts, xy=(x, y) if self._same_frame else None,
                                                                report=self.store is not None)]
+            c3 = time.process_time()
+            cpu["detection"] += c3 - c2
+            c2 = c3
             if self.store is not None and changed:
                 self.store.upsert_alerts(changed)
         if self.store is not None:
             self.store.write_positions(contacts)
             self.keeper.tick(float(contacts["t"].max()))
+        cpu["outputs"] += time.process_time() - c2
 
     def close(self) -> None:
+        cpu = self.result.cpu_s
+        c0 = time.process_time()
         if self.writer is not None:
             self.writer.close()
         if self.engine is not None:
+            c1 = time.process_time()
             self.result.alerts = self.engine.finish()
+            c2 = time.process_time()
+            cpu["detection"] += c2 - c1
+            cpu["outputs"] -= c2 - c1   # counted below with the rest of close
             if self.opts.alerts_out:
                 from seawatch.detect.alerts import write_alerts_jsonl
 
@@ -233,6 +259,7 @@ class _Stages:
                 self.store.upsert_alerts(self.result.alerts)
         if self.store is not None:
             self.store.close()
+        cpu["outputs"] += time.process_time() - c0
 
 
 def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
@@ -246,17 +273,25 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None
+    c0 = time.process_time()
     stages = _Stages(site, opts, result) if opts.tracking else None
+    result.cpu_s["setup"] += time.process_time() - c0
+    c0 = time.process_time()
     for batch in merge_in_time_order(streams, window, stats):
+        result.cpu_s["ingest"] += time.process_time() - c0
         if opts.speed and len(batch):
             ev0 = float(batch["observed_at"][0]) if ev0 is None else ev0
             due = wall0 + (float(batch["observed_at"][-1]) - ev0) / opts.speed
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+        c1 = time.process_time()
         result.add(batch)
+        result.cpu_s["ingest"] += time.process_time() - c1
         if stages is not None:
             stages.process(batch)
+        c0 = time.process_time()
+    result.cpu_s["ingest"] += time.process_time() - c0   # the inputs' last reads
     if stages is not None:
         stages.close()
     progress.close()
