@@ -212,3 +212,21 @@ def test_the_compiled_gate_keeps_every_pair_when_a_crowd_shares_its_gates() -> N
     ref = gate(zhat, s, plots, gate_d2=18.4, jit=False)
     assert len(out) == 3600
     assert same_bits(out.track, ref.track) and same_bits(out.plot, ref.plot) and same_bits(out.cost, ref.cost)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compiled_pregate_finds_the_pairs_two_kd_trees_find_with_the_same_distances(seed: int) -> None:
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        n, m = int(rng.integers(1, 600)), int(rng.integers(1, 300))
+        a = rng.uniform(-60_000.0, 60_000.0, (n, 2))
+        b = np.round(rng.uniform(-60_000.0, 60_000.0, (m, 2)), int(rng.integers(-3, 3)))   # on a grid: ties
+        a[: min(n, m, 5)] = b[: min(n, m, 5)]              # the same spot
+        b[-1] = a[0] + np.array([3000.0, 0.0])             # exactly the radius away
+        i, j, d = imm.kernels.pairs_within(a, b, 3000.0)
+        p = cKDTree(a).sparse_distance_matrix(cKDTree(b), 3000.0, output_type="ndarray")
+        o = np.lexsort((p["j"], p["i"]))
+        assert np.array_equal(i, p["i"][o]) and np.array_equal(j, p["j"][o])
+        assert d.tobytes() == np.asarray(p["v"][o], np.float64).tobytes()

@@ -44,6 +44,7 @@ from scipy.spatial import cKDTree
 
 from seawatch.arrays import member
 from seawatch.model.contact import ContactKind
+from seawatch.track import kernels
 from seawatch.track.ais_state import AisSnapshot
 from seawatch.track.assign import gnn_assign_compiled
 from seawatch.track.evidence import EvidenceParams, PairEvidence
@@ -109,6 +110,17 @@ class ContactTable:
         return len(self.contact_id)
 
 
+def _pregate(a: FloatArray, b: FloatArray, r: float) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
+    """The (row of a, row of b) pairs at most r apart and their distances, ordered by a's row then b's: compiled
+    (`kernels.pairs_within`), or from two cKDTrees (SEAWATCH_NO_JIT=1, or a NaN position) in the same order."""
+    if kernels.ENABLED and np.isfinite(a).all() and np.isfinite(b).all():
+        return kernels.pairs_within(np.ascontiguousarray(a), np.ascontiguousarray(b), float(r))
+    pairs = cKDTree(a).sparse_distance_matrix(cKDTree(b), r, output_type="ndarray")
+    i, j, d = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp), np.asarray(pairs["v"], np.float64)
+    order = np.lexsort((j, i))
+    return i[order], j[order], d[order]
+
+
 class RadarAisFusion:
     """Stateful association of radar tracks with AIS vessels. Call ``update`` after each tracker step."""
 
@@ -156,9 +168,7 @@ class RadarAisFusion:
         if n == 0 or m == 0:
             e = np.empty(0, np.intp)
             return e, e, np.empty(0), np.empty(0)
-        pairs = cKDTree(tracks.x[:, :2]).sparse_distance_matrix(cKDTree(ais.x[:, :2]), p.max_pregate_m,
-                                                                output_type="ndarray")
-        ti, aj = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+        ti, aj, dist = _pregate(tracks.x[:, :2], ais.x[:, :2], p.max_pregate_m)
         # an AIS vessel overdue (silent for several of its own reporting intervals) supports no radar
         # track: its dead-reckoned position is a guess, and a vessel that changed MMSI must lose the old one
         interval = np.maximum(ais.expected_next_s - (ais.time_s - ais.age_s), 1.0)
@@ -172,7 +182,7 @@ class RadarAisFusion:
               + s[:, 0, 0] * d[:, 1] ** 2) / det
         dv = np.hypot(*(tracks.x[ti, 2:] - ais.x[aj, 2:]).T)
         ok = (d2 <= p.gate_d2) & (dv <= p.max_velocity_diff_mps)
-        return ti[ok], aj[ok], d2[ok], np.asarray(pairs["v"])[keep][ok]
+        return ti[ok], aj[ok], d2[ok], dist[keep][ok]
 
     def update(self, tracks: TrackTable, ais: AisSnapshot, hull_m: FloatArray | None = None) -> ContactTable:
         """``hull_m``: (N, 4) to_bow, to_stern, to_port, to_starboard of each AIS row in metres (NaN or
@@ -256,9 +266,8 @@ class RadarAisFusion:
         free = np.flatnonzero(assoc < 0)
         owned = np.flatnonzero(member(ais.mmsi, assoc[assoc >= 0]))
         if len(free) and len(owned):
-            pairs = cKDTree(trk.x[free, :2]).sparse_distance_matrix(cKDTree(ais.x[owned, :2]), p.max_pregate_m,
-                                                                    output_type="ndarray")
-            ti, aj = free[pairs["i"]], owned[pairs["j"]]
+            pi, pj, _ = _pregate(trk.x[free, :2], ais.x[owned, :2], p.max_pregate_m)
+            ti, aj = free[pi], owned[pj]
             hull = hull_m[aj] if hull_m is not None else np.zeros((len(aj), 4))
             s = trk.P[ti, :2, :2] + ais.P[aj, :2, :2] + np.eye(2) * p.duplicate_sigma_m**2
             d2, out_m = hull_residual_d2(trk.x[ti, :2] - ais.x[aj, :2], ais.x[aj, 2:], hull, s)

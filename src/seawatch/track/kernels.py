@@ -284,3 +284,44 @@ def near_any(new_xy: np.ndarray, new_born_s: np.ndarray, old_xy: np.ndarray, old
                     found = True
                     break
         out[i] = found
+
+
+@jit
+def pairs_within(a: np.ndarray, b: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (i, j) with row i of `a` and row j of `b` (x, y columns first; finite) at most r apart: the pairs
+    `cKDTree(a).sparse_distance_matrix(cKDTree(b), r)` finds — the same test, the sum of the two squared
+    differences against r * r — and their distances, ordered by i then j. `b` sorted by x, each row of `a`
+    looks only at the band of `b` within r in x (a hair wider: the squared test decides)."""
+    n = a.shape[0]
+    order = np.argsort(b[:, 0], kind="mergesort")
+    bx = b[order, 0]
+    r2 = r * r
+    band = r * (1.0 + 1e-9) + 1e-9
+    cnt = np.zeros(n, np.int64)
+    for i in range(n):
+        lo = np.searchsorted(bx, a[i, 0] - band, side="left")
+        hi = np.searchsorted(bx, a[i, 0] + band, side="right")
+        for q in range(lo, hi):
+            j = order[q]
+            dx, dy = a[i, 0] - b[j, 0], a[i, 1] - b[j, 1]
+            if dx * dx + dy * dy <= r2:
+                cnt[i] += 1
+    total = int(cnt.sum())
+    oi, oj, od = np.empty(total, np.intp), np.empty(total, np.intp), np.empty(total)
+    k = 0
+    for i in range(n):
+        if cnt[i] == 0:
+            continue
+        lo = np.searchsorted(bx, a[i, 0] - band, side="left")
+        hi = np.searchsorted(bx, a[i, 0] + band, side="right")
+        start = k
+        for q in range(lo, hi):
+            j = order[q]
+            dx, dy = a[i, 0] - b[j, 0], a[i, 1] - b[j, 1]
+            d2 = dx * dx + dy * dy
+            if d2 <= r2:
+                oi[k], oj[k], od[k] = i, j, math.sqrt(d2)
+                k += 1
+        seg = np.argsort(oj[start:k], kind="mergesort")   # this row's partners in index order
+        oj[start:k], od[start:k] = oj[start:k][seg], od[start:k][seg]
+    return oi, oj, od
