@@ -29,7 +29,9 @@ same time (an ``AisSnapshot``) and:
    not a dark stranger beside it. A boat shadowing a ship 150 m off does not hold that geometry, and a
    rendezvous is slow.
 
-All per-track bookkeeping lives in arrays keyed by the sorted radar track ids.
+All per-track bookkeeping lives in arrays keyed by the sorted radar track ids. The candidate pairs of 1. and 5.
+are those within ``max_pregate_m``, found in one compiled pass (``kernels.pairs_within``: the pairs two cKDTrees
+find, ordered by track then vessel).
 """
 
 from __future__ import annotations
