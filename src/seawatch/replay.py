@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,12 +73,21 @@ class ReplayResult:
     n_obs: int = 0
     n_contact_updates: int = 0
     contacts_by_kind: Counter[str] = field(default_factory=Counter)
-    # CPU seconds of this process per stage: setup (the stages' imports, the site's zones, numba's cache), ingest
-    # (decoding and the time-ordered merge), tracking (tracker,
-    # AIS state, fusion), detection, outputs (the tracks Parquet, the alerts JSONL, the store)
+    # CPU seconds of this process per stage (`STAGES`): setup (the stages' imports, the site's zones, numba's
+    # cache), ingest (decoding and the time-ordered merge), tracking (tracker, AIS state, fusion), detection,
+    # outputs (the tracks Parquet, the alerts JSONL, the store)
     cpu_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     alerts: list[dict[str, Any]] = field(default_factory=list)
     _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
+
+    @contextmanager
+    def spent(self, stage: str) -> Iterator[None]:
+        """Adds the CPU time of the block to the stage's count."""
+        c0 = time.process_time()
+        try:
+            yield
+        finally:
+            self.cpu_s[stage] += time.process_time() - c0
 
     def add(self, batch: ObservationBatch) -> None:
         n = len(batch)
@@ -207,11 +217,9 @@ class _Stages:
         self.writer: Any = None
 
     def process(self, batch: ObservationBatch) -> None:
-        cpu = self.result.cpu_s
-        c0 = time.process_time()
-        contacts, x, y = self.pipeline.process_xy(batch)
-        c1 = time.process_time()
-        cpu["tracking"] += c1 - c0
+        spent = self.result.spent
+        with spent("tracking"):
+            contacts, x, y = self.pipeline.process_xy(batch)
         if not len(contacts):
             return
         self.result.n_contact_updates += len(contacts)
@@ -220,46 +228,42 @@ class _Stages:
         if self.opts.tracks_out:
             import pyarrow.parquet as pq
 
-            table = contacts.to_arrow()
-            if self.writer is None:
-                self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd",
-                                               use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
-            self.writer.write_table(table)
-        c2 = time.process_time()
-        cpu["outputs"] += c2 - c1
+            with spent("outputs"):
+                table = contacts.to_arrow()
+                if self.writer is None:
+                    self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd",
+                                                   use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
+                self.writer.write_table(table)
         if self.engine is not None:
-            changed = [c["alert"] for c in self.engine.process(contacts, xy=(x, y) if self._same_frame else None,
-                                                               report=self.store is not None)]
-            c3 = time.process_time()
-            cpu["detection"] += c3 - c2
-            c2 = c3
+            with spent("detection"):
+                changed = [c["alert"] for c in self.engine.process(
+                    contacts, xy=(x, y) if self._same_frame else None, report=self.store is not None)]
             if self.store is not None and changed:
-                self.store.upsert_alerts(changed)
+                with spent("outputs"):
+                    self.store.upsert_alerts(changed)
         if self.store is not None:
-            self.store.write_positions(contacts)
-            self.keeper.tick(float(contacts["t"].max()))
-        cpu["outputs"] += time.process_time() - c2
+            with spent("outputs"):
+                self.store.write_positions(contacts)
+                self.keeper.tick(float(contacts["t"].max()))
 
     def close(self) -> None:
-        cpu = self.result.cpu_s
-        c0 = time.process_time()
+        spent = self.result.spent
         if self.writer is not None:
-            self.writer.close()
+            with spent("outputs"):
+                self.writer.close()
         if self.engine is not None:
-            c1 = time.process_time()
-            self.result.alerts = self.engine.finish()
-            c2 = time.process_time()
-            cpu["detection"] += c2 - c1
-            cpu["outputs"] -= c2 - c1   # counted below with the rest of close
-            if self.opts.alerts_out:
-                from seawatch.detect.alerts import write_alerts_jsonl
+            with spent("detection"):
+                self.result.alerts = self.engine.finish()
+            with spent("outputs"):
+                if self.opts.alerts_out:
+                    from seawatch.detect.alerts import write_alerts_jsonl
 
-                write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
-            if self.store is not None:
-                self.store.upsert_alerts(self.result.alerts)
+                    write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
+                if self.store is not None:
+                    self.store.upsert_alerts(self.result.alerts)
         if self.store is not None:
-            self.store.close()
-        cpu["outputs"] += time.process_time() - c0
+            with spent("outputs"):
+                self.store.close()
 
 
 def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
@@ -273,21 +277,19 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None
-    c0 = time.process_time()
-    stages = _Stages(site, opts, result) if opts.tracking else None
-    result.cpu_s["setup"] += time.process_time() - c0
+    with result.spent("setup"):
+        stages = _Stages(site, opts, result) if opts.tracking else None
     c0 = time.process_time()
     for batch in merge_in_time_order(streams, window, stats):
-        result.cpu_s["ingest"] += time.process_time() - c0
+        result.cpu_s["ingest"] += time.process_time() - c0   # the reads, decoding and merge that made the batch
         if opts.speed and len(batch):
             ev0 = float(batch["observed_at"][0]) if ev0 is None else ev0
             due = wall0 + (float(batch["observed_at"][-1]) - ev0) / opts.speed
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        c1 = time.process_time()
-        result.add(batch)
-        result.cpu_s["ingest"] += time.process_time() - c1
+        with result.spent("ingest"):
+            result.add(batch)
         if stages is not None:
             stages.process(batch)
         c0 = time.process_time()
