@@ -33,6 +33,7 @@ from seawatch.track.ais_only import contact_columns, reports_too_old, run_steps
 from seawatch.track.ais_only_pass import run_pass
 from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
+from seawatch.track.scans import ScanCutter
 from seawatch.track.splice import SpliceParams
 from seawatch.track.tracker import MeasurementNoise, RadarTracker, TrackerParams, TrackTable
 
@@ -116,8 +117,10 @@ class Pipeline:
         self._last_tracks: TrackTable | None = None
         self._next_emit: float | None = None
         self._last_emitted: tuple[ContactTable, float, npt.NDArray[np.float64]] | None = None
-        self._scan_ref: dict[str, float] = {}
-        self._pending_radar: dict[str, tuple[float, list[npt.NDArray[np.float64]]]] = {}
+        # radar plots -> complete scans, per radar; AIS reports not yet applied (`process_xy`); the latest time
+        self.scans = ScanCutter({sid: r.scan_period_s for sid, r in self.radars.items()})
+        self._held_ais: ObservationBatch | None = None
+        self._t_max = -math.inf
         self.n_unknown_sensor = 0
         # an AIS vessel is in the picture while its last report is at most this old (snapshot and fusion)
         self._max_age_s = min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s)
@@ -132,40 +135,84 @@ class Pipeline:
                                                             npt.NDArray[np.float64]]:
         """`process`, plus each contact update's position in the site's local frame (x east, y north, m): the
         state the lat/lon were projected from, so that detection in the same frame need not project them
-        back (`DetectionEngine.process(batch, xy=...)`)."""
+        back (`DetectionEngine.process(batch, xy=...)`).
+
+        A step is made once everything before it has come: the emission steps before the stream's latest time
+        (a report at that very time may still come), the scans of complete windows (`ScanCutter`), and no step
+        after a scan that may still come; what is left is held for the next batch (AIS reports after the last
+        step, a radar's open window). So the updates are the same whatever the batches (a file read in chunks
+        of any size, a live feed), and `flush` makes the held steps at the end of the stream."""
         if not len(batch):
             return ContactBatch.empty(), _NO_XY, _NO_XY
         kind = batch["kind"]
         t = batch["observed_at"]
         radar_rows = np.flatnonzero(np.isin(kind, RADAR_KINDS) & np.isfinite(batch["lat"]))
         ais_rows = np.flatnonzero(np.isin(kind, AIS_KINDS))
-        ais_t = t[ais_rows]
         t0, t1 = float(np.nanmin(t)), float(np.nanmax(t))
         if self._next_emit is None:
             self._next_emit = math.floor(t0 / self.update_period_s) * self.update_period_s + self.update_period_s
-        # the steps in time order: radar scans (the picture advances) and emission times
-        steps: list[tuple[float, int, str, npt.NDArray[np.float64] | None]] = [
-            (scan_t, 1, sid, xy) for scan_t, sid, xy in self._scans(batch, radar_rows)]
+        self._t_max = max(self._t_max, t1)
+        self._add_plots(batch, radar_rows)
+        if len(ais_rows):
+            new = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
+            self.ais.record_receivers(new)   # once per report, however long it is held
+            self._held_ais = new if self._held_ais is None else ObservationBatch.concat([self._held_ais, new])
+        return self._advance(final=False)
+
+    def flush(self) -> tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """The end of the stream: the held steps (open scan windows, emission steps up to the last observation's
+        time) and reports, as `process_xy`."""
+        if self._next_emit is None:
+            return ContactBatch.empty(), _NO_XY, _NO_XY
+        return self._advance(final=True)
+
+    def _add_plots(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> None:
+        if not len(rows):
+            return
+        sensors = [str(s) if s is not None else "" for s in batch["sensor"][rows].tolist()]
+        unknown = [s for s in dict.fromkeys(sensors) if s not in self.radars]
+        if unknown:
+            self.n_unknown_sensor += sum(sensors.count(s) for s in unknown)
+        x, y = self.frame.to_xy(batch["lat"][rows], batch["lon"][rows])
+        self.scans.add(sensors, batch["observed_at"][rows], np.stack([x, y], axis=1))
+
+    def _advance(self, final: bool) -> tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Make the steps that are due (all of them if `final`) and return their contact updates."""
+        assert self._next_emit is not None
+        t_max = self._t_max
+        self.scans.complete(math.inf if final else t_max)
+        # emission steps: before the latest time (at the end, up to it), and none after a scan still open
+        open_from = self.scans.open_from_s()
+        emits: list[float] = []
         emit = self._next_emit
-        while emit <= t1:
-            steps.append((emit, 0, "", None))
+        while (emit <= t_max if final else emit < t_max) and emit <= open_from:
+            emits.append(emit)
             emit += self.update_period_s
+        # the first emission step not made yet: no scan at or after it either (it goes first at a tie), nor at or
+        # after an open window's latest plot (its scan, still to come, may be earlier)
+        cut = math.inf if final else min(emit, open_from)
+        steps: list[tuple[float, int, str, npt.NDArray[np.float64] | None]] = [
+            (sc.time_s, 1, sc.sensor_id, sc.xy) for sc in self.scans.take(cut)]
+        steps.extend((e, 0, "", None) for e in emits)
         steps.sort(key=lambda s: (s[0], s[1]))
+        ais_batch = self._held_ais
+        n_ais = len(ais_batch) if ais_batch is not None else 0
+        ais_t = ais_batch["observed_at"] if ais_batch is not None else np.empty(0)
+        # the reports applied now: up to the next step not made (the rest wait: that step must not see them)
+        n_apply = n_ais if final else int(np.searchsorted(ais_t, cut, side="right"))
         out: list[_Part] = []
         done_ais = 0
-        # once; each step hands the AIS state a span of it (views); an all-AIS batch is taken as it is. What
-        # the state computes per report (event time, local x/y) and who heard whom, once for the whole batch
-        ais_batch = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
-        derived = self.ais.derive(ais_batch) if len(ais_rows) else None
-        self.ais.record_receivers(ais_batch)
+        derived = self.ais.derive(ais_batch) if ais_batch is not None and n_apply else None
         uptos = np.searchsorted(ais_t, [s[0] for s in steps], side="right").tolist()
         times = [s[0] for s in steps]
-        if (self.batch_ais_only and times and not len(radar_rows) and self._ais_only_picture(times[0])
+        if (self.batch_ais_only and times and emits and len(emits) == len(steps)
+                and self._ais_only_picture(times[0])
                 and not (derived is not None and reports_too_old(ais_batch, derived, times, uptos, self._max_age_s))):
             out, done_ais = self._steps_ais_only(ais_batch, derived, times, uptos)
             steps = []
         for (step_t, is_scan, sensor_id, xy), upto in zip(steps, uptos):
             if upto > done_ais:
+                assert ais_batch is not None
                 self.ais.update(RowSpan(ais_batch, done_ais, upto, derived), receivers=False)
                 done_ais = upto
             if is_scan:
@@ -183,11 +230,17 @@ class Pipeline:
                 self._next_emit = step_t + self.update_period_s
         if times:
             self._old_pending = False
-        if done_ais < len(ais_rows):
-            self.ais.update(RowSpan(ais_batch, done_ais, len(ais_rows), derived), receivers=False)
-            if derived is not None:   # applied before the next batch's first step: too old for it? (`reports_too_old`)
-                self._old_pending |= reports_too_old(ais_batch, derived, [self._next_emit], [len(ais_rows)],
-                                                     self._max_age_s, start=done_ais)
+        if done_ais < n_apply:
+            assert ais_batch is not None and derived is not None
+            self.ais.update(RowSpan(ais_batch, done_ais, n_apply, derived), receivers=False)
+            # applied before the next step: too old for it? (`reports_too_old`)
+            self._old_pending |= reports_too_old(ais_batch, derived, [self._next_emit], [n_apply], self._max_age_s,
+                                                 start=done_ais)
+        if n_apply == n_ais:
+            self._held_ais = None
+        elif n_apply:
+            assert ais_batch is not None
+            self._held_ais = ais_batch.take(np.arange(n_apply, n_ais))
         cols, x, y = _concat(out)
         if not len(x):
             return ContactBatch.empty(), _NO_XY, _NO_XY
@@ -206,7 +259,7 @@ class Pipeline:
                 and (last is None or bool((last[0].kind == int(ContactKind.AIS_ONLY)).all()))
                 and not self._old_pending)
 
-    def _steps_ais_only(self, ais_batch: ObservationBatch, derived: Derived | None, times: list[float],
+    def _steps_ais_only(self, ais_batch: ObservationBatch | None, derived: Derived | None, times: list[float],
                         uptos: list[int]) -> tuple[list[_Part], int]:
         """The emission steps of an AIS-only batch (`seawatch.track.ais_only`): the AIS state is updated span by
         span as in `process_xy`'s loop, each step's rows recorded, their contact rows made at once. Leaves the
@@ -226,36 +279,6 @@ class Pipeline:
         self._remember_shown(self._last_table, last)
         self._next_emit = last + self.update_period_s
         return ([] if rec is None else [contact_columns(rec, self.ais.q_m2ps3)]), uptos[-1]
-
-    def _scans(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> list[tuple[float, str, npt.NDArray[
-            np.float64]]]:
-        """Radar rows grouped into scans: (scan time, sensor id, plots xy), in time order."""
-        if not len(rows):
-            return []
-        sensors = batch["sensor"][rows]
-        t = batch["observed_at"][rows]
-        x, y = self.frame.to_xy(batch["lat"][rows], batch["lon"][rows])
-        xy = np.stack([x, y], axis=1)
-        scans: list[tuple[float, str, npt.NDArray[np.float64]]] = []
-        for sid in dict.fromkeys(sensors.tolist()):
-            m = sensors == sid
-            ts, pts = t[m], xy[m]
-            sid_s = str(sid) if sid is not None else ""
-            radar = self.radars.get(sid_s)
-            if radar is None:
-                self.n_unknown_sensor += int(m.sum())
-            period = radar.scan_period_s if radar else 2.5
-            # one step per scan period of this radar, on a fixed grid (plots of a rotating antenna have
-            # times spread over the scan; a grid cuts them the same way whatever the batch boundaries)
-            ref = self._scan_ref.setdefault(sid_s, float(ts.min()))
-            order = np.argsort(ts, kind="stable")
-            ts, pts = ts[order], pts[order]
-            window = np.floor((ts - ref) / period)
-            cut = np.flatnonzero(np.diff(window) != 0) + 1
-            for a, b in zip(np.r_[0, cut], np.r_[cut, len(ts)]):
-                scans.append((float(ts[b - 1]), sid_s, pts[a:b]))
-        scans.sort(key=lambda s: s[0])
-        return scans
 
     def _fuse(self, t: float) -> None:
         tracks = self._last_tracks

@@ -23,10 +23,10 @@ from seawatch.errors import ConfigError
 from seawatch.ingest.base import DecoderContext, make_decoder, registered_formats
 from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
-from seawatch.ingest.sources.file import file_size, read_chunks, sniff
+from seawatch.ingest.sources.file import CHUNK_BYTES, file_size, read_chunks, sniff
 from seawatch.ingest.stats import IngestStats
 from seawatch.key_index import KeyIndex
-from seawatch.model.contact import ContactKind
+from seawatch.model.contact import ContactBatch, ContactKind
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import iso_utc
 
@@ -52,6 +52,7 @@ class ReplayOptions:
     alerts_out: Path | None = None  # final alerts as JSONL
     store: str | None = None  # persist contacts and alerts (directory or URL)
     update_period_s: float = 5.0
+    chunk_bytes: int = CHUNK_BYTES  # each read of an input file (the output does not depend on it)
 
     @property
     def tracking(self) -> bool:
@@ -179,11 +180,11 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _file_stream(path: Path, fmt: str, site: SiteConfig | None, stats: IngestStats,
-                 progress: _Progress, date: datetime.date | None = None) -> Iterator[ObservationBatch]:
+def _file_stream(path: Path, fmt: str, site: SiteConfig | None, stats: IngestStats, progress: _Progress,
+                 date: datetime.date | None = None, chunk_bytes: int = CHUNK_BYTES) -> Iterator[ObservationBatch]:
     dec = make_decoder(fmt, DecoderContext(site=site, stats=stats, date=date))
     source = path.name
-    for chunk in read_chunks(path):
+    for chunk in read_chunks(path, chunk_bytes):
         progress.advance(len(chunk))
         yield dec.feed(chunk, received_at=time.time(), source=source)
     yield dec.flush()
@@ -217,9 +218,13 @@ class _Stages:
         self.writer: Any = None
 
     def process(self, batch: ObservationBatch) -> None:
-        spent = self.result.spent
-        with spent("tracking"):
+        with self.result.spent("tracking"):
             contacts, x, y = self.pipeline.process_xy(batch)
+        self._take(contacts, x, y)
+
+    def _take(self, contacts: ContactBatch, x: np.ndarray, y: np.ndarray) -> None:
+        """One batch of contact updates: counted, written, judged, stored."""
+        spent = self.result.spent
         if not len(contacts):
             return
         self.result.n_contact_updates += len(contacts)
@@ -248,6 +253,9 @@ class _Stages:
 
     def close(self) -> None:
         spent = self.result.spent
+        with spent("tracking"):
+            contacts, x, y = self.pipeline.flush()   # the steps held for what was still to come
+        self._take(contacts, x, y)
         if self.writer is not None:
             with spent("outputs"):
                 self.writer.close()
@@ -273,7 +281,7 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     result = ReplayResult(stats=stats, formats={str(p): f for p, f in formats.items()})
     progress = _Progress(sum(file_size(p) for p in opts.inputs), opts.progress)
     window = site.ingest.reorder_window_s if site else 5.0
-    streams = [_file_stream(p, formats[p], site, stats, progress, opts.date) for p in opts.inputs]
+    streams = [_file_stream(p, formats[p], site, stats, progress, opts.date, opts.chunk_bytes) for p in opts.inputs]
     registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None

@@ -132,8 +132,11 @@ def test_the_compiled_backlog_stretch_groups_the_parts_as_the_numpy_one(seed: in
         if not len(cuts):
             continue
         starts, stops = np.r_[0, cuts], np.r_[cuts, n]
-        for limit in (5.0, 30.0, 60.0, float(rng.uniform(5, 120))):
-            want = _stretch_groups(order, starts, stops, ids, t, limit)
+        for limit in (5.0, 30.0, 60.0, float(rng.uniform(5, 120)), None):
+            # one limit for every part, or each part's own (radar-backed contacts about some parts: 30 s, else 60)
+            limits = (np.full(len(starts), limit) if limit is not None
+                      else rng.choice([30.0, 60.0], len(starts), p=[0.3, 0.7]))
+            want = _stretch_groups(order, starts, stops, ids, t, limits)
             _, dense = np.unique(ids[order], return_inverse=True)
-            got = kernels.stretch_groups(dense.astype(np.int64), t[order], starts, limit, int(dense.max()) + 1)
+            got = kernels.stretch_groups(dense.astype(np.int64), t[order], starts, limits, int(dense.max()) + 1)
             assert same_bits(got, want)

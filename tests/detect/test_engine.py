@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from detect_helpers import AIS, FUSED, caspian, end_of, leg, of_type, run
+from detect_helpers import AIS, FUSED, T0, caspian, end_of, leg, of_type, run
 
 from seawatch.detect.alerts import read_alerts_jsonl, write_alerts_jsonl
 from seawatch.detect.engine import DetectionEngine
@@ -189,11 +190,52 @@ def test_a_cycle_stretches_no_longer_than_the_rules_still_updated_windows_allow(
     assert DetectionEngine(caspian(), rules=("high_speed",)).radar_cycle_s == 60.0
 
 
+def cycle_spans(engine: DetectionEngine, *batches: ContactBatch) -> np.ndarray:
+    """(first row's time, last row's time) of each cycle the engine runs on the batches, handed over in turn."""
+    spans: list[tuple[float, float]] = []
+    run_cycle = engine._cycle
+
+    def cycle(batch: ContactBatch, rows: np.ndarray, xy: Any = None) -> None:
+        spans.append((float(batch["t"][rows].min()), float(batch["t"][rows].max())))
+        run_cycle(batch, rows, xy)
+
+    engine._cycle = cycle  # type: ignore[method-assign]
+    for b in batches:
+        engine.process(b)
+    engine.finish()
+    return np.array(spans)
+
+
 def test_a_backlog_with_radar_tracks_about_stretches_its_cycles_only_to_the_radar_limit() -> None:
+    """A radar-backed contact updated every 20 s for the first 20 min: cycles stretch to 30 s while it is about
+    (a row of it at most 30 s before a part's first row), to 60 s once it is gone."""
     b = sparse_ais_backlog()
-    radar = leg(99, (39.0, 49.3), duration_s=60.0, speed_kn=5.0, cog_deg=0, kind=FUSED, mmsi=423000099, dt=60.0)
+    radar = leg(99, (39.0, 49.3), duration_s=1200.0, speed_kn=5.0, cog_deg=0, kind=FUSED, mmsi=423000099, dt=20.0)
     with_radar = ContactBatch({k: np.concatenate([b[k], radar[k]]) for k in radar}).sorted_by_time()
-    plain, mixed = DetectionEngine(caspian()), DetectionEngine(caspian())
-    plain.process(b)
-    mixed.process(with_radar)
-    assert mixed.cycles > 1.5 * plain.cycles
+    plain, mixed = cycle_spans(DetectionEngine(caspian()), b), cycle_spans(DetectionEngine(caspian()), with_radar)
+    about = mixed[:, 0] <= T0 + 1200.0
+    assert (mixed[about, 1] - mixed[about, 0] <= 30.0).all()
+    assert (mixed[~about, 1] - mixed[~about, 0] > 30.0).sum() > 20
+    early = plain[:, 0] <= T0 + 1200.0
+    assert (plain[early, 1] - plain[early, 0] > 30.0).sum() > 10
+    assert about.sum() > 1.5 * early.sum()
+
+
+def test_the_cycles_and_alerts_are_the_same_however_the_contact_updates_are_cut_into_batches() -> None:
+    """A recording's contact updates handed over at once, or cut anywhere (a file read in chunks, a live feed):
+    the same cycles (a cycle runs once a row of a later one has come, a stretched one once a part that cannot
+    join it has), so the same alerts, to the bit."""
+    b = sparse_ais_backlog()
+    radar = leg(99, (39.0, 49.3), duration_s=1200.0, speed_kn=5.0, cog_deg=0, kind=FUSED, mmsi=423000099, dt=20.0)
+    b = ContactBatch({k: np.concatenate([b[k], radar[k]]) for k in radar}).sorted_by_time()
+    whole = DetectionEngine(caspian())
+    spans = cycle_spans(whole, b)
+    alerts = whole.finish()
+    assert {a["type"] for a in alerts} >= {"ais_gap", "high_speed", "ais_spoofing"}
+    rng = np.random.default_rng(7)
+    for n_cuts in (3, 40, 400):
+        cuts = np.sort(rng.choice(np.arange(1, len(b)), n_cuts, replace=False))
+        pieces = [b.take(rows) for rows in np.split(np.arange(len(b)), cuts)]
+        cut = DetectionEngine(caspian())
+        assert np.array_equal(cycle_spans(cut, *pieces), spans)
+        assert cut.finish() == alerts

@@ -81,3 +81,26 @@ def test_the_tracks_file_reads_back_in_the_contact_schema_with_dictionaries_only
     encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
     assert "RLE_DICTIONARY" in encodings["kind"] and "RLE_DICTIONARY" in encodings["name"]
     assert "RLE_DICTIONARY" not in encodings["lat"] and "RLE_DICTIONARY" not in encodings["t"]
+
+
+def test_the_tracks_and_alerts_are_the_same_whatever_size_the_inputs_are_read_in(recording: Path,
+                                                                                 tmp_path: Path) -> None:
+    """Reads of any size cut a radar's revolution and the detection cycles anywhere: the pipeline and the engine
+    hold what may still go on (an open scan window, the reports after the last step, the open cycle), so the
+    contact updates and the alerts come out the same to the bit."""
+    from seawatch.config import load_site
+    from seawatch.replay import ReplayOptions, run_replay
+
+    site = load_site(recording / "site.toml")
+    inputs = [recording / "ais.nmea", *sorted(recording.glob("plots-*.csv"))]
+    outs = []
+    for chunk in (1 << 20, 50_000, 7_001):
+        d = tmp_path / str(chunk)
+        d.mkdir()
+        run_replay(site, ReplayOptions(inputs=inputs, tracks_out=d / "t.parquet", alerts_out=d / "a.jsonl",
+                                       chunk_bytes=chunk))
+        outs.append((pq.read_table(d / "t.parquet"), (d / "a.jsonl").read_bytes()))
+    assert outs[0][0].num_rows > 1000
+    for tracks, alerts in outs[1:]:
+        assert tracks.equals(outs[0][0])
+        assert alerts == outs[0][1]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
+import pytest
 from pipeline_helpers import SITE
 
 from seawatch.config import validate_site_dict
 from seawatch.geo import LocalFrame
-from seawatch.model import ContactKind, Kind, ObservationBatch
+from seawatch.model import ContactBatch, ContactKind, Kind, ObservationBatch
 from seawatch.pipeline import Pipeline
 
 
@@ -151,3 +153,32 @@ def test_the_local_positions_handed_to_detection_are_those_the_contacts_lat_lon_
         assert np.array_equal(lat, contacts["lat"]) and np.array_equal(lon, contacts["lon"])
         n += len(contacts)
     assert n > 0
+
+
+def contact_updates(merged: ObservationBatch, rows_per_batch: int) -> Any:
+    """The pipeline's contact updates (Arrow) of a recording handed over rows_per_batch rows at a time."""
+    p = Pipeline(SITE, update_period_s=5.0)
+    parts = [p.process(merged.take(np.arange(i, min(i + rows_per_batch, len(merged)))))
+             for i in range(0, len(merged), rows_per_batch)]
+    return ContactBatch.concat([*parts, p.flush()[0]]).to_arrow()
+
+
+@pytest.mark.parametrize("radar_shift_s", [0.0, 0.5])
+def test_the_contact_updates_are_the_same_however_the_observations_are_cut_into_batches(radar_shift_s: float) -> None:
+    """A rotating antenna's plots come spread over its revolution, and a batch may end in the middle of one (a
+    file read, a live feed's message): the scan is tracked whole once the stream has passed it, and the reports
+    after the last step wait for it, so the updates are the same to the bit."""
+    batches = scenario(seconds=300.0)
+    merged = ObservationBatch.concat(batches)
+    t = merged["observed_at"].copy()
+    radar = merged["kind"] == int(Kind.RADAR_PLOT)
+    # plots at their bearings' times over the first 1.6 s of each 2.5 s revolution, which starts on the emission
+    # steps' grid or 0.5 s after it (a step can then fall after a revolution's last plot, before the next one)
+    t[radar] += np.arange(int(radar.sum())) % 5 * 0.4 + radar_shift_s
+    ais = merged["kind"] == int(Kind.AIS_POSITION)   # two vessels' reports at a time: at an emission step's time,
+    t[ais] += np.array([0.0, 0.3, 1.4])[np.arange(int(ais.sum())) // 2 % 3] - 0.1   # or 0.3 s or 1.4 s after it
+    merged = ObservationBatch({**merged.columns, "observed_at": t}, n=len(t)).sorted_by_time()
+    whole = contact_updates(merged, len(merged))
+    assert whole.num_rows > 100 and len(set(whole.column("kind").to_pylist())) == 3
+    for rows in (500, 37, 5):
+        assert contact_updates(merged, rows).equals(whole)

@@ -78,20 +78,22 @@ def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.n
 
 
 def _stretch_groups(order: np.ndarray, starts: np.ndarray, stops: np.ndarray, ids: np.ndarray, t: np.ndarray,
-                    limit: float) -> np.ndarray:
+                    limits: np.ndarray) -> np.ndarray:
     """The index of each stretched cycle's first part (`DetectionEngine._stretch`; the numpy reference of
-    `kernels.stretch_groups`): a part joins the open cycle while it ends within `limit` of the cycle's first row
-    and none of its contacts is in the cycle yet."""
+    `kernels.stretch_groups`): a part joins the open cycle while it ends within the cycle's limit of its first row
+    and none of its contacts is in the cycle yet; a cycle's limit is the least of its parts' `limits`."""
     first = [0]
     seen = np.sort(ids[order[starts[0]:stops[0]]])
-    t0 = float(t[order[starts[0]]])
+    t0, lim = float(t[order[starts[0]]]), float(limits[0])
     for k in range(1, len(starts)):
         pid = ids[order[starts[k]:stops[k]]]
-        if float(t[order[stops[k] - 1]]) - t0 <= limit and not member(pid, seen).any():
+        joined = min(lim, float(limits[k]))
+        if float(t[order[stops[k] - 1]]) - t0 <= joined and not member(pid, seen).any():
             seen = np.sort(np.concatenate([seen, pid]))
+            lim = joined
             continue
         first.append(k)
-        seen, t0 = np.sort(pid), float(t[order[starts[k]]])
+        seen, t0, lim = np.sort(pid), float(t[order[starts[k]]]), float(limits[k])
     return np.array(first, np.int64)
 
 
@@ -149,7 +151,8 @@ class DetectionEngine:
         self.cycles = 0
         self._pending: list[ContactBatch] = []
         self._pending_xy: list[tuple[np.ndarray, np.ndarray] | None] = []
-        self._pending_lo, self._pending_hi = np.inf, -np.inf
+        self._pending_lo, self._pending_hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min   # their cycles
+        self._radar_t = -np.inf   # the latest radar-backed row of the cycles run (`_stretch`)
 
     def place(self, key: Hashable, fn: Callable[[np.ndarray, np.ndarray], Any]) -> PlaceMemo:
         """The memo of a static place test (detect/placememo.py) under this key, made with fn the first time."""
@@ -187,63 +190,91 @@ class DetectionEngine:
             return []
         self._pending.append(batch)
         self._pending_xy.append(xy)
-        self._pending_lo = min(self._pending_lo, float(t.min()))
-        self._pending_hi = max(self._pending_hi, float(t.max()))
-        if self._pending_hi - self._pending_lo < self.cycle_s:
+        self._pending_lo = min(self._pending_lo, int(self._bin(float(t.min()))))
+        self._pending_hi = max(self._pending_hi, int(self._bin(float(t.max()))))
+        if self._pending_hi == self._pending_lo:   # one cycle's rows so far: more may come
             return []
-        return self.flush(report)
+        return self._run(report, final=False)
 
     def flush(self, report: bool = True) -> list[dict[str, Any]]:
-        """Run the rules on everything buffered; the alert changes (none with `report=False`)."""
+        """Run the rules on everything buffered, the cycle still open too; the alert changes (none with
+        `report=False`)."""
+        return self._run(report, final=True)
+
+    def _bin(self, t: Any) -> Any:
+        """The cycle of event time(s) t: cycles are the `cycle_s` periods (k - 1) cycle_s < t <= k cycle_s of a
+        grid fixed in time (the pipeline's pictures, emitted at the grid's times from the state a little before,
+        fall one per cycle), not anchored at whatever row a batch starts with."""
+        return np.ceil(np.asarray(t, np.float64) / self.cycle_s).astype(np.int64)
+
+    def _run(self, report: bool, final: bool) -> list[dict[str, Any]]:
+        """The cycles of the buffered rows. A cycle runs once a row of a later one has come (`final`: all of
+        them), and a stretched cycle (`_stretch`) once a part that cannot join it has come: until then rows may
+        still join them. The cycles are then the same however the rows were handed over (a file read in chunks
+        of any size, a live feed)."""
         if self._pending:
-            batch = ContactBatch.concat(self._pending)
+            batch = ContactBatch.concat(self._pending) if len(self._pending) > 1 else self._pending[0]
             xy = self._xy()
-            self._pending, self._pending_xy = [], []
-            self._pending_lo, self._pending_hi = np.inf, -np.inf
             t = batch["t"]
             order = np.argsort(t, kind="stable")
             t_sorted = t[order]
             if t_sorted[0] < self.now - self.cycle_s:
                 logger.debug("batch reaches %.1f s into the past; late rows are processed at their own time",
                              self.now - t_sorted[0])
-            bins = np.floor((t_sorted - t_sorted[0]) / self.cycle_s).astype(np.int64)
+            bins = self._bin(t_sorted)
             cuts = np.flatnonzero(np.diff(bins)) + 1
-            limit = self.radar_cycle_s if self._radar_about(batch, float(t_sorted[0])) else self.sparse_cycle_s
-            for part, checks in self._stretch(order, cuts, batch["contact_id"], t, limit):
+            if final:
+                n_done = len(order)
+            else:   # the last cycle may go on
+                n_done = int(cuts[-1]) if len(cuts) else 0
+            # radar-backed contacts about a part: a radar-backed row at most radar_cycle_s before its first row, or
+            # in it (all of those have come: the stream is in time order, and the part is complete)
+            radar_t = np.maximum.accumulate(np.where(batch["kind"][order] != int(ContactKind.AIS_ONLY), t_sorted,
+                                                     self._radar_t))
+            parts = cuts[cuts < n_done]
+            first_t, last_row = t_sorted[np.r_[0, parts]], np.r_[parts, n_done] - 1
+            radar = radar_t[last_row] >= first_t - self.radar_cycle_s if n_done else np.zeros(0, bool)
+            cycles = self._stretch(order[:n_done], parts, batch["contact_id"], t, radar)
+            if cycles and not final and max(self.radar_cycle_s, self.sparse_cycle_s) > self.cycle_s:
+                n_done -= len(cycles.pop()[0])   # the last stretched cycle may take the next part too
+            if n_done:
+                self._radar_t = max(self._radar_t, float(radar_t[n_done - 1]))
+            for part, checks in cycles:
                 self.checks, self.prev_now = checks, self.now
                 self._cycle(batch, part, xy)
+            held = np.sort(order[n_done:])   # in the order they came, as if never cut
+            self._pending, self._pending_xy = [], []
+            self._pending_lo, self._pending_hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+            if len(held):
+                self._pending.append(batch.take(held) if len(held) < len(batch) else batch)
+                self._pending_xy.append((xy[0][held], xy[1][held]) if xy is not None else None)
+                self._pending_lo, self._pending_hi = int(self._bin(t_sorted[n_done])), int(bins[-1])
         changes = self.book.take_changes()
         return [c.to_dict() for c in changes] if report else []
 
-    def _radar_about(self, batch: ContactBatch, t0: float) -> bool:
-        """Does the batch, or the memory since `radar_cycle_s` before its first row, hold a radar-backed contact?"""
-        if (batch["kind"] != int(ContactKind.AIS_ONLY)).any():
-            return True
-        mem = self.memory
-        n = mem.n
-        return bool(((mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)) & (mem.i["kind"][:n] >= 0)
-                     & (mem.f["last_t"][:n] >= t0 - self.radar_cycle_s)).any())
-
     def _stretch(self, order: np.ndarray, cuts: np.ndarray, ids: np.ndarray, t: np.ndarray,
-                 limit: float) -> list[tuple[np.ndarray, np.ndarray]]:
+                 radar: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """The cycles of a backlog, each with the times of the `cycle_s` checks it stands for. The backlog's rows
         in time order (`order`) are cut into `cycle_s` parts at `cuts`; consecutive parts are joined into one
-        cycle while no contact appears twice in it and it spans at most `limit` (`sparse_cycle_s`, or
-        `radar_cycle_s` with radar-backed contacts about). A picture in which every contact comes about once a
-        minute (an AIS-only feed) is judged in two cycles a minute instead of twelve, each row still on its own;
-        one with radar tracks (updated every cycle) or a live feed (handed over a part at a time) keeps one cycle
-        per part. A part's check time is its latest row's."""
+        cycle while no contact appears twice in it and it spans at most `sparse_cycle_s`, or `radar_cycle_s` if one
+        of its parts has radar-backed contacts about (`radar`, per part). A picture in which every contact comes
+        about once a minute (an AIS-only feed) is judged in two cycles a minute instead of twelve, each row still
+        on its own; one with radar tracks (updated every cycle) keeps about one cycle per part. A part's check time
+        is its latest row's."""
+        if not len(order):
+            return []
         starts = np.r_[0, cuts].astype(np.int64)
         stops = np.r_[cuts, len(order)].astype(np.int64)
         ends = t[order[stops - 1]]
-        if limit <= self.cycle_s or len(starts) < 2:
+        limits = np.where(radar, self.radar_cycle_s, self.sparse_cycle_s)
+        if (limits <= self.cycle_s).all() or len(starts) < 2:
             return [(order[a:b], ends[k:k + 1]) for k, (a, b) in enumerate(zip(starts.tolist(), stops.tolist()))]
         if kernels.ENABLED:
             _, dense = np.unique(ids[order], return_inverse=True)
-            first = kernels.stretch_groups(dense.astype(np.int64).ravel(), t[order], starts, float(limit),
-                                           int(dense.max()) + 1)
+            first = kernels.stretch_groups(dense.astype(np.int64).ravel(), t[order], starts,
+                                           limits.astype(np.float64), int(dense.max()) + 1)
         else:
-            first = _stretch_groups(order, starts, stops, ids, t, limit)
+            first = _stretch_groups(order, starts, stops, ids, t, limits)
         last = np.r_[first[1:], len(starts)]
         return [(order[starts[f]:stops[k - 1]], ends[f:k]) for f, k in zip(first.tolist(), last.tolist())]
 

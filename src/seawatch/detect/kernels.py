@@ -199,31 +199,36 @@ def made_good(path_m: np.ndarray, mg_x0: np.ndarray, mg_y0: np.ndarray, mg_t0: n
 
 
 @jit_ieee
-def stretch_groups(dense: np.ndarray, t: np.ndarray, starts: np.ndarray, limit: float, n_ids: int) -> np.ndarray:
+def stretch_groups(dense: np.ndarray, t: np.ndarray, starts: np.ndarray, limits: np.ndarray, n_ids: int) -> np.ndarray:
     """`engine._stretch`'s grouping of a backlog's parts: the index of each group's first part. Rows in time order;
     part k is rows starts[k]:starts[k+1] (the last ends at len(t)); dense: each row's contact as 0..n_ids-1. A part
-    joins the open group while it ends within `limit` of the group's first row and none of its contacts is in the
-    group yet (a part may hold a contact twice)."""
+    joins the open group while it ends within the group's limit of the group's first row and none of its contacts
+    is in the group yet (a part may hold a contact twice); a group's limit is the least of its parts' `limits`."""
     n_parts = len(starts)
     mark = np.full(n_ids, -1, np.int64)   # the group that holds each contact
     first = np.empty(n_parts, np.int64)
     g = 0
     first[0] = 0
     t0 = t[starts[0]]
+    lim = limits[0]
     for k in range(n_parts):
         a = starts[k]
         b = starts[k + 1] if k + 1 < n_parts else len(t)
         if k > 0:
-            ok = t[b - 1] - t0 <= limit
+            joined = min(lim, limits[k])
+            ok = t[b - 1] - t0 <= joined
             if ok:
                 for i in range(a, b):
                     if mark[dense[i]] == g:
                         ok = False
                         break
-            if not ok:
+            if ok:
+                lim = joined
+            else:
                 g += 1
                 first[g] = k
                 t0 = t[a]
+                lim = limits[k]
         for i in range(a, b):
             mark[dense[i]] = g
     return first[: g + 1]
