@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from seawatch.ingest.merge import TimeOrderer
@@ -107,3 +109,22 @@ def test_rows_held_for_a_stream_read_far_ahead_are_kept_as_read_not_copied_again
     t = np.concatenate([b["observed_at"] for b in out])
     # due: up to 30 s before the dense feed's latest row (599.4 s): 16 sparse rows (0-540 s), 950 dense ones
     assert bool((np.diff(t) >= 0).all()) and t[-1] <= 569.4 + 1e-9 and len(t) == 16 + 950
+
+
+def test_a_replay_reads_the_stream_furthest_behind_so_an_hour_long_batch_is_not_read_ahead_of_the_others() -> None:
+    from seawatch.ingest.merge import merge_in_time_order
+
+    reads: list[tuple[str, float]] = []
+
+    def stream(name: str, span_s: float, n: int) -> Iterator[ObservationBatch]:
+        for k in range(n):
+            reads.append((name, k * span_s))
+            yield _rows(list(np.arange(k * span_s, (k + 1) * span_s, 10.0)))
+
+    out = list(merge_in_time_order([stream("ais", 3600.0, 3), stream("radar", 60.0, 180)], 5.0, IngestStats()))
+    merged = np.concatenate([b["observed_at"] for b in out])
+    assert len(merged) == 3 * 360 + 180 * 6 and (np.diff(merged) >= 0).all()
+    # the AIS log's second hour is read only once the radar has caught up with its first
+    second = reads.index(("ais", 3600.0))
+    assert max(t for name, t in reads[:second] if name == "radar") >= 3540.0
+    assert reads.index(("ais", 7200.0)) > reads.index(("radar", 7140.0))

@@ -143,19 +143,25 @@ def _rows(batch: ObservationBatch, start: int, stop: int) -> ObservationBatch:
 
 def merge_in_time_order(streams: Sequence[Iterable[ObservationBatch]], reorder_window_s: float,
                         stats: IngestStats) -> Iterator[ObservationBatch]:
-    """Round-robin over the streams, yielding time-ordered batches."""
+    """The streams' rows as time-ordered batches. The next read is of the stream furthest behind (the one whose
+    latest row read is the oldest; one not read yet first): a stream whose batches span hours (an AIS log) is
+    not read far ahead of one whose batches span minutes (radar plots), so what is held waiting for the others
+    stays about a batch per stream. The pipeline's output does not depend on where the batches are cut."""
     orderer = TimeOrderer(len(streams), reorder_window_s, stats)
     iters: list[Iterator[ObservationBatch] | None] = [iter(s) for s in streams]
-    while any(it is not None for it in iters):
-        for i, it in enumerate(iters):
-            if it is None:
-                continue
-            try:
-                batch = next(it)
-            except StopIteration:
-                iters[i] = None
-                out = orderer.close(i)
-            else:
-                out = orderer.push(i, batch)
-            if len(out):
-                yield out
+    while True:
+        live = [i for i, it in enumerate(iters) if it is not None]
+        if not live:
+            return
+        i = min(live, key=lambda k: orderer.max_seen[k])   # ties: the first such stream
+        it = iters[i]
+        assert it is not None
+        try:
+            batch = next(it)
+        except StopIteration:
+            iters[i] = None
+            out = orderer.close(i)
+        else:
+            out = orderer.push(i, batch)
+        if len(out):
+            yield out
