@@ -73,17 +73,23 @@ def scan(ids: np.ndarray, xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, x: np.
     else:
         xm2, pm2, mu2, x2, p2 = xm.copy(), pm.copy(), mu.copy(), x.copy(), p.copy()
     # -- plot noise at the tracks and at the plots (`tracker._noise_covs`), the innovation covariance, the gate
-    r_trk, r_plt = _noise_covs(nz, x2, plots)
-    s = np.empty((n, 2, 2))
-    for i in range(n):
+    # of the tracks that can gate a plot at all (one in the x band of the widest gate, `_gate`'s band test); the
+    # others get no gate (a NaN radius: no pair), as their own, no wider, would find none
+    near = _near_plot(x2, plots, fp[F_MAX_RADIUS])
+    r_trk, r_plt = _noise_covs(nz, x2[near], plots)
+    kn = len(near)
+    s = np.empty((kn, 2, 2))
+    for q in range(kn):
         for a in range(2):
             for b in range(2):
-                s[i, a, b] = p2[i, a, b] + r_trk[i, a, b]
-    s_inv, det, radius = np.empty((n, 2, 2)), np.empty(n), np.empty(n)
-    gate_prep(s, fp[F_GATE_D2], fp[F_MAX_RADIUS], s_inv, det, radius)
-    log_norm = np.empty(n)
-    for i in range(n):
-        log_norm[i] = math.log(_TWO_PI_SQ * det[i])   # `gating._gate_compiled`: ln|2 pi S|
+                s[q, a, b] = p2[near[q], a, b] + r_trk[q, a, b]
+    s_inv_q, det_q, radius_q = np.empty((kn, 2, 2)), np.empty(kn), np.empty(kn)
+    gate_prep(s, fp[F_GATE_D2], fp[F_MAX_RADIUS], s_inv_q, det_q, radius_q)
+    s_inv, radius, log_norm = np.empty((n, 2, 2)), np.full(n, np.nan), np.full(n, np.nan)
+    for q in range(kn):
+        i = near[q]
+        s_inv[i], radius[i] = s_inv_q[q], radius_q[q]
+        log_norm[i] = math.log(_TWO_PI_SQ * det_q[q])   # `gating._gate_compiled`: ln|2 pi S|
     g_t, g_p, g_cost = _gate(x2, s_inv, log_norm, radius, plots, fp[F_GATE_D2], fp[F_LLR_MAX])
     # -- assign: established tracks first, tentative tracks share the plots left
     tent_pair = np.empty(len(g_t), np.bool_)
@@ -170,17 +176,25 @@ def scan(ids: np.ndarray, xm: np.ndarray, pm: np.ndarray, mu: np.ndarray, x: np.
     t_x, t_p = np.empty((size + n_lost, 4)), np.empty((size + n_lost, 4, 4))
     k = 0
     q = size
-    for i in range(n):
+    i = 0
+    while i < n:
         if st2[i] == _LOST:
             t_ids[q], t_st[q], t_x[q], t_p[q] = ids2[i], st2[i], x2[i], p2[i]
             q += 1
         if st2[i] == _LOST or drop[i]:
+            i += 1
             continue
-        o_ids[k], o_xm[k], o_pm[k], o_mu[k], o_x[k], o_p[k] = ids2[i], xm2[i], pm2[i], mu2[i], x2[i], p2[i]
-        o_st[k], o_hits[k], o_age[k], o_miss[k], o_nh[k] = st2[i], hits2[i], age2[i], miss2[i], nh2[i]
-        o_last[k], o_born[k], o_score[k], o_peak[k] = last2[i], born2[i], score2[i], peak2[i]
-        o_held[k], o_scored[k] = held2[i], scored2[i]
-        k += 1
+        e = i + 1   # the run of kept rows from i: copied block by block (most scans keep every row)
+        while e < n and st2[e] != _LOST and not drop[e]:
+            e += 1
+        j = k + e - i
+        o_ids[k:j], o_xm[k:j], o_pm[k:j], o_mu[k:j], o_x[k:j], o_p[k:j] = (ids2[i:e], xm2[i:e], pm2[i:e], mu2[i:e],
+                                                                        x2[i:e], p2[i:e])
+        o_st[k:j], o_hits[k:j], o_age[k:j], o_miss[k:j], o_nh[k:j] = st2[i:e], hits2[i:e], age2[i:e], miss2[i:e], nh2[i:e]
+        o_last[k:j], o_born[k:j], o_score[k:j], o_peak[k:j] = last2[i:e], born2[i:e], score2[i:e], peak2[i:e]
+        o_held[k:j], o_scored[k:j] = held2[i:e], scored2[i:e]
+        k = j
+        i = e
     for j in range(m):
         if not free[j]:
             continue
@@ -225,6 +239,24 @@ def _noise_covs(nz: np.ndarray, x: np.ndarray, plots: np.ndarray) -> tuple[np.nd
             r[k, 0, 0] = r[k, 1, 1] = nz[Z_VAR]
             r[k, 0, 1] = r[k, 1, 0] = 0.0
     return r[:n], r[n:]
+
+
+@helper()
+def _near_plot(x: np.ndarray, plots: np.ndarray, max_radius: float) -> np.ndarray:
+    """The tracks (rows of x) with a plot whose x lies within max_radius (and `_gate`'s hair) of theirs."""
+    n = len(x)
+    xs = np.sort(plots[:, 0])
+    out = np.empty(n, np.intp)
+    k = 0
+    for i in range(n):
+        zx = x[i, 0]
+        if math.isfinite(zx):
+            slack = 1e-9 * (abs(zx) + max_radius) + 1e-6
+            lo = np.searchsorted(xs, zx - max_radius - slack, "left")
+            if lo < len(xs) and xs[lo] <= zx + max_radius + slack:
+                out[k] = i
+                k += 1
+    return out[:k]
 
 
 @helper()
