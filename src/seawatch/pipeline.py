@@ -4,13 +4,17 @@
 demo) and returns contact updates (`ContactBatch`) for detection, storage and the console:
 
 - radar plots and radar-reported tracks are grouped into scans per radar (a scan = the plots of one
-  sensor within its scan period) and fed to one `RadarTracker` in time order with that radar's noise:
-  overlapping radars update one picture (centralised measurement fusion);
+  sensor within its scan period, tracked once the stream has passed it: `track/scans.py`) and fed to one
+  `RadarTracker` in time order with that radar's noise: overlapping radars update one picture (centralised
+  measurement fusion);
 - AIS position and static reports update `AisVesselState` up to each scan's time;
 - after each scan, `RadarAisFusion` associates confirmed radar tracks with AIS vessels;
 - every `update_period_s` of event time, the fused picture is emitted as contact updates. Without any
   radar (an AIS-only feed) the picture is AIS-only contacts, and a batch's steps are made in one compiled pass
   (`seawatch.track.ais_only_pass`, the same rows as step by step).
+
+A step is made once everything before it has come, so the updates are the same however the observations are
+cut into batches; `flush()` makes the held steps at the end of the stream.
 """
 
 from __future__ import annotations
