@@ -40,3 +40,25 @@ def test_fill_nan_leaves_its_input_untouched() -> None:
     a = np.array([1.0, np.nan, np.inf])
     fill_nan(a)
     assert np.isnan(a[1]) and np.isinf(a[2])
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_near_any_answers_as_a_kd_tree_with_points_exactly_at_the_radius_and_on_both_sides_of_the_brute_limit(
+        strict: bool) -> None:
+    from scipy.spatial import cKDTree
+
+    from seawatch.arrays import near_any
+
+    rng = np.random.default_rng(4)
+    for _ in range(400):
+        q = rng.uniform(-2000, 2000, (int(rng.integers(0, 40)), 2))
+        p = rng.uniform(-2000, 2000, (int(rng.integers(1, 900)), 2))
+        r = float(rng.uniform(1, 600))
+        if len(q):
+            p[0] = q[0] + [r, 0.0]   # exactly at the radius: in for a ball (d <= r), out for a bounded query
+            p[-1] = q[-1] - [0.0, r]
+        tree = cKDTree(p)
+        want = (np.isfinite(tree.query(q, distance_upper_bound=r)[0]) if strict
+                else tree.query_ball_point(q, r, return_length=True) > 0) if len(q) else np.zeros(0, bool)
+        got = near_any(q[:, 0], q[:, 1], p[:, 0], p[:, 1], r, strict=strict)
+        assert got.dtype == bool and np.array_equal(got, want)

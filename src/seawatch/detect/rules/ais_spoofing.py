@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.spatial import cKDTree
 
-from seawatch.arrays import fill_nan, member
+from seawatch.arrays import fill_nan, member, near_any
 from seawatch.detect.core import Cycle, Rule
 from seawatch.detect.reception import small_craft
 from seawatch.model.contact import ContactKind
@@ -465,9 +465,8 @@ class AisSpoofing(Rule):
             return
         # the radar must see nothing where the AIS says the vessel is
         radar = np.flatnonzero((mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)) & recent)
-        echo = cKDTree(np.column_stack([mem.f["x"][radar], mem.f["y"][radar]]))
-        seen = echo.query_ball_point(np.column_stack([cyc.x[cand], cyc.y[cand]]), p["echo_radius_m"],
-                                     return_length=True) > 0
+        seen = near_any(cyc.x[cand], cyc.y[cand], mem.f["x"][radar], mem.f["y"][radar], p["echo_radius_m"],
+                        strict=False)
         cand = cand[~seen]
         if len(cand) == 0:
             return
@@ -480,10 +479,8 @@ class AisSpoofing(Rule):
         for kind, reach in ((ContactKind.AIS_ONLY, p["twin_ais_m"]), (ContactKind.FUSED, p["twin_fused_m"])):
             heard = np.flatnonzero(heard_now & (kind_n == int(kind)))
             if len(heard):
-                ais_tree = cKDTree(np.column_stack([mem.f["x"][heard], mem.f["y"][heard]]))
-                d_ais, _ = ais_tree.query(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]),
-                                          distance_upper_bound=reach)
-                dark = dark[~np.isfinite(d_ais)]
+                dark = dark[~near_any(mem.f["x"][dark], mem.f["y"][dark], mem.f["x"][heard], mem.f["y"][heard], reach,
+                                      strict=True)]
                 if len(dark) == 0:
                     return
         # a dark track that carried an AIS identity lately is that vessel with its AIS quiet (a sparse class B

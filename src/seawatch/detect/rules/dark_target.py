@@ -35,9 +35,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.spatial import cKDTree
 
-from seawatch.arrays import fill_nan
+from seawatch.arrays import fill_nan, near_any
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
@@ -87,9 +86,8 @@ class DarkTarget(ContactRule):
                                & (mem.f["last_ais_t"][:n] >= cyc.now - 600.0) & (kn < p["moored_kn"]))
         if not len(ident):
             return out
-        tree = cKDTree(np.column_stack([mem.f["x"][ident], mem.f["y"][ident]]))
-        d, _ = tree.query(np.column_stack([cyc.x[cand], cyc.y[cand]]), distance_upper_bound=p["moored_m"])
-        out[cand[np.isfinite(d)]] = True
+        out[cand[near_any(cyc.x[cand], cyc.y[cand], mem.f["x"][ident], mem.f["y"][ident], p["moored_m"],
+                          strict=True)]] = True
         return out
 
     def _identified_unsure(self, cyc: Cycle, dark: B) -> tuple[B, dict[int, float]]:
