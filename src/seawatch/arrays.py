@@ -32,26 +32,38 @@ def member(a: npt.ArrayLike, b: npt.ArrayLike) -> B:
     return s[np.minimum(np.searchsorted(s, a_), len(s) - 1)] == a_
 
 
-BRUTE_PAIRS = 20_000  # `near_any` compares every pair up to this many, else asks a KD-tree
+BRUTE_PAIRS = 20_000  # `within_count` and `near_any` compare every pair up to this many, else ask a KD-tree
+
+
+def within_count(q_x: F64, q_y: F64, p_x: F64, p_y: F64, r: float) -> npt.NDArray[np.int64]:
+    """Per query point, the points of p within r (d <= r): ``cKDTree(p).query_ball_point(q, r,
+    return_length=True)``, the same answers bit for bit (both compare dx² + dy² with r²), every pair compared
+    while there are few, which on the small sets of one scan or cycle costs a fraction of building the tree."""
+    if len(q_x) == 0 or len(p_x) == 0:
+        return np.zeros(len(q_x), np.int64)
+    if len(q_x) * len(p_x) > BRUTE_PAIRS:
+        from scipy.spatial import cKDTree
+
+        q = np.column_stack([q_x, q_y])
+        return np.asarray(cKDTree(np.column_stack([p_x, p_y])).query_ball_point(q, r, return_length=True), np.int64)
+    dx = q_x[:, None] - p_x[None, :]
+    dy = q_y[:, None] - p_y[None, :]
+    return np.asarray(((dx * dx + dy * dy) <= r * r).sum(axis=1), np.int64)
 
 
 def near_any(q_x: F64, q_y: F64, p_x: F64, p_y: F64, r: float, *, strict: bool) -> B:
-    """Per query point: is a point of p within r? ``cKDTree(p).query_ball_point(q, r, return_length=True) > 0``
-    (d <= r), or with `strict` ``np.isfinite(cKDTree(p).query(q, distance_upper_bound=r)[0])`` (d < r): the same
-    answers bit for bit (both compare dx² + dy² with r²), every pair compared while there are few, which on the
-    small sets of one cycle costs a fraction of building the tree; many pairs still go to the tree."""
+    """Per query point: is a point of p within r? `within_count` > 0 (d <= r), or with `strict`
+    ``np.isfinite(cKDTree(p).query(q, distance_upper_bound=r)[0])`` (d < r), bit for bit as those, the pairs
+    compared one by one while there are few."""
+    if not strict:
+        return within_count(q_x, q_y, p_x, p_y, r) > 0
     if len(q_x) == 0 or len(p_x) == 0:
         return np.zeros(len(q_x), bool)
     if len(q_x) * len(p_x) > BRUTE_PAIRS:
         from scipy.spatial import cKDTree
 
         tree = cKDTree(np.column_stack([p_x, p_y]))
-        q = np.column_stack([q_x, q_y])
-        if strict:
-            return np.asarray(np.isfinite(tree.query(q, distance_upper_bound=r)[0]), bool)
-        return np.asarray(tree.query_ball_point(q, r, return_length=True) > 0, bool)
+        return np.asarray(np.isfinite(tree.query(np.column_stack([q_x, q_y]), distance_upper_bound=r)[0]), bool)
     dx = q_x[:, None] - p_x[None, :]
     dy = q_y[:, None] - p_y[None, :]
-    d2 = dx * dx + dy * dy
-    r2 = r * r
-    return np.asarray((d2 < r2).any(axis=1) if strict else (d2 <= r2).any(axis=1), bool)
+    return np.asarray(((dx * dx + dy * dy) < r * r).any(axis=1), bool)

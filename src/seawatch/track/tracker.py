@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
+from seawatch.arrays import BRUTE_PAIRS, within_count
 from seawatch.config.site import SensorConfig
 from seawatch.track import imm as imm_mod
 from seawatch.track import kalman, kernels, step_kernel
@@ -56,16 +56,12 @@ def chi2_2dof(prob: float) -> float:
 
 def _count_within(points: FloatArray, centres: FloatArray, radius_m: float) -> FloatArray:
     """Per centre, the points within radius_m (distance <= radius_m), as floats: cKDTree's
-    `query_ball_point(return_length=True)`, the same sums of squares against radius_m**2, worked out as one
-    table where it is small (a scan's few dozen plots: the tree's build costs more than the table)."""
-    if len(points) * len(centres) > BRUTE_FORCE_COUNT:
-        return np.asarray(cKDTree(points).query_ball_point(centres, radius_m, return_length=True), np.float64)
-    dx = centres[:, None, 0] - points[None, :, 0]
-    dy = centres[:, None, 1] - points[None, :, 1]
-    return ((dx * dx + dy * dy) <= radius_m**2).sum(axis=1).astype(np.float64)
+    `query_ball_point(return_length=True)` (`arrays.within_count`: a table where it is small, a scan's few dozen
+    plots, whose tree costs more to build than the table)."""
+    return within_count(centres[:, 0], centres[:, 1], points[:, 0], points[:, 1], radius_m).astype(np.float64)
 
 
-BRUTE_FORCE_COUNT = 1 << 14  # centres x points up to which `_count_within` makes the table
+BRUTE_FORCE_COUNT = BRUTE_PAIRS  # centres x points up to which `_count_within` makes the table
 
 
 @dataclass(frozen=True, slots=True)
