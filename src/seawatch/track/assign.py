@@ -12,7 +12,6 @@ first and the summed cost minimised second; they are never returned.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -71,6 +70,10 @@ def solve_dense(t_loc: IntArray, p_loc: IntArray, cost: FloatArray,
 def _solve_numbered(ti: IntArray, pi: IntArray, cost: FloatArray, nt: int, npl: int,
                     no_edge: float) -> tuple[IntArray, IntArray]:
     """``solve_dense`` of edges already numbered 0..nt-1 (tracks) and 0..npl-1 (plots), every number used."""
+    # imported here: scipy.optimize takes ~0.3 s to import and the compiled tracker (assign_kernel) does not
+    # need it, nor does an AIS-only site
+    from scipy.optimize import linear_sum_assignment
+
     mat = np.full((nt, npl), no_edge)
     mat[ti, pi] = cost
     r, c = linear_sum_assignment(mat)
