@@ -235,6 +235,38 @@ def test_two_boats_that_race_in_and_stop_together_are_a_rendezvous_30_minutes_af
     assert rv["evidence"]["together_since_t"] == T0 + 300
 
 
+def test_a_rendezvous_dates_from_the_stop_to_within_half_a_minute_whenever_the_boats_stopped() -> None:
+    """Made-good anchors are 150 s apart: a stop at 400 s was dated from the 450 s anchor and the alert came
+    at 2250 s. Each contact's trail (a position every 30 s) dates it to within a sample."""
+    e = engine(rules=("rendezvous",))
+    meet = (38.9000, 49.1000)
+    run_a = leg(20, (38.9000, 49.0527), duration_s=390, speed_kn=20, cog_deg=90)   # ~4 km west, 400 s out
+    stop_a = leg(20, meet, t0=400, duration_s=2400, speed_kn=0, cog_deg=0)
+    waiting = leg(21, (38.9005, 49.1000), duration_s=2800, speed_kn=0, cog_deg=0)
+    for lg in (stop_a, waiting):
+        lg["sog_mps"][:] = 4 * KN_TO_MPS   # the jitter of a stopped echo
+    run(e, run_a, stop_a, waiting)
+    (rv,) = of_type(e, "rendezvous")
+    assert abs(rv["evidence"]["together_since_t"] - (T0 + 400)) <= 30
+    assert rv["start"] <= "2026-06-12T16:37:10.000Z"   # T0 + 2230 s
+
+
+def test_a_vessel_creeping_in_at_3_kn_beside_a_stopped_one_dates_the_pair_from_its_stop() -> None:
+    """Its speed reads 4 kn throughout, so the pair forms on its speed made good minutes after it stopped; its
+    GPS positions show it creeping until it stops (made good at 2.8 kn over two minutes is under 2 kn and 20 m
+    only in its last 90 s). A dark contact's radar track is given 75 m of jitter, which would count 3.5 min of
+    the creep as slow."""
+    e = engine(rules=("rendezvous",))
+    creep = leg(31, (38.9000, 49.0900), duration_s=590, speed_kn=2.8, cog_deg=90, kind=FUSED, mmsi=422000031)
+    stop = leg(31, end_of(creep), t0=600, duration_s=2400, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=422000031)
+    for lg in (creep, stop):
+        lg["sog_mps"][:] = 4 * KN_TO_MPS
+    moored = leg(30, (38.9010, 49.1010), duration_s=3000, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=422000030)
+    run(e, creep, stop, moored)
+    (rv,) = of_type(e, "rendezvous")
+    assert T0 + 500 <= rv["evidence"]["together_since_t"] <= T0 + 630
+
+
 def test_a_cargo_ship_stopped_an_hour_at_sea_is_loitering_a_fishing_boat_is_not() -> None:
     e = engine(rules=("loitering",))
     cargo = leg(30, MID_SEA, duration_s=4000, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000030, ship_type=70)

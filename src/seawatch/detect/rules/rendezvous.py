@@ -9,7 +9,9 @@ fishing, sailing or pleasure craft (ship types 30, 36, 37: they raft up and fish
 rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learned anchorage.
 
 "Slow" is the lower of the filtered speed and the speed made good over the last minutes (two stopped
-boats alongside make each other's radar track jitter at 3-5 kn while neither goes anywhere). A boat
+boats alongside make each other's radar track jitter at 3-5 kn while neither goes anywhere), so a pair is
+seen minutes after it stopped; it dates from when both had stopped within `distance_m`, read from each
+contact's trail (`seawatch.detect.trail`: a position every 30 s over the last 5.5 min) to within a sample. A boat
 alongside another is often tracked in pieces — its track lost in the other's echo and started again a
 few scans later under a new id; a new pair whose (dark) partner takes over from a dark partner that has
 just gone (not updated for `fresh_s`, apart for at most `handover_s`, within `distance_m` of where it was
@@ -26,8 +28,13 @@ from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import Cycle, Rule
+from seawatch.detect.trail import Trail, near, slow_since
 from seawatch.model.contact import ContactKind
-from seawatch.model.units import MPS_TO_KN
+from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
+
+BACKDATE_SPAN_S = 120.0  # a stop is dated by the made good over stretches at least this long ...
+JITTER_M = 75.0          # ... give or take this much for a dark contact: a boat alongside pulls its radar track
+AIS_JITTER_M = 20.0      # ... and this much for one that reports its (GPS) position
 
 
 class Rendezvous(Rule):
@@ -54,12 +61,16 @@ class Rendezvous(Rule):
         self.pieces: dict[tuple[int, int], set[int]] = {}  # earlier contact ids of a pair handed over
         self._exempt: set[int] = set()
         self._auth: tuple[Any, list[frozenset[int]]] | None = None
+        self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5-6 min
+        engine.memory.listeners.append(self.trail.grow)
+        self.trail.grow(engine.memory.cap)
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
         mem = self.engine.memory
         now = cyc.now
         n = mem.n
+        self.trail.note(cyc.slot, cyc.t, cyc.x, cyc.y)
         sog = fill_nan(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN
         mg = mem.f["mg_kn"][:n]
         # a track too young to have made good anything yet (a partner's new piece): slow enough to continue a
@@ -125,17 +136,28 @@ class Rendezvous(Rule):
                 self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
 
     def _together_since(self, a: int, b: int, now: float) -> float:
-        """When a new pair (slots a, b) came together: ``now``, or earlier when the speed made good shows it. A
-        stopped boat's radar track jitters at 3-5 kn, so two such boats are first seen slow by their speed made
-        good, since its older anchor (2.5-5 min back): if both made good under ``speed_kn`` since their anchors
-        and were within ``distance_m`` of each other there, they have been together since the later anchor."""
+        """When a new pair (slots a, b) came together: ``now``, or earlier when their trails show it. A stopped
+        boat's radar track jitters at 3-5 kn, so two such boats are first seen slow by their speed made good,
+        minutes after they stopped; each contact's trail (`trail.slow_since`: made good under ``speed_kn`` over
+        every stretch of at least BACKDATE_SPAN_S since, give or take the jitter of its position) dates its stop
+        to within a sample, and the pair dates from the later of the two stops, or the first sample after it at
+        which they were within ``distance_m`` of each other."""
         f, p = self.engine.memory.f, self.p
-        t0a, t0b = float(f["mg_t0"][a]), float(f["mg_t0"][b])
-        if not (math.isfinite(t0a) and math.isfinite(t0b)
-                and f["mg_kn"][a] < p["speed_kn"] and f["mg_kn"][b] < p["speed_kn"]):
+        speed = p["speed_kn"] * KN_TO_MPS
+        trails = [self.trail.samples(s) for s in (a, b)]
+        dark = int(ContactKind.RADAR_ONLY)
+        since = max(slow_since(*tr, now, float(f["x"][s]), float(f["y"][s]), speed, BACKDATE_SPAN_S,
+                               JITTER_M if int(self.engine.memory.i["kind"][s]) == dark else AIS_JITTER_M)
+                    for s, tr in zip((a, b), trails))
+        if since >= now:
             return now
-        apart = math.hypot(float(f["mg_x0"][a] - f["mg_x0"][b]), float(f["mg_y0"][a] - f["mg_y0"][b]))
-        return max(t0a, t0b) if apart <= p["distance_m"] else now
+        later = np.concatenate([trails[0][0], trails[1][0]])
+        every = self.trail.every_s
+        for when in [since, *np.unique(later[(later > since) & (later < now)]).tolist()]:
+            pa, pb = near(*trails[0], when, every), near(*trails[1], when, every)
+            if pa is not None and pb is not None and math.hypot(pa[0] - pb[0], pa[1] - pb[1]) <= p["distance_m"]:
+                return float(when)
+        return now
 
     def stretch_limit_s(self, radar: bool) -> float:
         return float(self.p["fresh_s"])
