@@ -53,6 +53,13 @@ def test_a_boat_that_drifts_at_1_kn_has_been_slow_all_along_and_one_at_4_kn_is_n
         assert slow_since(t, x, np.zeros_like(t), 330.0, 330.0 * kn * KN, 0.0, 2 * KN, 120.0, 75.0) == expected
 
 
+def test_an_unknown_position_is_no_evidence_of_a_stop() -> None:
+    t = np.arange(0.0, 330.0, 30.0)
+    x = np.zeros_like(t)
+    x[3] = np.nan
+    assert slow_since(t, x, np.zeros_like(t), 330.0, 0.0, 0.0, 2 * KN, 120.0, 75.0) == 120.0
+
+
 def test_a_boat_slow_for_less_than_the_span_is_not_dated_back() -> None:
     t = np.array([0.0, 30.0, 60.0])
     x = np.array([-600.0, -300.0, 0.0])   # running in at ~20 kn until 60 s

@@ -68,7 +68,7 @@ def slow_since(t: F64, x: F64, y: F64, now: float, x_now: float, y_now: float, s
     t, x, y = np.append(t[keep], now), np.append(x[keep], x_now), np.append(y[keep], y_now)
     dt = t[None, :] - t[:, None]   # [j, i]: from sample j to sample i
     run_m = np.hypot(x[None, :] - x[:, None], y[None, :] - y[:, None])
-    bad = (dt >= span_s) & (run_m >= speed_mps * dt + slack_m)
+    bad = (dt >= span_s) & ~(run_m < speed_mps * dt + slack_m)   # a position unknown (NaN) is no evidence of a stop
     moving = np.flatnonzero(bad.any(axis=1))   # samples from which the contact went somewhere later
     k = int(moving[-1]) + 1 if len(moving) else 0
     return float(t[k]) if now - t[k] >= span_s else now
