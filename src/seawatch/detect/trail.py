@@ -24,11 +24,6 @@ class Trail:
         self.t, self.x, self.y = (np.full((0, self.n), np.nan) for _ in range(3))
         self.head = np.zeros(0, np.int64)   # the ring index of each slot's latest sample
 
-    @property
-    def horizon_s(self) -> float:
-        """How far back a trail reaches at least (a full ring, samples `every_s` apart)."""
-        return self.every_s * (self.n - 1)
-
     def grow(self, cap: int) -> None:
         for name in ("t", "x", "y"):
             a = getattr(self, name)
@@ -56,7 +51,6 @@ class Trail:
         t = self.t[slot, order]
         ok = np.isfinite(t)
         return t[ok], self.x[slot, order][ok], self.y[slot, order][ok]
-
 
 
 def slow_since(t: F64, x: F64, y: F64, now: float, x_now: float, y_now: float, speed_mps: float, span_s: float,

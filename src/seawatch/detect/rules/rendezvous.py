@@ -10,9 +10,9 @@ rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learne
 
 "Slow" is the lower of the filtered speed and the speed made good over the last minutes (two stopped
 boats alongside make each other's radar track jitter at 3-5 kn while neither goes anywhere), so a pair is
-seen minutes after it stopped; it dates from when both had stopped within `distance_m`, read from each
-contact's trail (`seawatch.detect.trail`: a position every 30 s over the last 5.5 min) to within a sample. A boat
-alongside another is often tracked in pieces — its track lost in the other's echo and started again a
+seen minutes after it stopped; it dates from when both had stopped within `distance_m`, read to within a
+sample from each contact's trail (`seawatch.detect.trail`: a position every 30 s over the last 5.5 min).
+A boat alongside another is often tracked in pieces — its track lost in the other's echo and started again a
 few scans later under a new id; a new pair whose (dark) partner takes over from a dark partner that has
 just gone (not updated for `fresh_s`, apart for at most `handover_s`, within `distance_m` of where it was
 last) continues that pair: its time together and its alert.
@@ -61,7 +61,7 @@ class Rendezvous(Rule):
         self.pieces: dict[tuple[int, int], set[int]] = {}  # earlier contact ids of a pair handed over
         self._exempt: set[int] = set()
         self._auth: tuple[Any, list[frozenset[int]]] | None = None
-        self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5-6 min
+        self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5 min or more
         engine.memory.listeners.append(self.trail.grow)
         self.trail.grow(engine.memory.cap)
 
