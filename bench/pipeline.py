@@ -3,10 +3,13 @@
     .venv/bin/python bench/pipeline.py [--caspian-duration 2h] [--skip-florida] [--skip-caspian] [--repeat N]
                                        [--dense N_VESSELS] [--dense-duration-s S]
 
-Two code trees side by side: `--against /path/to/other/worktree/src` runs each replay of this tree and, at the
-same time (one per core), the same replay of the other tree in a child process; `--repeat N` makes N such pairs
-and shows the median CPU run of each tree and the ratio of the medians. On a shared machine, runs one after
-the other vary by up to a third; a pair run at once sees the same load.
+Every replay runs in a fresh Python process, as `seawatch replay` does (its start — lazy imports, numba's cache —
+is the `setup` stage). Two code trees side by side: `--against /path/to/other/worktree/src` starts each replay of
+this tree and, at the same moment (one per core), the same replay of the other tree; `--repeat N` makes N such
+pairs and shows the median CPU run of each tree and the ratio of the medians. On a shared machine, runs one
+after the other vary by up to a third; a pair run at once sees the same load. (Until stop 24 this tree's
+replays ran in the bench's own process, warm after the first: its ratio against the other tree's fresh
+processes was flattered by the start, ~0.5-1 CPU s.)
 
 1. the real Florida Straits day (MarineCadastre CSV, 292k AIS positions, 906 vessels; AIS only, with the
    approximate zones of bench/detect.py);
@@ -50,27 +53,38 @@ def replay(site_path: Path, inputs: list[Path], out: Path) -> dict[str, object]:
             "cpu_s_by_stage": {k: round(v, 2) for k, v in getattr(r, "cpu_s", {}).items()}}
 
 
+def _start(site_path: Path, inputs: list[Path], out: Path, src: Path) -> subprocess.Popen[str]:
+    """One replay of the tree whose src directory is `src`, in a fresh Python process (`--replay-one`)."""
+    out.mkdir()
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--replay-one", str(site_path), str(out), *map(str, inputs)]
+    return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(src)}, stdout=subprocess.PIPE, text=True)
+
+
+def _figures(child: subprocess.Popen[str], src: Path) -> dict[str, object]:
+    stdout, _ = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"the replay of {src} failed (exit {child.returncode})")
+    return json.loads(stdout.strip().splitlines()[-1])  # type: ignore[no-any-return,unused-ignore]
+
+
 def paired(site_path: Path, inputs: list[Path], out: Path, repeat: int,
            against: Path | None) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """`repeat` replays of this tree, each with (against: the other tree's src) the same replay of the other tree
-    run at the same time in a child process; (this tree's runs, the other's)."""
+    started at the same moment; (this tree's runs, the other's). Every replay is a fresh Python process, as
+    `seawatch replay` is: both trees pay the same start (the lazy imports and numba's cache, counted as `setup`),
+    which a replay in this process would pay only on its first run."""
+    import seawatch
+
+    here = Path(seawatch.__file__).resolve().parent.parent
     mine: list[dict[str, object]] = []
     theirs: list[dict[str, object]] = []
     for i in range(repeat):
-        child = None
-        if against is not None:
-            (out / f"other{i}").mkdir()
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--replay-one", str(site_path), str(out / f"other{i}"),
-                   *map(str, inputs)]
-            child = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(against)}, stdout=subprocess.PIPE,
-                                     text=True)
-        (out / f"mine{i}").mkdir()
-        mine.append(replay(site_path, inputs, out / f"mine{i}"))
-        if child is not None:
-            stdout, _ = child.communicate()
-            if child.returncode != 0:
-                raise SystemExit(f"the replay of {against} failed (exit {child.returncode})")
-            theirs.append(json.loads(stdout.strip().splitlines()[-1]))
+        other = _start(site_path, inputs, out / f"other{i}", against) if against is not None else None
+        me = _start(site_path, inputs, out / f"mine{i}", here)
+        mine.append(_figures(me, here))
+        if other is not None:
+            assert against is not None
+            theirs.append(_figures(other, against))
     return mine, theirs
 
 
