@@ -251,6 +251,20 @@ def test_a_rendezvous_dates_from_the_stop_to_within_half_a_minute_whenever_the_b
     assert rv["start"] <= "2026-06-12T16:37:10.000Z"   # T0 + 2230 s
 
 
+def test_a_pair_whose_partner_track_is_young_is_dated_back_once_its_trail_is_long_enough() -> None:
+    """The boat alongside gets a new track 90 s before the pair forms: two minutes of trail are needed to date
+    a stop, so the pair is dated again while the trails grow, back to where the new track began."""
+    e = engine(rules=("rendezvous",))
+    waiting = leg(21, (38.9000, 49.1000), duration_s=3000, speed_kn=0, cog_deg=0)
+    waiting["sog_mps"][:] = 0.5 * KN_TO_MPS
+    creep = leg(22, (38.9000, 49.0983), t0=600, duration_s=80, speed_kn=2.5, cog_deg=90)   # ~150 m west
+    stop = leg(22, (38.9000, 49.1000), t0=690, duration_s=2300, speed_kn=0, cog_deg=0)
+    stop["sog_mps"][:] = 0.8 * KN_TO_MPS
+    run(e, waiting, creep, stop)
+    (rv,) = of_type(e, "rendezvous")
+    assert rv["evidence"]["together_since_t"] <= T0 + 630   # not T0 + 690, when the pair formed
+
+
 def test_a_vessel_creeping_in_at_3_kn_beside_a_stopped_one_dates_the_pair_from_its_stop() -> None:
     """Its speed reads 4 kn throughout, so the pair forms on its speed made good minutes after it stopped; its
     GPS positions show it creeping until it stops (made good at 2.8 kn over two minutes is under 2 kn and 20 m

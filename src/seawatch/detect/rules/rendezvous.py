@@ -35,6 +35,7 @@ from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 BACKDATE_SPAN_S = 120.0  # a stop is dated by the made good over stretches at least this long ...
 JITTER_M = 75.0          # ... give or take this much for a dark contact: a boat alongside pulls its radar track
 AIS_JITTER_M = 20.0      # ... and this much for one that reports its (GPS) position
+REDATE_S = 300.0         # a pair not dated back when it formed is dated again while its trails grow, this long
 
 
 class Rendezvous(Rule):
@@ -62,6 +63,7 @@ class Rendezvous(Rule):
         self._exempt: set[int] = set()
         self._auth: tuple[Any, list[frozenset[int]]] | None = None
         self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5 min or more
+        self._undated: dict[tuple[int, int], float] = {}   # pairs not dated back yet -> when they formed
         engine.memory.listeners.append(self.trail.grow)
         self.trail.grow(engine.memory.cap)
 
@@ -117,9 +119,13 @@ class Rendezvous(Rule):
                     if not c:
                         continue
                     st = [self._together_since(a, b, now), now, dd]
+                    if st[0] >= now:   # not dated back yet: a trail may be too short to show a stop so far
+                        self._undated[key] = now
                 self.pairs[key] = st
             elif taken is not None:   # the new piece was paired before its predecessor fell silent
                 st[0], st[2] = min(st[0], taken[0]), min(st[2], taken[2])
+            elif key in self._undated:
+                self._redate(key, st, a, b, c, now)
             st[1] = now
             st[2] = min(st[2], dd)
             alert = self.book.get(self.type, key)
@@ -130,6 +136,7 @@ class Rendezvous(Rule):
         for key, st in list(self.pairs.items()):
             if key in together:
                 continue
+            self._undated.pop(key, None)
             if now - st[1] >= p["clear_s"]:   # apart (or one of them gone) this long: the meeting is over
                 del self.pairs[key]
                 self.pieces.pop(key, None)
@@ -158,6 +165,18 @@ class Rendezvous(Rule):
             if pa is not None and pb is not None and math.hypot(pa[0] - pb[0], pa[1] - pb[1]) <= p["distance_m"]:
                 return float(when)
         return now
+
+    def _redate(self, key: tuple[int, int], st: list[float], a: int, b: int, close: bool, now: float) -> None:
+        """A pair seen together since it formed, not dated back then: its trails have grown since, and one that
+        was too short to show a stop (a partner's track born minutes before the pair formed) may show it now.
+        Tried until REDATE_S after the pair formed, and only moves its start earlier."""
+        if now - self._undated[key] >= REDATE_S:
+            del self._undated[key]
+        elif close:
+            since = self._together_since(a, b, now)
+            if since < st[0]:
+                st[0] = since
+                del self._undated[key]
 
     def stretch_limit_s(self, radar: bool) -> float:
         return float(self.p["fresh_s"])
