@@ -81,12 +81,12 @@ def _radar_hits(out: Path, truth: dict[str, np.ndarray], vessel: int, t0: float,
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Any]]:
     out: dict[str, tuple[Path, Any]] = {}
-    for name in NEEDED_S:
+    for name, duration_s in NEEDED_S.items():
         scn = load_scenario(name)
         scn = scn.model_copy(update={"traffic": TrafficSection(
             **{**scn.traffic.model_dump(), "scale": 0.08, "field": 4})})
         d = tmp_path_factory.mktemp(name)
-        simulate(scn, d, duration_s=float(NEEDED_S[name]))
+        simulate(scn, d, duration_s=float(duration_s))
         out[name] = (d, scn)
     return out
 
