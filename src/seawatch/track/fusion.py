@@ -175,6 +175,11 @@ class RadarAisFusion:
         # track: its dead-reckoned position is a guess, and a vessel that changed MMSI must lose the old one
         interval = np.maximum(ais.expected_next_s - (ais.time_s - ais.age_s), 1.0)
         fresh = ais.age_s <= p.overdue_intervals * np.nan_to_num(interval, nan=60.0) + p.overdue_margin_s
+        if kernels.ENABLED:   # the tests below in one compiled pass (`kernels.fusion_gate`: the same numbers)
+            d2c = kernels.fusion_gate(ti, aj, tracks.x, tracks.P, ais.x, ais.P, fresh, p.extra_sigma_m**2, p.gate_d2,
+                                      p.max_velocity_diff_mps)
+            ok = ~np.isnan(d2c)
+            return ti[ok], aj[ok], d2c[ok], dist[ok]
         keep = fresh[aj]
         ti, aj = ti[keep], aj[keep]
         d = tracks.x[ti, :2] - ais.x[aj, :2]
@@ -268,20 +273,10 @@ class RadarAisFusion:
         free = np.flatnonzero(assoc < 0)
         owned = np.flatnonzero(member(ais.mmsi, assoc[assoc >= 0]))
         if len(free) and len(owned):
-            pi, pj, _ = _pregate(trk.x[free, :2], ais.x[owned, :2], p.max_pregate_m)
-            ti, aj = free[pi], owned[pj]
-            hull = hull_m[aj] if hull_m is not None else np.zeros((len(aj), 4))
-            s = trk.P[ti, :2, :2] + ais.P[aj, :2, :2] + np.eye(2) * p.duplicate_sigma_m**2
-            d2, out_m = hull_residual_d2(trk.x[ti, :2] - ais.x[aj, :2], ais.x[aj, 2:], hull, s)
-            dv = np.hypot(*(trk.x[ti, 2:] - ais.x[aj, 2:]).T)
-            ok = (d2 <= p.gate_d2) & (out_m <= p.duplicate_max_m) & (dv <= p.max_velocity_diff_mps)
-            ti, aj, d2 = ti[ok], aj[ok], d2[ok]
-            order = np.lexsort((d2, ti))
-            first = order[np.r_[True, ti[order][1:] != ti[order][:-1]]] if len(order) else order
-            k, a = ti[first], aj[first]
-            best_m[k], best_d2[k] = ais.mmsi[a], d2[first]
-            speed[k] = np.hypot(ais.x[a, 2], ais.x[a, 3])
-            dist[k] = np.hypot(*(trk.x[k, :2] - ais.x[a, :2]).T)
+            rows, a, d2 = self._duplicate_choice(trk, ais, free, owned, hull_m)
+            best_m[rows], best_d2[rows] = ais.mmsi[a], d2
+            speed[rows] = np.hypot(ais.x[a, 2], ais.x[a, 3])
+            dist[rows] = np.hypot(*(trk.x[rows, :2] - ais.x[a, :2]).T)
         d = self.dup
         m0, on0 = d.mmsi[r], d.on[r]
         under_way = speed >= p.duplicate_min_speed_mps
@@ -305,6 +300,30 @@ class RadarAisFusion:
             events.append(FusionEvent(t, "duplicate", int(trk.track_id[k]), int(best_m[k]), distance_m=float(dist[k])))
         d.on[r] = on
         return on
+
+    def _duplicate_choice(self, trk: TrackTable, ais: AisSnapshot, free: npt.NDArray[np.intp],
+                          owned: npt.NDArray[np.intp], hull_m: FloatArray | None) -> tuple[npt.NDArray[np.intp],
+                                                                                           npt.NDArray[np.intp],
+                                                                                           FloatArray]:
+        """Each free track (rows `free`) whose offset from an owned vessel (AIS rows `owned`) fits that vessel's
+        hull (`hull_residual_d2`) at its velocity: (track row, AIS row, d²) of the best fit, tracks in order."""
+        p = self.params
+        pi, pj, _ = _pregate(trk.x[free, :2], ais.x[owned, :2], p.max_pregate_m)
+        ti, aj = free[pi], owned[pj]
+        hull = hull_m if hull_m is not None else np.zeros((len(ais.x), 4))
+        if kernels.ENABLED:   # the tests and the choice below in one compiled pass (the same numbers)
+            a_of, d2_of = kernels.duplicate_best(ti, aj, trk.x, trk.P, ais.x, ais.P, hull, p.duplicate_sigma_m**2,
+                                                 p.gate_d2, p.duplicate_max_m, p.max_velocity_diff_mps)
+            k = np.flatnonzero(a_of >= 0)
+            return k, a_of[k].astype(np.intp), d2_of[k]
+        s = trk.P[ti, :2, :2] + ais.P[aj, :2, :2] + np.eye(2) * p.duplicate_sigma_m**2
+        d2, out_m = hull_residual_d2(trk.x[ti, :2] - ais.x[aj, :2], ais.x[aj, 2:], hull[aj], s)
+        dv = np.hypot(*(trk.x[ti, 2:] - ais.x[aj, 2:]).T)
+        ok = (d2 <= p.gate_d2) & (out_m <= p.duplicate_max_m) & (dv <= p.max_velocity_diff_mps)
+        ti, aj, d2 = ti[ok], aj[ok], d2[ok]
+        order = np.lexsort((d2, ti))
+        first = order[np.r_[True, ti[order][1:] != ti[order][:-1]]] if len(order) else order
+        return ti[first], aj[first], d2[first]
 
     def _conflicts(self, t: float, trk: TrackTable, ais: AisSnapshot, r: npt.NDArray[np.intp],
                    assoc: Int64Array, a_idx: npt.NDArray[np.intp]) -> list[FusionEvent]:

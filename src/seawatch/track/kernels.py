@@ -325,3 +325,75 @@ def pairs_within(a: np.ndarray, b: np.ndarray, r: float) -> tuple[np.ndarray, np
         seg = np.argsort(oj[start:k], kind="mergesort")   # this row's partners in index order
         oj[start:k], od[start:k] = oj[start:k][seg], od[start:k][seg]
     return oi, oj, od
+
+
+@jit
+def fusion_gate(ti: np.ndarray, aj: np.ndarray, tx: np.ndarray, tp: np.ndarray, ax: np.ndarray, ap: np.ndarray,
+                fresh: np.ndarray, extra_var: float, gate_d2: float, max_dv: float) -> np.ndarray:
+    """`fusion.RadarAisFusion._pairs`' tests of the pregated pairs (ti[e], aj[e]) in one pass: the AIS vessel
+    fresh, the squared Mahalanobis distance of the positions (covariance: the sum of both plus extra_var on
+    the diagonal) within gate_d2, the velocities at most max_dv apart. Returns each pair's d² where it passes,
+    NaN where not (a NaN d² fails the numpy test too)."""
+    out = np.empty(len(ti))
+    for e in range(len(ti)):
+        i, j = ti[e], aj[e]
+        out[e] = np.nan
+        if not fresh[j]:
+            continue
+        d0, d1 = tx[i, 0] - ax[j, 0], tx[i, 1] - ax[j, 1]
+        s00 = (tp[i, 0, 0] + ap[j, 0, 0]) + extra_var
+        s01 = (tp[i, 0, 1] + ap[j, 0, 1]) + 0.0
+        s10 = (tp[i, 1, 0] + ap[j, 1, 0]) + 0.0
+        s11 = (tp[i, 1, 1] + ap[j, 1, 1]) + extra_var
+        det = s00 * s11 - s01 * s10
+        d2 = (s11 * (d0 * d0) - (s01 + s10) * d0 * d1 + s00 * (d1 * d1)) / det
+        dv = math.hypot(tx[i, 2] - ax[j, 2], tx[i, 3] - ax[j, 3])
+        if d2 <= gate_d2 and dv <= max_dv:
+            out[e] = d2
+    return out
+
+
+@jit
+def duplicate_best(ti: np.ndarray, aj: np.ndarray, tx: np.ndarray, tp: np.ndarray, ax: np.ndarray, ap: np.ndarray,
+                   hull_m: np.ndarray, extra_var: float, gate_d2: float, max_out_m: float,
+                   max_dv: float) -> tuple[np.ndarray, np.ndarray]:
+    """`fusion.RadarAisFusion._duplicates`' pair tests and choice in one pass, over the pregated (track row ti[e],
+    AIS row aj[e]) pairs in track-then-vessel order: `fusion.hull_residual_d2` of each pair (covariance: the
+    sum of both plus extra_var on the diagonal), kept when within gate_d2, at most max_out_m outside the hull and
+    the velocities at most max_dv apart; per track the kept pair of least d² (the first of equals). Returns per
+    row of tx the chosen AIS row (-1: none) and its d² (inf: none)."""
+    n = tx.shape[0]
+    best_a, best_d2 = np.full(n, -1, np.int64), np.full(n, np.inf)
+    dims = np.empty(4)
+    for e in range(len(ti)):
+        i, j = ti[e], aj[e]
+        for c in range(4):
+            h = hull_m[j, c]
+            dims[c] = h if (math.isfinite(h) and h > 0) else 0.0
+        o0, o1 = tx[i, 0] - ax[j, 0], tx[i, 1] - ax[j, 1]
+        v0, v1 = ax[j, 2], ax[j, 3]
+        speed = math.hypot(v0, v1)
+        if speed >= 0.5:
+            u0, u1 = v0 / speed, v1 / speed
+            s0, s1 = u1, -u0
+            along = (0.0 + o0 * u0) + o1 * u1
+            across = (0.0 + o0 * s0) + o1 * s1
+            ra = along - min(max(along, -dims[1]), dims[0])
+            rc = across - min(max(across, -dims[2]), dims[3])
+            r0, r1 = ra * u0 + rc * s0, ra * u1 + rc * s1
+        else:
+            dist = math.hypot(o0, o1)
+            big = max(max(dims[0], dims[1]), max(dims[2], dims[3]))
+            shrink = max(dist - big, 0.0) / (dist if dist > 0 else 1.0)
+            r0, r1 = o0 * shrink, o1 * shrink
+        s00 = (tp[i, 0, 0] + ap[j, 0, 0]) + extra_var
+        s01 = (tp[i, 0, 1] + ap[j, 0, 1]) + 0.0
+        s10 = (tp[i, 1, 0] + ap[j, 1, 0]) + 0.0
+        s11 = (tp[i, 1, 1] + ap[j, 1, 1]) + extra_var
+        det = s00 * s11 - s01 * s10
+        d2 = (s11 * (r0 * r0) - (s01 + s10) * r0 * r1 + s00 * (r1 * r1)) / det
+        out_m = math.hypot(r0, r1)
+        dv = math.hypot(tx[i, 2] - ax[j, 2], tx[i, 3] - ax[j, 3])
+        if d2 <= gate_d2 and out_m <= max_out_m and dv <= max_dv and d2 < best_d2[i]:
+            best_a[i], best_d2[i] = j, d2
+    return best_a, best_d2
