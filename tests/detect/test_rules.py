@@ -281,6 +281,45 @@ def test_a_vessel_creeping_in_at_3_kn_beside_a_stopped_one_dates_the_pair_from_i
     assert T0 + 500 <= rv["evidence"]["together_since_t"] <= T0 + 630
 
 
+def test_two_vessels_stopped_together_again_after_two_hours_unseen_are_not_dated_back_across_the_silence() -> None:
+    """Stopped side by side for three minutes, then unheard for two hours while other traffic goes on, then seen
+    stopped at the same spot for ten minutes: their pair ended 300 s after they were last seen together, and the
+    new one is not dated from their trails' samples of two hours ago (it would be 2 h 10 min old at once)."""
+    e = engine(rules=("rendezvous",))
+    a1 = leg(20, (38.9000, 49.1000), duration_s=170, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000020)
+    b1 = leg(21, (38.9003, 49.1000), duration_s=170, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000021)
+    a2 = leg(20, (38.9000, 49.1000), t0=7200, duration_s=600, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000020)
+    b2 = leg(21, (38.9003, 49.1000), t0=7200, duration_s=600, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000021)
+    ferry = leg(40, (39.3000, 49.6000), duration_s=7800, speed_kn=12, cog_deg=45, kind=FUSED, mmsi=423000040)
+    run(e, a1, b1, a2, b2, ferry)
+    assert of_type(e, "rendezvous") == []
+
+
+def test_a_meeting_does_not_last_through_a_silence_of_the_whole_feed() -> None:
+    """No row at all for two hours (a feed outage: no update cycle in between), then the two vessels stopped
+    together again: nothing shows they stayed together, so the meeting before is over."""
+    e = engine(rules=("rendezvous",))
+    a1 = leg(20, (38.9000, 49.1000), duration_s=170, speed_kn=0, cog_deg=0)
+    b1 = leg(21, (38.9003, 49.1000), duration_s=170, speed_kn=0, cog_deg=0)
+    a2 = leg(20, (38.9000, 49.1000), t0=7200, duration_s=600, speed_kn=0, cog_deg=0)
+    b2 = leg(21, (38.9003, 49.1000), t0=7200, duration_s=600, speed_kn=0, cog_deg=0)
+    run(e, a1, b1, a2, b2)
+    assert of_type(e, "rendezvous") == []
+
+
+def test_a_pair_handed_over_before_it_was_dated_leaves_nothing_behind() -> None:
+    """A dark boat's track beside a stopped dark ship is lost a minute after it is born and goes on as a new
+    piece: the first pair, too young to be dated, is handed over to the new piece and forgotten whole."""
+    e = engine(rules=("rendezvous",))
+    rule = next(r for r in e.rules if r.type == "rendezvous")
+    ship = leg(20, (39.0, 50.0), duration_s=3000, speed_kn=0, cog_deg=0)
+    first = leg(100, (39.0, 50.0007), t0=600, duration_s=60, speed_kn=0, cog_deg=0)
+    second = leg(101, (39.0, 50.0008), t0=630, duration_s=2370, speed_kn=0, cog_deg=0)
+    run(e, ship, first, second)
+    assert list(rule.pairs) == [(20, 101)] and rule.pieces[(20, 101)] >= {100}
+    assert set(rule._undated) <= set(rule.pairs)
+
+
 def test_a_cargo_ship_stopped_an_hour_at_sea_is_loitering_a_fishing_boat_is_not() -> None:
     e = engine(rules=("loitering",))
     cargo = leg(30, MID_SEA, duration_s=4000, speed_kn=1.0, cog_deg=0, kind=FUSED, mmsi=422000030, ship_type=70)

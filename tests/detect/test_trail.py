@@ -71,3 +71,24 @@ def test_near_gives_the_sample_closest_in_time_or_none_beyond_the_interval() -> 
     assert near(t, x, y, 40.0, 30.0) == (2.0, 5.0)
     assert near(t, x, y, 100.0, 30.0) is None
     assert near(t[:0], x[:0], y[:0], 0.0, 30.0) is None
+
+
+def test_a_trail_read_at_a_time_leaves_out_samples_from_before_its_window() -> None:
+    """The ring keeps its last n samples however old they are: a contact silent for two hours still holds its
+    samples from before the silence, and those say nothing of where it was lately."""
+    tr = Trail(every_s=30.0, n=12)
+    tr.grow(2)
+    for t in (0.0, 30.0, 60.0, 7200.0, 7230.0):
+        tr.note(np.array([1]), np.array([t]), np.array([0.0]), np.array([0.0]))
+    assert tr.window_s == 390.0
+    assert tr.samples(1, now=7240.0)[0].tolist() == [7200.0, 7230.0]
+    assert tr.samples(1)[0].tolist() == [0.0, 30.0, 60.0, 7200.0, 7230.0]
+
+
+def test_a_trail_of_a_contact_seen_all_along_keeps_all_n_samples_up_to_its_window() -> None:
+    tr = Trail(every_s=30.0, n=12)
+    tr.grow(1)
+    for k in range(100):   # a row every 5 s: samples 30 s apart
+        tr.note(np.array([0]), np.array([5.0 * k]), np.array([0.0]), np.array([0.0]))
+    assert len(tr.samples(0, now=495.0)[0]) == 12   # the oldest, 330 s before the latest, within 390 s
+    assert tr.samples(0, now=150.0 + 390.0)[0][0] == 150.0 and len(tr.samples(0, now=150.0 + 390.001)[0]) == 11

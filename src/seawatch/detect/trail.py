@@ -1,4 +1,5 @@
-"""Where each contact was over the last minutes: one position every `every_s`, the last `n` of them.
+"""Where each contact was over the last minutes: one position every `every_s`, the last `n` of them, none older
+than `(n + 1) * every_s` when read (a contact silent for an hour has no trail from before its silence).
 
 The contact memory keeps a contact's latest position and two made-good anchors 150 s apart, which date a
 behaviour to within 150 s. A rule that must date one more finely — since when two boats have been stopped
@@ -45,11 +46,18 @@ class Trail:
         self.head[s] = h
         self.t[s, h], self.x[s, h], self.y[s, h] = t[due], x[due], y[due]
 
-    def samples(self, slot: int) -> tuple[F64, F64, F64]:
-        """(t, x, y) of a slot's samples, oldest first."""
+    @property
+    def window_s(self) -> float:
+        """How far back a trail reaches: n samples `every_s` apart, the latest up to `every_s` old, and one
+        `every_s` to spare for rows that come a cycle late."""
+        return (self.n + 1) * self.every_s
+
+    def samples(self, slot: int, now: float | None = None) -> tuple[F64, F64, F64]:
+        """(t, x, y) of a slot's samples, oldest first; with `now`, only those of the last `window_s` (the ring
+        keeps its last n samples however old: across a long silence they are not where the contact was lately)."""
         order = np.roll(np.arange(self.n), -(int(self.head[slot]) + 1))
         t = self.t[slot, order]
-        ok = np.isfinite(t)
+        ok = np.isfinite(t) if now is None else t >= now - self.window_s   # NaN (no sample) is never >=
         return t[ok], self.x[slot, order][ok], self.y[slot, order][ok]
 
 

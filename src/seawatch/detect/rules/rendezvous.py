@@ -11,7 +11,7 @@ rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learne
 "Slow" is the lower of the filtered speed and the speed made good over the last minutes (two stopped
 boats alongside make each other's radar track jitter at 3-5 kn while neither goes anywhere), so a pair is
 seen minutes after it stopped; it dates from when both had stopped within `distance_m`, read to within a
-sample from each contact's trail (`seawatch.detect.trail`: a position every 30 s over the last 5.5 min).
+sample from each contact's trail (`seawatch.detect.trail`: a position every 30 s over the last 5.5 min, none older than 6.5 min).
 A boat alongside another is often tracked in pieces — its track lost in the other's echo and started again a
 few scans later under a new id; a new pair whose (dark) partner takes over from a dark partner that has
 just gone (not updated for `fresh_s`, apart for at most `handover_s`, within `distance_m` of where it was
@@ -62,7 +62,7 @@ class Rendezvous(Rule):
         self.pieces: dict[tuple[int, int], set[int]] = {}  # earlier contact ids of a pair handed over
         self._exempt: set[int] = set()
         self._auth: tuple[Any, list[frozenset[int]]] | None = None
-        self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5 min or more
+        self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5-6.5 min
         self._undated: dict[tuple[int, int], float] = {}   # pairs not dated back yet -> when they formed
         engine.memory.listeners.append(self.trail.grow)
         self.trail.grow(engine.memory.cap)
@@ -112,6 +112,11 @@ class Rendezvous(Rule):
                         together[key] = (dd, c, a, b)
         for key, (dd, c, a, b) in together.items():
             st = self.pairs.get(key)
+            if st is not None and now - st[1] >= p["clear_s"]:
+                # together again, last seen together clear_s ago with no cycle in between (the whole feed was
+                # silent): nothing shows they stayed together, so that meeting is over and this is a new one
+                self._end(key, st)
+                st = None
             taken = self._handover(key, together, now)
             if st is None:
                 st = taken
@@ -138,9 +143,14 @@ class Rendezvous(Rule):
                 continue
             self._undated.pop(key, None)
             if now - st[1] >= p["clear_s"]:   # apart (or one of them gone) this long: the meeting is over
-                del self.pairs[key]
-                self.pieces.pop(key, None)
-                self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
+                self._end(key, st)
+
+    def _end(self, key: tuple[int, int], st: list[float]) -> None:
+        """The meeting of pair key is over: its state goes, its alert (if any) closes when they were last together."""
+        del self.pairs[key]
+        self.pieces.pop(key, None)
+        self._undated.pop(key, None)
+        self.book.close(self.type, key, st[1], {"together_s": st[1] - st[0]})
 
     def _together_since(self, a: int, b: int, now: float) -> float:
         """When a new pair (slots a, b) came together: ``now``, or earlier when their trails show it. A stopped
@@ -151,7 +161,7 @@ class Rendezvous(Rule):
         which they were within ``distance_m`` of each other."""
         f, p = self.engine.memory.f, self.p
         speed = p["speed_kn"] * KN_TO_MPS
-        trails = [self.trail.samples(s) for s in (a, b)]
+        trails = [self.trail.samples(s, now) for s in (a, b)]
         dark = int(ContactKind.RADAR_ONLY)
         since = max(slow_since(*tr, now, float(f["x"][s]), float(f["y"][s]), speed, BACKDATE_SPAN_S,
                                JITTER_M if int(self.engine.memory.i["kind"][s]) == dark else AIS_JITTER_M)
@@ -204,6 +214,7 @@ class Rendezvous(Rule):
                         > self.p["distance_m"]:
                     continue
                 del self.pairs[old_key]
+                self._undated.pop(old_key, None)   # its re-dating ends with it (the cycle's sweep walks the pairs left)
                 self.pieces[key] = self.pieces.pop(key, set()) | self.pieces.pop(old_key, set()) | set(old_key)
                 self.book.rekey(self.type, old_key, key)
                 return st
