@@ -149,6 +149,28 @@ def test_a_second_transmitter_using_the_same_mmsi_far_away_becomes_the_mmsis_twi
     assert st.n_twin_reports == 6
 
 
+def test_a_twin_made_mid_batch_leaves_the_reports_of_a_ten_digit_mmsi_in_the_batch_to_it() -> None:
+    """The 30-bit MMSI field holds values of 10 digits (1,050,000,000 here). A twin's key sorts after every one of
+    them, so the row a twin adds in the middle of a batch moves no other vessel's row: the batch updates the
+    state as the same reports one by one do (the twin key once sorted between them, and the ten-digit MMSI's
+    report went into the twin's row)."""
+    from seawatch.track.ais_state import TWIN_KEY, real_mmsi
+
+    small, big = 2_000_001, 1_050_000_000
+    first = ObservationBatch.concat([_positions(small, np.array([0.0]), np.array([0.0]), np.array([0.0]), 1.0, 90.0),
+                                     _positions(big, np.array([0.0]), np.array([5000.0]), np.array([0.0]), 1.0, 90.0)])
+    jump = _positions(small, np.array([10.0]), np.array([50_000.0]), np.array([0.0]), 1.0, 90.0)   # far: a twin
+    on = _positions(big, np.array([10.0]), np.array([5010.0]), np.array([0.0]), 1.0, 90.0)
+    together, apart = AisVesselState(FRAME), AisVesselState(FRAME)
+    together.update(first)
+    together.update(ObservationBatch.concat([jump, on]))
+    for b in (first, jump, on):
+        apart.update(b)
+    assert together.mmsi.tolist() == apart.mmsi.tolist() == [small, big, TWIN_KEY + small]
+    assert together.x.tobytes() == apart.x.tobytes() and together.n_reports.tolist() == [1, 2, 1]
+    assert real_mmsi(together.mmsi).tolist() == [small, big, small]
+
+
 def test_one_wild_position_is_a_glitch_not_a_second_ship() -> None:
     st = AisVesselState(FRAME)
     t = np.arange(0.0, 100.0, 10.0)

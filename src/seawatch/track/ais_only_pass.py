@@ -145,7 +145,7 @@ def _twin_rows(ais: AisVesselState) -> npt.NDArray[np.int64]:
     out = np.full(len(ais.mmsi), -1, np.int64)
     twins = np.flatnonzero(ais.mmsi >= TWIN_KEY)
     if len(twins):
-        # a key from TWIN_KEY up without its MMSI's row (a 30-bit MMSI of 10 digits) is nobody's twin
+        # a twin key whose MMSI has no row (not expected: a twin's first report was its MMSI's) is nobody's twin
         of = ais.rows_of(ais.mmsi[twins] - TWIN_KEY)
         out[of[of >= 0]] = twins[of >= 0]
     return out

@@ -70,7 +70,7 @@ def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_stat
 _LABEL_BITS = 24            # AisVesselState._heard keys: MMSI << _LABEL_BITS | receivers label code
 _LABEL_MASK = (1 << _LABEL_BITS) - 1
 _POSITION, _STATIC = int(Kind.AIS_POSITION), int(Kind.AIS_STATIC)
-TWIN_KEY = 1_000_000_000   # state key of an MMSI's twin: TWIN_KEY + MMSI (MMSIs are 9 digits)
+TWIN_KEY = 1 << 30   # state key of an MMSI's twin: TWIN_KEY + MMSI, above every 30-bit MMSI (10 digits too)
 JUMP_MIN_M = 1_000.0        # a report this far from where its MMSI's vessel should be ...
 JUMP_MPS = 30.9             # ... implying more than 60 kn: another transmitter
 
@@ -372,7 +372,7 @@ class AisVesselState:
                     idx_j, t_j, x_j, y_j = idx[sel], t[sel], x_m[sel], y_m[sel]
                     idx, rows, x_m, y_m, t, t_prev = (idx[keep], rows[keep], x_m[keep], y_m[keep], t[keep],
                                                       t_prev[keep])
-                    # twin keys sort after every MMSI (< 1e9): adding them leaves `rows` valid
+                    # twin keys sort after every MMSI (30 bits: < TWIN_KEY): adding them leaves `rows` valid
                     self._apply(batch, idx_j, self._rows_for(twin_rows_keys), t_j, x_j, y_j, route=False)
                     if not len(idx):
                         return
