@@ -239,3 +239,53 @@ def test_the_cycles_and_alerts_are_the_same_however_the_contact_updates_are_cut_
         cut = DetectionEngine(caspian())
         assert np.array_equal(cycle_spans(cut, *pieces), spans)
         assert cut.finish() == alerts
+
+
+def _batch(*legs: dict[str, np.ndarray]) -> ContactBatch:
+    return ContactBatch({key: np.concatenate([lg[key] for lg in legs]) for key in legs[0]}).sorted_by_time()
+
+
+def test_a_contact_back_after_the_whole_feed_fell_silent_for_two_hours_gets_a_new_alert() -> None:
+    """No row at all for two hours (no cycle in between): the contact was stale long before it came back, so its
+    alert ends at its last update, as when other traffic kept the checks going, and a new one opens."""
+    a = leg(1, (38.40, 49.00), duration_s=300, speed_kn=35, cog_deg=0, kind=FUSED, mmsi=423000001)
+    b = leg(1, end_of(a), t0=7500, duration_s=300, speed_kn=35, cog_deg=0, kind=FUSED, mmsi=423000001)
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    run(e, a, b)
+    hs = e.finish()
+    assert [(h["start"] < "2026-06-12T17:00", h["end"]) for h in hs] == [(True, "2026-06-12T16:05:00.000Z"),
+                                                                          (False, None)]
+
+
+def test_a_stretched_cycle_forgets_a_contact_silent_longer_than_stale_s_as_the_five_second_checks_do() -> None:
+    """An AIS vessel at 35 kn reporting once a minute, silent for 625 s (> stale_s, 600 s), among others: judged
+    every 5 s, its alert closes at its last report before the silence; judged in stretched cycles, the same."""
+    a = leg(5, (38.75, 49.10), t0=20.0, duration_s=600.0, speed_kn=35.0, cog_deg=90, kind=AIS, mmsi=422000005, dt=60.0)
+    b = leg(5, (38.75, 49.25), t0=1245.0, duration_s=600.0, speed_kn=35.0, cog_deg=90, kind=AIS, mmsi=422000005,
+            dt=60.0)
+    others = [leg(10 + k, (38.60 + 0.01 * k, 49.10), t0=s, duration_s=2000.0, speed_kn=8.0, cog_deg=90, kind=AIS,
+                  mmsi=422000010 + k, dt=60.0) for k, s in enumerate((2.0, 17.0, 33.0, 48.0))]
+    feed = _batch(a, b, *others)
+    step = DetectionEngine(caspian(), rules=("high_speed",), sparse_cycle_s=0.0)
+    stretched = DetectionEngine(caspian(), rules=("high_speed",))
+    for e in (step, stretched):
+        e.process(feed)
+    alerts = stretched.finish()
+    assert alerts == step.finish() and len(alerts) == 2 and alerts[0]["end"] is not None
+    assert stretched.cycles < step.cycles
+
+
+def test_a_late_row_of_a_contact_is_ignored_and_counted_not_winding_its_memory_back() -> None:
+    """Contact 1's row of 350 s handed in again after its rows up to 1000 s: the memory keeps 1000 s, so the
+    alert closes at the contact's last update (when it went stale), not at 350 s."""
+    fast = leg(1, (38.40, 49.00), duration_s=1000, speed_kn=35, cog_deg=0, kind=FUSED, mmsi=423000001)
+    other = leg(9, (38.9, 49.5), duration_s=2500, speed_kn=8, cog_deg=90, kind=FUSED, mmsi=423000009)
+    feed = _batch(fast, other)
+    t = feed["t"]
+    cut = int(np.searchsorted(t, T0 + 1102.0))
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    e.process(feed.take(np.arange(cut)))
+    e.process(feed.take(np.flatnonzero((feed["contact_id"] == 1) & (t == T0 + 350.0))))
+    e.process(feed.take(np.arange(cut, len(feed))))
+    (hs,) = e.finish()
+    assert hs["end"] == "2026-06-12T16:16:40.000Z" and e.n_late_rows == 1

@@ -149,6 +149,7 @@ class DetectionEngine:
         self.risk = RiskModel(self)
         self.continuity = Continuity(self)  # a dark contact's alerts across a break of its radar track
         self.cycles = 0
+        self.n_late_rows = 0   # rows older than their contact's latest, ignored (`_cycle`)
         self._pending: list[ContactBatch] = []
         self._pending_xy: list[tuple[np.ndarray, np.ndarray] | None] = []
         self._pending_lo, self._pending_hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min   # their cycles
@@ -334,6 +335,21 @@ class DetectionEngine:
         ids = batch["contact_id"][rows]
         slots = mem.slots_for(ids)
         t = c["t"][rows]
+        prev_t = mem.f["last_t"][slots]
+        late = t < prev_t   # older than what the memory holds of that contact: it would wind it back
+        if late.any():
+            if not self.n_late_rows:
+                logger.warning("contact %s: a row of %.3f s after one of %.3f s, ignored (further late rows are "
+                               "counted, not logged)", int(ids[late][0]), float(t[late][0]), float(prev_t[late][0]))
+            self.n_late_rows += int(late.sum())
+            rows, ids, slots, t, prev_t = rows[~late], ids[~late], slots[~late], t[~late], prev_t[~late]
+            if not len(rows):
+                return
+        # back after more than stale_s unseen: a check every cycle_s before this row's own would have forgotten
+        # it (its alerts closed at its last time); a stretched cycle, or a feed silent that long, has no such check
+        back = ~self._expired[slots] & (prev_t < (np.ceil(t / self.cycle_s) - 1.0) * self.cycle_s - self.stale_s)
+        if back.any():
+            self._expire(slots[back], prev_t[back])
         lat, lon = c["lat"][rows], c["lon"][rows]
         x, y = (xy[0][rows], xy[1][rows]) if xy is not None else self.frame.to_xy(lat, lon)
         mmsi = c["mmsi"][rows]
