@@ -70,7 +70,8 @@ def nominal_interval_s(msg_type: npt.ArrayLike, sog_mps: npt.ArrayLike, nav_stat
 _LABEL_BITS = 24            # AisVesselState._heard keys: MMSI << _LABEL_BITS | receivers label code
 _LABEL_MASK = (1 << _LABEL_BITS) - 1
 _POSITION, _STATIC = int(Kind.AIS_POSITION), int(Kind.AIS_STATIC)
-TWIN_KEY = 1 << 30   # state key of an MMSI's twin: TWIN_KEY + MMSI, above every 30-bit MMSI (10 digits too)
+TWIN_KEY = 2_000_000_000   # state key of an MMSI's twin: TWIN_KEY + MMSI, above every 30-bit MMSI (10 digits
+#                            too, up to 1,073,741,823), and the MMSI still legible in it (2 367 377 760)
 JUMP_MIN_M = 1_000.0        # a report this far from where its MMSI's vessel should be ...
 JUMP_MPS = 30.9             # ... implying more than 60 kn: another transmitter
 

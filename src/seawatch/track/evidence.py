@@ -31,7 +31,7 @@ from seawatch.arrays import member
 FloatArray = npt.NDArray[np.float64]
 Int64Array = npt.NDArray[np.int64]
 
-_SHIFT = 32   # MMSI keys (twins included: 2^30 + MMSI) stay below 2^31
+_SHIFT = 32   # MMSI keys (twins included: 2e9 + MMSI) stay below 2^32
 
 
 @dataclass(frozen=True, slots=True)
