@@ -126,6 +126,7 @@ class Pipeline:
         self._held_ais: ObservationBatch | None = None
         self._t_max = -math.inf
         self.n_unknown_sensor = 0
+        self.n_untimed_plots = 0   # radar plots without observed_at (`process_xy`)
         # an AIS vessel is in the picture while its last report is at most this old (snapshot and fusion)
         self._max_age_s = min(SNAPSHOT_MAX_AGE_S, self.fusion.params.max_ais_age_s)
         self._old_pending = False   # a report too old to show was applied after the last step (`_ais_only_picture`)
@@ -150,17 +151,32 @@ class Pipeline:
             return ContactBatch.empty(), _NO_XY, _NO_XY
         kind = batch["kind"]
         t = batch["observed_at"]
-        radar_rows = np.flatnonzero(np.isin(kind, RADAR_KINDS) & np.isfinite(batch["lat"]))
+        timed = np.isfinite(t)
+        radar = np.isin(kind, RADAR_KINDS)
+        if not timed[radar].all():   # a plot without a time has no scan: counted, not placed
+            if not self.n_untimed_plots:
+                logger.warning("radar plots without observed_at are dropped (counted in n_untimed_plots)")
+            self.n_untimed_plots += int((radar & ~timed).sum())
+        radar_rows = np.flatnonzero(radar & np.isfinite(batch["lat"]) & timed)
         ais_rows = np.flatnonzero(np.isin(kind, AIS_KINDS))
-        t0, t1 = float(np.nanmin(t)), float(np.nanmax(t))
-        if self._next_emit is None:
-            self._next_emit = math.floor(t0 / self.update_period_s) * self.update_period_s + self.update_period_s
-        self._t_max = max(self._t_max, t1)
+        if timed.any():
+            t0, t1 = float(t[timed].min()), float(t[timed].max())
+            if self._next_emit is None:
+                self._next_emit = math.floor(t0 / self.update_period_s) * self.update_period_s + self.update_period_s
+            self._t_max = max(self._t_max, t1)
         self._add_plots(batch, radar_rows)
         if len(ais_rows):
             new = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
             self.ais.record_receivers(new)   # once per report, however long it is held
-            self._held_ais = new if self._held_ais is None else ObservationBatch.concat([self._held_ais, new])
+            held = new if self._held_ais is None else ObservationBatch.concat([self._held_ais, new])
+            # the held reports are searched by time: one without observed_at (applied at its receive time, at the
+            # end) goes after the timed ones, not between them
+            untimed = ~np.isfinite(held["observed_at"])
+            if untimed.any() and not untimed[-int(untimed.sum()):].all():
+                held = held.take(np.argsort(held["observed_at"], kind="stable"))   # NaN last, the rest as they were
+            self._held_ais = held
+        if self._next_emit is None:   # no time seen yet: nothing to step to
+            return ContactBatch.empty(), _NO_XY, _NO_XY
         return self._advance(final=False)
 
     def flush(self) -> tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:

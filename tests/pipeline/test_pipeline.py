@@ -182,3 +182,49 @@ def test_the_contact_updates_are_the_same_however_the_observations_are_cut_into_
     assert whole.num_rows > 100 and len(set(whole.column("kind").to_pylist())) == 3
     for rows in (500, 37, 5):
         assert contact_updates(merged, rows).equals(whole)
+
+
+def test_a_first_batch_of_reports_without_observed_at_is_held_not_a_crash() -> None:
+    """A static report (and a position report) with only a receive time start the stream: nothing to step to yet;
+    they are applied once the stream has a time, the position at its receive time."""
+    p = Pipeline(SITE, update_period_s=10.0)
+    untimed = ObservationBatch({"kind": [Kind.AIS_STATIC, Kind.AIS_POSITION], "observed_at": [np.nan, np.nan],
+                                "received_at": [1.7e9 + 1.0, 1.7e9 + 2.0], "msg_type": [5, 1],
+                                "mmsi": [423000009, 423000009], "name": ["UNTIMED", None], "lat": [np.nan, 38.45],
+                                "lon": [np.nan, 48.95], "sog_mps": [np.nan, 1.0], "cog_deg": [np.nan, 90.0],
+                                "sensor": "ais"}, n=2)
+    assert len(p.process(untimed)) == 0
+    for b in scenario(seconds=60.0):
+        p.process(b)
+    p.flush()
+    assert 423000009 in p.ais.mmsi.tolist() and p.ais.static["name"][p.ais.rows_of(np.array([423000009]))[0]] == \
+        "UNTIMED"
+
+
+def _reports(rows: list[tuple[float, int]], **extra: Any) -> ObservationBatch:
+    """AIS position reports (t after 1.7e9 s, MMSI) of vessels at sea, 60 km out of radar cover."""
+    n = len(rows)
+    cols = {"kind": Kind.AIS_POSITION, "observed_at": [1.7e9 + t for t, _ in rows],
+            "received_at": [1.7e9 + t for t, _ in rows], "msg_type": 1, "mmsi": [m for _, m in rows],
+            "lat": np.full(n, 38.45), "lon": 49.6 + np.arange(n) * 0.01, "sog_mps": np.full(n, 2.0),
+            "cog_deg": np.full(n, 90.0), "sensor": "ais"}
+    cols.update(extra)
+    return ObservationBatch(cols, n=n)
+
+
+def test_a_report_without_observed_at_goes_after_the_timed_ones_not_into_an_earlier_picture() -> None:
+    """Steps every 30 s (at 10 s, 40 s, ... on the grid). A report without observed_at (received at 50 s) comes
+    with A's reports of 1-21 s; the next batch brings B's of 31 s and A's of 41 and 45 s. The held reports are
+    searched by time: the untimed one goes after the timed ones (applied at the end, at its receive time), so the
+    picture at 40 s is the one without it — B in it, and no vessel heard only at 50 s."""
+    untimed = _reports([(50.0, 423000007)], observed_at=[np.nan])
+    first = _reports([(1.0, 423000001), (11.0, 423000001), (21.0, 423000001)])
+    second = _reports([(31.0, 423000002), (41.0, 423000001), (45.0, 423000001)])
+
+    def step_40(batches: list[ObservationBatch]) -> list[str]:
+        p = Pipeline(SITE, update_period_s=30.0)
+        rows = [r for b in batches for r in p.process(b).rows()]
+        return [f"{r.mmsi} {r.lat:.9f} {r.lon:.9f}" for r in rows if r.t == 1.7e9 + 40.0]
+
+    with_it = step_40([ObservationBatch.concat([first, untimed]), second])
+    assert with_it == step_40([first, second]) and any(r.startswith("423000002") for r in with_it)
