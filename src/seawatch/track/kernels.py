@@ -327,6 +327,18 @@ def pairs_within(a: np.ndarray, b: np.ndarray, r: float) -> tuple[np.ndarray, np
     return oi, oj, od
 
 
+@inline
+def _pair_d2(tp: np.ndarray, ap: np.ndarray, i: int, j: int, extra_var: float, d0: float, d1: float) -> float:
+    """The squared Mahalanobis length of (d0, d1) under the sum of the position covariances of track row i and
+    AIS row j plus extra_var on the diagonal, as numpy computes it in `fusion` (the sum, then + extra_var * I)."""
+    s00 = (tp[i, 0, 0] + ap[j, 0, 0]) + extra_var
+    s01 = (tp[i, 0, 1] + ap[j, 0, 1]) + 0.0
+    s10 = (tp[i, 1, 0] + ap[j, 1, 0]) + 0.0
+    s11 = (tp[i, 1, 1] + ap[j, 1, 1]) + extra_var
+    det = s00 * s11 - s01 * s10
+    return (s11 * (d0 * d0) - (s01 + s10) * d0 * d1 + s00 * (d1 * d1)) / det
+
+
 @jit
 def fusion_gate(ti: np.ndarray, aj: np.ndarray, tx: np.ndarray, tp: np.ndarray, ax: np.ndarray, ap: np.ndarray,
                 fresh: np.ndarray, extra_var: float, gate_d2: float, max_dv: float) -> np.ndarray:
@@ -341,12 +353,7 @@ def fusion_gate(ti: np.ndarray, aj: np.ndarray, tx: np.ndarray, tp: np.ndarray, 
         if not fresh[j]:
             continue
         d0, d1 = tx[i, 0] - ax[j, 0], tx[i, 1] - ax[j, 1]
-        s00 = (tp[i, 0, 0] + ap[j, 0, 0]) + extra_var
-        s01 = (tp[i, 0, 1] + ap[j, 0, 1]) + 0.0
-        s10 = (tp[i, 1, 0] + ap[j, 1, 0]) + 0.0
-        s11 = (tp[i, 1, 1] + ap[j, 1, 1]) + extra_var
-        det = s00 * s11 - s01 * s10
-        d2 = (s11 * (d0 * d0) - (s01 + s10) * d0 * d1 + s00 * (d1 * d1)) / det
+        d2 = _pair_d2(tp, ap, i, j, extra_var, d0, d1)
         dv = math.hypot(tx[i, 2] - ax[j, 2], tx[i, 3] - ax[j, 3])
         if d2 <= gate_d2 and dv <= max_dv:
             out[e] = d2
@@ -386,12 +393,7 @@ def duplicate_best(ti: np.ndarray, aj: np.ndarray, tx: np.ndarray, tp: np.ndarra
             big = max(max(dims[0], dims[1]), max(dims[2], dims[3]))
             shrink = max(dist - big, 0.0) / (dist if dist > 0 else 1.0)
             r0, r1 = o0 * shrink, o1 * shrink
-        s00 = (tp[i, 0, 0] + ap[j, 0, 0]) + extra_var
-        s01 = (tp[i, 0, 1] + ap[j, 0, 1]) + 0.0
-        s10 = (tp[i, 1, 0] + ap[j, 1, 0]) + 0.0
-        s11 = (tp[i, 1, 1] + ap[j, 1, 1]) + extra_var
-        det = s00 * s11 - s01 * s10
-        d2 = (s11 * (r0 * r0) - (s01 + s10) * r0 * r1 + s00 * (r1 * r1)) / det
+        d2 = _pair_d2(tp, ap, i, j, extra_var, r0, r1)
         out_m = math.hypot(r0, r1)
         dv = math.hypot(tx[i, 2] - ax[j, 2], tx[i, 3] - ax[j, 3])
         if d2 <= gate_d2 and out_m <= max_out_m and dv <= max_dv and d2 < best_d2[i]:
