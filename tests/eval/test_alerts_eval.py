@@ -132,3 +132,58 @@ def test_latency_from_when_a_vessel_first_became_observable_leaves_out_the_time_
     hs, gap = res["types"]["high_speed"], res["types"]["ais_gap"]
     assert hs["latency_median_s"] == 420.0 and hs["latency_observable_median_s"] == 120.0
     assert gap["latency_median_s"] == gap["latency_observable_median_s"] == 300.0
+
+
+def _east_runner(d: Path) -> Path:
+    """One dark vessel running east along 38.8 N for 2 h (~1.1 km a minute), a dark_target event all along."""
+    (d / "truth").mkdir(parents=True)
+    t = np.arange(0, 7200, 10.0)
+    tab = pa.table({"vessel_id": pa.array(np.zeros(len(t), np.int32)),
+                    "time": pa.array(((T0 + t) * 1000).astype(np.int64), pa.timestamp("ms", "UTC")),
+                    "lat": np.full(len(t), 38.8), "lon": 49.0 + t * 2e-4})
+    pq.write_table(tab, d / "truth" / "positions.parquet")
+    ev = {"kind": "dark_target", "start": iso(0), "end": iso(7200), "vessels": [0], "mmsi": [], "lat": 38.8, "lon": 49.0}
+    (d / "truth" / "events.jsonl").write_text(json.dumps(ev) + "\n")
+    return d
+
+
+def test_an_alert_is_a_dark_vessels_only_where_the_vessel_was_at_the_alerts_own_times(tmp_path: Path) -> None:
+    """The alert opened 30 km away and its contact was last where the vessel had been an hour before: not the
+    vessel's (the position is compared with the truth at the time it is of, evidence position_t)."""
+    truth = load_truth(_east_runner(tmp_path))
+    a = alert("dark_target", 3600, 7000, 38.8, 49.0 + 1000 * 2e-4, [])
+    a["evidence"] = {"start_lat": 38.8, "start_lon": 48.6, "position_t": T0 + 7000.0}
+    assert score_alerts(truth, [a])["types"]["dark_target"]["found"] == 0
+    a["evidence"]["position_t"] = T0 + 1000.0
+    assert score_alerts(truth, [a])["types"]["dark_target"]["found"] == 1
+
+
+def test_only_an_instant_event_or_alert_gets_the_two_minutes_of_slack_to_overlap(tmp_path: Path) -> None:
+    truth = load_truth(make_truth(tmp_path))   # the ais_gap of MMSI 423000001 lasts 3600-7200 s
+    after = alert("ais_gap", 7290, 7400, 39.5, 50.0, [423000001])   # 90 s after it ended
+    assert score_alerts(truth, [after])["types"]["ais_gap"]["found"] == 0
+    instant = alert("ais_gap", 7290, 7290, 39.5, 50.0, [423000001])
+    assert score_alerts(truth, [instant])["types"]["ais_gap"]["found"] == 1
+
+
+def test_an_alert_on_another_identified_vessel_does_not_match_a_mixed_event_by_position(tmp_path: Path) -> None:
+    """The rendezvous of dark vessel 0 and MMSI 423000001: an alert on MMSI 423999999 sitting on the identified
+    vessel is not this event's (only the dark vessel could be matched by position)."""
+    d = make_truth(tmp_path)
+    (d / "truth" / "vessels.csv").write_text("vessel_id,mmsi\n0,\n1,423000001\n")
+    truth = load_truth(d)
+    other = alert("rendezvous", 9100, 9500, 39.5, 50.0, [423999999])
+    assert score_alerts(truth, [other])["types"]["rendezvous"]["found"] == 0
+
+
+def test_an_alert_re_opened_has_no_duration_until_it_closes_again_and_says_when_its_position_is_of() -> None:
+    from seawatch.detect.alerts import AlertBook
+    book = AlertBook(merge_gap_s=300.0)
+    book.open("dark_target", 7, T0, severity="high", lat=38.8, lon=49.0, track_ids=[7], mmsi=[], zone=None,
+              summary=".", evidence={})
+    book.close("dark_target", 7, T0 + 600)
+    a = book.open("dark_target", 7, T0 + 700, severity="high", lat=38.9, lon=49.1, track_ids=[7], mmsi=[],
+                  zone=None, summary=".", evidence={})
+    assert a.end is None and "duration_s" not in a.evidence and a.evidence["position_t"] == T0 + 700
+    book.close("dark_target", 7, T0 + 900)
+    assert a.evidence["duration_s"] == 900.0

@@ -143,6 +143,7 @@ class AlertBook:
                 resumed.track_ids += [int(key)] if isinstance(key, (int, np.integer)) else []
         if resumed is not None:
             resumed.end = None
+            resumed.evidence.pop("duration_s", None)   # set again when it closes: an open alert has none
             self.open_by_key[k] = resumed
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
                                evidence=evidence, mmsi=mmsi, zone=zone, force=True)
@@ -150,7 +151,8 @@ class AlertBook:
         a = Alert(f"{type_}-{self._counter:06d}", type_, severity, float(start if start is not None else t),
                   None, float(lat), float(lon), [int(i) for i in track_ids],
                   sorted({int(m) for m in mmsi if m is not None and m > 0}), zone, summary,
-                  {"start_lat": float(lat), "start_lon": float(lon), **evidence},   # lat/lon follow the contact
+                  # lat/lon follow the contact; position_t: when it was there (the time lat/lon are of)
+                  {"start_lat": float(lat), "start_lon": float(lon), "position_t": float(t), **evidence},
                   last_t=float(t), last_report_t=float(t))
         self.alerts.append(a)
         self.open_by_key[k] = a
@@ -166,12 +168,14 @@ class AlertBook:
         escalated = severity is not None and SEVERITIES.index(severity) > SEVERITIES.index(a.severity)
         if escalated and severity is not None:
             a.severity = severity  # severity only rises while an alert is open
-        if lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon)):
-            a.lat, a.lon = float(lat), float(lon)
+        moved = lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon))
         if summary is not None:
             a.summary = summary
         if evidence:
             a.evidence.update(evidence)
+        if moved:
+            a.lat, a.lon = float(lat), float(lon)   # type: ignore[arg-type]
+            a.evidence["position_t"] = float(t)
         if mmsi is not None:
             a.mmsi = sorted(set(a.mmsi) | {int(m) for m in mmsi if m is not None and m > 0})
         if zone is not None and a.zone is None:

@@ -1,13 +1,17 @@
 """Alerts scored against the simulator's ground truth: recall, precision, false alarms, latency per type.
 
 Matching (issue 5): a truth event counts as found when an alert of the same type overlaps it in time
-and shares a vessel — an MMSI in common, or, when the alert has no MMSI or the event has a vessel without
-one (a dark vessel), the alert's position within `match_distance_m` (2 km) of where that truth vessel was at some
-time during the alert. An alert's `lat`/`lon` follow its contact to its last update; where it opened is in its
-evidence (`start_lat`, `start_lon`) and counts too: a dark boat's track that passes to another boat at a
-meeting (a tracker's swap) carries the alert raised on the first to the second's last position. Instant
-events and alerts (a border crossing, an identity change) get
-`slack_s` (2 min: the latency the issue allows an instant rule) either side. Per type:
+and shares a vessel — an MMSI in common, or, for a vessel of the event without an MMSI (a dark vessel; any
+vessel of the event when the alert has no MMSI), the alert's position within `match_distance_m` (2 km) of where
+that truth vessel was at the same time. An alert has two positions with a time each: where it opened (evidence
+`start_lat`, `start_lon`), at its start, and where its contact was at its last update (`lat`, `lon`), at evidence
+`position_t` (in a file without it: at most `LAST_UPDATE_S`, 600 s, before its end or the end of the truth while
+open: a contact silent longer is forgotten and its alert closed); either may match, within `slack_s` of those
+times. So a dark boat's track that passes to
+another boat at a meeting (a tracker's swap) carries the alert raised on the first to the second boat, found by
+its last position; an alert that merely ends where another vessel had been earlier is not that vessel's. Instant
+events and alerts (a border crossing, an identity change) also get `slack_s` (2 min: the latency the issue
+allows an instant rule) either side of their time for the overlap. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
 - latency = alert start − event start for each found event (its earliest matching alert): median, p90;
@@ -21,6 +25,7 @@ Open alerts (end = null) last to the end of the truth.
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +37,8 @@ import pyarrow.parquet as pq
 
 from seawatch.detect.alerts import read_alerts_jsonl
 from seawatch.geo import LocalFrame
+
+LAST_UPDATE_S = 600.0   # an alert's last update (its lat/lon) is at most this long before its end
 
 TYPES = ("dark_target", "ais_gap", "ais_spoofing", "zone_entry", "zone_loiter", "border_crossing", "rendezvous",
          "loitering", "high_speed", "shore_approach", "watchlist")
@@ -54,6 +61,7 @@ class Truth:
     t_end: float
     vessel_hours: float
     seen: np.ndarray | None = None  # per position row: observable by a sensor (None: unknown)
+    mmsi_of: dict[int, int] | None = None  # vessel id -> its MMSI, -1 for none (None: unknown)
 
     def track(self, vid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a, b = np.searchsorted(self.vessel, [vid, vid + 1])
@@ -95,7 +103,13 @@ def load_truth(truth_dir: str | Path) -> Truth:
     x, y = frame.to_xy(lat, lon)
     ut = np.unique(t)
     step = float(np.median(np.diff(ut))) if len(ut) > 1 else 10.0
-    return Truth(events, t, v, x, y, frame, float(t.max()) if len(t) else 0.0, len(t) * step / 3600.0, seen)
+    mmsi_of = None
+    if (d / "vessels.csv").exists():
+        with (d / "vessels.csv").open(encoding="utf-8") as fh:
+            mmsi_of = {int(r["vessel_id"]): int(r["mmsi"]) if (r.get("mmsi") or "").strip() else -1
+                       for r in csv.DictReader(fh)}
+    return Truth(events, t, v, x, y, frame, float(t.max()) if len(t) else 0.0, len(t) * step / 3600.0, seen,
+                 mmsi_of)
 
 
 def _vessel_near(truth: Truth, vid: int, ax: float, ay: float, s: float, e: float, dist_m: float) -> bool:
@@ -117,7 +131,8 @@ def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: f
     a_e = _epoch(alert.get("end"), truth.t_end)
     e_s = _epoch(event["start"], 0.0)
     e_e = _epoch(event["end"], truth.t_end)
-    if a_s > e_e + slack_s or a_e < e_s - slack_s:
+    sl = slack_s if (a_s == a_e or e_s == e_e) else 0.0   # an instant one: its time give or take slack_s
+    if a_s > e_e + sl or a_e < e_s - sl:
         return False
     a_m = {int(m) for m in alert.get("mmsi") or []}
     e_m = {int(m) for m in event.get("mmsi") or []}
@@ -125,12 +140,18 @@ def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: f
         return True
     if a_m and e_m and len(e_m) >= len(event.get("vessels", [])):
         return False  # both identified, no MMSI in common, and no dark vessel in the event
-    s, e = max(a_s, e_s) - slack_s, min(a_e, e_e) + slack_s
+    vessels = [int(v) for v in event.get("vessels", [])]
+    if a_m and truth.mmsi_of is not None:   # an alert on another identified vessel: only a dark one by position
+        vessels = [v for v in vessels if truth.mmsi_of.get(v, -1) <= 0]
     ev = alert.get("evidence") or {}
-    where = [(alert["lat"], alert["lon"])] + ([(ev["start_lat"], ev["start_lon"])] if "start_lat" in ev else [])
-    for lat, lon in where:   # where it is now (it follows its contact) and where it opened
+    # its last update: at evidence position_t, or (an older alert file) at most LAST_UPDATE_S before its end
+    pos_t = ev.get("position_t")
+    where = [(alert["lat"], alert["lon"], *((pos_t, pos_t) if pos_t is not None else (a_e - LAST_UPDATE_S, a_e)))]
+    if "start_lat" in ev:
+        where.append((ev["start_lat"], ev["start_lon"], a_s, a_s))     # where it opened, at its start
+    for lat, lon, t0, t1 in where:
         ax, ay = truth.frame.to_xy(float(lat), float(lon))
-        if any(_vessel_near(truth, int(v), float(ax), float(ay), s, e, dist_m) for v in event.get("vessels", [])):
+        if any(_vessel_near(truth, v, float(ax), float(ay), t0 - slack_s, t1 + slack_s, dist_m) for v in vessels):
             return True
     return False
 

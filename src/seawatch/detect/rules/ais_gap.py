@@ -267,7 +267,10 @@ class AisGap(Rule):
             lt = float(mem.f["last_ais_t"][s])
             start = self._dated(cyc, int(s), lt + float(nd))
             g = start - lt
-            lat, lon = self.engine.frame.to_latlon(mem.f["ais_x"][s], mem.f["ais_y"][s])
+            # where it was last heard (a contact never freshly heard has no AIS position: where it was last seen)
+            ax_s, ay_s = float(mem.f["ais_x"][s]), float(mem.f["ais_y"][s])
+            heard_at = np.isfinite(ax_s) and np.isfinite(ay_s)
+            lat, lon = self.engine.frame.to_latlon(*((ax_s, ay_s) if heard_at else (mem.f["x"][s], mem.f["y"][s])))
             # radar still sees it (not an AIS-only contact's dead-reckoned rows, which go on for minutes)
             still = (now - float(mem.f["last_t"][s]) < TRACKED_S) and int(mem.i["kind"][s]) != int(ContactKind.AIS_ONLY)
             stopped = float(fill_nan(mem.f["sog_mps"][s:s + 1], nan=0.0)[0]) * MPS_TO_KN < p["berth_speed_kn"]
@@ -279,8 +282,9 @@ class AisGap(Rule):
                 track_ids=[int(mem.i["contact_id"][s])], mmsi=[m], zone=None,
                 summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
                         f"{' while radar still tracks it' if still else ''}{', last heard stopped' if stopped else ''}.",
-                evidence={"last_ais_t": lt, "gap_s": float(g), "expected_interval_s": float(self._expected_s(
-                    np.array([s]), now)[0]), "radar_tracked": still, "stopped": stopped},
+                evidence={"position_t": lt if heard_at else float(mem.f["last_t"][s]), "last_ais_t": lt,
+                          "gap_s": float(g), "expected_interval_s": float(self._expected_s(np.array([s]), now)[0]),
+                          "radar_tracked": still, "stopped": stopped},
                 # heard only briefly between two silences: one behaviour, its alert re-opened
                 merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + g))
             # dated inside a stretched cycle: the refreshes its later checks would have made
