@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from detect_helpers import AIS, FUSED, T0, caspian, coastal_site, end_of, leg, of_type, run
+from detect_helpers import AIS, DARK, FUSED, T0, caspian, coastal_site, end_of, leg, of_type, run
 
 from seawatch.detect.engine import DetectionEngine, site_frame
+from seawatch.track.fusion import AIS_ONLY_ID_OFFSET
 
 OFF_LANKARAN = (38.80, 49.10)  # open sea, ~20 km off the coast, inside AIS and radar cover, far from ports
 FAR_AWAY = (39.40, 50.20)  # another vessel, well beyond the outage radius, keeps the clock running
@@ -205,3 +206,40 @@ def test_a_vessel_heard_only_once_between_two_long_silences_is_one_ais_gap_alert
     later = [30.0 * k for k in range(40)] + [3570.0 + 30.0 * k for k in range(40)]
     run(e2, _heard_at(later, 422000007), clock)
     assert len(of_type(e2, "ais_gap")) == 2
+
+
+def _leaves_dark(start: tuple[float, float]) -> tuple[DetectionEngine, dict]:
+    """MMSI 422000001 heard for 10 min, stopped at `start`, on radar track 77; then its AIS falls silent and the
+    track (a dark contact once fusion lets go) leaves at 10 kn to the ESE for 30 min."""
+    e = DetectionEngine(caspian(), rules=("dark_target", "ais_gap"))
+    heard = leg(AIS_ONLY_ID_OFFSET + 422000001, start, duration_s=600, speed_kn=0, cog_deg=0, kind=FUSED,
+                mmsi=422000001, radar_track_id=77)
+    dark = leg(77, start, t0=620, duration_s=1800, speed_kn=10, cog_deg=110, kind=DARK, radar_track_id=77)
+    run(e, heard, dark, leg(9, FAR_AWAY, duration_s=2500, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+    return e, dark
+
+
+def test_a_vessel_that_switches_off_in_port_and_sails_out_on_radar_is_an_ais_gap_once_out() -> None:
+    """Silent since Alat port, its last AIS position in the port: a ship at rest there reports every 3 min and
+    may go unheard, but its radar track leaves under way into the open sea inside AIS cover; judged where the
+    track is, it is a gap (before: rejected for good by its last position, and dark_target waited on that gap)."""
+    e, _ = _leaves_dark((40.2047, 49.545))
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["mmsi"] == [422000001] and gap["severity"] == "high" and gap["evidence"]["radar_tracked"]
+
+
+def test_a_silent_vessel_still_in_port_is_no_gap() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    heard = leg(AIS_ONLY_ID_OFFSET + 422000001, (40.2047, 49.545), duration_s=600, speed_kn=0, cog_deg=0,
+                kind=FUSED, mmsi=422000001, radar_track_id=77)
+    moored = leg(77, (40.2047, 49.545), t0=620, duration_s=1800, speed_kn=0, cog_deg=0, kind=DARK, radar_track_id=77)
+    run(e, heard, moored, leg(9, FAR_AWAY, duration_s=2500, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+    assert of_type(e, "ais_gap") == []
+
+
+def test_a_gap_whose_vessel_radar_still_tracks_under_its_own_track_id_is_high() -> None:
+    """Once fusion lets go of the silent MMSI its radar track is a dark contact under the track id: the rule
+    follows that track (its speed), and radar still tracking the vessel makes the gap high."""
+    e, _ = _leaves_dark((40.12, 49.75))
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["severity"] == "high" and gap["evidence"]["radar_tracked"]

@@ -173,6 +173,22 @@ class AisGap(Rule):
             out[k] = np.where(seen & radar, np.fmin(out[k], kn), out[k])
         return out
 
+    def _radar_track(self, slots: I64, now: float) -> tuple[F64, F64, F64]:
+        """Per slot, where the radar track that last carried its MMSI is now and how fast it goes (`_radar_kn`);
+        NaN where radar no longer sees that track."""
+        x, y = np.full(len(slots), np.nan), np.full(len(slots), np.nan)
+        kn = self._radar_kn(slots, now)
+        tid = self.track[slots]
+        has = np.flatnonzero((tid >= 0) & np.isfinite(kn))
+        if len(has):
+            mem = self.engine.memory
+            dark = mem.find(tid[has])   # the dark contact of the track, else the fused one still
+            row = np.where(dark >= 0, dark, slots[has])
+            seen = (mem.f["last_t"][row] >= now - TRACKED_S) & (mem.i["kind"][row] != int(ContactKind.AIS_ONLY))
+            k = has[seen]
+            x[k], y[k] = mem.f["x"][row[seen]], mem.f["y"][row[seen]]
+        return x, y, kn
+
     def _shore_ahead_m(self, slots: I64) -> F64:
         """Per slot, how far ahead along its last course the shore is from where it was last heard (inf: no
         shore ahead within SHORE_AHEAD_MAX_M, or too slow to get anywhere); worked out once per silence."""
@@ -229,20 +245,36 @@ class AisGap(Rule):
         z = self.engine.zones
         slow = fill_nan(mem.f["sog_mps"][cand], nan=0.0) * MPS_TO_KN < p["berth_speed_kn"]
         berth = np.zeros(len(cand), bool)
+        harbour = np.zeros(len(cand), bool)
         if z is not None:
             # the last AIS position of a silent vessel does not move: its zone tests are asked once (placememo)
             flags = self.engine.place(("ais_gap-last-heard", p["port_margin_m"], p["berth_coast_m"]), lambda x, y: (
                 z.any_within(x, y, ("port", "anchorage"), p["port_margin_m"]) * 1
                 + z.coast_within(x, y, p["berth_coast_m"]) * 2 + z.on_land(x, y) * 4))(cand, ax, ay)
-            inside &= (flags & 1) == 0
+            harbour = (flags & 1) != 0
             berth |= (flags & 2) != 0
             if not p["inland_covered"]:
                 inside &= (flags & 4) == 0
         if p["berth_learned_anchorage"]:
             berth |= self.engine.anchorages.contains(ax, ay)
-        inside &= ~(slow & berth)
-        # all of the above holds until the slot's next row (a learned anchorage, once learned, stays): not asked again
-        out = cand[~inside]
+        harbour |= slow & berth
+        # a vessel silent since a port or a berth whose radar track has left it under way, into the open and inside
+        # AIS coverage, is not a ship at rest in port: judged where its track is now (and again at each cycle
+        # while radar tracks it, never memoised)
+        tx, ty, tkn = self._radar_track(cand, now)
+        live = np.isfinite(tx)
+        left = np.flatnonzero(harbour & inside & live & (tkn >= p["berth_speed_kn"]))
+        if len(left):
+            f = p["coverage_fraction"]
+            out_of_port = cov.ais(tx[left], ty[left], f)
+            if z is not None:
+                out_of_port &= (~z.any_within(tx[left], ty[left], ("port", "anchorage"), p["port_margin_m"])
+                                & ~z.coast_within(tx[left], ty[left], p["berth_coast_m"]))
+            harbour[left[out_of_port]] = False
+        inside &= ~harbour
+        # all of the above holds until the slot's next row (a learned anchorage, once learned, stays): not asked
+        # again, unless radar still tracks the vessel (it may yet leave the port)
+        out = cand[~inside & ~live]
         self.rejected_at[out] = rows[out]
         if p["reception_poor_share"] > 0:
             inside &= ~self.reception.poor(ax, ay, self.small[cand])
@@ -256,7 +288,8 @@ class AisGap(Rule):
         mmsi_all = mem.i["last_mmsi"][: mem.n]
         heard = mem.f["last_ais_t"][: mem.n]
         renamed = self.engine.renamed
-        for s, nd in zip(cand, need):
+        on_track = np.isfinite(self._radar_track(cand, now)[0])   # radar sees the track that last carried it
+        for s, nd, tracked in zip(cand, need, on_track.tolist()):
             m = int(mem.i["last_mmsi"][s])
             if renamed.get(m, -np.inf) >= float(mem.f["last_ais_t"][s]) - RENAMED_WITHIN_S:
                 continue   # its vessel changed identity (an ais_spoofing alert): the old MMSI's silence is that
@@ -272,7 +305,8 @@ class AisGap(Rule):
             heard_at = np.isfinite(ax_s) and np.isfinite(ay_s)
             lat, lon = self.engine.frame.to_latlon(*((ax_s, ay_s) if heard_at else (mem.f["x"][s], mem.f["y"][s])))
             # radar still sees it (not an AIS-only contact's dead-reckoned rows, which go on for minutes)
-            still = (now - float(mem.f["last_t"][s]) < TRACKED_S) and int(mem.i["kind"][s]) != int(ContactKind.AIS_ONLY)
+            still = tracked or ((now - float(mem.f["last_t"][s]) < TRACKED_S)
+                                and int(mem.i["kind"][s]) != int(ContactKind.AIS_ONLY))
             stopped = float(fill_nan(mem.f["sog_mps"][s:s + 1], nan=0.0)[0]) * MPS_TO_KN < p["berth_speed_kn"]
             # radar still sees it: high; gone silent under way: medium; silent where it lay stopped (anchored or
             # moored where no harbour is known), not seen to go anywhere: low
