@@ -243,3 +243,15 @@ def test_a_gap_whose_vessel_radar_still_tracks_under_its_own_track_id_is_high() 
     e, _ = _leaves_dark((40.12, 49.75))
     (gap,) = of_type(e, "ais_gap")
     assert gap["severity"] == "high" and gap["evidence"]["radar_tracked"]
+
+
+def test_a_silence_that_was_a_gap_is_not_learned_as_the_vessels_interval() -> None:
+    """Heard every 10 s, silent 9 min (a gap), heard every 10 s again, then silent 36 min under way in mid-cover:
+    the second silence is a gap too (the first, learned as its interval, made it need ~48 min)."""
+    reports = [10.0 * k for k in range(61)] + [1140.0 + 10.0 * k for k in range(121)]
+    parts = [leg(7, OFF_LANKARAN, t0=t, duration_s=0.0, speed_kn=8, cog_deg=0, kind=AIS, mmsi=422000007)
+             for t in reports]
+    heard = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    run(e, heard, leg(9, FAR_AWAY, duration_s=4500, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+    assert [g["mmsi"] for g in of_type(e, "ais_gap")] == [[422000007], [422000007]]

@@ -125,6 +125,7 @@ class AisGap(Rule):
         spacing = (cyc.t - age) - cyc.cache["prev_ais_t"]
         sample = np.where(np.isfinite(spacing), spacing, 0.0)
         ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["learn_max_s"])
+        ok &= ~self.alerted[cyc.slot]   # nor does a silence that was a gap (its next one would need ~8 times as long)
         s = cyc.slot[ok]
         self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
         self.samples[s] += 1
