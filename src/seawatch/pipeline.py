@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -116,7 +117,7 @@ class Pipeline:
         cover = tuple((r.noise.sensor_xy[0], r.noise.sensor_xy[1], float(r.sensor.range_m or 0.0))
                       for r in self.radars.values() if r.noise.sensor_xy is not None)
         self.fusion = RadarAisFusion(fusion_params(site, cover))
-        self.events: list[FusionEvent] = []
+        self.events: deque[FusionEvent] = deque(maxlen=10_000)   # the latest fusion events, for inspection
         self._last_table: ContactTable | None = None
         self._last_tracks: TrackTable | None = None
         self._next_emit: float | None = None

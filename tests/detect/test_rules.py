@@ -369,6 +369,18 @@ def test_an_identity_change_a_cloned_mmsi_and_an_invalid_mmsi_are_spoofing() -> 
     assert all(423000064 not in a["mmsi"] for a in of_type(e, "ais_spoofing"))
 
 
+def test_an_invalid_mmsi_is_one_alert_however_many_contacts_come_and_go_meanwhile() -> None:
+    """Its MMSI is judged once. (The MMSIs already alerted were forgotten whenever the contact memory doubled:
+    1,100 short tracks in between raised it a second time.)"""
+    e = engine(rules=("ais_spoofing",))
+    bad = leg(10_000_000_123, OFF_LANKARAN, duration_s=3600, speed_kn=8, cog_deg=90, kind=AIS, mmsi=123)
+    crowd = [leg(50_000 + k, (38.5 + 0.0005 * k, 49.5), t0=1200, duration_s=60, speed_kn=5, cog_deg=0)
+             for k in range(1100)]
+    run(e, bad, *crowd, step_s=30.0)
+    assert e.memory.cap > 1024
+    assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["invalid_mmsi"]
+
+
 def _flipping(cid: int, start: tuple[float, float], mmsi: int, names: tuple[str, str], every_s: float,
               duration_s: float) -> dict[str, np.ndarray]:
     """A contact whose AIS name alternates between two names every `every_s`."""

@@ -1,6 +1,6 @@
 """What every rule shares: per-contact memory, the per-cycle view of a batch, persistence timers, params.
 
-`ContactMemory` holds one slot per contact id ever seen, as numpy arrays (last time, position, speed, last
+`ContactMemory` holds one slot per contact id seen (and not forgotten: `DetectionEngine._forget`), as numpy arrays (last time, position, speed, last
 known MMSI and last AIS time); `Cycle` is one update cycle — the rows of a batch (at most one per contact)
 with their slots, local x/y and lazily computed context (AIS / radar coverage, distance to ports, night);
 `Persistence` is the vectorised "true for at least min_s, false for at least clear_s" timer that gives
@@ -21,6 +21,7 @@ from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig, rule_params
 from seawatch.detect import kernels
 from seawatch.detect.alerts import AlertBook
+from seawatch.detect.slots import SlotState
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame
 from seawatch.geo.radio import radio_horizon_m
@@ -46,7 +47,9 @@ UNMEASURED_SIGMA_M = 150.0  # a track predicted without plots until its position
 
 
 class ContactMemory:
-    """One slot per contact id; arrays grow by doubling."""
+    """One slot per contact id; arrays grow by doubling, and the per-slot arrays of the structures attached
+    (`attach`: rules, timers, trails, memos) with them. `compact` forgets contacts long gone (the engine's
+    `forget_s`), so a run of months keeps the contacts of its last day or so, not every one it ever saw."""
 
     FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t",
               "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn", "path_m", "mg_p0", "mg_p1", "mg_straight")
@@ -58,7 +61,28 @@ class ContactMemory:
         self.cap = 0
         self.f: dict[str, F64] = {k: np.zeros(0) for k in self.FLOATS}
         self.i: dict[str, I64] = {k: np.zeros(0, np.int64) for k in self.INTS}
-        self.listeners: list[Any] = []
+        self.listeners: list[SlotState] = []
+
+    def attach(self, state: SlotState) -> None:
+        """Grow and compact `state`'s per-slot arrays with this memory from now on."""
+        state.grow(self.cap)
+        self.listeners.append(state)
+
+    def compact(self, keep: I64) -> None:
+        """Keep only these slots (ascending), renumbered 0..len(keep)-1 in every attached structure; the other
+        contacts are forgotten: one that comes back gets a new slot, as if never seen."""
+        for k, a in self.f.items():
+            b = np.full_like(a, np.nan)
+            b[: len(keep)] = a[keep]
+            self.f[k] = b
+        for k, ai in self.i.items():
+            bi = np.full_like(ai, -1)
+            bi[: len(keep)] = ai[keep]
+            self.i[k] = bi
+        self.n = len(keep)
+        self._index = KeyIndex(self.i["contact_id"][: self.n])
+        for state in self.listeners:
+            state.take(keep)
 
     def slots_for(self, ids: I64) -> I64:
         slots = self._index.find(ids)
@@ -88,8 +112,8 @@ class ContactMemory:
                 bi = np.full(cap, -1, np.int64)
                 bi[: len(ai)] = ai
                 self.i[k] = bi
-            for fn in self.listeners:
-                fn(cap)
+            for state in self.listeners:
+                state.grow(cap)
             self.cap = cap
         self.n = n
 
@@ -395,7 +419,7 @@ _NONE = np.zeros(0, np.int64)
 _NO_T = np.zeros(0)
 
 
-class Persistence:
+class Persistence(SlotState):
     """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s."""
 
     def __init__(self, min_s: float, clear_s: float) -> None:
@@ -404,15 +428,7 @@ class Persistence:
         self.off = np.zeros(0)
         self.active = np.zeros(0, bool)
 
-    def grow(self, cap: int) -> None:
-        for name, fill in (("since", np.nan), ("off", np.nan)):
-            a = getattr(self, name)
-            b = np.full(cap, fill)
-            b[: len(a)] = a
-            setattr(self, name, b)
-        act = np.zeros(cap, bool)
-        act[: len(self.active)] = self.active
-        self.active = act
+    slot_fields: ClassVar[dict[str, Any]] = {"since": np.nan, "off": np.nan, "active": False}
 
     def step(self, slots: I64, t: F64, enter: B, stay: B, min_s: F64 | float | None = None,
              jit: bool = kernels.ENABLED) -> tuple[I64, I64, I64, F64]:
@@ -451,8 +467,9 @@ class Persistence:
         return was
 
 
-class Rule:
-    """Base of every rule: parameters from the site, the alert book, and hooks called by the engine."""
+class Rule(SlotState):
+    """Base of every rule: parameters from the site, the alert book, and hooks called by the engine. A rule
+    with per-slot arrays names them in `slot_fields` and attaches itself to the engine's memory."""
 
     type: str = ""
     DEFAULTS: ClassVar[dict[str, Any]] = {}
@@ -462,14 +479,15 @@ class Rule:
         self.p = rule_params(engine.site, self.type, self.DEFAULTS)
         self.book: AlertBook = engine.book
 
-    def grow(self, cap: int) -> None:
-        """Called when the contact memory grows to cap slots."""
-
     def process(self, cyc: Cycle) -> None:
         raise NotImplementedError
 
     def expire(self, slots: I64, last_t: F64) -> None:
         """Contacts not updated for the engine's stale time: close their alerts at their last time."""
+
+    def forget(self, before_t: float, track_ids: I64) -> None:
+        """After the engine forgot the contacts unseen since before_t (`DetectionEngine._forget`) and the radar
+        tracks `track_ids` (not fused since): drop what is kept of them by contact id, MMSI or track id."""
 
     def stretch_limit_s(self, radar: bool) -> float:
         """The longest cycle this rule's checks over the whole memory bear (engine `_stretch`): their shortest
@@ -496,11 +514,7 @@ class ContactRule(Rule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.timer = Persistence(self.p.get("min_duration_s", 0.0), self.p.get("clear_s", 60.0))
-        engine.memory.listeners.append(self.grow)
-        self.timer.grow(engine.memory.cap)
-
-    def grow(self, cap: int) -> None:
-        self.timer.grow(cap)
+        engine.memory.attach(self.timer)
 
     def use_spell(self) -> None:
         """Keep a Spell (detect/spell.py) per contact: how the track moved since this rule's timer started,
@@ -510,8 +524,7 @@ class ContactRule(Rule):
         self.spell = Spell()
         self.hold = np.zeros(0, bool)
         self.clutter = np.zeros(0, bool)
-        self.engine.memory.listeners.append(self.spell.grow)
-        self.spell.grow(self.engine.memory.cap)
+        self.engine.memory.attach(self.spell)
 
     def held_min_duration(self, cyc: Cycle) -> F64:
         """min_duration_s, infinite for rows held now, or judged clutter (`self.clutter`: its speed jitters,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from seawatch.detect.core import DESCRIBE_EVERY_S, ContactMemory, Coverage, Cycl
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.placememo import PlaceMemo
 from seawatch.detect.risk import RiskModel
+from seawatch.detect.slots import SlotState
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
@@ -102,12 +103,21 @@ def _rule_classes() -> dict[str, type[Rule]]:
     return RULES
 
 
-class DetectionEngine:
-    """Rules + alert lifecycle + risk score over a stream of ContactBatch."""
+class DetectionEngine(SlotState):
+    """Rules + alert lifecycle + risk score over a stream of ContactBatch.
+
+    A contact unseen for `forget_s` (a day) is forgotten: its memory slot and every rule's state of it go
+    (`_forget`, once every `forget_every_s` of event time), as does the identity of a radar track not fused as
+    long. Most contact ids are radar tracks' (~10,000 a day on the Caspian site), never seen again once lost:
+    without this a run of months would keep every one. A vessel back after a longer absence starts afresh (its
+    AIS reporting interval is learned again)."""
+
+    slot_fields: ClassVar[dict[str, Any]] = {"_expired": True}
 
     def __init__(self, site: SiteConfig, zones: ZoneIndex | None = None, *, frame: LocalFrame | None = None,
                  rules: tuple[str, ...] | None = None, stale_s: float = 600.0, cycle_s: float = 5.0,
-                 merge_gap_s: float = 300.0, sparse_cycle_s: float = 60.0) -> None:
+                 merge_gap_s: float = 300.0, sparse_cycle_s: float = 60.0, forget_s: float = 86_400.0,
+                 forget_every_s: float = 3_600.0) -> None:
         self.site = site
         self.frame = frame or site_frame(site)
         if zones is None:
@@ -129,10 +139,14 @@ class DetectionEngine:
         self.now = -np.inf
         self.started = np.nan  # event time of the first cycle: how long the engine has been listening
         self._expired = np.zeros(0, bool)
-        self.memory.listeners.append(self._grow)
+        self.memory.attach(self)
         self.steadiness = Steadiness()  # speed mean and jitter per contact, shared by the rules that judge speed
-        self.memory.listeners.append(self.steadiness.grow)
-        self.steadiness.grow(self.memory.cap)
+        self.memory.attach(self.steadiness)
+        if not forget_s > stale_s:
+            raise ValueError(f"forget_s ({forget_s}) must be longer than stale_s ({stale_s})")
+        self.forget_s, self.forget_every_s = float(forget_s), float(forget_every_s)
+        self._forget_at = -np.inf   # event time of the next `_forget`
+        self.n_forgotten = 0   # contacts forgotten (`_forget`)
         classes = _rule_classes()
         wanted = rules or RULE_ORDER
         self.rules: list[Rule] = []
@@ -146,6 +160,15 @@ class DetectionEngine:
         self.radar_cycle_s = min([self.sparse_cycle_s] + [r.stretch_limit_s(True) for r in self.rules])
         self.sparse_cycle_s = min([self.sparse_cycle_s] + [r.stretch_limit_s(False) for r in self.rules])
         self._places: dict[Hashable, PlaceMemo] = {}
+        # a radar track's identity is kept as long as a rule may ask for it (dark_target's identity_memory_s...)
+        self._identity_keep_s = max([self.forget_s] + [float(v) for r in self.rules for k, v in r.p.items()
+                                                       if k.endswith("identity_memory_s")])
+        windows = [(float(v), f"{r.type}.{k}") for r in self.rules for k, v in r.p.items()
+                   if k.endswith("_s") and isinstance(v, (int, float))]
+        longest = max(windows, default=(0.0, ""))
+        if self.forget_s < longest[0]:
+            logger.warning("forget_s %.0f s is shorter than %s (%.0f s): a contact forgotten while a rule still "
+                           "remembers it changes that rule's alerts", self.forget_s, longest[1], longest[0])
         self.risk = RiskModel(self)
         self.continuity = Continuity(self)  # a dark contact's alerts across a break of its radar track
         self.cycles = 0
@@ -161,11 +184,6 @@ class DetectionEngine:
         if memo is None:
             memo = self._places[key] = PlaceMemo(self.memory, fn)
         return memo
-
-    def _grow(self, cap: int) -> None:
-        e = np.ones(cap, bool)
-        e[: len(self._expired)] = self._expired
-        self._expired = e
 
     # ---- the stream --------------------------------------------------------------------------------
     def process(self, batch: ContactBatch, xy: tuple[np.ndarray, np.ndarray] | None = None, *,
@@ -327,7 +345,8 @@ class DetectionEngine:
         # a contact's last row (status LOST): its behaviours end with it, it is not a new observation
         lost = c["status"][rows] == int(TrackStatus.LOST)
         if lost.any():
-            gone = mem.slots_for(batch["contact_id"][rows[lost]])
+            gone = mem.find(batch["contact_id"][rows[lost]])   # a contact never seen (or forgotten): nothing to end
+            gone = gone[gone >= 0]
             self._expire(gone[~self._expired[gone]], mem.f["last_t"][gone[~self._expired[gone]]])
             rows = rows[~lost]
             if not len(rows):
@@ -402,6 +421,28 @@ class DetectionEngine:
         self.risk.refresh(cyc)
         self.book.prune_closed(cyc.now)
         self.cycles += 1
+        # due; or scheduled more than a period ahead, after a row stamped far in the future
+        if cyc.now >= self._forget_at or self._forget_at - cyc.now > self.forget_every_s:
+            self._forget(cyc.now)
+
+    def _forget(self, now: float) -> None:
+        """Forget the contacts unseen for forget_s (expired long since: their alerts closed then, bar those an
+        open alert still refers to, by contact id or MMSI: an AIS gap stays open while radar tracks the vessel
+        under another id) and the radar tracks not fused for as long; next time forget_every_s later."""
+        self._forget_at = now + self.forget_every_s
+        mem = self.memory
+        gone = self._expired[: mem.n] & ~(mem.f["last_t"][: mem.n] >= now - self.forget_s)   # NaN: never a row
+        if gone.any() and self.book.open_by_key:   # an open alert's contacts and MMSIs stay while it is open
+            ids = [int(i) for a in self.book.open_by_key.values() for i in a.track_ids]
+            mmsi = [int(m) for a in self.book.open_by_key.values() for m in a.mmsi]
+            gone &= ~member(mem.i["contact_id"][: mem.n], np.array(ids, np.int64))
+            gone &= ~member(mem.i["last_mmsi"][: mem.n], np.array(mmsi, np.int64))
+        if gone.any():
+            self.n_forgotten += int(gone.sum())
+            mem.compact(np.flatnonzero(~gone))
+        tracks = self.track_identity.forget(now - self._identity_keep_s)
+        for rule in self.rules:
+            rule.forget(now - self.forget_s, tracks)
 
     def _expire_stale(self, now: float) -> None:
         mem = self.memory

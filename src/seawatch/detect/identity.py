@@ -3,7 +3,8 @@
 A fused contact is known by its MMSI and a dark one by its radar track id, so when a vessel's AIS falls
 silent its radar track carries on under another contact id. Rules that judge a radar track (is it dark?
 did it change identity?) look here for the identity the track had. Arrays indexed by track id (ids are
-handed out in increasing order by the tracker), grown by doubling: one vectorised write per cycle.
+handed out in increasing order by the tracker, most never fused) -> an entry per fused track: one vectorised
+write per cycle.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import fill_nan
+from seawatch.key_index import KeyIndex
 
 if TYPE_CHECKING:
     from seawatch.detect.core import ContactMemory
@@ -23,41 +25,80 @@ F64 = npt.NDArray[np.float64]
 
 
 class TrackIdentity:
-    """Per radar track, its last AIS identity and when, and the one before it (`prev_mmsi`, `prev_t`: when
-    the track last carried that one)."""
+    """Per radar track fused with an AIS identity, its last identity and when, and the one before it
+    (`prev_mmsi`, `prev_t`: when the track last carried that one). Only fused tracks have an entry (a
+    thousand or so a day on the Caspian site, against ~10^6 track ids handed out), found through a `KeyIndex`;
+    `forget` drops those not fused for a long while."""
 
     def __init__(self) -> None:
-        self.mmsi: I64 = np.zeros(1024, np.int64)
-        self.t: F64 = np.full(1024, np.nan)
-        self.prev_mmsi: I64 = np.zeros(1024, np.int64)
-        self.prev_t: F64 = np.full(1024, np.nan)
+        self._index = KeyIndex(np.zeros(0, np.int64))   # track id -> entry (in the order first fused)
+        self.track_id: I64 = np.zeros(0, np.int64)
+        self.mmsi: I64 = np.zeros(0, np.int64)
+        self.t: F64 = np.zeros(0)
+        self.prev_mmsi: I64 = np.zeros(0, np.int64)
+        self.prev_t: F64 = np.zeros(0)
 
-    def _reserve(self, top: int) -> None:
-        if top < len(self.mmsi):
-            return
-        cap = max(top + 1, 2 * len(self.mmsi))
-        for name, fill in (("mmsi", 0), ("t", np.nan), ("prev_mmsi", 0), ("prev_t", np.nan)):
-            old = getattr(self, name)
-            a = np.full(cap, fill, old.dtype)
-            a[: len(old)] = old
-            setattr(self, name, a)
+    _FIELDS = (("track_id", -1), ("mmsi", 0), ("t", np.nan), ("prev_mmsi", 0), ("prev_t", np.nan))
+
+    def __len__(self) -> int:
+        return self._index.n
+
+    def _entries(self, tid: I64) -> I64:
+        """The entry of each track id, new ones added."""
+        pos = self._index.find(tid)
+        new = pos < 0
+        if new.any():
+            ids = np.unique(tid[new])
+            n = self._index.n
+            if n + len(ids) > len(self.mmsi):
+                cap = max(1024, 2 * len(self.mmsi), n + len(ids))
+                for name, fill in self._FIELDS:
+                    old = getattr(self, name)
+                    a = np.full(cap, fill, old.dtype)
+                    a[: len(old)] = old
+                    setattr(self, name, a)
+            self.track_id[n: n + len(ids)] = ids
+            self._index.extend(ids)
+            pos[new] = n + np.searchsorted(ids, tid[new])
+        return pos
 
     def note(self, track_id: I64, mmsi: I64, t: F64) -> None:
         """Rows of radar tracks fused with an AIS identity (track_id >= 0, mmsi > 0)."""
         ok = (track_id >= 0) & (mmsi > 0)
         if not ok.any():
             return
-        tid = track_id[ok]
-        self._reserve(int(tid.max()))
-        other = (self.mmsi[tid] > 0) & (self.mmsi[tid] != mmsi[ok])
-        self.prev_mmsi[tid[other]], self.prev_t[tid[other]] = self.mmsi[tid[other]], self.t[tid[other]]
-        self.mmsi[tid], self.t[tid] = mmsi[ok], t[ok]
+        e = self._entries(track_id[ok])
+        other = (self.mmsi[e] > 0) & (self.mmsi[e] != mmsi[ok])
+        self.prev_mmsi[e[other]], self.prev_t[e[other]] = self.mmsi[e[other]], self.t[e[other]]
+        self.mmsi[e], self.t[e] = mmsi[ok], t[ok]
 
-    def last(self, track_id: I64) -> tuple[I64, F64]:
+    def forget(self, before_t: float) -> I64:
+        """Drop the tracks last fused before `before_t` (longer ago than any rule remembers an identity); returns
+        their ids."""
+        n = self._index.n
+        gone = self.t[:n] < before_t
+        if not gone.any():
+            return np.zeros(0, np.int64)
+        dropped = self.track_id[:n][gone]
+        keep = np.flatnonzero(~gone)
+        for name, fill in self._FIELDS:
+            a = getattr(self, name)
+            b = np.full_like(a, fill)
+            b[: len(keep)] = a[keep]
+            setattr(self, name, b)
+        self._index = KeyIndex(self.track_id[: len(keep)])
+        return dropped
+
+    def _find(self, track_id: I64) -> I64:
+        """The entry of each track id, -1 for a track never fused (or forgotten, or no track: id < 0)."""
+        return self._index.find(np.asarray(track_id, np.int64)) if len(track_id) else np.zeros(0, np.int64)
+
+    def last(self, track_id: I64, entries: I64 | None = None) -> tuple[I64, F64]:
         """(mmsi, time) of each track's last identity; 0 / NaN for none (or no track: id < 0)."""
         m, t = np.zeros(len(track_id), np.int64), np.full(len(track_id), np.nan)
-        ok = (track_id >= 0) & (track_id < len(self.mmsi))
-        m[ok], t[ok] = self.mmsi[track_id[ok]], self.t[track_id[ok]]
+        e = self._find(track_id) if entries is None else entries
+        ok = e >= 0
+        m[ok], t[ok] = self.mmsi[e[ok]], self.t[e[ok]]
         return m, t
 
     def remembered(self, track_id: I64, x: F64, y: F64, now: float, mem: ContactMemory, memory_s: float,
@@ -67,7 +108,8 @@ class TrackIdentity:
         A last identity so refuted (a moment's wrong fusion with a passing ship) leaves the one before it,
         judged the same way: a boat tracked twice keeps its identity on its second track."""
         out = np.zeros(len(track_id), np.int64)
-        last_m, last_t = self.last(track_id)
+        e = self._find(track_id)
+        last_m, last_t = self.last(track_id, e)
         recent = np.flatnonzero((last_m > 0) & (now - fill_nan(last_t, nan=-np.inf) <= memory_s))
         if not len(recent):
             return out
@@ -80,11 +122,10 @@ class TrackIdentity:
                                         > elsewhere_m).any())
 
         for k in recent.tolist():
-            tid = int(track_id[k])
             if holds(int(last_m[k]), float(last_t[k]), k):
                 out[k] = int(last_m[k])
                 continue
-            pm, pt = int(self.prev_mmsi[tid]), float(self.prev_t[tid])
+            pm, pt = int(self.prev_mmsi[e[k]]), float(self.prev_t[e[k]])
             if pm > 0 and now - pt <= memory_s and holds(pm, pt, k):
                 out[k] = pm
         return out

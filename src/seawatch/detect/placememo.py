@@ -12,17 +12,19 @@ belong here (the zones file's areas and coast), not learned ones (anchorages, re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+
+from seawatch.detect.slots import SlotState
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 
 
-class PlaceMemo:
+class PlaceMemo(SlotState):
     """fn(x, y) -> uint8 array (a bool, or up to 8 flags), memoised per slot of a ContactMemory."""
 
     def __init__(self, memory: Any, fn: Callable[[F64, F64], npt.ArrayLike]) -> None:
@@ -30,17 +32,9 @@ class PlaceMemo:
         self.x = np.zeros(0)
         self.y = np.zeros(0)
         self.v = np.zeros(0, np.uint8)
-        memory.listeners.append(self.grow)
-        self.grow(memory.cap)
+        memory.attach(self)
 
-    def grow(self, cap: int) -> None:
-        n = len(self.x)
-        if cap <= n:
-            return
-        for name, fill, dtype in (("x", np.nan, np.float64), ("y", np.nan, np.float64), ("v", 0, np.uint8)):
-            a = np.full(cap, fill, dtype)
-            a[:n] = getattr(self, name)
-            setattr(self, name, a)
+    slot_fields: ClassVar[dict[str, Any]] = {"x": np.nan, "y": np.nan, "v": 0}
 
     def __call__(self, slots: I64, x: F64, y: F64) -> U8:
         """The answer for each (slot, position); slots need not be unique (a slot's rows share a position)."""

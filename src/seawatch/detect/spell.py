@@ -13,26 +13,21 @@ not depend on the rule, so the engine keeps one `Steadiness` and each cycle comp
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import fill_nan
 from seawatch.detect import kernels
+from seawatch.detect.slots import SlotState
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
 
-def _grow(obj: object, names: tuple[str, ...], cap: int) -> None:
-    for name in names:
-        a = getattr(obj, name)
-        b = np.full(cap, np.nan)
-        b[: len(a)] = a
-        setattr(obj, name, b)
-
-
-class Spell:
+class Spell(SlotState):
     """Per contact slot, one rule's spell: where it started and how far the track sailed since."""
 
     def __init__(self) -> None:
@@ -40,8 +35,7 @@ class Spell:
         self.sailed_m, self.last_t = np.zeros(0), np.zeros(0)
         self.held_t = np.zeros(0)  # when the rule last held the contact back (ContactRule.held_min_duration)
 
-    def grow(self, cap: int) -> None:
-        _grow(self, ("x0", "y0", "t0", "sailed_m", "last_t", "held_t"), cap)
+    slot_fields: ClassVar[dict[str, Any]] = dict.fromkeys(("x0", "y0", "t0", "sailed_m", "last_t", "held_t"), np.nan)
 
     def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B,
                 jit: bool = kernels.ENABLED) -> tuple[F64, F64]:
@@ -71,7 +65,7 @@ class Spell:
         return good, np.minimum(straight, 1.0)
 
 
-class Steadiness:
+class Steadiness(SlotState):
     """Per contact slot, the speed's mean and jitter over ~steady_tau_s (shared by the rules)."""
 
     def __init__(self, steady_tau_s: float = 40.0, turn_tau_s: float = 120.0) -> None:
@@ -80,8 +74,7 @@ class Steadiness:
         self.sog_last, self.d_mean = np.zeros(0), np.zeros(0)
         self.cog_last, self.turn = np.zeros(0), np.zeros(0)
 
-    def grow(self, cap: int) -> None:
-        _grow(self, ("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean", "cog_last", "turn"), cap)
+    slot_fields: ClassVar[dict[str, Any]] = dict.fromkeys(("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean", "cog_last", "turn"), np.nan)
 
     def step(self, slots: I64, t: F64, sog_mps: F64, cog_deg: F64,
              jit: bool = kernels.ENABLED) -> tuple[F64, F64, F64]:

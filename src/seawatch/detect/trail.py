@@ -10,30 +10,27 @@ still running in does not).
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import numpy.typing as npt
+
+from seawatch.detect.slots import SlotState
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 
-class Trail:
+class Trail(SlotState):
     """Per contact slot, a ring of its last `n` positions, at least `every_s` apart."""
 
     def __init__(self, every_s: float = 30.0, n: int = 12) -> None:
         self.every_s, self.n = float(every_s), int(n)
         self.t, self.x, self.y = (np.full((0, self.n), np.nan) for _ in range(3))
-        self.head = np.zeros(0, np.int64)   # the ring index of each slot's latest sample
+        self.head = np.zeros(0, np.int64)   # the ring index of each slot's latest sample (-1: none yet)
 
-    def grow(self, cap: int) -> None:
-        for name in ("t", "x", "y"):
-            a = getattr(self, name)
-            b = np.full((cap, self.n), np.nan)
-            b[: len(a)] = a
-            setattr(self, name, b)
-        h = np.full(cap, self.n - 1, np.int64)   # the first sample goes to index 0
-        h[: len(self.head)] = self.head
-        self.head = h
+    # a new slot's head is -1: its first sample goes to index 0, and before it its "latest" is a NaN column
+    slot_fields: ClassVar[dict[str, Any]] = {"t": np.nan, "x": np.nan, "y": np.nan, "head": -1}
 
     def note(self, slots: I64, t: F64, x: F64, y: F64) -> None:
         """One cycle's rows (slots distinct): a new sample for each contact whose latest is `every_s` old."""

@@ -87,31 +87,10 @@ class AisGap(Rule):
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
                                       p["reception_poor_share"])
-        engine.memory.listeners.append(self.grow)
-        self.grow(engine.memory.cap)
+        engine.memory.attach(self)
 
-    def grow(self, cap: int) -> None:
-        a = np.full(cap, np.nan)
-        a[: len(self.interval)] = self.interval
-        self.interval = a
-        b = np.zeros(cap, bool)
-        b[: len(self.alerted)] = self.alerted
-        self.alerted = b
-        c = np.zeros(cap, np.int64)
-        c[: len(self.samples)] = self.samples
-        self.samples = c
-        d = np.zeros(cap, bool)
-        d[: len(self.small)] = self.small
-        self.small = d
-        e = np.full(cap, -1, np.int64)
-        e[: len(self.track)] = self.track
-        self.track = e
-        f, g = np.full(cap, np.nan), np.full(cap, np.inf)
-        f[: len(self.ahead_t)], g[: len(self.ahead_m)] = self.ahead_t, self.ahead_m
-        self.ahead_t, self.ahead_m = f, g
-        r = np.full(cap, -2, np.int64)
-        r[: len(self.rejected_at)] = self.rejected_at
-        self.rejected_at = r
+    slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False, "track": -1,
+                   "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2}
 
     def process(self, cyc: Cycle) -> None:
         p = self.p

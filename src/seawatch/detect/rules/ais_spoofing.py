@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan, member, near_any
-from seawatch.detect.core import Cycle, Rule
+from seawatch.detect.core import I64, Cycle, Rule
 from seawatch.detect.reception import small_craft
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN, iso_utc
@@ -107,17 +107,24 @@ class AisSpoofing(Rule):
         self.names = np.full(0, None, dtype=object)  # last AIS name per slot
         self.small = np.zeros(0, bool)  # the slot's vessel is a small craft by its static data (class B, as a rule)
         self.renames: dict[int, tuple[set[str], int]] = {}  # contact -> (names seen, name changes) of its alert
-        engine.memory.listeners.append(self.grow)
-        self.grow(engine.memory.cap)
+        self.invalid_seen: set[int] = set()   # MMSIs already alerted as invalid
+        engine.memory.attach(self)
 
-    def grow(self, cap: int) -> None:
-        a = np.full(cap, None, dtype=object)
-        a[: len(self.names)] = self.names
-        self.names = a
-        b = np.zeros(cap, bool)
-        b[: len(self.small)] = self.small
-        self.small = b
-        self.invalid_seen: set[int] = set()
+    slot_fields: ClassVar[dict[str, Any]] = {"names": None, "small": False}
+
+    def forget(self, before_t: float, track_ids: I64) -> None:
+        for tid in track_ids.tolist():
+            self.track_mmsi.pop(tid, None)
+        mem = self.engine.memory
+        known = set(mem.i["last_mmsi"][: mem.n].tolist())   # an MMSI still carried by a contact remembered
+
+        def kept(ids: list[int]) -> set[int]:   # the contact ids still in the memory
+            return {int(i) for i, s in zip(ids, mem.find(np.array(ids, np.int64))) if s >= 0} if ids else set()
+        renamed, owned = kept(list(self.renames)), kept(list(self.twin_owner))
+        self.renames = {c: v for c, v in self.renames.items() if c in renamed}
+        self.twin_owner = {c: m for c, m in self.twin_owner.items() if c in owned}
+        self.jumped = {m: t for m, t in self.jumped.items() if t >= before_t or m in known}
+        self.invalid_seen &= known
 
     def stretch_limit_s(self, radar: bool) -> float:
         # the clone check is judged at each check a stretched cycle stands for (`_clones`); the offset check's

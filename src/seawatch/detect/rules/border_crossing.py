@@ -47,18 +47,9 @@ class BorderCrossing(Rule):
         self.doubt_t = np.zeros(0)  # when a contact's track last moved like clutter
         self.border = np.zeros(0, np.int64)
         self._box: tuple[float, float, float, float] | None = None
-        engine.memory.listeners.append(self.grow)
-        self.grow(engine.memory.cap)
+        engine.memory.attach(self)
 
-    def grow(self, cap: int) -> None:
-        def g(a: Any, fill: Any, dt: Any) -> Any:
-            b = np.full(cap, fill, dt)
-            b[: len(a)] = a
-            return b
-        self.side = g(self.side, 0, np.int64)
-        self.border = g(self.border, -1, np.int64)
-        self.sx, self.sy, self.st = (g(a, np.nan, np.float64) for a in (self.sx, self.sy, self.st))
-        self.doubt_t = g(self.doubt_t, np.nan, np.float64)
+    slot_fields: ClassVar[dict[str, Any]] = {"side": 0, "border": -1, "sx": np.nan, "sy": np.nan, "st": np.nan, "doubt_t": np.nan}
 
     def expire(self, slots: I64, last_t: F64) -> None:
         # a contact that is gone has no side: should its id come back (a radar track that was fused with an

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan, member
-from seawatch.detect.core import Cycle, Rule
+from seawatch.detect.core import B, Cycle, Rule
 from seawatch.detect.trail import Trail, near, slow_since
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
@@ -60,12 +60,14 @@ class Rendezvous(Rule):
         super().__init__(engine)
         self.pairs: dict[tuple[int, int], list[float]] = {}  # (id a, id b) -> [since, last together, min d]
         self.pieces: dict[tuple[int, int], set[int]] = {}  # earlier contact ids of a pair handed over
-        self._exempt: set[int] = set()
+        self.exempt = np.zeros(0, bool)   # per slot: identified by AIS with an exempt ship type when last asked
         self._auth: tuple[Any, list[frozenset[int]]] | None = None
         self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5-6.5 min
         self._undated: dict[tuple[int, int], float] = {}   # pairs not dated back yet -> when they formed
-        engine.memory.listeners.append(self.trail.grow)
-        self.trail.grow(engine.memory.cap)
+        engine.memory.attach(self.trail)
+        engine.memory.attach(self)
+
+    slot_fields: ClassVar[dict[str, Any]] = {"exempt": False}
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -100,8 +102,8 @@ class Rendezvous(Rule):
                     close = (d <= p["distance_m"]) & (kn[ia] < p["speed_kn"]) & (kn[ib] < p["speed_kn"])
                     ids = mem.i["contact_id"]
                     m = mem.i["last_mmsi"]
-                    exempt = np.fromiter(self._exempt_slots(cyc), np.int64)
-                    skip = ((m[ia] > 0) & (m[ia] == m[ib])) | (member(ia, exempt) & member(ib, exempt))
+                    exempt = self._exempt_slots(cyc)
+                    skip = ((m[ia] > 0) & (m[ia] == m[ib])) | (exempt[ia] & exempt[ib])
                     keep = np.flatnonzero(~skip)
                     for a, b, dd, c in zip(ia[keep].tolist(), ib[keep].tolist(), d[keep].tolist(),
                                            close[keep].tolist()):
@@ -207,7 +209,9 @@ class Rendezvous(Rule):
                 if old_key == key or mine not in old_key or old_key in together or now - st[1] > self.p["handover_s"]:
                     continue
                 gone = old_key[1] if old_key[0] == mine else old_key[0]
-                g = int(mem.slots_for(np.array([gone], np.int64))[0])
+                g = int(mem.find(np.array([gone], np.int64))[0])
+                if g < 0:
+                    continue   # forgotten long since (`DetectionEngine._forget`): where it was is not known
                 if now - float(mem.f["last_t"][g]) < self.p["fresh_s"]:
                     continue   # the old partner is still there: two partners, two pairs
                 if np.hypot(mem.f["x"][g] - mem.f["x"][new_slot], mem.f["y"][g] - mem.f["y"][new_slot]) \
@@ -220,14 +224,12 @@ class Rendezvous(Rule):
                 return st
         return None
 
-    def _exempt_slots(self, cyc: Cycle) -> set[int]:
-        """Slots of contacts identified by AIS now with an exempt ship type."""
+    def _exempt_slots(self, cyc: Cycle) -> B:
+        """Per slot: the contact was identified by AIS with an exempt ship type at its latest row asked about."""
         types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
         st = np.asarray(cyc.ship_type, np.int64)
-        rows = (cyc.mmsi > 0) & member(st, types)
-        self._exempt.update(cyc.slot[rows].tolist())
-        self._exempt.difference_update(cyc.slot[~rows].tolist())
-        return self._exempt
+        self.exempt[cyc.slot] = (cyc.mmsi > 0) & member(st, types)
+        return self.exempt
 
     def _co_authorised(self, a: int, b: int) -> bool:
         z = self.engine.zones
