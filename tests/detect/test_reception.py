@@ -20,7 +20,7 @@ def _brute_poor(reports: list[tuple[float, float, bool, float]], x: float, y: fl
             c[1] += spacing > rmap.long_s
         n, n_long = counts.get((int(np.floor(x / cell_m)), int(np.floor(y / cell_m)), small), [0, 0])
         if n >= rmap.min_samples:
-            return n_long > rmap.poor_share * n
+            return n_long > rmap.poor_share * n and n_long >= rmap.min_long
     return False
 
 
@@ -44,3 +44,17 @@ def test_the_map_counted_over_many_cycles_judges_each_place_as_the_rule_written_
     want = [False if not np.isfinite(a) else _brute_poor(reports, a, b, bool(c), rmap) for a, b, c in zip(qx, qy, qs)]
     assert got.tolist() == want
     assert 20 < sum(want) < 380   # both answers occur: the comparison is not vacuous
+
+
+def test_one_long_silence_among_twenty_reports_is_no_pattern_two_make_a_square_poor() -> None:
+    """A single spacing over 5 min among 20 (5 % > poor_share) may be a vessel's own switch-off: it marked the
+    square poor, and the next vessel falling silent there was taken to have left coverage."""
+    rmap = ReceptionMap(cell_m=10_000.0, long_s=300.0, min_samples=20, poor_share=0.03)
+    x, y, small = np.full(20, 5_000.0), np.full(20, 5_000.0), np.zeros(20, bool)
+    spacing = np.full(20, 10.0)
+    spacing[7] = 1_800.0
+    rmap.observe(x, y, small, spacing)
+    here = (np.array([5_000.0]), np.array([5_000.0]), np.zeros(1, bool))
+    assert not rmap.poor(*here)[0]
+    rmap.observe(x[:1], y[:1], small[:1], np.array([900.0]))
+    assert rmap.poor(*here)[0]

@@ -61,6 +61,19 @@ def test_contacts_gone_from_the_picture_are_announced_in_the_delta() -> None:
     assert delta is not None and delta["gone"] == [1]
 
 
+def test_alerts_ended_and_closed_by_the_operator_leave_nothing_behind_in_the_picture() -> None:
+    """A live picture of months: every alert that left the queue is forgotten, bookkeeping included."""
+    pic = Picture()
+    base = {"kind": [ContactKind.AIS_ONLY], "status": [TrackStatus.CONFIRMED], "lat": [40.0], "lon": [50.0]}
+    for k in range(50):
+        alert = {"id": f"a{k}", "type": "loitering", "start": "2026-06-12T16:00:00Z", "end": None}
+        pic.apply(ContactBatch({**base, "contact_id": [1], "t": [T0 + k]}), [alert])
+        pic.update_workflow(f"a{k}", {"state": "closed"})
+        pic.apply(ContactBatch({**base, "contact_id": [1], "t": [T0 + k + 0.5]}),
+                  [{**alert, "end": "2026-06-12T16:30:00Z"}])
+    assert pic.alerts() == [] and pic._alert_seq == {}
+
+
 def test_stale_contacts_are_flagged_for_fading() -> None:
     pic = Picture(stale_s=30)
     base = {"kind": [ContactKind.AIS_ONLY], "status": [TrackStatus.COASTING], "lat": [40.0], "lon": [50.0]}

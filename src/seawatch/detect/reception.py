@@ -5,7 +5,8 @@ class B set (2 W, antenna a few metres above the sea), and coastal buildings, is
 both. So the sea is cut into `cell_m` squares and, per square and per kind of set (small craft or ship),
 the report spacings of vessels under way are counted: how many, and how many were longer than `long_s`.
 A square where at least `min_samples` spacings have been seen and more than `poor_share` of them were long
-has poor reception for that kind of set: a vessel of that kind that falls silent there has most likely
+(and at least `min_long`: one silence — perhaps a vessel's own switch-off — is no pattern) has poor reception
+for that kind of set: a vessel of that kind that falls silent there has most likely
 left coverage rather than gone dark. Where a square has been seen too little (far out, where few small craft
 go), the square of `coarse` times its side around it answers instead; seen too little at both scales, the
 place is unknown and counts as good (the rule that asks stays as strict as without the map).
@@ -77,8 +78,9 @@ class ReceptionMap:
     counted with numpy per cycle (one sort of the cycle's reports), not a Python step per report."""
 
     def __init__(self, cell_m: float = 10_000.0, long_s: float = 300.0, min_samples: int = 20,
-                 poor_share: float = 0.03, coarse: int = 3) -> None:
+                 poor_share: float = 0.03, coarse: int = 3, min_long: int = 2) -> None:
         self.cell_m, self.long_s, self.min_samples, self.poor_share = cell_m, long_s, min_samples, poor_share
+        self.min_long = int(min_long)
         self.scales = (cell_m, cell_m * coarse)
         self.counts = (_Counts(), _Counts())  # per scale
 
@@ -98,7 +100,8 @@ class ReceptionMap:
             counts.add(self._keys(x[ok], y[ok], small[ok], cell_m), long)
 
     def poor(self, x: F64, y: F64, small: B) -> B:
-        """Per point: the finest square seen enough (`min_samples` spacings) has more than `poor_share` long ones."""
+        """Per point: the finest square seen enough (`min_samples` spacings) has more than `poor_share` long ones,
+        and `min_long` at least."""
         out = np.zeros(len(x), bool)
         if not len(self.counts[0].n) or len(x) == 0:
             return out
@@ -107,6 +110,6 @@ class ReceptionMap:
         for cell_m, counts in zip(self.scales, self.counts):
             n, n_long = counts.lookup(self._keys(x[ok], y[ok], small[ok], cell_m))
             here = ~decided & (n >= self.min_samples)
-            out[ok[here]] = n_long[here] > self.poor_share * n[here]
+            out[ok[here]] = (n_long[here] > self.poor_share * n[here]) & (n_long[here] >= self.min_long)
             decided |= here
         return out

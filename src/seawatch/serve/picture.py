@@ -158,6 +158,7 @@ class Picture:
         merged["workflow"] = old["workflow"] if old else new_workflow()
         if alert.get("end") is not None and merged["workflow"]["state"] == "closed":
             self._alerts.pop(aid, None)
+            self._alert_seq.pop(aid, None)
             self._removed_alerts.append((seq, aid))
             return
         self._alerts[aid] = merged
@@ -178,6 +179,7 @@ class Picture:
             alert = {**alert, "workflow": wf}
             if wf["state"] == "closed" and alert.get("end") is not None:
                 self._alerts.pop(alert_id)
+                self._alert_seq.pop(alert_id, None)
                 self._removed_alerts.append((self.seq, alert_id))
             else:
                 self._alerts[alert_id] = alert

@@ -69,6 +69,7 @@ class AisGap(Rule):
         "reception_long_s": 300.0,  # ... a report spacing longer than this (of a vessel under way) is a miss
         "reception_min_samples": 20,  # ... spacings seen before a square is judged
         "reception_poor_share": 0.03,  # ... above this share of misses the square's reception is poor (0: off)
+        "reception_min_long": 2,  # ... and this many at least (one silence, perhaps a switch-off, is no pattern)
         "reception_learn_max_s": 3600.0,  # ... spacings up to this are learned from
     }
 
@@ -86,7 +87,7 @@ class AisGap(Rule):
         self.ahead_m = np.zeros(0)
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
-                                      p["reception_poor_share"])
+                                      p["reception_poor_share"], min_long=int(p["reception_min_long"]))
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False, "track": -1,
