@@ -86,3 +86,30 @@ def test_a_contact_without_a_position_is_in_no_learned_anchorage_and_raises_no_w
         warnings.simplefilter("error")   # casting nan to a cell index warned before
         inside = anchorages.contains(np.array([10.0, np.nan, 5_000.0]), np.array([10.0, 20.0, 5_000.0]))
     assert inside.tolist() == [True, False, False]
+
+
+def test_a_square_where_three_vessels_stopped_once_is_an_anchorage_for_a_week_not_for_ever() -> None:
+    """On a live run of months, a spot where three vessels once stopped must not shield every meeting there for
+    good; one stopped at every day stays an anchorage."""
+    from types import SimpleNamespace
+
+    from seawatch.detect.core import LearnedAnchorages
+
+    day = 86_400.0
+    anchorages = LearnedAnchorages(cell_m=1000.0)
+    once, daily = (500.0, 500.0), (20_500.0, 500.0)
+
+    def stops(t: float, where: list[tuple[float, float]], mmsi: list[int]) -> None:
+        anchorages.observe(SimpleNamespace(now=t, mmsi=np.array(mmsi), sog_mps=np.zeros(len(mmsi)),
+                                           x=np.array([p[0] for p in where]), y=np.array([p[1] for p in where])))
+
+    def learned() -> list[bool]:
+        return anchorages.contains(np.array([once[0], daily[0]]), np.array([once[1], daily[1]])).tolist()
+
+    stops(0.0, [once] * 3, [422000001, 422000002, 422000003])
+    assert learned() == [True, False]
+    for k in range(12):
+        stops(k * day + 3600.0, [daily] * 3, [422000010 + k, 422000030 + k, 422000050 + k])
+        if k == 6:
+            assert learned() == [True, True]   # within the week
+    assert learned() == [False, True]

@@ -253,7 +253,7 @@ class AisGap(Rule):
                                 & ~z.coast_within(tx[left], ty[left], p["berth_coast_m"]))
             harbour[left[out_of_port]] = False
         inside &= ~harbour
-        # all of the above holds until the slot's next row (a learned anchorage, once learned, stays): not asked
+        # all of the above holds until the slot's next row (learned anchorages change at most once a day): not asked
         # again, unless radar still tracks the vessel (it may yet leave the port)
         out = cand[~inside & ~live]
         self.rejected_at[out] = rows[out]
