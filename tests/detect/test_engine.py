@@ -93,6 +93,36 @@ def test_the_closed_alerts_a_behaviour_could_resume_are_listed_as_resumable_says
     assert np.array_equal(book.closed_ends("high_speed")[0], [7])
 
 
+def test_a_re_opened_alert_is_no_longer_listed_among_the_closed_ones() -> None:
+    from seawatch.detect.alerts import AlertBook
+
+    book = AlertBook(merge_gap_s=300.0)
+    kw = {"severity": "low", "lat": 40.0, "lon": 50.0, "track_ids": [11], "mmsi": [], "zone": None, "summary": "",
+          "evidence": {}}
+    book.open("high_speed", 11, 0.0, **kw)   # type: ignore[arg-type]
+    book.close("high_speed", 11, 100.0)
+    assert book.closed_ends("high_speed")[0].tolist() == [11]
+    book.open("high_speed", 11, 200.0, **kw)   # type: ignore[arg-type]  # the same alert again
+    assert book.closed_ends("high_speed")[0].tolist() == []
+
+
+def test_a_loitering_alert_resumed_within_its_hour_is_the_same_alert_among_ten_thousand_closed_ones() -> None:
+    """Closed alerts are pruned on long runs, but not before their own type's merge gap (loitering: 1 h)."""
+    from seawatch.detect.alerts import AlertBook
+
+    book = AlertBook(merge_gap_s=300.0, merge_gap_by_type={"loitering": 3600.0})
+    kw = {"severity": "low", "lat": 40.0, "lon": 50.0, "track_ids": [], "mmsi": [], "zone": None, "summary": "",
+          "evidence": {}}
+    for i in range(10_001):
+        book.open("dark_target", 1000 + i, 0.0, **kw)   # type: ignore[arg-type]
+        book.close("dark_target", 1000 + i, 10.0)
+    first = book.open("loitering", 7, 0.0, **kw)   # type: ignore[arg-type]
+    book.close("loitering", 7, 4000.0)
+    book.prune_closed(4400.0)
+    assert len(book.closed_by_key) == 1   # the dark_target ones went
+    assert book.open("loitering", 7, 4600.0, **kw) is first   # type: ignore[arg-type]
+
+
 def test_positions_handed_in_the_engines_frame_give_the_same_alerts_as_its_own_projection() -> None:
     legs = (leg(1, (38.40, 49.00), duration_s=900, speed_kn=35, cog_deg=0),
             leg(2, OFF_LANKARAN, duration_s=900, speed_kn=12, cog_deg=90, kind=FUSED, mmsi=423000002))

@@ -110,6 +110,23 @@ def test_one_bogus_55_kn_report_dead_reckoned_for_ten_minutes_is_no_high_speed_b
     assert [a["mmsi"] for a in of_type(e, "high_speed")] == [[423000004]]
 
 
+def test_a_high_speed_alert_resumed_after_a_slow_spell_keeps_the_top_speed_of_its_whole_life() -> None:
+    e = engine(rules=("high_speed",))
+    fast = leg(1, MID_SEA, duration_s=300, speed_kn=45, cog_deg=0)
+    slow = leg(1, end_of(fast), t0=310, duration_s=120, speed_kn=10, cog_deg=0)   # closes the alert
+    again = leg(1, end_of(slow), t0=440, duration_s=300, speed_kn=30, cog_deg=0)   # within the merge gap: resumed
+    run(e, fast, slow, again)
+    (hs,) = of_type(e, "high_speed")
+    assert hs["evidence"]["max_speed_kn"] >= 44.5 and "(max 45 kn)" in hs["summary"]
+
+
+def test_an_identified_vessels_high_speed_evidence_gives_the_threshold_it_was_judged_by() -> None:
+    e = engine(rules=("high_speed",))
+    run(e, leg(1, MID_SEA, duration_s=400, speed_kn=33, cog_deg=0, kind=FUSED, mmsi=423000011))
+    (hs,) = of_type(e, "high_speed")
+    assert hs["evidence"]["threshold_kn"] == 30.0
+
+
 def test_a_slow_boat_raises_no_high_speed() -> None:
     e = engine(rules=("high_speed",))
     run(e, leg(2, OFF_LANKARAN, duration_s=900, speed_kn=20, cog_deg=90))
@@ -338,6 +355,23 @@ def test_a_dark_boat_running_at_a_beach_raises_shore_approach_one_running_out_to
     sa = of_type(e, "shore_approach")
     assert [a["track_ids"] for a in sa] == [[40]]
     assert sa[0]["evidence"]["dark"] is True
+
+
+def test_a_vessel_listed_by_name_or_imo_keeps_its_one_alert_open_when_its_ais_goes_quiet() -> None:
+    """The same contact, its AIS identity gone (dark): still the listed vessel, by whatever it was matched."""
+    for entry in (WatchlistEntry(mmsi=423000011), WatchlistEntry(name="sea bird"), WatchlistEntry(imo=9074729)):
+        e = DetectionEngine(caspian().model_copy(update={"watchlist": [entry]}), rules=("watchlist",))
+        heard = leg(1, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000011, name="SEA BIRD",
+                    imo=9074729)
+        changes = run(e, heard, leg(1, end_of(heard), t0=310, duration_s=600, speed_kn=10, cog_deg=0, kind=DARK))
+        assert [c["change"] for c in changes if c["change"] != "update"] == ["open"], entry
+
+
+def test_a_blank_name_on_the_watchlist_matches_no_unnamed_vessel() -> None:
+    site = caspian().model_copy(update={"watchlist": [WatchlistEntry(name="   ", callsign=" ", reason="typo")]})
+    e = DetectionEngine(site, rules=("watchlist",))
+    run(e, leg(1, MID_SEA, duration_s=120, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000011))
+    assert of_type(e, "watchlist") == []
 
 
 def test_a_listed_mmsi_raises_one_watchlist_alert() -> None:

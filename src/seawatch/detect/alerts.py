@@ -94,6 +94,7 @@ class AlertBook:
     # new key -> (the closed key it continues, when the new contact was born)
     continued: dict[tuple[str, Any], tuple[tuple[str, Any], float]] = field(default_factory=dict)
     revision: int = 0  # bumped when an alert opens, closes or changes key (the set of open alerts changed)
+    longest_gap_s: float = 0.0  # the longest merge_gap_s a rule passed to `open` (`prune_closed` keeps that long)
     _counter: int = 0
     _closed_ends: dict[str, tuple[int, Any, Any]] = field(default_factory=dict)  # type -> (revision, keys, ends)
 
@@ -132,6 +133,7 @@ class AlertBook:
                                evidence=evidence, mmsi=mmsi, zone=zone)
         old = self.closed_by_key.pop(k, None)
         gap = self.merge_gap(type_) if merge_gap_s is None else merge_gap_s
+        self.longest_gap_s = max(self.longest_gap_s, gap)
         resumed = old if old is not None and old.end is not None and t - old.end <= gap else None
         cont = self.continued.pop(k, None)
         if old is None and cont is not None:   # a behaviour of a contact that continues another (continue_as)
@@ -145,6 +147,7 @@ class AlertBook:
             resumed.end = None
             resumed.evidence.pop("duration_s", None)   # set again when it closes: an open alert has none
             self.open_by_key[k] = resumed
+            self.revision += 1   # the set of open (and closed) alerts changed
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
                                evidence=evidence, mmsi=mmsi, zone=zone, force=True)
         self._counter += 1
@@ -227,8 +230,10 @@ class AlertBook:
         if len(self.continued) > 10_000:
             self.continued = {k: v for k, v in self.continued.items() if now - v[1] <= CONTINUE_WITHIN_S}
         if len(self.closed_by_key) > 10_000:
+            # kept while it may re-open: its type's own gap (loitering: 1 h), or the longest a rule gave to `open`
+            keep_s = max([self.merge_gap_s, *self.merge_gap_by_type.values(), self.longest_gap_s])
             self.closed_by_key = {k: a for k, a in self.closed_by_key.items()
-                                  if a.end is not None and now - a.end <= self.merge_gap_s}
+                                  if a.end is not None and now - a.end <= keep_s}
             self.revision += 1
 
 

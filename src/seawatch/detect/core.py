@@ -640,9 +640,11 @@ class ContactRule(Rule):
             if int(s) in was:
                 self.book.close(self.type, int(ids[s]), float(lt))
 
-    def prior(self, cyc: Cycle, r: int, key: str, value: float, how: str = "max") -> float:
-        """Running max/min of an evidence number over the alert's life."""
-        a = self.book.get(self.type, int(cyc.contact_id[r]))
+    def prior(self, cyc: Cycle, r: int, key: str, value: float, how: str = "max", opening: bool = False) -> float:
+        """Running max/min of an evidence number over the alert's life (`opening`: of the closed alert this one
+        re-opens, if any)."""
+        cid = int(cyc.contact_id[r])
+        a = self.book.resumable(self.type, cid, float(cyc.t[r])) if opening else self.book.get(self.type, cid)
         if a is None or key not in a.evidence or a.evidence[key] is None:
             return value
         old = float(a.evidence[key])

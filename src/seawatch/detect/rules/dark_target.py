@@ -160,7 +160,7 @@ class DarkTarget(ContactRule):
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         sog_kn = float(np.nan_to_num(cyc.sog_mps[r]) * MPS_TO_KN)
-        max_kn = self.prior(cyc, r, "max_speed_kn", sog_kn)
+        max_kn = self.prior(cyc, r, "max_speed_kn", sog_kn, opening=opening)
         since = float(self.timer.since[cyc.slot[r]]) if opening else float(
             self.book.get(self.type, int(cyc.contact_id[r])).evidence.get("dark_since_t", cyc.t[r]))  # type: ignore[union-attr]
         dur = float(cyc.t[r]) - since

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import math
+
 import numpy as np
 
 from seawatch.arrays import fill_nan
@@ -89,6 +91,7 @@ class HighSpeed(ContactRule):
         was = self.remembered(cyc, kn >= p["speed_kn"] - p["hysteresis_kn"])
         cyc.cache["high_speed_was_mmsi"] = was
         thr = np.where(cyc.identified | (was > 0), p["identified_speed_kn"], p["speed_kn"])
+        cyc.cache["high_speed_threshold_kn"] = thr
         sane = kn <= p["max_speed_kn"]
         good_mps, straight, _, jitter = self.spell_step(cyc)
         # clutter for sure (latched, core.HOLD_RELEASE_S): a course that swings, a speed that jumps far more than
@@ -104,15 +107,18 @@ class HighSpeed(ContactRule):
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         kn = float(cyc.sog_kn[r])
-        mx = self.prior(cyc, r, "max_speed_kn", kn)
+        mx = self.prior(cyc, r, "max_speed_kn", kn, opening=opening)
         was = int(cyc.cache.get("high_speed_was_mmsi", np.zeros(len(cyc), np.int64))[r])
         dark = bool(cyc.dark[r]) and was == 0
         small = not (cyc.length_m[r] >= 30.0)
         leisure = bool(leisure_craft(cyc.ship_type[r:r + 1])[0])
         sev = "high" if dark else ("medium" if small and not leisure else "low")
+        cog = float(cyc.cog_deg[r])
+        thr = cyc.cache.get("high_speed_threshold_kn")
         return {"severity": sev,
                 "summary": f"High speed: {cyc.who(r)} at {kn:.0f} kn (max {mx:.0f} kn), "
-                           f"course {float(np.nan_to_num(cyc.cog_deg[r])):.0f}°.",
-                "evidence": {"speed_kn": kn, "max_speed_kn": mx, "threshold_kn": self.p["speed_kn"],
+                           + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."),
+                "evidence": {"speed_kn": kn, "max_speed_kn": mx,
+                             "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
                              "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
                              "last_mmsi": was if was > 0 else None}}

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import B, ContactRule, Cycle
+from seawatch.detect.core import F64, I64, B, ContactRule, Cycle
 
 
 def _norm(s: Any) -> str:
@@ -25,9 +25,14 @@ class Watchlist(ContactRule):
         wl = engine.site.watchlist
         self.mmsi = np.array([e.mmsi for e in wl if e.mmsi is not None], np.int64)
         self.imo = np.array([e.imo for e in wl if e.imo is not None], np.int64)
-        self.names = {_norm(e.name): e for e in wl if e.name}
-        self.calls = {_norm(e.callsign): e for e in wl if e.callsign}
+        # a blank name or callsign matches nothing (an unnamed contact's is "" too)
+        self.names = {_norm(e.name): e for e in wl if _norm(e.name)}
+        self.calls = {_norm(e.callsign): e for e in wl if _norm(e.callsign)}
         self.entries = wl
+        self.listed = np.zeros(0, bool)   # per slot: matched the list since it was last seen (dark now, still it)
+        engine.memory.attach(self)
+
+    slot_fields: ClassVar[dict[str, Any]] = {"listed": False}
 
     @property
     def enabled(self) -> bool:
@@ -41,14 +46,20 @@ class Watchlist(ContactRule):
         if self.calls:
             hit |= np.array([_norm(v) in self.calls for v in cyc.callsign], bool)
         mem_hit = np.isin(cyc.prev_mmsi, self.mmsi) & (cyc.prev_mmsi > 0)  # it went dark: still the listed vessel
-        return hit, hit | mem_hit
+        was = self.listed[cyc.slot]   # matched by name, IMO or callsign before: still it, its AIS quiet or not
+        self.listed[cyc.slot] = was | hit
+        return hit, hit | mem_hit | was
+
+    def expire(self, slots: I64, last_t: F64) -> None:
+        super().expire(slots, last_t)
+        self.listed[slots] = False
 
     def _entry(self, cyc: Cycle, r: int) -> Any:
         for e in self.entries:
             if ((e.mmsi is not None and e.mmsi in (int(cyc.mmsi[r]), int(cyc.prev_mmsi[r])))
                     or (e.imo is not None and e.imo == int(cyc.imo[r]))
-                    or (e.name and _norm(e.name) == _norm(cyc.name[r]))
-                    or (e.callsign and _norm(e.callsign) == _norm(cyc.callsign[r]))):
+                    or (_norm(e.name) and _norm(e.name) == _norm(cyc.name[r]))
+                    or (_norm(e.callsign) and _norm(e.callsign) == _norm(cyc.callsign[r]))):
                 return e
         return None
 
