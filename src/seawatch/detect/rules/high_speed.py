@@ -27,9 +27,8 @@ reads 25-27 kn, which is not a go-fast.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import math
+from typing import Any, ClassVar
 
 import numpy as np
 
