@@ -90,3 +90,22 @@ def coastal_site(tmp_path: Path) -> SiteConfig:
     (tmp_path / "site.toml").write_text('[site]\nname = "coast"\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
                                         '[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
     return load_site(tmp_path / "site.toml")
+
+
+def border_site(tmp_path: Path, features: list[dict[str, Any]]) -> SiteConfig:
+    """A site with one radar off Astara and the given border line features (`border_line`)."""
+    import json
+
+    (tmp_path / "zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                                            encoding="utf-8")
+    (tmp_path / "site.toml").write_text(
+        '[site]\nname = "b"\nlat = 38.45\nlon = 49.3\n\n[[sensors]]\nid = "radar"\nkind = "radar"\n'
+        'lat = 38.45\nlon = 48.90\nheight_m = 40\nrange_m = 80000\nscan_period_s = 2.5\nrange_sigma_m = 25\n'
+        'bearing_sigma_deg = 0.3\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n[zones]\nfile = "zones.geojson"\n',
+        encoding="utf-8")
+    return load_site(tmp_path / "site.toml")
+
+
+def border_line(fid: str, coords: list[list[float]], inside: str = "left") -> dict[str, Any]:
+    return {"type": "Feature", "properties": {"id": fid, "name": fid, "kind": "border", "inside": inside},
+            "geometry": {"type": "LineString", "coordinates": coords}}

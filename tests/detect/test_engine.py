@@ -68,6 +68,14 @@ def test_a_dark_fast_boat_heading_for_a_beach_at_night_scores_higher_than_a_ferr
     assert max(a["score"] for a in e.finish() if 1 in a["track_ids"]) >= 0.7
 
 
+def test_the_context_alone_of_a_dark_go_fast_heading_for_a_beach_at_night_scores_as_documented() -> None:
+    """docs/detection.md "Risk score": dark, fast, heading for the shore and night: 1 - 0.75^3 * 0.85."""
+    e = DetectionEngine(caspian(), rules=("loitering",))   # no rule that fires here: context only
+    midnight = 4 * 3600.0
+    run(e, leg(1, (38.66, 49.05), t0=midnight, duration_s=300, speed_kn=35, cog_deg=270))
+    assert abs(e.risk_scores()[1] - (1 - 0.75**3 * 0.85)) < 1e-9
+
+
 def test_the_closed_alerts_a_behaviour_could_resume_are_listed_as_resumable_says_one_by_one() -> None:
     import numpy as np
 

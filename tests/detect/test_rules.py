@@ -357,6 +357,14 @@ def test_a_dark_boat_running_at_a_beach_raises_shore_approach_one_running_out_to
     assert sa[0]["evidence"]["dark"] is True
 
 
+def test_a_dark_boat_passing_near_a_port_for_a_beach_beyond_it_is_one_shore_approach_alert() -> None:
+    """Heading for a beach 5 km north of Astara port from ~2.5 km off it: the port's margin masked "stays" but not
+    "opens", so the alert opened, closed 10 s later and re-opened."""
+    e = engine(rules=("shore_approach",))
+    changes = run(e, leg(1, (38.49, 48.90), duration_s=1500, speed_kn=6, cog_deg=325))
+    assert [c["change"] for c in changes if c["change"] != "update"] == ["open"]
+
+
 def test_a_vessel_listed_by_name_or_imo_keeps_its_one_alert_open_when_its_ais_goes_quiet() -> None:
     """The same contact, its AIS identity gone (dark): still the listed vessel, by whatever it was matched."""
     for entry in (WatchlistEntry(mmsi=423000011), WatchlistEntry(name="sea bird"), WatchlistEntry(imo=9074729)):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from detect_helpers import caspian, coastal_site
+import shapely
+from detect_helpers import FUSED, border_line, border_site, caspian, coastal_site, end_of, leg, of_type, run
 
+from seawatch.detect.engine import DetectionEngine
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import site_frame
+from seawatch.model.units import KN_TO_MPS
 
 
 def index() -> tuple[ZoneIndex, object]:
@@ -113,3 +118,103 @@ def test_a_square_where_three_vessels_stopped_once_is_an_anchorage_for_a_week_no
         if k == 6:
             assert learned() == [True, True]   # within the week
     assert learned() == [False, True]
+
+
+# ---- found by stop 26's review of the zone rules (each failed on the code before) -----------------------------
+
+
+def _zone(e: DetectionEngine, zid: str) -> Any:
+    return next(z for z in e.zones.zones if z.id == zid)   # type: ignore[union-attr]
+
+
+def test_a_zone_entry_alert_names_the_zone_it_is_about_when_the_vessel_passes_to_the_next_platform() -> None:
+    e = DetectionEngine(caspian(), rules=("zone_entry",))
+    a_, b_ = _zone(e, "acg-west-chirag").geom, _zone(e, "acg-chirag-1").geom
+    dx, dy = b_.x - a_.x, b_.y - a_.y
+    cog, dur = math.degrees(math.atan2(dx, dy)) % 360, math.hypot(dx, dy) / (30 * KN_TO_MPS)
+    lat, lon = e.frame.to_latlon(a_.x, a_.y)
+    a = leg(70, (float(lat), float(lon)), duration_s=300, speed_kn=0.0, cog_deg=cog, kind=FUSED, mmsi=422000070)
+    b = leg(70, end_of(a), t0=310, duration_s=dur, speed_kn=30, cog_deg=cog, kind=FUSED, mmsi=422000070)
+    c = leg(70, end_of(b), t0=320 + dur, duration_s=600, speed_kn=0.0, cog_deg=cog, kind=FUSED, mmsi=422000070)
+    run(e, a, b, c)
+    assert [al["zone"] for al in of_type(e, "zone_entry") if "Chirag-1" in al["summary"]] == ["acg-chirag-1"]
+
+
+def test_the_closest_approach_is_a_number_once_a_pipeline_alert_moves_into_a_platform_zone() -> None:
+    """A pipeline has no centre distance (NaN): the running minimum stuck at NaN for good."""
+    e = DetectionEngine(caspian(), rules=("zone_entry",))
+    c = _zone(e, "acg-central-azeri").geom
+    lat, lon = e.frame.to_latlon(c.x - 900.0, c.y)
+    a = leg(60, (float(lat), float(lon)), duration_s=900, speed_kn=0.0, cog_deg=90)
+    b = leg(60, end_of(a), t0=910, duration_s=900, speed_kn=1.2, cog_deg=90)
+    run(e, a, b, leg(60, end_of(b), t0=1820, duration_s=900, speed_kn=0.0, cog_deg=90))
+    ev = of_type(e, "zone_entry")[0]["evidence"]
+    assert ev["zone_kind"] == "platform" and ev["closest_m"] is not None
+
+
+def test_a_dark_boat_stopped_on_a_pipeline_with_a_jittering_track_is_slow() -> None:
+    """Its filtered speed reads 2-4 kn, its position goes nowhere (made good ~0): slow, as loitering judges."""
+    e = DetectionEngine(caspian(), rules=("zone_entry",))
+    p = shapely.line_interpolate_point(_zone(e, "pl-acg-sangachal").geom, 0.45, normalized=True)
+    rng = np.random.default_rng(7)
+    n = 241
+    lat, lon = e.frame.to_latlon(p.x + rng.normal(0, 15, n), p.y + rng.normal(0, 15, n))
+    jit = leg(500, (40.0, 50.0), duration_s=2400, speed_kn=0, cog_deg=0)
+    jit.update(lat=lat, lon=lon, sog_mps=rng.uniform(2, 4, n) * KN_TO_MPS, cog_deg=rng.uniform(0, 360, n))
+    run(e, jit)
+    assert len(of_type(e, "zone_entry")) == 1
+
+
+def test_a_ship_of_unknown_speed_sailing_along_a_pipeline_is_not_taken_for_a_stopped_one() -> None:
+    e = DetectionEngine(caspian(), rules=("zone_entry",))
+    a, b = np.array(e.frame.to_xy(40.1, 50.6)), np.array(e.frame.to_xy(40.08, 50.0))
+    cog = math.degrees(math.atan2(*(b - a))) % 360
+    lat, lon = e.frame.to_latlon(*(a + (b - a) * 0.2))
+    ship = leg(601, (float(lat), float(lon)), duration_s=1500, speed_kn=8, cog_deg=cog, kind=FUSED, mmsi=422000601,
+               length_m=120.0)
+    ship["sog_mps"][:] = np.nan
+    run(e, ship)
+    assert of_type(e, "zone_entry") == []
+
+
+def test_zone_loiter_holds_through_a_few_fixes_just_beyond_its_distance() -> None:
+    """Stopped ~2,970 m from the platform zone, 8 of 361 fixes just over 3 km: one alert (it stays to 3.5 km)."""
+    e = DetectionEngine(caspian(), rules=("zone_loiter",))
+    c = _zone(e, "acg-central-azeri").geom
+    rng = np.random.default_rng(1)
+    n = 361
+    lat, lon = e.frame.to_latlon(c.x + rng.normal(0, 15, n), c.y + 3470 + rng.normal(0, 15, n))
+    lg = leg(80, (40.13, 51.17), duration_s=3600, speed_kn=0.5, cog_deg=0, kind=FUSED, mmsi=422000080)
+    lg.update(lat=lat, lon=lon)
+    run(e, lg)
+    assert len(of_type(e, "zone_loiter")) == 1
+
+
+def test_an_authorised_standby_vessels_own_radar_track_is_no_unauthorised_dark_intruder() -> None:
+    e = DetectionEngine(caspian(), rules=("zone_entry", "zone_loiter"))
+    c = _zone(e, "acg-central-azeri")
+    allowed = min(c.authorized_mmsi)
+    lat, lon = e.frame.to_latlon(c.geom.x, c.geom.y + 200)
+    fused = leg(10_000_000_000 + allowed, (float(lat), float(lon)), duration_s=300, speed_kn=0.2, cog_deg=0,
+                kind=FUSED, mmsi=allowed, radar_track_id=77)
+    run(e, fused, leg(77, end_of(fused), t0=310, duration_s=1800, speed_kn=0.2, cog_deg=0, radar_track_id=77))
+    assert of_type(e, "zone_entry") == [] and of_type(e, "zone_loiter") == []
+
+
+def test_sailing_round_the_end_of_the_border_is_no_crossing(tmp_path: Path) -> None:
+    site = border_site(tmp_path, [border_line("border", [[49.0, 38.44222], [50.0, 38.44222]])])
+    e = DetectionEngine(site, rules=("border_crossing",))
+    a = leg(310, (38.50, 49.15), duration_s=1500, speed_kn=20, cog_deg=270, site=site)   # west past its end
+    b = leg(310, end_of(a), t0=1510, duration_s=1200, speed_kn=20, cog_deg=180, site=site)
+    c = leg(310, end_of(b), t0=2720, duration_s=1500, speed_kn=20, cog_deg=90, site=site)   # back east, south of it
+    run(e, a, b, c)
+    assert of_type(e, "border_crossing") == []
+
+
+def test_the_border_follows_the_parallel_the_site_gives_and_has_no_side_beyond_its_end() -> None:
+    """A two-point line on a parallel is straight in lon/lat (RFC 7946): its chord in the local frame strayed 210 m
+    north of it; and a point 4 km east of the end was given a side by a rounding of the line's length."""
+    e = DetectionEngine(caspian(), rules=("border_crossing",))
+    x, y = e.frame.to_xy(np.array([38.44222 + 120 / 111_195, 38.50]), np.array([49.5, 50.25]))
+    _, side, _ = e.zones.border_side(x, y, 30_000.0)   # type: ignore[union-attr]
+    assert side.tolist() == [1, 0]

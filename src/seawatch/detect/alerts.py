@@ -181,7 +181,7 @@ class AlertBook:
             a.evidence["position_t"] = float(t)
         if mmsi is not None:
             a.mmsi = sorted(set(a.mmsi) | {int(m) for m in mmsi if m is not None and m > 0})
-        if zone is not None and a.zone is None:
+        if zone is not None:   # the zone it is about now (the summary names it): a vessel may pass to the next one
             a.zone = zone
         a.last_t = max(a.last_t, float(t))
         if force or escalated or t - a.last_report_t >= UPDATE_EVERY_S:

@@ -43,6 +43,9 @@ BOAT_LIKE_DEFAULTS: dict[str, float] = {
     "max_speed_kn": 60.0,  # a dark track faster than this (mean over ~1 min) is clutter or a bad association
     "max_turn_dps": 2.0,  # from steady_from_kn, a course swinging more than this on average over ~2 min: clutter
 }
+# a dark radar track that carried an MMSI this recently is that vessel, unless the MMSI was heard since this far
+# from it (dark_target's and high_speed's `identity_memory_s`, `elsewhere_m`; `Cycle.authorized_for`)
+IDENTITY_MEMORY_S, ELSEWHERE_M = 21_600.0, 1500.0
 UNMEASURED_SIGMA_M = 150.0  # a track predicted without plots until its position is this uncertain (`Cycle.unmeasured`)
 
 
@@ -185,9 +188,9 @@ class Cycle:
         """The speed that says whether a contact is slow: the lower of its filtered speed and the speed it made
         good over the last 2.5-5 min (engine.note_made_good). A stopped boat's radar track jitters: its
         filtered speed reads 2-5 kn (more with a second boat alongside), its position goes nowhere."""
-        if "slow_kn" not in self.cache:
+        if "slow_kn" not in self.cache:   # NaN where neither is known: not slow
             mg = self.engine.memory.f["mg_kn"][self.slot]
-            self.cache["slow_kn"] = np.fmin(self.sog_kn, mg)
+            self.cache["slow_kn"] = np.fmin(self.sog_mps * MPS_TO_KN, mg)
         return self.cache["slow_kn"]
 
     def steadiness(self) -> tuple[F64, F64]:
@@ -287,11 +290,20 @@ class Cycle:
         return self.cache["night"]
 
     def authorized_for(self, zone_idx: I64, rows: I64) -> B:
-        """Is the contact of each row listed in the zone's authorized_mmsi? (dark contacts never are)."""
+        """Is the contact of each row listed in the zone's authorized_mmsi? A dark contact is by the identity its
+        radar track carried lately (`TrackIdentity.remembered`, as dark_target judges it): a platform's standby
+        vessel whose AIS fusion let go is still that vessel."""
         z: ZoneIndex = self.engine.zones
+        mmsi = self.mmsi[rows].copy()
+        track = self.cache.get("radar_track_id")
+        if track is not None:
+            d = np.flatnonzero((mmsi <= 0) & (track[rows] >= 0))
+            if len(d):
+                r = rows[d]
+                mmsi[d] = self.engine.track_identity.remembered(track[r], self.x[r], self.y[r], self.now,
+                                                                self.engine.memory, IDENTITY_MEMORY_S, ELSEWHERE_M)
         out = np.zeros(len(rows), bool)
-        for k, (r, zi) in enumerate(zip(rows, zone_idx)):
-            m = int(self.mmsi[r])
+        for k, (m, zi) in enumerate(zip(mmsi.tolist(), zone_idx)):
             out[k] = m > 0 and m in z.authorized[int(zi)]
         return out
 
@@ -647,5 +659,5 @@ class ContactRule(Rule):
         a = self.book.resumable(self.type, cid, float(cyc.t[r])) if opening else self.book.get(self.type, cid)
         if a is None or key not in a.evidence or a.evidence[key] is None:
             return value
-        old = float(a.evidence[key])
-        return max(old, value) if how == "max" else min(old, value)
+        old = float(a.evidence[key])   # NaN on either side (a zone without a centre distance): the other one
+        return float(np.fmax(old, value) if how == "max" else np.fmin(old, value))

@@ -8,8 +8,9 @@ w_type is how much a behaviour alone says about smuggling or a threat to infrast
 0.5 / 0.7 / 0.85 / 1.0 for low / medium / high / critical. The context flags: dark (radar, no AIS) 0.25,
 fast (≥ 25 kn) 0.25, heading for the shore away from a port within 20 min 0.25, night (sun below −6°)
 0.15 — but night only counts together with another flag (a fishing boat at night is not a risk by
-itself). A dark go-fast heading for a beach at night therefore scores ≥ 0.7 before any alert is open,
-and above 0.9 with its high_speed and shore_approach alerts.
+itself). A dark go-fast heading for a beach at night therefore scores 1 − 0.75³ · 0.85 = 0.64 before any
+alert is open, 0.89 with its high_speed (high) and shore_approach (critical) alerts, above 0.9 with its
+dark_target too.
 """
 
 from __future__ import annotations

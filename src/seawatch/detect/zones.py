@@ -34,6 +34,10 @@ COAST_PIECE_VERTICES = 32
 _CACHE: dict[tuple[str, float, float, float], ZoneIndex] = {}
 
 
+DENSIFY_DEG = 0.005   # an edge is cut into pieces this long (~500 m) before projecting (`_project`)
+END_TOL_M = 1e-6   # a point projected this close to a border's end is beyond it (`ZoneIndex.border_side`)
+
+
 @dataclass(frozen=True)
 class Zone:
     id: str
@@ -48,10 +52,13 @@ class Zone:
 
 
 def _project(geom: Any, frame: LocalFrame) -> Any:
+    """Into the site's local frame. An edge is straight in lon/lat (GeoJSON, RFC 7946: a border given as two points
+    on a parallel follows the parallel), not in the frame: edges are cut every DENSIFY_DEG before projecting (the
+    chord of a 115 km parallel strays up to 210 m from it)."""
     def tf(coords: F64) -> F64:
         x, y = frame.to_xy(coords[:, 1], coords[:, 0])
         return np.column_stack([x, y])
-    return shapely.transform(geom, tf)
+    return shapely.transform(shapely.segmentize(geom, DENSIFY_DEG), tf)
 
 
 def load_zones(path: str | Path, frame: LocalFrame) -> list[Zone]:
@@ -256,7 +263,8 @@ class ZoneIndex:
             ax, ay = c[seg, 0], c[seg, 1]
             bx, by = c[seg + 1, 0], c[seg + 1, 1]
             cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
-            beyond = (s_along <= 0.0) | (s_along >= cum[-1])
+            # projected onto an end (within rounding: cum and line_locate_point sum the segments differently)
+            beyond = (s_along <= END_TOL_M) | (s_along >= cum[-1] - END_TOL_M)
             sgn = np.sign(cross).astype(np.int64) * (1 if z.inside == "left" else -1)
             take = (d < dist) & (d <= band_m) & ~beyond
             which[take] = b

@@ -83,6 +83,9 @@ class BorderCrossing(Rule):
         side_full = np.zeros(len(cyc), np.int64)
         which_full[near], side_full[near] = which, side
         which, side = which_full, side_full
+        # beyond a border's ends or out of its band: no side, and the one it had is forgotten (a boat that sails
+        # round the end of the line comes to the other side without crossing it)
+        self.side[cyc.slot[side == 0]] = 0
         if len(rows) == 0:
             return
         s = cyc.slot[rows]

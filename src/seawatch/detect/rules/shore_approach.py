@@ -96,9 +96,11 @@ class ShoreApproach(ContactRule):
                 self._hit[m[away]] = dist[away]
                 enter[m[away]] = True
         landed = rows[(coast_d <= p["landed_m"]) & (cyc.sog_kn[rows] < p["min_speed_kn"] * 2)]
-        stay |= enter
         stay[landed] = True
-        return enter, stay & ~cyc.near_harbour(p["port_margin_m"], where=stay)
+        # landed at a port is no landing; heading for a beach away from ports is one wherever the boat is now
+        # (masking that too made a boat passing within port_margin_m of a port open and close at once)
+        stay &= ~cyc.near_harbour(p["port_margin_m"], where=stay)
+        return enter, stay | enter
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         kn = float(cyc.sog_kn[r])

@@ -65,7 +65,7 @@ class ZoneEntry(ContactRule):
             return np.zeros(n, bool), np.zeros(n, bool)
         allowed = cyc.authorized_for(zi, p)
         kinds = np.array([z.zones[int(k)].kind for k in zi])
-        slow = cyc.sog_kn[p] < self.p["pipeline_max_speed_kn"]
+        slow = cyc.slow_kn[p] < self.p["pipeline_max_speed_kn"]   # a stopped dark boat's track reads 2-5 kn
         asked = np.zeros(n, bool)
         asked[p] = True
         coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"], where=asked) | cyc.at_learned_anchorage())[p]

@@ -19,6 +19,7 @@ class ZoneLoiter(ContactRule):
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "distance_m": 3000.0,
+        "stay_distance_m": 3500.0,  # open within distance_m, stay within this (a stopped boat's fixes scatter)
         "speed_kn": 3.0,
         "hysteresis_kn": 1.0,
         "min_duration_s": 1200.0,
@@ -39,7 +40,7 @@ class ZoneLoiter(ContactRule):
         if not slow.any():
             return np.zeros(n, bool), np.zeros(n, bool)
         rows = np.flatnonzero(slow)
-        zone, dist = z.nearest_area(cyc.x[rows], cyc.y[rows], kinds, self.p["distance_m"])
+        zone, dist = z.nearest_area(cyc.x[rows], cyc.y[rows], kinds, self.p["stay_distance_m"])
         has = zone >= 0
         rows, zone, dist = rows[has], zone[has], dist[has]
         ok = ~cyc.authorized_for(zone, rows)
@@ -48,7 +49,9 @@ class ZoneLoiter(ContactRule):
         stay = np.zeros(n, bool)
         stay[rows] = True
         stay &= ~cyc.near_harbour(self.p["port_margin_m"], where=stay)
-        enter = stay & (cyc.slow_kn < self.p["speed_kn"])
+        near = np.zeros(n, bool)
+        near[rows] = dist <= self.p["distance_m"]
+        enter = stay & near & (cyc.slow_kn < self.p["speed_kn"])
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
