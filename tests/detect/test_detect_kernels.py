@@ -56,9 +56,9 @@ def cycles(seed: int, n_cycles: int = 60, steps: tuple[float, ...] = (0.0, 1.0, 
         yield slots, tt, x, y, sog, cog, flags
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_compiled_timer_step_equals_the_numpy_one_bit_for_bit(seed: int) -> None:
-    ref = Persistence(60.0, 30.0)
+@pytest.mark.parametrize(("seed", "lapse_s"), [(1, 0.0), (2, 0.0), (3, 0.0), (1, 45.0), (2, 45.0)])
+def test_the_compiled_timer_step_equals_the_numpy_one_bit_for_bit(seed: int, lapse_s: float) -> None:
+    ref = Persistence(60.0, 30.0, lapse_s)
     ref.grow(N_SLOTS)
     out = copy.deepcopy(ref)
     rng = np.random.default_rng(seed)

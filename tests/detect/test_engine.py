@@ -101,6 +101,20 @@ def test_the_closed_alerts_a_behaviour_could_resume_are_listed_as_resumable_says
     assert np.array_equal(book.closed_ends("high_speed")[0], [7])
 
 
+def test_an_alert_whose_contact_is_lost_after_the_behaviour_stopped_ends_when_it_stopped() -> None:
+    """A go-fast slows at 16:05:10 and its track is lost 40 s later: the alert ends at 16:05:10, as it does when
+    the track is still seen (it ended at the last update, 16:05:50)."""
+    ends = []
+    for seen_s in (40, 120):
+        e = DetectionEngine(caspian(), rules=("high_speed",), stale_s=300)
+        fast = leg(1, (39.5, 50.5), duration_s=300, speed_kn=35, cog_deg=0)
+        slow = leg(1, end_of(fast), t0=310, duration_s=seen_s, speed_kn=8, cog_deg=0)
+        run(e, fast, slow, leg(2, (39.0, 50.0), duration_s=1200, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000002))
+        (hs,) = [a for a in e.finish() if a["type"] == "high_speed"]
+        ends.append(hs["end"])
+    assert ends == ["2026-06-12T16:05:10.000Z"] * 2
+
+
 def test_a_re_opened_alert_is_no_longer_listed_among_the_closed_ones() -> None:
     from seawatch.detect.alerts import AlertBook
 

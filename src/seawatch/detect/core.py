@@ -460,10 +460,14 @@ _NO_T = np.zeros(0)
 
 
 class Persistence(SlotState):
-    """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s."""
+    """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s.
+    Before it opens, the timer restarts once neither has held for `lapse_s` (0: at once): with loitering's 300 s a
+    ship that moves off for 3 min does not restart its hour (a mother ship repositioning now and then was never
+    raised). Rules that judge a spell since the timer started (detect/spell.py) keep 0: the spell restarts with
+    the timer, and a meandering track's spell must not run on into its straight run."""
 
-    def __init__(self, min_s: float, clear_s: float) -> None:
-        self.min_s, self.clear_s = float(min_s), float(clear_s)
+    def __init__(self, min_s: float, clear_s: float, lapse_s: float = 0.0) -> None:
+        self.min_s, self.clear_s, self.lapse_s = float(min_s), float(clear_s), float(lapse_s)
         self.since = np.zeros(0)
         self.off = np.zeros(0)
         self.active = np.zeros(0, bool)
@@ -477,16 +481,21 @@ class Persistence(SlotState):
         min_d = self.min_s if min_s is None else min_s
         if jit:
             return kernels.persistence_step(self.active, self.since, self.off, slots, t, enter, stay,
-                                            np.broadcast_to(np.asarray(min_d, np.float64), t.shape), self.clear_s)
+                                            np.broadcast_to(np.asarray(min_d, np.float64), t.shape), self.clear_s,
+                                            self.lapse_s)
         act = self.active[slots]
-        if not (act.any() or enter.any() or stay.any()):   # the common case: nothing running, nothing starts
-            self.since[slots] = np.nan
+        since, off = self.since[slots], self.off[slots]
+        if not (act.any() or enter.any() or stay.any()) and np.isnan(since).all():   # nothing running or starting
             return _NONE, _NONE, _NONE, _NO_T
-        since = self.since[slots]
-        since = np.where(~act & ~(stay | enter), np.nan, since)
+        # before it opens, a lapse (neither enter nor stay) shorter than lapse_s does not restart the timer
+        lapse = ~act & ~(stay | enter) & ~np.isnan(since)
+        off = np.where(~act & (stay | enter), np.nan, off)
+        off = np.where(lapse & np.isnan(off), t, off)
+        over = lapse & (t - off >= self.lapse_s)
+        since = np.where(over, np.nan, since)
+        off = np.where(over, np.nan, off)
         since = np.where(~act & enter & np.isnan(since), t, since)
         opened = ~act & enter & (t - since >= min_d)
-        off = self.off[slots]
         off = np.where(act & stay, np.nan, off)
         off = np.where(act & ~stay & np.isnan(off), t, off)
         closing = act & ~stay & (t - off >= self.clear_s)
@@ -553,7 +562,8 @@ class ContactRule(Rule):
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
-        self.timer = Persistence(self.p.get("min_duration_s", 0.0), self.p.get("clear_s", 60.0))
+        self.timer = Persistence(self.p.get("min_duration_s", 0.0), self.p.get("clear_s", 60.0),
+                                 self.p.get("lapse_s", 0.0))
         engine.memory.attach(self.timer)
 
     def use_spell(self) -> None:
@@ -647,10 +657,12 @@ class ContactRule(Rule):
 
     def expire(self, slots: I64, last_t: F64) -> None:
         ids = self.engine.memory.i["contact_id"]
+        # a behaviour that had already stopped (its stay failing since `off`, not yet for clear_s) ended then
+        off = self.timer.off[slots].copy()
         was = set(self.timer.expire(slots).tolist())
-        for s, lt in zip(slots, last_t):
+        for s, lt, ot in zip(slots, last_t, off):
             if int(s) in was:
-                self.book.close(self.type, int(ids[s]), float(lt))
+                self.book.close(self.type, int(ids[s]), float(np.fmin(lt, ot)))
 
     def prior(self, cyc: Cycle, r: int, key: str, value: float, how: str = "max", opening: bool = False) -> float:
         """Running max/min of an evidence number over the alert's life (`opening`: of the closed alert this one

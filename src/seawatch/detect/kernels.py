@@ -42,7 +42,7 @@ def _fill(v: float, nan: float) -> float:
 @jit_ieee
 def persistence_step(active: np.ndarray, since: np.ndarray, off: np.ndarray, slots: np.ndarray, t: np.ndarray,
                      enter: np.ndarray, stay: np.ndarray, min_d: np.ndarray,
-                     clear_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     clear_s: float, lapse_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`core.Persistence.step`: (opened, ongoing, closed row indices, close times)."""
     n = slots.shape[0]
     opened = np.empty(n, np.int64)
@@ -55,12 +55,19 @@ def persistence_step(active: np.ndarray, since: np.ndarray, off: np.ndarray, slo
         act = active[s]
         en, st = enter[r], stay[r]
         sv = since[s]
-        if not act and not (st or en):
-            sv = math.nan
+        ov = off[s]
+        if not act:   # before it opens, a lapse shorter than lapse_s does not restart the timer
+            if st or en:
+                ov = math.nan
+            elif not math.isnan(sv):
+                if math.isnan(ov):
+                    ov = t[r]
+                if t[r] - ov >= lapse_s:
+                    sv = math.nan
+                    ov = math.nan
         if not act and en and math.isnan(sv):
             sv = t[r]
         op = (not act) and en and (t[r] - sv >= min_d[r])
-        ov = off[s]
         if act and st:
             ov = math.nan
         if act and not st and math.isnan(ov):
