@@ -357,16 +357,19 @@ def test_a_dark_boat_running_at_a_beach_raises_shore_approach_one_running_out_to
     assert sa[0]["evidence"]["dark"] is True
 
 
-def test_a_ship_that_moves_off_for_three_minutes_now_and_then_is_still_loitering_after_its_hour() -> None:
-    """50 min stopped, 3 min at 6 kn, 40 min stopped: the move restarted the hour before it opened, so a mother
-    ship repositioning every 45 min was never raised (an open alert already held through such a move)."""
-    e = engine(rules=("loitering",))
+def test_a_site_can_keep_a_ship_that_moves_off_for_three_minutes_loitering_through_the_move() -> None:
+    """50 min stopped, 3 min at 6 kn, 40 min stopped: by default the move restarts the hour (a mother ship
+    repositioning every 45 min is never raised); with `lapse_s` = 300 the move is counted in."""
     a = leg(1, OFF_LANKARAN, duration_s=3000, speed_kn=0.5, cog_deg=0)
     b = leg(1, end_of(a), t0=3010, duration_s=180, speed_kn=6, cog_deg=90)
     c = leg(1, end_of(b), t0=3200, duration_s=2400, speed_kn=0.5, cog_deg=0)
-    run(e, a, b, c)
-    (lo,) = of_type(e, "loitering")
-    assert lo["start"] == "2026-06-12T17:00:00.000Z"   # an hour after it stopped, the move counted in
+    starts = []
+    for lapse_s in (0.0, 300.0):
+        site = caspian().model_copy(update={"rules": {**caspian().rules, "loitering": {"lapse_s": lapse_s}}})
+        e = DetectionEngine(site, rules=("loitering",))
+        run(e, a, b, c)
+        starts.append([lo["start"] for lo in of_type(e, "loitering")])
+    assert starts == [[], ["2026-06-12T17:00:00.000Z"]]
 
 
 def test_a_dark_boat_passing_near_a_port_for_a_beach_beyond_it_is_one_shore_approach_alert() -> None:

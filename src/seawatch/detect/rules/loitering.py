@@ -27,7 +27,10 @@ class Loitering(ContactRule):
         "hysteresis_kn": 1.0,
         "min_duration_s": 3600.0,
         "clear_s": 300.0,
-        "lapse_s": 300.0,  # before it opens, a move off shorter than this does not restart its hour (Persistence)
+        # before it opens, a move off shorter than this does not restart its hour (Persistence). 0: a site may set
+        # 300 against a mother ship that repositions now and then; at 300 the scenarios raised vessels waiting
+        # for a rendezvous (86 min dark and stopped) as loitering, 3 false alarms in 54 runs
+        "lapse_s": 0.0,
         "harbour_distance_m": 5000.0,
         "exempt_ship_types": [30, 36, 37],  # fishing, sailing, pleasure craft: stopping at sea is their trade
         "coast_margin_m": 1500.0,  # moored at a berth or a beach not in the zones file

@@ -24,7 +24,7 @@ class ZoneLoiter(ContactRule):
         "hysteresis_kn": 1.0,
         "min_duration_s": 1200.0,
         "clear_s": 300.0,
-        "lapse_s": 300.0,  # before it opens, a move off shorter than this does not restart its time (Persistence)
+        "lapse_s": 0.0,  # before it opens, a move off shorter than this does not restart its time (see loitering)
         "pipelines": False,
         "port_margin_m": 2000.0,
     }
