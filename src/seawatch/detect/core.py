@@ -1,7 +1,7 @@
 """What every rule shares: per-contact memory, the per-cycle view of a batch, persistence timers, params.
 
-`ContactMemory` holds one slot per contact id seen (and not forgotten: `DetectionEngine._forget`), as numpy arrays (last time, position, speed, last
-known MMSI and last AIS time); `Cycle` is one update cycle — the rows of a batch (at most one per contact)
+`ContactMemory` holds one slot per contact id seen and not forgotten (`DetectionEngine._forget`), as numpy
+arrays (last time, position, speed, last known MMSI and last AIS time); `Cycle` is one update cycle — the rows of a batch (at most one per contact)
 with their slots, local x/y and lazily computed context (AIS / radar coverage, distance to ports, night);
 `Persistence` is the vectorised "true for at least min_s, false for at least clear_s" timer that gives
 every single-contact rule its open/continue/close decisions.
@@ -21,7 +21,7 @@ from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig, rule_params
 from seawatch.detect import kernels
 from seawatch.detect.alerts import AlertBook
-from seawatch.detect.slots import SlotState
+from seawatch.detect.slots import SlotState, grown, taken
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame
 from seawatch.geo.radio import radio_horizon_m
@@ -74,14 +74,8 @@ class ContactMemory:
     def compact(self, keep: I64) -> None:
         """Keep only these slots (ascending), renumbered 0..len(keep)-1 in every attached structure; the other
         contacts are forgotten: one that comes back gets a new slot, as if never seen."""
-        for k, a in self.f.items():
-            b = np.full_like(a, np.nan)
-            b[: len(keep)] = a[keep]
-            self.f[k] = b
-        for k, ai in self.i.items():
-            bi = np.full_like(ai, -1)
-            bi[: len(keep)] = ai[keep]
-            self.i[k] = bi
+        self.f = {k: taken(a, keep, np.nan) for k, a in self.f.items()}
+        self.i = {k: taken(a, keep, -1) for k, a in self.i.items()}
         self.n = len(keep)
         self._index = KeyIndex(self.i["contact_id"][: self.n])
         for state in self.listeners:
@@ -107,14 +101,8 @@ class ContactMemory:
     def _grow(self, n: int) -> None:
         if n > self.cap:
             cap = max(1024, self.cap * 2, n)
-            for k, a in self.f.items():
-                b = np.full(cap, np.nan)
-                b[: len(a)] = a
-                self.f[k] = b
-            for k, ai in self.i.items():
-                bi = np.full(cap, -1, np.int64)
-                bi[: len(ai)] = ai
-                self.i[k] = bi
+            self.f = {k: grown(a, cap, np.nan) for k, a in self.f.items()}
+            self.i = {k: grown(a, cap, -1) for k, a in self.i.items()}
             for state in self.listeners:
                 state.grow(cap)
             self.cap = cap
@@ -461,10 +449,10 @@ _NO_T = np.zeros(0)
 
 class Persistence(SlotState):
     """Per-slot timers: a behaviour opens after `enter` held for min_s, closes after `stay` failed for clear_s.
-    Before it opens, the timer restarts once neither has held for `lapse_s` (0: at once): with loitering's 300 s a
-    ship that moves off for 3 min does not restart its hour (a mother ship repositioning now and then was never
-    raised). Rules that judge a spell since the timer started (detect/spell.py) keep 0: the spell restarts with
-    the timer, and a meandering track's spell must not run on into its straight run."""
+    Before it opens, the timer restarts once neither has held for `lapse_s` (0, the default everywhere: at once).
+    A site may give loitering 300 s, so that a ship moving off for 3 min does not restart its hour (a mother ship
+    repositioning now and then); rules that judge a spell since the timer started (detect/spell.py) must keep 0:
+    the spell restarts with the timer, and a meandering track's spell must not run on into its straight run."""
 
     def __init__(self, min_s: float, clear_s: float, lapse_s: float = 0.0) -> None:
         self.min_s, self.clear_s, self.lapse_s = float(min_s), float(clear_s), float(lapse_s)

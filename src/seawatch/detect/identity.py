@@ -9,12 +9,13 @@ write per cycle.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from seawatch.arrays import fill_nan
+from seawatch.detect.slots import SlotState
 from seawatch.key_index import KeyIndex
 
 if TYPE_CHECKING:
@@ -24,11 +25,15 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 
-class TrackIdentity:
+class TrackIdentity(SlotState):
     """Per radar track fused with an AIS identity, its last identity and when, and the one before it
     (`prev_mmsi`, `prev_t`: when the track last carried that one). Only fused tracks have an entry (a
     thousand or so a day on the Caspian site, against ~10^6 track ids handed out), found through a `KeyIndex`;
-    `forget` drops those not fused for a long while."""
+    `forget` drops those not fused for a long while. The entries' arrays grow and shrink as slots do
+    (`SlotState`), by themselves: they are not the contact memory's slots."""
+
+    slot_fields: ClassVar[dict[str, Any]] = {"track_id": -1, "mmsi": 0, "t": np.nan, "prev_mmsi": 0,
+                                             "prev_t": np.nan}
 
     def __init__(self) -> None:
         self._index = KeyIndex(np.zeros(0, np.int64))   # track id -> entry (in the order first fused)
@@ -37,8 +42,6 @@ class TrackIdentity:
         self.t: F64 = np.zeros(0)
         self.prev_mmsi: I64 = np.zeros(0, np.int64)
         self.prev_t: F64 = np.zeros(0)
-
-    _FIELDS = (("track_id", -1), ("mmsi", 0), ("t", np.nan), ("prev_mmsi", 0), ("prev_t", np.nan))
 
     def __len__(self) -> int:
         return self._index.n
@@ -51,12 +54,7 @@ class TrackIdentity:
             ids = np.unique(tid[new])
             n = self._index.n
             if n + len(ids) > len(self.mmsi):
-                cap = max(1024, 2 * len(self.mmsi), n + len(ids))
-                for name, fill in self._FIELDS:
-                    old = getattr(self, name)
-                    a = np.full(cap, fill, old.dtype)
-                    a[: len(old)] = old
-                    setattr(self, name, a)
+                self.grow(max(1024, 2 * len(self.mmsi), n + len(ids)))
             self.track_id[n: n + len(ids)] = ids
             self._index.extend(ids)
             pos[new] = n + np.searchsorted(ids, tid[new])
@@ -81,11 +79,7 @@ class TrackIdentity:
             return np.zeros(0, np.int64)
         dropped = self.track_id[:n][gone]
         keep = np.flatnonzero(~gone)
-        for name, fill in self._FIELDS:
-            a = getattr(self, name)
-            b = np.full_like(a, fill)
-            b[: len(keep)] = a[keep]
-            setattr(self, name, b)
+        self.take(keep)
         self._index = KeyIndex(self.track_id[: len(keep)])
         return dropped
 

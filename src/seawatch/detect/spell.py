@@ -74,7 +74,8 @@ class Steadiness(SlotState):
         self.sog_last, self.d_mean = np.zeros(0), np.zeros(0)
         self.cog_last, self.turn = np.zeros(0), np.zeros(0)
 
-    slot_fields: ClassVar[dict[str, Any]] = dict.fromkeys(("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean", "cog_last", "turn"), np.nan)
+    slot_fields: ClassVar[dict[str, Any]] = dict.fromkeys(
+        ("sog_mean", "sog_var", "sog_t", "sog_last", "d_mean", "cog_last", "turn"), np.nan)
 
     def step(self, slots: I64, t: F64, sog_mps: F64, cog_deg: F64,
              jit: bool = kernels.ENABLED) -> tuple[F64, F64, F64]:

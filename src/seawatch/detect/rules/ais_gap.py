@@ -90,8 +90,8 @@ class AisGap(Rule):
                                       p["reception_poor_share"], min_long=int(p["reception_min_long"]))
         engine.memory.attach(self)
 
-    slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False, "track": -1,
-                   "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2}
+    slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False,
+                                             "track": -1, "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2}
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -244,6 +244,7 @@ class AisGap(Rule):
         # while radar tracks it, never memoised)
         tx, ty, tkn = self._radar_track(cand, now)
         live = np.isfinite(tx)
+        on_radar = cand[live]
         left = np.flatnonzero(harbour & inside & live & (tkn >= p["berth_speed_kn"]))
         if len(left):
             f = p["coverage_fraction"]
@@ -269,7 +270,7 @@ class AisGap(Rule):
         mmsi_all = mem.i["last_mmsi"][: mem.n]
         heard = mem.f["last_ais_t"][: mem.n]
         renamed = self.engine.renamed
-        on_track = np.isfinite(self._radar_track(cand, now)[0])   # radar sees the track that last carried it
+        on_track = member(cand, on_radar)   # radar sees the track that last carried it
         for s, nd, tracked in zip(cand, need, on_track.tolist()):
             m = int(mem.i["last_mmsi"][s])
             if renamed.get(m, -np.inf) >= float(mem.f["last_ais_t"][s]) - RENAMED_WITHIN_S:

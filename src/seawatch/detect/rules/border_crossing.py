@@ -49,7 +49,8 @@ class BorderCrossing(Rule):
         self._box: tuple[float, float, float, float] | None = None
         engine.memory.attach(self)
 
-    slot_fields: ClassVar[dict[str, Any]] = {"side": 0, "border": -1, "sx": np.nan, "sy": np.nan, "st": np.nan, "doubt_t": np.nan}
+    slot_fields: ClassVar[dict[str, Any]] = {"side": 0, "border": -1, "sx": np.nan, "sy": np.nan, "st": np.nan,
+                                             "doubt_t": np.nan}
 
     def expire(self, slots: I64, last_t: F64) -> None:
         # a contact that is gone has no side: should its id come back (a radar track that was fused with an
