@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -144,20 +145,61 @@ class SiteConfig(Strict):
         return p
 
 
+# [rules.*] sections read outside the detection engine's rules (track/fusion.py's settings, via the pipeline)
+OTHER_RULE_SECTIONS = ("fusion",)
+# a number setting whose name ends so is a share of something: 0 to 1
+_FRACTION_ENDINGS = ("_fraction", "_share", "straightness", "made_good")
+
+
+def _source(site: SiteConfig) -> str:
+    return str(site.path) if site.path is not None else "site configuration"
+
+
+def check_rule_sections(site: SiteConfig, rule_types: Iterable[str]) -> None:
+    """Refuse a [rules.X] section that no rule reads (a misspelt `[rules.loitring]` would be ignored)."""
+    known = sorted({*rule_types, *OTHER_RULE_SECTIONS})
+    unknown = sorted(set(site.rules) - set(known))
+    if unknown:
+        raise ConfigError(f"{_source(site)}: section [rules.{unknown[0]}] is not a rule; fix its spelling or remove "
+                          f"it; the rules: {', '.join(known)}")
+
+
+def _checked(src: str, key: str, v: Any, d: Any) -> Any:
+    """The site's value v for a setting whose default is d, or ConfigError naming the file, key, value and fix."""
+    def bad(fix: str) -> ConfigError:
+        return ConfigError(f"{src}: key '{key}' = {v!r}: {fix}")
+
+    if isinstance(d, bool):
+        if not isinstance(v, bool):
+            raise bad("give true or false")
+        return v
+    if isinstance(d, int):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise bad(f"give a whole number >= 0 (default {d})")
+        return v
+    if isinstance(d, float):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:   # NaN fails too
+            raise bad(f"give a number >= 0 (default {d:g})")
+        if key.endswith(_FRACTION_ENDINGS) and v > 1:
+            raise bad(f"give a share between 0 and 1 (default {d:g})")
+        return float(v)
+    if isinstance(d, list):
+        kinds = {type(x) for x in d}
+        if not isinstance(v, list) or any(type(x) not in kinds for x in v):
+            raise bad(f"give a list like the default {d!r}")
+        return list(v)
+    return v
+
+
 def rule_params(site: SiteConfig, rule: str, defaults: dict[str, Any]) -> dict[str, Any]:
-    """The rule's parameters: defaults overridden by site.rules[rule]; unknown keys are refused."""
+    """The rule's parameters: defaults overridden by site.rules[rule]. Unknown keys, and values of the wrong
+    kind, negative, or (a `*_fraction`, `*_share`, ...) above 1, are refused naming file, key, value and fix."""
     given = dict(site.rules.get(rule, {}))
     unknown = sorted(set(given) - set(defaults))
     if unknown:
-        raise ConfigError(f"[rules.{rule}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(defaults))}")
+        raise ConfigError(f"{_source(site)}: key 'rules.{rule}.{unknown[0]}': unknown key; fix its spelling or "
+                          f"remove it; known keys here: {', '.join(sorted(defaults))}")
     out = dict(defaults)
     for k, v in given.items():
-        d = defaults[k]
-        if isinstance(d, bool) and not isinstance(v, bool):
-            raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give true or false")
-        if isinstance(d, (int, float)) and not isinstance(d, bool):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ConfigError(f"[rules.{rule}] {k} = {v!r}: give a number")
-            v = float(v)
-        out[k] = v
+        out[k] = _checked(_source(site), f"rules.{rule}.{k}", v, defaults[k])
     return out

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import fill_nan, member
-from seawatch.config.site import SiteConfig
+from seawatch.config.site import SiteConfig, check_rule_sections
 from seawatch.detect import kernels
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.continuity import Continuity
@@ -148,6 +148,7 @@ class DetectionEngine(SlotState):
         self._forget_at = -np.inf   # event time of the next `_forget`
         self.n_forgotten = 0   # contacts forgotten (`_forget`)
         classes = _rule_classes()
+        check_rule_sections(site, classes)
         wanted = rules or RULE_ORDER
         self.rules: list[Rule] = []
         for name in RULE_ORDER:
