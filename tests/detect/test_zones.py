@@ -218,3 +218,42 @@ def test_the_border_follows_the_parallel_the_site_gives_and_has_no_side_beyond_i
     x, y = e.frame.to_xy(np.array([38.44222 + 120 / 111_195, 38.50]), np.array([49.5, 50.25]))
     _, side, _ = e.zones.border_side(x, y, 30_000.0)   # type: ignore[union-attr]
     assert side.tolist() == [1, 0]
+
+
+def test_near_gives_every_area_within_the_distance_with_geos_distance_to_it() -> None:
+    """`near` decides with prepared geometries and measures only the rim; the answer is the plain one: every
+    (point, area) pair with shapely's distance <= the margin, with that distance."""
+    z, _fr = index()
+    kinds = ("platform", "pipeline", "port")
+    rng = np.random.default_rng(7)
+    areas = [(i, zz.area) for i, zz in enumerate(z.zones) if zz.kind in kinds and zz.area is not None]
+    edge = np.concatenate([shapely.get_coordinates(shapely.segmentize(a.exterior, 50.0)) for _, a in areas])
+    pts = edge[rng.integers(0, len(edge), 4000)] + rng.normal(0, 120, (4000, 2))
+    p, zi, d = z.near(pts[:, 0], pts[:, 1], kinds, 100.0)
+    got = {(int(a), int(b)): float(c) for a, b, c in zip(p, zi, d)}
+    geoms = shapely.points(pts)
+    want = {}
+    for i, area in areas:
+        dist = shapely.distance(area, geoms)
+        for k in np.flatnonzero(dist <= 100.0):
+            want[(int(k), i)] = float(dist[k])
+    assert len(want) > 1000 and sum(v == 0.0 for v in want.values()) > 300
+    assert got.keys() == want.keys()
+    assert max(abs(got[k] - want[k]) for k in want) < 1e-6
+
+
+def test_the_distance_to_the_border_is_geos_distance_to_its_line() -> None:
+    z, _fr = index()
+    line = z.borders[0].geom
+    c = np.asarray(line.coords)
+    rng = np.random.default_rng(5)
+    pts = c[rng.integers(0, len(c), 3000)] + rng.normal(0, 400, (3000, 2))
+    which, side, dist = z.border_side(pts[:, 0], pts[:, 1], 500.0)
+    ref = shapely.distance(line, shapely.points(pts))
+    seen = which >= 0
+    assert seen.sum() > 1000 and (side[seen] != 0).all()
+    assert np.allclose(dist[seen], ref[seen], atol=1e-6)
+    assert (ref[seen] <= 500.0).all()
+    # a point without a side within the band projects onto one of the line's ends
+    along = shapely.line_locate_point(line, shapely.points(pts[~seen & (ref <= 500.0)]))
+    assert np.all((along < 1e-3) | (along > line.length - 1e-3))

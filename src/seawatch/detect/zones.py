@@ -36,6 +36,24 @@ _CACHE: dict[tuple[str, float, float, float], ZoneIndex] = {}
 
 DENSIFY_DEG = 0.005   # an edge is cut into pieces this long (~500 m) before projecting (`_project`)
 END_TOL_M = 1e-6   # a point projected this close to a border's end is beyond it (`ZoneIndex.border_side`)
+BORDER_CHUNK = 2048   # points measured against a border's segments at once (points x segments arrays)
+
+
+def _to_polyline(c: F64, x: F64, y: F64) -> tuple[F64, F64, F64, float]:
+    """Each point against the polyline of vertices c: (distance, distance along the line to the point's
+    projection, cross product of the nearest segment and the point (> 0: left of it), the line's length). The
+    nearest segment is the first of equally near ones (a point projecting onto a vertex)."""
+    ax, ay, dx, dy = c[:-1, 0], c[:-1, 1], np.diff(c[:, 0]), np.diff(c[:, 1])
+    seg_m = np.hypot(dx, dy)
+    cum = np.concatenate([[0.0], np.cumsum(seg_m)])
+    px, py = x[:, None] - ax, y[:, None] - ay
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.clip(np.nan_to_num((px * dx + py * dy) / (dx * dx + dy * dy)), 0.0, 1.0)
+    d2 = (px - f * dx) ** 2 + (py - f * dy) ** 2
+    k = np.argmin(d2, axis=1)
+    i = np.arange(len(x))
+    cross = dx[k] * py[i, k] - dy[k] * px[i, k]
+    return np.sqrt(d2[i, k]), cum[k] + f[i, k] * seg_m[k], cross, float(cum[-1])
 
 
 @dataclass(frozen=True)
@@ -174,23 +192,36 @@ class ZoneIndex:
         return np.concatenate(out_p).astype(np.int64), np.concatenate(out_z).astype(np.int64)
 
     def near(self, x: F64, y: F64, kinds: tuple[str, ...], distance_m: float) -> tuple[I64, I64, F64]:
-        """(point, zone, distance_m to the zone's area) for every area of these kinds within distance_m."""
+        """(point, zone, distance_m to the zone's area) for every area of these kinds within distance_m.
+
+        The tree gives the areas whose box comes within distance_m of a point; the areas' prepared geometries
+        say which of those are within it and which contain the point (distance 0), so that an exact distance is
+        computed only on the rim (a pipeline corridor of ~700 vertices: ~5 times faster than the tree's
+        unprepared `dwithin`, the same pairs in the same order)."""
         sel = np.flatnonzero(self.any_within(x, y, kinds, distance_m + 1.0))
         if not len(sel):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        pts = shapely.points(x[sel], y[sel])
+        xs, ys = x[sel], y[sel]
+        boxes = shapely.box(xs - distance_m, ys - distance_m, xs + distance_m, ys + distance_m)
         out_p, out_z, out_d = [], [], []
         for kind in kinds:
             if kind not in self._areas:
                 continue
             tree, idx = self._areas[kind]
-            pairs = tree.query(pts, predicate="dwithin", distance=distance_m)
+            pairs = tree.query(boxes)
             if pairs.shape[1] == 0:
                 continue
-            geoms = tree.geometries.take(pairs[1])
+            geoms = tree.geometries.take(pairs[1])   # prepared (__init__)
+            px, py = xs[pairs[0]], ys[pairs[0]]
+            pts = shapely.points(px, py)
+            within = np.asarray(shapely.dwithin(geoms, pts, distance_m), bool)
+            pairs, geoms, px, py, pts = pairs[:, within], geoms[within], px[within], py[within], pts[within]
+            d = np.zeros(len(px))
+            rim = ~np.asarray(shapely.contains_xy(geoms, px, py), bool)
+            d[rim] = shapely.distance(pts[rim], geoms[rim])
             out_p.append(sel[pairs[0]])
             out_z.append(idx[pairs[1]])
-            out_d.append(shapely.distance(pts[pairs[0]], geoms))
+            out_d.append(d)
         if not out_p:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         return (np.concatenate(out_p).astype(np.int64), np.concatenate(out_z).astype(np.int64),
@@ -253,23 +284,21 @@ class ZoneIndex:
         dist = np.full(n, np.inf)
         if not self.borders or n == 0:
             return which, side, dist
-        pts = shapely.points(x, y)
         for b, z in enumerate(self.borders):
-            d = shapely.distance(z.geom, pts)
             c = np.asarray(z.geom.coords)
-            s_along = shapely.line_locate_point(z.geom, pts)
-            cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(c, axis=0).T))])
-            seg = np.clip(np.searchsorted(cum, s_along, side="right") - 1, 0, len(c) - 2)
-            ax, ay = c[seg, 0], c[seg, 1]
-            bx, by = c[seg + 1, 0], c[seg + 1, 1]
-            cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
-            # projected onto an end (within rounding: cum and line_locate_point sum the segments differently)
-            beyond = (s_along <= END_TOL_M) | (s_along >= cum[-1] - END_TOL_M)
-            sgn = np.sign(cross).astype(np.int64) * (1 if z.inside == "left" else -1)
-            take = (d < dist) & (d <= band_m) & ~beyond
-            which[take] = b
-            side[take] = sgn[take]
-            dist[take] = d[take]
+            x0, y0 = c[:, 0].min() - band_m, c[:, 1].min() - band_m
+            x1, y1 = c[:, 0].max() + band_m, c[:, 1].max() + band_m
+            rows = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            for a in range(0, len(rows), BORDER_CHUNK):
+                r = rows[a:a + BORDER_CHUNK]
+                d, s_along, cross, length = _to_polyline(c, x[r], y[r])
+                # projected onto an end (within rounding): beyond the line, no side
+                beyond = (s_along <= END_TOL_M) | (s_along >= length - END_TOL_M)
+                sgn = np.sign(cross).astype(np.int64) * (1 if z.inside == "left" else -1)
+                take = (d < dist[r]) & (d <= band_m) & ~beyond
+                which[r[take]] = b
+                side[r[take]] = sgn[take]
+                dist[r[take]] = d[take]
         return which, side, dist
 
     def crosses_border(self, b: int, x0: F64, y0: F64, x1: F64, y1: F64) -> tuple[npt.NDArray[np.bool_], F64,
