@@ -46,8 +46,8 @@ def test_a_move_across_the_border_is_found_with_the_crossing_point_on_the_line()
     z, fr = index()
     x0, y0 = fr.to_xy(np.array([38.40, 38.50]), np.array([49.0, 49.0]))  # type: ignore[attr-defined]
     x1, y1 = fr.to_xy(np.array([38.50, 38.52]), np.array([49.0, 49.0]))  # type: ignore[attr-defined]
-    hit, frac, cx, cy = z.crosses_border(0, x0, y0, x1, y1)
-    assert list(hit) == [True, False]
+    hit, frac, cx, cy, cut = z.crosses_border(0, x0, y0, x1, y1)
+    assert list(hit) == [True, False] and cut[0] == 0
     lat, _ = fr.to_latlon(cx[0], cy[0])  # type: ignore[attr-defined]
     assert abs(float(lat) - 38.44222) < 1e-3 and 0.3 < frac[0] < 0.5
 
@@ -209,6 +209,35 @@ def test_sailing_round_the_end_of_the_border_is_no_crossing(tmp_path: Path) -> N
     c = leg(310, end_of(b), t0=2720, duration_s=1500, speed_kn=20, cog_deg=90, site=site)   # back east, south of it
     run(e, a, b, c)
     assert of_type(e, "border_crossing") == []
+
+
+def test_a_crossing_at_the_joint_of_two_border_features_is_raised_naming_the_feature_it_cut(tmp_path: Path) -> None:
+    """A boundary drawn in two pieces (the second one walked the other way, inside on its right) is one line:
+    a boat crossing 50 m from the joint had no side on either piece (beyond the end of each) and was missed."""
+    west = border_line("west", [[49.0, 38.44222], [49.5, 38.44222]])
+    east = border_line("east", [[50.0, 38.50], [49.5, 38.44222]], inside="right")
+    site = border_site(tmp_path, [west, east])
+    e = DetectionEngine(site, rules=("border_crossing",))
+    z = e.zones
+    assert z is not None and len(z.chains) == 1 and list(z.chain_of) == [0, 0]
+    lon = 49.5 + 50 / 87_000   # 50 m east of the joint, where the east piece rises north-east
+    a = leg(320, (38.50, lon), duration_s=1200, speed_kn=20, cog_deg=180, site=site)
+    run(e, a)
+    alerts = of_type(e, "border_crossing")
+    assert len(alerts) == 1 and alerts[0]["evidence"]["direction"] == "outbound" and alerts[0]["zone"] == "east"
+    # a boat crossing the west piece far from the joint is named by that piece
+    e2 = DetectionEngine(site, rules=("border_crossing",))
+    run(e2, leg(321, (38.40, 49.2), duration_s=1200, speed_kn=20, cog_deg=0, site=site))
+    alerts = of_type(e2, "border_crossing")
+    assert len(alerts) == 1 and alerts[0]["evidence"]["direction"] == "inbound" and alerts[0]["zone"] == "west"
+
+
+def test_border_pieces_that_do_not_meet_or_disagree_on_the_inside_stay_apart(tmp_path: Path) -> None:
+    a = border_line("a", [[49.0, 38.44222], [49.5, 38.44222]])
+    b = border_line("b", [[49.5, 38.44222], [50.0, 38.50]], inside="right")   # meets a, but inside is south
+    c = border_line("c", [[50.5, 38.50], [51.0, 38.50]])                     # 40 km from both
+    e = DetectionEngine(border_site(tmp_path, [a, b, c]), rules=("border_crossing",))
+    assert e.zones is not None and len(e.zones.chains) == 3
 
 
 def test_the_border_follows_the_parallel_the_site_gives_and_has_no_side_beyond_its_end() -> None:

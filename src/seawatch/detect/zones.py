@@ -36,13 +36,49 @@ _CACHE: dict[tuple[str, float, float, float], ZoneIndex] = {}
 
 DENSIFY_DEG = 0.005   # an edge is cut into pieces this long (~500 m) before projecting (`_project`)
 END_TOL_M = 1e-6   # a point projected this close to a border's end is beyond it (`ZoneIndex.border_side`)
+JOIN_M = 1.0   # border features whose ends are this close are one line (`border_chains`)
 BORDER_CHUNK = 2048   # points measured against a border's segments at once (points x segments arrays)
 
 
-def _to_polyline(c: F64, x: F64, y: F64) -> tuple[F64, F64, F64, float]:
+@dataclass(frozen=True)
+class BorderChain:
+    """Border features joined end to start into one line (a boundary drawn in pieces), inside on its left:
+    a contact near a joint has a side, and a move across it is a crossing (not beyond the ends of two lines)."""
+
+    coords: F64             # vertices (n x 2, local metres)
+    features: I64           # per segment (n - 1): the index in ZoneIndex.borders of the feature it belongs to
+
+
+def border_chains(borders: list[Zone], join_m: float = JOIN_M) -> tuple[list[BorderChain], I64]:
+    """The chains of these border features, and each feature's chain. A feature is followed by the one that
+    starts within join_m of where it ends (both oriented inside-left), when that joint is theirs alone."""
+    lines = [np.asarray(z.geom.coords, np.float64) for z in borders]
+    lines = [c if z.inside == "left" else c[::-1] for c, z in zip(lines, borders)]
+    n = len(lines)
+    meets = np.array([[a != b and float(np.hypot(*(lines[b][0] - lines[a][-1]))) <= join_m for b in range(n)]
+                      for a in range(n)], bool).reshape(n, n)
+    nxt = {a: int(np.flatnonzero(meets[a])[0]) for a in range(n)
+           if meets[a].sum() == 1 and meets[:, np.flatnonzero(meets[a])[0]].sum() == 1}
+    chains: list[BorderChain] = []
+    chain_of = np.full(n, -1, np.int64)
+    heads = [a for a in range(n) if a not in nxt.values()]
+    rings = [a for a in range(n)]   # whatever no head reaches is a ring of features: from its first one
+    for start in heads + rings:
+        if chain_of[start] >= 0:
+            continue
+        order = [start]
+        while order[-1] in nxt and nxt[order[-1]] not in order:
+            order.append(nxt[order[-1]])
+        coords = np.concatenate([lines[order[0]]] + [lines[k][1:] for k in order[1:]])
+        chain_of[order] = len(chains)
+        chains.append(BorderChain(coords, np.concatenate([np.full(len(lines[k]) - 1, k, np.int64) for k in order])))
+    return chains, chain_of
+
+
+def _to_polyline(c: F64, x: F64, y: F64) -> tuple[F64, F64, F64, float, I64]:
     """Each point against the polyline of vertices c: (distance, distance along the line to the point's
-    projection, cross product of the nearest segment and the point (> 0: left of it), the line's length). The
-    nearest segment is the first of equally near ones (a point projecting onto a vertex)."""
+    projection, cross product of the nearest segment and the point (> 0: left of it), the line's length, the
+    nearest segment). The nearest segment is the first of equally near ones (a point projecting onto a vertex)."""
     ax, ay, dx, dy = c[:-1, 0], c[:-1, 1], np.diff(c[:, 0]), np.diff(c[:, 1])
     seg_m = np.hypot(dx, dy)
     cum = np.concatenate([[0.0], np.cumsum(seg_m)])
@@ -53,7 +89,7 @@ def _to_polyline(c: F64, x: F64, y: F64) -> tuple[F64, F64, F64, float]:
     k = np.argmin(d2, axis=1)
     i = np.arange(len(x))
     cross = dx[k] * py[i, k] - dy[k] * px[i, k]
-    return np.sqrt(d2[i, k]), cum[k] + f[i, k] * seg_m[k], cross, float(cum[-1])
+    return np.sqrt(d2[i, k]), cum[k] + f[i, k] * seg_m[k], cross, float(cum[-1]), k
 
 
 @dataclass(frozen=True)
@@ -136,6 +172,8 @@ class ZoneIndex:
                     shapely.prepare(g)
                 self._areas[kind] = (STRtree(geoms), idx)
         self.borders = [z for z in zones if z.kind == "border"]
+        self.chains, self.chain_of = border_chains(self.borders)
+        self._chain_lines = [shapely.linestrings(ch.coords) for ch in self.chains]
         pieces: list[Any] = []
         for z in zones:
             if z.kind != "coast":
@@ -274,41 +312,44 @@ class ZoneIndex:
 
     # ---- border ------------------------------------------------------------------------------------
     def border_side(self, x: F64, y: F64, band_m: float) -> tuple[I64, I64, F64]:
-        """Per point: (border index or -1, side +1 inside / -1 outside / 0 unknown, distance to the line).
+        """Per point: (border feature index or -1, side +1 inside / -1 outside / 0 unknown, distance to the line).
 
-        Side is taken against the segment nearest to the point; points farther than band_m from every
-        border, or beyond a border's ends, have side 0."""
+        Side is taken against the nearest segment of the nearest chain of features (`border_chains`: a joint
+        between two features is no end); points farther than band_m from every border, or beyond a chain's
+        ends, have side 0. The sides of features of one chain are one domestic side."""
         n = len(x)
         which = np.full(n, -1, np.int64)
         side = np.zeros(n, np.int64)
         dist = np.full(n, np.inf)
         if not self.borders or n == 0:
             return which, side, dist
-        for b, z in enumerate(self.borders):
-            c = np.asarray(z.geom.coords)
+        for ch in self.chains:
+            c = ch.coords
             x0, y0 = c[:, 0].min() - band_m, c[:, 1].min() - band_m
             x1, y1 = c[:, 0].max() + band_m, c[:, 1].max() + band_m
             rows = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
             for a in range(0, len(rows), BORDER_CHUNK):
                 r = rows[a:a + BORDER_CHUNK]
-                d, s_along, cross, length = _to_polyline(c, x[r], y[r])
+                d, s_along, cross, length, seg = _to_polyline(c, x[r], y[r])
                 # projected onto an end (within rounding): beyond the line, no side
                 beyond = (s_along <= END_TOL_M) | (s_along >= length - END_TOL_M)
-                sgn = np.sign(cross).astype(np.int64) * (1 if z.inside == "left" else -1)
                 take = (d < dist[r]) & (d <= band_m) & ~beyond
-                which[r[take]] = b
-                side[r[take]] = sgn[take]
+                which[r[take]] = ch.features[seg[take]]
+                side[r[take]] = np.sign(cross[take]).astype(np.int64)
                 dist[r[take]] = d[take]
         return which, side, dist
 
     def crosses_border(self, b: int, x0: F64, y0: F64, x1: F64, y1: F64) -> tuple[npt.NDArray[np.bool_], F64,
-                                                                                  F64, F64]:
-        """Does each move (x0,y0)->(x1,y1) cut border b? Also the fraction along the move and the point."""
-        line = self.borders[b].geom
+                                                                                  F64, F64, I64]:
+        """Does each move (x0,y0)->(x1,y1) cut the chain of border feature b? Also the fraction along the move,
+        the point, and the feature cut there (the first cut along the move)."""
+        ch = int(self.chain_of[b])
+        line = self._chain_lines[ch]
         moves = shapely.linestrings(np.stack([np.column_stack([x0, x1]), np.column_stack([y0, y1])], axis=-1))
         hit = shapely.intersects(moves, line)
         frac = np.full(len(x0), np.nan)
         cx, cy = np.full(len(x0), np.nan), np.full(len(x0), np.nan)
+        feature = np.full(len(x0), b, np.int64)
         for i in np.flatnonzero(hit):
             pts = shapely.get_coordinates(shapely.intersection(moves[i], line))
             if len(pts) == 0:
@@ -318,7 +359,9 @@ class ZoneIndex:
             cx[i], cy[i] = pts[j, 0], pts[j, 1]
             length = float(np.hypot(x1[i] - x0[i], y1[i] - y0[i]))
             frac[i] = float(d[j]) / length if length > 0 else 0.0
-        return hit, frac, cx, cy
+            seg = _to_polyline(self.chains[ch].coords, cx[i:i + 1], cy[i:i + 1])[4]
+            feature[i] = int(self.chains[ch].features[seg[0]])
+        return hit, frac, cx, cy, feature
 
     # ---- coast -------------------------------------------------------------------------------------
     def coast_within(self, x: F64, y: F64, distance_m: float) -> npt.NDArray[np.bool_]:

@@ -45,7 +45,7 @@ class BorderCrossing(Rule):
         self.side = np.zeros(0, np.int64)
         self.sx, self.sy, self.st = np.zeros(0), np.zeros(0), np.zeros(0)
         self.doubt_t = np.zeros(0)  # when a contact's track last moved like clutter
-        self.border = np.zeros(0, np.int64)
+        self.border = np.zeros(0, np.int64)   # the chain of border features (zones.border_chains) its side is of
         self._box: tuple[float, float, float, float] | None = None
         engine.memory.attach(self)
 
@@ -91,7 +91,8 @@ class BorderCrossing(Rule):
             return
         s = cyc.slot[rows]
         old = self.side[s]
-        flip = (old != 0) & (old != side[rows]) & (self.border[s] == which[rows])
+        chain = z.chain_of[which[rows]]
+        flip = (old != 0) & (old != side[rows]) & (self.border[s] == chain)
         if self.p["include_identified"] is False:
             flip &= ~cyc.identified[rows]
         # doubtful now or within HOLD_RELEASE_S: a clutter track has steady stretches of a few updates
@@ -104,7 +105,7 @@ class BorderCrossing(Rule):
         keep = ~doubt   # a doubtful crossing keeps the old side, to be raised once the track is believed
         s, rows = s[keep], rows[keep]
         self.side[s] = side[rows]
-        self.border[s] = which[rows]
+        self.border[s] = chain[keep]
         self.sx[s], self.sy[s], self.st[s] = cyc.x[rows], cyc.y[rows], cyc.t[rows]
 
     def _doubtful(self, cyc: Cycle, rows: I64) -> np.ndarray:
@@ -126,9 +127,9 @@ class BorderCrossing(Rule):
             m = which == b
             r, sl, ns = rows[m], s[m], new_side[m]
             x0, y0, t0 = self.sx[sl], self.sy[sl], self.st[sl]
-            hit, frac, cx, cy = z.crosses_border(int(b), x0, y0, cyc.x[r], cyc.y[r])
+            hit, frac, cx, cy, cut = z.crosses_border(int(b), x0, y0, cyc.x[r], cyc.y[r])
             for k in np.flatnonzero(hit):
-                self._raise(cyc, int(r[k]), int(b), int(ns[k]), float(t0[k] + frac[k] * (cyc.t[r[k]] - t0[k])),
+                self._raise(cyc, int(r[k]), int(cut[k]), int(ns[k]), float(t0[k] + frac[k] * (cyc.t[r[k]] - t0[k])),
                             float(cx[k]), float(cy[k]))
 
     def _raise(self, cyc: Cycle, r: int, b: int, side: int, tc: float, cx: float, cy: float) -> None:
