@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -187,3 +188,62 @@ def test_an_alert_re_opened_has_no_duration_until_it_closes_again_and_says_when_
     assert a.end is None and "duration_s" not in a.evidence and a.evidence["position_t"] == T0 + 700
     book.close("dark_target", 7, T0 + 900)
     assert a.evidence["duration_s"] == 900.0
+
+
+def test_an_alert_matched_only_where_it_ended_counts_from_then_not_from_its_start(tmp_path: Path) -> None:
+    """A carrier's dark_target opened 30 km away an hour before and ended beside the runner at their meeting:
+    it is the runner's only from its last position; the runner's own alert, later than the carrier's start,
+    sets the latency (was: the carrier's start, before the event)."""
+    truth = load_truth(_east_runner(tmp_path))
+    carrier = alert("dark_target", 600, 3000, 38.8, 49.0 + 3000 * 2e-4, [])
+    carrier["evidence"] = {"start_lat": 38.5, "start_lon": 48.6, "position_t": T0 + 3000.0}
+    own = alert("dark_target", 1200, 7000, 38.8, 49.0 + 7000 * 2e-4, [])
+    own["evidence"] = {"start_lat": 38.8, "start_lon": 49.0 + 1200 * 2e-4, "position_t": T0 + 7000.0}
+    res = score_alerts(truth, [carrier, own])["types"]["dark_target"]
+    assert res["found"] == 1 and res["false_alarms"] == 0
+    assert res["latency_median_s"] == 1200.0
+    res = score_alerts(truth, [carrier])["types"]["dark_target"]
+    assert res["found"] == 1 and res["latency_median_s"] == 3000.0
+
+
+def _eval_error(tmp_path: Path, lines: list[str], capsys: Any) -> tuple[int, str]:
+    d = make_truth(tmp_path)
+    f = tmp_path / "alerts.jsonl"
+    f.write_text("".join(line + "\n" for line in lines))
+    rc = main(["eval", "--truth", str(d), "--alerts", str(f)])
+    return rc, capsys.readouterr().err
+
+
+def test_eval_names_the_file_and_line_of_an_alert_it_cannot_read(tmp_path: Path, capsys: Any) -> None:
+    good = json.dumps(alert("ais_gap", 3900, None, 0.0, 0.0, [423000001]))
+    for bad, why in [('{"type": "ais_gap", broken', "Expecting"), ("[1, 2, 3]", "not a JSON object"),
+                     (json.dumps({**alert("ais_gap", 3900, None, 0.0, 0.0, []), "type": "smuggling"}), "smuggling"),
+                     (good.replace('Z"', '"', 1), "has no zone"),
+                     (json.dumps({k: v for k, v in alert("ais_gap", 3900, None, 0.0, 0.0, []).items()
+                                  if k != "start"}), "no 'start'")]:
+        rc, err = _eval_error(tmp_path / str(abs(hash(bad))), [good, bad], capsys)
+        assert rc == 2 and "alerts.jsonl:2: not an alert" in err and why in err and "Traceback" not in err
+
+
+def test_eval_says_what_a_truth_directory_lacks(tmp_path: Path, capsys: Any) -> None:
+    f = tmp_path / "alerts.jsonl"
+    f.write_text("")
+    rc = main(["eval", "--truth", str(tmp_path / "nowhere"), "--alerts", str(f)])
+    assert rc == 2 and "events.jsonl: missing" in capsys.readouterr().err
+    rc = main(["eval", "--truth", str(make_truth(tmp_path / "t")), "--alerts", str(tmp_path / "none.jsonl")])
+    assert rc == 2 and "cannot read the alerts file" in capsys.readouterr().err
+
+
+def test_two_radar_plots_in_30_s_make_a_vessel_observable_and_one_does_not(tmp_path: Path) -> None:
+    """A tracker can start from two plots; with the earlier 6 the tracker raised boats 16-30 min before they
+    were 'observable' (cigarette-run seeds 1 and 6)."""
+    d = make_truth(tmp_path)
+    tab = pq.read_table(d / "truth" / "positions.parquet")
+    t = (tab.column("time").cast("int64").to_numpy() / 1000.0) - T0
+    dark_go_fast = tab.column("vessel_id").to_numpy() == 0
+    plots = np.where(dark_go_fast & (t < 700), 1, np.where(dark_go_fast & (t < 900), 2, 12)).astype(np.int16)
+    reports = np.where(dark_go_fast, 0, 6).astype(np.int16)
+    tab = tab.append_column("radar_plots_30s", pa.array(plots)).append_column("ais_reports_180s", pa.array(reports))
+    pq.write_table(tab, d / "truth" / "positions.parquet")
+    res = score_alerts(load_truth(d), [alert("high_speed", 1020, 1700, 38.8, 49.0 + 1020e-5, [])])
+    assert res["types"]["high_speed"]["latency_observable_median_s"] == 1020.0 - 700.0

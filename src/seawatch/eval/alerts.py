@@ -14,12 +14,15 @@ events and alerts (a border crossing, an identity change) also get `slack_s` (2 
 allows an instant rule) either side of their time for the overlap. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
-- latency = alert start − event start for each found event (its earliest matching alert): median, p90;
+- latency = alert start − event start for each found event (its earliest matching alert): median, p90. An
+  alert matched only by its last position (a dark track that ended beside the vessel at a meeting, or passed
+  to it) counts from the time of that position, not from its start: it was another vessel's until then;
 - and the latency from when the event became observable: alert start − the first instant from the event's
-  start at which one of its vessels was seen by a radar (≥ 6 plots in 30 s) or heard on AIS (≥ 1 report
-  in 180 s). A go-fast that switches its AIS off out of every sensor's reach cannot be detected before a
-  radar sees it; this column is the part of the latency the detection owns (same as the first where the
-  truth has no visibility columns).
+  start at which one of its vessels was seen by a radar (≥ 2 plots in 30 s: a track can start from two plots;
+  one plot is not told from clutter — ≥ 6 until stop 27 made the tracker seem to see boats before they were
+  observable) or heard on AIS (≥ 1 report in 180 s). A go-fast that switches its AIS off out of every
+  sensor's reach cannot be detected before a radar sees it; this column is the part of the latency the
+  detection owns (same as the first where the truth has no visibility columns).
 Open alerts (end = null) last to the end of the truth.
 """
 
@@ -35,10 +38,11 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from seawatch.detect.alerts import read_alerts_jsonl
+from seawatch.errors import InputFormatError
 from seawatch.geo import LocalFrame
 
 LAST_UPDATE_S = 600.0   # an alert's last update (its lat/lon) is at most this long before its end
+SEEN_RADAR_PLOTS = 2   # a vessel is observable by radar with at least this many plots of it in 30 s (below)
 
 TYPES = ("dark_target", "ais_gap", "ais_spoofing", "zone_entry", "zone_loiter", "border_crossing", "rendezvous",
          "loitering", "high_speed", "shore_approach", "watchlist")
@@ -47,7 +51,45 @@ TYPES = ("dark_target", "ais_gap", "ais_spoofing", "zone_entry", "zone_loiter", 
 def _epoch(v: str | None, default: float) -> float:
     if v is None:
         return default
-    return datetime.fromisoformat(v).timestamp()
+    t = datetime.fromisoformat(v)
+    if t.tzinfo is None:   # read as local time, the scores would depend on the machine's time zone
+        raise ValueError(f"time {v!r} has no zone; give it in UTC ('...Z')")
+    return t.timestamp()
+
+
+def read_scored_alerts(path: str | Path) -> list[dict[str, Any]]:
+    """An alerts file (DESIGN.md's schema, one JSON object per line), checked for what scoring reads: a
+    known type, start (and end or null) in UTC, lat/lon (numbers or null), MMSIs; InputFormatError naming
+    file:line otherwise."""
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputFormatError(f"{p}: cannot read the alerts file ({err})") from err
+    out = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            a = json.loads(line)
+            if not isinstance(a, dict):
+                raise ValueError("not a JSON object")
+            if a.get("type") not in TYPES:
+                raise ValueError(f"type {a.get('type')!r} is not one of DESIGN.md's: {', '.join(TYPES)}")
+            _epoch(a["start"], 0.0)
+            _epoch(a.get("end"), 0.0)
+            for key in ("lat", "lon"):
+                if a[key] is not None:
+                    float(a[key])
+            if not all(isinstance(m, int) for m in a.get("mmsi") or []):
+                raise ValueError(f"mmsi {a.get('mmsi')!r} is not a list of integers")
+            if not isinstance(a.get("evidence") or {}, dict):
+                raise ValueError("evidence is not an object")
+        except (ValueError, KeyError, TypeError) as err:
+            what = f"no {err}" if isinstance(err, KeyError) else str(err)
+            raise InputFormatError(f"{p}:{n}: not an alert ({what}): {line[:120]!r}") from err
+        out.append(a)
+    return out
 
 
 @dataclass
@@ -82,12 +124,29 @@ class Truth:
 
 
 def load_truth(truth_dir: str | Path) -> Truth:
+    """A simulator's ground truth (`seawatch sim`'s DIR or DIR/truth: events.jsonl, positions.parquet, and
+    vessels.csv if there); InputFormatError naming what is missing or unreadable."""
     d = Path(truth_dir)
     if (d / "truth").is_dir():
         d = d / "truth"
-    events = [json.loads(line) for line in (d / "events.jsonl").read_text(encoding="utf-8").splitlines()
-              if line.strip()]
-    names = pq.read_schema(d / "positions.parquet").names
+    for name in ("events.jsonl", "positions.parquet"):
+        if not (d / name).is_file():
+            raise InputFormatError(f"{d / name}: missing; --truth takes a directory written by `seawatch sim` "
+                                   "(its truth/ holds events.jsonl and positions.parquet)")
+    events = []
+    for n, line in enumerate((d / "events.jsonl").read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            e = json.loads(line)
+            _epoch(e["start"], 0.0), _epoch(e.get("end"), 0.0), e["kind"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise InputFormatError(f"{d / 'events.jsonl'}:{n}: not a truth event ({err}): {line[:120]!r}") from err
+        events.append(e)
+    try:
+        names = pq.read_schema(d / "positions.parquet").names
+    except Exception as err:   # pyarrow raises its own errors (ArrowInvalid, OSError)
+        raise InputFormatError(f"{d / 'positions.parquet'}: not a readable Parquet file ({err})") from err
     vis = [c for c in ("radar_plots_30s", "ais_reports_180s") if c in names]
     tab = pq.read_table(d / "positions.parquet", columns=["vessel_id", "time", "lat", "lon", *vis])
     t = tab.column("time").cast("int64").to_numpy() / 1000.0
@@ -98,7 +157,7 @@ def load_truth(truth_dir: str | Path) -> Truth:
     t, v, lat, lon = t[order], v[order], lat[order], lon[order]
     seen = None
     if len(vis) == 2:
-        seen = ((tab.column("radar_plots_30s").to_numpy() >= 6) | (tab.column("ais_reports_180s").to_numpy() >= 1))[order]
+        seen = ((tab.column("radar_plots_30s").to_numpy() >= SEEN_RADAR_PLOTS) | (tab.column("ais_reports_180s").to_numpy() >= 1))[order]
     frame = LocalFrame(float(np.median(lat)) if len(lat) else 0.0, float(np.median(lon)) if len(lon) else 0.0)
     x, y = frame.to_xy(lat, lon)
     ut = np.unique(t)
@@ -124,36 +183,47 @@ def _vessel_near(truth: Truth, vid: int, ax: float, ay: float, s: float, e: floa
     return bool((np.hypot(x[m] - ax, y[m] - ay) <= dist_m).any())
 
 
-def match(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: float, dist_m: float) -> bool:
+def matched_at(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack_s: float,
+               dist_m: float) -> float | None:
+    """None if the alert does not match the event; else from when it is known to be about the event's vessel:
+    its start if it shares an MMSI or opened where the vessel was, else (matched by its last position only: a
+    track that passed to this vessel, or one that ended beside it at a meeting) the time of that position
+    (its start, if the alert does not say where it opened: evidence start_lat/start_lon)."""
     if alert["type"] != event["kind"]:
-        return False
+        return None
     a_s = _epoch(alert["start"], 0.0)
     a_e = _epoch(alert.get("end"), truth.t_end)
     e_s = _epoch(event["start"], 0.0)
     e_e = _epoch(event["end"], truth.t_end)
     sl = slack_s if (a_s == a_e or e_s == e_e) else 0.0   # an instant one: its time give or take slack_s
     if a_s > e_e + sl or a_e < e_s - sl:
-        return False
+        return None
     a_m = {int(m) for m in alert.get("mmsi") or []}
     e_m = {int(m) for m in event.get("mmsi") or []}
     if a_m & e_m:
-        return True
+        return a_s
     if a_m and e_m and len(e_m) >= len(event.get("vessels", [])):
-        return False  # both identified, no MMSI in common, and no dark vessel in the event
+        return None  # both identified, no MMSI in common, and no dark vessel in the event
     vessels = [int(v) for v in event.get("vessels", [])]
     if a_m and truth.mmsi_of is not None:   # an alert on another identified vessel: only a dark one by position
         vessels = [v for v in vessels if truth.mmsi_of.get(v, -1) <= 0]
     ev = alert.get("evidence") or {}
     # its last update: at evidence position_t, or (an older alert file) at most LAST_UPDATE_S before its end
     pos_t = ev.get("position_t")
-    where = [(alert["lat"], alert["lon"], *((pos_t, pos_t) if pos_t is not None else (a_e - LAST_UPDATE_S, a_e)))]
+    where = []
     if "start_lat" in ev:
         where.append((ev["start_lat"], ev["start_lon"], a_s, a_s))     # where it opened, at its start
+    where.append((alert["lat"], alert["lon"],
+                  *((pos_t, pos_t) if pos_t is not None else (max(a_s, a_e - LAST_UPDATE_S), a_e))))
     for lat, lon, t0, t1 in where:
+        if lat is None or lon is None:
+            continue
         ax, ay = truth.frame.to_xy(float(lat), float(lon))
         if any(_vessel_near(truth, v, float(ax), float(ay), t0 - slack_s, t1 + slack_s, dist_m) for v in vessels):
-            return True
-    return False
+            # an alert that does not say where it opened (a file from another tool) is about its position
+            # from its start
+            return float(t0) if "start_lat" in ev else a_s
+    return None
 
 
 def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float = 120.0,
@@ -170,11 +240,12 @@ def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float =
         lat_s: list[float] = []
         lat_obs_s: list[float] = []
         for e in evs:
-            hits = [i for i, a in enumerate(als) if match(a, e, truth, slack_s, match_distance_m)]
+            when = [matched_at(a, e, truth, slack_s, match_distance_m) for a in als]
+            hits = [i for i, w in enumerate(when) if w is not None]
             matched_alert[hits] = True
             if hits:
                 found += 1
-                first = min(_epoch(als[i]["start"], 0.0) for i in hits)
+                first = min(float(w) for w in when if w is not None)
                 lat_s.append(first - _epoch(e["start"], 0.0))
                 lat_obs_s.append(first - truth.observable_from(e))
         fa = int((~matched_alert).sum())
@@ -201,7 +272,8 @@ def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float =
 
 
 def evaluate(truth_dir: str | Path, alerts_path: str | Path, **kw: Any) -> dict[str, Any]:
-    return score_alerts(load_truth(truth_dir), read_alerts_jsonl(alerts_path), **kw)
+    alerts = read_scored_alerts(alerts_path)
+    return score_alerts(load_truth(truth_dir), alerts, **kw)
 
 
 def _fmt(v: Any, spec: str) -> str:
