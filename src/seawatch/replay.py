@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from seawatch.errors import ConfigError
+from seawatch.errors import ConfigError, InputFormatError, SourceError
 from seawatch.ingest.base import DecoderContext, make_decoder, registered_formats
 from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
@@ -57,6 +58,19 @@ class ReplayOptions:
     @property
     def tracking(self) -> bool:
         return bool(self.tracks_out or self.alerts_out or self.store)
+
+    def check_outputs(self) -> None:
+        """Before a long replay: can --tracks-out and --alerts-out be written? (not a traceback at the end)"""
+        for flag, out in (("--tracks-out", self.tracks_out), ("--alerts-out", self.alerts_out)):
+            if out is None:
+                continue
+            o = Path(out)
+            if o.is_dir():
+                raise ConfigError(f"{flag} {o}: is a directory; give a file name in it")
+            if not o.parent.is_dir():
+                raise ConfigError(f"{flag} {o}: directory {o.parent} does not exist; create it or give another path")
+            if not os.access(o.parent, os.W_OK) or (o.exists() and not os.access(o, os.W_OK)):
+                raise ConfigError(f"{flag} {o}: cannot be written (permissions); give another path")
 
 
 STAGES = ("setup", "ingest", "tracking", "detection", "outputs")
@@ -184,9 +198,12 @@ def _file_stream(path: Path, fmt: str, site: SiteConfig | None, stats: IngestSta
                  date: datetime.date | None = None, chunk_bytes: int = CHUNK_BYTES) -> Iterator[ObservationBatch]:
     dec = make_decoder(fmt, DecoderContext(site=site, stats=stats, date=date))
     source = path.name
-    for chunk in read_chunks(path, chunk_bytes):
-        progress.advance(len(chunk))
-        yield dec.feed(chunk, received_at=time.time(), source=source)
+    try:
+        for chunk in read_chunks(path, chunk_bytes):
+            progress.advance(len(chunk))
+            yield dec.feed(chunk, received_at=time.time(), source=source)
+    except SourceError as err:   # a .gz cut short: what was read stands, the other inputs go on
+        stats.reject("bad_file", str(err))
     yield dec.flush()
 
 
@@ -274,14 +291,32 @@ class _Stages:
                 self.store.close()
 
 
+def _formats(opts: ReplayOptions, stats: IngestStats) -> dict[Path, str]:
+    """Each input's format (given, or detected from its first bytes). An empty input is skipped with a warning
+    and a `bad_file` reject (the other inputs go on); one whose format cannot be told stops the replay before
+    it starts, naming the file (most likely the wrong file given)."""
+    out: dict[Path, str] = {}
+    for p in opts.inputs:
+        head = sniff(p)
+        if not head.strip():
+            stats.reject("bad_file", f"{p}: empty")
+            continue
+        try:
+            out[p] = opts.formats.get(p) or detect_format(head)
+        except InputFormatError as err:
+            raise InputFormatError(f"{p}: {err}") from err
+    return out
+
+
 def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     sample = site.ingest.reject_sample_size if site else 100
     stats = IngestStats(sample_size=sample)
-    formats = {p: opts.formats.get(p) or detect_format(sniff(p)) for p in opts.inputs}
+    opts.check_outputs()
+    formats = _formats(opts, stats)
     result = ReplayResult(stats=stats, formats={str(p): f for p, f in formats.items()})
     progress = _Progress(sum(file_size(p) for p in opts.inputs), opts.progress)
     window = site.ingest.reorder_window_s if site else 5.0
-    streams = [_file_stream(p, formats[p], site, stats, progress, opts.date, opts.chunk_bytes) for p in opts.inputs]
+    streams = [_file_stream(p, f, site, stats, progress, opts.date, opts.chunk_bytes) for p, f in formats.items()]
     registered_formats()  # import the decoders before the clock starts
     t0 = time.perf_counter()
     wall0, ev0 = time.monotonic(), None

@@ -104,3 +104,39 @@ def test_the_tracks_and_alerts_are_the_same_whatever_size_the_inputs_are_read_in
     for tracks, alerts in outs[1:]:
         assert tracks.equals(outs[0][0])
         assert alerts == outs[0][1]
+
+
+def test_a_gzip_cut_short_and_an_empty_input_are_counted_and_the_rest_is_replayed(
+        recording: Path, tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress((recording / "ais.nmea").read_bytes())
+    cut = tmp_path / "ais-cut.nmea.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    empty = tmp_path / "empty.nmea"
+    empty.write_bytes(b"")
+    stats, alerts = tmp_path / "stats.json", tmp_path / "alerts.jsonl"
+    plots = sorted(str(p) for p in recording.glob("plots-*.csv"))
+    assert main(["replay", "--site", str(recording / "site.toml"), str(cut), str(empty), *plots,
+                 "--alerts-out", str(alerts), "--json", str(stats), "--no-progress"]) == 0
+    s = json.loads(stats.read_text())
+    assert s["rejects"]["bad_file"] == 2 and alerts.exists()
+    assert s["observations_total"] > 1000   # half the AIS and all the plots
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_replay_starts(
+        recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site, ais = str(recording / "site.toml"), str(recording / "ais.nmea")
+    for flag, path, says in [("--alerts-out", tmp_path / "no" / "a.jsonl", "does not exist"),
+                             ("--tracks-out", tmp_path, "is a directory")]:
+        assert main(["replay", "--site", site, ais, flag, str(path), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"{flag} {path}" in err and says in err and "Traceback" not in err
+
+
+def test_an_input_of_unknown_format_is_named(recording: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 4)
+    assert main(["replay", str(recording / "ais.nmea"), str(junk), "--no-progress"]) == 2
+    assert f"{junk}: cannot tell the format" in capsys.readouterr().err

@@ -370,6 +370,33 @@ def test_a_gzipped_file_source_yields_the_whole_file_then_an_end(tmp_path: Path)
     assert all(c.source == "feed.nmea.gz" for c in got)
 
 
+def test_a_gzip_of_several_members_reads_whole_whatever_the_chunk_size(tmp_path: Path) -> None:
+    from seawatch.ingest.sources.file import read_chunks
+
+    payload = b"".join(ais_lines(300))
+    path = tmp_path / "two.nmea.gz"
+    path.write_bytes(gzip.compress(payload[:5000]) + gzip.compress(payload[5000:]))
+    for chunk_bytes in (7, 1000, 1 << 20):
+        chunks = list(read_chunks(path, chunk_bytes))
+        assert b"".join(chunks) == payload and max(map(len, chunks)) <= chunk_bytes
+
+
+def test_a_gzip_cut_short_yields_every_byte_before_the_cut_then_says_so(tmp_path: Path) -> None:
+    """GzipFile loses what its last read had decompressed when the stream ends early (up to a whole chunk)."""
+    from seawatch.ingest.sources.file import read_chunks
+
+    payload = b"".join(ais_lines(3000))
+    packed = gzip.compress(payload)
+    path = tmp_path / "cut.nmea.gz"
+    path.write_bytes(packed[: len(packed) * 3 // 4])
+    got: list[bytes] = []
+    with pytest.raises(SourceError, match="cut short"):
+        for c in read_chunks(path, 1 << 20):
+            got.append(c)
+    data = b"".join(got)
+    assert len(data) > len(payload) * 0.7 and payload.startswith(data)
+
+
 @pytest.mark.parametrize("url", [
     "ftp://127.0.0.1:21", "tcp://:4001", "tcp://127.0.0.1", "udp://127.0.0.1:99999",
     "tcp-listen://127.0.0.1:4001/path", "127.0.0.1:4001", "file:", "",

@@ -28,6 +28,7 @@ REASONS: dict[str, str] = {
     "out_of_order": "older than the reorder window allows",
     "no_timestamp": "no time could be given to the observation",
     "bad_record": "binary or CSV record that cannot be decoded",
+    "bad_file": "an input file cut short or corrupt (a gzip without its end), or empty: what came before is kept",
 }
 
 
