@@ -255,3 +255,16 @@ def test_a_silence_that_was_a_gap_is_not_learned_as_the_vessels_interval() -> No
     e = DetectionEngine(caspian(), rules=("ais_gap",))
     run(e, heard, leg(9, FAR_AWAY, duration_s=4500, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
     assert [g["mmsi"] for g in of_type(e, "ais_gap")] == [[422000007], [422000007]]
+
+
+def test_a_long_gaps_summary_says_how_long_it_has_lasted_as_its_evidence_does() -> None:
+    """The summary kept the minutes of its opening for hours ("silent for 5 min", gap_s 6490) once no radar
+    track was attached to the vessel."""
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    alone = leg(1, OFF_LANKARAN, duration_s=1200, speed_kn=0, cog_deg=0, kind=AIS, mmsi=422000001, dt=60)
+    clock = leg(9, FAR_AWAY, duration_s=5400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    run(e, alone, clock)
+    (gap,) = of_type(e, "ais_gap")
+    minutes = gap["evidence"]["gap_s"] / 60
+    assert minutes > 60 and f"silent for {minutes:.0f} min" in gap["summary"]
+    assert gap["summary"].endswith(", last heard stopped.")

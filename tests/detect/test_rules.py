@@ -469,7 +469,7 @@ def test_the_names_of_two_vessels_cloning_one_mmsi_go_into_the_clone_alert_not_i
     alerts = of_type(e, "ais_spoofing")
     assert [a["evidence"]["how"] for a in alerts] == ["mmsi_clone"]
     assert alerts[0]["evidence"]["names"] == ["PROF. KHAZRI", "SHIRVAN 52"]
-    assert alerts[0]["summary"].endswith("Also: names heard PROF. KHAZRI / SHIRVAN 52.")
+    assert alerts[0]["summary"].endswith("; also names heard PROF. KHAZRI / SHIRVAN 52.")   # one sentence
 
 
 def test_a_vessel_that_changes_mmsi_on_its_radar_track_is_an_identity_change_though_its_contact_id_changes() -> None:
@@ -745,7 +745,8 @@ def test_the_jump_back_of_an_offset_spoofer_goes_into_its_offset_alert_not_into_
     alerts = of_type(e, "ais_spoofing")
     assert [a["evidence"]["how"] for a in alerts] == ["position_offset"]
     assert [x["how"] for x in alerts[0]["evidence"]["also"]] == ["kinematics"]
-    assert "Also: AIS jumped 6." in alerts[0]["summary"]   # the operator reads it too
+    summary = alerts[0]["summary"]   # the operator reads it too, in the one sentence of the summary
+    assert "radar sees nothing at the AIS position; also AIS jumped 6." in summary and summary.count(". ") == 0
     assert alerts[0]["end"] is None or alerts[0]["end"] >= alerts[0]["evidence"]["also"][0]["t"]
 
 

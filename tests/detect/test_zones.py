@@ -286,3 +286,14 @@ def test_the_distance_to_the_border_is_geos_distance_to_its_line() -> None:
     # a point without a side within the band projects onto one of the line's ends
     along = shapely.line_locate_point(line, shapely.points(pts[~seen & (ref <= 500.0)]))
     assert np.all((along < 1e-3) | (along > line.length - 1e-3))
+
+
+def test_a_border_crossing_opened_and_closed_at_once_has_a_risk_score(tmp_path: Path) -> None:
+    """An instant alert (open and closed in one cycle) was exported with score 0.0: only open alerts were
+    scored. A dark boat crossing inbound scores at least its own weight (0.5 x high 0.85) and its darkness."""
+    site = border_site(tmp_path, [border_line("border", [[49.0, 38.44222], [50.0, 38.44222]])])
+    e = DetectionEngine(site, rules=("border_crossing",))
+    run(e, leg(330, (38.40, 49.5), duration_s=1200, speed_kn=20, cog_deg=0, site=site))
+    (alert,) = of_type(e, "border_crossing")
+    assert alert["end"] == alert["start"]
+    assert abs(alert["score"] - (1 - (1 - 0.5 * 0.85) * (1 - 0.25))) < 1e-3

@@ -94,6 +94,7 @@ class AlertBook:
     # new key -> (the closed key it continues, when the new contact was born)
     continued: dict[tuple[str, Any], tuple[tuple[str, Any], float]] = field(default_factory=dict)
     revision: int = 0  # bumped when an alert opens, closes or changes key (the set of open alerts changed)
+    unscored: list[Alert] = field(default_factory=list)  # opened since the risk model last scored (risk.refresh)
     longest_gap_s: float = 0.0  # the longest merge_gap_s a rule passed to `open` (`prune_closed` keeps that long)
     _counter: int = 0
     _closed_ends: dict[str, tuple[int, Any, Any]] = field(default_factory=dict)  # type -> (revision, keys, ends)
@@ -147,6 +148,7 @@ class AlertBook:
             resumed.end = None
             resumed.evidence.pop("duration_s", None)   # set again when it closes: an open alert has none
             self.open_by_key[k] = resumed
+            self.unscored.append(resumed)
             self.revision += 1   # the set of open (and closed) alerts changed
             return self.update(type_, key, t, severity=severity, lat=lat, lon=lon, summary=summary,
                                evidence=evidence, mmsi=mmsi, zone=zone, force=True)
@@ -159,6 +161,7 @@ class AlertBook:
                   last_t=float(t), last_report_t=float(t))
         self.alerts.append(a)
         self.open_by_key[k] = a
+        self.unscored.append(a)
         self.changes.append(Change("open", a))
         self.revision += 1
         return a

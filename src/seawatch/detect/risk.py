@@ -74,20 +74,30 @@ class RiskModel:
 
     def refresh(self, cyc: Any) -> None:
         """Score the contacts of open alerts and set each open alert's score to its highest contact's: when
-        the set of open alerts changed, else at most every DESCRIBE_EVERY_S (as their summaries)."""
+        the set of open alerts changed, else at most every DESCRIBE_EVERY_S (as their summaries). An alert
+        that opened and closed since the last refresh (an instant one: a border crossing, an identity change)
+        is scored once, as if open, with its own weight."""
         book = self.engine.book
-        if not book.open_by_key:
+        done = [a for a in book.unscored if a.end is not None]
+        book.unscored = [a for a in book.unscored if a.end is None]
+        if not book.open_by_key and not done:
             return
-        if book.revision == self._revision and cyc.now - self._refreshed_t < DESCRIBE_EVERY_S:
+        if not done and book.revision == self._revision and cyc.now - self._refreshed_t < DESCRIBE_EVERY_S:
             return
         self._revision, self._refreshed_t = book.revision, float(cyc.now)
+        book.unscored.clear()
         part = self._alert_part()
-        ids = np.array(sorted(part), np.int64)
-        slots = self.engine.memory.slots_for(ids)
-        ctx = self._context(slots, cyc.now)
-        score = {int(i): 1.0 - (1.0 - part[int(i)]) * (1.0 - c) for i, c in zip(ids, ctx)}
+        ids = np.array(sorted(set(part) | {t for a in done for t in a.track_ids}), np.int64)
+        slots = self.engine.memory.find(ids)
+        ctx = np.zeros(len(ids))
+        known = slots >= 0
+        ctx[known] = self._context(slots[known], cyc.now)
+        keep = {int(i): (1.0 - part.get(int(i), 0.0)) * (1.0 - c) for i, c in zip(ids, ctx)}
         for a in book.open_by_key.values():
-            a.score = max(score.get(t, 0.0) for t in a.track_ids) if a.track_ids else 0.0
+            a.score = max(1.0 - keep[t] for t in a.track_ids) if a.track_ids else 0.0
+        for a in done:
+            own = 1.0 - TYPE_WEIGHT.get(a.type, 0.3) * SEVERITY_WEIGHT.get(a.severity, 0.7)
+            a.score = max(1.0 - keep[t] * own for t in a.track_ids) if a.track_ids else 0.0
 
     def scores(self, now: float) -> dict[int, float]:
         mem = self.engine.memory

@@ -394,5 +394,9 @@ class AisGap(Rule):
                              evidence={"gap_s": u - lt},
                              summary=f"AIS gap: MMSI {m} silent for {(u - lt) / 60:.0f} min inside AIS "
                                      "coverage while radar still tracks it.")
-        else:
-            self.book.update(self.type, m, u, evidence={"gap_s": u - lt})
+        else:   # the summary says how long, as the evidence does (it said the gap of its opening for hours)
+            a = self.book.get(self.type, m)
+            stopped = a is not None and bool(a.evidence.get("stopped"))
+            self.book.update(self.type, m, u, evidence={"gap_s": u - lt},
+                             summary=f"AIS gap: MMSI {m} silent for {(u - lt) / 60:.0f} min inside AIS coverage"
+                                     f"{', last heard stopped' if stopped else ''}.")

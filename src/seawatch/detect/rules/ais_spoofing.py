@@ -61,6 +61,8 @@ def mmsi_is_valid(m: int) -> bool:
     return 201 <= int(s[:3]) <= 775
 
 
+ALSO = "; also "   # what a summary says of the checks folded into its alert follows this (`_with_also`)
+
 class AisSpoofing(Rule):
     type = "ais_spoofing"
     DEFAULTS: ClassVar[dict[str, Any]] = {
@@ -177,14 +179,22 @@ class AisSpoofing(Rule):
                 else:
                     also = [*also, {"how": how, "t": t, "last_t": t, **evidence}][-ALSO_KEPT:]
                 self.book.update(self.type, key, t, evidence={"also": also})
-                a.summary = a.summary.split(" Also: ")[0] + self._also_text(a)
+                a.summary = self._with_also(a.summary, a)
                 return True
         return False
 
     @staticmethod
+    def _with_also(summary: str, a: Any) -> str:
+        """The summary's own sentence (without what it said of folded checks before), and the checks folded into
+        alert `a` added to it ("...; also AIS jumped 5.2 km in 30 s at 09:13:14."): one sentence."""
+        base = summary.split(ALSO)[0].rstrip(".")
+        also = AisSpoofing._also_text(a)
+        return f"{base}{ALSO}{also}." if also else f"{base}."
+
+    @staticmethod
     def _also_text(a: Any) -> str:
-        """The checks folded into alert `a`, as a sentence for its summary ("" if none): the latest of each kind,
-        and the names heard under a cloned MMSI."""
+        """The checks folded into alert `a` ("" if none): the latest of each kind, and the names heard under a
+        cloned MMSI."""
         parts: list[str] = []
         names = a.evidence.get("names") if a is not None else None
         if names:
@@ -198,7 +208,7 @@ class AisSpoofing(Rule):
                 parts.append(f"AIS jumped {x['jump_m'] / 1000:.1f} km in {x['dt_s']:.0f} s at {at}")
             elif how == "mmsi_clone":
                 parts.append(f"its MMSI on two contacts {x['separation_m'] / 1000:.1f} km apart at {at}")
-        return (" Also: " + "; ".join(parts) + ".") if parts else ""
+        return ", ".join(parts)
 
     def _instant(self, cyc: Cycle, r: int, how: str, key: int, mmsi: list[int], summary: str,
                  evidence: dict[str, Any]) -> None:
@@ -328,7 +338,7 @@ class AisSpoofing(Rule):
         if clone is not None:
             names = sorted(set(clone.evidence.get("names", [])) | {old_nm, nm})
             self.book.update(self.type, ("mmsi_clone", m), t, evidence={"names": names})
-            clone.summary = clone.summary.split(" Also: ")[0] + self._also_text(clone)
+            clone.summary = self._with_also(clone.summary, clone)
             return
         key = ("rename", cid)
         seen, n = self.renames.get(cid, (set(), 0))
@@ -407,7 +417,7 @@ class AisSpoofing(Rule):
                                summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
                 self.jumped[int(mm)] = now
             else:
-                summary += self._also_text(self.book.get(self.type, key))
+                summary = self._with_also(summary, self.book.get(self.type, key))
                 self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())})
 
     def _note_offset(self, m: int, t: float, ox: float, oy: float) -> None:
@@ -548,6 +558,6 @@ class AisSpoofing(Rule):
                                lon=float(mem.f["lon"][twin]), track_ids=[int(cyc.contact_id[r]), twin_id], mmsi=[m],
                                zone=None, summary=summary, evidence=ev)
             else:
-                summary += self._also_text(self.book.get(self.type, key))
+                summary = self._with_also(summary, self.book.get(self.type, key))
                 self.book.update(self.type, key, now, lat=float(mem.f["lat"][twin]), lon=float(mem.f["lon"][twin]),
                                  summary=summary, evidence=ev)
