@@ -7,6 +7,7 @@ import asyncio
 import datetime
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,8 +47,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     )
     result = run_replay(site, opts)
     stats = result.stats_dict()
-    if args.stats or not args.json:
-        print(result.format_table())
+    print(result.format_table())
     if args.json:
         Path(args.json).write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
         print(f"stats written to {args.json}")
@@ -66,6 +66,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from seawatch.live_run import run_site
 
     return run_site(Path(args.site), data=args.data, duration_s=args.duration)
+
+
+def _positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number > 0 (1 = real time; --fast for no pacing)")
+    return v
 
 
 def _parse_date(text: str | None) -> datetime.date | None:
@@ -119,9 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("replay", help="process recordings (format detected from content) as fast as possible")
     s.add_argument("--site", help="site.toml (needed for range/bearing radar plots)")
     s.add_argument("inputs", nargs="+", metavar="INPUT")
-    s.add_argument("--stats", action="store_true", help="print the ingest counts (default when nothing else)")
+    s.add_argument("--stats", action="store_true", help="print the counts (always printed; kept for old command lines)")
     s.add_argument("--json", metavar="FILE", help="also write the counts as JSON")
-    s.add_argument("--speed", type=float, help="replay at X times real time")
+    s.add_argument("--speed", type=_positive, help="replay at X times real time (X > 0)")
     s.add_argument("--fast", action="store_true", help="as fast as the CPU allows (default)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.add_argument("--date", help="UTC day (YYYY-MM-DD) for inputs that carry only a time of day (ASTERIX, TTM)")

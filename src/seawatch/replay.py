@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from seawatch.detect.alerts import SEVERITIES
 from seawatch.errors import ConfigError, InputFormatError, SourceError
 from seawatch.ingest.base import DecoderContext, make_decoder, registered_formats
 from seawatch.ingest.detect import detect_format
@@ -93,6 +94,7 @@ class ReplayResult:
     # outputs (the tracks Parquet, the alerts JSONL, the store)
     cpu_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    detected: bool = False   # detection ran (--alerts-out or --store): "0 alerts" is then a finding
     _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
     @contextmanager
@@ -129,6 +131,8 @@ class ReplayResult:
             "contact_updates": self.n_contact_updates,
             "contacts_by_kind": dict(sorted(self.contacts_by_kind.items())),
             "alerts_by_type": dict(sorted(Counter(a["type"] for a in self.alerts).items())),
+            "alerts_by_type_and_severity": {t: dict(sorted(c.items(), key=lambda kv: SEVERITIES.index(kv[0])))
+                                            for t, c in sorted(self._by_severity().items())},
             "inputs": self.formats,
             "observations_total": self.n_obs,
             "observations": dict(sorted(self.kinds.items())),
@@ -141,6 +145,12 @@ class ReplayResult:
             "cpu_s_by_stage": {k: round(self.cpu_s[k], 3) for k in STAGES if k in self.cpu_s},
         })
         return d
+
+    def _by_severity(self) -> dict[str, Counter[str]]:
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        for a in self.alerts:
+            out[a["type"]][a["severity"]] += 1
+        return out
 
     def format_table(self) -> str:
         d = self.stats_dict()
@@ -163,10 +173,12 @@ class ReplayResult:
         if self.n_contact_updates:
             out.append(f"contact updates       {self.n_contact_updates:>10,}  "
                        + ", ".join(f"{k}:{v:,}" for k, v in sorted(self.contacts_by_kind.items())))
-        if self.alerts:
-            by_type = Counter(a["type"] for a in self.alerts)
-            out.append(f"alerts                {len(self.alerts):>10,}  "
-                       + ", ".join(f"{k}:{v}" for k, v in sorted(by_type.items())))
+        if self.detected:
+            out.append(f"alerts                {len(self.alerts):>10,}")
+            if self.alerts:
+                out.append(f"  {'type':<18}{'count':>8}" + "".join(f"{s:>9}" for s in SEVERITIES))
+                for k, c in sorted(self._by_severity().items()):
+                    out.append(f"  {k:<18}{sum(c.values()):>8,}" + "".join(f"{c.get(s, 0):>9,}" for s in SEVERITIES))
         rate = d["observations_total"] / d["elapsed_s"] if d["elapsed_s"] else 0.0
         out.append(f"elapsed               {d['elapsed_s']:>10} s ({rate:,.0f} observations/s)")
         if d["cpu_s_by_stage"]:
@@ -279,6 +291,7 @@ class _Stages:
         if self.engine is not None:
             with spent("detection"):
                 self.result.alerts = self.engine.finish()
+                self.result.detected = True
             with spent("outputs"):
                 if self.opts.alerts_out:
                     from seawatch.detect.alerts import write_alerts_jsonl

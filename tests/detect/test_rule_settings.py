@@ -57,7 +57,7 @@ def test_an_unknown_key_is_refused_with_the_keys_the_rule_knows(tmp_path: Path) 
 ])
 def test_a_value_no_rule_can_use_is_refused_with_its_key_value_and_fix(tmp_path: Path, toml: str, fix: str) -> None:
     msg = start_error(tmp_path, toml)
-    key, value = toml.split("\n")[1].split(" = ")
+    key, _value = toml.split("\n")[1].split(" = ")
     assert f"'rules.{toml[7:toml.index(']')]}.{key}'" in msg
     assert fix in msg and str(tmp_path / "site.toml") in msg
 

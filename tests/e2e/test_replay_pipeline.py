@@ -140,3 +140,30 @@ def test_an_input_of_unknown_format_is_named(recording: Path, tmp_path: Path,
     junk.write_bytes(bytes(range(256)) * 4)
     assert main(["replay", str(recording / "ais.nmea"), str(junk), "--no-progress"]) == 2
     assert f"{junk}: cannot tell the format" in capsys.readouterr().err
+
+
+def test_the_replay_prints_its_alert_count_with_json_too_and_zero_when_detection_found_nothing(
+        recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    alerts, stats = tmp_path / "alerts.jsonl", tmp_path / "stats.json"
+    inputs = [str(recording / "ais.nmea"), *sorted(str(p) for p in recording.glob("plots-*.csv"))]
+    assert main(["replay", "--site", str(recording / "site.toml"), *inputs, "--alerts-out", str(alerts),
+                 "--json", str(stats), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    n = len(alerts.read_text().splitlines())
+    assert f"alerts                {n:>10,}" in out and "stats written to" in out and "observations" in out
+    assert main(["replay", *inputs, "--no-progress"]) == 0   # no detection asked: no alerts line
+    assert "alerts " not in capsys.readouterr().out
+
+
+def test_the_summary_table_counts_alerts_by_type_and_severity() -> None:
+    from seawatch.ingest.stats import IngestStats
+    from seawatch.replay import ReplayResult
+
+    alerts = [{"type": t, "severity": s} for t, s in [("high_speed", "high"), ("high_speed", "low"),
+                                                      ("high_speed", "high"), ("rendezvous", "critical")]]
+    r = ReplayResult(stats=IngestStats(), formats={}, alerts=alerts, detected=True)
+    rows = {line.split()[0]: [int(v) for v in line.split()[1:]] for line in r.format_table().splitlines()
+            if line.startswith(("  high_speed", "  rendezvous"))}
+    assert rows == {"high_speed": [3, 1, 0, 2, 0], "rendezvous": [1, 0, 0, 0, 1]}
+    assert r.stats_dict()["alerts_by_type_and_severity"] == {"high_speed": {"low": 1, "high": 2},
+                                                             "rendezvous": {"critical": 1}}

@@ -73,7 +73,7 @@ def read_scored_alerts(path: str | Path) -> list[dict[str, Any]]:
         try:
             a = json.loads(line)
             if not isinstance(a, dict):
-                raise ValueError("not a JSON object")
+                raise TypeError("not a JSON object")
             if a.get("type") not in TYPES:
                 raise ValueError(f"type {a.get('type')!r} is not one of DESIGN.md's: {', '.join(TYPES)}")
             _epoch(a["start"], 0.0)
@@ -82,9 +82,9 @@ def read_scored_alerts(path: str | Path) -> list[dict[str, Any]]:
                 if a[key] is not None:
                     float(a[key])
             if not all(isinstance(m, int) for m in a.get("mmsi") or []):
-                raise ValueError(f"mmsi {a.get('mmsi')!r} is not a list of integers")
+                raise TypeError(f"mmsi {a.get('mmsi')!r} is not a list of integers")
             if not isinstance(a.get("evidence") or {}, dict):
-                raise ValueError("evidence is not an object")
+                raise TypeError("evidence is not an object")
         except (ValueError, KeyError, TypeError) as err:
             what = f"no {err}" if isinstance(err, KeyError) else str(err)
             raise InputFormatError(f"{p}:{n}: not an alert ({what}): {line[:120]!r}") from err
