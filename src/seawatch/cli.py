@@ -43,8 +43,12 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         alerts_out=Path(args.alerts_out) if args.alerts_out else None,
         store=args.store,
         speed=None if args.fast or args.speed is None else args.speed,
-        progress=not args.no_progress and sys.stderr.isatty(),
+        progress=not args.no_progress and not args.serve and sys.stderr.isatty(),
     )
+    if args.serve:
+        from seawatch.replay_serve import serve_replay
+
+        return serve_replay(site, opts)
     result = run_replay(site, opts)
     stats = result.stats_dict()
     print(result.format_table())
@@ -138,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tracks-out", metavar="F.parquet", help="write every contact update (tracking + fusion)")
     s.add_argument("--alerts-out", metavar="F.jsonl", help="write the final alerts, one per line")
     s.add_argument("--store", metavar="DIR|URL", help="persist contacts and alerts (directory or postgresql://)")
+    s.add_argument("--serve", action="store_true",
+                   help="open the console on the replay (the site's [server] address; a one-off login is printed; "
+                        "with --speed X to watch it at X times real time)")
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("sim", help="generate recordings + ground truth from a scenario")

@@ -316,19 +316,24 @@ class DemoRunner:
             self.tap = FeedTap(self.ports)
 
     def add_operator(self) -> tuple[str, str]:
-        from seawatch.serve.auth import add_user
-
-        password = secrets.token_urlsafe(12)
-        name = "operator"
-        if self.console_store.get_user(name) is not None:
-            name = f"operator-{secrets.token_hex(3)}"
-        add_user(self.console_store, name, "supervisor", password)
-        return name, password
+        return add_operator(self.console_store)
 
     def stop(self) -> None:
         self._stop.set()
         if self.tap is not None:
             self.tap.close()
+
+
+def add_operator(console_store: Any) -> tuple[str, str]:
+    """A one-off supervisor account with a random password (there is no default login): (name, password)."""
+    from seawatch.serve.auth import add_user
+
+    password = secrets.token_urlsafe(12)
+    name = "operator"
+    if console_store.get_user(name) is not None:
+        name = f"operator-{secrets.token_hex(3)}"
+    add_user(console_store, name, "supervisor", password)
+    return name, password
 
 
 def run_demo(opts: DemoOptions) -> int:

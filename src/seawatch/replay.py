@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,10 +55,14 @@ class ReplayOptions:
     store: str | None = None  # persist contacts and alerts (directory or URL)
     update_period_s: float = 5.0
     chunk_bytes: int = CHUNK_BYTES  # each read of an input file (the output does not depend on it)
+    # `replay --serve` (replay_serve.py): each batch of contact updates and the alerts it changed, for the
+    # console's live picture; and the store it shows, open already (the replay neither opens nor closes it)
+    on_picture: Callable[[Any, list[dict[str, Any]]], None] | None = None
+    store_handle: Any = None
 
     @property
     def tracking(self) -> bool:
-        return bool(self.tracks_out or self.alerts_out or self.store)
+        return bool(self.tracks_out or self.alerts_out or self.store or self.on_picture or self.store_handle)
 
     def check_outputs(self) -> None:
         """Before a long replay: can --tracks-out and --alerts-out be written? (not a traceback at the end)"""
@@ -230,19 +234,20 @@ class _Stages:
         self.opts, self.result = opts, result
         self.pipeline = Pipeline(site, update_period_s=opts.update_period_s)
         self.engine: Any = None
-        if opts.alerts_out or opts.store:
+        if opts.alerts_out or opts.store or opts.on_picture or opts.store_handle:
             from seawatch.detect.engine import DetectionEngine
 
             self.engine = DetectionEngine(site)
         # detection takes the pipeline's local positions instead of projecting lat/lon back, in one frame
         pf, ef = self.pipeline.frame, self.engine.frame if self.engine is not None else None
         self._same_frame = ef is not None and (ef.lat0, ef.lon0) == (pf.lat0, pf.lon0)
-        self.store: Any = None
-        if opts.store:
+        self.store: Any = opts.store_handle
+        if opts.store or self.store is not None:
             from seawatch.store import open_store
             from seawatch.store.keeper import Housekeeper, retention_of
 
-            self.store = open_store(opts.store, retention_of(site.storage.retention))
+            if self.store is None:
+                self.store = open_store(opts.store, retention_of(site.storage.retention))
             self.keeper = Housekeeper(self.store)  # daily roll-over and retention, on the recording's clock
         self.writer: Any = None
 
@@ -271,10 +276,14 @@ class _Stages:
         if self.engine is not None:
             with spent("detection"):
                 changed = [c["alert"] for c in self.engine.process(
-                    contacts, xy=(x, y) if self._same_frame else None, report=self.store is not None)]
+                    contacts, xy=(x, y) if self._same_frame else None,
+                    report=self.store is not None or self.opts.on_picture is not None)]
             if self.store is not None and changed:
                 with spent("outputs"):
                     self.store.upsert_alerts(changed)
+        if self.opts.on_picture is not None:
+            with spent("outputs"):
+                self.opts.on_picture(contacts, changed if self.engine is not None else [])
         if self.store is not None:
             with spent("outputs"):
                 self.store.write_positions(contacts)
@@ -299,7 +308,7 @@ class _Stages:
                     write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
                 if self.store is not None:
                     self.store.upsert_alerts(self.result.alerts)
-        if self.store is not None:
+        if self.store is not None and self.opts.store_handle is None:
             with spent("outputs"):
                 self.store.close()
 
