@@ -246,7 +246,7 @@ class _Stages:
             from seawatch.store import open_store
             from seawatch.store.keeper import Housekeeper, retention_of
 
-            if self.store is None:
+            if self.store is None and opts.store:
                 self.store = open_store(opts.store, retention_of(site.storage.retention))
             self.keeper = Housekeeper(self.store)  # daily roll-over and retention, on the recording's clock
         self.writer: Any = None

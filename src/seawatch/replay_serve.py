@@ -49,7 +49,7 @@ class ServedReplay:
             n = len(self.result.alerts)
             print(f"replay finished: {self.result.n_obs:,} observations, {n:,} alert(s); the console stays up "
                   "(Ctrl-C stops it)", flush=True)
-        except BaseException as err:  # noqa: BLE001 - reported on the console's terminal, the console stays
+        except BaseException as err:
             self.error = err
             logger.exception("the replay stopped")
         finally:
