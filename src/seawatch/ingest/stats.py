@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 REASONS: dict[str, str] = {
     "bad_checksum": "NMEA checksum does not match",
     "not_nmea": "line is not an NMEA sentence nor a known logger layout",
-    "truncated": "sentence cut short (missing fields or checksum) or payload bit count wrong for its type",
+    "truncated": "sentence or CSV row cut short (missing fields or checksum) or payload bit count wrong for its type",
     "bad_tag_block": "NMEA 4.0 tag block malformed or its checksum wrong",
     "orphan_fragment": "fragment of a multi-part message without its first part / mismatched group",
     "expired_fragment": "multi-part group never completed within the timeout",
