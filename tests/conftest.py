@@ -16,3 +16,11 @@ def real_data() -> Path:
     if not SHARED_REAL.is_dir():
         pytest.skip(f"real recordings not found at {SHARED_REAL}")
     return SHARED_REAL
+
+
+@pytest.fixture(autouse=True)
+def strict_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule that raises fails the test (live, the engine counts and logs it and goes on)."""
+    import seawatch.detect.engine as engine
+
+    monkeypatch.setattr(engine, "STRICT", True)

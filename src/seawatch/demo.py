@@ -162,6 +162,7 @@ class DemoRunner:
         self.n_failed_batches = 0
         self.tap: FeedTap | None = None
         self.ingest_stats: Any = None  # the live ingest's IngestStats once it runs
+        self.engine: Any = None  # the detection engine once the pipeline runs
         self.busy_s = {"tracking": 0.0, "detection": 0.0, "picture": 0.0, "store": 0.0}  # wall s per stage
         self._writes: queue.Queue[tuple[Any, list[dict[str, Any]]] | None] = queue.Queue(maxsize=256)
         self.n_failed_writes = 0
@@ -198,7 +199,7 @@ class DemoRunner:
 
         site = load_site(self.opts.site_path or self.dir / "sim" / "site.toml")
         pipeline = Pipeline(site, update_period_s=self.opts.pipeline_period_s)
-        engine = DetectionEngine(site)
+        engine = self.engine = DetectionEngine(site)
         ingest = LiveIngest(site)
         self.ingest_stats = ingest.stats
         # one orderer stream per feed: rows are released once every feed has moved past them (each feed is
@@ -220,16 +221,17 @@ class DemoRunner:
                 self.n_obs += len(batch)
                 try:
                     contacts = pipeline.process(batch)
-                    t_tracked = time.perf_counter()
+                except Exception:
+                    self._batch_failed("tracking", len(batch))
+                    continue
+                t_tracked = time.perf_counter()
+                try:   # (a rule that raises is counted by the engine itself: `DetectionEngine.failures`)
                     changes = engine.process(contacts) if len(contacts) else []
                     if len(contacts) and self.opts.detect_every_picture:
                         changes += engine.flush()  # the rules see every picture as it is emitted
-                except Exception:
-                    self.n_failed_batches += 1
-                    if self.n_failed_batches == 1:
-                        logger.exception("demo: a batch of %d observations failed in tracking/detection; "
-                                         "further failures are counted", len(batch))
-                    continue
+                except Exception:   # the picture and the store still get the tracks
+                    self._batch_failed("detection", len(batch))
+                    changes = []
                 t_detected = time.perf_counter()
                 self.busy_s["tracking"] += t_tracked - t_in
                 self.busy_s["detection"] += t_detected - t_tracked
@@ -249,6 +251,11 @@ class DemoRunner:
         finally:
             await ingest.close()
             self._writes.put(None)
+
+    def _batch_failed(self, stage: str, n: int) -> None:
+        self.n_failed_batches += 1
+        if self.n_failed_batches == 1:
+            logger.exception("demo: a batch of %d observations failed in %s; further failures are counted", n, stage)
 
     def _write(self) -> None:
         """The store's writer, off the pipeline's thread: every WRITE_EVERY_S it writes the pictures queued
@@ -355,6 +362,8 @@ def run_demo(opts: DemoOptions) -> int:
 
 
 def stats_of(runner: Any) -> dict[str, int]:
+    engine = getattr(runner, "engine", None)
     return {"observations": runner.n_obs, "contact_updates": runner.n_contacts,
             "alert_changes": runner.n_alert_changes, "failed_batches": runner.n_failed_batches,
-            "failed_writes": runner.n_failed_writes}
+            "failed_writes": runner.n_failed_writes,
+            "failed_rules": sum(engine.failures.values()) if engine is not None else 0}

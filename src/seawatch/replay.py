@@ -99,6 +99,7 @@ class ReplayResult:
     cpu_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     alerts: list[dict[str, Any]] = field(default_factory=list)
     detected: bool = False   # detection ran (--alerts-out or --store): "0 alerts" is then a finding
+    detection_failures: dict[str, int] = field(default_factory=dict)   # rule type -> cycles it raised in
     _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
     @contextmanager
@@ -135,6 +136,7 @@ class ReplayResult:
             "contact_updates": self.n_contact_updates,
             "contacts_by_kind": dict(sorted(self.contacts_by_kind.items())),
             "alerts_by_type": dict(sorted(Counter(a["type"] for a in self.alerts).items())),
+            "detection_failures": self.detection_failures,
             "alerts_by_type_and_severity": {t: dict(sorted(c.items(), key=lambda kv: SEVERITIES.index(kv[0])))
                                             for t, c in sorted(self._by_severity().items())},
             "inputs": self.formats,
@@ -177,6 +179,10 @@ class ReplayResult:
         if self.n_contact_updates:
             out.append(f"contact updates       {self.n_contact_updates:>10,}  "
                        + ", ".join(f"{k}:{v:,}" for k, v in sorted(self.contacts_by_kind.items())))
+        if self.detection_failures:
+            out.append("detection FAILED in   " + ", ".join(f"{k}: {v} cycle(s)" for k, v in
+                                                         sorted(self.detection_failures.items()))
+                       + " (the logs hold the first traceback of each)")
         if self.detected:
             out.append(f"alerts                {len(self.alerts):>10,}")
             if self.alerts:
@@ -301,6 +307,7 @@ class _Stages:
             with spent("detection"):
                 self.result.alerts = self.engine.finish()
                 self.result.detected = True
+                self.result.detection_failures = dict(self.engine.failures)
             with spent("outputs"):
                 if self.opts.alerts_out:
                     from seawatch.detect.alerts import write_alerts_jsonl

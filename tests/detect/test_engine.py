@@ -341,3 +341,52 @@ def test_a_late_row_of_a_contact_is_ignored_and_counted_not_winding_its_memory_b
     e.process(feed.take(np.arange(cut, len(feed))))
     (hs,) = e.finish()
     assert hs["end"] == "2026-06-12T16:16:40.000Z" and e.n_late_rows == 1
+
+
+def test_a_rule_that_raises_is_counted_and_logged_once_and_the_other_rules_and_cycles_go_on(
+        monkeypatch: Any, caplog: Any) -> None:
+    """Live, one failing cycle kept its rows pending and was retried with every later batch: detection stopped
+    and the console's picture froze (a review's run: 124 failed batches, the runner's alerts never raised)."""
+    import seawatch.detect.engine as engine_mod
+    from seawatch.detect.rules.border_crossing import BorderCrossing
+
+    monkeypatch.setattr(engine_mod, "STRICT", False)
+    calls = {"n": 0, "raised": 0}
+
+    def boom(self: Any, cyc: Any) -> None:
+        calls["n"] += 1
+        if T0 + 600 <= cyc.now <= T0 + 900:
+            calls["raised"] += 1
+            raise RuntimeError("a bug in a rule")
+
+    monkeypatch.setattr(BorderCrossing, "process", boom)
+    e = DetectionEngine(caspian(), rules=("high_speed", "border_crossing"))
+    run(e, leg(1, (38.80, 49.30), duration_s=1800, speed_kn=35, cog_deg=90))
+    assert calls["raised"] >= 5 and e.failures == {"border_crossing": calls["raised"]}
+    assert calls["n"] == e.cycles   # each cycle once: none retried
+    assert [a["type"] for a in e.finish()] == ["high_speed"]   # the other rule went on
+    logged = [r for r in caplog.records if "border_crossing failed" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+
+
+def test_a_cycle_that_raises_outside_the_rules_is_dropped_not_retried_with_every_later_batch(
+        monkeypatch: Any) -> None:
+    import seawatch.detect.engine as engine_mod
+    from seawatch.detect.risk import RiskModel
+
+    monkeypatch.setattr(engine_mod, "STRICT", False)
+    real = RiskModel.refresh
+    seen: list[float] = []
+
+    def flaky(self: Any, cyc: Any) -> None:
+        seen.append(cyc.now)
+        if T0 + 600 <= cyc.now <= T0 + 900:
+            raise RuntimeError("a bug outside the rules")
+        real(self, cyc)
+
+    monkeypatch.setattr(RiskModel, "refresh", flaky)
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    run(e, leg(1, (38.80, 49.30), duration_s=1800, speed_kn=35, cog_deg=90))
+    assert len(seen) == len(set(seen))   # every cycle once
+    assert e.failures["cycle"] == sum(T0 + 600 <= t <= T0 + 900 for t in seen) >= 5
+    assert [a["type"] for a in e.finish()] == ["high_speed"]

@@ -15,6 +15,7 @@ contacts with open alerts.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 FRESH_AIS_S = 10.0  # a contact row whose AIS report is at most this old stands for that report
 
+STRICT = False   # tests set it (tests/conftest.py): a rule that raises fails the test instead of being counted
 RULE_ORDER = ("watchlist", "ais_spoofing", "dark_target", "ais_gap", "zone_entry", "zone_loiter",
               "border_crossing", "rendezvous", "loitering", "high_speed", "shore_approach")
 
@@ -174,6 +176,9 @@ class DetectionEngine(SlotState):
         self.continuity = Continuity(self)  # a dark contact's alerts across a break of its radar track
         self.cycles = 0
         self.n_late_rows = 0   # rows older than their contact's latest, ignored (`_cycle`)
+        # a rule (or a cycle) that raised: counted by rule type ("cycle" outside the rules), logged once each
+        # with its traceback; the other rules and the next cycles go on (`STRICT`: raise instead, for tests)
+        self.failures: Counter[str] = Counter()
         self._pending: list[ContactBatch] = []
         self._pending_xy: list[tuple[np.ndarray, np.ndarray] | None] = []
         self._pending_lo, self._pending_hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min   # their cycles
@@ -261,7 +266,10 @@ class DetectionEngine(SlotState):
                 self._radar_t = max(self._radar_t, float(radar_t[n_done - 1]))
             for part, checks in cycles:
                 self.checks, self.prev_now = checks, self.now
-                self._cycle(batch, part, xy)
+                try:
+                    self._cycle(batch, part, xy)
+                except Exception:   # the cycle's rows are dropped, not retried with every later batch
+                    self._failed("cycle")
             held = np.sort(order[n_done:])   # in the order they came, as if never cut
             self._pending, self._pending_xy = [], []
             self._pending_lo, self._pending_hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min
@@ -417,7 +425,10 @@ class DetectionEngine(SlotState):
         self.anchorages.observe(cyc)
         self.continuity.born(cyc)
         for rule in self.rules:
-            rule.process(cyc)
+            try:
+                rule.process(cyc)
+            except Exception:
+                self._failed(rule.type)
         self._expire_stale(cyc.now)
         self.risk.refresh(cyc)
         self.book.prune_closed(cyc.now)
@@ -425,6 +436,16 @@ class DetectionEngine(SlotState):
         # due; or scheduled more than a period ahead, after a row stamped far in the future
         if cyc.now >= self._forget_at or self._forget_at - cyc.now > self.forget_every_s:
             self._forget(cyc.now)
+
+    def _failed(self, what: str) -> None:
+        """A rule or cycle raised (inside an `except`): counted, logged once per kind with its traceback. A live
+        picture must not freeze on one bad cycle; the failure stays visible (`failures`, the logs)."""
+        if STRICT:
+            raise
+        self.failures[what] += 1
+        if self.failures[what] == 1:
+            logger.exception("detection: %s failed at event time %.3f; it goes on with the next cycle (further "
+                             "failures of it are counted)", what, self.now)
 
     def _forget(self, now: float) -> None:
         """Forget the contacts unseen for forget_s (expired long since: their alerts closed then, bar those an
