@@ -200,6 +200,8 @@ class DemoRunner:
         site = load_site(self.opts.site_path or self.dir / "sim" / "site.toml")
         pipeline = Pipeline(site, update_period_s=self.opts.pipeline_period_s)
         engine = self.engine = DetectionEngine(site)
+        from seawatch.live_alerts import take_over
+        take_over(self.store, engine)   # alert ids after the store's; alerts an earlier run left open closed
         ingest = LiveIngest(site)
         self.ingest_stats = ingest.stats
         # one orderer stream per feed: rows are released once every feed has moved past them (each feed is

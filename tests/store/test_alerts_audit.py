@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +123,27 @@ def test_zone_and_site_versions_are_kept_and_found_by_time(store: Store) -> None
     assert store.config_at("zones")["document"] == zones_v2  # type: ignore[index]
     assert store.config_at("zones", T0 - 1) is None
     assert store.config_at("site")["document"].startswith("[site]")  # type: ignore[index]
+
+
+def test_a_live_run_on_a_store_with_an_earlier_runs_alerts_numbers_after_them_and_closes_those_left_open(
+        store: Store) -> None:
+    """A restarted `seawatch run` counted from ais_gap-000001 again and overwrote the earlier run's alerts (ids are
+    the store's keys); the alerts that run left open stayed open for ever."""
+    from seawatch.config import load_site
+    from seawatch.detect.engine import DetectionEngine
+    from seawatch.live_alerts import CLOSED_AT_RESTART, take_over
+
+    later = 1_780_001_000.0   # 20:43:20, its last update, after its start
+    acked = alert("dark_target-000007", evidence={"no_ais_s": 360.0, "position_t": later})
+    store.upsert_alerts([acked, alert("ais_gap-000003", end="2026-05-28T20:45:00Z")])
+    store.record_action("op", "acknowledge", "dark_target-000007")
+    engine = DetectionEngine(load_site(Path(__file__).resolve().parents[2] / "src/seawatch/sites/caspian/site.toml"),
+                             rules=("high_speed",))
+    assert take_over(store, engine) == (7, 1)
+    left = store.alert("dark_target-000007")
+    assert left is not None and left["state"] == "closed" and left["acknowledged_by"] == "op"
+    assert left["end"] == "2026-05-28T20:43:20.000Z" and left["evidence"]["closed_by"] == CLOSED_AT_RESTART
+    assert store.open_alert_docs() == [] and store.alert("ais_gap-000003")["end"] == "2026-05-28T20:45:00Z"  # type: ignore[index]
+    new = engine.book.open("high_speed", 1, later + 60, severity="low", lat=39.9, lon=49.9, track_ids=[1],
+                           mmsi=[], zone=None, summary="s.", evidence={})
+    assert new.id == "high_speed-000008"

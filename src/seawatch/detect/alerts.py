@@ -102,6 +102,10 @@ class AlertBook:
     def get(self, type_: str, key: Any) -> Alert | None:
         return self.open_by_key.get((type_, key))
 
+    def number_after(self, n: int) -> None:
+        """Number the next alerts from n + 1 (a live run on a store that holds an earlier run's: live_alerts.py)."""
+        self._counter = max(self._counter, int(n))
+
     def merge_gap(self, type_: str) -> float:
         """How soon after its close a behaviour that starts again is the same alert (merge_gap_s by default)."""
         return self.merge_gap_by_type.get(type_, self.merge_gap_s)

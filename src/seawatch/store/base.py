@@ -132,6 +132,12 @@ class Store(Protocol):
                limit: int = 1000) -> list[dict[str, Any]]:
         """Alerts whose [start, end] overlaps [t0, t1], newest first, with their lifecycle fields."""
 
+    def last_alert_number(self) -> int:
+        """The highest number among the stored alerts' ids, 0 if none."""
+
+    def open_alert_docs(self) -> list[dict[str, Any]]:
+        """The stored alerts still open (end null), as the engine wrote them."""
+
     def alert(self, alert_id: str) -> dict[str, Any] | None: ...
 
     def alert_history(self, alert_id: str) -> list[dict[str, Any]]: ...

@@ -123,6 +123,20 @@ class SqlStore:
                                    "ORDER BY start_t DESC, id LIMIT ?"), (*params, limit))
         return [alert_out(*r) for r in rows]
 
+    def last_alert_number(self) -> int:
+        """The highest number among the stored alerts' ids (`ais_gap-000123`: the engine numbers its alerts in
+        one sequence), 0 if none: a restarted live run numbers its alerts after it (`live_alerts.py`)."""
+        top = 0
+        for (aid,) in self._all(self._sql("SELECT id FROM alerts"), ()):
+            tail = str(aid).rsplit("-", 1)[-1]
+            if tail.isdigit():
+                top = max(top, int(tail))
+        return top
+
+    def open_alert_docs(self) -> list[dict[str, Any]]:
+        """The stored alerts still open (end null), as the engine wrote them (without the lifecycle)."""
+        return [_doc(r[0]) for r in self._all(self._sql("SELECT doc FROM alerts WHERE end_t IS NULL"), ())]
+
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         row = self._one(self._sql(f"SELECT {ALERT_COLS} FROM alerts WHERE id = ?"), (alert_id,))
         return alert_out(*row) if row else None
