@@ -21,6 +21,6 @@ def real_data() -> Path:
 @pytest.fixture(autouse=True)
 def strict_detection(monkeypatch: pytest.MonkeyPatch) -> None:
     """A rule that raises fails the test (live, the engine counts and logs it and goes on)."""
-    import seawatch.detect.engine as engine
+    from seawatch.detect import engine
 
     monkeypatch.setattr(engine, "STRICT", True)
