@@ -223,7 +223,7 @@ class DemoRunner:
                 self.n_obs += len(batch)
                 try:
                     contacts = pipeline.process(batch)
-                except Exception:
+                except Exception:  # noqa: BLE001 - counted and logged (`_batch_failed`)
                     self._batch_failed("tracking", len(batch))
                     continue
                 t_tracked = time.perf_counter()
@@ -231,7 +231,7 @@ class DemoRunner:
                     changes = engine.process(contacts) if len(contacts) else []
                     if len(contacts) and self.opts.detect_every_picture:
                         changes += engine.flush()  # the rules see every picture as it is emitted
-                except Exception:   # the picture and the store still get the tracks
+                except Exception:  # noqa: BLE001 - counted and logged; the picture and store still get the tracks
                     self._batch_failed("detection", len(batch))
                     changes = []
                 t_detected = time.perf_counter()

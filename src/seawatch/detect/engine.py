@@ -268,8 +268,8 @@ class DetectionEngine(SlotState):
                 self.checks, self.prev_now = checks, self.now
                 try:
                     self._cycle(batch, part, xy)
-                except Exception:   # the cycle's rows are dropped, not retried with every later batch
-                    self._failed("cycle")
+                except Exception as err:   # noqa: BLE001 - counted and logged; its rows are dropped, not retried
+                    self._failed("cycle", err)
             held = np.sort(order[n_done:])   # in the order they came, as if never cut
             self._pending, self._pending_xy = [], []
             self._pending_lo, self._pending_hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min
@@ -427,8 +427,8 @@ class DetectionEngine(SlotState):
         for rule in self.rules:
             try:
                 rule.process(cyc)
-            except Exception:
-                self._failed(rule.type)
+            except Exception as err:  # noqa: BLE001 - counted and logged (`_failed`)
+                self._failed(rule.type, err)
         self._expire_stale(cyc.now)
         self.risk.refresh(cyc)
         self.book.prune_closed(cyc.now)
@@ -437,15 +437,15 @@ class DetectionEngine(SlotState):
         if cyc.now >= self._forget_at or self._forget_at - cyc.now > self.forget_every_s:
             self._forget(cyc.now)
 
-    def _failed(self, what: str) -> None:
-        """A rule or cycle raised (inside an `except`): counted, logged once per kind with its traceback. A live
-        picture must not freeze on one bad cycle; the failure stays visible (`failures`, the logs)."""
+    def _failed(self, what: str, err: Exception) -> None:
+        """A rule or cycle raised err: counted, logged once per kind with its traceback. A live picture must not
+        freeze on one bad cycle; the failure stays visible (`failures`, the logs)."""
         if STRICT:
-            raise
+            raise err
         self.failures[what] += 1
         if self.failures[what] == 1:
-            logger.exception("detection: %s failed at event time %.3f; it goes on with the next cycle (further "
-                             "failures of it are counted)", what, self.now)
+            logger.error("detection: %s failed at event time %.3f; it goes on with the next cycle (further "
+                         "failures of it are counted)", what, self.now, exc_info=err)
 
     def _forget(self, now: float) -> None:
         """Forget the contacts unseen for forget_s (expired long since: their alerts closed then, bar those an
