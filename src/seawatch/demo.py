@@ -274,7 +274,7 @@ class DemoRunner:
                     items.append(self._writes.get_nowait())
                 except queue.Empty:
                     break
-            done = items[-1] is None
+            done = any(it is None for it in items)   # the end (the pipeline's, or `stop`'s)
             todo = [it for it in items if it is not None]
             if not todo:
                 continue
@@ -319,7 +319,8 @@ class DemoRunner:
             threading.Thread(target=self._simulate, name="demo-sim", daemon=True).start()
             if not self._ready.wait(timeout_s) or self.error is not None:
                 raise SeawatchError(f"the simulator did not start: {self.error or 'timeout'}")
-        threading.Thread(target=self._write, name="demo-store-writer", daemon=True).start()
+        self._writer = threading.Thread(target=self._write, name="demo-store-writer", daemon=True)
+        self._writer.start()
         threading.Thread(target=self._run_pipeline, name="demo-pipeline", daemon=True).start()
         if self.opts.tap_feeds:
             self.tap = FeedTap(self.ports)
@@ -327,10 +328,19 @@ class DemoRunner:
     def add_operator(self) -> tuple[str, str]:
         return add_operator(self.console_store)
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """Stop; the pictures and alert changes already queued for the store are written first (the console
+        has shown them): a Ctrl-C right after an alert reached the console lost it from the store."""
         self._stop.set()
         if self.tap is not None:
             self.tap.close()
+        writer = getattr(self, "_writer", None)
+        if writer is not None and writer.is_alive():
+            try:
+                self._writes.put(None, timeout=timeout_s)
+            except queue.Full:
+                logger.warning("demo: the store writer is %d pictures behind; stopping without them", 256)
+            writer.join(timeout_s)
 
 
 def add_operator(console_store: Any) -> tuple[str, str]:

@@ -56,8 +56,7 @@ def run_site(site_path: Path, *, data: str | None = None, duration_s: float | No
     try:
         server.run()
     finally:
-        runner.stop()
-        time.sleep(0.5)  # the pipeline thread notices the stop at its next batch
+        runner.stop()   # writes what is queued for the store first
     counts = stats_of(runner)
     print("final: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
     return 0
