@@ -119,6 +119,9 @@ class AlertTrigger:
     applied_wall: float
 
 
+MAX_AHEAD_S = 300.0   # `seawatch run`: a row stamped more than this after it was received is refused (TimeOrderer)
+
+
 @dataclass
 class DemoOptions:
     host: str = "127.0.0.1"
@@ -207,8 +210,10 @@ class DemoRunner:
         # one orderer stream per feed: rows are released once every feed has moved past them (each feed is
         # in time order; the hold covers the small disorder within one), whatever the reads' timing
         streams = {sid: i for i, sid in enumerate(ingest.sources)}
+        # a feed that is down does not stop the picture; on real feeds (not the simulator's, which runs faster
+        # than real time) a row stamped well after it was received is a wrong clock, refused
         orderer = TimeOrderer(len(streams), reorder_window_s=self.opts.reorder_window_s, stats=ingest.stats,
-                              stale_s=STALE_FEED_S)  # a feed that is down does not stop the picture
+                              stale_s=STALE_FEED_S, max_ahead_s=MAX_AHEAD_S if self.opts.site_path else None)
         # the tracker's compiled scan is loaded (or compiled, first run after an install) now, not on the first
         # radar scan of the live feeds
         from seawatch.track.tracker import warm_up_kernels

@@ -128,3 +128,27 @@ def test_a_replay_reads_the_stream_furthest_behind_so_an_hour_long_batch_is_not_
     second = reads.index(("ais", 3600.0))
     assert max(t for name, t in reads[:second] if name == "radar") >= 3540.0
     assert reads.index(("ais", 7200.0)) > reads.index(("radar", 7140.0))
+
+
+def test_live_a_row_stamped_a_day_after_it_was_received_is_refused_and_the_feeds_keep_their_order() -> None:
+    """Taken in, a receiver's wrong clock (one plot a day ahead) made it the newest of all feeds: every feed's
+    rows were let through without their hold, and the honest ones that came a little late were dropped."""
+    clock = Clock()
+    stats = IngestStats()
+    o = TimeOrderer(2, reorder_window_s=5.0, stats=stats, stale_s=30.0, clock=clock, max_ahead_s=300.0)
+
+    def rows(t: list[float], received: float) -> ObservationBatch:
+        b = _rows(t)
+        b.columns["received_at"] = np.full(len(t), received)
+        return b
+
+    o.push(0, rows([100.0, 101.0], received=101.5))
+    out = o.push(1, rows([100.5, 86_500.0], received=101.5))   # the second: a day ahead
+    assert stats.rejects["from_the_future"] == 1
+    out2 = o.push(0, rows([102.0, 110.0], received=110.5))
+    out3 = o.push(1, rows([106.0, 111.0], received=111.5))
+    out4 = o.push(0, rows([120.0], received=120.5))
+    out5 = o.push(1, rows([121.0], received=121.5))
+    released = np.concatenate([b["observed_at"] for b in (out, out2, out3, out4, out5) if len(b)]).tolist()
+    assert released == [100.0, 100.5, 101.0, 102.0, 106.0, 110.0, 111.0]   # in order, held for each other
+    assert stats.rejects["out_of_order"] == 0
