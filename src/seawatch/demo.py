@@ -119,6 +119,7 @@ class AlertTrigger:
     applied_wall: float
 
 
+RISK_EVERY_S = 2.0   # wall seconds between two updates of the console's per-contact risk
 MAX_AHEAD_S = 300.0   # `seawatch run`: a row stamped more than this after it was received is refused (TimeOrderer)
 
 
@@ -218,6 +219,7 @@ class DemoRunner:
         # radar scan of the live feeds
         from seawatch.track.tracker import warm_up_kernels
         logger.info("tracker kernels ready in %.1f s of CPU", warm_up_kernels())
+        risk_wall = -np.inf
         await ingest.start()
         try:
             async for item in ingest.batches():
@@ -248,6 +250,9 @@ class DemoRunner:
                 self.n_contacts += len(contacts)
                 self.n_alert_changes += len(alerts)
                 self.picture.apply(contacts, alerts)
+                if time.monotonic() - risk_wall >= RISK_EVERY_S:   # every contact's risk, for the console
+                    risk_wall = time.monotonic()
+                    self.picture.set_risk(engine.risk_scores())
                 self._note_triggers(contacts, changes, pipeline.update_period_s)
                 if self.tap is not None:  # every picture's sensor time and when it reached the console's picture
                     self.picture_log.append((float(contacts["t"].max()), pipeline.update_period_s, time.time()))

@@ -23,6 +23,12 @@ def test_the_demo_fills_the_live_picture_with_fused_dark_and_ais_contacts(tmp_pa
         assert runner.error is None and runner.n_failed_batches == 0
         assert {"fused", "radar_only", "ais_only"} <= kinds
         assert runner.picture.now is not None
+        risks: list[float] = []   # the engine's risk of each contact, set every 2 s of wall time
+        deadline = time.monotonic() + 10
+        while len(risks) <= 100 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            risks = [c["risk"] for c in runner.picture.contacts() if c["risk"] is not None]
+        assert len(risks) > 100 and all(0.0 <= r <= 1.0 for r in risks)
         user, password = runner.add_operator()
         stored = runner.console_store.get_user(user)
         assert stored is not None and stored["role"] == "supervisor" and password not in str(stored)

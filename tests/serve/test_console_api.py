@@ -157,3 +157,24 @@ def test_the_memory_store_keeps_only_its_history_window() -> None:
         store.write_contacts(feed.step())
     assert store.time_range() == (T0 + 20, T0 + 30)
     assert [p["t"] for p in store.track(1, 0, 2e9)] == [T0 + k for k in range(20, 31)]
+
+
+def test_the_dossier_and_the_contacts_give_the_detection_engines_risk_where_the_picture_has_it(
+        console: Console) -> None:
+    """The engine's risk (alerts and context) was never shown; the dossier combined its alerts' scores again,
+    each already the contact's risk (two alerts of 0.9 made 0.99)."""
+    v = console.client("viewer")
+    assert v.get("/api/contacts/2").json()["risk"] == pytest.approx(0.9)   # its one open alert's score
+    console.picture.set_risk({2: 0.73})
+    assert v.get("/api/contacts/2").json()["risk"] == pytest.approx(0.73)
+    rows = {c["contact_id"]: c for c in v.get("/api/contacts").json()["contacts"]}
+    assert rows[2]["risk"] == pytest.approx(0.73) and rows[1]["risk"] is None
+
+
+def test_without_the_engines_risk_two_open_alerts_give_their_highest_score_not_a_product() -> None:
+    from seawatch.serve.api import risk_of
+
+    alerts = [{"end": None, "score": 0.9, "severity": "high"}, {"end": None, "score": 0.9, "severity": "high"},
+              {"end": "2026-05-28T21:00:00Z", "score": 1.0, "severity": "critical"}]
+    assert risk_of({}, alerts) == 0.9
+    assert risk_of({"risk": 0.42}, alerts) == 0.42

@@ -68,18 +68,24 @@ def need(auth: Authenticator, role: str) -> Callable[[Request], Principal]:
     return dependency
 
 
-def risk_of(alerts: list[dict[str, Any]]) -> float:
-    """Risk in [0, 1] from a contact's open alerts: 1 - prod(1 - score), score from the alert or its severity."""
+def risk_of(contact: dict[str, Any], alerts: list[dict[str, Any]]) -> float:
+    """A contact's risk in [0, 1]: the detection engine's (its alerts and context, detect/risk.py) where the live
+    picture has it; else the highest score among its open alerts (each alert's score is its contact's risk when
+    last scored: combining them again, 1 - prod(1 - score), overstated it — 0.999 for an engine's 0.90), from
+    the severity where an alert has none."""
+    r = contact.get("risk")
+    if isinstance(r, (int, float)) and math.isfinite(r):
+        return round(float(r), 3)
     default = {0: 0.9, 1: 0.7, 2: 0.4, 3: 0.15}
-    keep = 1.0
+    best = 0.0
     for a in alerts:
         if a.get("end") is not None:
             continue
         s = a.get("score")
-        if not isinstance(s, (int, float)) or not math.isfinite(s):
+        if not isinstance(s, (int, float)) or not math.isfinite(s) or s <= 0:
             s = default.get(SEVERITY_RANK.get(str(a.get("severity")), 3), 0.15)
-        keep *= 1.0 - min(max(float(s), 0.0), 1.0)
-    return round(1.0 - keep, 3)
+        best = max(best, min(max(float(s), 0.0), 1.0))
+    return round(best, 3)
 
 
 def install_api(app: FastAPI, picture: Picture, store: Any, auth: Authenticator, site: dict[str, Any],
@@ -170,7 +176,7 @@ def install_api(app: FastAPI, picture: Picture, store: Any, auth: Authenticator,
         kin = {k: c[k] for k in ("t", "lat", "lon", "sog_mps", "cog_deg", "heading_deg", "kind", "status",
                                  "stale", "sensors")}
         return {"ok": True, "contact_id": contact_id, "identity": identity, "kinematics": kin,
-                "history": history, "alerts": alerts, "risk": risk_of(alerts)}
+                "history": history, "alerts": alerts, "risk": risk_of(c, alerts)}
 
     @route("GET", "/search", "viewer", summary="Find contacts by MMSI, name or call sign")
     def search(q: str = Query(min_length=1, max_length=64), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:

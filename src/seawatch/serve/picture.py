@@ -76,6 +76,7 @@ class Picture:
         self.drop_s = drop_s
         self._lock = threading.RLock()
         self._contacts: dict[int, _Contact] = {}
+        self._risk: dict[int, float] = {}   # the detection engine's risk per contact (`set_risk`)
         self._alerts: dict[str, dict[str, Any]] = {}
         self._alert_seq: dict[str, int] = {}
         self._removed: deque[tuple[int, int]] = deque(maxlen=removal_log)  # (seq, contact_id)
@@ -103,6 +104,12 @@ class Picture:
             listener()
 
     # ---- writes (pipeline, operator actions) ------------------------------------------------------
+    def set_risk(self, scores: dict[int, float]) -> None:
+        """The detection engine's risk score of each contact (detect/risk.py: its alerts and its context, in
+        [0, 1]), shown with the contact (`risk`, None where the engine has not scored it)."""
+        with self._lock:
+            self._risk = dict(scores)
+
     def apply(self, contacts: ContactBatch, alerts: list[dict[str, Any]] | None = None) -> None:
         """Take one batch of contact updates (any order) and alert states (DESIGN's Alerts schema)."""
         t_col = contacts["t"]
@@ -205,6 +212,8 @@ class Picture:
     def _as_dict(self, c: _Contact, trail: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"contact_id": c.contact_id, **c.dyn, **c.static, "sensors": list(c.sensors)}
         out["stale"] = self.now is not None and self.now - c.dyn["t"] > self.stale_s
+        r = self._risk.get(c.contact_id)
+        out["risk"] = None if r is None else round(r, 3)
         if trail:
             out["trail"] = [list(p) for p in c.trail]
         return out
