@@ -331,9 +331,15 @@ class DemoRunner:
                 raise SeawatchError(f"the simulator did not start: {self.error or 'timeout'}")
         self._writer = threading.Thread(target=self._write, name="demo-store-writer", daemon=True)
         self._writer.start()
+        threading.Thread(target=self._tick, name="demo-clock", daemon=True).start()
         threading.Thread(target=self._run_pipeline, name="demo-pipeline", daemon=True).start()
         if self.opts.tap_feeds:
             self.tap = FeedTap(self.ports)
+
+    def _tick(self) -> None:
+        """The picture's clock goes on while the feeds are silent (`Picture.tick`)."""
+        while not self._stop.wait(1.0):
+            self.picture.tick()
 
     def add_operator(self) -> tuple[str, str]:
         return add_operator(self.console_store)

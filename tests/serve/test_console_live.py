@@ -143,3 +143,20 @@ def test_an_alert_already_pushed_is_not_sent_again_with_the_next_contact_delta()
     assert pic.delta(seq, alert_seq, alerts_only=True) == (alert_seq, None)
     _, delta = pic.delta(seq, alert_seq)
     assert delta is not None and len(delta["dyn"]) == 40 and "alerts" not in delta
+
+
+def test_while_no_update_comes_the_picture_clock_goes_on_and_a_dead_feeds_contacts_turn_stale_then_leave() -> None:
+    """The picture's time moved only with data: 81 s after every feed closed, its 206 contacts still showed as
+    fresh (a review's live run)."""
+    pic = Picture(stale_s=60.0, drop_s=600.0)
+    pic.apply(ContactBatch({"contact_id": [1], "t": [T0], "kind": [ContactKind.FUSED],
+                            "status": [TrackStatus.CONFIRMED], "lat": [40.0], "lon": [50.0], "mmsi": [423000001]}))
+    wall = pic._data_at[1]   # type: ignore[index]
+    pic.tick(wall + 30.0)
+    assert pic.now == T0 + 30.0 and pic.contacts()[0]["stale"] is False
+    pic.tick(wall + 90.0)
+    assert pic.now == T0 + 90.0 and pic.contacts()[0]["stale"] is True
+    pic.tick(wall + 700.0)
+    assert pic.contacts() == []
+    # a recording fed live keeps its own dates: the clock goes on from its time, not from today
+    assert pic.now == T0 + 700.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class Picture:
         self._removed_alerts: deque[tuple[int, str]] = deque(maxlen=removal_log)
         self.seq = 0
         self.now: float | None = None
+        self._data_at: tuple[float, float] | None = None   # (sensor time, wall time) of the last update (`tick`)
         self._alert_listeners: list[Callable[[], None]] = []
 
     def on_alerts(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -124,8 +126,25 @@ class Picture:
             for alert in alerts or []:
                 self._apply_alert(alert, seq)
             self._expire(seq)
+            if self.now is not None:
+                self._data_at = (self.now, time.time())
         if alerts:
             self._alerts_changed()
+
+    def tick(self, wall: float | None = None) -> None:
+        """A live run's clock: while no update comes, the picture's time goes on from the sensor time of the
+        last one as fast as the wall clock (a feed that died left its contacts "fresh" for ever: the picture's
+        time only moved with data). Its contacts then turn stale and are dropped as with data. A recording
+        fed live keeps its own dates (the clock goes on from its time, not from today)."""
+        wall = time.time() if wall is None else wall
+        with self._lock:
+            if self._data_at is None or self.now is None:
+                return
+            t = self._data_at[0] + (wall - self._data_at[1])
+            if t > self.now + 1.0:
+                self.now = t
+                self.seq += 1
+                self._expire(self.seq)
 
     def _apply_row(self, row: tuple[Any, ...], seq: int) -> None:
         cid, t, lat, lon, sog, cog, hdg, kind, status, mmsi, name, callsign, imo, stype, length, sensors = row
