@@ -815,6 +815,25 @@ def test_a_fused_contact_that_jumps_with_its_radar_track_is_no_kinematic_spoof_a
         assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == (["kinematics"] if alerted else [])
 
 
+def test_a_radar_track_spliced_onto_clutter_for_seconds_leaves_no_false_jump_when_the_vessel_goes_ais_only() -> None:
+    """Seen live at 1 s pictures in the storm: a fused vessel's radar track jumped 0.95 km for 3 s (same track),
+    its fused rows were taken as the AIS position, and the vessel's next AIS-only row, where its AIS had been
+    all along, was a 1 km "jump" back. A real jump after fused rows is still raised."""
+    for jump_back, alerted in ((0.0, False), (0.012, True)):
+        e = engine(rules=("ais_spoofing",))
+        fused = leg(81, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000081, dt=1.0)
+        fused["ais_age_s"][:] = 0.0
+        lat, lon = end_of(fused)
+        spliced = leg(81, (lat + 0.0085, lon), t0=301, duration_s=3, speed_kn=10, cog_deg=0, kind=FUSED,
+                      mmsi=423000081, dt=1.0)   # 0.95 km north, on clutter
+        spliced["ais_age_s"][:] = 0.0
+        ais_only = leg(81, (lat + 0.0003 + jump_back, lon), t0=310, duration_s=120, speed_kn=10, cog_deg=0,
+                       kind=AIS, mmsi=423000081)
+        ais_only["ais_age_s"][:] = 0.0
+        run(e, fused, spliced, ais_only, step_s=1.0)
+        assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == (["kinematics"] if alerted else [])
+
+
 def test_an_mmsi_on_two_contacts_one_without_an_ais_position_yet_is_no_clone() -> None:
     e = engine(rules=("ais_spoofing",))
     first = leg(75, MID_SEA, duration_s=600, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000075)
