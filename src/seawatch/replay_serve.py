@@ -15,7 +15,6 @@ import logging
 import tempfile
 import threading
 from dataclasses import replace
-from typing import Any
 
 from seawatch.config import SiteConfig
 from seawatch.errors import ConfigError
@@ -85,4 +84,4 @@ def serve_replay(site: SiteConfig | None, opts: ReplayOptions) -> int:
     return 1 if served.error is not None else 0
 
 
-__all__: list[Any] = ["ServedReplay", "serve_replay"]
+__all__ = ["ServedReplay", "serve_replay"]
