@@ -24,6 +24,12 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
     from seawatch.config import load_site
 
     cfg = load_site(args.site)
+    # what a start would refuse: the [rules.*] settings (detection's and fusion's) and the zones file
+    from seawatch.detect.engine import DetectionEngine
+    from seawatch.pipeline import fusion_params
+
+    DetectionEngine(cfg)
+    fusion_params(cfg, ())
     radars = len(cfg.radars)
     print(f"{args.site}: OK — site '{cfg.site.name}', {len(cfg.sensors)} sensor(s) "
           f"({radars} radar, {len(cfg.sensors) - radars} AIS)"

@@ -120,7 +120,6 @@ class AlertTrigger:
 
 
 RISK_EVERY_S = 2.0   # wall seconds between two updates of the console's per-contact risk
-MAX_AHEAD_S = 300.0   # `seawatch run`: a row stamped more than this after it was received is refused (TimeOrderer)
 
 
 @dataclass
@@ -213,8 +212,9 @@ class DemoRunner:
         streams = {sid: i for i, sid in enumerate(ingest.sources)}
         # a feed that is down does not stop the picture; on real feeds (not the simulator's, which runs faster
         # than real time) a row stamped well after it was received is a wrong clock, refused
+        ahead = site.ingest.max_ahead_s if self.opts.site_path else 0.0
         orderer = TimeOrderer(len(streams), reorder_window_s=self.opts.reorder_window_s, stats=ingest.stats,
-                              stale_s=STALE_FEED_S, max_ahead_s=MAX_AHEAD_S if self.opts.site_path else None)
+                              stale_s=STALE_FEED_S, max_ahead_s=ahead or None)
         # the tracker's compiled scan is loaded (or compiled, first run after an install) now, not on the first
         # radar scan of the live feeds
         from seawatch.track.tracker import warm_up_kernels

@@ -3,7 +3,7 @@
 Alert ids are the store's keys (`ais_gap-000001`, numbered in one sequence per engine): a restarted engine
 counting from 1 again overwrote the earlier run's alerts with its own, and the alerts that run left open stayed
 open for ever. At start the engine numbers its alerts after the store's highest, and the alerts left open are
-closed at their last update (evidence `closed_by`: the engine that followed the behaviour stopped; a behaviour
+closed at their last update (evidence `updated_t`; `closed_by`: the engine that followed the behaviour stopped; a behaviour
 that goes on is raised again by the new run as a new alert). A replay is not a live run: replaying the same
 recording into a store again writes the same ids (nothing twice).
 """
@@ -32,8 +32,9 @@ def take_over(store: Any, engine: Any) -> tuple[int, int]:
         a = dict(doc)
         ev = dict(a.get("evidence") or {})
         start = to_epoch(a.get("start")) or 0.0
-        last_t = ev.get("position_t")
-        a["end"] = iso_utc(max(float(last_t), start) if isinstance(last_t, (int, float)) else start)
+        # its last update (evidence updated_t; position_t, when lat/lon were last moved, in older stores)
+        seen = [float(v) for v in (ev.get("updated_t"), ev.get("position_t")) if isinstance(v, (int, float))]
+        a["end"] = iso_utc(max([start, *seen]))
         ev["closed_by"] = CLOSED_AT_RESTART
         a["evidence"] = ev
         closed.append(a)

@@ -305,6 +305,8 @@ class _Stages:
                 self.writer.close()
         if self.engine is not None:
             with spent("detection"):
+                # the last cycle's changes: for the console of `--serve` (the store gets every final state below)
+                last = self.engine.flush(report=self.opts.on_picture is not None)
                 self.result.alerts = self.engine.finish()
                 self.result.detected = True
                 self.result.detection_failures = dict(self.engine.failures)
@@ -315,6 +317,8 @@ class _Stages:
                     write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
                 if self.store is not None:
                     self.store.upsert_alerts(self.result.alerts)
+                if self.opts.on_picture is not None and last:
+                    self.opts.on_picture(ContactBatch.empty(), [c["alert"] for c in last])
         if self.store is not None and self.opts.store_handle is None:
             with spent("outputs"):
                 self.store.close()
@@ -326,7 +330,13 @@ def _formats(opts: ReplayOptions, stats: IngestStats) -> dict[Path, str]:
     it starts, naming the file (most likely the wrong file given)."""
     out: dict[Path, str] = {}
     for p in opts.inputs:
-        head = sniff(p)
+        try:
+            head = sniff(p)
+        except SourceError as err:   # there, but not one byte of it reads (a gzip broken from its start)
+            if not Path(p).is_file():
+                raise
+            stats.reject("bad_file", str(err))
+            continue
         if not head.strip():
             stats.reject("bad_file", f"{p}: empty")
             continue

@@ -81,3 +81,17 @@ def test_every_rule_default_passes_its_own_check() -> None:
         for key, default in cls.DEFAULTS.items():
             value: Any = _checked("t", f"rules.{name}.{key}", default, default)
             assert value == default
+
+
+def test_check_config_refuses_what_a_start_would_refuse(tmp_path: Path, capsys: Any) -> None:
+    """`seawatch check-config` said OK for a site whose [rules.loitring] the engine then refused at start."""
+    from seawatch.cli import main
+
+    assert main(["check-config", str(site_with(tmp_path, ""))]) == 0
+    assert "OK" in capsys.readouterr().out
+    for bad, says in [("[rules.loitring]\nmin_duration_s = 600", "[rules.loitring]"),
+                      ("[rules.fusion]\nduplicate_s = -1", "rules.fusion.duplicate_s")]:
+        d = tmp_path / str(abs(hash(bad)))
+        d.mkdir()
+        assert main(["check-config", str(site_with(d, bad))]) == 2
+        assert says in capsys.readouterr().err

@@ -297,3 +297,21 @@ def test_a_border_crossing_opened_and_closed_at_once_has_a_risk_score(tmp_path: 
     (alert,) = of_type(e, "border_crossing")
     assert alert["end"] == alert["start"]
     assert abs(alert["score"] - (1 - (1 - 0.5 * 0.85) * (1 - 0.25))) < 1e-3
+
+
+def test_an_island_limit_drawn_as_a_ring_of_two_features_has_a_side_all_round_its_closing_joint() -> None:
+    """The ring's closing joint was an 'end': outside its corner no point had a side, and a boat crossing there
+    was missed."""
+    from shapely.geometry import LineString
+
+    from seawatch.detect.zones import Zone
+
+    def border(zid: str, coords: list[tuple[float, float]]) -> Zone:
+        return Zone(zid, zid, "border", LineString(coords), None, frozenset(), inside="left")
+
+    ring = ZoneIndex([border("a", [(0, 0), (10_000, 0), (10_000, 10_000)]),
+                      border("b", [(10_000, 10_000), (0, 10_000), (0, 0)])])
+    assert len(ring.chains) == 1 and ring.chains[0].closed
+    corners = np.array([[-1500.0, -1500.0], [-300.0, -3000.0], [11_500.0, -1500.0], [200.0, 500.0]])
+    _, side, dist = ring.border_side(corners[:, 0], corners[:, 1], 30_000.0)
+    assert side.tolist() == [-1, -1, -1, 1] and np.all(np.isfinite(dist))

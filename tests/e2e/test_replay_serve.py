@@ -70,3 +70,37 @@ def test_a_served_replay_shows_its_contacts_and_alerts_behind_a_one_off_login(tm
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _tagged(sentence: str, t: float) -> bytes:
+    body = f"s:rx,c:{int(t)}"
+    cs = 0
+    for ch in body.encode():
+        cs ^= ch
+    return f"\\{body}*{cs:02X}\\{sentence}\r\n".encode()
+
+
+def test_an_alert_of_the_replays_last_cycle_reaches_the_served_picture(tmp_path: Path) -> None:
+    """The last cycle's changes (engine.finish's flush) went to the store and --alerts-out, not to the console."""
+    import pyais
+
+    from seawatch.config import load_site
+    from seawatch.replay import ReplayOptions, run_replay
+    from seawatch.serve.picture import Picture
+
+    t0 = 1_781_280_000.0
+    lines = []
+    for i in range(0, 600, 10):
+        (s,) = pyais.encode_dict({"type": 1, "mmsi": 423000001, "lat": 38.75, "lon": 49.0 + 0.00005 * i,
+                                  "speed": 8.0, "course": 90.0}, talker_id="AI", sentence_type="VDM")
+        lines.append(_tagged(s, t0 + i))
+    (s,) = pyais.encode_dict({"type": 1, "mmsi": 123, "lat": 38.70, "lon": 49.1, "speed": 8.0, "course": 90.0},
+                             talker_id="AI", sentence_type="VDM")
+    lines.insert(60, _tagged(s, t0 + 595))   # an invalid MMSI heard in the last seconds
+    rec = tmp_path / "final.nmea"
+    rec.write_bytes(b"".join(lines))
+    picture = Picture()
+    res = run_replay(load_site(REPO / "src/seawatch/sites/caspian/site.toml"),
+                     ReplayOptions(inputs=[rec], on_picture=picture.apply))
+    assert [a["type"] for a in res.alerts] == ["ais_spoofing"]
+    assert [a["id"] for a in picture.alerts()] == [res.alerts[0]["id"]]

@@ -247,3 +247,20 @@ def test_two_radar_plots_in_30_s_make_a_vessel_observable_and_one_does_not(tmp_p
     pq.write_table(tab, d / "truth" / "positions.parquet")
     res = score_alerts(load_truth(d), [alert("high_speed", 1020, 1700, 38.8, 49.0 + 1020e-5, [])])
     assert res["types"]["high_speed"]["latency_observable_median_s"] == 1020.0 - 700.0
+
+
+def test_an_event_without_an_end_lasts_to_the_end_of_the_truth_and_a_bad_position_time_is_a_file_error(
+        tmp_path: Path, capsys: Any) -> None:
+    d = make_truth(tmp_path)
+    events = (d / "truth" / "events.jsonl").read_text().splitlines()
+    first = json.loads(events[0])
+    del first["end"]
+    (d / "truth" / "events.jsonl").write_text("\n".join([json.dumps(first), *events[1:]]) + "\n")
+    res = score_alerts(load_truth(d), [alert("high_speed", 720, 1700, 38.8, 49.0 + 720e-5, [])])
+    assert res["types"]["high_speed"]["found"] == 1
+    bad = alert("ais_gap", 3900, None, 0.0, 0.0, [423000001])
+    bad["evidence"] = {"position_t": "2026-06-12T17:00:00Z"}
+    f = tmp_path / "alerts.jsonl"
+    f.write_text(json.dumps(bad) + "\n")
+    assert main(["eval", "--truth", str(d), "--alerts", str(f)]) == 2
+    assert "alerts.jsonl:1: not an alert (evidence position_t" in capsys.readouterr().err

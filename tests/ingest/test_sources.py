@@ -397,6 +397,34 @@ def test_a_gzip_cut_short_yields_every_byte_before_the_cut_then_says_so(tmp_path
     assert len(data) > len(payload) * 0.7 and payload.startswith(data)
 
 
+def test_bytes_after_the_last_gzip_member_are_ignored_wherever_a_read_ends(tmp_path: Path) -> None:
+    """Padding or junk after the last member failed as corrupt data when the member ended exactly at a read's
+    end (the next read went to a new decompressor), and was ignored otherwise."""
+    from seawatch.ingest.sources.file import read_chunks
+
+    payload = b"".join(ais_lines(100))
+    member = gzip.compress(payload)
+    for tail in (bytes(512), b"junk\n"):
+        path = tmp_path / "tail.nmea.gz"
+        path.write_bytes(member + tail)
+        for chunk_bytes in (len(member), 100, 1 << 20):
+            assert b"".join(read_chunks(path, chunk_bytes)) == payload
+
+
+def test_a_small_gzip_cut_short_is_still_sniffed_from_what_it_holds(tmp_path: Path) -> None:
+    from seawatch.ingest.sources.file import sniff
+
+    payload = b"".join(ais_lines(100))
+    packed = gzip.compress(payload)
+    path = tmp_path / "cut.nmea.gz"
+    path.write_bytes(packed[: len(packed) // 2])   # cut within the 16 KiB sniff reads
+    head = sniff(path)
+    assert head and payload.startswith(head) and len(head) < len(payload)
+    path.write_bytes(packed[:12])   # nothing decompresses
+    with pytest.raises(SourceError):
+        sniff(path)
+
+
 @pytest.mark.parametrize("url", [
     "ftp://127.0.0.1:21", "tcp://:4001", "tcp://127.0.0.1", "udp://127.0.0.1:99999",
     "tcp-listen://127.0.0.1:4001/path", "127.0.0.1:4001", "file:", "",

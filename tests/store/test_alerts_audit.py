@@ -134,7 +134,8 @@ def test_a_live_run_on_a_store_with_an_earlier_runs_alerts_numbers_after_them_an
     from seawatch.live_alerts import CLOSED_AT_RESTART, take_over
 
     later = 1_780_001_000.0   # 20:43:20, its last update, after its start
-    acked = alert("dark_target-000007", evidence={"no_ais_s": 360.0, "position_t": later})
+    # last moved at `later`, last updated 10 min after (an ais_gap refreshed without a position does that)
+    acked = alert("dark_target-000007", evidence={"no_ais_s": 360.0, "position_t": later, "updated_t": later + 600})
     store.upsert_alerts([acked, alert("ais_gap-000003", end="2026-05-28T20:45:00Z")])
     store.record_action("op", "acknowledge", "dark_target-000007")
     engine = DetectionEngine(load_site(Path(__file__).resolve().parents[2] / "src/seawatch/sites/caspian/site.toml"),
@@ -142,7 +143,7 @@ def test_a_live_run_on_a_store_with_an_earlier_runs_alerts_numbers_after_them_an
     assert take_over(store, engine) == (7, 1)
     left = store.alert("dark_target-000007")
     assert left is not None and left["state"] == "closed" and left["acknowledged_by"] == "op"
-    assert left["end"] == "2026-05-28T20:43:20.000Z" and left["evidence"]["closed_by"] == CLOSED_AT_RESTART
+    assert left["end"] == "2026-05-28T20:53:20.000Z" and left["evidence"]["closed_by"] == CLOSED_AT_RESTART
     assert store.open_alert_docs() == [] and store.alert("ais_gap-000003")["end"] == "2026-05-28T20:45:00Z"  # type: ignore[index]
     new = engine.book.open("high_speed", 1, later + 60, severity="low", lat=39.9, lon=49.9, track_ids=[1],
                            mmsi=[], zone=None, summary="s.", evidence={})

@@ -67,6 +67,9 @@ class IngestSection(Strict):
                                   description="the same AIS message heard again within this is a duplicate")
     multipart_timeout_s: float = Field(default=10.0, gt=0, le=600)
     reject_sample_size: int = Field(default=100, ge=0, le=100_000)
+    max_ahead_s: float = Field(default=300.0, ge=0, description=(
+        "live: a row stamped more than this after it was received is refused as from_the_future (a receiver's "
+        "wrong clock); 0 = no check (a simulator's live feeds keep the scenario's own clock)"))
 
 
 class WatchlistEntry(Strict):

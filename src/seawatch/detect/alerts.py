@@ -52,7 +52,8 @@ class Alert:
             "lat": round(self.lat, 6), "lon": round(self.lon, 6),
             "track_ids": [int(t) for t in self.track_ids], "mmsi": sorted({int(m) for m in self.mmsi}),
             "zone": self.zone, "score": round(self.score, 3), "summary": self.summary,
-            "evidence": _clean(self.evidence),
+            # updated_t: the event time of its last update (an open alert taken over at a restart ends there)
+            "evidence": _clean({**self.evidence, "updated_t": self.last_t}),
         }
 
 

@@ -47,6 +47,7 @@ class BorderChain:
 
     coords: F64             # vertices (n x 2, local metres)
     features: I64           # per segment (n - 1): the index in ZoneIndex.borders of the feature it belongs to
+    closed: bool = False    # a ring (an island's limit): no ends, every point near it has a side
 
 
 def border_chains(borders: list[Zone], join_m: float = JOIN_M) -> tuple[list[BorderChain], I64]:
@@ -71,7 +72,9 @@ def border_chains(borders: list[Zone], join_m: float = JOIN_M) -> tuple[list[Bor
             order.append(nxt[order[-1]])
         coords = np.concatenate([lines[order[0]]] + [lines[k][1:] for k in order[1:]])
         chain_of[order] = len(chains)
-        chains.append(BorderChain(coords, np.concatenate([np.full(len(lines[k]) - 1, k, np.int64) for k in order])))
+        closed = len(coords) > 3 and float(np.hypot(*(coords[-1] - coords[0]))) <= join_m
+        chains.append(BorderChain(coords, np.concatenate([np.full(len(lines[k]) - 1, k, np.int64) for k in order]),
+                                  closed))
     return chains, chain_of
 
 
@@ -331,8 +334,8 @@ class ZoneIndex:
             for a in range(0, len(rows), BORDER_CHUNK):
                 r = rows[a:a + BORDER_CHUNK]
                 d, s_along, cross, length, seg = _to_polyline(c, x[r], y[r])
-                # projected onto an end (within rounding): beyond the line, no side
-                beyond = (s_along <= END_TOL_M) | (s_along >= length - END_TOL_M)
+                # projected onto an end (within rounding): beyond the line, no side (a ring has no end)
+                beyond = ((s_along <= END_TOL_M) | (s_along >= length - END_TOL_M)) & (not ch.closed)
                 take = (d < dist[r]) & (d <= band_m) & ~beyond
                 which[r[take]] = ch.features[seg[take]]
                 side[r[take]] = np.sign(cross[take]).astype(np.int64)

@@ -83,8 +83,12 @@ def read_scored_alerts(path: str | Path) -> list[dict[str, Any]]:
                     float(a[key])
             if not all(isinstance(m, int) for m in a.get("mmsi") or []):
                 raise TypeError(f"mmsi {a.get('mmsi')!r} is not a list of integers")
-            if not isinstance(a.get("evidence") or {}, dict):
+            ev = a.get("evidence") or {}
+            if not isinstance(ev, dict):
                 raise TypeError("evidence is not an object")
+            for key in ("position_t", "start_lat", "start_lon"):   # what matching reads: numbers or null
+                if ev.get(key) is not None and (isinstance(ev[key], bool) or not isinstance(ev[key], (int, float))):
+                    raise TypeError(f"evidence {key} {ev[key]!r} is not a number")
         except (ValueError, KeyError, TypeError) as err:
             what = f"no {err}" if isinstance(err, KeyError) else str(err)
             raise InputFormatError(f"{p}:{n}: not an alert ({what}): {line[:120]!r}") from err
@@ -194,7 +198,7 @@ def matched_at(alert: dict[str, Any], event: dict[str, Any], truth: Truth, slack
     a_s = _epoch(alert["start"], 0.0)
     a_e = _epoch(alert.get("end"), truth.t_end)
     e_s = _epoch(event["start"], 0.0)
-    e_e = _epoch(event["end"], truth.t_end)
+    e_e = _epoch(event.get("end"), truth.t_end)   # no end: it lasts to the end of the truth
     sl = slack_s if (a_s == a_e or e_s == e_e) else 0.0   # an instant one: its time give or take slack_s
     if a_s > e_e + sl or a_e < e_s - sl:
         return None

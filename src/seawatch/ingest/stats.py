@@ -26,7 +26,7 @@ REASONS: dict[str, str] = {
     "wrong_length": "AIS payload bit count is not the one its message type defines (aiscat quality flag)",
     "duplicate": "the same message heard again (another receiver or a repeat) within the dedup window",
     "out_of_order": "older than the reorder window allows",
-    "from_the_future": "live: stamped more than 300 s after it was received (a receiver's clock is wrong)",
+    "from_the_future": "live: stamped more than ingest.max_ahead_s after it was received (a receiver's clock is wrong)",
     "no_timestamp": "no time could be given to the observation",
     "bad_record": "binary or CSV record that cannot be decoded",
     "bad_file": "an input file cut short or corrupt (a gzip without its end), or empty: what came before is kept",

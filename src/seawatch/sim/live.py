@@ -186,6 +186,13 @@ def live_site_toml(site_text: str, cfg: LiveConfig, radar_ids: list[str], ports:
         if current in radar_ids and line.startswith("clutter_per_scan"):
             out += [f'source = "tcp://{cfg.host}:{ports[current]}"', 'format = "plots-jsonl"']
             current = None
+    # the feeds keep the scenario's clock (its dates, --speed): no check of sensor time against the wall clock
+    ahead = ["# the simulator's feeds keep the scenario's own clock", "max_ahead_s = 0"]
+    if "[ingest]" in out:
+        k = out.index("[ingest]") + 1
+        out[k:k] = ahead
+    else:
+        out += ["", "[ingest]", *ahead]
     return "\n".join(out) + "\n"
 
 

@@ -30,12 +30,18 @@ def open_bytes(path: str | Path) -> BinaryIO:
 
 
 def sniff(path: str | Path, n: int = 16384) -> bytes:
-    """The first n bytes (decompressed) of a recording, for format detection."""
-    with open_bytes(path) as f:
-        try:
-            return f.read(n)
-        except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise SourceError(f"{path}: cannot read: {err}") from err
+    """The first n bytes (decompressed) of a recording, for format detection: those that could be read, if a
+    gzip is cut short or corrupt within them (SourceError only if none could)."""
+    out = bytearray()
+    try:
+        for chunk in read_chunks(path, n):
+            out += chunk
+            if len(out) >= n:
+                break
+    except SourceError:
+        if not out:
+            raise
+    return bytes(out[:n])
 
 
 def read_chunks(path: str | Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
@@ -63,10 +69,12 @@ def _gunzip(path: Path, raw: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
     """The decompressed bytes of a gzip file of one or more members, chunk by chunk (zlib directly, not
     GzipFile: a read that meets the cut-off end of a stream loses what it had decompressed)."""
     d = zlib.decompressobj(wbits=31)
-    pending, started = b"", False
+    pending, started, between = b"", False, False
     while True:
         if not pending:
             pending = raw.read(chunk_bytes)
+            if between and pending and not pending.startswith(GZIP_MAGIC[:len(pending)]):
+                return   # bytes after the last member that are not another one: ignored, however they were read
             if not pending:   # the end of the file: what the decompressor still holds
                 try:
                     out = d.flush() if started else b""
@@ -79,15 +87,15 @@ def _gunzip(path: Path, raw: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
             out = d.decompress(pending, chunk_bytes)
         except zlib.error as err:
             raise SourceError(f"{path}: corrupt gzip data ({err}); what came before it was read") from err
-        started = True
+        started, between = True, False
         pending = d.unconsumed_tail
         if out:
             yield out
-        if d.eof:   # a member ended: the next one, if any (bytes after the last member are ignored, as gzip does)
+        if d.eof:   # a member ended: the next one, if any (bytes after the last member are ignored)
             pending = d.unused_data   # (the same leftover is also in unconsumed_tail)
             if pending and not pending.startswith(GZIP_MAGIC[:len(pending)]):
                 return
-            d, started = zlib.decompressobj(wbits=31), False
+            d, started, between = zlib.decompressobj(wbits=31), False, True
     if started and not d.eof:
         raise SourceError(f"{path}: compressed file ended before the end-of-stream marker (cut short); "
                           "what came before it was read")
