@@ -175,6 +175,12 @@ def sparse_ais_backlog() -> ContactBatch:
     return ContactBatch({key: np.concatenate([lg[key] for lg in legs]) for key in legs[0]}).sorted_by_time()
 
 
+def cadence_free(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alerts without evidence `updated_t`: the time of an alert's last update is that of the last check
+    that touched it (a 5 s check, or a stretched cycle's end), the one field that follows the checks' cadence."""
+    return [{**a, "evidence": {k: v for k, v in a["evidence"].items() if k != "updated_t"}} for a in alerts]
+
+
 def test_a_backlog_of_sparse_ais_is_judged_in_fewer_cycles_with_the_same_alerts() -> None:
     b = sparse_ais_backlog()
     step, stretched = (DetectionEngine(caspian(), sparse_cycle_s=0.0), DetectionEngine(caspian()))
@@ -183,7 +189,7 @@ def test_a_backlog_of_sparse_ais_is_judged_in_fewer_cycles_with_the_same_alerts(
     alerts = stretched.finish()
     assert {a["type"] for a in alerts} >= {"ais_gap", "high_speed", "ais_spoofing"}
     # the AIS gap dated to the 5 s check that would have seen it; the clone judged at every 5 s check
-    assert alerts == step.finish()
+    assert cadence_free(alerts) == cadence_free(step.finish())
     assert stretched.cycles <= step.cycles / 6
 
 
@@ -206,7 +212,7 @@ def test_gaps_an_outage_held_back_open_in_a_stretched_cycle_at_the_check_that_re
     alerts = stretched.finish()
     held = [a for a in alerts if a["type"] == "ais_gap" and a["mmsi"][0] in range(422000033, 422000037)]
     assert len(held) == 4 and {a["start"][11:19] for a in held} == {"16:35:30"}
-    assert alerts == step.finish()
+    assert cadence_free(alerts) == cadence_free(step.finish())
     assert stretched.cycles <= step.cycles / 3
 
 
