@@ -166,6 +166,7 @@ class DemoRunner:
         self.tap: FeedTap | None = None
         self.ingest_stats: Any = None  # the live ingest's IngestStats once it runs
         self.engine: Any = None  # the detection engine once the pipeline runs
+        self._writer: threading.Thread | None = None  # the store writer once started
         self.busy_s = {"tracking": 0.0, "detection": 0.0, "picture": 0.0, "store": 0.0}  # wall s per stage
         self._writes: queue.Queue[tuple[Any, list[dict[str, Any]]] | None] = queue.Queue(maxsize=256)
         self.n_failed_writes = 0
@@ -252,7 +253,10 @@ class DemoRunner:
                 self.picture.apply(contacts, alerts)
                 if time.monotonic() - risk_wall >= RISK_EVERY_S:   # every contact's risk, for the console
                     risk_wall = time.monotonic()
-                    self.picture.set_risk(engine.risk_scores())
+                    try:
+                        self.picture.set_risk(engine.risk_scores())
+                    except Exception:  # noqa: BLE001 - counted and logged; the picture goes on without it
+                        self._batch_failed("risk", len(batch))
                 self._note_triggers(contacts, changes, pipeline.update_period_s)
                 if self.tap is not None:  # every picture's sensor time and when it reached the console's picture
                     self.picture_log.append((float(contacts["t"].max()), pipeline.update_period_s, time.time()))
@@ -350,7 +354,7 @@ class DemoRunner:
         self._stop.set()
         if self.tap is not None:
             self.tap.close()
-        writer = getattr(self, "_writer", None)
+        writer = self._writer
         if writer is not None and writer.is_alive():
             try:
                 self._writes.put(None, timeout=timeout_s)

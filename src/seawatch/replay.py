@@ -61,8 +61,13 @@ class ReplayOptions:
     store_handle: Any = None
 
     @property
+    def detecting(self) -> bool:
+        """Alerts are wanted: written, stored or shown."""
+        return bool(self.alerts_out or self.store or self.on_picture or self.store_handle)
+
+    @property
     def tracking(self) -> bool:
-        return bool(self.tracks_out or self.alerts_out or self.store or self.on_picture or self.store_handle)
+        return bool(self.tracks_out or self.detecting)
 
     def check_outputs(self) -> None:
         """Before a long replay: can --tracks-out and --alerts-out be written? (not a traceback at the end)"""
@@ -240,7 +245,7 @@ class _Stages:
         self.opts, self.result = opts, result
         self.pipeline = Pipeline(site, update_period_s=opts.update_period_s)
         self.engine: Any = None
-        if opts.alerts_out or opts.store or opts.on_picture or opts.store_handle:
+        if opts.detecting:
             from seawatch.detect.engine import DetectionEngine
 
             self.engine = DetectionEngine(site)
@@ -248,12 +253,14 @@ class _Stages:
         pf, ef = self.pipeline.frame, self.engine.frame if self.engine is not None else None
         self._same_frame = ef is not None and (ef.lat0, ef.lon0) == (pf.lat0, pf.lon0)
         self.store: Any = opts.store_handle
-        if opts.store or self.store is not None:
+        if self.store is None and opts.store:
             from seawatch.store import open_store
-            from seawatch.store.keeper import Housekeeper, retention_of
+            from seawatch.store.keeper import retention_of
 
-            if self.store is None and opts.store:
-                self.store = open_store(opts.store, retention_of(site.storage.retention))
+            self.store = open_store(opts.store, retention_of(site.storage.retention))
+        if self.store is not None:
+            from seawatch.store.keeper import Housekeeper
+
             self.keeper = Housekeeper(self.store)  # daily roll-over and retention, on the recording's clock
         self.writer: Any = None
 

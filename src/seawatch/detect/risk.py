@@ -78,14 +78,13 @@ class RiskModel:
         that opened and closed since the last refresh (an instant one: a border crossing, an identity change)
         is scored once, as if open, with its own weight."""
         book = self.engine.book
-        done = [a for a in book.unscored if a.end is not None]
-        book.unscored = [a for a in book.unscored if a.end is None]
+        done = [a for a in book.unscored if a.end is not None]   # (open ones are scored with every open alert)
+        book.unscored = []
         if not book.open_by_key and not done:
             return
         if not done and book.revision == self._revision and cyc.now - self._refreshed_t < DESCRIBE_EVERY_S:
             return
         self._revision, self._refreshed_t = book.revision, float(cyc.now)
-        book.unscored.clear()
         part = self._alert_part()
         ids = np.array(sorted(set(part) | {t for a in done for t in a.track_ids}), np.int64)
         slots = self.engine.memory.find(ids)

@@ -63,8 +63,7 @@ def border_chains(borders: list[Zone], join_m: float = JOIN_M) -> tuple[list[Bor
     chains: list[BorderChain] = []
     chain_of = np.full(n, -1, np.int64)
     heads = [a for a in range(n) if a not in nxt.values()]
-    rings = [a for a in range(n)]   # whatever no head reaches is a ring of features: from its first one
-    for start in heads + rings:
+    for start in [*heads, *range(n)]:   # (what no head reaches is a ring of features: from its first one)
         if chain_of[start] >= 0:
             continue
         order = [start]

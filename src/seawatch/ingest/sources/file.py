@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import io
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,20 +11,6 @@ from seawatch.errors import SourceError
 
 CHUNK_BYTES = 1 << 20  # amortises the per-batch numpy calls; 2 MiB: fewer of them, but 4x the page faults of a first pass
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-def open_bytes(path: str | Path) -> BinaryIO:
-    """Open a recording for binary reading, transparently gunzipping it."""
-    p = Path(path)
-    try:
-        raw = open(p, "rb")  # noqa: SIM115 - the handle is returned to the caller, who closes it
-    except OSError as err:
-        raise SourceError(f"{p}: cannot open: {err.strerror}") from err
-    magic = raw.read(2)
-    raw.seek(0)
-    if magic == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
 
 
 def sniff(path: str | Path, n: int = 16384) -> bytes:
@@ -108,4 +92,4 @@ def file_size(path: str | Path) -> int:
         return 0
 
 
-__all__ = ["file_size", "io", "open_bytes", "read_chunks", "sniff"]
+__all__ = ["file_size", "read_chunks", "sniff"]
