@@ -100,6 +100,25 @@ def test_an_ais_only_contact_is_shown_when_it_reports_and_at_least_once_a_minute
     assert any(1.7e9 + 180 <= t < 1.7e9 + 190 for t in times)  # shown right after its report
 
 
+@pytest.mark.parametrize("radar", [False, True])
+def test_the_end_of_the_stream_is_in_the_last_picture_even_between_two_update_steps(radar: bool) -> None:
+    """A recording that ends 7 s after an update step: the vessel first heard 2 s before its end (an invalid
+    MMSI, a spoofer's one report) is in the picture, at the stream's last time, not left out for want of a next
+    step; the update grid goes on after it."""
+    site = SITE if radar else validate_site_dict({"site": {"name": "ais only"},
+                                                   "sensors": [{"id": "ais", "kind": "ais"}]})
+    p = Pipeline(site, update_period_s=10.0)
+    merged = ObservationBatch.concat(scenario(seconds=60.0) if radar else [_reports([(0.0, 423000001)])])
+    late = _reports([(57.0, 423000077)])
+    out = [p.process(merged), p.process(late), p.flush()[0]]
+    rows = [r for b in out for r in b.rows()]
+    end = float(max(merged["observed_at"].max(), 1.7e9 + 57.0))
+    assert [r.t for r in rows if r.mmsi == 423000077] == [end]
+    assert max(r.t for r in rows) == end and end % 10.0 != 0.0
+    assert p._next_emit == 1.7e9 + 60.0
+    assert len(p.flush()[0]) == 0   # nothing new: no second end picture
+
+
 def test_a_contact_that_disappears_gets_one_final_lost_row() -> None:
     from seawatch.model import TrackStatus
 
