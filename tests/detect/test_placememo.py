@@ -32,3 +32,25 @@ def test_a_memo_grows_with_the_contact_memory() -> None:
     slots = mem.slots_for(np.arange(5000))          # past the first capacity (1024)
     y = np.where(np.arange(5000) % 2 == 0, 1.0, -1.0)
     assert np.array_equal(memo(slots, np.zeros(5000), y).astype(bool), y > 0)
+
+
+def test_a_contact_dead_reckoned_a_few_metres_is_answered_from_the_memo_until_it_drifts_past_the_tolerance() -> None:
+    """A vessel at rest drifts in the picture (dead reckoning from a few tenths of a knot): within TOLERANCE_M of
+    the position last asked it is not asked again; past it, it is, and the memo moves with it."""
+    from seawatch.detect.placememo import TOLERANCE_M
+
+    mem = ContactMemory()
+    asked: list[int] = []
+
+    def east_of_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        asked.append(len(x))
+        return x > 0
+
+    memo = PlaceMemo(mem, east_of_zero)
+    slot = mem.slots_for(np.array([7]))
+    assert list(memo(slot, np.array([-4.0]), np.zeros(1))) == [0] and asked == [1]
+    for drift in (1.0, 3.0, 5.0):   # 5, 7, 9 m from where it was asked, across x = 0: still the memo's answer
+        assert list(memo(slot, np.array([-4.0 + drift + 4.0]), np.zeros(1))) == [0] and asked == [1]
+    far = -4.0 + TOLERANCE_M + 0.5
+    assert list(memo(slot, np.array([far]), np.zeros(1))) == [1] and asked == [1, 1]
+    assert list(memo(slot, np.array([far]), np.array([TOLERANCE_M / 2]))) == [1] and asked == [1, 1]
