@@ -136,6 +136,7 @@ def test_a_bad_row_is_counted_under_its_reason_and_the_others_decode(line: bytes
     batch, stats = decode("plots-csv", HEADER + good + line + b"\n" + good)
     assert len(batch) == 2
     assert stats.rejects == {reason: 1}
+    assert stats.samples == [(reason, line)]   # the offending bytes as they came
 
 
 def test_range_bearing_without_a_site_is_invalid_but_lat_lon_is_fine() -> None:

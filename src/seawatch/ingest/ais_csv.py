@@ -27,7 +27,15 @@ import pyarrow.compute as pc
 
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.stats import IngestStats
-from seawatch.ingest.tabular import LineBuffer, header_names, read_csv_block, reject_rows, to_epoch, to_float
+from seawatch.ingest.tabular import (
+    LineBuffer,
+    RawLines,
+    header_names,
+    read_csv_block,
+    reject_rows,
+    to_epoch,
+    to_float,
+)
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import KN_TO_MPS
 
@@ -124,17 +132,18 @@ class AisCsvDecoder:
         types.update({self._col[c]: pa.float64() for c in NUMERIC if c in self._col})
         types.update({self._col[c]: pa.string() for c in TEXT if c in self._col})
         types[self._col["basedatetime"]] = pa.timestamp("us")
-        table = read_csv_block(body, self._names, types, self.stats)
+        table, raw = read_csv_block(body, self._names, types, self.stats)
         if table is None or table.num_rows == 0:
             return ObservationBatch.empty()
-        return self._rows(table, received_at, source)
+        return self._rows(table, received_at, source, raw)
 
     def _num(self, table: pa.Table, name: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         if name not in self._col:
             return np.full(table.num_rows, np.nan), np.zeros(table.num_rows, dtype=bool)
         return to_float(table.column(self._col[name]))
 
-    def _rows(self, table: pa.Table, received_at: float, source: str | None) -> ObservationBatch:
+    def _rows(self, table: pa.Table, received_at: float, source: str | None,
+              raw: RawLines | None = None) -> ObservationBatch:
         n = table.num_rows
         mmsi_f, bad_mmsi = to_float(table.column(self._col["mmsi"]))
         t, bad_t = to_epoch(table.column(self._col["basedatetime"]))
@@ -150,8 +159,8 @@ class AisCsvDecoder:
             bad_mmsi |= ~np.isfinite(mmsi_f) | (mmsi_f < 1) | (mmsi_f > 999_999_999) | (mmsi_f % 1 != 0)
         invalid = bad_mmsi | bad_t | bad_num | bad_pos
         no_time = ~invalid & ~np.isfinite(t)
-        reject_rows(self.stats, "invalid_field", table, invalid)
-        reject_rows(self.stats, "no_timestamp", table, no_time)
+        reject_rows(self.stats, "invalid_field", table, invalid, raw)
+        reject_rows(self.stats, "no_timestamp", table, no_time, raw)
         keep = ~(invalid | no_time)
         if not keep.all():
             idx = np.flatnonzero(keep)

@@ -36,7 +36,15 @@ import pyarrow.json as pj
 from seawatch.geo import destination, inverse
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.stats import IngestStats
-from seawatch.ingest.tabular import LineBuffer, header_names, read_csv_block, reject_rows, to_epoch, to_float
+from seawatch.ingest.tabular import (
+    LineBuffer,
+    RawLines,
+    header_names,
+    read_csv_block,
+    reject_rows,
+    to_epoch,
+    to_float,
+)
 from seawatch.model.observation import Kind, ObservationBatch
 
 logger = logging.getLogger(__name__)
@@ -69,7 +77,9 @@ class _PlotRows:
         return True, (math.nan if s.lat is None else s.lat), (math.nan if s.lon is None else s.lon)
 
     def build(self, table: pa.Table, cols: Mapping[str, pa.Array | pa.ChunkedArray | None], received_at: float,
-              source: str | None) -> ObservationBatch:
+              source: str | None, raw: RawLines | None = None) -> ObservationBatch:
+        """The plots of a parsed table; its rejected rows' samples are their lines in `raw` (a CSV block's), else
+        rebuilt from their values (JSON lines)."""
         n = table.num_rows
         if n == 0:
             return ObservationBatch.empty()
@@ -99,8 +109,8 @@ class _PlotRows:
         sens_known = np.isfinite(sens_lat)
         bad |= has_rb & ~has_ll & ~sens_known
         no_time = ~bad & ~np.isfinite(t)
-        reject_rows(self.stats, "invalid_field", table, bad)
-        reject_rows(self.stats, "no_timestamp", table, no_time)
+        reject_rows(self.stats, "invalid_field", table, bad, raw)
+        reject_rows(self.stats, "no_timestamp", table, no_time, raw)
         keep = np.flatnonzero(~(bad | no_time))
         if not len(keep):
             return ObservationBatch.empty()
@@ -193,11 +203,11 @@ class PlotsCsvDecoder:
             body = b"\n".join(ln for ln in body.split(b"\n") if ln.strip() != self._header)
         types: dict[str, pa.DataType] = {n: pa.float64() for n in NUMERIC if n in names}
         types.update({n: pa.string() for n in ("time", "sensor") if n in names})
-        table = read_csv_block(body, names, types, self.stats)
+        table, raw = read_csv_block(body, names, types, self.stats)
         if table is None:
             return ObservationBatch.empty()
         cols = {n: table.column(n) for n in ("time", "sensor", *NUMERIC) if n in names}
-        return self._rows.build(table, cols, self._received_at, self._source)
+        return self._rows.build(table, cols, self._received_at, self._source, raw)
 
 
 def _json_lines_slow(body: bytes, stats: IngestStats) -> pa.Table:

@@ -100,7 +100,8 @@ def header_names(line: bytes) -> list[str]:
 
 
 def row_text(table: pa.Table, rows: Sequence[int]) -> list[bytes]:
-    """Rebuild the text of a few rows (for the reject sample and the log)."""
+    """Rebuild the text of a few rows from their values (for the reject sample and the log), where their lines
+    are not known (`RawLines`)."""
     cols = [table.column(i) for i in range(table.num_columns)]
     out = []
     for r in rows:
@@ -109,12 +110,39 @@ def row_text(table: pa.Table, rows: Sequence[int]) -> list[bytes]:
     return out
 
 
-def reject_rows(stats: IngestStats, reason: str, table: pa.Table, mask: BoolArray) -> None:
-    """Count every row of `mask` under `reason`; keep the text of the first few as the sample."""
+@dataclass
+class RawLines:
+    """The lines of a CSV block as they came, for the reject sample of its table's rows: the offending bytes, not
+    the values pyarrow made of them (`1.7e+09` for `1700000000`, a dropped quote). The lines are split only when a
+    row is rejected; the block's lines pyarrow did not make rows of (blank ones, and those with the wrong number
+    of fields, `skipped`, counted on their own) are taken out. None where the rest does not line up with the
+    table (a quoted field over two lines): the rows are then rebuilt from their values (`row_text`)."""
+
+    body: bytes
+    skipped: list[bytes] = field(default_factory=list)
+
+    def of_rows(self, n_rows: int) -> list[bytes] | None:
+        skipped = [s.rstrip(b"\r") for s in self.skipped]
+        lines = [ln.rstrip(b"\r") for ln in self.body.split(b"\n")]
+        lines = [ln for ln in lines if ln]
+        for s in skipped:
+            try:
+                lines.remove(s)
+            except ValueError:
+                return None
+        return lines if len(lines) == n_rows else None
+
+
+def reject_rows(stats: IngestStats, reason: str, table: pa.Table, mask: BoolArray,
+                raw: RawLines | None = None) -> None:
+    """Count every row of `mask` under `reason`; keep the first few as the sample: their lines as they came
+    (`raw`), else rebuilt from their values."""
     idx = np.flatnonzero(mask)
     if not len(idx):
         return
-    samples = row_text(table, idx[:SAMPLE_ROWS].tolist())
+    first = idx[:SAMPLE_ROWS].tolist()
+    lines = raw.of_rows(table.num_rows) if raw is not None else None
+    samples = [lines[i] for i in first] if lines is not None else row_text(table, first)
     stats.reject_many(reason, samples)
     if len(idx) > len(samples):
         stats.rejects[reason] += len(idx) - len(samples)
@@ -142,15 +170,17 @@ class BadRows:
 
 
 def read_csv_block(body: bytes, names: list[str], types: dict[str, pa.DataType],
-                   stats: IngestStats) -> pa.Table | None:
+                   stats: IngestStats) -> tuple[pa.Table | None, RawLines]:
     """Parse complete CSV lines (no header line) with the given column names.
 
     Fast path: the typed columns in `types`; if a value does not parse as its type, the block is read again
     with every column as text (the callers then validate each value). Rows with the wrong number of fields
-    are counted (`truncated` / `bad_record`) and skipped. Returns None when nothing could be read.
+    are counted (`truncated` / `bad_record`) and skipped. Returns the table (None when nothing could be read)
+    and the block's lines, for the reject samples of its rows (`reject_rows`).
     """
+    raw = RawLines(body)
     if not body.strip():
-        return None
+        return None, raw
     body = valid_utf8(body)
     bad = BadRows(len(names))
     parse = pv.ParseOptions(invalid_row_handler=bad)
@@ -170,10 +200,11 @@ def read_csv_block(body: bytes, names: list[str], types: dict[str, pa.DataType],
                 continue
             stats.reject("bad_record", body[:512])
             logger.debug("CSV block unreadable: %s", err)
-            return None
+            return None, raw
+        raw = RawLines(body, bad.short + bad.long)
         bad.report(stats)
-        return table
-    return None
+        return table, raw
+    return None, raw
 
 
 def to_float(col: pa.ChunkedArray | pa.Array) -> tuple[FloatArray, BoolArray]:
