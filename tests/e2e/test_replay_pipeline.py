@@ -167,3 +167,26 @@ def test_the_summary_table_counts_alerts_by_type_and_severity() -> None:
     assert rows == {"high_speed": [3, 1, 0, 2, 0], "rendezvous": [1, 0, 0, 0, 1]}
     assert r.stats_dict()["alerts_by_type_and_severity"] == {"high_speed": {"low": 1, "high": 2},
                                                              "rendezvous": {"critical": 1}}
+
+
+def test_a_report_heard_two_seconds_before_the_end_of_a_recording_is_judged(recording: Path, tmp_path: Path) -> None:
+    """The last update step of a replay falls at most a period before the end of its data: an invalid MMSI heard
+    only after it (2 s before the end) is in the last picture and raises its ais_spoofing alert."""
+    import numpy as np
+
+    from seawatch.sim.aisnmea import payload_type1, position_lines
+
+    t0 = 1_781_280_000   # a multiple of the 5 s update period
+    secs = np.array([*range(0, 95, 10), 97], np.int64)
+    mmsi = np.array([423000001] * 10 + [1234], np.int64)
+    n = len(secs)
+    payload = payload_type1(mmsi, np.zeros(n, np.int64), np.zeros(n), np.full(n, 8.0), np.full(n, 40.2),
+                            np.full(n, 50.1), np.full(n, 90.0), np.full(n, 90.0), secs % 60)
+    nmea = tmp_path / "ais.nmea"
+    nmea.write_bytes(b"\n".join(position_lines("ais-test", t0 + secs, np.zeros(n, bool), payload)) + b"\n")
+    alerts = tmp_path / "alerts.jsonl"
+    assert main(["replay", "--site", str(recording / "site.toml"), str(nmea), "--alerts-out", str(alerts),
+                 "--no-progress"]) == 0
+    got = [json.loads(line) for line in alerts.read_text().splitlines()]
+    spoof = [a for a in got if a["type"] == "ais_spoofing" and a["mmsi"] == [1234]]
+    assert len(spoof) == 1 and spoof[0]["evidence"]["how"] == "invalid_mmsi"
