@@ -268,3 +268,36 @@ def test_a_long_gaps_summary_says_how_long_it_has_lasted_as_its_evidence_does() 
     minutes = gap["evidence"]["gap_s"] / 60
     assert minutes > 60 and f"silent for {minutes:.0f} min" in gap["summary"]
     assert gap["summary"].endswith(", last heard stopped.")
+
+
+def test_a_silence_not_due_yet_is_not_judged_again_until_it_can_be_and_opens_when_it_would_have(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A vessel's wait only grows with time while its last report stays: the silence is not asked about again
+    before then (the Florida day re-judged ~95 silent vessels every cycle), and the alert opens at the same time
+    as when every cycle judges every silence."""
+    from seawatch.detect.rules.ais_gap import AisGap
+
+    def alerts(memo: bool) -> tuple[list[dict], int]:  # type: ignore[type-arg]
+        asked = [0]
+        expected, opening = AisGap._expected_s, AisGap._open
+
+        def counting(self, slots, now):  # type: ignore[no-untyped-def]
+            asked[0] += len(slots)
+            return expected(self, slots, now)
+
+        def forgetting(self, cand, now, cyc):  # type: ignore[no-untyped-def]
+            self.due_t[:] = np.nan   # every silence judged afresh
+            return opening(self, cand, now, cyc)
+
+        monkeypatch.setattr(AisGap, "_expected_s", counting)
+        monkeypatch.setattr(AisGap, "_open", opening if memo else forgetting)
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        # drifting at 1.5 kn: a slow vessel's interval (3 min), so its silence falls due after 18 min, not 5
+        dark = leg(1, OFF_LANKARAN, duration_s=1200, speed_kn=1.5, cog_deg=0, kind=AIS, mmsi=422000001, dt=10)
+        clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+        run(e, dark, clock)
+        return of_type(e, "ais_gap"), asked[0]
+
+    with_memo, asked_memo = alerts(True)
+    without, asked_all = alerts(False)
+    assert [a["mmsi"] for a in with_memo] == [[422000001]] and with_memo == without
+    assert asked_memo < asked_all / 10

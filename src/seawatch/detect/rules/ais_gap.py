@@ -85,13 +85,19 @@ class AisGap(Rule):
         # tests that depend on nothing but the slot's memory (coverage, the zones, a berth): so until its next row
         self.rejected_at = np.zeros(0, np.int64)
         self.ahead_m = np.zeros(0)
+        # a silence not due yet, of a slot no radar track has carried: it cannot fall due before `due_t` while its
+        # last report (`due_heard_t`) and speed (`due_sog`) stay (`_open`: its wait only grows with time)
+        self.due_t = np.zeros(0)
+        self.due_heard_t = np.zeros(0)
+        self.due_sog = np.zeros(0)
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
                                       p["reception_poor_share"], min_long=int(p["reception_min_long"]))
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False,
-                                             "track": -1, "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2}
+                                             "track": -1, "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2,
+                                             "due_t": np.nan, "due_heard_t": np.nan, "due_sog": np.nan}
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -206,11 +212,22 @@ class AisGap(Rule):
         mem = self.engine.memory
         rows = mem.i["rows"]
         cand = cand[~self.alerted[cand] & (self.rejected_at[cand] != rows[cand])]
+        # not due before due_t (NaN: not known), as worked out below from the same report and speed
+        heard, sog = mem.f["last_ais_t"][cand], mem.f["sog_mps"][cand]
+        cand = cand[~((now < self.due_t[cand]) & (self.due_heard_t[cand] == heard) & (self.due_sog[cand] == sog)
+                      & (self.track[cand] < 0))]
         if len(cand) == 0:
             return
         gap = now - mem.f["last_ais_t"][cand]
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand, now))
         due = gap >= need
+        # a wait that only grows with time (its vessel's interval and speed are its last report's, and the shore
+        # ahead turns it from a ship under way's to a stopped one's), as long as no radar track gives it a speed:
+        # not due now, not due before last report + this wait
+        wait = cand[~due & (self.track[cand] < 0)]
+        if len(wait):
+            self.due_t[wait] = mem.f["last_ais_t"][wait] + need[~due & (self.track[cand] < 0)]
+            self.due_heard_t[wait], self.due_sog[wait] = mem.f["last_ais_t"][wait], mem.f["sog_mps"][wait]
         cand, need = cand[due], need[due]
         if len(cand) == 0:
             return
