@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from seawatch.detect.core import ContactMemory
-from seawatch.detect.placememo import PlaceMemo
+from seawatch.detect.placememo import TOLERANCE_M, PlaceMemo
 
 
-def test_a_contact_that_has_not_moved_is_answered_from_the_memo_and_one_that_moved_is_asked_again() -> None:
+def east_of_zero_memo() -> tuple[ContactMemory, PlaceMemo, list[int]]:
+    """A memo of "x > 0" over a new contact memory, and the number of points each question to it asked about."""
     mem = ContactMemory()
     asked: list[int] = []
 
@@ -16,7 +17,11 @@ def test_a_contact_that_has_not_moved_is_answered_from_the_memo_and_one_that_mov
         asked.append(len(x))
         return x > 0
 
-    memo = PlaceMemo(mem, east_of_zero)
+    return mem, PlaceMemo(mem, east_of_zero), asked
+
+
+def test_a_contact_that_has_not_moved_is_answered_from_the_memo_and_one_that_moved_is_asked_again() -> None:
+    mem, memo, asked = east_of_zero_memo()
     slots = mem.slots_for(np.array([10, 11, 12]))
     x, y = np.array([5.0, -5.0, 1.0]), np.zeros(3)
     assert list(memo(slots, x, y)) == [1, 0, 1] and asked == [3]
@@ -37,16 +42,7 @@ def test_a_memo_grows_with_the_contact_memory() -> None:
 def test_a_contact_dead_reckoned_a_few_metres_is_answered_from_the_memo_until_it_drifts_past_the_tolerance() -> None:
     """A vessel at rest drifts in the picture (dead reckoning from a few tenths of a knot): within TOLERANCE_M of
     the position last asked it is not asked again; past it, it is, and the memo moves with it."""
-    from seawatch.detect.placememo import TOLERANCE_M
-
-    mem = ContactMemory()
-    asked: list[int] = []
-
-    def east_of_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        asked.append(len(x))
-        return x > 0
-
-    memo = PlaceMemo(mem, east_of_zero)
+    mem, memo, asked = east_of_zero_memo()
     slot = mem.slots_for(np.array([7]))
     assert list(memo(slot, np.array([-4.0]), np.zeros(1))) == [0] and asked == [1]
     for drift in (1.0, 3.0, 5.0):   # 5, 7, 9 m from where it was asked, across x = 0: still the memo's answer

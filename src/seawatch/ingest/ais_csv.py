@@ -18,7 +18,7 @@ out of range (`invalid_field`); no time at all (`no_timestamp`); too few / too m
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,17 +27,12 @@ import pyarrow.compute as pc
 
 from seawatch.ingest.base import DecoderContext, register
 from seawatch.ingest.stats import IngestStats
-from seawatch.ingest.tabular import (
-    LineBuffer,
-    RawLines,
-    header_names,
-    read_csv_block,
-    reject_rows,
-    to_epoch,
-    to_float,
-)
+from seawatch.ingest.tabular import LineBuffer, header_names, read_csv_block, reject_rows, to_epoch, to_float
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.model.units import KN_TO_MPS
+
+if TYPE_CHECKING:
+    from seawatch.ingest.tabular import RawLines
 
 logger = logging.getLogger(__name__)
 
