@@ -126,7 +126,7 @@ class Pipeline:
         self.scans = ScanCutter({sid: r.scan_period_s for sid, r in self.radars.items()})
         self._held_ais: ObservationBatch | None = None
         self._t_max = -math.inf
-        self._end_picture_t = -math.inf   # the time of the last end-of-stream picture (`_advance`)
+        self._last_step_t = -math.inf   # the time of the last emission step made (`_advance`)
         self.n_unknown_sensor = 0
         self.n_untimed_plots = 0   # radar plots without observed_at (`process_xy`)
         # an AIS vessel is in the picture while its last report is at most this old (snapshot and fusion)
@@ -217,13 +217,15 @@ class Pipeline:
             (sc.time_s, 1, sc.sensor_id, sc.xy) for sc in self.scans.take(cut)]
         steps.extend((e, 0, "", None) for e in emits)
         steps.sort(key=lambda s: (s[0], s[1]))
-        # the end of the stream between two grid steps: a last picture at its latest time, after every scan, so
-        # that what came after the last grid step (a report 2 s before the end) is not left out of the picture
-        last_made = max(emits[-1] if emits else self._next_emit - self.update_period_s, self._end_picture_t)
-        if final and math.isfinite(t_max) and t_max > last_made:
+        # the end of the stream after the last step made (between two grid steps, or before any): a last picture at
+        # its latest time, after every scan, so that what came after that step (a report 2 s before the end) is not
+        # left out of the picture. (Up to a period after a heartbeat step it is a heartbeat again: its AIS-only
+        # contacts are shown twice, seconds apart.)
+        if final and math.isfinite(t_max) and t_max > (emits[-1] if emits else self._last_step_t):
             emits.append(t_max)
             steps.append((t_max, 0, "", None))
-            self._end_picture_t = t_max
+        if emits:
+            self._last_step_t = emits[-1]
         ais_batch = self._held_ais
         n_ais = len(ais_batch) if ais_batch is not None else 0
         ais_t = ais_batch["observed_at"] if ais_batch is not None else np.empty(0)
@@ -264,7 +266,7 @@ class Pipeline:
         if times:
             self._old_pending = False
         if final:
-            self._next_emit = emit   # the grid goes on after an end-of-stream picture (a flush mid-feed)
+            self._next_emit = emit   # on the grid, not after the end picture (`flush` ends the stream)
         if done_ais < n_apply:
             assert ais_batch is not None and derived is not None
             self.ais.update(RowSpan(ais_batch, done_ais, n_apply, derived), receivers=False)

@@ -50,3 +50,5 @@ def test_a_contact_dead_reckoned_a_few_metres_is_answered_from_the_memo_until_it
     far = -4.0 + TOLERANCE_M + 0.5
     assert list(memo(slot, np.array([far]), np.zeros(1))) == [1] and asked == [1, 1]
     assert list(memo(slot, np.array([far]), np.array([TOLERANCE_M / 2]))) == [1] and asked == [1, 1]
+    assert list(memo(slot, np.array([far + 0.8 * TOLERANCE_M]), np.array([0.8 * TOLERANCE_M]))) == [1] \
+        and asked == [1, 1, 1]   # 8 m east and 8 m north: 11.3 m away, asked again

@@ -202,6 +202,19 @@ def test_a_rejected_row_s_sample_is_its_line_as_it_came_among_blank_lines_crlf_a
     assert ("invalid_field", bad) in stats.samples and ("truncated", short.rstrip()) in stats.samples
 
 
+def test_a_block_whose_lines_may_not_be_its_rows_gives_rebuilt_samples_never_another_row_s_line() -> None:
+    """A name quoted over two lines makes one row of two lines, a lone carriage return two rows of one: together
+    the counts line up and every row after them would get the line before its own. With a quote or a lone CR in
+    the block, the sample is rebuilt from the row's values (its own, if not its bytes)."""
+    row = b"211000009,2020-01-01T00:00:00,54.0,10.0,1,2,3,,,,"
+    quoted = b'211000003,2020-01-01T00:00:00,54.0,10.0,1,2,3,"A\nB",,,\n'
+    bad = b"211000001,2020-01-01T00:00:00,95.000,10.0,,,,,,,"
+    batch, stats = decode(HEADER + quoted + bad + b"\n" + row + b"\r" + row + b"\n")
+    assert len(kind(batch, Kind.AIS_POSITION)) == 3 and stats.rejects == {"invalid_field": 1}
+    ((reason, sample),) = stats.samples
+    assert reason == "invalid_field" and sample.startswith(b"211000001,") and b",95.0," in sample
+
+
 def test_a_header_without_the_required_columns_rejects_every_row() -> None:
     batch, stats = decode(b"ship,when\n1,2\n3,4\n")
     assert len(batch) == 0

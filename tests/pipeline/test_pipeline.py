@@ -119,6 +119,16 @@ def test_the_end_of_the_stream_is_in_the_last_picture_even_between_two_update_st
     assert len(p.flush()[0]) == 0   # nothing new: no second end picture
 
 
+@pytest.mark.parametrize("t", [0.0, 1.0, 5.0])
+def test_a_stream_whose_reports_all_come_at_one_time_is_shown_at_its_end_on_the_grid_or_off_it(t: float) -> None:
+    """No update step is made before the end of such a stream (the first step comes after its first time): its end
+    picture shows it, a time on the grid as well as one off it."""
+    site = validate_site_dict({"site": {"name": "ais only"}, "sensors": [{"id": "ais", "kind": "ais"}]})
+    p = Pipeline(site, update_period_s=5.0)
+    assert len(p.process(_reports([(t, 423000001), (t, 423000002)]))) == 0
+    assert sorted((r.mmsi, r.t) for r in p.flush()[0].rows()) == [(423000001, 1.7e9 + t), (423000002, 1.7e9 + t)]
+
+
 def test_a_contact_that_disappears_gets_one_final_lost_row() -> None:
     from seawatch.model import TrackStatus
 

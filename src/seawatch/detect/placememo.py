@@ -5,13 +5,15 @@ few the points, made by several rules every 5 s update cycle. Most contacts it i
 since the last cycle: a moored boat reports every 3 min, an AIS-only contact's position changes only with a
 report, a silent vessel's last AIS position never changes. A `PlaceMemo` keeps, per contact slot of the
 detection memory, the position it last answered for and the answer; asked again within `TOLERANCE_M` of that
-position (east and north), it answers from the memo, and only the rows that moved further reach the test (which
-then anchors the memo at their new position: a slow drift is asked again every `TOLERANCE_M`). A vessel at rest
-is not at rest in the picture: between its reports it is dead-reckoned from a speed of a few tenths of a knot,
-a few metres a minute, and with an exact match 87 % of the Florida day's asked positions were such drifts. The
-answer is then that of a point at most `TOLERANCE_M` away: a port's 2 km, a coast margin of hundreds of metres
-(already simplified by 5 %) are not judged to ten metres. Only tests that depend on the position alone belong
-here (the zones file's areas and coast), not learned ones (anchorages, reception), which change.
+position, it answers from the memo, and only the rows that moved further reach the test (which then anchors the
+memo at their new position: a slow drift is asked again every `TOLERANCE_M`). A vessel at rest is not at rest
+in the picture: between its reports it is dead-reckoned from a speed of a few tenths of a knot, a few metres a
+minute, and with an exact match 87 % of the Florida day's asked positions were such drifts. The answer is then
+that of a point at most `TOLERANCE_M` away — for as long as the contact stays within it: a vessel asked about
+9 m outside a margin that settles 0.5 m inside it keeps "outside". The tests memoised here have margins of
+500 m to 10 km (a port's, the coast's, already simplified by 5 %), which are not judged to ten metres; the
+500 m safety zone of a platform (`zone_entry`) is not among them. Only tests that depend on the position alone
+belong here (the zones file's areas and coast), not learned ones (anchorages, reception), which change.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 
-TOLERANCE_M = 10.0   # a position this close (east and north) to the one last asked is answered from the memo
+TOLERANCE_M = 10.0   # a position this close to the one last asked is answered from the memo
 
 
 class PlaceMemo(SlotState):
@@ -46,7 +48,7 @@ class PlaceMemo(SlotState):
     def __call__(self, slots: I64, x: F64, y: F64) -> U8:
         """The answer for each (slot, position); slots need not be unique (a slot's rows share a position)."""
         # a NaN position is always asked afresh
-        moved = ~((np.abs(self.x[slots] - x) <= TOLERANCE_M) & (np.abs(self.y[slots] - y) <= TOLERANCE_M))
+        moved = ~(np.hypot(self.x[slots] - x, self.y[slots] - y) <= TOLERANCE_M)
         if moved.any():
             s = slots[moved]
             self.v[s] = np.asarray(self.fn(x[moved], y[moved]), np.uint8)

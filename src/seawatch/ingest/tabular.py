@@ -115,13 +115,18 @@ class RawLines:
     """The lines of a CSV block as they came, for the reject sample of its table's rows: the offending bytes, not
     the values pyarrow made of them (`1.7e+09` for `1700000000`, a dropped quote). The lines are split only when a
     row is rejected; the block's lines pyarrow did not make rows of (blank ones, and those with the wrong number
-    of fields, `skipped`, counted on their own) are taken out. None where the rest does not line up with the
-    table (a quoted field over two lines): the rows are then rebuilt from their values (`row_text`)."""
+    of fields, `skipped`, counted on their own) are taken out. None where lines and rows may not be one to one
+    (a quote, which may hold a line break; a lone carriage return, which ends a row for pyarrow only; or a count
+    that does not line up): the rows are then rebuilt from their values (`row_text`). (Counting alone is not
+    enough: a quoted line break and a lone CR in one block cancel out, and every row after them would get the
+    line before its own.)"""
 
     body: bytes
     skipped: list[bytes] = field(default_factory=list)
 
     def of_rows(self, n_rows: int) -> list[bytes] | None:
+        if b'"' in self.body or self.body.count(b"\r") != self.body.count(b"\r\n"):
+            return None
         skipped = [s.rstrip(b"\r") for s in self.skipped]
         lines = [ln.rstrip(b"\r") for ln in self.body.split(b"\n")]
         lines = [ln for ln in lines if ln]
