@@ -233,5 +233,5 @@ def test_inside_min_range_a_score_confirmed_tracks_plots_are_no_evidence_and_eac
     not be kept by the score it earned further out (storm: a 50 kn clutter track by Neft Daşları)."""
     confirmed, before, inside = _score_near_a_radar()
     assert confirmed
-    # 76 scans inside 10 km, 15 of them with a plot: 76 misses, no credit for the plots
-    assert inside == pytest.approx(before + 76 * math.log(0.8), abs=1.0)
+    # 76 scans inside 10 km, 15 of them with a plot: 76 misses (at the near-radar Pd), no credit for the plots
+    assert inside == pytest.approx(before + 76 * math.log1p(-ScoreParams().near_miss_pd), abs=1.0)
