@@ -234,4 +234,4 @@ def test_inside_min_range_a_score_confirmed_tracks_plots_are_no_evidence_and_eac
     confirmed, before, inside = _score_near_a_radar()
     assert confirmed
     # 76 scans inside 10 km, 15 of them with a plot: 76 misses (at the near-radar Pd), no credit for the plots
-    assert inside == pytest.approx(before + 76 * math.log1p(-ScoreParams().near_miss_pd), abs=1.0)
+    assert inside == pytest.approx(before + 76 * math.log1p(-ScoreParams().near_pd), abs=1.0)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -125,17 +126,21 @@ class RawLines:
     skipped: list[bytes] = field(default_factory=list)
 
     def of_rows(self, n_rows: int) -> list[bytes] | None:
+        """The line of each of the table's n_rows rows (None: not known); split once, however many reasons ask."""
+        lines = self._lines
+        return lines if lines is not None and len(lines) == n_rows else None
+
+    @cached_property
+    def _lines(self) -> list[bytes] | None:
         if b'"' in self.body or self.body.count(b"\r") != self.body.count(b"\r\n"):
             return None
-        skipped = [s.rstrip(b"\r") for s in self.skipped]
-        lines = [ln.rstrip(b"\r") for ln in self.body.split(b"\n")]
-        lines = [ln for ln in lines if ln]
-        for s in skipped:
+        lines = [ln for ln in (ln.rstrip(b"\r") for ln in self.body.split(b"\n")) if ln]
+        for s in self.skipped:
             try:
-                lines.remove(s)
+                lines.remove(s.rstrip(b"\r"))
             except ValueError:
                 return None
-        return lines if len(lines) == n_rows else None
+        return lines
 
 
 def reject_rows(stats: IngestStats, reason: str, table: pa.Table, mask: BoolArray,

@@ -187,22 +187,18 @@ class ScoreParams:
     max_gap_s: float = 60.0           # a held track is lost after this long without a plot
     clutter_radius_m: float = 1_500.0  # local clutter density: plots within this of a hit plot, this scan
     min_range_m: float = 10_000.0     # a radar's plots and misses closer than this to a track do not score it
-    near_pd: float | None = 0.5       # a scored track within min_range_m of a radar: ln(1 - near_pd) per scan of it
-    #                                   (None: pd). Close to a radar a boat is seen on most scans: a miss there says
+    near_pd: float = 0.5              # a scored track within min_range_m of a radar: ln(1 - near_pd) per scan of it
+    #                                   (pd: as far out). Close to a radar a boat is seen on most scans: a miss there says
     #                                   more than the low-Pd hypothesis far out does (near-radar sea clutter held by a
     #                                   far radar's score: storm high_speed / border_crossing false alarms at pd 0.1)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.pd < 1.0:
             raise ValueError(f"need 0 < pd < 1, got {self.pd}")
-        if self.near_pd is not None and not 0.0 < self.near_pd < 1.0:
+        if not 0.0 < self.near_pd < 1.0:
             raise ValueError(f"need 0 < near_pd < 1, got {self.near_pd}")
         if self.drop <= 0.0 or self.confirm <= 0.0:
             raise ValueError("need confirm > 0 and drop > 0")
-
-    @property
-    def near_miss_pd(self) -> float:
-        return self.pd if self.near_pd is None else self.near_pd
 
 
 @dataclass(frozen=True, slots=True)

@@ -446,7 +446,7 @@ def params_arrays(p: Any, gate_d2: float, llr_max: float, log_clutter: float) ->
     if sc is not None:
         ip[I_SCORE], ip[I_MIN_HITS] = 1, sc.min_hits
         fp[F_CLUTTER_R2], fp[F_CLUTTER_AREA] = sc.clutter_radius_m**2, math.pi * sc.clutter_radius_m**2
-        fp[F_LOG_PD], fp[F_MISS], fp[F_MISS_NEAR] = math.log(sc.pd), float(np.log1p(-sc.pd)), math.log1p(-sc.near_miss_pd)
+        fp[F_LOG_PD], fp[F_MISS], fp[F_MISS_NEAR] = math.log(sc.pd), float(np.log1p(-sc.pd)), math.log1p(-sc.near_pd)
         fp[F_DROP], fp[F_MAX_GAP], fp[F_CONFIRM], fp[F_MIN_RANGE] = sc.drop, sc.max_gap_s, sc.confirm, sc.min_range_m
     sp = p.splice
     if sp is not None:

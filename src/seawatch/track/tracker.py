@@ -396,7 +396,7 @@ class RadarTracker:
             near = np.zeros(n, bool)
         self.score = score_step(self.score, hit, cost, log_clutter, observed, sp)
         if near.any():
-            self.score.score[near] += math.log1p(-sp.near_miss_pd)
+            self.score.score[near] += math.log1p(-sp.near_pd)
         self.life, self.score = score_rules(self.life, self.score, was_tentative, pos_sigma, time_s, sp,
                                             self.params.max_position_sigma_m)
 

@@ -213,21 +213,22 @@ class AisGap(Rule):
         rows = mem.i["rows"]
         cand = cand[~self.alerted[cand] & (self.rejected_at[cand] != rows[cand])]
         # not due before due_t (NaN: not known), as worked out below from the same report and speed
-        heard, sog = mem.f["last_ais_t"][cand], mem.f["sog_mps"][cand]
-        cand = cand[~((now < self.due_t[cand]) & (self.due_heard_t[cand] == heard) & (self.due_sog[cand] == sog)
-                      & (self.track[cand] < 0))]
+        heard, sog, untracked = mem.f["last_ais_t"][cand], mem.f["sog_mps"][cand], self.track[cand] < 0
+        known = ((now < self.due_t[cand]) & (self.due_heard_t[cand] == heard) & (self.due_sog[cand] == sog)
+                 & untracked)
+        if known.any():
+            cand, heard, sog, untracked = cand[~known], heard[~known], sog[~known], untracked[~known]
         if len(cand) == 0:
             return
-        gap = now - mem.f["last_ais_t"][cand]
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand, now))
-        due = gap >= need
+        due = now - heard >= need
         # a wait that only grows with time (its vessel's interval and speed are its last report's, and the shore
         # ahead turns it from a ship under way's to a stopped one's), as long as no radar track gives it a speed:
         # not due now, not due before last report + this wait
-        wait = cand[~due & (self.track[cand] < 0)]
-        if len(wait):
-            self.due_t[wait] = mem.f["last_ais_t"][wait] + need[~due & (self.track[cand] < 0)]
-            self.due_heard_t[wait], self.due_sog[wait] = mem.f["last_ais_t"][wait], mem.f["sog_mps"][wait]
+        wait = ~due & untracked
+        if wait.any():
+            w = cand[wait]
+            self.due_t[w], self.due_heard_t[w], self.due_sog[w] = heard[wait] + need[wait], heard[wait], sog[wait]
         cand, need = cand[due], need[due]
         if len(cand) == 0:
             return
