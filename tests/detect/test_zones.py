@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import shapely
 from detect_helpers import FUSED, border_line, border_site, caspian, coastal_site, end_of, leg, of_type, run
 
@@ -188,6 +189,29 @@ def test_zone_loiter_holds_through_a_few_fixes_just_beyond_its_distance() -> Non
     lg.update(lat=lat, lon=lon)
     run(e, lg)
     assert len(of_type(e, "zone_loiter")) == 1
+
+
+def test_zone_loiter_measures_from_the_safety_zones_edge_and_zone_entry_from_the_platforms_centre() -> None:
+    """A vessel stopped 1,500 m north of a platform whose safety zone is 500 m: 1,000 m outside the zone
+    (`zone_loiter`); one stopped 200 m from the platform: 200 m from its centre, inside (`zone_entry`). Each
+    summary says which."""
+    e = DetectionEngine(caspian(), rules=("zone_entry", "zone_loiter"))
+    z = _zone(e, "acg-central-azeri")
+    assert z.radius_m == 500.0
+    out = e.frame.to_latlon(z.geom.x, z.geom.y + 1_500.0)
+    inside = e.frame.to_latlon(z.geom.x, z.geom.y + 200.0)
+    run(e, leg(81, (float(out[0]), float(out[1])), duration_s=1800, speed_kn=0.0, cog_deg=0, kind=FUSED,
+               mmsi=422000081),
+        leg(82, (float(inside[0]), float(inside[1])), duration_s=300, speed_kn=0.0, cog_deg=0, kind=FUSED,
+            mmsi=422000082))
+    (zl,) = of_type(e, "zone_loiter")
+    assert zl["track_ids"] == [81] and "distance_m" not in zl["evidence"]
+    assert zl["evidence"]["edge_distance_m"] == pytest.approx(1_000.0, abs=5.0)
+    assert zl["evidence"]["closest_edge_m"] <= zl["evidence"]["edge_distance_m"]
+    assert "1000 m outside the safety zone of" in zl["summary"]
+    (ze,) = of_type(e, "zone_entry")
+    assert ze["track_ids"] == [82] and ze["evidence"]["distance_m"] == pytest.approx(200.0, abs=1.0)
+    assert "200 m from the platform's centre" in ze["summary"]
 
 
 def test_an_authorised_standby_vessels_own_radar_track_is_no_unauthorised_dark_intruder() -> None:

@@ -60,11 +60,13 @@ class ZoneLoiter(ContactRule):
         zone = z.zones[int(self._zone[r])]
         since = float(self.timer.since[cyc.slot[r]])
         dur = float(cyc.t[r]) - since if not math.isnan(since) else 0.0
-        d = float(self._dist[r])
-        closest = self.prior(cyc, r, "closest_m", d, "min")
+        d = float(self._dist[r])   # to the zone's edge (0 inside); `zone_entry` gives a platform's centre distance
+        closest = self.prior(cyc, r, "closest_edge_m", d, "min")
         dark = bool(cyc.dark[r])
+        area = "corridor" if zone.kind == "pipeline" else "safety zone"
+        where = f"inside the {area} of" if d <= 0.0 else f"{d:.0f} m outside the {area} of"
         return {"severity": "high" if dark else "medium", "zone": zone.id,
-                "summary": f"Zone loiter: {cyc.who(r)} lingering {d:.0f} m from {zone.name} at "
+                "summary": f"Zone loiter: {cyc.who(r)} lingering {where} {zone.name} at "
                            f"{float(cyc.sog_kn[r]):.1f} kn.",
-                "evidence": {"zone_kind": zone.kind, "distance_m": d, "closest_m": closest,
+                "evidence": {"zone_kind": zone.kind, "edge_distance_m": d, "closest_edge_m": closest,
                              "speed_kn": float(cyc.sog_kn[r]), "loiter_duration_s": dur, "dark": dark}}
