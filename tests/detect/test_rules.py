@@ -545,6 +545,28 @@ def test_an_ais_vessel_going_25_kn_is_no_go_fast_but_a_dark_boat_at_25_kn_is() -
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[8]]
 
 
+def test_a_small_craft_whose_ais_fades_as_its_track_breaks_is_no_go_fast_on_its_new_track_a_dark_boat_crossing_is() -> None:
+    """A 13 m class B boat fused at 26 kn (an identified vessel: judged at 30 kn) falls silent and its radar track
+    breaks; 90 s later a new track that never fused runs on where its last report puts it, at its speed and
+    course: that boat, not a dark go-fast. A dark boat at 26 kn across its path (course 90° off), and one on its
+    course 3 km abeam, are go-fasts."""
+    e = engine(rules=("high_speed",))
+    boat = leg(10_423_000_091, OFF_LANKARAN, duration_s=300, speed_kn=26, cog_deg=45, kind=FUSED, mmsi=423000091,
+               radar_track_id=500)
+    gap = leg(0, end_of(boat), duration_s=90, speed_kn=26, cog_deg=45)
+    again = leg(600, end_of(gap), t0=390, duration_s=400, speed_kn=26, cog_deg=45, radar_track_id=600)
+    across = leg(601, end_of(gap), t0=390, duration_s=400, speed_kn=26, cog_deg=135, radar_track_id=601)
+    x, y = e.frame.to_xy(*end_of(gap))
+    abeam = leg(602, e.frame.to_latlon(x + 2_121.0, y - 2_121.0), t0=390, duration_s=400, speed_kn=26, cog_deg=45,
+                radar_track_id=602)
+    run(e, boat, again, across, abeam)
+    assert sorted(a["track_ids"][0] for a in of_type(e, "high_speed")) == [601, 602]
+    e = engine(rules=("high_speed",))
+    e.rules[0].p["handover_m"] = 0.0   # the test can fail: without the hand-over it is a go-fast
+    run(e, boat, again)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[600]]
+
+
 def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:
     from seawatch.model.contact import TrackStatus
 

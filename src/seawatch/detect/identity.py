@@ -123,3 +123,40 @@ class TrackIdentity(SlotState):
             if pm > 0 and now - pt <= memory_s and holds(pm, pt, k):
                 out[k] = pm
         return out
+
+
+def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: ContactMemory, *, silent_s: float,
+                memory_s: float, within_m: float, speed_tol_mps: float, course_tol_deg: float) -> I64:
+    """Per row (a radar track that never carried an identity), the MMSI of the vessel it continues (0: none): a
+    vessel whose AIS has been silent for `silent_s` to `memory_s` and whose last heard position, run on at its
+    last speed and course to now, is within `within_m` of the row, at the row's speed (within `speed_tol_mps`) and
+    course (within `course_tol_deg`). A small craft at speed whose AIS fades out of reception as its radar track
+    breaks is seen again on a new track that never fused: the same boat, not a dark one. Rows moving slower than
+    `speed_tol_mps` are not matched (two boats stopped together agree on any course). Of several such vessels,
+    the nearest."""
+    out = np.zeros(len(x), np.int64)
+    n = mem.n
+    if not len(x) or not n:
+        return out
+    f = mem.f
+    quiet = now - fill_nan(f["last_ais_t"][:n], nan=-np.inf)
+    cand = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (quiet >= silent_s) & (quiet <= memory_s)
+                          & np.isfinite(f["ais_pos_t"][:n]) & np.isfinite(f["sog_mps"][:n])
+                          & np.isfinite(f["cog_deg"][:n]) & (f["sog_mps"][:n] >= speed_tol_mps))
+    rows = np.flatnonzero(np.isfinite(sog_mps) & np.isfinite(cog_deg) & (sog_mps >= speed_tol_mps))
+    if not len(cand) or not len(rows):
+        return out
+    a = np.radians(f["cog_deg"][cand])
+    run_s = now - f["ais_pos_t"][cand]
+    px = f["ais_x"][cand] + f["sog_mps"][cand] * np.sin(a) * run_s
+    py = f["ais_y"][cand] + f["sog_mps"][cand] * np.cos(a) * run_s
+    d = np.hypot(px[None, :] - x[rows, None], py[None, :] - y[rows, None])   # rows x vessels: a few of each
+    turn = np.abs((cog_deg[rows, None] - f["cog_deg"][cand][None, :] + 180.0) % 360.0 - 180.0)
+    ok = ((d <= within_m) & (np.abs(sog_mps[rows, None] - f["sog_mps"][cand][None, :]) <= speed_tol_mps)
+          & (turn <= course_tol_deg))
+    d = np.where(ok, d, np.inf)
+    best = np.argmin(d, axis=1)
+    hit = np.isfinite(d[np.arange(len(rows)), best])
+    out[rows[hit]] = mem.i["last_mmsi"][:n][cand[best[hit]]]
+    return out
+

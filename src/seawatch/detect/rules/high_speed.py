@@ -22,7 +22,9 @@ dark_target judges it) is that identified vessel with its AIS quiet, not a dark 
 identified threshold and alerted with an identified severity, unless that MMSI has been heard since more
 than `elsewhere_m` from the track (the track never was that vessel). A real vessel with sparse AIS (a report
 every few minutes) sailing at 24-25 kn loses its identity on fusion between reports; its radar estimate
-reads 25-27 kn, which is not a go-fast.
+reads 25-27 kn, which is not a go-fast. So is a track that never fused but continues such a vessel
+(`identity.handed_over`): a small craft at 24.5 kn whose class B AIS fades out of reception as its radar track
+breaks, seen again on a new track where its last report, run on, puts it, at its speed and course.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ import numpy as np
 
 from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, I64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
+from seawatch.detect.identity import handed_over
 from seawatch.detect.reception import leisure_craft
 from seawatch.model.contact import ContactKind
-from seawatch.model.units import MPS_TO_KN
+from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
 
 class HighSpeed(ContactRule):
@@ -58,6 +61,13 @@ class HighSpeed(ContactRule):
         "max_ais_age_s": 90.0,  # an AIS-only contact's last report older than this: its speed is extrapolated, held
         "identity_memory_s": 21_600.0,  # a radar track's AIS identity this recent makes it that vessel (dark_target's)
         "elsewhere_m": 1500.0,  # ... unless that MMSI has been heard since this far from the track
+        # a track that never fused continues an identified vessel whose AIS has been silent 60 s to 10 min and whose
+        # last heard position, run on at its speed and course, is within 1 km, at its speed and course (`handed_over`)
+        "handover_silent_s": 60.0,
+        "handover_memory_s": 600.0,
+        "handover_m": 1000.0,
+        "handover_speed_tol_kn": 3.0,
+        "handover_course_tol_deg": 20.0,
         "max_position_sigma_m": UNMEASURED_SIGMA_M,  # a track predicted without plots this long is held
     }
 
@@ -79,8 +89,15 @@ class HighSpeed(ContactRule):
         r = np.flatnonzero(rows & cyc.dark & (track >= 0))
         if not len(r):
             return out
-        out[r] = self.engine.track_identity.remembered(track[r], cyc.x[r], cyc.y[r], cyc.now, self.engine.memory,
-                                                       self.p["identity_memory_s"], self.p["elsewhere_m"])
+        p, mem = self.p, self.engine.memory
+        out[r] = self.engine.track_identity.remembered(track[r], cyc.x[r], cyc.y[r], cyc.now, mem,
+                                                       p["identity_memory_s"], p["elsewhere_m"])
+        r = r[out[r] == 0]
+        if len(r):
+            out[r] = handed_over(cyc.x[r], cyc.y[r], cyc.sog_mps[r], cyc.cog_deg[r], cyc.now, mem,
+                                 silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"],
+                                 within_m=p["handover_m"], speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
+                                 course_tol_deg=p["handover_course_tol_deg"])
         return out
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
