@@ -548,13 +548,14 @@ def test_an_ais_vessel_going_25_kn_is_no_go_fast_but_a_dark_boat_at_25_kn_is() -
 def test_a_small_craft_whose_ais_fades_as_its_track_breaks_is_no_go_fast_on_its_new_track_a_dark_boat_crossing_is() -> None:
     """A 13 m class B boat fused at 26 kn (an identified vessel: judged at 30 kn) falls silent and its radar track
     breaks; 90 s later a new track that never fused runs on where its last report puts it, at its speed and
-    course: that boat, not a dark go-fast. A dark boat at 26 kn across its path (course 90° off), and one on its
-    course 3 km abeam, are go-fasts."""
+    course: that boat, not a dark go-fast, also once its silence passes the 10 min of the hand-over (kept as a
+    fused identity is). A dark boat at 26 kn across its path (course 90° off), and one on its course 3 km abeam,
+    are go-fasts."""
     e = engine(rules=("high_speed",))
     boat = leg(10_423_000_091, OFF_LANKARAN, duration_s=300, speed_kn=26, cog_deg=45, kind=FUSED, mmsi=423000091,
                radar_track_id=500)
     gap = leg(0, end_of(boat), duration_s=90, speed_kn=26, cog_deg=45)
-    again = leg(600, end_of(gap), t0=390, duration_s=400, speed_kn=26, cog_deg=45, radar_track_id=600)
+    again = leg(600, end_of(gap), t0=390, duration_s=1200, speed_kn=26, cog_deg=45, radar_track_id=600)
     across = leg(601, end_of(gap), t0=390, duration_s=400, speed_kn=26, cog_deg=135, radar_track_id=601)
     x, y = e.frame.to_xy(*end_of(gap))
     abeam = leg(602, e.frame.to_latlon(x + 2_121.0, y - 2_121.0), t0=390, duration_s=400, speed_kn=26, cog_deg=45,
@@ -565,6 +566,31 @@ def test_a_small_craft_whose_ais_fades_as_its_track_breaks_is_no_go_fast_on_its_
     e.rules[0].p["handover_m"] = 0.0   # the test can fail: without the hand-over it is a go-fast
     run(e, boat, again)
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[600]]
+
+
+def test_a_dark_go_fast_running_beside_a_vessel_still_on_its_radar_track_takes_no_identity_from_it() -> None:
+    """A vessel at 26 kn whose AIS falls silent stays on a radar track: its own track going on dark (which carried
+    its MMSI), or still fused with its reports missed. A dark boat on a new track 600 m abeam, on its course at its
+    speed, is a go-fast all the same (found by a review: the hand-over took no account of it)."""
+    e = engine(rules=("high_speed",))
+    v1 = leg(10_423_000_091, OFF_LANKARAN, duration_s=300, speed_kn=26, cog_deg=45, kind=FUSED, mmsi=423000091,
+             radar_track_id=500)
+    v2 = leg(500, end_of(v1), t0=310, duration_s=900, speed_kn=26, cog_deg=45, radar_track_id=500)
+    x, y = e.frame.to_xy(*end_of(v1))
+    g0 = e.frame.to_latlon(x + 13.4 * 100 * 0.707 - 424.0, y + 13.4 * 100 * 0.707 + 424.0)
+    g = leg(700, (float(g0[0]), float(g0[1])), t0=400, duration_s=600, speed_kn=26, cog_deg=45, radar_track_id=700)
+    run(e, v1, v2, g)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[700]]
+
+    e = engine(rules=("high_speed",))
+    v = leg(10_423_000_091, OFF_LANKARAN, duration_s=700, speed_kn=26, cog_deg=45, kind=FUSED, mmsi=423000091,
+            radar_track_id=500)
+    v["ais_age_s"] = np.where(v["t"] - T0 <= 100, 5.0, v["t"] - T0 - 95.0)   # reports missed from 100 s
+    x, y = e.frame.to_xy(*OFF_LANKARAN)
+    g0 = e.frame.to_latlon(x + 13.375 * 170 * 0.7071 - 424.0, y + 13.375 * 170 * 0.7071 + 424.0)
+    g = leg(700, (float(g0[0]), float(g0[1])), t0=170, duration_s=500, speed_kn=26, cog_deg=45, radar_track_id=700)
+    run(e, v, g)
+    assert [(a["track_ids"], a["severity"]) for a in of_type(e, "high_speed")] == [([700], "high")]
 
 
 def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:

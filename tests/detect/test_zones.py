@@ -214,6 +214,20 @@ def test_zone_loiter_measures_from_the_safety_zones_edge_and_zone_entry_from_the
     assert "200 m from the platform's centre" in ze["summary"]
 
 
+def test_a_restricted_area_given_as_a_point_and_radius_says_its_distance_is_to_the_areas_centre(tmp_path: Path) -> None:
+    """Found by a review: the summary said "from the platform's centre" for every zone given as a point."""
+    site = border_site(tmp_path, [{"type": "Feature", "properties": {"id": "r1", "name": "Firing range",
+                                                                      "kind": "restricted", "radius_m": 2000},
+                                   "geometry": {"type": "Point", "coordinates": [49.3, 38.5]}}])
+    e = DetectionEngine(site, rules=("zone_entry",))
+    x, y = e.frame.to_xy(38.5, 49.3)
+    start = e.frame.to_latlon(x, y + 800.0)
+    run(e, leg(5, (float(start[0]), float(start[1])), duration_s=300, speed_kn=0.0, cog_deg=0, kind=FUSED,
+               mmsi=422000005, site=site))
+    (a,) = of_type(e, "zone_entry")
+    assert "(800 m from the area's centre" in a["summary"] and "platform" not in a["summary"]
+
+
 def test_an_authorised_standby_vessels_own_radar_track_is_no_unauthorised_dark_intruder() -> None:
     e = DetectionEngine(caspian(), rules=("zone_entry", "zone_loiter"))
     c = _zone(e, "acg-central-azeri")

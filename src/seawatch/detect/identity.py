@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.arrays import fill_nan
+from seawatch.arrays import fill_nan, member
 from seawatch.detect.slots import SlotState
 from seawatch.key_index import KeyIndex
+from seawatch.model.contact import ContactKind
 
 if TYPE_CHECKING:
     from seawatch.detect.core import ContactMemory
@@ -125,27 +126,42 @@ class TrackIdentity(SlotState):
         return out
 
 
-def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: ContactMemory, *, silent_s: float,
-                memory_s: float, within_m: float, speed_tol_mps: float, course_tol_deg: float) -> I64:
+def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: ContactMemory, identity: TrackIdentity,
+                *, silent_s: float, memory_s: float, within_m: float, speed_tol_mps: float, course_tol_deg: float,
+                live_s: float = 30.0) -> I64:
     """Per row (a radar track that never carried an identity), the MMSI of the vessel it continues (0: none): a
-    vessel whose AIS has been silent for `silent_s` to `memory_s` and whose last heard position, run on at its
-    last speed and course to now, is within `within_m` of the row, at the row's speed (within `speed_tol_mps`) and
-    course (within `course_tol_deg`). A small craft at speed whose AIS fades out of reception as its radar track
-    breaks is seen again on a new track that never fused: the same boat, not a dark one. Rows moving slower than
-    `speed_tol_mps` are not matched (two boats stopped together agree on any course). Of several such vessels,
-    the nearest."""
+    vessel whose AIS has been silent for `silent_s` to `memory_s`, no longer on a radar track of its own (neither
+    its fused contact nor a radar track that carried its MMSI updated in the last `live_s`: a vessel still
+    tracked is not on this one), and whose last heard position, run on at its last speed and course to now (heard
+    at most `memory_s` ago), is within `within_m` of the row, at the row's speed (within `speed_tol_mps`) and
+    course (within `course_tol_deg`). A small craft at speed whose AIS fades out
+    of reception as its radar track breaks is seen again on a new track that never fused: the same boat, not a
+    dark one. Rows moving slower than `speed_tol_mps` are not matched (two boats stopped together agree on any
+    course). Each vessel goes to one row at most, the nearest; a row takes the nearest of its vessels."""
     out = np.zeros(len(x), np.int64)
     n = mem.n
     if not len(x) or not n:
         return out
     f = mem.f
     quiet = now - fill_nan(f["last_ais_t"][:n], nan=-np.inf)
-    cand = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (quiet >= silent_s) & (quiet <= memory_s)
-                          & np.isfinite(f["ais_pos_t"][:n]) & np.isfinite(f["sog_mps"][:n])
-                          & np.isfinite(f["cog_deg"][:n]) & (f["sog_mps"][:n] >= speed_tol_mps))
+    run_on = now - fill_nan(f["ais_pos_t"][:n], nan=-np.inf)
+    live = now - fill_nan(f["last_t"][:n], nan=-np.inf) <= live_s
+    cand = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & ~(live & (mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)))
+                          & (quiet >= silent_s) & (quiet <= memory_s) & (run_on <= memory_s)
+                          & np.isfinite(f["sog_mps"][:n]) & np.isfinite(f["cog_deg"][:n])
+                          & (f["sog_mps"][:n] >= speed_tol_mps))
     rows = np.flatnonzero(np.isfinite(sog_mps) & np.isfinite(cog_deg) & (sog_mps >= speed_tol_mps))
     if not len(cand) or not len(rows):
         return out
+    # a radar track that carried the vessel's MMSI and is still updated: the vessel is on it (dark now, its AIS quiet)
+    m = identity.mmsi[: len(identity)]
+    mine = np.flatnonzero(member(m, mem.i["last_mmsi"][:n][cand]))
+    if len(mine):
+        slot = mem.find(identity.track_id[mine])
+        on_track = m[mine][(slot >= 0) & live[np.maximum(slot, 0)]]
+        cand = cand[~member(mem.i["last_mmsi"][:n][cand], on_track)]
+        if not len(cand):
+            return out
     a = np.radians(f["cog_deg"][cand])
     run_s = now - f["ais_pos_t"][cand]
     px = f["ais_x"][cand] + f["sog_mps"][cand] * np.sin(a) * run_s
@@ -155,6 +171,7 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     ok = ((d <= within_m) & (np.abs(sog_mps[rows, None] - f["sog_mps"][cand][None, :]) <= speed_tol_mps)
           & (turn <= course_tol_deg))
     d = np.where(ok, d, np.inf)
+    d[d > d.min(axis=0, keepdims=True)] = np.inf   # each vessel to its nearest row only
     best = np.argmin(d, axis=1)
     hit = np.isfinite(d[np.arange(len(rows)), best])
     out[rows[hit]] = mem.i["last_mmsi"][:n][cand[best[hit]]]

@@ -36,7 +36,7 @@ import numpy as np
 
 from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, I64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
-from seawatch.detect.identity import handed_over
+from seawatch.detect.identity import TrackIdentity, handed_over
 from seawatch.detect.reception import leisure_craft
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
@@ -74,6 +74,7 @@ class HighSpeed(ContactRule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
+        self.handovers = TrackIdentity()   # the identities `handed_over` gave radar tracks, kept as a fused one is
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         # the spell must have made good the speed it claims, in a fairly straight line
@@ -81,7 +82,8 @@ class HighSpeed(ContactRule):
 
     def remembered(self, cyc: Cycle, rows: B) -> I64:
         """The MMSI each dark row's radar track carried within identity_memory_s and not heard since
-        elsewhere_m away from it (0: none), for the rows in `rows`."""
+        elsewhere_m away from it (0: none), for the rows in `rows`: an MMSI it was fused with, or one `handed_over`
+        gave it."""
         out = np.zeros(len(cyc), np.int64)
         track = cyc.cache.get("radar_track_id")
         if track is None:
@@ -90,14 +92,20 @@ class HighSpeed(ContactRule):
         if not len(r):
             return out
         p, mem = self.p, self.engine.memory
-        out[r] = self.engine.track_identity.remembered(track[r], cyc.x[r], cyc.y[r], cyc.now, mem,
-                                                       p["identity_memory_s"], p["elsewhere_m"])
-        r = r[out[r] == 0]
-        if len(r):
-            out[r] = handed_over(cyc.x[r], cyc.y[r], cyc.sog_mps[r], cyc.cog_deg[r], cyc.now, mem,
-                                 silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"],
-                                 within_m=p["handover_m"], speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
-                                 course_tol_deg=p["handover_course_tol_deg"])
+        for known in (self.engine.track_identity, self.handovers):   # fused once, or handed over before
+            out[r] = known.remembered(track[r], cyc.x[r], cyc.y[r], cyc.now, mem, p["identity_memory_s"],
+                                      p["elsewhere_m"])
+            r = r[out[r] == 0]
+            if not len(r):
+                return out
+        out[r] = handed_over(cyc.x[r], cyc.y[r], cyc.sog_mps[r], cyc.cog_deg[r], cyc.now, mem, self.engine.track_identity,
+                             silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"], within_m=p["handover_m"],
+                             speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
+                             course_tol_deg=p["handover_course_tol_deg"])
+        # kept like a fused identity (until identity_memory_s, or that MMSI heard elsewhere): the vessel's silence
+        # outlasting handover_memory_s does not make its track a dark boat
+        self.handovers.note(track[r], out[r], cyc.t[r])
+        self.handovers.forget(cyc.now - p["identity_memory_s"])
         return out
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:

@@ -112,7 +112,8 @@ class ZoneEntry(ContactRule):
         sev = "critical" if dark and kind == "platform" else "high" if kind in ("platform", "restricted") else "medium"
         what = {"platform": "safety zone of", "pipeline": "pipeline corridor", "restricted": "restricted area"}.get(
             kind, "zone")
-        where = f"{dist:.0f} m from the platform's centre, " if not math.isnan(dist) else ""
+        what_centre = "the platform's" if kind == "platform" else "the area's"
+        where = f"{dist:.0f} m from {what_centre} centre, " if not math.isnan(dist) else ""
         name = zone.name if zone is not None else "?"
         return {"severity": sev, "zone": zone_id,
                 "summary": f"Zone entry: unauthorised {cyc.who(r)} inside the {what} {name} "
