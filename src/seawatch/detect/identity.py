@@ -134,10 +134,10 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     its fused contact nor a radar track that carried its MMSI updated in the last `live_s`: a vessel still
     tracked is not on this one), and whose last heard position, run on at its last speed and course to now (heard
     at most `memory_s` ago), is within `within_m` of the row, at the row's speed (within `speed_tol_mps`) and
-    course (within `course_tol_deg`). A small craft at speed whose AIS fades out
-    of reception as its radar track breaks is seen again on a new track that never fused: the same boat, not a
-    dark one. Rows moving slower than `speed_tol_mps` are not matched (two boats stopped together agree on any
-    course). Each vessel goes to one row at most, the nearest; a row takes the nearest of its vessels."""
+    course (within `course_tol_deg`). A small craft at speed whose AIS fades out of reception as its radar track
+    breaks is seen again on a new track that never fused: the same boat, not a dark one. Rows moving slower than
+    `speed_tol_mps` are not matched (two boats stopped together agree on any course). Each vessel goes to one row
+    at most, the nearest; a row takes the nearest of its vessels."""
     out = np.zeros(len(x), np.int64)
     n = mem.n
     if not len(x) or not n:
@@ -153,13 +153,14 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     rows = np.flatnonzero(np.isfinite(sog_mps) & np.isfinite(cog_deg) & (sog_mps >= speed_tol_mps))
     if not len(cand) or not len(rows):
         return out
+    cand_mmsi = mem.i["last_mmsi"][cand]
     # a radar track that carried the vessel's MMSI and is still updated: the vessel is on it (dark now, its AIS quiet)
     m = identity.mmsi[: len(identity)]
-    mine = np.flatnonzero(member(m, mem.i["last_mmsi"][:n][cand]))
+    mine = np.flatnonzero(member(m, cand_mmsi))
     if len(mine):
         slot = mem.find(identity.track_id[mine])
-        on_track = m[mine][(slot >= 0) & live[np.maximum(slot, 0)]]
-        cand = cand[~member(mem.i["last_mmsi"][:n][cand], on_track)]
+        keep = ~member(cand_mmsi, m[mine][(slot >= 0) & live[np.maximum(slot, 0)]])
+        cand, cand_mmsi = cand[keep], cand_mmsi[keep]
         if not len(cand):
             return out
     a = np.radians(f["cog_deg"][cand])
@@ -174,6 +175,5 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     d[d > d.min(axis=0, keepdims=True)] = np.inf   # each vessel to its nearest row only
     best = np.argmin(d, axis=1)
     hit = np.isfinite(d[np.arange(len(rows)), best])
-    out[rows[hit]] = mem.i["last_mmsi"][:n][cand[best[hit]]]
+    out[rows[hit]] = cand_mmsi[best[hit]]
     return out
-
