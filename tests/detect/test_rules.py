@@ -593,6 +593,32 @@ def test_a_dark_go_fast_running_beside_a_vessel_still_on_its_radar_track_takes_n
     assert [(a["track_ids"], a["severity"]) for a in of_type(e, "high_speed")] == [([700], "high")]
 
 
+def test_a_fast_track_with_its_ais_quiet_is_alerted_under_the_vessel_it_was_not_as_a_dark_boat() -> None:
+    """Over the identified threshold (30 kn) with its AIS silent: the alert names the vessel (its MMSI in the alert
+    and the summary, how the track got it, how long it has been silent), at an identified severity. Its own track
+    going on dark carried the MMSI ("fused"); a new track where its last report puts it continues it
+    ("handed_over")."""
+    e = engine(rules=("high_speed",))
+    heard = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=29, cog_deg=45, kind=FUSED, mmsi=423000095,
+                radar_track_id=500)
+    on = leg(500, end_of(heard), t0=310, duration_s=400, speed_kn=33, cog_deg=45, radar_track_id=500)
+    run(e, heard, on)
+    (a,) = of_type(e, "high_speed")
+    assert (a["track_ids"], a["mmsi"], a["severity"]) == ([500], [423000095], "medium")
+    assert (a["evidence"]["identity"], a["evidence"]["last_mmsi"], a["evidence"]["dark"]) == ("fused", 423000095,
+                                                                                             False)
+    assert 400.0 <= a["evidence"]["ais_silent_s"] <= 420.0   # at its last update (710 s), from the last report
+    assert "last identified as MMSI 423000095 (AIS silent" in a["summary"]
+
+    e = engine(rules=("high_speed",))
+    gap = leg(0, end_of(heard), duration_s=90, speed_kn=30, cog_deg=45)
+    again = leg(600, end_of(gap), t0=390, duration_s=400, speed_kn=31, cog_deg=45, radar_track_id=600)
+    run(e, heard, again)
+    (a,) = of_type(e, "high_speed")
+    assert (a["track_ids"], a["mmsi"], a["evidence"]["identity"]) == ([600], [423000095], "handed_over")
+    assert "taken for MMSI 423000095, whose track it continues" in a["summary"]
+
+
 def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:
     from seawatch.model.contact import TrackStatus
 

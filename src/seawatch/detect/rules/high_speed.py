@@ -139,10 +139,33 @@ class HighSpeed(ContactRule):
         sev = "high" if dark else ("medium" if small and not leisure else "low")
         cog = float(cyc.cog_deg[r])
         thr = cyc.cache.get("high_speed_threshold_kn")
-        return {"severity": sev,
-                "summary": f"High speed: {cyc.who(r)} at {kn:.0f} kn (max {mx:.0f} kn), "
-                           + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."),
-                "evidence": {"speed_kn": kn, "max_speed_kn": mx,
-                             "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
-                             "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
-                             "last_mmsi": was if was > 0 else None}}
+        evidence: dict[str, Any] = {"speed_kn": kn, "max_speed_kn": mx,
+                                    "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
+                                    "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
+                                    "last_mmsi": was if was > 0 else None}
+        out: dict[str, Any] = {"severity": sev}
+        who = cyc.who(r)
+        if was > 0:   # a radar track with its AIS quiet: the vessel it was (fused with, or continues) is named
+            how, silent_s = self._identity_of(cyc, r, was)
+            evidence["identity"], evidence["ais_silent_s"] = how, silent_s
+            quiet = f"AIS silent {silent_s / 60:.0f} min" if math.isfinite(silent_s) else "AIS silent"
+            who += (f", last identified as MMSI {was} ({quiet})" if how == "fused"
+                    else f", taken for MMSI {was}, whose track it continues ({quiet})")
+            out["mmsi"] = [was]
+        out["summary"] = (f"High speed: {who} at {kn:.0f} kn (max {mx:.0f} kn), "
+                          + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."))
+        out["evidence"] = evidence
+        return out
+
+    def _identity_of(self, cyc: Cycle, r: int, mmsi: int) -> tuple[str, float]:
+        """How row r's radar track got `mmsi` ("fused": it carried it; "handed_over": `handed_over` gave it), and
+        how long that MMSI has been silent (NaN: not heard in memory)."""
+        track = cyc.cache.get("radar_track_id")
+        tid = np.array([int(track[r]) if track is not None else -1], np.int64)
+        fused = int(self.engine.track_identity.last(tid)[0][0]) == mmsi
+        handed = not fused and int(self.handovers.last(tid)[0][0]) == mmsi
+        mem = self.engine.memory
+        heard = mem.f["last_ais_t"][: mem.n][mem.i["last_mmsi"][: mem.n] == mmsi]
+        heard = heard[np.isfinite(heard)]
+        silent_s = float(cyc.t[r] - heard.max()) if len(heard) else math.nan
+        return ("handed_over" if handed else "fused"), silent_s
