@@ -594,29 +594,67 @@ def test_a_dark_go_fast_running_beside_a_vessel_still_on_its_radar_track_takes_n
 
 
 def test_a_fast_track_with_its_ais_quiet_is_alerted_under_the_vessel_it_was_not_as_a_dark_boat() -> None:
-    """Over the identified threshold (30 kn) with its AIS silent: the alert names the vessel (its MMSI in the alert
-    and the summary, how the track got it, how long it has been silent), at an identified severity. Its own track
-    going on dark carried the MMSI ("fused"); a new track where its last report puts it continues it
-    ("handed_over")."""
+    """Over the identified threshold (30 kn) with its AIS silent: the alert names the vessel (the summary, how the
+    track got its MMSI, how long it has been silent), at an identified severity. Its own track going on dark
+    carried the MMSI ("fused"); a new track where its last report puts it continues it ("handed_over"). The MMSI is
+    not put in the alert's `mmsi`, which only grows: a name refuted later (that MMSI heard 30 km off) is dropped
+    from the summary and the evidence."""
     e = engine(rules=("high_speed",))
     heard = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=29, cog_deg=45, kind=FUSED, mmsi=423000095,
                 radar_track_id=500)
     on = leg(500, end_of(heard), t0=310, duration_s=400, speed_kn=33, cog_deg=45, radar_track_id=500)
     run(e, heard, on)
     (a,) = of_type(e, "high_speed")
-    assert (a["track_ids"], a["mmsi"], a["severity"]) == ([500], [423000095], "medium")
+    assert (a["track_ids"], a["mmsi"], a["severity"]) == ([500], [], "medium")
     assert (a["evidence"]["identity"], a["evidence"]["last_mmsi"], a["evidence"]["dark"]) == ("fused", 423000095,
                                                                                              False)
     assert 400.0 <= a["evidence"]["ais_silent_s"] <= 420.0   # at its last update (710 s), from the last report
-    assert "last identified as MMSI 423000095 (AIS silent" in a["summary"]
+    assert "last identified as MMSI 423000095 (AIS silent 7 min)" in a["summary"]
+
+    e = engine(rules=("high_speed",))
+    far = leg(10_423_000_095, (38.60, 49.40), t0=800, duration_s=300, speed_kn=10, cog_deg=180, kind=AIS,
+              mmsi=423000095)
+    run(e, heard, leg(500, end_of(heard), t0=310, duration_s=900, speed_kn=33, cog_deg=45, radar_track_id=500), far)
+    (a,) = of_type(e, "high_speed")
+    assert (a["mmsi"], a["evidence"]["identity"], a["evidence"]["ais_silent_s"]) == ([], None, None)
+    assert a["summary"].startswith("High speed: dark contact 500 at 33 kn")
 
     e = engine(rules=("high_speed",))
     gap = leg(0, end_of(heard), duration_s=90, speed_kn=30, cog_deg=45)
     again = leg(600, end_of(gap), t0=390, duration_s=400, speed_kn=31, cog_deg=45, radar_track_id=600)
     run(e, heard, again)
     (a,) = of_type(e, "high_speed")
-    assert (a["track_ids"], a["mmsi"], a["evidence"]["identity"]) == ([600], [423000095], "handed_over")
-    assert "taken for MMSI 423000095, whose track it continues" in a["summary"]
+    assert (a["track_ids"], a["evidence"]["identity"]) == ([600], "handed_over")
+    assert "taken for MMSI 423000095, whose track it continues (AIS silent" in a["summary"]
+
+
+def test_a_track_fusion_let_go_of_while_its_vessels_reports_still_come_is_not_called_ais_silent() -> None:
+    """The vessel goes on as an AIS-only contact beside its own radar track (fusion broke): the track's alert names
+    it, and says when its AIS was last heard, not that it is silent (found by a review)."""
+    e = engine(rules=("high_speed",))
+    heard = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=29, cog_deg=45, kind=FUSED, mmsi=423000095,
+                radar_track_id=500)
+    on = leg(500, end_of(heard), t0=310, duration_s=400, speed_kn=33, cog_deg=45, radar_track_id=500)
+    ais = leg(10_423_000_095, end_of(heard), t0=318, duration_s=400, speed_kn=33, cog_deg=45, kind=AIS,
+              mmsi=423000095)
+    run(e, heard, on, ais)
+    (a,) = [x for x in of_type(e, "high_speed") if x["track_ids"] == [500]]
+    assert "last identified as MMSI 423000095 (its AIS heard" in a["summary"]
+    assert "silent" not in a["summary"] and a["evidence"]["ais_silent_s"] < 60.0
+
+
+def test_a_dark_go_fast_alerted_beside_a_vessel_is_not_handed_its_identity_when_that_vessel_falls_silent() -> None:
+    """A dark boat at 30.5 kn alongside a vessel on its own track (found by a review: when the vessel's AIS stopped,
+    `handed_over` took the dark boat's track for it and the go-fast's alert was renamed as that vessel)."""
+    e = engine(rules=("high_speed",))
+    heard = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=29, cog_deg=45, kind=FUSED, mmsi=423000095,
+                radar_track_id=400)
+    dark = leg(600, (float(heard["lat"][10]), float(heard["lon"][10])), t0=100, duration_s=900, speed_kn=30.5,
+               cog_deg=45, radar_track_id=600)
+    run(e, heard, dark)
+    (a,) = of_type(e, "high_speed")
+    assert (a["track_ids"], a["evidence"]["dark"], a["evidence"]["identity"]) == ([600], True, None)
+    assert a["summary"].startswith("High speed: dark contact 600 at 30 kn")
 
 
 def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:

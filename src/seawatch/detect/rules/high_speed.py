@@ -98,6 +98,10 @@ class HighSpeed(ContactRule):
             r = r[out[r] == 0]
             if not len(r):
                 return out
+        # a track already alerted as a dark go-fast ran beside whichever vessel falls silent later: not handed over
+        r = r[[self.book.get(self.type, int(c)) is None for c in cyc.contact_id[r]]]
+        if not len(r):
+            return out
         out[r] = handed_over(cyc.x[r], cyc.y[r], cyc.sog_mps[r], cyc.cog_deg[r], cyc.now, mem, self.engine.track_identity,
                              silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"], within_m=p["handover_m"],
                              speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
@@ -145,13 +149,21 @@ class HighSpeed(ContactRule):
                                     "last_mmsi": was if was > 0 else None}
         out: dict[str, Any] = {"severity": sev}
         who = cyc.who(r)
-        if was > 0:   # a radar track with its AIS quiet: the vessel it was (fused with, or continues) is named
+        # a radar track with its AIS quiet taken for a vessel (fused with, or continued): the vessel is named. Not in
+        # the alert's `mmsi` list, which only grows (a name refuted later, that MMSI heard far away, would stay)
+        evidence["identity"], evidence["ais_silent_s"] = None, None
+        if was > 0:
             how, silent_s = self._identity_of(cyc, r, was)
-            evidence["identity"], evidence["ais_silent_s"] = how, silent_s
-            quiet = f"AIS silent {silent_s / 60:.0f} min" if math.isfinite(silent_s) else "AIS silent"
+            evidence["identity"] = how
+            evidence["ais_silent_s"] = silent_s if math.isfinite(silent_s) else None
+            if not math.isfinite(silent_s):
+                quiet = "AIS silent"
+            elif silent_s >= self.p["handover_silent_s"]:
+                quiet = f"AIS silent {silent_s / 60:.0f} min"
+            else:   # fusion let go of it while its reports still come: its AIS is not silent
+                quiet = f"its AIS heard {max(silent_s, 0.0):.0f} s ago"
             who += (f", last identified as MMSI {was} ({quiet})" if how == "fused"
                     else f", taken for MMSI {was}, whose track it continues ({quiet})")
-            out["mmsi"] = [was]
         out["summary"] = (f"High speed: {who} at {kn:.0f} kn (max {mx:.0f} kn), "
                           + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."))
         out["evidence"] = evidence
