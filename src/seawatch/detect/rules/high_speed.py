@@ -143,19 +143,11 @@ class HighSpeed(ContactRule):
         sev = "high" if dark else ("medium" if small and not leisure else "low")
         cog = float(cyc.cog_deg[r])
         thr = cyc.cache.get("high_speed_threshold_kn")
-        evidence: dict[str, Any] = {"speed_kn": kn, "max_speed_kn": mx,
-                                    "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
-                                    "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
-                                    "last_mmsi": was if was > 0 else None}
-        out: dict[str, Any] = {"severity": sev}
-        who = cyc.who(r)
         # a radar track with its AIS quiet taken for a vessel (fused with, or continued): the vessel is named. Not in
         # the alert's `mmsi` list, which only grows (a name refuted later, that MMSI heard far away, would stay)
-        evidence["identity"], evidence["ais_silent_s"] = None, None
-        if was > 0:
-            how, silent_s = self._identity_of(cyc, r, was)
-            evidence["identity"] = how
-            evidence["ais_silent_s"] = silent_s if math.isfinite(silent_s) else None
+        how, silent_s = self._identity_of(cyc, r, was) if was > 0 else (None, math.nan)
+        who = cyc.who(r)
+        if how is not None:
             if not math.isfinite(silent_s):
                 quiet = "AIS silent"
             elif silent_s >= self.p["handover_silent_s"]:
@@ -164,18 +156,22 @@ class HighSpeed(ContactRule):
                 quiet = f"its AIS heard {max(silent_s, 0.0):.0f} s ago"
             who += (f", last identified as MMSI {was} ({quiet})" if how == "fused"
                     else f", taken for MMSI {was}, whose track it continues ({quiet})")
-        out["summary"] = (f"High speed: {who} at {kn:.0f} kn (max {mx:.0f} kn), "
-                          + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."))
-        out["evidence"] = evidence
-        return out
+        return {"severity": sev,
+                "summary": f"High speed: {who} at {kn:.0f} kn (max {mx:.0f} kn), "
+                           + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."),
+                "evidence": {"speed_kn": kn, "max_speed_kn": mx,
+                             "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
+                             "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
+                             "last_mmsi": was if was > 0 else None, "identity": how,
+                             "ais_silent_s": silent_s if math.isfinite(silent_s) else None}}
 
     def _identity_of(self, cyc: Cycle, r: int, mmsi: int) -> tuple[str, float]:
         """How row r's radar track got `mmsi` ("fused": it carried it; "handed_over": `handed_over` gave it), and
         how long that MMSI has been silent (NaN: not heard in memory)."""
         track = cyc.cache.get("radar_track_id")
         tid = np.array([int(track[r]) if track is not None else -1], np.int64)
-        fused = int(self.engine.track_identity.last(tid)[0][0]) == mmsi
-        handed = not fused and int(self.handovers.last(tid)[0][0]) == mmsi
+        handed = (int(self.engine.track_identity.last(tid)[0][0]) != mmsi
+                  and int(self.handovers.last(tid)[0][0]) == mmsi)
         mem = self.engine.memory
         heard = mem.f["last_ais_t"][: mem.n][mem.i["last_mmsi"][: mem.n] == mmsi]
         heard = heard[np.isfinite(heard)]
