@@ -214,8 +214,8 @@ class AisGap(Rule):
         cand = cand[~self.alerted[cand] & (self.rejected_at[cand] != rows[cand])]
         # not due before due_t (NaN: not known), as worked out below from the same report and speed
         heard, sog, untracked = mem.f["last_ais_t"][cand], mem.f["sog_mps"][cand], self.track[cand] < 0
-        known = ((now < self.due_t[cand]) & (self.due_heard_t[cand] == heard) & (self.due_sog[cand] == sog)
-                 & untracked)
+        same_sog = (self.due_sog[cand] == sog) | (np.isnan(self.due_sog[cand]) & np.isnan(sog))   # unknown: unknown
+        known = (now < self.due_t[cand]) & (self.due_heard_t[cand] == heard) & same_sog & untracked
         if known.any():
             cand, heard, sog, untracked = cand[~known], heard[~known], sog[~known], untracked[~known]
         if len(cand) == 0:
@@ -294,7 +294,11 @@ class AisGap(Rule):
             if renamed.get(m, -np.inf) >= float(mem.f["last_ais_t"][s]) - RENAMED_WITHIN_S:
                 continue   # its vessel changed identity (an ais_spoofing alert): the old MMSI's silence is that
             same = np.flatnonzero(mmsi_all == m)
-            if np.nanmax(heard[same]) > mem.f["last_ais_t"][s] or self.book.get(self.type, m) is not None:
+            if np.nanmax(heard[same]) > mem.f["last_ais_t"][s]:
+                # heard since on another contact: so it stays until this one's next row (that report is later)
+                self.rejected_at[s] = rows[s]
+                continue
+            if self.book.get(self.type, m) is not None:
                 continue
             self.alerted[same] = True
             lt = float(mem.f["last_ais_t"][s])
