@@ -32,6 +32,7 @@ from seawatch.detect.placememo import PlaceMemo
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.slots import SlotState
 from seawatch.detect.spell import Steadiness
+from seawatch.detect.statics import VesselStatics
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
@@ -144,6 +145,7 @@ class DetectionEngine(SlotState):
         self.memory.attach(self)
         self.steadiness = Steadiness()  # speed mean and jitter per contact, shared by the rules that judge speed
         self.memory.attach(self.steadiness)
+        self.statics = VesselStatics(self.memory)  # each vessel's name, type, length as its AIS gave them, by MMSI
         if not forget_s > stale_s:
             raise ValueError(f"forget_s ({forget_s}) must be longer than stale_s ({stale_s})")
         self.forget_s, self.forget_every_s = float(forget_s), float(forget_every_s)
@@ -410,6 +412,7 @@ class DetectionEngine(SlotState):
         ais_t = t - age
         hs = slots[has]
         mem.i["last_mmsi"][hs] = mmsi[has]
+        self.statics.note(slots, mmsi, cyc.ship_type, cyc.length_m, cyc.name)
         newer = ais_t[has] >= fill_nan(mem.f["last_ais_t"][hs], nan=-np.inf)
         mem.f["last_ais_t"][hs[newer]] = ais_t[has][newer]
         # the AIS position: of a row carrying a report just received, not a silent vessel's dead reckoning

@@ -35,6 +35,7 @@ import numpy as np
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import F64, I64, Cycle, Rule
 from seawatch.detect.reception import ReceptionMap, small_craft
+from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
 
@@ -315,14 +316,15 @@ class AisGap(Rule):
             # radar still sees it: high; gone silent under way: medium; silent where it lay stopped (anchored or
             # moored where no harbour is known), not seen to go anywhere: low
             sev = "high" if still else ("low" if stopped else "medium")
+            vessel = self.engine.statics.of(m)   # its name and length, as its AIS gave them
             self.book.open(
                 self.type, m, start, severity=sev, lat=float(lat), lon=float(lon),
                 track_ids=[int(mem.i["contact_id"][s])], mmsi=[m], zone=None,
-                summary=f"AIS gap: MMSI {m} silent for {g / 60:.0f} min inside AIS coverage"
+                summary=f"AIS gap: {vessel.label()} silent for {g / 60:.0f} min inside AIS coverage"
                         f"{' while radar still tracks it' if still else ''}{', last heard stopped' if stopped else ''}.",
                 evidence={"position_t": lt if heard_at else float(mem.f["last_t"][s]), "last_ais_t": lt,
                           "gap_s": float(g), "expected_interval_s": float(self._expected_s(np.array([s]), now)[0]),
-                          "radar_tracked": still, "stopped": stopped},
+                          "radar_tracked": still, "stopped": stopped, **vessel.evidence()},
                 # heard only briefly between two silences: one behaviour, its alert re-opened
                 merge_gap_s=max(self.book.merge_gap(self.type), p["resume_s"] + g))
             # dated inside a stretched cycle: the refreshes its later checks would have made
@@ -408,17 +410,18 @@ class AisGap(Rule):
         if u is None:
             return
         mem = self.engine.memory
+        a = self.book.get(self.type, m)
+        who = Statics.of_evidence(m, a.evidence if a is not None else {}).label()   # as it opened (no lookup)
         tracked = np.flatnonzero((mem.f["last_t"][same] >= now - TRACKED_S)
                                  & (mem.i["kind"][same] != int(ContactKind.AIS_ONLY)))
         if len(tracked):
             s2 = same[tracked[0]]
             self.book.update(self.type, m, u, lat=float(mem.f["lat"][s2]), lon=float(mem.f["lon"][s2]),
                              evidence={"gap_s": u - lt},
-                             summary=f"AIS gap: MMSI {m} silent for {(u - lt) / 60:.0f} min inside AIS "
+                             summary=f"AIS gap: {who} silent for {(u - lt) / 60:.0f} min inside AIS "
                                      "coverage while radar still tracks it.")
         else:   # the summary says how long, as the evidence does (it said the gap of its opening for hours)
-            a = self.book.get(self.type, m)
             stopped = a is not None and bool(a.evidence.get("stopped"))
             self.book.update(self.type, m, u, evidence={"gap_s": u - lt},
-                             summary=f"AIS gap: MMSI {m} silent for {(u - lt) / 60:.0f} min inside AIS coverage"
+                             summary=f"AIS gap: {who} silent for {(u - lt) / 60:.0f} min inside AIS coverage"
                                      f"{', last heard stopped' if stopped else ''}.")

@@ -38,6 +38,7 @@ import numpy as np
 
 from seawatch.arrays import fill_nan, near_any
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
+from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -103,6 +104,7 @@ class DarkTarget(ContactRule):
             return unsure, went_dark
         was = self.engine.track_identity.remembered(track[rows], cyc.x[rows], cyc.y[rows], cyc.now, self.engine.memory,
                                                     self.p["identity_memory_s"], self.p["elsewhere_m"])
+        gone = np.zeros(len(cyc), np.int64)   # per row, the MMSI whose open gap its track continues (describe)
         for k in np.flatnonzero(was).tolist():
             m, r = int(was[k]), int(rows[k])
             gap = self.book.get("ais_gap", m)
@@ -110,6 +112,8 @@ class DarkTarget(ContactRule):
                 unsure[r] = True
             elif gap.evidence.get("last_ais_t") is not None:
                 went_dark[r] = float(gap.evidence["last_ais_t"])
+                gone[r] = m
+        cyc.cache["dark_target_went_dark_mmsi"] = gone
         return unsure, went_dark
 
     def _dark_since_ais_stopped(self, cyc: Cycle, enter: B, went_dark: dict[int, float]) -> None:
@@ -167,9 +171,26 @@ class DarkTarget(ContactRule):
         night = bool(cyc.night()[r])
         sev = "high" if max_kn >= self.p["fast_kn"] or night else "medium"
         last = int(cyc.prev_mmsi[r])
-        who = f"contact {int(cyc.contact_id[r])}" + (f" (last AIS MMSI {last})" if last > 0 else "")
+        who = f"contact {int(cyc.contact_id[r])}" + (f" (last AIS {self.engine.statics.of(last).label()})"
+                                                     if last > 0 else "")
+        named = self._went_dark_as(cyc, r, opening)
+        if named is not None:
+            who += f", the radar track of {named.label()}, whose AIS fell silent"
         return {"severity": sev, "mmsi": [last] if last > 0 else [],
                 "summary": f"Dark target: {who} tracked by radar without AIS for {dur / 60:.0f} min inside AIS "
                            f"coverage, {sog_kn:.1f} kn{' at night' if night else ''}.",
                 "evidence": {"dark_since_t": since, "dark_duration_s": dur, "speed_kn": sog_kn,
-                             "max_speed_kn": max_kn, "night": night, "last_mmsi": last if last > 0 else None}}
+                             "max_speed_kn": max_kn, "night": night, "last_mmsi": last if last > 0 else None,
+                             "went_dark_mmsi": named.mmsi if named is not None else None,
+                             **(named.evidence() if named is not None else Statics.UNNAMED)}}
+
+    def _went_dark_as(self, cyc: Cycle, r: int, opening: bool) -> Statics | None:
+        """The vessel row r's radar track carried, whose AIS silence is an open ais_gap (`_identified_unsure`), as
+        named when the alert opened (its evidence keeps it); None if none. Not in the alert's `mmsi`, which only
+        grows: the ais_gap alert holds that MMSI."""
+        if opening:
+            gone = int(cyc.cache.get("dark_target_went_dark_mmsi", np.zeros(len(cyc), np.int64))[r])
+            return self.engine.statics.of(gone) if gone > 0 else None
+        a = self.book.get(self.type, int(cyc.contact_id[r]))
+        gone = int(a.evidence.get("went_dark_mmsi") or 0) if a is not None else 0
+        return Statics.of_evidence(gone, a.evidence) if a is not None and gone > 0 else None

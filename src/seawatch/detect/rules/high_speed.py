@@ -138,31 +138,37 @@ class HighSpeed(ContactRule):
         mx = self.prior(cyc, r, "max_speed_kn", kn, opening=opening)
         was = int(cyc.cache.get("high_speed_was_mmsi", np.zeros(len(cyc), np.int64))[r])
         dark = bool(cyc.dark[r]) and was == 0
-        small = not (cyc.length_m[r] >= 30.0)
-        leisure = bool(leisure_craft(cyc.ship_type[r:r + 1])[0])
+        # a radar track with its AIS quiet taken for a vessel (fused with, or continued): the vessel is named, and
+        # judged by its length and type as its AIS gave them. Not in the alert's `mmsi` list, which only grows (a
+        # name refuted later, that MMSI heard far away, would stay)
+        vessel = self.engine.statics.of(was) if was > 0 else None
+        length_m, ship_type = float(cyc.length_m[r]), int(cyc.ship_type[r])
+        if vessel is not None and not cyc.identified[r]:
+            length_m, ship_type = vessel.length_m, vessel.ship_type if vessel.ship_type is not None else -1
+        small = not (length_m >= 30.0)
+        leisure = bool(leisure_craft(np.array([ship_type]))[0])
         sev = "high" if dark else ("medium" if small and not leisure else "low")
         cog = float(cyc.cog_deg[r])
         thr = cyc.cache.get("high_speed_threshold_kn")
-        # a radar track with its AIS quiet taken for a vessel (fused with, or continued): the vessel is named. Not in
-        # the alert's `mmsi` list, which only grows (a name refuted later, that MMSI heard far away, would stay)
         how, silent_s = self._identity_of(cyc, r, was) if was > 0 else (None, math.nan)
         who = cyc.who(r)
-        if how is not None:
+        if how is not None and vessel is not None:
             if not math.isfinite(silent_s):
                 quiet = "AIS silent"
             elif silent_s >= self.p["handover_silent_s"]:
                 quiet = f"AIS silent {silent_s / 60:.0f} min"
             else:   # fusion let go of it while its reports still come: its AIS is not silent
                 quiet = f"its AIS heard {max(silent_s, 0.0):.0f} s ago"
-            who += (f", last identified as MMSI {was} ({quiet})" if how == "fused"
-                    else f", taken for MMSI {was}, whose track it continues ({quiet})")
+            who += (f", last identified as {vessel.label()} ({quiet})" if how == "fused"
+                    else f", taken for {vessel.label()}, whose track it continues ({quiet})")
         return {"severity": sev,
                 "summary": f"High speed: {who} at {kn:.0f} kn (max {mx:.0f} kn), "
                            + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."),
                 "evidence": {"speed_kn": kn, "max_speed_kn": mx,
                              "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
                              "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
-                             "last_mmsi": was if was > 0 else None, "identity": how,
+                             "last_mmsi": was if was > 0 else None, "last_name": vessel.name if vessel else None,
+                             "identity": how,
                              "ais_silent_s": silent_s if math.isfinite(silent_s) else None}}
 
     def _identity_of(self, cyc: Cycle, r: int, mmsi: int) -> tuple[str, float]:

@@ -1,0 +1,94 @@
+"""What each vessel's AIS said of itself — name, ship type, length — kept per contact, found again by MMSI.
+
+A vessel whose AIS falls silent goes on as a dark radar track under another contact id, and its silence is
+alerted under its MMSI alone (ais_gap): the rows that carry its name are those of its earlier contact. An
+operator told "dark contact 7, last identified as MMSI 423503612" wants to hear "SEA KARAGIYE 58, 8 m" with
+it, and a rule judging the dark track as that vessel (high_speed's severity) wants its length and type. So
+every identified row's static data is kept in its contact's slot (the latest known value of each field: a
+row without it keeps what came before), and `of(mmsi)` reads it back from the slot that last heard the MMSI.
+Slots go with the contact memory's (a day after the contact was last seen).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.detect.slots import SlotState
+
+if TYPE_CHECKING:
+    from seawatch.detect.core import ContactMemory
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Statics:
+    """A vessel's static data as its AIS gave it; None / NaN where never heard."""
+
+    mmsi: int
+    name: str | None = None
+    ship_type: int | None = None
+    length_m: float = math.nan
+
+    def label(self) -> str:
+        """How a summary names it: "SEA KARAGIYE 58 (MMSI 423503612, 8 m)", "MMSI 423503612" if nothing known."""
+        size = f", {self.length_m:.0f} m" if math.isfinite(self.length_m) else ""
+        return f"{self.name} (MMSI {self.mmsi}{size})" if self.name else f"MMSI {self.mmsi}{size}"
+
+
+    UNNAMED: ClassVar[dict[str, Any]] = {"name": None, "ship_type": None, "length_m": None}   # `evidence` of none
+
+    def evidence(self) -> dict[str, Any]:
+        """The alert evidence keys naming it: `name`, `ship_type`, `length_m` (None where unknown)."""
+        return {"name": self.name, "ship_type": self.ship_type,
+                "length_m": self.length_m if math.isfinite(self.length_m) else None}
+
+    @staticmethod
+    def of_evidence(mmsi: int, evidence: dict[str, Any]) -> Statics:
+        """Read back from an alert's evidence (`evidence`): what it was named with when it opened."""
+        length = evidence.get("length_m")
+        return Statics(int(mmsi), evidence.get("name"), evidence.get("ship_type"),
+                       float(length) if length is not None else math.nan)
+
+
+class VesselStatics(SlotState):
+    """Per contact slot, the last known name, ship type and length of the vessel on it (`note` each cycle)."""
+
+    slot_fields: ClassVar[dict[str, Any]] = {"name": None, "ship_type": -1, "length_m": np.nan}
+
+    def __init__(self, memory: ContactMemory) -> None:
+        self.memory = memory
+        self.name = np.zeros(0, object)
+        self.ship_type: I64 = np.zeros(0, np.int64)
+        self.length_m: F64 = np.zeros(0)
+        memory.attach(self)
+
+    def note(self, slots: I64, mmsi: I64, ship_type: npt.NDArray[np.integer[Any]], length_m: F64,
+             name: npt.NDArray[np.object_]) -> None:
+        """The cycle's rows (slots distinct): each known field of an identified row replaces its slot's."""
+        has = mmsi > 0
+        st = np.asarray(ship_type, np.int64)
+        typed = has & (st > 0)   # 0: "not available" (M.1371), -1: not given
+        self.ship_type[slots[typed]] = st[typed]
+        sized = has & np.isfinite(length_m) & (length_m > 0)
+        self.length_m[slots[sized]] = length_m[sized]
+        named = has & (name != None) & (name != "")   # element-wise on an object array
+        self.name[slots[named]] = name[named]
+
+    def of(self, mmsi: int) -> Statics:
+        """What is known of the vessel with this MMSI: each field from the slot that heard it last and knew it."""
+        mem = self.memory
+        mine = np.flatnonzero(mem.i["last_mmsi"][: mem.n] == mmsi)
+        if not len(mine):
+            return Statics(int(mmsi))
+        mine = mine[np.argsort(-np.nan_to_num(mem.f["last_ais_t"][mine], nan=-np.inf), kind="stable")]
+        name = next((str(self.name[s]).strip() for s in mine.tolist() if str(self.name[s] or "").strip()), None)
+        st = next((int(self.ship_type[s]) for s in mine.tolist() if self.ship_type[s] > 0), None)
+        length = next((float(self.length_m[s]) for s in mine.tolist() if np.isfinite(self.length_m[s])), math.nan)
+        return Statics(int(mmsi), name, st, length)

@@ -1,0 +1,88 @@
+"""Alerts on a vessel whose AIS fell silent name it as its AIS did — name and length — though the rows they judge
+(its silence, its dark radar track) carry neither."""
+
+from __future__ import annotations
+
+import numpy as np
+from detect_helpers import DARK, FUSED, caspian, end_of, leg, of_type, run
+
+from seawatch.detect.engine import DetectionEngine
+
+OFF_LANKARAN = (38.80, 49.10)  # open sea, ~20 km off the coast, inside AIS and radar cover, far from ports
+
+
+def test_an_ais_gap_names_the_silent_vessel_by_the_name_and_length_its_ais_last_gave() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    named = leg(7, OFF_LANKARAN, duration_s=150, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000007,
+                name="SEA KARAGIYE 58", length_m=8.0)
+    bare = leg(7, end_of(named), t0=160, duration_s=150, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000007)
+    dark = leg(7, end_of(bare), t0=320, duration_s=900, speed_kn=10, cog_deg=0, kind=DARK)
+    run(e, named, bare, dark)   # the rows after the first 150 s carry no static data: what came before stands
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["summary"].startswith("AIS gap: SEA KARAGIYE 58 (MMSI 422000007, 8 m) silent for ")
+    assert gap["summary"].endswith("min inside AIS coverage while radar still tracks it.")
+    assert (gap["evidence"]["name"], gap["evidence"]["length_m"], gap["mmsi"]) == ("SEA KARAGIYE 58", 8.0,
+                                                                                 [422000007])
+
+
+def test_an_ais_gap_of_a_vessel_that_never_gave_its_name_names_it_by_its_mmsi() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    a = leg(7, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000007)
+    run(e, a, leg(7, end_of(a), t0=310, duration_s=900, speed_kn=10, cog_deg=0, kind=DARK))
+    (gap,) = of_type(e, "ais_gap")
+    assert gap["summary"].startswith("AIS gap: MMSI 422000007 silent for ")
+    assert (gap["evidence"]["name"], gap["evidence"]["length_m"]) == (None, None)
+
+
+def test_a_dark_target_on_the_radar_track_of_a_vessel_gone_silent_is_named_as_that_vessel() -> None:
+    """The vessel's own radar track goes on dark under the track's id once its AIS stops: the dark-target alert
+    says whose track it is; the alert's `mmsi` stays the contact's own (none), the ais_gap alert holds the MMSI."""
+    e = DetectionEngine(caspian(), rules=("ais_gap", "dark_target"))
+    heard = leg(10_422_000_007, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000007,
+                radar_track_id=500, name="NEFTCHI 3", length_m=42.0)
+    on = leg(500, end_of(heard), t0=310, duration_s=1200, speed_kn=10, cog_deg=0, radar_track_id=500)
+    run(e, heard, on)
+    (dark,) = of_type(e, "dark_target")
+    assert "contact 500, the radar track of NEFTCHI 3 (MMSI 422000007, 42 m), whose AIS fell silent" in dark["summary"]
+    assert (dark["evidence"]["went_dark_mmsi"], dark["evidence"]["name"], dark["mmsi"]) == (422000007, "NEFTCHI 3", [])
+    assert [g["mmsi"] for g in of_type(e, "ais_gap")] == [[422000007]]
+
+
+def test_a_dark_target_of_no_known_vessel_names_none() -> None:
+    e = DetectionEngine(caspian(), rules=("ais_gap", "dark_target"))
+    run(e, leg(500, OFF_LANKARAN, duration_s=1200, speed_kn=10, cog_deg=0, kind=DARK, radar_track_id=500))
+    (dark,) = of_type(e, "dark_target")
+    assert dark["summary"].startswith("Dark target: contact 500 tracked by radar without AIS for ")
+    assert (dark["evidence"]["went_dark_mmsi"], dark["evidence"]["name"]) == (None, None)
+
+
+def test_a_fast_track_taken_for_a_60_m_ship_is_judged_as_that_ship_a_low_severity_high_speed() -> None:
+    """Its length comes from the ship's AIS, not the dark rows (which have none: as a small craft of unknown type it
+    was medium); a track taken for a vessel whose AIS gave no length stays medium."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    heard = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=29, cog_deg=45, kind=FUSED, mmsi=423000095,
+                radar_track_id=500, name="CASPIAN STAR", length_m=60.0, ship_type=70)
+    on = leg(500, end_of(heard), t0=310, duration_s=400, speed_kn=33, cog_deg=45, radar_track_id=500)
+    run(e, heard, on)
+    (a,) = of_type(e, "high_speed")
+    assert (a["severity"], a["evidence"]["last_name"]) == ("low", "CASPIAN STAR")
+    assert "last identified as CASPIAN STAR (MMSI 423000095, 60 m) (AIS silent 7 min)" in a["summary"]
+
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    unsized = {k: v for k, v in heard.items() if k not in ("length_m", "ship_type")}
+    run(e, unsized, on)
+    (a,) = of_type(e, "high_speed")
+    assert (a["severity"], a["evidence"]["last_name"]) == ("medium", "CASPIAN STAR")
+
+
+def test_a_vessel_is_named_from_the_contact_that_heard_it_last() -> None:
+    """Two contacts carried the MMSI (a new AIS-only contact after a break): the later one's name counts."""
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    old = leg(11, OFF_LANKARAN, duration_s=100, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000011, name="OLD NAME")
+    new = leg(12, end_of(old), t0=110, duration_s=100, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000011,
+              name="NEW NAME", length_m=25.0)
+    run(e, old, new)
+    got = e.statics.of(422000011)
+    assert (got.name, got.length_m, got.label()) == ("NEW NAME", 25.0, "NEW NAME (MMSI 422000011, 25 m)")
+    assert e.statics.of(422999999).label() == "MMSI 422999999"
+    assert np.isnan(e.statics.of(422999999).length_m)
