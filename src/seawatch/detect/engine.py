@@ -412,7 +412,7 @@ class DetectionEngine(SlotState):
         ais_t = t - age
         hs = slots[has]
         mem.i["last_mmsi"][hs] = mmsi[has]
-        self.statics.note(slots, mmsi, cyc.ship_type, cyc.length_m, cyc.name)
+        self.statics.note(slots, mmsi, cyc.prev_mmsi, cyc.ship_type, cyc.length_m, cyc.name)
         newer = ais_t[has] >= fill_nan(mem.f["last_ais_t"][hs], nan=-np.inf)
         mem.f["last_ais_t"][hs[newer]] = ais_t[has][newer]
         # the AIS position: of a row carrying a report just received, not a silent vessel's dead reckoning

@@ -5,7 +5,8 @@ alerted under its MMSI alone (ais_gap): the rows that carry its name are those o
 operator told "dark contact 7, last identified as MMSI 423503612" wants to hear "SEA KARAGIYE 58, 8 m" with
 it, and a rule judging the dark track as that vessel (high_speed's severity) wants its length and type. So
 every identified row's static data is kept in its contact's slot (the latest known value of each field: a
-row without it keeps what came before), and `of(mmsi)` reads it back from the slot that last heard the MMSI.
+row without it keeps what came before; a slot that starts carrying another MMSI forgets it), and `of(mmsi)`
+reads it back from the contact that last heard the MMSI and knows anything of it — one contact's record.
 Slots go with the contact memory's (a day after the contact was last seen).
 """
 
@@ -37,9 +38,12 @@ class Statics:
     length_m: float = math.nan
 
     def label(self) -> str:
-        """How a summary names it: "SEA KARAGIYE 58 (MMSI 423503612, 8 m)", "MMSI 423503612" if nothing known."""
-        size = f", {self.length_m:.0f} m" if math.isfinite(self.length_m) else ""
-        return f"{self.name} (MMSI {self.mmsi}{size})" if self.name else f"MMSI {self.mmsi}{size}"
+        """How a summary names it: "SEA KARAGIYE 58 (MMSI 423503612, 8 m)"; without a name "MMSI 423503612 (8 m)",
+        and "MMSI 423503612" if nothing is known."""
+        if not math.isfinite(self.length_m):
+            return f"{self.name} (MMSI {self.mmsi})" if self.name else f"MMSI {self.mmsi}"
+        return (f"{self.name} (MMSI {self.mmsi}, {self.length_m:.0f} m)" if self.name
+                else f"MMSI {self.mmsi} ({self.length_m:.0f} m)")
 
 
     UNNAMED: ClassVar[dict[str, Any]] = {"name": None, "ship_type": None, "length_m": None}   # `evidence` of none
@@ -69,10 +73,13 @@ class VesselStatics(SlotState):
         self.length_m: F64 = np.zeros(0)
         memory.attach(self)
 
-    def note(self, slots: I64, mmsi: I64, ship_type: npt.NDArray[np.integer[Any]], length_m: F64,
+    def note(self, slots: I64, mmsi: I64, prev_mmsi: I64, ship_type: npt.NDArray[np.integer[Any]], length_m: F64,
              name: npt.NDArray[np.object_]) -> None:
-        """The cycle's rows (slots distinct): each known field of an identified row replaces its slot's."""
+        """The cycle's rows (slots distinct; `prev_mmsi`: each slot's MMSI before them): each known field of an
+        identified row replaces its slot's. A slot that now carries another MMSI forgets the other vessel's first."""
         has = mmsi > 0
+        other = slots[has & (prev_mmsi > 0) & (prev_mmsi != mmsi)]
+        self.name[other], self.ship_type[other], self.length_m[other] = None, -1, np.nan
         st = np.asarray(ship_type, np.int64)
         typed = has & (st > 0)   # 0: "not available" (M.1371), -1: not given
         self.ship_type[slots[typed]] = st[typed]
@@ -82,13 +89,15 @@ class VesselStatics(SlotState):
         self.name[slots[named]] = name[named]
 
     def of(self, mmsi: int) -> Statics:
-        """What is known of the vessel with this MMSI: each field from the slot that heard it last and knew it."""
+        """What is known of the vessel with this MMSI: the record of the contact that heard it last and knows
+        anything of it (one contact's, never a mix of two: one MMSI on two contacts may be two vessels)."""
         mem = self.memory
         mine = np.flatnonzero(mem.i["last_mmsi"][: mem.n] == mmsi)
-        if not len(mine):
-            return Statics(int(mmsi))
         mine = mine[np.argsort(-np.nan_to_num(mem.f["last_ais_t"][mine], nan=-np.inf), kind="stable")]
-        name = next((str(self.name[s]).strip() for s in mine.tolist() if str(self.name[s] or "").strip()), None)
-        st = next((int(self.ship_type[s]) for s in mine.tolist() if self.ship_type[s] > 0), None)
-        length = next((float(self.length_m[s]) for s in mine.tolist() if np.isfinite(self.length_m[s])), math.nan)
-        return Statics(int(mmsi), name, st, length)
+        for s in mine.tolist():
+            nm = self.name[s]
+            name = nm.strip() or None if isinstance(nm, str) else None
+            st = int(self.ship_type[s])
+            if name is not None or st > 0 or np.isfinite(self.length_m[s]):
+                return Statics(int(mmsi), name, st if st > 0 else None, float(self.length_m[s]))
+        return Statics(int(mmsi))

@@ -171,11 +171,12 @@ class DarkTarget(ContactRule):
         night = bool(cyc.night()[r])
         sev = "high" if max_kn >= self.p["fast_kn"] or night else "medium"
         last = int(cyc.prev_mmsi[r])
-        who = f"contact {int(cyc.contact_id[r])}" + (f" (last AIS {self.engine.statics.of(last).label()})"
-                                                     if last > 0 else "")
         named = self._went_dark_as(cyc, r, opening)
-        if named is not None:
-            who += f", the radar track of {named.label()}, whose AIS fell silent"
+        who = f"contact {int(cyc.contact_id[r])}"
+        if named is not None:   # named once (as it opened), not again as its last AIS
+            who += f", the radar track of {named.label()}, whose AIS fell silent,"
+        elif last > 0:
+            who += f" (last AIS {self.engine.statics.of(last).label()})"
         return {"severity": sev, "mmsi": [last] if last > 0 else [],
                 "summary": f"Dark target: {who} tracked by radar without AIS for {dur / 60:.0f} min inside AIS "
                            f"coverage, {sog_kn:.1f} kn{' at night' if night else ''}.",

@@ -38,6 +38,7 @@ from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, I64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
 from seawatch.detect.identity import TrackIdentity, handed_over
 from seawatch.detect.reception import leisure_craft
+from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
@@ -138,15 +139,16 @@ class HighSpeed(ContactRule):
         mx = self.prior(cyc, r, "max_speed_kn", kn, opening=opening)
         was = int(cyc.cache.get("high_speed_was_mmsi", np.zeros(len(cyc), np.int64))[r])
         dark = bool(cyc.dark[r]) and was == 0
-        # a radar track with its AIS quiet taken for a vessel (fused with, or continued): the vessel is named, and
-        # judged by its length and type as its AIS gave them. Not in the alert's `mmsi` list, which only grows (a
-        # name refuted later, that MMSI heard far away, would stay)
+        # a radar track with its AIS quiet taken for a vessel (fused with, or continued): the vessel is named, and a
+        # ship (>= 30 m, as its AIS gave it) is judged as one. Not a pleasure craft's type: those run fast with their
+        # identity on, and this one has it off. Not in the alert's `mmsi` list, which only grows (a name refuted
+        # later, that MMSI heard far away, would stay)
         vessel = self.engine.statics.of(was) if was > 0 else None
-        length_m, ship_type = float(cyc.length_m[r]), int(cyc.ship_type[r])
-        if vessel is not None and not cyc.identified[r]:
-            length_m, ship_type = vessel.length_m, vessel.ship_type if vessel.ship_type is not None else -1
-        small = not (length_m >= 30.0)
-        leisure = bool(leisure_craft(np.array([ship_type]))[0])
+        if vessel is None:
+            small = not (cyc.length_m[r] >= 30.0)
+            leisure = bool(leisure_craft(cyc.ship_type[r:r + 1])[0])
+        else:
+            small, leisure = not (vessel.length_m >= 30.0), False
         sev = "high" if dark else ("medium" if small and not leisure else "low")
         cog = float(cyc.cog_deg[r])
         thr = cyc.cache.get("high_speed_threshold_kn")
@@ -167,7 +169,8 @@ class HighSpeed(ContactRule):
                 "evidence": {"speed_kn": kn, "max_speed_kn": mx,
                              "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
                              "cog_deg": float(cyc.cog_deg[r]), "dark": dark,
-                             "last_mmsi": was if was > 0 else None, "last_name": vessel.name if vessel else None,
+                             "last_mmsi": was if was > 0 else None,
+                             **{f"last_{k}": v for k, v in (vessel.evidence() if vessel else Statics.UNNAMED).items()},
                              "identity": how,
                              "ais_silent_s": silent_s if math.isfinite(silent_s) else None}}
 
