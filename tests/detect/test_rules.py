@@ -684,6 +684,31 @@ def test_a_dark_go_fast_alerted_beside_a_vessel_is_not_handed_its_identity_when_
     assert a["summary"].startswith("High speed: dark contact 600 at 30 kn")
 
 
+def test_a_dark_boat_in_company_of_a_vessel_before_it_fell_silent_is_not_taken_for_it() -> None:
+    """A dark boat 500 m abeam of a vessel at 24 kn for 10 min, unalerted (under 25 kn), speeds up to 26.5 kn as the
+    vessel's AIS stops: the hand-over took it for the vessel (where its last report puts it, at its speed and
+    course), judged it at the identified 30 kn and raised nothing. It was seen beside the vessel while the vessel
+    still reported, so it is not the vessel's next track: a dark go-fast. A track first seen after the last report
+    still continues the vessel."""
+
+    def company(boat_t0: float) -> DetectionEngine:
+        e = engine(rules=("high_speed",))
+        heard = leg(10_423_000_091, OFF_LANKARAN, duration_s=600, speed_kn=24, cog_deg=45, kind=FUSED,
+                    mmsi=423000091, radar_track_id=500)
+        k = int(boat_t0 // 10)
+        bx, by = e.frame.to_xy(float(heard["lat"][k]), float(heard["lon"][k]))
+        start = e.frame.to_latlon(bx + 353.6, by - 353.6)
+        slow = leg(700, (float(start[0]), float(start[1])), t0=boat_t0, duration_s=600 - boat_t0, speed_kn=24,
+                   cog_deg=45, radar_track_id=700)
+        fast = leg(700, end_of(slow), t0=610, duration_s=600, speed_kn=26.5, cog_deg=45, radar_track_id=700)
+        run(e, heard, slow, fast)
+        return e
+
+    (a,) = of_type(company(0.0), "high_speed")
+    assert (a["track_ids"], a["severity"], a["evidence"]["identity"]) == ([700], "high", None)
+    assert of_type(company(580.0), "high_speed") == []   # first seen 20 s before the last report: taken for it
+
+
 def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:
     from seawatch.model.contact import TrackStatus
 

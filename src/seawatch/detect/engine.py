@@ -401,6 +401,7 @@ class DetectionEngine(SlotState):
             self.started = float(t.min())
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t
+        mem.f["first_t"][slots] = np.fmin(mem.f["first_t"][slots], t)   # NaN until its first row
         mem.i["rows"][slots] += 1   # a slot's memory changes only here: a rule's memo of it holds while this does
         mem.f["x"][slots], mem.f["y"][slots] = x, y
         mem.f["lat"][slots], mem.f["lon"][slots] = lat, lon

@@ -128,7 +128,7 @@ class TrackIdentity(SlotState):
 
 def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: ContactMemory, identity: TrackIdentity,
                 *, silent_s: float, memory_s: float, within_m: float, speed_tol_mps: float, course_tol_deg: float,
-                live_s: float = 30.0) -> I64:
+                live_s: float = 30.0, born_t: F64 | None = None, born_before_s: float = 60.0) -> I64:
     """Per row (a radar track that never carried an identity), the MMSI of the vessel it continues (0: none): a
     vessel whose AIS has been silent for `silent_s` to `memory_s`, no longer on a radar track of its own (neither
     its fused contact nor a radar track that carried its MMSI updated in the last `live_s`: a vessel still
@@ -136,8 +136,10 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     at most `memory_s` ago), is within `within_m` of the row, at the row's speed (within `speed_tol_mps`) and
     course (within `course_tol_deg`). A small craft at speed whose AIS fades out of reception as its radar track
     breaks is seen again on a new track that never fused: the same boat, not a dark one. Rows moving slower than
-    `speed_tol_mps` are not matched (two boats stopped together agree on any course). Each vessel goes to one row
-    at most, the nearest; a row takes the nearest of its vessels."""
+    `speed_tol_mps` are not matched (two boats stopped together agree on any course). With `born_t` (each row's
+    first time seen), a row seen since more than `born_before_s` before the vessel's last report is not it: it ran
+    beside the vessel while the vessel still reported (a dark boat in company, not the vessel's next track). Each
+    vessel goes to one row at most, the nearest; a row takes the nearest of its vessels."""
     out = np.zeros(len(x), np.int64)
     n = mem.n
     if not len(x) or not n:
@@ -171,6 +173,8 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     turn = np.abs((cog_deg[rows, None] - f["cog_deg"][cand][None, :] + 180.0) % 360.0 - 180.0)
     ok = ((d <= within_m) & (np.abs(sog_mps[rows, None] - f["sog_mps"][cand][None, :]) <= speed_tol_mps)
           & (turn <= course_tol_deg))
+    if born_t is not None:   # NaN (never seen): no objection
+        ok &= ~(born_t[rows, None] < f["last_ais_t"][cand][None, :] - born_before_s)
     d = np.where(ok, d, np.inf)
     d[d > d.min(axis=0, keepdims=True)] = np.inf   # each vessel to its nearest row only
     best = np.argmin(d, axis=1)

@@ -26,7 +26,8 @@ than `elsewhere_m` from the track (the track never was that vessel). A real vess
 every few minutes) sailing at 24-25 kn loses its identity on fusion between reports; its radar estimate
 reads 25-27 kn, which is not a go-fast. So is a track that never fused but continues such a vessel
 (`identity.handed_over`): a small craft at 24.5 kn whose class B AIS fades out of reception as its radar track
-breaks, seen again on a new track where its last report, run on, puts it, at its speed and course.
+breaks, seen again on a new track where its last report, run on, puts it, at its speed and course — a new
+track: one seen since before the vessel's last report ran beside it (`handover_born_before_s`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class HighSpeed(ContactRule):
         "handover_m": 1000.0,
         "handover_speed_tol_kn": 3.0,
         "handover_course_tol_deg": 20.0,
+        "handover_born_before_s": 60.0,  # ... not a track seen since more than this before the vessel's last report
         "max_position_sigma_m": UNMEASURED_SIGMA_M,  # a track predicted without plots this long is held
     }
 
@@ -111,7 +113,8 @@ class HighSpeed(ContactRule):
         out[r] = handed_over(cyc.x[r], cyc.y[r], cyc.sog_mps[r], cyc.cog_deg[r], cyc.now, mem, self.engine.track_identity,
                              silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"], within_m=p["handover_m"],
                              speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
-                             course_tol_deg=p["handover_course_tol_deg"])
+                             course_tol_deg=p["handover_course_tol_deg"], born_t=mem.f["first_t"][cyc.slot[r]],
+                             born_before_s=p["handover_born_before_s"])
         # kept like a fused identity (until identity_memory_s, or that MMSI heard elsewhere): the vessel's silence
         # outlasting handover_memory_s does not make its track a dark boat
         self.handovers.note(track[r], out[r], cyc.t[r])
