@@ -709,6 +709,65 @@ def test_a_dark_boat_in_company_of_a_vessel_before_it_fell_silent_is_not_taken_f
     assert of_type(company(580.0), "high_speed") == []   # first seen 20 s before the last report: taken for it
 
 
+def test_a_dark_boat_in_company_whose_track_breaks_as_the_vessel_falls_silent_is_still_not_taken_for_it() -> None:
+    """The same company, but the boat's radar track breaks once near the vessel's silence and it goes on under
+    track 701, first seen 50 s after the last report: newborn, it passed the birth test and was handed the vessel's
+    identity (found by a review). The vessel had a boat in company at its last reports: it is handed to no track."""
+    from detect_helpers import T0
+
+    e = engine(rules=("high_speed",))
+    heard = leg(10_423_000_091, OFF_LANKARAN, duration_s=600, speed_kn=24, cog_deg=45, kind=FUSED,
+                mmsi=423000091, radar_track_id=500)
+    bx, by = e.frame.to_xy(float(heard["lat"][0]), float(heard["lon"][0]))
+    start = e.frame.to_latlon(bx + 353.6, by - 353.6)
+    slow = leg(700, (float(start[0]), float(start[1])), duration_s=600, speed_kn=24, cog_deg=45, radar_track_id=700)
+    fast = leg(700, end_of(slow), t0=610, duration_s=600, speed_kn=26.5, cog_deg=45, radar_track_id=700)
+    before = {k: v[fast["t"] - T0 <= 630] for k, v in fast.items()}
+    after = {k: v[fast["t"] - T0 >= 650] for k, v in fast.items()}
+    after["contact_id"][:], after["radar_track_id"][:] = 701, 701
+    run(e, heard, slow, before, after)
+    (a,) = of_type(e, "high_speed")
+    assert (a["track_ids"], a["severity"], a["evidence"]["identity"]) == ([701], "high", None)
+
+
+def test_a_fused_go_fast_whose_radar_track_coasts_while_its_reports_come_is_judged_on_them() -> None:
+    """A fused row carries its radar track's status, COASTING while the track coasts, but its speed is the AIS
+    report's (found by a review: read as the filter's prediction, a 6 kn glitch at its last plots held the boat at
+    40 kn for the whole coast). A fused boat's acceleration measured by its AIS while its radar coasts is no jump at
+    its next plot either."""
+    from detect_helpers import AIS, T0
+
+    from seawatch.model.contact import TrackStatus
+
+    lg = leg(10_423_000_091, OFF_LANKARAN, duration_s=900, speed_kn=40, cog_deg=45, kind=FUSED, mmsi=423000091,
+             radar_track_id=500, dt=5.0)
+    t = lg["t"] - T0
+    lg["status"] = np.where(t <= 60, int(TrackStatus.CONFIRMED), int(TrackStatus.COASTING)).astype(np.uint8)
+    kn = np.full(len(t), 40.0)
+    kn[t == 50], kn[t == 55] = 46.0, 35.0
+    lg["sog_mps"] = kn * KN_TO_MPS
+    ais = t > 300
+    lg["kind"][ais], lg["status"][ais], lg["radar_track_id"][ais] = AIS, int(TrackStatus.CONFIRMED), -1
+    e = engine(rules=("high_speed",))
+    run(e, lg, step_s=5.0)
+    (a,) = of_type(e, "high_speed")
+    assert a["start"] == "2026-06-12T16:02:00.000Z"   # the first version: 16:05:05, once it was AIS-only
+
+    lg = leg(10_423_000_091, OFF_LANKARAN, duration_s=900, speed_kn=40, cog_deg=45, kind=FUSED, mmsi=423000091,
+             radar_track_id=500, dt=5.0)
+    t = lg["t"] - T0
+    lg["sog_mps"] = np.interp(t, [0, 80, 120, 900], [31, 31, 45, 45]) * KN_TO_MPS
+    lg["status"] = np.where((t > 80) & (t < 120), int(TrackStatus.COASTING),
+                            int(TrackStatus.CONFIRMED)).astype(np.uint8)
+    e = engine(rules=("high_speed",))
+    x0, y0 = e.frame.to_xy(*OFF_LANKARAN)
+    s = np.concatenate([[0.0], np.cumsum(lg["sog_mps"][1:] * 5.0)])
+    lg["lat"], lg["lon"] = e.frame.to_latlon(x0 + s * np.sin(np.radians(45)), y0 + s * np.cos(np.radians(45)))
+    run(e, lg, step_s=5.0)
+    (a,) = of_type(e, "high_speed")
+    assert a["start"] == "2026-06-12T16:02:00.000Z"   # the first version: 16:03:30
+
+
 def test_a_contact_whose_id_comes_back_far_away_has_not_crossed_the_border_in_between() -> None:
     from seawatch.model.contact import TrackStatus
 

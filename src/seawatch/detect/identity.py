@@ -128,7 +128,8 @@ class TrackIdentity(SlotState):
 
 def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: ContactMemory, identity: TrackIdentity,
                 *, silent_s: float, memory_s: float, within_m: float, speed_tol_mps: float, course_tol_deg: float,
-                live_s: float = 30.0, born_t: F64 | None = None, born_before_s: float = 60.0) -> I64:
+                live_s: float = 30.0, born_t: F64 | None = None, born_before_s: float = 60.0,
+                company_t: F64 | None = None) -> I64:
     """Per row (a radar track that never carried an identity), the MMSI of the vessel it continues (0: none): a
     vessel whose AIS has been silent for `silent_s` to `memory_s`, no longer on a radar track of its own (neither
     its fused contact nor a radar track that carried its MMSI updated in the last `live_s`: a vessel still
@@ -138,7 +139,9 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     breaks is seen again on a new track that never fused: the same boat, not a dark one. Rows moving slower than
     `speed_tol_mps` are not matched (two boats stopped together agree on any course). With `born_t` (each row's
     first time seen), a row seen since more than `born_before_s` before the vessel's last report is not it: it ran
-    beside the vessel while the vessel still reported (a dark boat in company, not the vessel's next track). Each
+    beside the vessel while the vessel still reported (a dark boat in company, not the vessel's next track); with
+    `company_t` (per memory slot: the last report at which a dark boat ran in the vessel's company), a vessel with
+    one in company within `born_before_s` of its last report goes to no row (which track is it?). Each
     vessel goes to one row at most, the nearest; a row takes the nearest of its vessels."""
     out = np.zeros(len(x), np.int64)
     n = mem.n
@@ -148,10 +151,12 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     quiet = now - fill_nan(f["last_ais_t"][:n], nan=-np.inf)
     run_on = now - fill_nan(f["ais_pos_t"][:n], nan=-np.inf)
     live = now - fill_nan(f["last_t"][:n], nan=-np.inf) <= live_s
+    in_company = (company_t[:n] >= f["last_ais_t"][:n] - born_before_s if company_t is not None
+                  else np.zeros(n, bool))
     cand = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & ~(live & (mem.i["kind"][:n] != int(ContactKind.AIS_ONLY)))
                           & (quiet >= silent_s) & (quiet <= memory_s) & (run_on <= memory_s)
                           & np.isfinite(f["sog_mps"][:n]) & np.isfinite(f["cog_deg"][:n])
-                          & (f["sog_mps"][:n] >= speed_tol_mps))
+                          & (f["sog_mps"][:n] >= speed_tol_mps) & ~in_company)
     rows = np.flatnonzero(np.isfinite(sog_mps) & np.isfinite(cog_deg) & (sog_mps >= speed_tol_mps))
     if not len(cand) or not len(rows):
         return out

@@ -83,6 +83,11 @@ class HighSpeed(ContactRule):
         self.handovers = TrackIdentity()   # the identities `handed_over` gave radar tracks, kept as a fused one is
         self.plotted = Steadiness()   # the speed's jitter over the updates that measured the contact (`_plot_jitter`)
         engine.memory.attach(self.plotted)
+        # per slot: the last fresh AIS report at which a dark boat ran in the vessel's company (`_note_company`)
+        self.company_t = np.zeros(0)
+        engine.memory.attach(self)
+
+    slot_fields: ClassVar[dict[str, Any]] = {"company_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         # the spell must have made good the speed it claims, in a fairly straight line
@@ -114,15 +119,42 @@ class HighSpeed(ContactRule):
                              silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"], within_m=p["handover_m"],
                              speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
                              course_tol_deg=p["handover_course_tol_deg"], born_t=mem.f["first_t"][cyc.slot[r]],
-                             born_before_s=p["handover_born_before_s"])
+                             born_before_s=p["handover_born_before_s"], company_t=self.company_t)
         # kept like a fused identity (until identity_memory_s, or that MMSI heard elsewhere): the vessel's silence
         # outlasting handover_memory_s does not make its track a dark boat
         self.handovers.note(track[r], out[r], cyc.t[r])
         self.handovers.forget(cyc.now - p["identity_memory_s"])
         return out
 
+    def _note_company(self, cyc: Cycle) -> None:
+        """The vessels whose fresh AIS report has a dark boat in company: within `handover_m`, at their speed and
+        course (the hand-over's tolerances), seen for `handover_born_before_s` at least (not the vessel's own new
+        track, fused within seconds). Such a vessel falling silent is not handed over (`handed_over`'s
+        `company_t`): which track is it? A track break of the boat in company would make it a newborn."""
+        p = self.p
+        tol = p["handover_speed_tol_kn"] * KN_TO_MPS
+        sog = fill_nan(cyc.sog_mps)
+        v = np.flatnonzero(cyc.cache["fresh_ais"] & (cyc.mmsi > 0) & (sog >= tol) & np.isfinite(cyc.cog_deg))
+        if not len(v):
+            return
+        old = self.engine.memory.f["first_t"][cyc.slot] <= cyc.t - p["handover_born_before_s"]
+        d = np.flatnonzero(cyc.dark & old & (sog >= tol) & np.isfinite(cyc.cog_deg))
+        if not len(d):
+            return
+        with_boat = np.zeros(len(v), bool)
+        step = max(1, 1_000_000 // len(d))   # vessels x dark rows, a million pairs at a time
+        for a in range(0, len(v), step):
+            vv = v[a:a + step]
+            turn = np.abs((cyc.cog_deg[vv, None] - cyc.cog_deg[None, d] + 180.0) % 360.0 - 180.0)
+            near = ((np.hypot(cyc.x[vv, None] - cyc.x[None, d], cyc.y[vv, None] - cyc.y[None, d]) <= p["handover_m"])
+                    & (np.abs(sog[vv, None] - sog[None, d]) <= tol) & (turn <= p["handover_course_tol_deg"]))
+            with_boat[a:a + step] = near.any(axis=1)
+        w = v[with_boat]
+        self.company_t[cyc.slot[w]] = cyc.t[w]
+
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
+        self._note_company(cyc)
         kn = cyc.sog_kn
         # only a row that could be fast for a dark boat needs its track's past identity
         was = self.remembered(cyc, kn >= p["speed_kn"] - p["hysteresis_kn"])
@@ -144,12 +176,13 @@ class HighSpeed(ContactRule):
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane
 
     def _plot_jitter(self, cyc: Cycle) -> F64:
-        """Each row's speed jitter counted over its contact's updates with a plot only (every row but a radar
-        track's COASTING one, the filter's prediction: its speed the last one). A clutter track coasting between
+        """Each row's speed jitter counted over its contact's measured updates only: every row but a radar
+        track's COASTING one without a fresh AIS report (the filter's prediction: its speed the last one; a fused
+        contact whose track coasts while its reports come is measured by them). A clutter track coasting between
         sparse plots, its speed jumping 2-11 kn at each, reads steady over all its updates (storm seed 2: 18
         predictions among 6 plots brought the jitter under 0.08). Held on either jitter: this one never opens an
         alert the other holds."""
-        meas = cyc.status != int(TrackStatus.COASTING)
+        meas = (cyc.status != int(TrackStatus.COASTING)) | cyc.cache["fresh_ais"]
         out = np.full(len(cyc), np.nan)
         k = np.flatnonzero(meas)
         if len(k):
