@@ -27,7 +27,9 @@ every few minutes) sailing at 24-25 kn loses its identity on fusion between repo
 reads 25-27 kn, which is not a go-fast. So is a track that never fused but continues such a vessel
 (`identity.handed_over`): a small craft at 24.5 kn whose class B AIS fades out of reception as its radar track
 breaks, seen again on a new track where its last report, run on, puts it, at its speed and course — a new
-track: one seen since before the vessel's last report ran beside it (`handover_born_before_s`).
+track: one seen since more than a minute before the vessel's last report ran beside it
+(`handover_born_before_s`), and a vessel that had a dark boat in its company at its last reports is taken for no
+track (`_note_company`: the boat's track may break and come back as a newborn).
 """
 
 from __future__ import annotations
