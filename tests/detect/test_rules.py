@@ -730,6 +730,30 @@ def test_a_dark_boat_in_company_whose_track_breaks_as_the_vessel_falls_silent_is
     assert (a["track_ids"], a["severity"], a["evidence"]["identity"]) == ([701], "high", None)
 
 
+def test_a_dark_boat_in_company_whose_track_was_born_fused_with_a_passing_ship_is_still_not_taken_for_it() -> None:
+    """The same company, but the boat's radar track spent its first 9 min fused with a passing ship's AIS (contact
+    of MMSI 423000077, heard 25 km away since): as dark contact 700 it was first seen 30 s before the vessel's last
+    report, a newborn to a memory kept per contact id, and the hand-over took it for the vessel (noticed at stop
+    31). Its track's birth is the first row fused, under whichever contact id."""
+    from detect_helpers import AIS, FUSED, T0
+
+    e = engine(rules=("high_speed",))
+    heard = leg(10_423_000_091, OFF_LANKARAN, duration_s=600, speed_kn=24, cog_deg=45, kind=FUSED,
+                mmsi=423000091, radar_track_id=500)
+    bx, by = e.frame.to_xy(float(heard["lat"][0]), float(heard["lon"][0]))
+    start = e.frame.to_latlon(bx + 353.6, by - 353.6)
+    slow = leg(700, (float(start[0]), float(start[1])), duration_s=600, speed_kn=24, cog_deg=45, radar_track_id=700)
+    fast = leg(700, end_of(slow), t0=610, duration_s=600, speed_kn=26.5, cog_deg=45, radar_track_id=700)
+    born_fused = {k: v[slow["t"] - T0 <= 560] for k, v in slow.items()}
+    born_fused["contact_id"][:], born_fused["kind"][:], born_fused["mmsi"][:] = 10_423_000_077, FUSED, 423000077
+    dark = {k: v[slow["t"] - T0 >= 570] for k, v in slow.items()}
+    passing = leg(10_423_000_077, (38.60, 49.40), t0=570, duration_s=600, speed_kn=10, cog_deg=180, kind=AIS,
+                  mmsi=423000077)
+    run(e, heard, born_fused, dark, fast, passing)
+    (a,) = of_type(e, "high_speed")
+    assert (a["track_ids"], a["severity"], a["evidence"]["identity"]) == ([700], "high", None)
+
+
 def test_a_fused_go_fast_whose_radar_track_coasts_while_its_reports_come_is_judged_on_them() -> None:
     """A fused row carries its radar track's status, COASTING while the track coasts, but its speed is the AIS
     report's (found by a review: read as the filter's prediction, a 6 kn glitch at its last plots held the boat at

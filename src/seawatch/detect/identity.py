@@ -34,7 +34,7 @@ class TrackIdentity(SlotState):
     (`SlotState`), by themselves: they are not the contact memory's slots."""
 
     slot_fields: ClassVar[dict[str, Any]] = {"track_id": -1, "mmsi": 0, "t": np.nan, "prev_mmsi": 0,
-                                             "prev_t": np.nan}
+                                             "prev_t": np.nan, "first_t": np.nan}
 
     def __init__(self) -> None:
         self._index = KeyIndex(np.zeros(0, np.int64))   # track id -> entry (in the order first fused)
@@ -43,6 +43,7 @@ class TrackIdentity(SlotState):
         self.t: F64 = np.zeros(0)
         self.prev_mmsi: I64 = np.zeros(0, np.int64)
         self.prev_t: F64 = np.zeros(0)
+        self.first_t: F64 = np.zeros(0)   # the track's first row fused (under whichever contact id)
 
     def __len__(self) -> int:
         return self._index.n
@@ -70,6 +71,7 @@ class TrackIdentity(SlotState):
         other = (self.mmsi[e] > 0) & (self.mmsi[e] != mmsi[ok])
         self.prev_mmsi[e[other]], self.prev_t[e[other]] = self.mmsi[e[other]], self.t[e[other]]
         self.mmsi[e], self.t[e] = mmsi[ok], t[ok]
+        self.first_t[e] = np.fmin(self.first_t[e], t[ok])   # NaN until its first
 
     def forget(self, before_t: float) -> I64:
         """Drop the tracks last fused before `before_t` (longer ago than any rule remembers an identity); returns
@@ -83,6 +85,16 @@ class TrackIdentity(SlotState):
         self.take(keep)
         self._index = KeyIndex(self.track_id[: len(keep)])
         return dropped
+
+    def born(self, track_id: I64, first_t: F64) -> F64:
+        """When each row's radar track was first seen: `first_t` (its contact's first row, per row), or earlier if
+        the track was fused under another contact id before (a dark contact's id is its track id, a fused one's
+        is not: a track born fused has its first row as a dark contact only when the fusion broke)."""
+        out = np.array(first_t, np.float64)
+        e = self._find(track_id)
+        ok = np.flatnonzero(e >= 0)
+        out[ok] = np.fmin(out[ok], self.first_t[e[ok]])
+        return out
 
     def _find(self, track_id: I64) -> I64:
         """The entry of each track id, -1 for a track never fused (or forgotten, or no track: id < 0)."""
@@ -124,6 +136,17 @@ class TrackIdentity(SlotState):
             if pm > 0 and now - pt <= memory_s and holds(pm, pt, k):
                 out[k] = pm
         return out
+
+
+def same_motion(ax: F64, ay: F64, a_sog_mps: F64, a_cog_deg: F64, bx: F64, by: F64, b_sog_mps: F64, b_cog_deg: F64, *,
+                within_m: float, speed_tol_mps: float, course_tol_deg: float) -> tuple[F64, npt.NDArray[np.bool_]]:
+    """Pairwise over rows a x columns b: the distance (m) and whether the two are within `within_m` of each other
+    at the same speed (within `speed_tol_mps`) and course (within `course_tol_deg`): one vessel's next track, or a
+    boat in its company (`handed_over`, high_speed's company test)."""
+    d = np.hypot(ax[:, None] - bx[None, :], ay[:, None] - by[None, :])
+    turn = np.abs((a_cog_deg[:, None] - b_cog_deg[None, :] + 180.0) % 360.0 - 180.0)
+    ok = (d <= within_m) & (np.abs(a_sog_mps[:, None] - b_sog_mps[None, :]) <= speed_tol_mps) & (turn <= course_tol_deg)
+    return d, ok
 
 
 def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: ContactMemory, identity: TrackIdentity,
@@ -174,10 +197,9 @@ def handed_over(x: F64, y: F64, sog_mps: F64, cog_deg: F64, now: float, mem: Con
     run_s = now - f["ais_pos_t"][cand]
     px = f["ais_x"][cand] + f["sog_mps"][cand] * np.sin(a) * run_s
     py = f["ais_y"][cand] + f["sog_mps"][cand] * np.cos(a) * run_s
-    d = np.hypot(px[None, :] - x[rows, None], py[None, :] - y[rows, None])   # rows x vessels: a few of each
-    turn = np.abs((cog_deg[rows, None] - f["cog_deg"][cand][None, :] + 180.0) % 360.0 - 180.0)
-    ok = ((d <= within_m) & (np.abs(sog_mps[rows, None] - f["sog_mps"][cand][None, :]) <= speed_tol_mps)
-          & (turn <= course_tol_deg))
+    d, ok = same_motion(x[rows], y[rows], sog_mps[rows], cog_deg[rows], px, py, f["sog_mps"][cand],
+                        f["cog_deg"][cand], within_m=within_m, speed_tol_mps=speed_tol_mps,
+                        course_tol_deg=course_tol_deg)   # rows x vessels: a few of each
     if born_t is not None:   # NaN (never seen): no objection
         ok &= ~(born_t[rows, None] < f["last_ais_t"][cand][None, :] - born_before_s)
     d = np.where(ok, d, np.inf)

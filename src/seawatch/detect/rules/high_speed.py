@@ -41,7 +41,7 @@ import numpy as np
 
 from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, I64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
-from seawatch.detect.identity import TrackIdentity, handed_over
+from seawatch.detect.identity import TrackIdentity, handed_over, same_motion
 from seawatch.detect.reception import leisure_craft
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.statics import Statics
@@ -120,7 +120,8 @@ class HighSpeed(ContactRule):
         out[r] = handed_over(cyc.x[r], cyc.y[r], cyc.sog_mps[r], cyc.cog_deg[r], cyc.now, mem, self.engine.track_identity,
                              silent_s=p["handover_silent_s"], memory_s=p["handover_memory_s"], within_m=p["handover_m"],
                              speed_tol_mps=p["handover_speed_tol_kn"] * KN_TO_MPS,
-                             course_tol_deg=p["handover_course_tol_deg"], born_t=mem.f["first_t"][cyc.slot[r]],
+                             course_tol_deg=p["handover_course_tol_deg"],
+                             born_t=self.engine.track_identity.born(track[r], mem.f["first_t"][cyc.slot[r]]),
                              born_before_s=p["handover_born_before_s"], company_t=self.company_t)
         # kept like a fused identity (until identity_memory_s, or that MMSI heard elsewhere): the vessel's silence
         # outlasting handover_memory_s does not make its track a dark boat
@@ -139,17 +140,21 @@ class HighSpeed(ContactRule):
         v = np.flatnonzero(cyc.cache["fresh_ais"] & (cyc.mmsi > 0) & (sog >= tol) & np.isfinite(cyc.cog_deg))
         if not len(v):
             return
-        old = self.engine.memory.f["first_t"][cyc.slot] <= cyc.t - p["handover_born_before_s"]
-        d = np.flatnonzero(cyc.dark & old & (sog >= tol) & np.isfinite(cyc.cog_deg))
+        d = np.flatnonzero(cyc.dark & (sog >= tol) & np.isfinite(cyc.cog_deg))
+        if not len(d):
+            return
+        track = cyc.cache.get("radar_track_id", np.full(len(cyc), -1, np.int64))
+        born = self.engine.track_identity.born(track[d], self.engine.memory.f["first_t"][cyc.slot[d]])
+        d = d[born <= cyc.t[d] - p["handover_born_before_s"]]
         if not len(d):
             return
         with_boat = np.zeros(len(v), bool)
         step = max(1, 1_000_000 // len(d))   # vessels x dark rows, a million pairs at a time
         for a in range(0, len(v), step):
             vv = v[a:a + step]
-            turn = np.abs((cyc.cog_deg[vv, None] - cyc.cog_deg[None, d] + 180.0) % 360.0 - 180.0)
-            near = ((np.hypot(cyc.x[vv, None] - cyc.x[None, d], cyc.y[vv, None] - cyc.y[None, d]) <= p["handover_m"])
-                    & (np.abs(sog[vv, None] - sog[None, d]) <= tol) & (turn <= p["handover_course_tol_deg"]))
+            _, near = same_motion(cyc.x[vv], cyc.y[vv], sog[vv], cyc.cog_deg[vv], cyc.x[d], cyc.y[d], sog[d],
+                                  cyc.cog_deg[d], within_m=p["handover_m"], speed_tol_mps=tol,
+                                  course_tol_deg=p["handover_course_tol_deg"])
             with_boat[a:a + step] = near.any(axis=1)
         w = v[with_boat]
         self.company_t[cyc.slot[w]] = cyc.t[w]
