@@ -1,5 +1,6 @@
 """`seawatch demo` end to end without the browser: simulator feeds over TCP -> live ingest -> pipeline ->
-detection -> the console's picture, and a login that works. Bounded: stops after ~60 s at most."""
+detection -> the console's picture, and a login that works. Bounded: ~15 s on an idle 2-core machine; it waits up to
+150 s for the picture (the simulator runs behind wall time when the machine is loaded; 60 s fell short once)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def test_the_demo_fills_the_live_picture_with_fused_dark_and_ais_contacts(tmp_pa
     runner.start(timeout_s=60)
     try:
         kinds: set[str] = set()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 150
         while time.monotonic() < deadline and runner.error is None:
             kinds = {c["kind"] for c in runner.picture.contacts()}
             if {"fused", "radar_only", "ais_only"} <= kinds and runner.n_contacts > 2000:
