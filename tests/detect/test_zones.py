@@ -84,7 +84,7 @@ def test_a_point_up_a_river_inside_a_land_polygon_is_at_the_coast_and_one_offsho
 def test_a_contact_without_a_position_is_in_no_learned_anchorage_and_raises_no_warning() -> None:
     import warnings
 
-    from seawatch.detect.core import LearnedAnchorages
+    from seawatch.detect.anchorages import LearnedAnchorages
 
     anchorages = LearnedAnchorages(cell_m=1000.0)
     anchorages.learned.add((0, 0))
@@ -99,7 +99,7 @@ def test_a_square_where_three_vessels_stopped_once_is_an_anchorage_for_a_week_no
     good; one stopped at every day stays an anchorage."""
     from types import SimpleNamespace
 
-    from seawatch.detect.core import LearnedAnchorages
+    from seawatch.detect.anchorages import LearnedAnchorages
 
     day = 86_400.0
     anchorages = LearnedAnchorages(cell_m=1000.0)

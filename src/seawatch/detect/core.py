@@ -17,14 +17,13 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.arrays import fill_nan, member
-from seawatch.config.site import SiteConfig, rule_params
+from seawatch.arrays import fill_nan
+from seawatch.config.site import rule_params
 from seawatch.detect import kernels
 from seawatch.detect.alerts import AlertBook
 from seawatch.detect.slots import SlotState, grown, taken
 from seawatch.detect.zones import ZoneIndex
-from seawatch.geo import LocalFrame
-from seawatch.geo.radio import radio_horizon_m
+from seawatch.geo.sun import sun_elevation_deg
 from seawatch.key_index import KeyIndex
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
@@ -295,153 +294,6 @@ class Cycle:
         for k, (m, zi) in enumerate(zip(mmsi.tolist(), zone_idx)):
             out[k] = m > 0 and m in z.authorized[int(zi)]
         return out
-
-
-class LearnedAnchorages:
-    """Places where many different vessels stop are anchorages, listed in the zones file or not.
-
-    The Global Fishing Watch anchorage method in small: the sea is cut into `cell_m` squares; a square
-    where at least `min_vessels` distinct AIS vessels have been stopped (< 1 kn) within the last `window_s` (a
-    week) is a learned anchorage, and it and its 8 neighbours suppress loitering, rendezvous and pipeline
-    lingering like a port does. Sampled every `every_s` of event time; once a day (`review_s`) the stops older
-    than the window are forgotten and the squares learned again from those left. So on a live run of months a
-    spot where three vessels once stopped does not shield every meeting there for ever; within a week the
-    squares are only ever added (a replay of a day or two learns what it learned before)."""
-
-    def __init__(self, cell_m: float = 1000.0, min_vessels: int = 3, every_s: float = 60.0,
-                 window_s: float = 7 * 86_400.0, review_s: float = 86_400.0) -> None:
-        self.cell_m, self.min_vessels, self.every_s = cell_m, min_vessels, every_s
-        self.window_s, self.review_s = float(window_s), float(review_s)
-        self.seen: dict[tuple[int, int], dict[int, float]] = {}   # square -> MMSI -> when last stopped there
-        self.learned: set[tuple[int, int]] = set()
-        self._last = -math.inf
-        self._review_at = -math.inf
-        self.revision = 0   # bumped when squares are forgotten (`_review`)
-        self._keys: I64 = np.zeros(0, np.int64)   # the learned cells as sorted int keys (`_key`)
-        self._keys_of = (-1, 0)                   # ... made at this (revision, number of learned cells)
-
-    def observe(self, cyc: Cycle) -> None:
-        if cyc.now - self._last < self.every_s:
-            return
-        self._last = cyc.now
-        if cyc.now >= self._review_at:
-            self._review(cyc.now)
-        rows = np.flatnonzero((cyc.mmsi > 0) & (fill_nan(cyc.sog_mps, nan=9.0) < 0.5))
-        if len(rows) == 0:
-            return
-        cx = np.floor(cyc.x[rows] / self.cell_m).astype(np.int64)
-        cy = np.floor(cyc.y[rows] / self.cell_m).astype(np.int64)
-        for a, b, m in zip(cx.tolist(), cy.tolist(), cyc.mmsi[rows].tolist()):
-            st = self.seen.setdefault((a, b), {})
-            new = m not in st
-            st[m] = cyc.now
-            if new and len(st) == self.min_vessels:
-                self._learn(a, b)
-
-    def _learn(self, a: int, b: int) -> None:
-        for da in (-1, 0, 1):
-            for db in (-1, 0, 1):
-                self.learned.add((a + da, b + db))
-
-    def _review(self, now: float) -> None:
-        """Forget the stops older than the window, and the squares no longer stopped at by enough vessels."""
-        self._review_at = now + self.review_s
-        since = now - self.window_s
-        old = sum(len(st) for st in self.seen.values())
-        self.seen = {c: kept for c, st in self.seen.items() if (kept := {m: t for m, t in st.items() if t >= since})}
-        if sum(len(st) for st in self.seen.values()) == old:
-            return
-        before = self.learned
-        self.learned = set()
-        for (a, b), st in self.seen.items():
-            if len(st) >= self.min_vessels:
-                self._learn(a, b)
-        if self.learned != before:
-            self.revision += 1
-
-    def contains(self, x: F64, y: F64) -> B:
-        if not self.learned or len(x) == 0:
-            return np.zeros(len(x), bool)
-        ok = np.isfinite(x) & np.isfinite(y)   # an unknown position is at no anchorage
-        cx = np.floor(np.where(ok, x, 0.0) / self.cell_m).astype(np.int64)
-        cy = np.floor(np.where(ok, y, 0.0) / self.cell_m).astype(np.int64)
-        if self._keys_of != (self.revision, len(self.learned)):   # added, or forgotten (`_review`)
-            self._keys = np.sort(np.array([self._key(a, b) for a, b in self.learned], np.int64))
-            self._keys_of = (self.revision, len(self.learned))
-        return member(self._key(cx, cy), self._keys) & ok
-
-    @staticmethod
-    def _key(cx: Any, cy: Any) -> Any:
-        """One int per cell (cell indices of a local frame stay far below 2**31 in magnitude)."""
-        return cx * (1 << 32) + cy
-
-
-class Coverage:
-    """AIS and radar coverage as circles around the site's sensors (an AIS sensor without a position covers
-    everything)."""
-
-    def __init__(self, site: SiteConfig, frame: LocalFrame) -> None:
-        heights: list[float] = []   # of the AIS stations, in the order of their circles
-
-        def circles(kind: str) -> tuple[F64, F64, F64, bool]:
-            xs, ys, rs, everywhere = [], [], [], False
-            for s in site.sensors:
-                if s.kind != kind:
-                    continue
-                if s.lat is None or s.lon is None or s.range_m is None:
-                    everywhere = True
-                    continue
-                x, y = frame.to_xy(s.lat, s.lon)
-                xs.append(float(x))
-                ys.append(float(y))
-                rs.append(float(s.range_m))
-                if kind == "ais":   # a station whose height is not given: its range is all that is known
-                    heights.append(float(s.height_m) if "height_m" in s.model_fields_set else np.inf)
-            return np.array(xs), np.array(ys), np.array(rs), everywhere
-        self._ais = circles("ais")
-        self._radar = circles("radar")
-        self._ais_height_m = np.array(heights)
-
-    @staticmethod
-    def _inside(c: tuple[F64, F64, F64, bool], x: F64, y: F64, fraction: float) -> B:
-        xs, ys, rs, everywhere = c
-        if everywhere:
-            return np.ones(len(x), bool)
-        if len(x) * len(xs) <= 1 << 16:   # a cycle's points against every circle at once: the same sums
-            return np.asarray((((np.asarray(x)[:, None] - xs) ** 2 + (np.asarray(y)[:, None] - ys) ** 2)
-                               <= (rs * fraction) ** 2).any(axis=1), bool)
-        out = np.zeros(len(x), bool)   # many points (a truth file): circle by circle, no points x circles table
-        for sx, sy, r in zip(xs, ys, rs):
-            out |= (x - sx) ** 2 + (y - sy) ** 2 <= (r * fraction) ** 2
-        return out
-
-    def ais(self, x: F64, y: F64, fraction: float = 1.0) -> B:
-        return self._inside(self._ais, x, y, fraction)
-
-    def radar(self, x: F64, y: F64, fraction: float = 1.0) -> B:
-        return self._inside(self._radar, x, y, fraction)
-
-    def ais_small_craft(self, x: F64, y: F64, antenna_m: float, fraction: float) -> B:
-        """Inside an AIS station's range and within `fraction` of its radio line of sight (the station's
-        height_m) to an antenna `antenna_m` above the sea: where a small craft's class B set is heard."""
-        xs, ys, rs, everywhere = self._ais
-        reach = np.minimum(rs, fraction * radio_horizon_m(self._ais_height_m, antenna_m))
-        return self._inside((xs, ys, reach, everywhere), x, y, 1.0)
-
-
-def sun_elevation_deg(t: F64, lat: F64, lon: F64) -> F64:
-    """Approximate solar elevation (degrees; NOAA low-precision formulas, ~0.5° accurate)."""
-    days = np.asarray(t, np.float64) / 86400.0 - 10957.5  # days since J2000.0
-    g = np.radians((357.529 + 0.98560028 * days) % 360.0)
-    q = (280.459 + 0.98564736 * days) % 360.0
-    lam = np.radians(q + 1.915 * np.sin(g) + 0.020 * np.sin(2 * g))
-    eps = np.radians(23.439 - 0.00000036 * days)
-    dec = np.arcsin(np.sin(eps) * np.sin(lam))
-    ra = np.degrees(np.arctan2(np.cos(eps) * np.sin(lam), np.cos(lam)))
-    gmst = (280.46061837 + 360.98564736629 * days) % 360.0
-    ha = np.radians(gmst + np.asarray(lon, np.float64) - ra)
-    la = np.radians(np.asarray(lat, np.float64))
-    return np.degrees(np.arcsin(np.sin(la) * np.sin(dec) + np.cos(la) * np.cos(dec) * np.cos(ha)))
 
 
 _NONE = np.zeros(0, np.int64)

@@ -25,8 +25,10 @@ from seawatch.arrays import fill_nan, member
 from seawatch.config.site import SiteConfig, check_rule_sections
 from seawatch.detect import kernels
 from seawatch.detect.alerts import Alert, AlertBook
+from seawatch.detect.anchorages import LearnedAnchorages
 from seawatch.detect.continuity import Continuity
-from seawatch.detect.core import DESCRIBE_EVERY_S, ContactMemory, Coverage, Cycle, LearnedAnchorages, Rule
+from seawatch.detect.core import DESCRIBE_EVERY_S, ContactMemory, Cycle, Rule
+from seawatch.detect.coverage import Coverage
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.placememo import PlaceMemo
 from seawatch.detect.risk import RiskModel

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from seawatch.arrays import fill_nan
-from seawatch.detect.core import DESCRIBE_EVERY_S, sun_elevation_deg
+from seawatch.detect.core import DESCRIBE_EVERY_S
+from seawatch.geo.sun import sun_elevation_deg
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS
 

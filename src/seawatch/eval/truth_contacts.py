@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from seawatch.config.site import SiteConfig
-from seawatch.detect.core import Coverage
+from seawatch.detect.coverage import Coverage
 from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.units import KN_TO_MPS

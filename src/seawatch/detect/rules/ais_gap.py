@@ -14,7 +14,7 @@ position must lie well inside reception (`coverage_fraction` of a station's rang
 radio line of sight from the station to a `small_craft_antenna_m` antenna, as dark_target judges small craft)
 — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the current
 position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at a learned
-anchorage (a place where several vessels stop: a marina, a mooring field; `core.LearnedAnchorages`) — switched
+anchorage (a place where several vessels stop: a marina, a mooring field; `anchorages.LearnedAnchorages`) — switched
 off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon (rivers, canals
 and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A silence that several
 other vessels nearby began in the same minutes is the receiver's (an outage of the station or its feed), not
