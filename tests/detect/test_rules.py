@@ -754,6 +754,29 @@ def test_a_dark_boat_in_company_whose_track_was_born_fused_with_a_passing_ship_i
     assert (a["track_ids"], a["severity"], a["evidence"]["identity"]) == ([700], "high", None)
 
 
+def test_a_vessels_own_track_dark_beside_it_while_its_reports_come_is_no_boat_in_its_company() -> None:
+    """Fusion lets go of a vessel at 27 kn while its reports still come for 20-40 s: its own radar track 500 runs on
+    dark beside its AIS-only contact. Born fused 5 min before, the track read as an old dark boat in company (found
+    by a review of the birth under any contact id; the same for a track born dark before), so the vessel was handed
+    to no track and its next track 600 raised a dark go-fast. A track whose last identity is the vessel's is its
+    own."""
+    from detect_helpers import AIS, FUSED
+
+    for ais_on_s in (0.0, 20.0, 40.0):
+        e = engine(rules=("high_speed",))
+        fused = leg(10_423_000_095, OFF_LANKARAN, duration_s=300, speed_kn=27, cog_deg=45, kind=FUSED,
+                    mmsi=423000095, radar_track_id=500)
+        own = leg(500, end_of(fused), t0=310, duration_s=90, speed_kn=27, cog_deg=45, radar_track_id=500)
+        parts = [fused, own]
+        if ais_on_s:
+            ais = leg(10_423_000_095, end_of(fused), t0=310, duration_s=ais_on_s, speed_kn=27, cog_deg=45, kind=AIS,
+                      mmsi=423000095)
+            parts.append(ais)
+        nxt = leg(600, end_of(own), t0=410, duration_s=600, speed_kn=27, cog_deg=45, radar_track_id=600)
+        run(e, *parts, nxt)
+        assert of_type(e, "high_speed") == [], ais_on_s
+
+
 def test_a_fused_go_fast_whose_radar_track_coasts_while_its_reports_come_is_judged_on_them() -> None:
     """A fused row carries its radar track's status, COASTING while the track coasts, but its speed is the AIS
     report's (found by a review: read as the filter's prediction, a 6 kn glitch at its last plots held the boat at

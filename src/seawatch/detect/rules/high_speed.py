@@ -132,8 +132,10 @@ class HighSpeed(ContactRule):
     def _note_company(self, cyc: Cycle) -> None:
         """The vessels whose fresh AIS report has a dark boat in company: within `handover_m`, at their speed and
         course (the hand-over's tolerances), seen for `handover_born_before_s` at least (not the vessel's own new
-        track, fused within seconds). Such a vessel falling silent is not handed over (`handed_over`'s
-        `company_t`): which track is it? A track break of the boat in company would make it a newborn."""
+        track, fused within seconds; nor the vessel's own track, dark beside it when fusion let go while its
+        reports still come: a track whose last identity is the vessel's). Such a vessel falling silent is not
+        handed over (`handed_over`'s `company_t`): which track is it? A track break of the boat in company would
+        make it a newborn."""
         p = self.p
         tol = p["handover_speed_tol_kn"] * KN_TO_MPS
         sog = fill_nan(cyc.sog_mps)
@@ -148,6 +150,7 @@ class HighSpeed(ContactRule):
         d = d[born <= cyc.t[d] - p["handover_born_before_s"]]
         if not len(d):
             return
+        was = self.engine.track_identity.last(track[d])[0]   # the MMSI each dark row's track carried last (0: none)
         with_boat = np.zeros(len(v), bool)
         step = max(1, 1_000_000 // len(d))   # vessels x dark rows, a million pairs at a time
         for a in range(0, len(v), step):
@@ -155,7 +158,7 @@ class HighSpeed(ContactRule):
             _, near = same_motion(cyc.x[vv], cyc.y[vv], sog[vv], cyc.cog_deg[vv], cyc.x[d], cyc.y[d], sog[d],
                                   cyc.cog_deg[d], within_m=p["handover_m"], speed_tol_mps=tol,
                                   course_tol_deg=p["handover_course_tol_deg"])
-            with_boat[a:a + step] = near.any(axis=1)
+            with_boat[a:a + step] = (near & (cyc.mmsi[vv, None] != was[None, :])).any(axis=1)
         w = v[with_boat]
         self.company_t[cyc.slot[w]] = cyc.t[w]
 
