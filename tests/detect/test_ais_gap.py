@@ -301,3 +301,20 @@ def test_a_silence_not_due_yet_is_not_judged_again_until_it_can_be_and_opens_whe
     without, asked_all = alerts(False)
     assert [a["mmsi"] for a in with_memo] == [[422000001]] and with_memo == without
     assert asked_memo < asked_all / 10
+
+
+def test_a_boat_whose_last_two_reports_show_it_stopping_goes_to_the_rate_of_a_boat_at_rest() -> None:
+    """A pleasure boat at 15 kn (class B, a report every 30 s) slows to 4.7 kn in its last report, stops dead, and is
+    heard again 8.6 min later at rest: two reports at the 3 min rate lost, not a gap (caspian-day seed 9, a false
+    alarm). At that rate of slowing it was under 2 kn by its next report. The same silence after a last report at
+    full speed is a gap."""
+    for last_kn, gapped in ((4.7, False), (15.4, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        moving = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=15.4, cog_deg=45, kind=AIS, mmsi=423987033, dt=30,
+                     ship_type=37, length_m=8.0)
+        moving["sog_mps"][-1] = last_kn * 0.514444
+        at_rest = leg(1, end_of(moving), t0=600 + 517, duration_s=900, speed_kn=0, cog_deg=45, kind=AIS,
+                      mmsi=423987033, dt=180, ship_type=37, length_m=8.0)
+        clock = leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+        run(e, moving, at_rest, clock)
+        assert gaps(e) == ([423987033] if gapped else []), last_kn

@@ -33,6 +33,37 @@ def test_a_dark_contact_for_ten_minutes_raises_one_dark_target_that_closes_when_
     assert al["evidence"]["dark_duration_s"] >= 290
 
 
+def test_a_fast_boat_dark_since_beyond_small_craft_cover_gets_four_minutes_inside_it_to_be_heard() -> None:
+    """A pleasure boat at 22 kn heading in towards Lankaran from beyond where a class B set is heard: dark for over
+    5 min when it crosses into small-craft cover, it was raised there at once, and its first report came 2.8 min
+    later (caspian-day seed 10, a false alarm; with 3 min to be heard it still opened, 5 s before fusion took its
+    first report). It now opens 4 min after it came in, and a boat heard within them raises nothing."""
+    from detect_helpers import T0
+
+    def run_in(heard_after_s: float | None) -> tuple[DetectionEngine, float]:
+        e = engine(rules=("dark_target",))
+        listening = leg(2, MID_SEA, duration_s=2400, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000002)
+        boat = leg(3, (39.0198, 49.0912), t0=300, duration_s=1500, speed_kn=22, cog_deg=231)
+        x, y = e.frame.to_xy(boat["lat"], boat["lon"])
+        inside = e.coverage.ais_small_craft(x, y, 3.0, 0.9)
+        assert not inside[0] and inside[-1]
+        came_in = float(boat["t"][np.argmax(inside)])
+        if heard_after_s is not None:   # fused with its report from then on: the dark contact ends
+            boat = {k: v[boat["t"] < came_in + heard_after_s] for k, v in boat.items()}
+        run(e, listening, boat)
+        return e, came_in
+
+    e, came_in = run_in(None)
+    (a,) = of_type(e, "dark_target")
+    assert a["track_ids"] == [3]
+    from seawatch.model.units import iso_utc
+
+    assert iso_utc(came_in + 240.0) <= a["start"] <= iso_utc(came_in + 260.0)
+    assert came_in - T0 > 300.0 + 300.0   # dark over 5 min when it came in
+    e, _ = run_in(230.0)
+    assert of_type(e, "dark_target") == []
+
+
 def test_an_ais_contact_is_not_dark() -> None:
     e = engine(rules=("dark_target",))
     run(e, leg(1, OFF_LANKARAN, duration_s=1200, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000001))
@@ -182,6 +213,26 @@ def test_an_unauthorised_vessel_in_a_platform_safety_zone_raises_zone_entry_an_a
     ze = of_type(e, "zone_entry")
     assert len(ze) == 1 and ze[0]["mmsi"] == [422000010] and ze[0]["zone"] == "acg-central-azeri"
     assert ze[0]["evidence"]["distance_m"] < 200
+
+
+def test_an_authorised_boat_lying_at_a_platform_when_the_engine_starts_is_no_intruder_before_its_first_report() -> None:
+    """A supply boat at rest reports every 3 min: when the engine starts, its echo inside the safety zone is dark
+    until its first report, 150 s in (platform-intrusion seed 11: a critical false alarm 69 s after the start, closed
+    10 s later). Dark tracks are held for the engine's first 4 min; a stranger still dark then is raised."""
+    from seawatch.model.units import iso_utc
+
+    site = caspian()
+    e = DetectionEngine(site, rules=("zone_entry",))
+    central = next(z for z in e.zones.zones if z.id == "acg-central-azeri")  # type: ignore[union-attr]
+    allowed = min(central.authorized_mmsi)
+    unheard = leg(40, (40.1302, 51.1702), duration_s=150, speed_kn=0.0, cog_deg=0, radar_track_id=40)
+    heard = leg(10_000_000_000 + allowed, (40.1302, 51.1702), t0=160, duration_s=740, speed_kn=0.0, cog_deg=0,
+                kind=FUSED, mmsi=allowed, radar_track_id=40)
+    stranger = leg(41, (40.1296, 51.1697), duration_s=900, speed_kn=0.0, cog_deg=0, radar_track_id=41)
+    run(e, unheard, heard, stranger)
+    (a,) = of_type(e, "zone_entry")
+    assert a["track_ids"] == [41] and a["severity"] == "critical"
+    assert a["start"] >= iso_utc(T0 + 240.0)
 
 
 def test_sea_clutter_circling_a_platform_raises_no_zone_entry_a_dark_boat_crossing_its_safety_zone_does() -> None:

@@ -7,7 +7,8 @@ spacing of reports (≤ 10 min) the vessel itself has shown — a receiver netwo
 each vessel a longer interval. "Its last speed" is the lower of the speed it last reported and the speed its
 radar track (the last one that carried the MMSI, while radar still sees it) shows now: a fishing boat that
 stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min from then on, and two of
-those lost are 6 min of silence, not a gap. So is a vessel whose course since its last report has run it
+those lost are 6 min of silence, not a gap. So is one whose last two reports show it stopping (15 kn, then 5 kn
+half a minute later: at that rate under 2 kn by its next report). So is a vessel whose course since its last report has run it
 ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and slowed, and its set has
 gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`. The last AIS
 position must lie well inside reception (`coverage_fraction` of a station's range; for a small craft, of the
@@ -33,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import fill_nan, member
-from seawatch.detect.core import F64, I64, Cycle, Rule
+from seawatch.detect.core import F64, I64, B, Cycle, Rule
 from seawatch.detect.reception import ReceptionMap, small_craft
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind
@@ -59,6 +60,7 @@ class AisGap(Rule):
         "forget_s": 21_600.0,
         "learn_max_s": 600.0,
         "learn_min_samples": 5,  # fewer report spacings seen: the vessel's interval counts as 3 min
+        "stop_trend_max_s": 90.0,  # last two reports at most this apart, slowing to < 2 kn by the next: stopping
         "berth_speed_kn": 1.0,  # last heard this slow ...
         "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark
         "berth_learned_anchorage": True,  # ... or at a place where several vessels stop (marina, mooring field)
@@ -91,6 +93,10 @@ class AisGap(Rule):
         self.due_t = np.zeros(0)
         self.due_heard_t = np.zeros(0)
         self.due_sog = np.zeros(0)
+        # the speeds of its last two reports and the time of the one before the last (`_stopping`)
+        self.report_sog = np.zeros(0)
+        self.before_sog = np.zeros(0)
+        self.before_t = np.zeros(0)
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
                                       p["reception_poor_share"], min_long=int(p["reception_min_long"]))
@@ -98,7 +104,8 @@ class AisGap(Rule):
 
     slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False,
                                              "track": -1, "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2,
-                                             "due_t": np.nan, "due_heard_t": np.nan, "due_sog": np.nan}
+                                             "due_t": np.nan, "due_heard_t": np.nan, "due_sog": np.nan,
+                                             "report_sog": np.nan, "before_sog": np.nan, "before_t": np.nan}
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -116,6 +123,13 @@ class AisGap(Rule):
         s = cyc.slot[ok]
         self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
         self.samples[s] += 1
+        fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0)
+        if fresh.any():   # a new report: the one it follows becomes the one before the last
+            f = cyc.slot[fresh]
+            same = cyc.prev_mmsi[fresh] == cyc.mmsi[fresh]
+            self.before_sog[f] = np.where(same, self.report_sog[f], np.nan)
+            self.before_t[f] = np.where(same, cyc.cache["prev_ais_t"][fresh], np.nan)
+            self.report_sog[f] = cyc.sog_mps[fresh]
         ident = cyc.mmsi > 0
         small = small_craft(cyc.ship_type, cyc.length_m)
         self.small[cyc.slot[ident]] = small[ident]
@@ -203,10 +217,22 @@ class AisGap(Rule):
         kn = np.fmin(sog * MPS_TO_KN, self._radar_kn(slots, now))
         # its course since its last report has run it ashore: it has arrived (or slowed to come in) by now
         kn = np.where(self._shore_ahead_m(slots) <= sog * (now - mem.f["last_ais_t"][slots]), 0.0, kn)
+        kn = np.where(self._stopping(slots), 0.0, kn)
         nominal = np.where(kn < 2.0, 180.0, 30.0)
         known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
         return np.where(self.samples[slots] >= self.p["learn_min_samples"], known, np.fmax(known, 180.0))
+
+    def _stopping(self, slots: I64) -> B:
+        """Per slot: its last two reports, at most `stop_trend_max_s` apart, show it slowing so fast that at the same
+        rate it is under 2 kn by the next report due under way (30 s): 15 kn, then 5 kn half a minute later.
+        A boat that stops dead after its last report goes to the 3 min rate of a vessel at rest."""
+        mem = self.engine.memory
+        sog, before = self.report_sog[slots], self.before_sog[slots]
+        dt = mem.f["last_ais_t"][slots] - self.before_t[slots]
+        ok = (dt > 0.5) & (dt <= self.p["stop_trend_max_s"]) & (before > sog)   # NaN: not known, False
+        ahead = sog + (sog - before) / np.where(ok, dt, 1.0) * 30.0
+        return ok & (ahead * MPS_TO_KN < 2.0)
 
     def _open(self, cand: I64, now: float, cyc: Cycle) -> None:
         p = self.p

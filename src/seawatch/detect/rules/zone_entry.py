@@ -11,7 +11,9 @@ thresholds): a platform carries its own radar, and in a sea state 5 the clutter 
 circle the platform at 10-80 kn with a course that swings from scan to scan. Such a track waits, as for
 dark_target, until it has moved like a boat for `core.HOLD_RELEASE_S`; a boat that creeps in (below
 `steady_from_kn`, in a line) is not held at all. Nor is a dark track believed while the tracker predicts it
-without plots (`Cycle.unmeasured`, as high_speed).
+without plots (`Cycle.unmeasured`, as high_speed). For the engine's first `warmup_s` (4 min) every dark track is
+held: a vessel at rest reports every 3 min, and an authorised supply boat lying at the platform when the engine
+starts is a dark echo inside the zone until its first report comes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class ZoneEntry(ContactRule):
         "pipeline_min_length_m": 24.0,  # smaller craft's anchors do not threaten a subsea line (dark: unknown, kept)  # pipeline landfalls: berths and beaches, not the seabed line
         **BOAT_LIKE_DEFAULTS,  # a dark track that does not move like a boat is held (dark_target's test) ...
         "max_position_sigma_m": UNMEASURED_SIGMA_M,  # ... as is one predicted without plots (high_speed's)
+        "warmup_s": 240.0,  # a dark contact is held until the engine has listened this long: a vessel at rest
+        # reports every 3 min, so an authorised supply boat lying at the platform may not have been heard yet
     }
 
     def __init__(self, engine: Any) -> None:
@@ -59,6 +63,8 @@ class ZoneEntry(ContactRule):
             return np.zeros(n, bool), np.zeros(n, bool)
         dark = cyc.dark
         self.hold = (self.wandering(cyc) | cyc.unmeasured(self.p["max_position_sigma_m"])) & dark
+        if cyc.now < self.engine.started + self.p["warmup_s"]:
+            self.hold = dark.copy()
         self.clutter &= dark
         p, zi, d = z.near(cyc.x, cyc.y, KINDS, self.p["exit_margin_m"])
         if len(p) == 0:
