@@ -73,7 +73,8 @@ class DarkTarget(ContactRule):
         super().__init__(engine)
         self.use_spell()
         self.fringe = np.zeros(0, bool)  # per row of the cycle: dark where only a fast contact is judged
-        self.cover_t = np.zeros(0)  # per slot: since when it has been inside small-craft cover (NaN: outside)
+        # per slot: when it came into small-craft cover from beyond it (inf: beyond it now; NaN: never seen beyond it)
+        self.cover_t = np.zeros(0)
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"cover_t": np.nan}
@@ -158,7 +159,8 @@ class DarkTarget(ContactRule):
                                                            p["small_craft_fraction"])
         cover = cyc.in_ais_cover(p["coverage_fraction"]) & ((cyc.sog_kn >= p["fast_kn"]) | small_cover)
         self.fringe = ~small_cover
-        self.cover_t[cyc.slot] = np.where(small_cover, np.fmin(self.cover_t[cyc.slot], cyc.t), np.nan)
+        was = self.cover_t[cyc.slot]
+        self.cover_t[cyc.slot] = np.where(small_cover, np.where(was == np.inf, cyc.t, was), np.inf)
         enter = dark & confirmed & cover
         enter &= ~cyc.near_harbour(p["port_margin_m"], where=enter)
         stay = dark & cyc.in_ais_cover(1.0)
