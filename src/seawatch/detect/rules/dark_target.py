@@ -23,11 +23,7 @@ AIS range, class B or not: the cost of missing a go-fast outweighs an alert on a
 Out there, though, a pleasure boat's class B set (30 s under way) is heard only now and then: such a contact
 must be dark for `fringe_min_duration_s` (15 min) rather than 5 before it opens. A go-fast heading in crosses
 into small-craft coverage within minutes (the 5 min count from when it went dark), and one that stays out
-at 25 kn or more is `high_speed`'s alert from the start. Dark since before it came in, a contact opens only once
-it has been inside small-craft coverage for `heard_chance_s` (4 min, eight class B reports under way, and the
-seconds fusion takes to join its first one to the track): at the edge of that coverage a set is heard about half
-the time, and a pleasure boat at 22 kn coming in from beyond it was first heard ~3 min after it crossed
-(caspian-day seed 10).
+at 25 kn or more is `high_speed`'s alert from the start.
 
 An engine that has just started has heard nothing yet: a slow vessel's next report can be 3 min away, more
 at the edge of reception. For its first `warmup_s` no dark alert opens (the timers run; a track still dark
@@ -66,25 +62,16 @@ class DarkTarget(ContactRule):
         "small_craft_antenna_m": 3.0,  # below fast_kn, judged only where a class B set this high would be heard:
         "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
         "fringe_min_duration_s": 900.0,  # from fast_kn, dark this long where a class B set would not be heard
-        "heard_chance_s": 240.0,  # dark since before it came in from there: this long inside small-craft cover
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
         self.fringe = np.zeros(0, bool)  # per row of the cycle: dark where only a fast contact is judged
-        # per slot: when it came into small-craft cover from beyond it (inf: beyond it now; NaN: never seen beyond it)
-        self.cover_t = np.zeros(0)
-        engine.memory.attach(self)
-
-    slot_fields: ClassVar[dict[str, Any]] = {"cover_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         held = self.held_min_duration(cyc)
-        # come in from the fringe dark: its set has had heard_chance_s inside small-craft cover to be heard
-        came_in = self.cover_t[cyc.slot] + self.p["heard_chance_s"] - self.timer.since[cyc.slot]
-        inside = np.where(held < np.inf, np.fmax(held, came_in), held)
-        return np.where(self.fringe & (held < np.inf), np.fmax(held, self.p["fringe_min_duration_s"]), inside)
+        return np.where(self.fringe & (held < np.inf), np.fmax(held, self.p["fringe_min_duration_s"]), held)
 
     def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
         """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""
@@ -159,8 +146,6 @@ class DarkTarget(ContactRule):
                                                            p["small_craft_fraction"])
         cover = cyc.in_ais_cover(p["coverage_fraction"]) & ((cyc.sog_kn >= p["fast_kn"]) | small_cover)
         self.fringe = ~small_cover
-        was = self.cover_t[cyc.slot]
-        self.cover_t[cyc.slot] = np.where(small_cover, np.where(was == np.inf, cyc.t, was), np.inf)
         enter = dark & confirmed & cover
         enter &= ~cyc.near_harbour(p["port_margin_m"], where=enter)
         stay = dark & cyc.in_ais_cover(1.0)
