@@ -729,6 +729,18 @@ def test_a_dark_boat_in_company_of_a_vessel_before_it_fell_silent_is_not_taken_f
     assert of_type(company(580.0), "high_speed") == []   # first seen 20 s before the last report: taken for it
 
 
+def company_legs(e: DetectionEngine) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A vessel at 24 kn, fused on track 500, silent after 600 s; a dark boat (track 700) 500 m abeam of it at its
+    speed and course all along, at 26.5 kn from 610 s."""
+    heard = leg(10_423_000_091, OFF_LANKARAN, duration_s=600, speed_kn=24, cog_deg=45, kind=FUSED,
+                mmsi=423000091, radar_track_id=500)
+    bx, by = e.frame.to_xy(float(heard["lat"][0]), float(heard["lon"][0]))
+    start = e.frame.to_latlon(bx + 353.6, by - 353.6)
+    slow = leg(700, (float(start[0]), float(start[1])), duration_s=600, speed_kn=24, cog_deg=45, radar_track_id=700)
+    fast = leg(700, end_of(slow), t0=610, duration_s=600, speed_kn=26.5, cog_deg=45, radar_track_id=700)
+    return heard, slow, fast
+
+
 def test_a_dark_boat_in_company_whose_track_breaks_as_the_vessel_falls_silent_is_still_not_taken_for_it() -> None:
     """The same company, but the boat's radar track breaks once near the vessel's silence and it goes on under
     track 701, first seen 50 s after the last report: newborn, it passed the birth test and was handed the vessel's
@@ -736,12 +748,7 @@ def test_a_dark_boat_in_company_whose_track_breaks_as_the_vessel_falls_silent_is
     from detect_helpers import T0
 
     e = engine(rules=("high_speed",))
-    heard = leg(10_423_000_091, OFF_LANKARAN, duration_s=600, speed_kn=24, cog_deg=45, kind=FUSED,
-                mmsi=423000091, radar_track_id=500)
-    bx, by = e.frame.to_xy(float(heard["lat"][0]), float(heard["lon"][0]))
-    start = e.frame.to_latlon(bx + 353.6, by - 353.6)
-    slow = leg(700, (float(start[0]), float(start[1])), duration_s=600, speed_kn=24, cog_deg=45, radar_track_id=700)
-    fast = leg(700, end_of(slow), t0=610, duration_s=600, speed_kn=26.5, cog_deg=45, radar_track_id=700)
+    heard, slow, fast = company_legs(e)
     before = {k: v[fast["t"] - T0 <= 630] for k, v in fast.items()}
     after = {k: v[fast["t"] - T0 >= 650] for k, v in fast.items()}
     after["contact_id"][:], after["radar_track_id"][:] = 701, 701
@@ -758,12 +765,7 @@ def test_a_dark_boat_in_company_whose_track_was_born_fused_with_a_passing_ship_i
     from detect_helpers import AIS, FUSED, T0
 
     e = engine(rules=("high_speed",))
-    heard = leg(10_423_000_091, OFF_LANKARAN, duration_s=600, speed_kn=24, cog_deg=45, kind=FUSED,
-                mmsi=423000091, radar_track_id=500)
-    bx, by = e.frame.to_xy(float(heard["lat"][0]), float(heard["lon"][0]))
-    start = e.frame.to_latlon(bx + 353.6, by - 353.6)
-    slow = leg(700, (float(start[0]), float(start[1])), duration_s=600, speed_kn=24, cog_deg=45, radar_track_id=700)
-    fast = leg(700, end_of(slow), t0=610, duration_s=600, speed_kn=26.5, cog_deg=45, radar_track_id=700)
+    heard, slow, fast = company_legs(e)
     born_fused = {k: v[slow["t"] - T0 <= 560] for k, v in slow.items()}
     born_fused["contact_id"][:], born_fused["kind"][:], born_fused["mmsi"][:] = 10_423_000_077, FUSED, 423000077
     dark = {k: v[slow["t"] - T0 >= 570] for k, v in slow.items()}
