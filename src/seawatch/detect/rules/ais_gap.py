@@ -8,15 +8,15 @@ each vessel a longer interval. "Its last speed" is the lower of the speed it las
 radar track (the last one that carried the MMSI, while radar still sees it) shows now: a fishing boat that
 stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min from then on, and two of
 those lost are 6 min of silence, not a gap. So is one whose last two reports show it stopping (15 kn, then 5 kn
-half a minute later: at that rate under 2 kn by its next report). So is a vessel whose course since its last report has run it
-ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and slowed, and its set has
-gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`. The last AIS
+half a minute later: at that rate under 2 kn by its next report), and one whose course since its last report has
+run it ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and slowed, and its set
+has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`. The last AIS
 position must lie well inside reception (`coverage_fraction` of a station's range; for a small craft, of the
 radio line of sight from the station to a `small_craft_antenna_m` antenna, as dark_target judges small craft)
 — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the current
 position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at a learned
-anchorage (a place where several vessels stop: a marina, a mooring field; `anchorages.LearnedAnchorages`) — switched
-off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon (rivers, canals
+anchorage (a place where several vessels stop: a marina, a mooring field; `anchorages.LearnedAnchorages`) —
+switched off at its berth, not gone dark. So is a vessel last heard landward of a `coast` land polygon (rivers, canals
 and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A silence that several
 other vessels nearby began in the same minutes is the receiver's (an outage of the station or its feed), not
 the vessel's: at least `outage_min_vessels` other MMSIs within `outage_radius_m` whose last reports came
