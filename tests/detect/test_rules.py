@@ -1152,6 +1152,16 @@ def test_a_dark_track_a_minute_and_a_half_old_racing_at_the_shore_is_held_until_
     assert of_type(e, "shore_approach") == []
 
 
+def test_a_new_dark_track_whose_speed_reads_28_kn_but_that_makes_good_8_is_held() -> None:
+    """A young track leaping out of a cluster of moored boats: its filter says 28 kn for the beach, its positions
+    creep along at 8 kn."""
+    e = engine(rules=("shore_approach",))
+    creep = leg(43, (38.66, 49.00), duration_s=240, speed_kn=8, cog_deg=270)
+    creep["sog_mps"] = np.full(len(creep["t"]), 28 * KN_TO_MPS)
+    run(e, creep)
+    assert of_type(e, "shore_approach") == []
+
+
 def _meandering_then_racing_at_the_beach(cid: int, race_s: float) -> list[dict]:
     """4 min at 45 kn on a course swinging 110 degrees either side of west (a storm's clutter track wanders like
     this, ~1-1.5 deg/s, not fast enough to be judged clutter by its turn rate), then straight at 53 kn for the

@@ -14,7 +14,7 @@ import pytest
 
 from seawatch.config.loader import load_site
 from seawatch.detect.engine import DetectionEngine
-from seawatch.eval.alerts import load_truth, score_alerts
+from seawatch.eval.alerts import latency_bar_s, load_truth, score_alerts
 from seawatch.eval.truth_contacts import truth_contacts
 from seawatch.sim.run import simulate
 from seawatch.sim.scenario import load_scenario
@@ -22,9 +22,6 @@ from seawatch.sim.scenario import load_scenario
 # scenario -> seconds simulated (enough to cover its threat events)
 SHORT = {"astara-gofast": 5_800, "cigarette-run": 9_000, "platform-intrusion": 6_600, "spoofing": 5_600,
          "storm": 7_200}
-MIN_DURATION_S = {"dark_target": 300, "ais_gap": 300, "ais_spoofing": 180, "zone_entry": 60, "zone_loiter": 1200,
-                  "border_crossing": 0, "rendezvous": 1800, "loitering": 3600, "high_speed": 120,
-                  "shore_approach": 60}
 # known gaps of the truth, excused by name (none at present: cigarette-run's runner's first run at 30 kn, once
 # untagged, is a high_speed event of its truth)
 EXCUSED: set[tuple[str, str, str]] = set()
@@ -53,7 +50,7 @@ def test_every_threat_of_the_scenario_is_found_early_and_without_false_alarms(na
         assert v["recall"] >= 0.95, f"{name}: {kind} recall {v}"
         if (name, kind, "precision") not in EXCUSED:
             assert v["precision"] >= 0.9, f"{name}: {kind} precision {v}"
-        assert v["latency_median_s"] <= MIN_DURATION_S[kind] + 120, f"{name}: {kind} latency {v}"
+        assert v["latency_median_s"] <= latency_bar_s(kind), f"{name}: {kind} latency {v}"
     assert checked >= 1
 
 

@@ -133,6 +133,50 @@ def test_latency_from_when_a_vessel_first_became_observable_leaves_out_the_time_
     hs, gap = res["types"]["high_speed"], res["types"]["ais_gap"]
     assert hs["latency_median_s"] == 420.0 and hs["latency_observable_median_s"] == 120.0
     assert gap["latency_median_s"] == gap["latency_observable_median_s"] == 300.0
+    assert (hs["latencies_s"], hs["latencies_observable_s"]) == ([420.0], [120.0])   # per event, for pooling runs
+
+
+def test_the_latency_bars_are_each_rules_own_minimum_duration_plus_two_minutes() -> None:
+    from seawatch.detect.rules import RULES
+    from seawatch.eval.alerts import RULE_MIN_DURATION_S, latency_bar_s
+
+    assert set(RULE_MIN_DURATION_S) == set(RULES)
+    for kind, rule in RULES.items():
+        d = rule.DEFAULTS   # a silence (ais_gap), an offset (ais_spoofing), else the rule's min_duration_s
+        own = d.get("min_duration_s", d.get("min_gap_s", d.get("offset_min_s", 0.0)))
+        assert latency_bar_s(kind) == own + 120.0, kind
+
+
+def test_the_seeds_bench_pools_runs_per_type_and_names_the_bars_missed() -> None:
+    import importlib.util
+    import sys
+
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_seeds", bench / "seeds.py")
+        assert spec is not None and spec.loader is not None
+        seeds = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(seeds)
+    finally:
+        sys.path.remove(str(bench))
+
+    def run(found: int, alerts: int, fa: int, lat: list[float]) -> dict:
+        t = {"events": 1, "found": found, "alerts": alerts, "false_alarms": fa, "latencies_s": lat,
+             "latencies_observable_s": [x - 60 for x in lat]}
+        return {"vessel_hours": 500.0, "types": {"shore_approach": t}}
+
+    # one run with a false alarm (precision 0.5 alone), eleven clean: pooled precision 12/13
+    runs = [run(1, 2, 1, [200.0])] + [run(1, 1, 0, [150.0])] * 11
+    ((kind, row),) = seeds.pooled(runs)
+    assert kind == "shore_approach" and row["fails"] == []
+    assert (row["found"], row["events"], row["alerts"], row["false_alarms"]) == (12, 12, 13, 1)
+    assert abs(row["precision"] - 12 / 13) < 1e-12 and row["fa_per_1000_vh"] == 1 / 6
+    # slower than the bar (60 s + 2 min) from the start, but not from when it was seen
+    ((_, slow),) = seeds.pooled([run(1, 1, 0, [230.0])] * 3)
+    assert slow["fails"] == ["latency"]
+    ((_, missed),) = seeds.pooled([run(0, 1, 1, [])] + [run(1, 1, 0, [100.0])] * 3)
+    assert missed["fails"] == ["recall", "precision"]
 
 
 def _east_runner(d: Path) -> Path:

@@ -14,7 +14,9 @@ events and alerts (a border crossing, an identity change) also get `slack_s` (2 
 allows an instant rule) either side of their time for the overlap. Per type:
 - recall = found events / events; precision = alerts matching some event / alerts;
 - false alarms per 1,000 vessel-hours = unmatched alerts / (vessel-hours at sea in the truth / 1,000);
-- latency = alert start − event start for each found event (its earliest matching alert): median, p90. An
+- latency = alert start − event start for each found event (its earliest matching alert): median, p90 (and
+  every found event's, `latencies_s`, for pooling runs: `bench/seeds.py`). The issue's bar is the rule's own
+  minimum duration + 2 min (`latency_bar_s`). An
   alert matched only by its last position (a dark track that ended beside the vessel at a meeting, or passed
   to it) counts from the time of that position, not from its start: it was another vessel's until then;
 - and the latency from when the event became observable: alert start − the first instant from the event's
@@ -22,7 +24,7 @@ allows an instant rule) either side of their time for the overlap. Per type:
   one plot is not told from clutter — ≥ 6 until stop 27 made the tracker seem to see boats before they were
   observable) or heard on AIS (≥ 1 report in 180 s). A go-fast that switches its AIS off out of every
   sensor's reach cannot be detected before a radar sees it; this column is the part of the latency the
-  detection owns (same as the first where the truth has no visibility columns).
+  detection owns (same as the first where the truth has no visibility columns; `latencies_observable_s`).
 Open alerts (end = null) last to the end of the truth.
 """
 
@@ -43,6 +45,17 @@ from seawatch.geo import LocalFrame
 
 LAST_UPDATE_S = 600.0   # an alert's last update (its lat/lon) is at most this long before its end
 SEEN_RADAR_PLOTS = 2   # a vessel is observable by radar with at least this many plots of it in 30 s (below)
+
+# each rule's own minimum duration (its defaults: a silence, an offset, a stay... before it opens), seconds
+RULE_MIN_DURATION_S = {"dark_target": 300, "ais_gap": 300, "ais_spoofing": 180, "zone_entry": 60,
+                       "zone_loiter": 1200, "border_crossing": 0, "rendezvous": 1800, "loitering": 3600,
+                       "high_speed": 120, "shore_approach": 60, "watchlist": 0}
+
+
+def latency_bar_s(kind: str) -> float:
+    """Issue 5's bar on a type's median latency: the rule's own minimum duration + 2 min."""
+    return float(RULE_MIN_DURATION_S[kind]) + 120.0
+
 
 TYPES = ("dark_target", "ais_gap", "ais_spoofing", "zone_entry", "zone_loiter", "border_crossing", "rendezvous",
          "loitering", "high_speed", "shore_approach", "watchlist")
@@ -262,6 +275,7 @@ def score_alerts(truth: Truth, alerts: list[dict[str, Any]], *, slack_s: float =
             "latency_p90_s": float(np.percentile(lat_s, 90)) if lat_s else None,
             "latency_observable_median_s": float(np.median(lat_obs_s)) if lat_obs_s else None,
             "latency_observable_p90_s": float(np.percentile(lat_obs_s, 90)) if lat_obs_s else None,
+            "latencies_s": lat_s, "latencies_observable_s": lat_obs_s,
         }
     tot_e = sum(v["events"] for v in out["types"].values())
     tot_f = sum(v["found"] for v in out["types"].values())
