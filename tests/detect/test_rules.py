@@ -1389,3 +1389,47 @@ def test_a_neighbour_last_heard_inside_reception_but_dead_reckoned_far_beyond_it
             radar_track_id=13)
     run(e, moored, heard, reckoned, b)
     assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+
+
+def test_three_dark_boats_meeting_when_one_leaves_its_two_pairs_alerts_close() -> None:
+    """A boat of a meeting of three whose track ends is no new piece of the third boat, there all along: its two
+    pairs end (review stop 33: they were handed to the third boat's pair and stayed open for good)."""
+    e = DetectionEngine(caspian(), rules=("rendezvous",))
+    a = leg(20, (38.9000, 49.1000), duration_s=4800, speed_kn=0, cog_deg=0)
+    b = leg(21, (38.9010, 49.1000), duration_s=2700, speed_kn=0, cog_deg=0)   # its track ends at 45 min
+    c = leg(22, (38.9000, 49.1012), duration_s=4800, speed_kn=0, cog_deg=0)
+    run(e, a, b, c)
+    alerts = of_type(e, "rendezvous")
+    with_21 = [al for al in alerts if 21 in al["track_ids"]]
+    assert len(with_21) == 2 and all(al["end"] == "2026-06-12T16:46:00.000Z" for al in with_21)   # + fresh_s
+    assert [al["end"] for al in alerts if al["track_ids"] == [20, 22]] == [None]
+
+
+def test_a_tanker_switching_its_ais_off_alongside_another_is_still_one_rendezvous() -> None:
+    """Its contact becomes its own radar track (which carried its MMSI), dark: the same meeting, one alert."""
+    e = DetectionEngine(caspian(), rules=("rendezvous",))
+    a = leg(10_423_000_001, (38.9000, 49.1000), duration_s=6000, speed_kn=0, cog_deg=0, kind=FUSED,
+            mmsi=423000001, radar_track_id=600)
+    b1 = leg(10_423_000_002, (38.9010, 49.1000), duration_s=2400, speed_kn=0, cog_deg=0, kind=FUSED,
+             mmsi=423000002, radar_track_id=700)
+    b2 = leg(700, (38.9010, 49.1000), t0=2410, duration_s=3590, speed_kn=0, cog_deg=0, kind=DARK, radar_track_id=700)
+    run(e, a, b1, b2)
+    (rv,) = of_type(e, "rendezvous")
+    assert rv["start"] == "2026-06-12T16:30:00.000Z" and rv["end"] is None
+    assert set(rv["track_ids"]) == {10_423_000_001, 10_423_000_002, 700} and rv["severity"] == "high"
+
+
+def test_the_speeds_in_rendezvous_and_loitering_evidence_are_the_speeds_judged_slow() -> None:
+    """Two dark boats stopped alongside whose filtered speeds jitter at 4 kn: slow by what they made good, and
+    the evidence says so."""
+    e = DetectionEngine(caspian(), rules=("rendezvous", "loitering"))
+    a = leg(20, (38.9000, 49.1000), duration_s=4000, speed_kn=0, cog_deg=0)
+    b = leg(21, (38.9005, 49.1000), duration_s=4000, speed_kn=0, cog_deg=0)
+    for lg in (a, b):
+        lg["sog_mps"][:] = 4 * KN_TO_MPS
+    run(e, a, b)
+    alerts = e.finish()
+    (rv,) = [x for x in alerts if x["type"] == "rendezvous"]
+    assert rv["evidence"]["speeds_kn"] == [0.0, 0.0]
+    lo = [x for x in alerts if x["type"] == "loitering"]
+    assert len(lo) == 2 and all(x["evidence"]["speed_kn"] == 0.0 for x in lo)

@@ -82,5 +82,5 @@ class Loitering(ContactRule):
         return {"severity": "medium" if dark else "low",
                 "summary": f"Loitering: {cyc.who(r)} below {self.p['speed_kn']:.0f} kn for "
                            f"{dur / 60:.0f} min away from ports and anchorages.",
-                "evidence": {"speed_kn": float(cyc.sog_kn[r]), "loiter_since_t": since, "loiter_duration_s": dur,
+                "evidence": {"speed_kn": float(cyc.slow_kn[r]), "loiter_since_t": since, "loiter_duration_s": dur,
                              "dark": dark}}

@@ -15,7 +15,10 @@ sample from each contact's trail (`seawatch.detect.trail`: a position every 30 s
 A boat alongside another is often tracked in pieces — its track lost in the other's echo and started again a
 few scans later under a new id; a new pair whose (dark) partner takes over from a dark partner that has
 just gone (not updated for `fresh_s`, apart for at most `handover_s`, within `distance_m` of where it was
-last) continues that pair: its time together and its alert.
+last) continues that pair: its time together and its alert. The new piece must be new: first seen at most
+`handover_s` before its partner went (a third boat at the same meeting, there all along, is a pair of its own).
+A vessel whose AIS goes off alongside hands over too, to its own radar track (one that carried its MMSI): the
+same meeting, now with a dark partner.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class Rendezvous(Rule):
         self._auth: tuple[Any, list[frozenset[int]]] | None = None
         self.trail = Trail(every_s=30.0, n=12)   # every contact's positions over the last 5.5-6.5 min
         self._undated: dict[tuple[int, int], float] = {}   # pairs not dated back yet -> when they formed
+        self._slow_kn = np.zeros(0)   # per memory slot, this cycle: the lower of filtered speed and made good
         engine.memory.attach(self.trail)
         engine.memory.attach(self)
 
@@ -81,6 +85,7 @@ class Rendezvous(Rule):
         # pair if its filtered speed is modest, never enough to start one
         young = np.isnan(mg) & (sog < p["young_speed_kn"])
         kn = np.where(young, np.minimum(sog, p["stay_speed_kn"] - 0.01), np.fmin(sog, mg))
+        self._slow_kn = np.fmin(sog, mg)   # the speed judged, for the evidence (a young track's: its filtered one)
         cand = np.flatnonzero((mem.f["last_t"][:n] >= now - p["fresh_s"]) & (kn < p["stay_speed_kn"]))
         together: dict[tuple[int, int], tuple[float, bool, int, int]] = {}
         if len(cand) >= 2:
@@ -201,10 +206,14 @@ class Rendezvous(Rule):
         mem = self.engine.memory
         _, _, a, b = together[key]   # the pair's slots (the order of key: lower contact id first)
         sl = (a, b) if int(mem.i["contact_id"][a]) == key[0] else (b, a)
+        dark = int(ContactKind.RADAR_ONLY)
         for mine, mine_slot, new_slot in ((key[0], int(sl[0]), int(sl[1])), (key[1], int(sl[1]), int(sl[0]))):
-            dark = int(ContactKind.RADAR_ONLY)
-            if int(mem.i["kind"][mine_slot]) != dark or int(mem.i["kind"][new_slot]) != dark:
-                continue   # both dark: a dark contact and the new piece of a dark partner's track
+            both_dark = int(mem.i["kind"][mine_slot]) == dark and int(mem.i["kind"][new_slot]) == dark
+            new_id = int(mem.i["contact_id"][new_slot])
+            carried = (int(self.engine.track_identity.last(np.array([new_id], np.int64))[0][0])
+                       if int(mem.i["kind"][new_slot]) == dark else 0)   # the MMSI the new piece's track carried
+            if not both_dark and carried <= 0:
+                continue
             for old_key, st in list(self.pairs.items()):
                 if old_key == key or mine not in old_key or old_key in together or now - st[1] > self.p["handover_s"]:
                     continue
@@ -212,15 +221,23 @@ class Rendezvous(Rule):
                 g = int(mem.find(np.array([gone], np.int64))[0])
                 if g < 0:
                     continue   # forgotten long since (`DetectionEngine._forget`): where it was is not known
-                if now - float(mem.f["last_t"][g]) < self.p["fresh_s"]:
+                if not both_dark and int(mem.i["last_mmsi"][g]) != carried:
+                    continue   # beside a vessel with its AIS on, only that vessel's own track continues it
+                gone_t = float(mem.f["last_t"][g])
+                if now - gone_t < self.p["fresh_s"]:
                     continue   # the old partner is still there: two partners, two pairs
+                if float(mem.f["first_t"][new_slot]) < gone_t - self.p["handover_s"]:
+                    continue   # seen long before the partner went: another boat of the meeting, not its new piece
                 if np.hypot(mem.f["x"][g] - mem.f["x"][new_slot], mem.f["y"][g] - mem.f["y"][new_slot]) \
                         > self.p["distance_m"]:
                     continue
                 del self.pairs[old_key]
                 self._undated.pop(old_key, None)   # its re-dating ends with it (the cycle's sweep walks the pairs left)
                 self.pieces[key] = self.pieces.pop(key, set()) | self.pieces.pop(old_key, set()) | set(old_key)
-                self.book.rekey(self.type, old_key, key)
+                if self.book.get(self.type, key) is not None:   # both have an alert: the old one ends, not lost
+                    self.book.close(self.type, old_key, st[1], {"together_s": st[1] - st[0]})
+                else:
+                    self.book.rekey(self.type, old_key, key)
                 return st
         return None
 
@@ -256,8 +273,8 @@ class Rendezvous(Rule):
                 "summary": f"Rendezvous: {who} together {dd:.0f} m apart, both slow, for {dur / 60:.0f} min "
                            "away from any port or anchorage.",
                 "evidence": {"distance_m": dd, "min_distance_m": st[2], "together_since_t": st[0],
-                             "together_s": dur, "speeds_kn": [float(np.nan_to_num(mem.f["sog_mps"][s]) * MPS_TO_KN)
-                                                             for s in (a, b)], "dark": dark}}
+                             "together_s": dur, "speeds_kn": [float(np.nan_to_num(self._slow_kn[s])) for s in (a, b)],
+                             "dark": dark}}
 
     def _open(self, key: tuple[int, int], a: int, b: int, dd: float, st: list[float], now: float) -> None:
         d = self._text(key, a, b, dd, st, now)
