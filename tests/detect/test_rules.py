@@ -4,6 +4,7 @@ one alert per behaviour, and closes when the behaviour ends."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from detect_helpers import AIS, DARK, FUSED, T0, caspian, coastal_site, end_of, leg, of_type, run
@@ -1433,3 +1434,64 @@ def test_the_speeds_in_rendezvous_and_loitering_evidence_are_the_speeds_judged_s
     assert rv["evidence"]["speeds_kn"] == [0.0, 0.0]
     lo = [x for x in alerts if x["type"] == "loitering"]
     assert len(lo) == 2 and all(x["evidence"]["speed_kn"] == 0.0 for x in lo)
+
+
+def _merged(rule: str, *legs: dict) -> list[tuple[str, str | None]]:
+    e = DetectionEngine(caspian(), rules=(rule,))
+    run(e, *legs)
+    return [(a["start"][11:19], a["end"] and a["end"][11:19]) for a in of_type(e, rule)]
+
+
+def test_a_behaviour_back_within_five_minutes_of_its_alerts_close_re_opens_that_alert_at_once() -> None:
+    """One behaviour is one alert: back within the merge gap (5 min), the closed alert re-opens then, not after
+    the rule's whole wait again (which left high_speed 3 min, zone_entry 4, dark_target none; review stop 33)."""
+    fast = leg(1, OFF_LANKARAN, duration_s=300, speed_kn=35, cog_deg=90)
+    slow = leg(1, end_of(fast), t0=310, duration_s=190, speed_kn=10, cog_deg=90)   # closes at 16:05:10
+    again = leg(1, end_of(slow), t0=510, duration_s=300, speed_kn=35, cog_deg=90)   # fast 200 s after the close
+    assert _merged("high_speed", fast, slow, again) == [("16:02:00", None)]
+    inside, outside = (40.1300, 51.1700), (40.1450, 51.1700)   # in ACG Central's safety zone / 1.7 km north
+    kw: dict[str, Any] = {"speed_kn": 0.5, "cog_deg": 0, "kind": FUSED, "mmsi": 422000010}
+    assert _merged("zone_entry", leg(10, inside, duration_s=600, **kw), leg(10, outside, t0=610, duration_s=250, **kw),
+                   leg(10, inside, t0=870, duration_s=600, **kw)) == [("16:01:00", None)]
+    listening = leg(2, (39.00, 50.00), duration_s=2400, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000002)
+    dark = leg(1, OFF_LANKARAN, t0=600, duration_s=600, speed_kn=10, cog_deg=0)
+    heard = leg(1, end_of(dark), t0=1210, duration_s=120, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000001)
+    dark_again = leg(1, end_of(heard), t0=1340, duration_s=900, speed_kn=10, cog_deg=0)
+    assert _merged("dark_target", listening, dark, heard, dark_again) == [("16:15:00", None)]
+
+
+def test_a_listed_vessel_whose_ais_goes_quiet_keeps_the_reason_and_name_of_its_watchlist_alert() -> None:
+    """Matched by name, IMO or call sign, then dark: each refresh said "vessel ... — listed" with nothing matched
+    (review stop 33); the alert keeps the entry it matched and the name AIS gave."""
+    for entry in (WatchlistEntry(mmsi=423000011, reason="sanctions"), WatchlistEntry(name="sea bird", reason="sanctions"),
+                  WatchlistEntry(imo=9074729, reason="sanctions"), WatchlistEntry(callsign="UBX9", reason="sanctions")):
+        e = DetectionEngine(caspian().model_copy(update={"watchlist": [entry]}), rules=("watchlist",))
+        heard = leg(1, MID_SEA, duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000011, name="SEA BIRD",
+                    imo=9074729, callsign="UBX9")
+        run(e, heard, leg(1, end_of(heard), t0=310, duration_s=600, speed_kn=10, cog_deg=0, kind=DARK))
+        (a,) = of_type(e, "watchlist")
+        assert a["summary"] == "Watchlist: SEA BIRD (MMSI 423000011) is in the picture — sanctions.", entry
+        assert a["evidence"]["reason"] == "sanctions" and a["evidence"]["matched"], entry
+
+
+def test_two_tankers_at_anchor_inside_a_large_anchorage_far_from_its_centre_are_no_rendezvous(tmp_path: Path) -> None:
+    """An anchorage drawn as a polygon 26 km long: 11.5 km from its centre is still inside it (review stop 33:
+    raised, "away from any port or anchorage")."""
+    import json
+
+    from seawatch.config.loader import load_site
+
+    ring = [[49.00, 38.775], [49.30, 38.775], [49.30, 38.825], [49.00, 38.825], [49.00, 38.775]]
+    zones = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "anch-outer", "name": "Outer anchorage", "kind": "anchorage"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    (tmp_path / "zones.geojson").write_text(json.dumps(zones))
+    (tmp_path / "site.toml").write_text('[site]\nname = "a"\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
+                                        '[zones]\nfile = "zones.geojson"\n')
+    site = load_site(tmp_path / "site.toml")
+    kw: dict[str, Any] = {"duration_s": 4200, "speed_kn": 0.2, "cog_deg": 0, "kind": FUSED, "ship_type": 80, "site": site}
+    for lat, lon, expect in ((38.80, 49.018, 0), (38.85, 49.018, 1)):   # inside the area; 2.8 km north of it
+        e = DetectionEngine(site, rules=("rendezvous",))
+        run(e, leg(10_423_000_001, (lat, lon), mmsi=423000001, **kw),
+            leg(10_423_000_002, (lat + 0.002, lon), mmsi=423000002, **kw))
+        assert len(of_type(e, "rendezvous")) == expect, (lat, lon)

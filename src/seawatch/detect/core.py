@@ -474,9 +474,22 @@ class ContactRule(Rule):
         """severity, summary, evidence (and optionally zone, lat, lon, mmsi) of row r's alert."""
         raise NotImplementedError
 
+    def resumed_min_duration(self, cyc: Cycle, enter: B) -> F64 | float | None:
+        """The rule's `min_duration`, but 0 for rows whose behaviour starts again within the merge gap of its
+        closed alert (`proven`): that alert re-opens at once, as the lifecycle promises, instead of after the
+        rule's whole wait (which left `merge_gap_s` minus the wait, nothing for dark_target). A row held now
+        (infinite: judged clutter, not a boat) stays held."""
+        min_d = self.min_duration(cyc)
+        again = self.proven(cyc, enter)
+        if not again.any():
+            return min_d
+        base = np.broadcast_to(np.asarray(self.timer.min_s if min_d is None else min_d, np.float64), (len(cyc),))
+        return np.where(again & np.isfinite(base), 0.0, base)
+
     def process(self, cyc: Cycle) -> None:
         enter, stay = self.conditions(cyc)
-        opened, ongoing, closed, close_t = self.timer.step(cyc.slot, cyc.t, enter, stay, self.min_duration(cyc))
+        opened, ongoing, closed, close_t = self.timer.step(cyc.slot, cyc.t, enter, stay,
+                                                           self.resumed_min_duration(cyc, enter))
         for r in opened:
             d = self.describe(cyc, int(r), True)
             self.book.open(self.type, int(cyc.contact_id[r]), float(cyc.t[r]), severity=d["severity"],

@@ -3,6 +3,7 @@
     engine = DetectionEngine(site)
     for batch in contact_batches:          # ContactBatch from tracking/fusion, time-ordered
         changes = engine.process(batch)    # [{"change": "open"|"update"|"close", "alert": {...}}]
+    changes = engine.flush()               # the last cycle's changes (`finish` runs it too, dropping them)
     alerts = engine.finish()               # every alert, final state (DESIGN.md JSONL dicts)
 
 A batch is split into update cycles of at most `cycle_s` seconds with one row per contact (its latest) —
@@ -490,8 +491,9 @@ class DetectionEngine(SlotState):
             self.explained.pop(int(s), None)
 
     def finish(self) -> list[dict[str, Any]]:
-        """Every alert of the run in its final state (open ones keep end = null), by start time."""
-        self.flush()
+        """Every alert of the run in its final state (open ones keep end = null), by start time. The cycle still
+        open is run first; a caller that follows the changes calls `flush()` before, for that cycle's."""
+        self.flush(report=False)
         return [a.to_dict() for a in self.alerts()]
 
     def alerts(self) -> list[Alert]:

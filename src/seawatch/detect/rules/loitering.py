@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import member
-from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.core import B, ContactRule, Cycle
 
 
 class Loitering(ContactRule):
@@ -47,15 +47,10 @@ class Loitering(ContactRule):
                     self._field |= set(zone.authorized_mmsi)
         self._exempt_types = np.array([int(v) for v in self.p["exempt_ship_types"]], np.int64)
         self.book.merge_gap_by_type[self.type] = float(self.p["resume_gap_s"])
-        self._enter = np.zeros(0, bool)
-
-    def min_duration(self, cyc: Cycle) -> F64:
-        return np.where(self.proven(cyc, self._enter), 0.0, float(self.p["min_duration_s"]))
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         stay = cyc.slow_kn < self.p["speed_kn"] + self.p["hysteresis_kn"]
         if not stay.any():
-            self._enter = stay
             return stay, stay
         st = np.asarray(cyc.ship_type, np.int64)
         stay &= ~member(st, self._exempt_types)
@@ -68,7 +63,6 @@ class Loitering(ContactRule):
             if self.book.get("zone_loiter", int(cyc.contact_id[r])) is not None:
                 stay[r] = False
         enter = stay & (cyc.slow_kn < self.p["speed_kn"])
-        self._enter = enter
         return enter, stay
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Defaults: <= 500 m apart and both < 2 kn for >= 30 min (Global Fishing Watch uses 500 m / 2 h for
 encounters, Ai2 Skylight 250 m / 30 min; a coastal radar picture supports the faster call), at least
-10 km from the centre of every port and anchorage. Pairs come from a cKDTree over the slow, recently updated contacts
+10 km from the centre of every port and anchorage, and outside their areas (a large anchorage drawn as a
+polygon). Pairs come from a cKDTree over the slow, recently updated contacts
 (never all pairs). Hysteresis: a pair stays together up to `stay_distance_m` and `stay_speed_kn`.
 Two vessels both authorised at the same platform (supply boat and standby vessel), and two AIS-identified
 fishing, sailing or pleasure craft (ship types 30, 36, 37: they raft up and fish side by side) are not a
@@ -94,6 +95,7 @@ class Rendezvous(Rule):
             if z is not None:
                 ok = self.engine.place(("rendezvous-away", p["harbour_distance_m"], p["coast_margin_m"]), lambda x, y: (
                     ~z.centres_within(x, y, ("port", "anchorage"), p["harbour_distance_m"])
+                    & ~z.any_within(x, y, ("port", "anchorage"), 0.0)   # inside a large one, far from its centre
                     & ~z.coast_within(x, y, p["coast_margin_m"])))(cand, x, y).astype(bool)
                 cand, x, y = cand[ok], x[ok], y[ok]
             ok2 = ~self.engine.anchorages.contains(x, y)

@@ -1,6 +1,7 @@
 """watchlist: a contact whose MMSI, IMO, name or call sign is on the site's watchlist appears.
 
-Open while the contact is seen; closed when it has not been updated for the engine's stale time.
+Open while the contact is seen; closed when it has not been updated for the engine's stale time. A listed vessel
+whose AIS goes quiet stays in its alert, which keeps the entry it matched (its reason) and the vessel's name.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ class Watchlist(ContactRule):
         self.calls = {_norm(e.callsign): e for e in wl if _norm(e.callsign)}
         self.entries = wl
         self.listed = np.zeros(0, bool)   # per slot: matched the list since it was last seen (dark now, still it)
+        self.entry = np.zeros(0, np.int64)   # per slot: the index of the entry it last matched (-1: none)
         engine.memory.attach(self)
 
-    slot_fields: ClassVar[dict[str, Any]] = {"listed": False}
+    slot_fields: ClassVar[dict[str, Any]] = {"listed": False, "entry": -1}
 
     @property
     def enabled(self) -> bool:
@@ -48,25 +50,30 @@ class Watchlist(ContactRule):
         mem_hit = np.isin(cyc.prev_mmsi, self.mmsi) & (cyc.prev_mmsi > 0)  # it went dark: still the listed vessel
         was = self.listed[cyc.slot]   # matched by name, IMO or callsign before: still it, its AIS quiet or not
         self.listed[cyc.slot] = was | hit
+        for r in np.flatnonzero(hit).tolist():   # a match is rare: which entry, kept for when its AIS goes quiet
+            self.entry[cyc.slot[r]] = self._entry_index(cyc, r)
         return hit, hit | mem_hit | was
 
     def expire(self, slots: I64, last_t: F64) -> None:
         super().expire(slots, last_t)
         self.listed[slots] = False
+        self.entry[slots] = -1
 
-    def _entry(self, cyc: Cycle, r: int) -> Any:
-        for e in self.entries:
+    def _entry_index(self, cyc: Cycle, r: int) -> int:
+        for k, e in enumerate(self.entries):
             if ((e.mmsi is not None and e.mmsi in (int(cyc.mmsi[r]), int(cyc.prev_mmsi[r])))
                     or (e.imo is not None and e.imo == int(cyc.imo[r]))
                     or (_norm(e.name) and _norm(e.name) == _norm(cyc.name[r]))
                     or (_norm(e.callsign) and _norm(e.callsign) == _norm(cyc.callsign[r]))):
-                return e
-        return None
+                return k
+        return -1
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
-        e = self._entry(cyc, r)
+        k = self._entry_index(cyc, r)
+        k = k if k >= 0 else int(self.entry[cyc.slot[r]])   # its AIS quiet now: the entry it matched when heard
+        e = self.entries[k] if k >= 0 else None
         m = int(cyc.mmsi[r]) if cyc.mmsi[r] > 0 else int(cyc.prev_mmsi[r])
-        name = cyc.name[r] or (e.name if e is not None else None)
+        name = cyc.name[r] or (self.engine.statics.of(m).name if m > 0 else None) or (e.name if e is not None else None)
         reason = e.reason if e is not None and e.reason else "listed"
         return {"severity": "high", "mmsi": [m] if m > 0 else [],
                 "summary": f"Watchlist: {name or 'vessel'} (MMSI {m}) is in the picture — {reason}.",
