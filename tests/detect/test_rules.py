@@ -1495,3 +1495,33 @@ def test_two_tankers_at_anchor_inside_a_large_anchorage_far_from_its_centre_are_
         run(e, leg(10_423_000_001, (lat, lon), mmsi=423000001, **kw),
             leg(10_423_000_002, (lat + 0.002, lon), mmsi=423000002, **kw))
         assert len(of_type(e, "rendezvous")) == expect, (lat, lon)
+
+
+def test_three_ais_vessels_meeting_at_sea_do_not_make_their_spot_an_anchorage() -> None:
+    """Two tankers stopped together, a third comes alongside 35 min later: one rendezvous that lasts until the two
+    leave, and a dark boat among three AIS ships is raised too. Until stop 33 the three stopped at once made the
+    square a learned anchorage, which ended the rendezvous and hid the dark boat (review, stop 33)."""
+    filler = leg(9, (39.00, 50.00), duration_s=6000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+    kw: dict[str, Any] = {"speed_kn": 0, "cog_deg": 0, "kind": FUSED, "ship_type": 80}
+    t1 = leg(10_423_000_001, OFF_LANKARAN, t0=900, duration_s=3600, mmsi=423000001, **kw)
+    t2 = leg(10_423_000_002, (38.8010, 49.1000), t0=900, duration_s=3600, mmsi=423000002, **kw)
+    t3 = leg(10_423_000_003, (38.8005, 49.1008), t0=3000, duration_s=1500, mmsi=423000003, **kw)
+    e = DetectionEngine(caspian(), rules=("rendezvous",))
+    run(e, filler, t1, t2, t3)
+    pair = [a for a in of_type(e, "rendezvous") if a["track_ids"] == [10_423_000_001, 10_423_000_002]]
+    assert len(pair) == 1 and pair[0]["end"] == "2026-06-12T17:16:00.000Z"   # when the two left (+ fresh_s)
+    assert not e.anchorages.learned
+    dark = leg(50, (38.8003, 49.1004), t0=900, duration_s=3600, speed_kn=0, cog_deg=0)
+    t3 = leg(10_423_000_003, (38.8005, 49.1008), t0=900, duration_s=3600, mmsi=423000003, **kw)
+    e = DetectionEngine(caspian(), rules=("rendezvous",))
+    run(e, filler, t1, t2, t3, dark)
+    assert any(50 in a["track_ids"] for a in of_type(e, "rendezvous"))
+
+
+def test_ships_already_at_anchor_when_the_engine_starts_still_teach_an_anchorage() -> None:
+    kw: dict[str, Any] = {"duration_s": 5400, "speed_kn": 0, "cog_deg": 0, "kind": FUSED, "ship_type": 80}
+    e = DetectionEngine(caspian(), rules=("rendezvous", "loitering"))
+    run(e, leg(10_423_000_001, OFF_LANKARAN, mmsi=423000001, **kw),
+        leg(10_423_000_002, (38.8010, 49.1000), mmsi=423000002, **kw),
+        leg(10_423_000_003, (38.8005, 49.1008), mmsi=423000003, **kw))
+    assert e.anchorages.learned and e.finish() == []

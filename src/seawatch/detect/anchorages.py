@@ -27,13 +27,23 @@ class LearnedAnchorages:
     lingering like a port does. Sampled every `every_s` of event time; once a day (`review_s`) the stops older
     than the window are forgotten and the squares learned again from those left. So on a live run of months a
     spot where three vessels once stopped does not shield every meeting there for ever; within a week the
-    squares are only ever added (a replay of a day or two learns what it learned before)."""
+    squares are only ever added (a replay of a day or two learns what it learned before).
+
+    A gathering is no anchorage: vessels whose stops in a square all began within `gathering_s` (1 h) of each
+    other, while the engine watched, teach nothing (three AIS vessels meeting at sea, a ship-to-ship transfer with
+    a barge, would otherwise make their own spot an anchorage and hide their rendezvous). A vessel already
+    stopped there in the engine's first `warmup_s` began its stop at an unknown time (a ship at anchor when the
+    engine starts); with one such vessel among them the square is learned as before."""
 
     def __init__(self, cell_m: float = 1000.0, min_vessels: int = 3, every_s: float = 60.0,
-                 window_s: float = 7 * 86_400.0, review_s: float = 86_400.0) -> None:
+                 window_s: float = 7 * 86_400.0, review_s: float = 86_400.0, gathering_s: float = 3600.0,
+                 warmup_s: float = 600.0) -> None:
         self.cell_m, self.min_vessels, self.every_s = cell_m, min_vessels, every_s
         self.window_s, self.review_s = float(window_s), float(review_s)
+        self.gathering_s, self.warmup_s = float(gathering_s), float(warmup_s)
+        self._start = math.nan   # event time of the first cycle observed
         self.seen: dict[tuple[int, int], dict[int, float]] = {}   # square -> MMSI -> when last stopped there
+        self.began: dict[tuple[int, int], dict[int, float]] = {}  # square -> MMSI -> when its stop there began
         self.learned: set[tuple[int, int]] = set()
         self._last = -math.inf
         self._review_at = -math.inf
@@ -45,6 +55,8 @@ class LearnedAnchorages:
         if cyc.now - self._last < self.every_s:
             return
         self._last = cyc.now
+        if math.isnan(self._start):
+            self._start = cyc.now
         if cyc.now >= self._review_at:
             self._review(cyc.now)
         rows = np.flatnonzero((cyc.mmsi > 0) & (fill_nan(cyc.sog_mps, nan=9.0) < 0.5))
@@ -52,12 +64,21 @@ class LearnedAnchorages:
             return
         cx = np.floor(cyc.x[rows] / self.cell_m).astype(np.int64)
         cy = np.floor(cyc.y[rows] / self.cell_m).astype(np.int64)
+        began = cyc.now if cyc.now - self._start > self.warmup_s else -math.inf   # stopped before it listened
         for a, b, m in zip(cx.tolist(), cy.tolist(), cyc.mmsi[rows].tolist()):
             st = self.seen.setdefault((a, b), {})
             new = m not in st
             st[m] = cyc.now
-            if new and len(st) == self.min_vessels:
-                self._learn(a, b)
+            if new:
+                bg = self.began.setdefault((a, b), {})
+                bg[m] = began
+                if len(st) >= self.min_vessels and not self._gathering(bg):
+                    self._learn(a, b)
+
+    def _gathering(self, began: dict[int, float]) -> bool:
+        """The stops of a square's vessels all began, while the engine watched, within gathering_s of each other."""
+        t = list(began.values())
+        return min(t) > -math.inf and max(t) - min(t) < self.gathering_s
 
     def _learn(self, a: int, b: int) -> None:
         for da in (-1, 0, 1):
@@ -72,10 +93,11 @@ class LearnedAnchorages:
         self.seen = {c: kept for c, st in self.seen.items() if (kept := {m: t for m, t in st.items() if t >= since})}
         if sum(len(st) for st in self.seen.values()) == old:
             return
+        self.began = {c: {m: bg[m] for m in self.seen[c]} for c, bg in self.began.items() if c in self.seen}
         before = self.learned
         self.learned = set()
         for (a, b), st in self.seen.items():
-            if len(st) >= self.min_vessels:
+            if len(st) >= self.min_vessels and not self._gathering(self.began[(a, b)]):
                 self._learn(a, b)
         if self.learned != before:
             self.revision += 1
