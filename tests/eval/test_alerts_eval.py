@@ -152,14 +152,17 @@ def test_the_seeds_bench_pools_runs_per_type_and_names_the_bars_missed() -> None
     import sys
 
     bench = Path(__file__).resolve().parents[2] / "bench"
-    sys.path.insert(0, str(bench))
-    try:
+    path, modules = list(sys.path), set(sys.modules)
+    try:   # seeds.py puts bench/ on sys.path, whose asterix.py would shadow libasterix for the other tests
         spec = importlib.util.spec_from_file_location("bench_seeds", bench / "seeds.py")
         assert spec is not None and spec.loader is not None
         seeds = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(seeds)
     finally:
-        sys.path.remove(str(bench))
+        sys.path[:] = path
+        for name in set(sys.modules) - modules:   # bench's modules (detect, ...) go too
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(bench)):
+                del sys.modules[name]
 
     def run(found: int, alerts: int, fa: int, lat: list[float]) -> dict:
         t = {"events": 1, "found": found, "alerts": alerts, "false_alarms": fa, "latencies_s": lat,
