@@ -42,8 +42,8 @@ class LearnedAnchorages:
         self.window_s, self.review_s = float(window_s), float(review_s)
         self.gathering_s, self.warmup_s = float(gathering_s), float(warmup_s)
         self._start = math.nan   # event time of the first cycle observed
-        self.seen: dict[tuple[int, int], dict[int, float]] = {}   # square -> MMSI -> when last stopped there
-        self.began: dict[tuple[int, int], dict[int, float]] = {}  # square -> MMSI -> when its stop there began
+        # square -> MMSI -> [when last stopped there, when that stop began (-inf: before the engine listened)]
+        self.seen: dict[tuple[int, int], dict[int, list[float]]] = {}
         self.learned: set[tuple[int, int]] = set()
         self._last = -math.inf
         self._review_at = -math.inf
@@ -67,17 +67,16 @@ class LearnedAnchorages:
         began = cyc.now if cyc.now - self._start > self.warmup_s else -math.inf   # stopped before it listened
         for a, b, m in zip(cx.tolist(), cy.tolist(), cyc.mmsi[rows].tolist()):
             st = self.seen.setdefault((a, b), {})
-            new = m not in st
-            st[m] = cyc.now
-            if new:
-                bg = self.began.setdefault((a, b), {})
-                bg[m] = began
-                if len(st) >= self.min_vessels and not self._gathering(bg):
-                    self._learn(a, b)
+            if m in st:
+                st[m][0] = cyc.now
+                continue
+            st[m] = [cyc.now, began]
+            if len(st) >= self.min_vessels and not self._gathering(st):
+                self._learn(a, b)
 
-    def _gathering(self, began: dict[int, float]) -> bool:
+    def _gathering(self, stops: dict[int, list[float]]) -> bool:
         """The stops of a square's vessels all began, while the engine watched, within gathering_s of each other."""
-        t = list(began.values())
+        t = [v[1] for v in stops.values()]
         return min(t) > -math.inf and max(t) - min(t) < self.gathering_s
 
     def _learn(self, a: int, b: int) -> None:
@@ -90,14 +89,13 @@ class LearnedAnchorages:
         self._review_at = now + self.review_s
         since = now - self.window_s
         old = sum(len(st) for st in self.seen.values())
-        self.seen = {c: kept for c, st in self.seen.items() if (kept := {m: t for m, t in st.items() if t >= since})}
+        self.seen = {c: kept for c, st in self.seen.items() if (kept := {m: v for m, v in st.items() if v[0] >= since})}
         if sum(len(st) for st in self.seen.values()) == old:
             return
-        self.began = {c: {m: bg[m] for m in self.seen[c]} for c, bg in self.began.items() if c in self.seen}
         before = self.learned
         self.learned = set()
         for (a, b), st in self.seen.items():
-            if len(st) >= self.min_vessels and not self._gathering(self.began[(a, b)]):
+            if len(st) >= self.min_vessels and not self._gathering(st):
                 self._learn(a, b)
         if self.learned != before:
             self.revision += 1

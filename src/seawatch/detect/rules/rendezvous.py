@@ -85,8 +85,8 @@ class Rendezvous(Rule):
         # a track too young to have made good anything yet (a partner's new piece): slow enough to continue a
         # pair if its filtered speed is modest, never enough to start one
         young = np.isnan(mg) & (sog < p["young_speed_kn"])
-        kn = np.where(young, np.minimum(sog, p["stay_speed_kn"] - 0.01), np.fmin(sog, mg))
-        self._slow_kn = np.fmin(sog, mg)   # the speed judged, for the evidence (a young track's: its filtered one)
+        self._slow_kn = np.fmin(sog, mg)   # the speed judged (kept for the evidence; a young track's: its filtered one)
+        kn = np.where(young, np.minimum(sog, p["stay_speed_kn"] - 0.01), self._slow_kn)
         cand = np.flatnonzero((mem.f["last_t"][:n] >= now - p["fresh_s"]) & (kn < p["stay_speed_kn"]))
         together: dict[tuple[int, int], tuple[float, bool, int, int]] = {}
         if len(cand) >= 2:
@@ -210,12 +210,10 @@ class Rendezvous(Rule):
         sl = (a, b) if int(mem.i["contact_id"][a]) == key[0] else (b, a)
         dark = int(ContactKind.RADAR_ONLY)
         for mine, mine_slot, new_slot in ((key[0], int(sl[0]), int(sl[1])), (key[1], int(sl[1]), int(sl[0]))):
-            both_dark = int(mem.i["kind"][mine_slot]) == dark and int(mem.i["kind"][new_slot]) == dark
-            new_id = int(mem.i["contact_id"][new_slot])
-            carried = (int(self.engine.track_identity.last(np.array([new_id], np.int64))[0][0])
-                       if int(mem.i["kind"][new_slot]) == dark else 0)   # the MMSI the new piece's track carried
-            if not both_dark and carried <= 0:
-                continue
+            if int(mem.i["kind"][new_slot]) != dark:
+                continue   # a new piece is a radar track
+            both_dark = int(mem.i["kind"][mine_slot]) == dark
+            carried: int | None = None   # the MMSI the new piece's track carried, looked up when needed
             for old_key, st in list(self.pairs.items()):
                 if old_key == key or mine not in old_key or old_key in together or now - st[1] > self.p["handover_s"]:
                     continue
@@ -223,8 +221,11 @@ class Rendezvous(Rule):
                 g = int(mem.find(np.array([gone], np.int64))[0])
                 if g < 0:
                     continue   # forgotten long since (`DetectionEngine._forget`): where it was is not known
-                if not both_dark and int(mem.i["last_mmsi"][g]) != carried:
-                    continue   # beside a vessel with its AIS on, only that vessel's own track continues it
+                if not both_dark:   # beside a vessel with its AIS on, only that vessel's own track continues it
+                    if carried is None:
+                        carried = int(self.engine.track_identity.last(mem.i["contact_id"][new_slot:new_slot + 1])[0][0])
+                    if carried <= 0 or int(mem.i["last_mmsi"][g]) != carried:
+                        continue
                 gone_t = float(mem.f["last_t"][g])
                 if now - gone_t < self.p["fresh_s"]:
                     continue   # the old partner is still there: two partners, two pairs
