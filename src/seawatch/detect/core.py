@@ -321,9 +321,10 @@ class Persistence(SlotState):
         with `jit`, the compiled `kernels.persistence_step`, else this numpy reference: the same, bit for bit)."""
         min_d = self.min_s if min_s is None else min_s
         if jit:
-            return kernels.persistence_step(self.active, self.since, self.off, slots, t, enter, stay,
-                                            np.broadcast_to(np.asarray(min_d, np.float64), t.shape), self.clear_s,
-                                            self.lapse_s)
+            per_row = (np.full(t.shape, float(min_d)) if np.ndim(min_d) == 0   # (np.broadcast_to: ~20 us a call)
+                       else np.asarray(min_d, np.float64))
+            return kernels.persistence_step(self.active, self.since, self.off, slots, t, enter, stay, per_row,
+                                            self.clear_s, self.lapse_s)
         act = self.active[slots]
         since, off = self.since[slots], self.off[slots]
         if not (act.any() or enter.any() or stay.any()) and np.isnan(since).all():   # nothing running or starting

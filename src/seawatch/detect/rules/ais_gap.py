@@ -407,10 +407,11 @@ class AisGap(Rule):
         # every slot that carries one of them, grouped by MMSI (slots ascending in each group)
         idx = np.flatnonzero(member(mmsi_all, wanted))
         idx = idx[np.argsort(mmsi_all[idx], kind="stable")]
-        starts = np.r_[0, np.flatnonzero(np.diff(mmsi_all[idx])) + 1]
+        cuts = np.flatnonzero(np.diff(mmsi_all[idx])) + 1
+        starts = np.concatenate((np.zeros(1, np.int64), cuts))   # (np.r_ costs ~70 us a call)
         heard_max = np.fmax.reduceat(mem.f["last_ais_t"][idx], starts)
         groups = {int(mmsi_all[idx[a]]): (idx[a:b], float(h))
-                  for a, b, h in zip(starts, np.r_[starts[1:], len(idx)], heard_max)}
+                  for a, b, h in zip(starts.tolist(), np.append(cuts, len(idx)).tolist(), heard_max.tolist())}
         for m in wanted.tolist():
             same, heard = groups[m]
             a = self.book.get(self.type, m)
