@@ -221,6 +221,18 @@ class AlertBook:
             news = new_key if isinstance(new_key, tuple) else (new_key,)
             a.track_ids += [int(i) for i in news if isinstance(i, (int, np.integer)) and int(i) not in a.track_ids]
 
+    def resume_as(self, type_: str, old_key: Any, new_key: Any, t: float) -> Alert | None:
+        """A behaviour of new_key starting at t is that of old_key's closed alert (within the type's merge gap): the
+        next `open` of new_key re-opens that alert (its id and start) instead of a new one. None if there is no such
+        alert, or new_key has one of its own (open, or closed within the gap)."""
+        a = self.resumable(type_, old_key, t)
+        if a is None or (type_, new_key) in self.open_by_key or self.resumable(type_, new_key, t) is not None:
+            return None
+        del self.closed_by_key[(type_, old_key)]
+        self.closed_by_key[(type_, new_key)] = a
+        self.revision += 1
+        return a
+
     def continue_as(self, types: Iterable[str], old_key: Any, new_key: Any, born_t: float) -> None:
         """`new_key` continues `old_key` (a contact re-born under a new id at born_t, within the merge gap of
         the old one's closed alerts): a behaviour of it of such a type that opens within CONTINUE_WITHIN_S of

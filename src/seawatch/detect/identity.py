@@ -118,24 +118,45 @@ class TrackIdentity(SlotState):
         e = self._find(track_id)
         last_m, last_t = self.last(track_id, e)
         recent = np.flatnonzero((last_m > 0) & (now - fill_nan(last_t, nan=-np.inf) <= memory_s))
-        if not len(recent):
-            return out
-        heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
-
-        def holds(m: int, since: float, k: int) -> bool:
-            mine = np.flatnonzero(heard_m == m)
-            later = mine[heard_t[mine] > since + 1.0]
-            return not (len(later) and (np.hypot(mem.f["ais_x"][later] - x[k], mem.f["ais_y"][later] - y[k])
-                                        > elsewhere_m).any())
-
         for k in recent.tolist():
-            if holds(int(last_m[k]), float(last_t[k]), k):
+            if _holds(mem, int(last_m[k]), float(last_t[k]), float(x[k]), float(y[k]), elsewhere_m):
                 out[k] = int(last_m[k])
                 continue
             pm, pt = int(self.prev_mmsi[e[k]]), float(self.prev_t[e[k]])
-            if pm > 0 and now - pt <= memory_s and holds(pm, pt, k):
+            if pm > 0 and now - pt <= memory_s and _holds(mem, pm, pt, float(x[k]), float(y[k]), elsewhere_m):
                 out[k] = pm
         return out
+
+    def carried(self, track_id: I64, x: F64, y: F64, now: float, mem: ContactMemory, memory_s: float,
+                elsewhere_m: float, among: I64) -> I64:
+        """Per row, an MMSI of `among` that its radar track carried within memory_s, as its last identity or the
+        one before it (a vessel that took another MMSI on the same track), unless refuted as in `remembered`;
+        0 for none. For the watchlist: a listed vessel that went dark, or changed its MMSI, is still it."""
+        out = np.zeros(len(track_id), np.int64)
+        if not len(among) or not len(track_id):
+            return out
+        e = self._find(track_id)
+        ok = e >= 0
+        last_m, last_t = np.zeros(len(e), np.int64), np.full(len(e), np.nan)
+        prev_m, prev_t = np.zeros(len(e), np.int64), np.full(len(e), np.nan)
+        last_m[ok], last_t[ok] = self.mmsi[e[ok]], self.t[e[ok]]
+        prev_m[ok], prev_t[ok] = self.prev_mmsi[e[ok]], self.prev_t[e[ok]]
+        for m, t in ((last_m, last_t), (prev_m, prev_t)):
+            cand = np.flatnonzero((out == 0) & (m > 0) & member(m, among)
+                                  & (now - fill_nan(t, nan=-np.inf) <= memory_s))
+            for k in cand.tolist():   # rare: a listed vessel's track
+                if _holds(mem, int(m[k]), float(t[k]), float(x[k]), float(y[k]), elsewhere_m):
+                    out[k] = int(m[k])
+        return out
+
+
+def _holds(mem: ContactMemory, m: int, since: float, x: float, y: float, elsewhere_m: float) -> bool:
+    """A track carried MMSI m until `since`: it was that vessel unless m has been heard since more than
+    elsewhere_m from (x, y)."""
+    heard_m, heard_t = mem.i["last_mmsi"][: mem.n], mem.f["last_ais_t"][: mem.n]
+    mine = np.flatnonzero(heard_m == m)
+    later = mine[heard_t[mine] > since + 1.0]
+    return not (len(later) and (np.hypot(mem.f["ais_x"][later] - x, mem.f["ais_y"][later] - y) > elsewhere_m).any())
 
 
 def same_motion(ax: F64, ay: F64, a_sog_mps: F64, a_cog_deg: F64, bx: F64, by: F64, b_sog_mps: F64, b_cog_deg: F64, *,

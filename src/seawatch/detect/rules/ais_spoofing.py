@@ -112,6 +112,7 @@ class AisSpoofing(Rule):
         self.ref_x, self.ref_y, self.ref_t = np.zeros(0), np.zeros(0), np.zeros(0)
         self.renames: dict[int, tuple[set[str], int]] = {}  # contact -> (names seen, name changes) of its alert
         self.invalid_seen: set[int] = set()   # MMSIs already alerted as invalid
+        self.clone_names: dict[int, set[str]] = {}   # MMSI -> names heard while its clone was held, not yet open
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"names": None, "small": False, "ref_x": np.nan, "ref_y": np.nan,
@@ -162,6 +163,8 @@ class AisSpoofing(Rule):
         for key, (since, last) in list(self.pending.items()):
             if now - last > self.p["clear_s"]:
                 del self.pending[key]
+                if key[0] == "mmsi_clone":
+                    self.clone_names.pop(key[1], None)   # a clone that never lasted clone_min_s: its renames too
                 if key[0] == "position_offset":
                     pair = self.offset_pair.pop(key[1], None)
                     self.offset_hist.pop(key[1], None)
@@ -185,6 +188,34 @@ class AisSpoofing(Rule):
                 a.summary = self._with_also(a.summary, a)
                 return True
         return False
+
+    def _recent(self, m: int, t: float) -> tuple[str, int] | None:
+        """The key of a closed jump or clone alert of MMSI m that a behaviour at t would re-open (merge gap): its
+        AIS jumped, then minutes later is heard in two places (or jumps again, on its other contact) — one
+        spoofed identity, one alert."""
+        for (type_, key), a in self.book.closed_by_key.items():
+            if (type_ == self.type and key[0] in ("kinematics", "mmsi_clone") and a.mmsi == [m]
+                    and self.book.resumable(type_, key, t) is a):
+                return key
+        return None
+
+    def _fold_closed(self, cyc: Cycle, r: int, m: int, evidence: dict[str, Any]) -> bool:
+        """A jump of MMSI m (row r) within the merge gap of its closed jump or clone alert: that alert, re-opened
+        with the jump in its `also` list, and closed again (a jump is an instant)."""
+        t = float(cyc.t[r])
+        key = self._recent(m, t)
+        if key is None:
+            return False
+        a = self.book.closed_by_key[(self.type, key)]
+        also = [*a.evidence.get("also", []), {"how": "kinematics", "t": t, "last_t": t, **evidence}][-ALSO_KEPT:]
+        a = self.book.open(self.type, key, t, severity="high", lat=float(cyc.lat[r]), lon=float(cyc.lon[r]),
+                           track_ids=[], mmsi=[m], zone=None, summary=a.summary, evidence={"also": also})
+        cid = int(cyc.contact_id[r])
+        if cid not in a.track_ids:
+            a.track_ids.append(cid)
+        a.summary = self._with_also(a.summary, a)
+        self.book.close(self.type, key, t)
+        return True
 
     @staticmethod
     def _with_also(summary: str, a: Any) -> str:
@@ -278,7 +309,8 @@ class AisSpoofing(Rule):
         s = cyc.slot
         p = self.p
         px, py, pt = self.ref_x[s], self.ref_y[s], self.ref_t[s]
-        fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0)
+        # a SAR aircraft (MMSI 111MIDxxx, ITU-R M.585; AIS message 9) flies at 100-300 kn: no ship's jump
+        fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0) & (cyc.mmsi // 1_000_000 != 111)
         if not fresh.any():
             return
         ais_t = cyc.t - fill_nan(cyc.ais_age_s)
@@ -298,6 +330,9 @@ class AisSpoofing(Rule):
         for r in np.flatnonzero(jump):
             m = int(cyc.mmsi[r])
             if self._fold(m, float(cyc.t[r]), "kinematics", {"jump_m": float(d[r]), "dt_s": float(dt[r])}):
+                continue
+            if self._fold_closed(cyc, int(r), m, {"jump_m": float(d[r]), "dt_s": float(dt[r])}):
+                self.jumped[m] = float(cyc.t[r])
                 continue
             self._instant(cyc, int(r), "kinematics", int(cyc.contact_id[r]), [m],
                           f"AIS spoofing: MMSI {m} jumped {d[r] / 1000:.1f} km in {dt[r]:.0f} s "
@@ -351,6 +386,9 @@ class AisSpoofing(Rule):
         """A contact's name changed under the same MMSI: the clone's, or a (re-opened) identity change."""
         m, cid, t = int(cyc.mmsi[r]), int(cyc.contact_id[r]), float(cyc.t[r])
         clone = self.book.get(self.type, ("mmsi_clone", m))
+        if clone is None and ("mmsi_clone", m) in self.pending:   # a clone held (clone_min_s): its names, for its alert
+            self.clone_names.setdefault(m, set()).update({old_nm, nm})
+            return
         if clone is not None:
             names = sorted(set(clone.evidence.get("names", [])) | {old_nm, nm})
             self.book.update(self.type, ("mmsi_clone", m), t, evidence={"names": names})
@@ -428,9 +466,25 @@ class AisSpoofing(Rule):
             if self.book.get(self.type, key) is None:
                 if self._fold(int(mm), now, "mmsi_clone", {"separation_m": float(d.max()), "contacts": ids}):
                     continue
-                self.book.open(self.type, key, now, severity="high", lat=float(st["lat"][sl[i]]),
-                               lon=float(st["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
-                               summary=summary, evidence={"how": "mmsi_clone", "separation_m": float(d.max())})
+                evidence: dict[str, Any] = {"how": "mmsi_clone", "separation_m": float(d.max())}
+                jump = self._recent(int(mm), now)
+                if jump is not None and jump[0] == "kinematics":   # it jumped minutes ago: that alert goes on as this
+                    old = self.book.resume_as(self.type, jump, key, now)
+                    if old is not None:
+                        e = old.evidence
+                        evidence["also"] = [*e.get("also", []), {"how": "kinematics", "t": old.start, "last_t": old.start,
+                                                                  "jump_m": e.get("jump_m"), "dt_s": e.get("dt_s")}]
+                        evidence["also"] = evidence["also"][-ALSO_KEPT:]
+                names = sorted(self.clone_names.pop(int(mm), set()))   # renames heard while it was held
+                if names:
+                    evidence["names"] = names
+                a = self.book.open(self.type, key, now, severity="high", lat=float(st["lat"][sl[i]]),
+                                   lon=float(st["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
+                                   summary=summary, evidence=evidence)
+                a.track_ids += [c for c in ids if c not in a.track_ids]
+                for k in ("jump_m", "dt_s", "implied_speed_kn"):   # the jump's figures are in `also` now
+                    a.evidence.pop(k, None)
+                a.summary = self._with_also(summary, a)
                 self.jumped[int(mm)] = now
             else:
                 summary = self._with_also(summary, self.book.get(self.type, key))
