@@ -1613,3 +1613,13 @@ def test_two_jumps_of_one_mmsi_within_the_merge_gap_are_one_alert() -> None:
     (a,) = of_type(e, "ais_spoofing")
     assert a["evidence"]["how"] == "kinematics" and [x["how"] for x in a["evidence"]["also"]] == ["kinematics"]
     assert a["end"] == "2026-06-12T16:08:40.000Z"
+
+
+def test_a_cloned_mmsi_alert_follows_the_vessel_on_the_map() -> None:
+    """Its lat/lon stayed where the clone was first seen for as long as it lasted (review stop 34)."""
+    e = engine(rules=("ais_spoofing",))
+    one = leg(10_423_584_211, (39.40, 50.40), duration_s=1800, speed_kn=12, cog_deg=0, kind=AIS, mmsi=423584211)
+    two = leg(12_423_584_211, (39.90, 50.90), duration_s=1800, speed_kn=12, cog_deg=0, kind=AIS, mmsi=423584211)
+    run(e, one, two)
+    (a,) = of_type(e, "ais_spoofing")
+    assert a["lat"] - a["evidence"]["start_lat"] > 0.08   # 5.5 nm north of where it opened (12 kn, ~29 min)

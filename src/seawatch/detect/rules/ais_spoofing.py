@@ -488,7 +488,8 @@ class AisSpoofing(Rule):
                 self.jumped[int(mm)] = now
             else:
                 summary = self._with_also(summary, self.book.get(self.type, key))
-                self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())})
+                self.book.update(self.type, key, now, summary=summary, evidence={"separation_m": float(d.max())},
+                                 lat=float(st["lat"][sl[i]]), lon=float(st["lon"][sl[i]]))   # where it is now
 
     def _note_offset(self, m: int, t: float, ox: float, oy: float) -> None:
         """MMSI m's offset from its twin at time t, kept over the last OFFSET_HISTORY_S of the pairing."""
