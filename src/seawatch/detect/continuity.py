@@ -28,17 +28,19 @@ class Continuity:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.types = tuple(r.type for r in engine.rules if isinstance(r, ContactRule))  # keyed by contact id
-        # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, alert types)
-        self.recent: dict[int, tuple[float, float, float, float, float, tuple[str, ...]]] = {}
+        # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, (type, key of the closed alert))
+        self.recent: dict[int, tuple[float, float, float, float, float, tuple[tuple[str, int], ...]]] = {}
 
     def lost(self, slots: np.ndarray) -> None:
         """Contacts gone (their alerts closed by now): remember the radar-only ones that had alerts."""
-        mem, closed = self.engine.memory, self.engine.book.closed_by_key
+        mem, closed, cont = self.engine.memory, self.engine.book.closed_by_key, self.engine.book.continued
         for s in slots.tolist():
             if mem.i["kind"][s] != int(ContactKind.RADAR_ONLY):
                 continue
             cid = int(mem.i["contact_id"][s])
-            types = tuple(t for t in self.types if (t, cid) in closed)
+            # its own closed alerts, or those it was to continue and did not open yet (an heir lost in its turn)
+            types = tuple((t, cid) if (t, cid) in closed else (t, cont[(t, cid)][0][1]) for t in self.types
+                          if (t, cid) in closed or ((t, cid) in cont and cont[(t, cid)][0] in closed))
             if not types:
                 continue
             v = float(np.nan_to_num(mem.f["sog_mps"][s]))
@@ -65,5 +67,6 @@ class Continuity:
             k = int(np.flatnonzero(ok)[np.argmin(d[ok])])
             heir = int(cyc.contact_id[new[k]])
             taken.add(heir)
-            self.engine.book.continue_as(types, cid, heir, float(cyc.t[new[k]]))
+            for t, key in types:
+                self.engine.book.continue_as((t,), key, heir, float(cyc.t[new[k]]))
             del self.recent[cid]

@@ -48,11 +48,11 @@ class RiskModel:
         fast = sog >= FAST_MPS
         shore = np.zeros(len(slots), bool)
         z = self.engine.zones
-        moving = sog > 2.0
+        moving = (sog > 2.0) & np.isfinite(mem.f["cog_deg"][slots])   # an unknown course heads nowhere (not north)
         if z is not None and z.has_coast and moving.any():
             m = np.flatnonzero(moving)
             x, y = mem.f["x"][slots[m]], mem.f["y"][slots[m]]
-            dist, hx, hy = z.coast_ray(x, y, fill_nan(mem.f["cog_deg"][slots[m]]),
+            dist, hx, hy = z.coast_ray(x, y, mem.f["cog_deg"][slots[m]],
                                        np.minimum(sog[m] * SHORE_HORIZON_S, 30_000.0))
             hit = np.isfinite(dist)
             if hit.any():

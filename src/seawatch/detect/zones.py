@@ -80,7 +80,7 @@ def border_chains(borders: list[Zone], join_m: float = JOIN_M) -> tuple[list[Bor
 def _to_polyline(c: F64, x: F64, y: F64) -> tuple[F64, F64, F64, float, I64]:
     """Each point against the polyline of vertices c: (distance, distance along the line to the point's
     projection, cross product of the nearest segment and the point (> 0: left of it), the line's length, the
-    nearest segment). The nearest segment is the first of equally near ones (a point projecting onto a vertex)."""
+    nearest segment). Of equally near segments (a point projecting onto a vertex), the one it is farthest off."""
     ax, ay, dx, dy = c[:-1, 0], c[:-1, 1], np.diff(c[:, 0]), np.diff(c[:, 1])
     seg_m = np.hypot(dx, dy)
     cum = np.concatenate([[0.0], np.cumsum(seg_m)])
@@ -88,7 +88,13 @@ def _to_polyline(c: F64, x: F64, y: F64) -> tuple[F64, F64, F64, float, I64]:
     with np.errstate(invalid="ignore", divide="ignore"):
         f = np.clip(np.nan_to_num((px * dx + py * dy) / (dx * dx + dy * dy)), 0.0, 1.0)
     d2 = (px - f * dx) ** 2 + (py - f * dy) ** 2
-    k = np.argmin(d2, axis=1)
+    # equally near segments (the point's nearest point is a vertex they share): the side is the one the point
+    # is farther off (the sign of the sum of both unit normals, the vertex's pseudo-normal); the first one's
+    # side is wrong beyond the point of a turn sharper than 90 deg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        off = np.abs(dx * py - dy * px) / seg_m
+    tie = d2 <= d2.min(axis=1, keepdims=True) * (1.0 + 1e-9) + 1e-9
+    k = np.argmax(np.where(tie, np.nan_to_num(off), -1.0), axis=1)
     i = np.arange(len(x))
     cross = dx[k] * py[i, k] - dy[k] * px[i, k]
     return np.sqrt(d2[i, k]), cum[k] + f[i, k] * seg_m[k], cross, float(cum[-1]), k

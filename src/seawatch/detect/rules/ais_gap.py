@@ -214,7 +214,12 @@ class AisGap(Rule):
     def _expected_s(self, slots: I64, now: float) -> F64:
         mem = self.engine.memory
         sog = fill_nan(mem.f["sog_mps"][slots])
-        kn = np.fmin(sog * MPS_TO_KN, self._radar_kn(slots, now))
+        radar_kn = self._radar_kn(slots, now)
+        kn = np.fmin(sog * MPS_TO_KN, radar_kn)
+        # its last report said at rest, but radar has it under way since (made good >= 2 kn over the last minutes):
+        # under way, it reports at a ship under way's rate (a boat slipping its mooring with its AIS off waited
+        # 6 x 3 min, the rate of a vessel at rest)
+        kn = np.where((sog * MPS_TO_KN < 2.0) & (radar_kn >= 2.0), radar_kn, kn)
         # its course since its last report has run it ashore: it has arrived (or slowed to come in) by now
         kn = np.where(self._shore_ahead_m(slots) <= sog * (now - mem.f["last_ais_t"][slots]), 0.0, kn)
         kn = np.where(self._stopping(slots), 0.0, kn)

@@ -23,7 +23,7 @@ import numpy as np
 
 from seawatch.detect.core import F64, HOLD_RELEASE_S, I64, Cycle, Rule
 from seawatch.model.contact import ContactKind
-from seawatch.model.units import MPS_TO_KN
+from seawatch.model.units import MPS_TO_KN, iso_utc
 
 
 class BorderCrossing(Rule):
@@ -47,6 +47,8 @@ class BorderCrossing(Rule):
         self.doubt_t = np.zeros(0)  # when a contact's track last moved like clutter
         self.border = np.zeros(0, np.int64)   # the chain of border features (zones.border_chains) its side is of
         self._box: tuple[float, float, float, float] | None = None
+        # dark contacts lost lately with a side: id -> (x, y, vx, vy, last_t, side, border, sx, sy, st) (`_inherit`)
+        self._gone: dict[int, tuple[float, float, float, float, float, int, int, float, float, float]] = {}
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"side": 0, "border": -1, "sx": np.nan, "sy": np.nan, "st": np.nan,
@@ -54,7 +56,17 @@ class BorderCrossing(Rule):
 
     def expire(self, slots: I64, last_t: F64) -> None:
         # a contact that is gone has no side: should its id come back (a radar track that was fused with an
-        # AIS for an hour and is dark again), it starts afresh, not with a jump from where it was last dark
+        # AIS for an hour and is dark again), it starts afresh, not with a jump from where it was last dark.
+        # A dark one's side is kept a while for a new radar track born where it would be by now (its track broke,
+        # as a dark boat's does on few scans: continuity.py), so that a crossing during the break is not lost
+        mem = self.engine.memory
+        for s, lt in zip(slots.tolist(), np.asarray(last_t).tolist()):
+            if self.side[s] != 0 and mem.i["kind"][s] == int(ContactKind.RADAR_ONLY):
+                v = float(np.nan_to_num(mem.f["sog_mps"][s]))
+                a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
+                self._gone[int(mem.i["contact_id"][s])] = (
+                    float(mem.f["x"][s]), float(mem.f["y"][s]), v * np.sin(a), v * np.cos(a), float(lt),
+                    int(self.side[s]), int(self.border[s]), float(self.sx[s]), float(self.sy[s]), float(self.st[s]))
         self.side[slots] = 0
         self.border[slots] = -1
         self.sx[slots] = self.sy[slots] = self.st[slots] = np.nan
@@ -69,6 +81,8 @@ class BorderCrossing(Rule):
             b = np.array([bz.geom.bounds for bz in z.borders])
             self._box = (b[:, 0].min() - band, b[:, 1].min() - band, b[:, 2].max() + band, b[:, 3].max() + band)
         x0, y0, x1, y1 = self._box
+        if self._gone:
+            self._inherit(cyc)
         inside = (cyc.x >= x0) & (cyc.x <= x1) & (cyc.y >= y0) & (cyc.y <= y1)
         if self.p["include_identified"] is False:
             # an AIS-only contact is identified, and stays AIS-only under its id (fused, it becomes another
@@ -108,6 +122,28 @@ class BorderCrossing(Rule):
         self.border[s] = chain[keep]
         self.sx[s], self.sy[s], self.st[s] = cyc.x[rows], cyc.y[rows], cyc.t[rows]
 
+    def _inherit(self, cyc: Cycle) -> None:
+        """A dark contact born in this cycle where one lost lately would be by now (continuity.py's gate) takes on
+        that one's established side and the position it was taken at: a crossing during the break is a crossing."""
+        from seawatch.detect.continuity import BASE_M, GAP_S, SHARE
+        self._gone = {c: g for c, g in self._gone.items() if cyc.now - g[4] <= GAP_S}
+        new = np.flatnonzero(np.isnan(cyc.prev_t) & cyc.dark & (self.side[cyc.slot] == 0))
+        taken: set[int] = set()
+        for cid, (x, y, vx, vy, t0, side, border, sx, sy, st) in sorted(self._gone.items(), key=lambda kv: -kv[1][4]):
+            if not len(new):
+                break
+            dt = cyc.t[new] - t0
+            d = np.hypot(cyc.x[new] - (x + vx * dt), cyc.y[new] - (y + vy * dt))
+            ok = (dt > 0.0) & (d <= BASE_M + SHARE * np.hypot(vx, vy) * dt)
+            ok &= np.array([int(k) not in taken for k in new], bool)
+            if not ok.any():
+                continue
+            k = int(new[np.flatnonzero(ok)[np.argmin(d[ok])]])
+            taken.add(k)
+            s = int(cyc.slot[k])
+            self.side[s], self.border[s], self.sx[s], self.sy[s], self.st[s] = side, border, sx, sy, st
+            del self._gone[cid]
+
     def _doubtful(self, cyc: Cycle, rows: I64) -> np.ndarray:
         """Dark rows whose track moves like sea clutter, not like a boat (see the module docstring)."""
         p = self.p
@@ -140,12 +176,19 @@ class BorderCrossing(Rule):
         cid = int(cyc.contact_id[r])
         kn = float(cyc.sog_kn[r])
         sev = "high" if dark and direction == "inbound" else "medium"
+        # crossings within the merge gap are one alert (`book.open` re-opens it): it keeps every one of them
+        prev = self.book.resumable(self.type, cid, tc)
+        crossings = [*(prev.evidence.get("crossings", []) if prev is not None else []),
+                     {"t": tc, "direction": direction}]
+        how = ", then ".join(f"{c['direction']} at {iso_utc(c['t'])[11:19]} UTC"
+                             for c in crossings) if len(crossings) > 1 else direction
         self.book.open(self.type, cid, tc, severity=sev, lat=float(lat), lon=float(lon), track_ids=[cid],
                        mmsi=[int(cyc.mmsi[r])], zone=border.id,
-                       summary=f"Border crossing: {cyc.who(r)} crossed {border.name} {direction} at {kn:.0f} kn, "
+                       summary=f"Border crossing: {cyc.who(r)} crossed {border.name} {how} at {kn:.0f} kn, "
                                f"course {float(np.nan_to_num(cyc.cog_deg[r])):.0f}°.",
                        evidence={"direction": direction, "speed_kn": kn, "cog_deg": float(cyc.cog_deg[r]),
-                                 "crossing_t": tc, "detected_t": float(cyc.t[r]), "dark": dark}, start=tc)
+                                 "crossing_t": tc, "detected_t": float(cyc.t[r]), "dark": dark,
+                                 "crossings": crossings}, start=tc)
         self.book.close(self.type, cid, tc)
 
 

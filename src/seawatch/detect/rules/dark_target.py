@@ -150,6 +150,9 @@ class DarkTarget(ContactRule):
         enter &= ~cyc.near_harbour(p["port_margin_m"], where=enter)
         stay = dark & cyc.in_ais_cover(1.0)
         unsure, went_dark = self._identified_unsure(cyc, enter)
+        # dark again within the merge gap of its closed dark alert: the identity its track picked up meanwhile
+        # (an AIS blip, or a moment's fusion with a passing ship) is no reason to wait for an ais_gap
+        unsure &= ~self.proven(cyc, unsure)
         self.hold = unsure | wander
         self._dark_since_ais_stopped(cyc, enter, went_dark)
         if cyc.now < self.engine.started + p["warmup_s"]:

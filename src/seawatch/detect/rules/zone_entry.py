@@ -77,6 +77,12 @@ class ZoneEntry(ContactRule):
         coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"], where=asked) | cyc.at_learned_anchorage())[p]
         small = (cyc.length_m < self.p["pipeline_min_length_m"])[p]
         viol = ~allowed & ((kinds != "pipeline") | (slow & ~coastal & ~small))
+        # a pipeline's landfall runs through harbours; a platform's or a restricted area's edge may lie beside one
+        piped = kinds == "pipeline"
+        if piped.any():
+            near_p = np.zeros(n, bool)
+            near_p[p[piped]] = True
+            viol &= ~(piped & cyc.near_harbour(self.p["port_margin_m"], where=near_p)[p])
         enter = np.zeros(n, bool)
         stay = np.zeros(n, bool)
         inside = viol & (d <= 0.0)
@@ -92,9 +98,6 @@ class ZoneEntry(ContactRule):
                     enter[r] = True
                     if kinds[k] == "pipeline":
                         self._min[r] = self.p["pipeline_min_s"]
-        harbour = cyc.near_harbour(self.p["port_margin_m"], where=stay)
-        enter &= ~harbour
-        stay &= ~harbour
         return enter, stay
 
     def min_duration(self, cyc: Cycle) -> F64:

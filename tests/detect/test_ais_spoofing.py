@@ -1,0 +1,83 @@
+"""ais_spoofing (more in test_rules.py): what is no spoof, and one alert per spoofed identity."""
+
+from __future__ import annotations
+
+import numpy as np
+from detect_helpers import (
+    AIS,
+    T0,
+    caspian,
+    end_of,
+    leg,
+    of_type,
+    run,
+)
+
+from seawatch.detect.engine import DetectionEngine
+
+OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
+
+
+def engine(**kw: object) -> DetectionEngine:
+    return DetectionEngine(caspian(), **kw)  # type: ignore[arg-type]
+
+
+def test_a_sar_aircraft_at_200_kn_is_no_kinematic_spoof() -> None:
+    """AIS message 9 every 10 s, MMSI 111MIDxxx (review stop 34: raised as 'jumped 1.0 km in 10 s')."""
+    e = engine(rules=("ais_spoofing",))
+    run(e, leg(10_111_423_100, OFF_LANKARAN, duration_s=600, speed_kn=200, cog_deg=90, kind=AIS, mmsi=111423100))
+    assert of_type(e, "ais_spoofing") == []
+
+
+def test_the_names_of_a_clone_heard_before_its_alert_opens_go_into_the_clone_alert() -> None:
+    """Seen on spoofing-2h seed 11 (review stop 34): the clone's static report renamed both contacts 10 s before the
+    clone alert opened (clone_min_s): three alerts for one cloned MMSI."""
+    e = engine(rules=("ais_spoofing",))
+    one = leg(10_423_584_210, (39.40, 50.40), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423584210)
+    two = leg(12_423_584_210, (39.90, 50.90), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423584210)
+    for rows in (one, two):   # the MMSI's latest static name, on both contacts: the clone's own comes 30 s in
+        rows["name"] = np.where(rows["t"] - T0 >= 30, "MV GARABAGH", "PROF. VOLGA").astype(object)
+    run(e, one, two)
+    alerts = of_type(e, "ais_spoofing")
+    assert [a["evidence"]["how"] for a in alerts] == ["mmsi_clone"]
+    assert alerts[0]["evidence"]["names"] == ["MV GARABAGH", "PROF. VOLGA"]
+    assert "names heard MV GARABAGH / PROF. VOLGA" in alerts[0]["summary"]
+
+
+def test_a_jump_then_a_clone_of_one_mmsi_minutes_later_is_one_alert() -> None:
+    """Seen on the Florida day (review stop 34): MMSI 367592460 jumped at 10:43:30, and from 10:48:30 was heard in
+    two places: two alerts for one spoofed identity."""
+    e = engine(rules=("ais_spoofing",))
+    a1 = leg(10_423_000_090, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000090)
+    a2 = leg(10_423_000_090, (end_of(a1)[0] + 0.08, end_of(a1)[1]), t0=310, duration_s=600, speed_kn=10, cog_deg=0,
+             kind=AIS, mmsi=423000090)   # its AIS jumps 8.9 km north ...
+    b = leg(12_423_000_090, end_of(a1), t0=400, duration_s=510, speed_kn=10, cog_deg=0, kind=AIS,
+            mmsi=423000090)   # ... and the MMSI is heard where it was, too
+    run(e, a1, a2, b)
+    (a,) = of_type(e, "ais_spoofing")
+    assert a["evidence"]["how"] == "mmsi_clone" and a["start"] == "2026-06-12T16:05:10.000Z"   # the jump's time
+    assert [x["how"] for x in a["evidence"]["also"]] == ["kinematics"] and "also AIS jumped 8.9 km" in a["summary"]
+    assert set(a["track_ids"]) == {10_423_000_090, 12_423_000_090}
+
+
+def test_two_jumps_of_one_mmsi_within_the_merge_gap_are_one_alert() -> None:
+    e = engine(rules=("ais_spoofing",))
+    a1 = leg(10_423_000_091, OFF_LANKARAN, duration_s=300, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000091)
+    a2 = leg(10_423_000_091, (end_of(a1)[0] + 0.08, end_of(a1)[1]), t0=310, duration_s=200, speed_kn=10, cog_deg=0,
+             kind=AIS, mmsi=423000091)
+    a3 = leg(10_423_000_091, (end_of(a2)[0] - 0.08, end_of(a2)[1]), t0=520, duration_s=200, speed_kn=10, cog_deg=0,
+             kind=AIS, mmsi=423000091)   # and back, 3.5 min later
+    run(e, a1, a2, a3)
+    (a,) = of_type(e, "ais_spoofing")
+    assert a["evidence"]["how"] == "kinematics" and [x["how"] for x in a["evidence"]["also"]] == ["kinematics"]
+    assert a["end"] == "2026-06-12T16:08:40.000Z"
+
+
+def test_a_cloned_mmsi_alert_follows_the_vessel_on_the_map() -> None:
+    """Its lat/lon stayed where the clone was first seen for as long as it lasted (review stop 34)."""
+    e = engine(rules=("ais_spoofing",))
+    one = leg(10_423_584_211, (39.40, 50.40), duration_s=1800, speed_kn=12, cog_deg=0, kind=AIS, mmsi=423584211)
+    two = leg(12_423_584_211, (39.90, 50.90), duration_s=1800, speed_kn=12, cog_deg=0, kind=AIS, mmsi=423584211)
+    run(e, one, two)
+    (a,) = of_type(e, "ais_spoofing")
+    assert a["lat"] - a["evidence"]["start_lat"] > 0.08   # 5.5 nm north of where it opened (12 kn, ~29 min)

@@ -1,0 +1,73 @@
+"""dark_target (more in test_rules.py): one boat, one alert, across track breaks and AIS blips; a boat slipping its mooring dark."""
+
+from __future__ import annotations
+
+from detect_helpers import (
+    AIS,
+    FUSED,
+    caspian,
+    end_of,
+    leg,
+    of_type,
+    run,
+)
+
+from seawatch.detect.engine import DetectionEngine
+from seawatch.model.contact import TrackStatus
+
+OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
+MID_SEA = (39.00, 50.00)
+
+
+def test_a_dark_boat_whose_track_breaks_twice_in_a_row_is_one_dark_target() -> None:
+    """Track 1 is dark for 15 min (alert); it is lost, track 2 is born where the boat is 60 s later but lost again
+    after 60 s (too short to open anything), then track 3 is born 60 s after that and runs on dark: one boat, one
+    behaviour. Before: track 2 was track 1's heir but, having opened nothing, passed nothing on: a second alert."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    a = leg(1, OFF_LANKARAN, duration_s=900, speed_kn=10, cog_deg=0)
+    a["status"][-1] = int(TrackStatus.LOST)
+    p = leg(99, end_of(a), duration_s=60, speed_kn=10, cog_deg=0)   # where the boat is 60 s later
+    b = leg(2, end_of(p), t0=960, duration_s=60, speed_kn=10, cog_deg=0)
+    b["status"][-1] = int(TrackStatus.LOST)
+    q = leg(99, end_of(b), duration_s=60, speed_kn=10, cog_deg=0)
+    c = leg(3, end_of(q), t0=1080, duration_s=900, speed_kn=10, cog_deg=0)
+    run(e, listening, a, b, c)
+    dark = of_type(e, "dark_target")
+    assert len(dark) == 1, [(d["track_ids"], d["start"]) for d in dark]
+    assert dark[0]["track_ids"][0] == 1 and 3 in dark[0]["track_ids"]
+
+
+def test_a_dark_boat_whose_ais_blips_on_for_a_minute_keeps_its_one_dark_target() -> None:
+    """As the pipeline names contacts: dark = its radar track id, fused = 10^10 + MMSI, a LOST row ends each. The
+    boat is dark 15 min (alert), its AIS is heard for 60 s, then it is dark again. Before: the alert closed at
+    16:24:50, the radar track now 'carried' the MMSI and was held until an ais_gap (16:31), then a second alert."""
+    m = 423000001
+    e = DetectionEngine(caspian(), rules=("dark_target", "ais_gap"))
+    listening = leg(2, MID_SEA, duration_s=3600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000002)
+    a = leg(1, OFF_LANKARAN, t0=600, duration_s=900, speed_kn=10, cog_deg=0, radar_track_id=1)
+    a["status"][-1] = int(TrackStatus.LOST)
+    b = leg(10_000_000_000 + m, end_of(a), t0=1510, duration_s=60, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=m,
+            radar_track_id=1)
+    b["status"][-1] = int(TrackStatus.LOST)
+    c = leg(1, end_of(b), t0=1580, duration_s=1500, speed_kn=10, cog_deg=0, radar_track_id=1)
+    run(e, listening, a, b, c)
+    dark = of_type(e, "dark_target")
+    assert len(dark) == 1, [(d["start"], d["end"]) for d in dark]
+    assert dark[0]["end"] is None
+
+
+def test_a_boat_that_slips_its_mooring_with_its_ais_off_is_dark_within_minutes() -> None:
+    """Moored 900 m off the Lankaran beach with its AIS on (at rest: a report every 3 min), it switches the AIS
+    off and its radar track sails out at 12 kn. Its track carried the MMSI, so dark_target waits for an ais_gap,
+    and ais_gap judges the silence by the lower of the last reported speed (0) and the radar's (12): 6 x 3 min.
+    AIS last heard 16:20:00, alert at 16:38:00; the same track never identified: 5 min."""
+    m = 423000077
+    e = DetectionEngine(caspian(), rules=("dark_target", "ais_gap"))
+    moored = leg(10_000_000_000 + m, (38.75, 48.88), duration_s=1200, speed_kn=0.0, cog_deg=90, kind=FUSED, mmsi=m,
+                 radar_track_id=77)
+    moored["status"][-1] = int(TrackStatus.LOST)
+    off = leg(77, (38.75, 48.88), t0=1210, duration_s=3600, speed_kn=12, cog_deg=80, radar_track_id=77)
+    run(e, moored, off)
+    (dark,) = of_type(e, "dark_target")
+    assert dark["start"] <= "2026-06-12T16:28:00.000Z", dark["start"]
