@@ -61,7 +61,7 @@ def test_a_boat_that_slips_its_mooring_with_its_ais_off_is_dark_within_minutes()
     """Moored 900 m off the Lankaran beach with its AIS on (at rest: a report every 3 min), it switches the AIS
     off and its radar track sails out at 12 kn. Its track carried the MMSI, so dark_target waits for an ais_gap,
     and ais_gap judges the silence by the lower of the last reported speed (0) and the radar's (12): 6 x 3 min.
-    AIS last heard 16:20:00, alert at 16:38:00; the same track never identified: 5 min."""
+    AIS last heard 16:20:00, alert at 16:38:00 (review stop 34); now 16:25:00, as a track never identified."""
     m = 423000077
     e = DetectionEngine(caspian(), rules=("dark_target", "ais_gap"))
     moored = leg(10_000_000_000 + m, (38.75, 48.88), duration_s=1200, speed_kn=0.0, cog_deg=90, kind=FUSED, mmsi=m,

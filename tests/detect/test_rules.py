@@ -1496,19 +1496,3 @@ def test_ships_already_at_anchor_when_the_engine_starts_still_teach_an_anchorage
         leg(10_423_000_002, (38.8010, 49.1000), mmsi=423000002, **kw),
         leg(10_423_000_003, (38.8005, 49.1008), mmsi=423000003, **kw))
     assert e.anchorages.learned and e.finish() == []
-
-
-def test_a_boat_that_slips_its_mooring_with_its_ais_off_is_dark_within_minutes() -> None:
-    """Moored 900 m off the Lankaran beach with its AIS on (at rest: a report every 3 min), it switches the AIS
-    off and its radar track sails out at 12 kn. Its track carried the MMSI, so dark_target waits for an ais_gap,
-    and ais_gap judges the silence by the lower of the last reported speed (0) and the radar's (12): 6 x 3 min.
-    AIS last heard 16:20:00, alert at 16:38:00; the same track never identified: 5 min."""
-    m = 423000077
-    e = DetectionEngine(caspian(), rules=("dark_target", "ais_gap"))
-    moored = leg(10_000_000_000 + m, (38.75, 48.88), duration_s=1200, speed_kn=0.0, cog_deg=90, kind=FUSED, mmsi=m,
-                 radar_track_id=77)
-    moored["status"][-1] = int(TrackStatus.LOST)
-    off = leg(77, (38.75, 48.88), t0=1210, duration_s=3600, speed_kn=12, cog_deg=80, radar_track_id=77)
-    run(e, moored, off)
-    (dark,) = of_type(e, "dark_target")
-    assert dark["start"] <= "2026-06-12T16:28:00.000Z", dark["start"]
