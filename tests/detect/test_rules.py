@@ -21,7 +21,6 @@ from detect_helpers import (
 )
 
 from seawatch.detect.engine import DetectionEngine
-from seawatch.model.contact import TrackStatus
 from seawatch.model.units import KN_TO_MPS
 
 OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
