@@ -109,3 +109,7 @@ def border_site(tmp_path: Path, features: list[dict[str, Any]]) -> SiteConfig:
 def border_line(fid: str, coords: list[list[float]], inside: str = "left") -> dict[str, Any]:
     return {"type": "Feature", "properties": {"id": fid, "name": fid, "kind": "border", "inside": inside},
             "geometry": {"type": "LineString", "coordinates": coords}}
+
+
+OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
+MID_SEA = (39.00, 50.00)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from detect_helpers import (
     AIS,
+    OFF_LANKARAN,
     T0,
     caspian,
     end_of,
@@ -14,8 +15,6 @@ from detect_helpers import (
 )
 
 from seawatch.detect.engine import DetectionEngine
-
-OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
 
 
 def engine(**kw: object) -> DetectionEngine:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from detect_helpers import (
     AIS,
     FUSED,
+    MID_SEA,
+    OFF_LANKARAN,
     caspian,
     end_of,
     leg,
@@ -14,9 +16,6 @@ from detect_helpers import (
 
 from seawatch.detect.engine import DetectionEngine
 from seawatch.model.contact import TrackStatus
-
-OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from ports
-MID_SEA = (39.00, 50.00)
 
 
 def test_a_dark_boat_whose_track_breaks_twice_in_a_row_is_one_dark_target() -> None:

@@ -6,6 +6,7 @@ from detect_helpers import (
     AIS,
     DARK,
     FUSED,
+    MID_SEA,
     caspian,
     end_of,
     leg,
@@ -15,8 +16,6 @@ from detect_helpers import (
 
 from seawatch.config.site import WatchlistEntry
 from seawatch.detect.engine import DetectionEngine
-
-MID_SEA = (39.00, 50.00)
 
 
 def test_a_vessel_listed_by_name_or_imo_keeps_its_one_alert_open_when_its_ais_goes_quiet() -> None:

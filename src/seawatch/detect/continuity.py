@@ -56,17 +56,28 @@ class Continuity:
         new = np.flatnonzero(np.isnan(cyc.prev_t) & (cyc.kind == int(ContactKind.RADAR_ONLY)))
         if not len(new) or not self.recent:
             return
-        taken: set[int] = set()
-        for cid, (x, y, vx, vy, last_t, types) in sorted(self.recent.items(), key=lambda kv: -kv[1][4]):
-            dt = cyc.t[new] - last_t
-            d = np.hypot(cyc.x[new] - (x + vx * dt), cyc.y[new] - (y + vy * dt))
-            ok = (dt > 0.0) & (d <= BASE_M + SHARE * np.hypot(vx, vy) * dt)
-            ok &= np.array([int(c) not in taken for c in cyc.contact_id[new]], bool)
-            if not ok.any():
-                continue
-            k = int(np.flatnonzero(ok)[np.argmin(d[ok])])
+        found = heirs({c: r[:5] for c, r in self.recent.items()}, cyc.t[new], cyc.x[new], cyc.y[new])
+        for cid, k in found.items():
             heir = int(cyc.contact_id[new[k]])
-            taken.add(heir)
-            for t, key in types:
+            for t, key in self.recent[cid][5]:
                 self.engine.book.continue_as((t,), key, heir, float(cyc.t[new[k]]))
             del self.recent[cid]
+
+
+def heirs(lost: dict[int, tuple[float, float, float, float, float]], t: np.ndarray, x: np.ndarray,
+          y: np.ndarray) -> dict[int, int]:
+    """Which of the contacts just born (at t, x, y) continues which lost one (id -> x, y, vx, vy, last_t): the
+    nearest born where the lost one would be by now (its last position dead-reckoned, within BASE_M plus SHARE of
+    the distance run), the latest lost first, each newborn to one. Returns lost id -> index of its heir."""
+    out: dict[int, int] = {}
+    taken = np.zeros(len(t), bool)
+    for cid, (lx, ly, vx, vy, last_t) in sorted(lost.items(), key=lambda kv: -kv[1][4]):
+        dt = t - last_t
+        d = np.hypot(x - (lx + vx * dt), y - (ly + vy * dt))
+        ok = (dt > 0.0) & (d <= BASE_M + SHARE * np.hypot(vx, vy) * dt) & ~taken
+        if not ok.any():
+            continue
+        k = int(np.flatnonzero(ok)[np.argmin(d[ok])])
+        taken[k] = True
+        out[cid] = k
+    return out

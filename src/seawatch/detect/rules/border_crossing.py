@@ -125,24 +125,14 @@ class BorderCrossing(Rule):
     def _inherit(self, cyc: Cycle) -> None:
         """A dark contact born in this cycle where one lost lately would be by now (continuity.py's gate) takes on
         that one's established side and the position it was taken at: a crossing during the break is a crossing."""
-        from seawatch.detect.continuity import BASE_M, GAP_S, SHARE
+        from seawatch.detect.continuity import GAP_S, heirs
         self._gone = {c: g for c, g in self._gone.items() if cyc.now - g[4] <= GAP_S}
         new = np.flatnonzero(np.isnan(cyc.prev_t) & cyc.dark & (self.side[cyc.slot] == 0))
-        taken: set[int] = set()
-        for cid, (x, y, vx, vy, t0, side, border, sx, sy, st) in sorted(self._gone.items(), key=lambda kv: -kv[1][4]):
-            if not len(new):
-                break
-            dt = cyc.t[new] - t0
-            d = np.hypot(cyc.x[new] - (x + vx * dt), cyc.y[new] - (y + vy * dt))
-            ok = (dt > 0.0) & (d <= BASE_M + SHARE * np.hypot(vx, vy) * dt)
-            ok &= np.array([int(k) not in taken for k in new], bool)
-            if not ok.any():
-                continue
-            k = int(new[np.flatnonzero(ok)[np.argmin(d[ok])]])
-            taken.add(k)
-            s = int(cyc.slot[k])
-            self.side[s], self.border[s], self.sx[s], self.sy[s], self.st[s] = side, border, sx, sy, st
-            del self._gone[cid]
+        if not len(new):
+            return
+        for cid, k in heirs({c: g[:5] for c, g in self._gone.items()}, cyc.t[new], cyc.x[new], cyc.y[new]).items():
+            s = int(cyc.slot[new[k]])
+            self.side[s], self.border[s], self.sx[s], self.sy[s], self.st[s] = self._gone.pop(cid)[5:]
 
     def _doubtful(self, cyc: Cycle, rows: I64) -> np.ndarray:
         """Dark rows whose track moves like sea clutter, not like a boat (see the module docstring)."""
