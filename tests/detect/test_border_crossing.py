@@ -74,3 +74,24 @@ def test_a_boat_that_crosses_in_and_back_out_within_five_minutes_says_both(tmp_p
     run(e, a, b)
     (al,) = of_type(e, "border_crossing")
     assert "inbound" in al["summary"] and "outbound" in al["summary"]
+
+
+def test_slow_clutter_lost_and_born_again_across_the_line_is_no_crossing(tmp_path: Path) -> None:
+    """Sea clutter by the coast at Astara in the storm: a dark track at 3 kn 150 m south of the line is lost, and one
+    is born 150 m north of it a minute later (the matrix of stop 34's first fix: 30 crossings in 12 storm runs). Only
+    a track that ran like a boat hands its side on."""
+    site = border_site(tmp_path, [border_line("border", [[49.0, 38.44222], [50.0, 38.44222]])])
+    e = DetectionEngine(site, rules=("border_crossing",))
+    x, y = e.frame.to_xy(38.44222, 49.5)
+
+    def at(dy: float) -> tuple[float, float]:
+        lat, lon = e.frame.to_latlon(x, y + dy)
+        return float(lat), float(lon)
+
+    a = leg(500, at(-150), duration_s=300, speed_kn=3, cog_deg=90, site=site)
+    a["status"][-1] = int(TrackStatus.LOST)
+    ax, ay = e.frame.to_xy(*end_of(a))
+    lat, lon = e.frame.to_latlon(ax + 100.0, ay + 300.0)   # where it would be by then, 300 m on: across the line
+    b = leg(501, (float(lat), float(lon)), t0=360, duration_s=600, speed_kn=3, cog_deg=90, site=site)
+    run(e, a, b)
+    assert of_type(e, "border_crossing") == []
