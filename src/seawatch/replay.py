@@ -96,6 +96,7 @@ class ReplayResult:
     t_max: float = -np.inf
     elapsed_s: float = 0.0
     n_obs: int = 0
+    n_mmsi_zero: int = 0   # AIS reports of MMSI 0: valid sentences, but no identity to track (the AIS state skips them)
     n_contact_updates: int = 0
     contacts_by_kind: Counter[str] = field(default_factory=Counter)
     # CPU seconds of this process per stage (`STAGES`): setup (the stages' imports, the site's zones, numba's
@@ -125,9 +126,13 @@ class ReplayResult:
             self.kinds[Kind(k).name.lower()] += c
         # new MMSIs only reach the set: an index of those seen sifts a batch's (most are known)
         m = batch["mmsi"]
+        zero = m == 0
+        if zero.any():
+            k = batch["kind"][zero]
+            self.n_mmsi_zero += int(np.count_nonzero((k == int(Kind.AIS_POSITION)) | (k == int(Kind.AIS_STATIC))))
         if self._mmsi_seen.n:
             m = m[self._mmsi_seen.find(m) < 0]
-        new = np.unique(m[m >= 0])
+        new = np.unique(m[m > 0])
         if len(new):
             self.mmsis.update(new.tolist())
             self._mmsi_seen = KeyIndex(np.fromiter(self.mmsis, np.int64, len(self.mmsis)))
@@ -148,6 +153,7 @@ class ReplayResult:
             "observations_total": self.n_obs,
             "observations": dict(sorted(self.kinds.items())),
             "distinct_mmsi": len(self.mmsis),
+            "ais_mmsi_zero": self.n_mmsi_zero,
             "time_first": iso_utc(self.t_min) if self.n_obs else None,
             "time_last": iso_utc(self.t_max) if self.n_obs else None,
             "span_s": round(self.t_max - self.t_min, 3) if self.n_obs else 0.0,
@@ -174,6 +180,8 @@ class ReplayResult:
         if d["ais_msg_types"]:
             out.append("AIS message types     " + ", ".join(f"{k}:{v}" for k, v in d["ais_msg_types"].items()))
         out.append(f"distinct MMSI         {d['distinct_mmsi']:>10,}")
+        if d["ais_mmsi_zero"]:
+            out.append(f"AIS with MMSI 0       {d['ais_mmsi_zero']:>10,}  (no identity: not tracked from AIS)")
         out.append(f"time span             {d['time_first']} .. {d['time_last']} ({d['span_s']:,} s)")
         out.append(f"rejects               {d['rejects_total']:>10,}")
         for k, v in d["rejects"].items():

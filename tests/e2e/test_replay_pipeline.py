@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -190,3 +191,27 @@ def test_a_report_heard_two_seconds_before_the_end_of_a_recording_is_judged(reco
     got = [json.loads(line) for line in alerts.read_text().splitlines()]
     spoof = [a for a in got if a["type"] == "ais_spoofing" and a["mmsi"] == [1234]]
     assert len(spoof) == 1 and spoof[0]["evidence"]["how"] == "invalid_mmsi"
+
+
+def test_ais_reports_of_mmsi_0_are_counted_in_the_summary_not_as_an_identity(tmp_path: Path,
+                                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """MMSI 0 (an unconfigured transponder) is no identity to track: the AIS state skips its reports. They vanished
+    without trace, and 0 was counted as a distinct MMSI (review stop 34)."""
+    from functools import reduce
+
+    from pyais.encode import encode_dict
+
+    lines = []
+    for k in range(10):
+        for m in (0, 423000001):
+            s = encode_dict({"type": 1, "mmsi": m, "lat": 38.8 + 0.001 * k, "lon": 49.1, "speed": 10, "course": 0,
+                             "heading": 0, "second": (10 * k) % 60}, radio_channel="A", talker_id="AI")[0]
+            tag = f"c:{1781280000 + 10 * k}"
+            lines.append(f"\\{tag}*{reduce(lambda a, c: a ^ ord(c), tag, 0):02X}\\{s}")
+    (tmp_path / "a.nmea").write_text("\n".join(lines) + "\n")
+    site = Path(__file__).resolve().parents[2] / "src" / "seawatch" / "sites" / "caspian" / "site.toml"
+    assert main(["replay", "--site", str(site), str(tmp_path / "a.nmea"), "--json", str(tmp_path / "s.json"),
+                 "--no-progress"]) == 0
+    s = json.loads((tmp_path / "s.json").read_text())
+    assert s["ais_mmsi_zero"] == 10 and s["distinct_mmsi"] == 1
+    assert re.search(r"\nAIS with MMSI 0 +10  \(no identity: not tracked from AIS\)\n", capsys.readouterr().out)
