@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from detect_helpers import (
@@ -19,11 +21,13 @@ from seawatch.geo import site_frame
 from seawatch.model.contact import TrackStatus
 from seawatch.model.units import KN_TO_MPS
 
+ASTARA = [[49.0, 38.44222], [50.0, 38.44222]]   # the border: the parallel of the Astarachay mouth
 
-def test_a_dark_boat_crossing_the_border_while_its_radar_track_breaks_is_raised(tmp_path: Path) -> None:
-    """A dark boat at 20 kn runs north across the Astara parallel; its track is lost 300 m short of the line and
-    a new one is born 60 s later 300 m beyond it (where the boat is): the crossing was never raised."""
-    site = border_site(tmp_path, [border_line("border", [[49.0, 38.44222], [50.0, 38.44222]])])
+
+def _astara(tmp_path: Path) -> tuple[DetectionEngine, Any, Callable[[float], tuple[float, float]]]:
+    """An engine on a site with the Astara parallel as its border, its site, and the (lat, lon) dy metres north of
+    the line at 49.5 E."""
+    site = border_site(tmp_path, [border_line("border", ASTARA)])
     e = DetectionEngine(site, rules=("border_crossing",))
     x, y = e.frame.to_xy(38.44222, 49.5)
 
@@ -31,6 +35,13 @@ def test_a_dark_boat_crossing_the_border_while_its_radar_track_breaks_is_raised(
         lat, lon = e.frame.to_latlon(x, y + dy)
         return float(lat), float(lon)
 
+    return e, site, at
+
+
+def test_a_dark_boat_crossing_the_border_while_its_radar_track_breaks_is_raised(tmp_path: Path) -> None:
+    """A dark boat at 20 kn runs north across the Astara parallel; its track is lost 300 m short of the line and
+    a new one is born 60 s later 300 m beyond it (where the boat is): the crossing was never raised."""
+    e, site, at = _astara(tmp_path)
     v = 20 * KN_TO_MPS
     a = leg(300, at(-6000), duration_s=5700 / v, speed_kn=20, cog_deg=0, site=site)
     a["status"][-1] = int(TrackStatus.LOST)
@@ -80,14 +91,7 @@ def test_slow_clutter_lost_and_born_again_across_the_line_is_no_crossing(tmp_pat
     """Sea clutter by the coast at Astara in the storm: a dark track at 3 kn 150 m south of the line is lost, and one
     is born 150 m north of it a minute later (the matrix of stop 34's first fix: 30 crossings in 12 storm runs). Only
     a track that ran like a boat hands its side on."""
-    site = border_site(tmp_path, [border_line("border", [[49.0, 38.44222], [50.0, 38.44222]])])
-    e = DetectionEngine(site, rules=("border_crossing",))
-    x, y = e.frame.to_xy(38.44222, 49.5)
-
-    def at(dy: float) -> tuple[float, float]:
-        lat, lon = e.frame.to_latlon(x, y + dy)
-        return float(lat), float(lon)
-
+    e, site, at = _astara(tmp_path)
     a = leg(500, at(-150), duration_s=300, speed_kn=3, cog_deg=90, site=site)
     a["status"][-1] = int(TrackStatus.LOST)
     ax, ay = e.frame.to_xy(*end_of(a))
