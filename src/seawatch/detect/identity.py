@@ -137,9 +137,8 @@ class TrackIdentity(SlotState):
             return out
         e = self._find(track_id)
         ok = e >= 0
-        last_m, last_t = np.zeros(len(e), np.int64), np.full(len(e), np.nan)
+        last_m, last_t = self.last(track_id, e)
         prev_m, prev_t = np.zeros(len(e), np.int64), np.full(len(e), np.nan)
-        last_m[ok], last_t[ok] = self.mmsi[e[ok]], self.t[e[ok]]
         prev_m[ok], prev_t[ok] = self.prev_mmsi[e[ok]], self.prev_t[e[ok]]
         for m, t in ((last_m, last_t), (prev_m, prev_t)):
             cand = np.flatnonzero((out == 0) & (m > 0) & member(m, among)

@@ -123,7 +123,7 @@ class Watchlist(ContactRule):
             k = int(self.entry[s])
             if k >= 0:
                 ends[k] = max(ends.get(k, -np.inf), float(t))
-        self.entry[slots], self.listed[slots], self.carried_mmsi[slots] = -1, False, 0
+        self._clear(slots)
         n = self.engine.memory.n
         for k, t in ends.items():
             if not ((self.entry[:n] == k) & self.timer.active[:n]).any():
@@ -134,6 +134,10 @@ class Watchlist(ContactRule):
         off = self.timer.off[slots].copy()
         was = np.isin(slots, self.timer.expire(slots))
         self._gone(slots[was], np.fmin(last_t[was], off[was]))
+        self._clear(slots)
+
+    def _clear(self, slots: I64) -> None:
+        """Slots whose contacts are gone carry no listed vessel any more."""
         self.entry[slots], self.listed[slots], self.carried_mmsi[slots] = -1, False, 0
 
     def _entry_index(self, cyc: Cycle, r: int) -> int:
