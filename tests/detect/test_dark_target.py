@@ -37,6 +37,40 @@ def test_a_dark_boat_whose_track_breaks_twice_in_a_row_is_one_dark_target() -> N
     assert dark[0]["track_ids"][0] == 1 and 3 in dark[0]["track_ids"]
 
 
+def test_a_dark_boat_that_stops_as_its_track_coasts_on_and_breaks_is_one_dark_target() -> None:
+    """Track 1 runs dark at 30 kn for 10 min (alert); the boat then slows, but its track coasts on at 30 kn for
+    60 s (its plots fall outside the gate) and is lost; track 2 is born 70 s later where the boat has got to, 150 m
+    from track 1's last measured row and 1.1 km behind its last (coasted) row, and runs on at 5 kn. Before: no heir (the boat was not
+    where its last speed would have taken it), a second dark_target for the same boat (cigarette-run's runner
+    stopping at the meeting point, 16:45-16:54)."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    a = leg(1, (38.85, 49.10), duration_s=600, speed_kn=30, cog_deg=180)
+    coast = leg(1, end_of(a), t0=610, duration_s=60, speed_kn=30, cog_deg=180)
+    coast["status"][:] = int(TrackStatus.COASTING)
+    coast["status"][-1] = int(TrackStatus.LOST)
+    drift = leg(99, end_of(a), duration_s=20, speed_kn=15, cog_deg=180)   # it stopped 150 m on
+    b = leg(2, end_of(drift), t0=740, duration_s=900, speed_kn=5, cog_deg=180)
+    run(e, listening, a, coast, b)
+    dark = of_type(e, "dark_target")
+    assert len(dark) == 1, [(d["track_ids"], d["start"]) for d in dark]
+    assert dark[0]["track_ids"] == [1, 2]
+
+
+def test_a_new_dark_contact_far_behind_where_a_lost_one_was_last_measured_is_an_alert_of_its_own() -> None:
+    """The same, but track 2 is born 3 km abeam of track 1's last measured row: another boat, another alert."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    a = leg(1, (38.85, 49.10), duration_s=600, speed_kn=30, cog_deg=180)
+    coast = leg(1, end_of(a), t0=610, duration_s=60, speed_kn=30, cog_deg=180)
+    coast["status"][:] = int(TrackStatus.COASTING)
+    coast["status"][-1] = int(TrackStatus.LOST)
+    aside = leg(99, end_of(a), duration_s=300, speed_kn=20, cog_deg=90)   # ~3 km off to the east
+    b = leg(2, end_of(aside), t0=740, duration_s=900, speed_kn=5, cog_deg=180)
+    run(e, listening, a, coast, b)
+    assert [d["track_ids"] for d in of_type(e, "dark_target")] == [[1], [2]]
+
+
 def test_a_dark_boat_whose_ais_blips_on_for_a_minute_keeps_its_one_dark_target() -> None:
     """As the pipeline names contacts: dark = its radar track id, fused = 10^10 + MMSI, a LOST row ends each. The
     boat is dark 15 min (alert), its AIS is heard for 60 s, then it is dark again. Before: the alert closed at

@@ -8,6 +8,13 @@ contact id: the same boat, the same behaviour, but without this the operator get
 opens within `alerts.CONTINUE_WITHIN_S` (15 min) of its birth re-opens that alert (same id, same start)
 instead of a new one. Nothing else changes: the new contact's rules still wait their own minimum durations. One lost contact
 goes to one newborn (the nearest).
+
+A boat that slows or stops as its track breaks is not where its last speed would have taken it, and the track's last
+rows are often its prediction coasting on at that speed (the boat's plots fall outside its gate, which is why it
+breaks). So when no newborn is where the lost one would be, one born near the path from its last *measured* position
+(`hit_*` in the contact memory) to where that speed would have taken it since (within the same distance of that
+segment) continues it: the boat slowed somewhere along its way (cigarette-run's runner stopping at the meeting point,
+stop 35).
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ class Continuity:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.types = tuple(r.type for r in engine.rules if isinstance(r, ContactRule))  # keyed by contact id
-        # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, (type, key of the closed alert))
-        self.recent: dict[int, tuple[float, float, float, float, float, tuple[tuple[str, int], ...]]] = {}
+        # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, (type, key of the closed alert),
+        # (x, y, t) of its last measured row)
+        self.recent: dict[int, tuple[float, float, float, float, float, tuple[tuple[str, int], ...],
+                                     tuple[float, float, float]]] = {}
 
     def lost(self, slots: np.ndarray) -> None:
         """Contacts gone (their alerts closed by now): remember the radar-only ones that had alerts."""
@@ -45,8 +54,9 @@ class Continuity:
                 continue
             v = float(np.nan_to_num(mem.f["sog_mps"][s]))
             a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
-            self.recent[cid] = (float(mem.f["x"][s]), float(mem.f["y"][s]), v * np.sin(a), v * np.cos(a),
-                                float(mem.f["last_t"][s]), types)
+            x, y, t = float(mem.f["x"][s]), float(mem.f["y"][s]), float(mem.f["last_t"][s])
+            hit = (float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), float(mem.f["hit_t"][s]))
+            self.recent[cid] = (x, y, v * np.sin(a), v * np.cos(a), t, types, hit if np.isfinite(hit[2]) else (x, y, t))
 
     def born(self, cyc: Cycle) -> None:
         """Radar-only contacts first seen in this cycle that continue a lost one."""
@@ -56,7 +66,8 @@ class Continuity:
         new = np.flatnonzero(np.isnan(cyc.prev_t) & (cyc.kind == int(ContactKind.RADAR_ONLY)))
         if not len(new) or not self.recent:
             return
-        found = heirs({c: r[:5] for c, r in self.recent.items()}, cyc.t[new], cyc.x[new], cyc.y[new])
+        found = heirs({c: r[:5] for c, r in self.recent.items()}, cyc.t[new], cyc.x[new], cyc.y[new],
+                      slowed={c: (r[6][0], r[6][1], r[2], r[3], r[6][2]) for c, r in self.recent.items()})
         for cid, k in found.items():
             heir = int(cyc.contact_id[new[k]])
             for t, key in self.recent[cid][5]:
@@ -64,20 +75,42 @@ class Continuity:
             del self.recent[cid]
 
 
-def heirs(lost: dict[int, tuple[float, float, float, float, float]], t: np.ndarray, x: np.ndarray,
-          y: np.ndarray) -> dict[int, int]:
+Lost = tuple[float, float, float, float, float]   # x, y, vx, vy, t
+
+
+def heirs(lost: dict[int, Lost], t: np.ndarray, x: np.ndarray, y: np.ndarray,
+          slowed: dict[int, Lost] | None = None) -> dict[int, int]:
     """Which of the contacts just born (at t, x, y) continues which lost one (id -> x, y, vx, vy, last_t): the
     nearest born where the lost one would be by now (its last position dead-reckoned, within BASE_M plus SHARE of
-    the distance run), the latest lost first, each newborn to one. Returns lost id -> index of its heir."""
+    the distance run), the latest lost first, each newborn to one. With `slowed` (id -> its last measured x, y,
+    the same vx, vy, and its time), a lost one with no such newborn takes the nearest born within that distance of
+    the path from its last measured position to where it would be by now (it slowed on the way). Returns lost id ->
+    index of its heir."""
     out: dict[int, int] = {}
     taken = np.zeros(len(t), bool)
     for cid, (lx, ly, vx, vy, last_t) in sorted(lost.items(), key=lambda kv: -kv[1][4]):
         dt = t - last_t
         d = np.hypot(x - (lx + vx * dt), y - (ly + vy * dt))
         ok = (dt > 0.0) & (d <= BASE_M + SHARE * np.hypot(vx, vy) * dt) & ~taken
+        if not ok.any() and slowed is not None and cid in slowed:
+            d, ok = _near_path(slowed[cid], t, x, y)
+            ok &= ~taken
         if not ok.any():
             continue
         k = int(np.flatnonzero(ok)[np.argmin(d[ok])])
         taken[k] = True
         out[cid] = k
     return out
+
+
+def _near_path(lost: Lost, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each newborn's distance from the path a lost contact ran from (lx, ly) at last_t at (vx, vy) until the
+    newborn's time, and whether it lies within BASE_M plus SHARE of that path's length."""
+    lx, ly, vx, vy, last_t = lost
+    dt = t - last_t
+    px, py = vx * dt, vy * dt
+    run2 = px * px + py * py
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.clip(np.where(run2 > 0.0, ((x - lx) * px + (y - ly) * py) / run2, 0.0), 0.0, 1.0)
+    d = np.hypot(x - (lx + u * px), y - (ly + u * py))
+    return d, (dt > 0.0) & (d <= BASE_M + SHARE * np.sqrt(run2))

@@ -408,6 +408,8 @@ class DetectionEngine(SlotState):
         mem.i["rows"][slots] += 1   # a slot's memory changes only here: a rule's memo of it holds while this does
         mem.f["x"][slots], mem.f["y"][slots] = x, y
         mem.f["lat"][slots], mem.f["lon"][slots] = lat, lon
+        hit = cyc.status != int(TrackStatus.COASTING)
+        mem.f["hit_x"][slots[hit]], mem.f["hit_y"][slots[hit]], mem.f["hit_t"][slots[hit]] = x[hit], y[hit], t[hit]
         mem.f["sog_mps"][slots] = cyc.sog_mps
         mem.f["cog_deg"][slots] = cyc.cog_deg
         mem.i["kind"][slots] = cyc.kind
