@@ -71,6 +71,25 @@ def test_a_new_dark_contact_far_behind_where_a_lost_one_was_last_measured_is_an_
     assert [d["track_ids"] for d in of_type(e, "dark_target")] == [[1], [2]]
 
 
+def test_a_dark_boat_whose_new_track_is_born_while_the_old_one_coasts_on_is_one_dark_target() -> None:
+    """Track 1 runs dark at 30 kn for 10 min (alert); the boat slows to 5 kn, its plots start track 2 (first seen
+    20 s after track 1's last measured row) while track 1 coasts on at 30 kn for 60 s more before it is lost.
+    Before: track 2, born before track 1 was lost, was nobody's heir: a second dark_target 5 min later (astara-gofast
+    seed 4, 19:00-19:05)."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    a = leg(1, (38.85, 49.10), duration_s=600, speed_kn=30, cog_deg=180)
+    coast = leg(1, end_of(a), t0=610, duration_s=60, speed_kn=30, cog_deg=180)
+    coast["status"][:] = int(TrackStatus.COASTING)
+    coast["status"][-1] = int(TrackStatus.LOST)
+    slow = leg(99, end_of(a), duration_s=20, speed_kn=10, cog_deg=180)
+    b = leg(2, end_of(slow), t0=620, duration_s=900, speed_kn=5, cog_deg=180)
+    run(e, listening, a, coast, b)
+    dark = of_type(e, "dark_target")
+    assert len(dark) == 1, [(d["track_ids"], d["start"]) for d in dark]
+    assert dark[0]["track_ids"] == [1, 2]
+
+
 def test_a_dark_boat_whose_ais_blips_on_for_a_minute_keeps_its_one_dark_target() -> None:
     """As the pipeline names contacts: dark = its radar track id, fused = 10^10 + MMSI, a LOST row ends each. The
     boat is dark 15 min (alert), its AIS is heard for 60 s, then it is dark again. Before: the alert closed at

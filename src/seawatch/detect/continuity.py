@@ -14,7 +14,9 @@ rows are often its prediction coasting on at that speed (the boat's plots fall o
 breaks). So when no newborn is where the lost one would be, one born near the path from its last *measured* position
 (`hit_*` in the contact memory) to where that speed would have taken it since (within the same distance of that
 segment) continues it: the boat slowed somewhere along its way (cigarette-run's runner stopping at the meeting point,
-stop 35).
+stop 35). And as the old track coasts on, the boat's plots may already have started a new track, confirmed before
+the old one is dropped: a radar-only contact first seen since the lost one's last measured row, where (by the same
+gates) the boat could have been at its first row, continues it too, unless its own alert of that type is open.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from seawatch.model.contact import ContactKind
 GAP_S = 300.0     # a contact lost this recently can be continued
 BASE_M = 500.0    # the newborn within this of the lost one's dead-reckoned position ...
 SHARE = 0.25      # ... plus this share of the distance it would have run
+
+Lost = tuple[float, float, float, float, float]   # x, y, vx, vy, t
 
 
 class Continuity:
@@ -56,7 +60,33 @@ class Continuity:
             a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
             x, y, t = float(mem.f["x"][s]), float(mem.f["y"][s]), float(mem.f["last_t"][s])
             hit = (float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), float(mem.f["hit_t"][s]))
-            self.recent[cid] = (x, y, v * np.sin(a), v * np.cos(a), t, types, hit if np.isfinite(hit[2]) else (x, y, t))
+            hit = hit if np.isfinite(hit[2]) else (x, y, t)
+            vx, vy = v * np.sin(a), v * np.cos(a)
+            if not self._born_before(s, cid, (hit[0], hit[1], vx, vy, hit[2]), types):
+                self.recent[cid] = (x, y, vx, vy, t, types, hit)
+
+    def _born_before(self, s: int, cid: int, hit: Lost, types: tuple[tuple[str, int], ...]) -> bool:
+        """Hand the lost contact's closed alerts to a radar-only contact already born since its last measured row
+        (`hit`: x, y, vx, vy, t), where the boat could have been then; True if one took them."""
+        mem, book = self.engine.memory, self.engine.book
+        n = mem.n
+        first_t = mem.f["first_t"][:n]
+        cand = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & ~self.engine.expired[:n]
+                              & (first_t > hit[4]) & (first_t <= mem.f["last_t"][s]))
+        ids = mem.i["contact_id"][cand]   # not the lost one, nor one that continues another already
+        keep = (ids != cid) & np.array([not any((t, c) in book.continued for t in self.types) for c in ids.tolist()],
+                                       bool)
+        cand, ids = cand[keep], ids[keep]
+        if not len(cand):
+            return False
+        found = heirs({cid: hit}, first_t[cand], mem.f["first_x"][cand], mem.f["first_y"][cand], slowed={cid: hit})
+        if cid not in found:
+            return False
+        heir, born_t = int(ids[found[cid]]), float(first_t[cand[found[cid]]])
+        for t, key in types:
+            if (t, heir) not in book.open_by_key:
+                book.continue_as((t,), key, heir, born_t)
+        return True
 
     def born(self, cyc: Cycle) -> None:
         """Radar-only contacts first seen in this cycle that continue a lost one."""
@@ -73,9 +103,6 @@ class Continuity:
             for t, key in self.recent[cid][5]:
                 self.engine.book.continue_as((t,), key, heir, float(cyc.t[new[k]]))
             del self.recent[cid]
-
-
-Lost = tuple[float, float, float, float, float]   # x, y, vx, vy, t
 
 
 def heirs(lost: dict[int, Lost], t: np.ndarray, x: np.ndarray, y: np.ndarray,

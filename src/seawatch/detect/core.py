@@ -55,8 +55,8 @@ class ContactMemory:
 
     FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t",
               "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn", "path_m", "mg_p0", "mg_p1", "mg_straight",
-              "first_t", "hit_x", "hit_y", "hit_t")
-    # first_t: the contact's first row (a radar track that never fused: about its birth); hit_*: its last row that
+              "first_t", "first_x", "first_y", "hit_x", "hit_y", "hit_t")
+    # first_*: the contact's first row (a radar track that never fused: about its birth); hit_*: its last row that
     # was measured (not a radar track coasting on its prediction)
     INTS = ("contact_id", "last_mmsi", "kind", "rows")   # rows: how many rows of the contact the engine has taken
 

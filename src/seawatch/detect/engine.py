@@ -404,6 +404,8 @@ class DetectionEngine(SlotState):
             self.started = float(t.min())
         # memory first (rules see the previous state in cyc.prev_*)
         mem.f["last_t"][slots] = t
+        first = np.isnan(mem.f["first_t"][slots])
+        mem.f["first_x"][slots[first]], mem.f["first_y"][slots[first]] = x[first], y[first]
         mem.f["first_t"][slots] = np.fmin(mem.f["first_t"][slots], t)   # NaN until its first row
         mem.i["rows"][slots] += 1   # a slot's memory changes only here: a rule's memo of it holds while this does
         mem.f["x"][slots], mem.f["y"][slots] = x, y
@@ -445,6 +447,11 @@ class DetectionEngine(SlotState):
         # due; or scheduled more than a period ahead, after a row stamped far in the future
         if cyc.now >= self._forget_at or self._forget_at - cyc.now > self.forget_every_s:
             self._forget(cyc.now)
+
+    @property
+    def expired(self) -> np.ndarray:
+        """Per memory slot: the contact is gone (lost, or unseen for stale_s) since its last row."""
+        return self._expired
 
     def _failed(self, what: str, err: Exception) -> None:
         """A rule or cycle raised err: counted, logged once per kind with its traceback. A live picture must not
