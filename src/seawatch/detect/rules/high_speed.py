@@ -38,10 +38,11 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan
 from seawatch.detect.core import F64, I64, UNMEASURED_SIGMA_M, B, ContactRule, Cycle
-from seawatch.detect.identity import TrackIdentity, handed_over, same_motion
+from seawatch.detect.identity import TrackIdentity, handed_over
 from seawatch.detect.reception import leisure_craft
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.statics import Statics
@@ -151,15 +152,20 @@ class HighSpeed(ContactRule):
         if not len(d):
             return
         was = self.engine.track_identity.last(track[d])[0]   # the MMSI each dark row's track carried last (0: none)
-        with_boat = np.zeros(len(v), bool)
-        step = max(1, 1_000_000 // len(d))   # vessels x dark rows, a million pairs at a time
-        for a in range(0, len(v), step):
-            vv = v[a:a + step]
-            _, near = same_motion(cyc.x[vv], cyc.y[vv], sog[vv], cyc.cog_deg[vv], cyc.x[d], cyc.y[d], sog[d],
-                                  cyc.cog_deg[d], within_m=p["handover_m"], speed_tol_mps=tol,
-                                  course_tol_deg=p["handover_course_tol_deg"])
-            with_boat[a:a + step] = (near & (cyc.mmsi[vv, None] != was[None, :])).any(axis=1)
-        w = v[with_boat]
+        # only the (vessel, dark row) pairs within handover_m are judged (a k-d tree): vessels x dark rows each cycle
+        # grew with the square of the traffic
+        pairs = cKDTree(np.column_stack([cyc.x[d], cyc.y[d]])).query_ball_point(
+            np.column_stack([cyc.x[v], cyc.y[v]]), r=p["handover_m"], return_sorted=False)
+        iv = np.repeat(np.arange(len(v)), [len(q) for q in pairs])
+        if not len(iv):
+            return
+        jd = np.concatenate([np.asarray(q, np.int64) for q in pairs])
+        vv, dd = v[iv], d[jd]
+        turn = np.abs((cyc.cog_deg[vv] - cyc.cog_deg[dd] + 180.0) % 360.0 - 180.0)
+        near = ((np.hypot(cyc.x[vv] - cyc.x[dd], cyc.y[vv] - cyc.y[dd]) <= p["handover_m"])
+                & (np.abs(sog[vv] - sog[dd]) <= tol) & (turn <= p["handover_course_tol_deg"])
+                & (cyc.mmsi[vv] != was[jd]))   # as `same_motion` judges a pair
+        w = np.unique(vv[near])
         self.company_t[cyc.slot[w]] = cyc.t[w]
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
@@ -235,7 +241,7 @@ class HighSpeed(ContactRule):
                     else f", taken for {vessel.label()}, whose track it continues ({quiet})")
         return {"severity": sev,
                 "summary": f"High speed: {who} at {kn:.0f} kn (max {mx:.0f} kn), "
-                           + (f"course {cog:.0f}°." if math.isfinite(cog) else "course unknown."),
+                           + (f"course {round(cog) % 360:.0f}°." if math.isfinite(cog) else "course unknown."),
                 "evidence": {"speed_kn": kn, "max_speed_kn": mx,
                              "threshold_kn": float(thr[r]) if thr is not None else self.p["speed_kn"],
                              "cog_deg": float(cyc.cog_deg[r]), "dark": dark,

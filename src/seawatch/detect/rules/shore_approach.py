@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import F64, B, ContactRule, Cycle
+from seawatch.detect.core import ELSEWHERE_M, F64, IDENTITY_MEMORY_S, B, ContactRule, Cycle
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
 
@@ -28,9 +28,12 @@ class ShoreApproach(ContactRule):
         "horizon_s": 900.0,  # shore reached within this at the present course and speed ...
         "fast_kn": 25.0,  # ... or, at go-fast speed, within horizon_fast_s: interception needs the lead time
         "horizon_fast_s": 2400.0,
+        "fast_hysteresis_kn": 2.0,  # an approach at go-fast speed stays on the go-fast horizon down to fast_kn - this
         "max_range_m": 35_000.0,
         "port_margin_m": 3000.0,
         "landed_m": 1500.0,
+        "landed_speed_kn": 5.0,  # ... slower than this (filtered or made good) within landed_m: landing, or landed;
+        "ashore_m": 250.0,  # ... or under 2 x min_speed_kn once it has been this near the shore (reached the beach)
         "min_duration_s": 60.0,
         "clear_s": 180.0,
         "include_identified": False,
@@ -48,6 +51,11 @@ class ShoreApproach(ContactRule):
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
+        self._was = np.zeros(0, np.int64)   # per row of the cycle: the MMSI its radar track carried lately (0: none)
+        self.ashore_t = np.zeros(0)   # per slot: when the contact was last within ashore_m of the shore
+        engine.memory.attach(self)
+
+    slot_fields: ClassVar[dict[str, Any]] = {"ashore_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         return self.held_min_duration(cyc)
@@ -83,23 +91,52 @@ class ShoreApproach(ContactRule):
         self._coast[rows] = coast_d
         enter = np.zeros(n, bool)
         stay = np.zeros(n, bool)
-        mv = cyc.sog_kn[rows] >= p["min_speed_kn"]
+        # a course not known (AIS COG "not available") heads nowhere: not due north
+        mv = (cyc.sog_kn[rows] >= p["min_speed_kn"]) & np.isfinite(cyc.cog_deg[rows])
         m = rows[mv]
         if len(m):
-            horizon = np.where(cyc.sog_kn[m] >= p["fast_kn"], p["horizon_fast_s"], p["horizon_s"])
-            length = np.minimum(np.nan_to_num(cyc.sog_mps[m]) * horizon, p["max_range_m"])
-            dist, hx, hy = z.coast_ray(cyc.x[m], cyc.y[m], np.nan_to_num(cyc.cog_deg[m]), length)
+            kn = cyc.sog_kn[m]
+            mps = np.nan_to_num(cyc.sog_mps[m])
+            # the go-fast horizon opens at fast_kn and holds down to fast_kn - fast_hysteresis_kn: a boat at 25 kn
+            # read 24.5 / 26 is not in and out of a 40 min horizon (restarting the wait, or closing the alert)
+            enter_len = np.minimum(mps * np.where(kn >= p["fast_kn"], p["horizon_fast_s"], p["horizon_s"]),
+                                   p["max_range_m"])
+            stay_len = np.minimum(mps * np.where(kn >= p["fast_kn"] - p["fast_hysteresis_kn"], p["horizon_fast_s"],
+                                                 p["horizon_s"]), p["max_range_m"])
+            length = np.maximum(enter_len, stay_len)
+            dist, hx, hy = z.coast_ray(cyc.x[m], cyc.y[m], cyc.cog_deg[m], length)   # the first shore hit
             hit = np.isfinite(dist)
             if hit.any():
                 away = np.zeros(len(m), bool)
                 away[hit] = ~z.any_within(hx[hit], hy[hit], ("port", "anchorage"), p["port_margin_m"])
                 self._hit[m[away]] = dist[away]
-                enter[m[away]] = True
-        landed = rows[(coast_d <= p["landed_m"]) & (cyc.sog_kn[rows] < p["min_speed_kn"] * 2)]
-        stay[landed] = True
+                enter[m[away & (dist <= enter_len)]] = True
+                stay[m[away & (dist <= stay_len)]] = True
+        # the landing itself: slow by the shore, or at under 2 x min_speed_kn once it has reached the beach in this
+        # behaviour. Not a boat that turned away short of it to run along the beach at 8 kn (it stayed in the alert
+        # as long as it kept within landed_m of the shore)
+        s = cyc.slot[rows]
+        ashore = coast_d <= p["ashore_m"]
+        self.ashore_t[s[ashore]] = cyc.t[rows[ashore]]
+        reached = self.ashore_t[s] >= self.timer.since[s]   # NaN (never, or no behaviour running): False
+        landed = rows[(coast_d <= p["landed_m"]) & ((cyc.slow_kn[rows] < p["landed_speed_kn"])
+                                                   | (reached & (cyc.sog_kn[rows] < p["min_speed_kn"] * 2)))]
+        landed_at = np.zeros(n, bool)
+        landed_at[landed] = True
         # landed at a port is no landing; heading for a beach away from ports is one wherever the boat is now
         # (masking that too made a boat passing within port_margin_m of a port open and close at once)
-        stay &= ~cyc.near_harbour(p["port_margin_m"], where=stay)
+        stay |= landed_at & ~cyc.near_harbour(p["port_margin_m"], where=landed_at)
+        # a radar track that carried an MMSI lately (fusion lets go of a class B boat between its reports) is that
+        # identified vessel, as dark_target and high_speed judge it: left alone unless include_identified
+        self._was = np.zeros(n, np.int64)
+        track = cyc.cache.get("radar_track_id")
+        r = np.flatnonzero((enter | stay) & cyc.dark & (track >= 0)) if track is not None else np.zeros(0, np.int64)
+        if len(r) and track is not None:
+            self._was[r] = self.engine.track_identity.remembered(track[r], cyc.x[r], cyc.y[r], cyc.now,
+                                                                 self.engine.memory, IDENTITY_MEMORY_S, ELSEWHERE_M)
+            if not p["include_identified"]:
+                enter &= self._was == 0
+                stay &= self._was == 0
         return enter, stay | enter
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
@@ -107,7 +144,7 @@ class ShoreApproach(ContactRule):
         hit = float(self._hit[r])
         coast = float(self._coast[r])
         eta = hit / max(float(cyc.sog_mps[r]), KN_TO_MPS) if not math.isnan(hit) else float("nan")
-        dark = bool(cyc.dark[r])
+        dark = bool(cyc.dark[r]) and int(self._was[r]) == 0
         night = bool(cyc.night()[r])
         sev = "critical" if dark and kn >= 20 and night else "high" if dark else "medium"
         what = (f"heading for the shore {hit / 1000:.1f} km ahead (ETA {eta / 60:.0f} min) away from any port"

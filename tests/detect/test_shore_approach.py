@@ -1,0 +1,114 @@
+"""shore_approach (more in test_rules.py): the go-fast horizon's hysteresis, a track that carried an identity,
+an unknown course, the landing (helper review, stop 35)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from detect_helpers import AIS, FUSED, LAND_WEST_OF_48_95, caspian, coastal_site, end_of, leg, of_type, run
+
+from seawatch.config.loader import load_site
+from seawatch.config.site import SiteConfig
+from seawatch.detect.engine import DetectionEngine
+
+
+def engine(rules: tuple[str, ...]) -> DetectionEngine:
+    return DetectionEngine(caspian(), rules=rules)
+
+
+def test_a_go_fast_hovering_at_25_kn_for_a_beach_30_km_off_is_raised_as_far_out_as_one_holding_26_kn() -> None:
+    """24.5 / 26 kn alternating (a tracker's reading of a boat at 25 kn), due west for the Lankaran beach from
+    ~32 km: each 24.5 kn reading put the boat under the 40 min go-fast horizon (15 min at 24.5 kn: 11 km) and
+    restarted the rule's minute, so the alert came at 10.6 km (13 min from the beach) instead of at ~29 km."""
+    steady = engine(rules=("shore_approach",))
+    run(steady, leg(7, (38.66, 49.25), duration_s=2400, speed_kn=26, cog_deg=270))
+    hover = engine(rules=("shore_approach",))
+    legs, pos, t = [], (38.66, 49.25), 0.0
+    for k in range(40):
+        lg = leg(7, pos, t0=t, duration_s=50, speed_kn=24.5 if k % 2 else 26, cog_deg=270)
+        legs.append(lg)
+        pos, t = end_of(lg), t + 60.0
+    run(hover, *legs)
+    (a,) = of_type(steady, "shore_approach")
+    (b,) = of_type(hover, "shore_approach")
+    assert a["evidence"]["start_lon"] > 49.2
+    assert b["evidence"]["start_lon"] > 49.2, b["summary"]
+
+
+def test_a_go_fast_for_a_beach_that_eases_to_24_kn_keeps_its_one_shore_approach_alert() -> None:
+    """Raised at 26 kn 29 km out (40 min horizon); it eases to 24 kn, still straight for the beach (ETA 35 min):
+    the alert closed 3 min later and a second one opened 12 km out."""
+    e = engine(rules=("shore_approach",))
+    fast = leg(7, (38.66, 49.25), duration_s=300, speed_kn=26, cog_deg=270)
+    eased = leg(7, end_of(fast), t0=310, duration_s=2100, speed_kn=24, cog_deg=270)
+    run(e, fast, eased)
+    alerts = of_type(e, "shore_approach")
+    assert len(alerts) == 1 and alerts[0]["end"] is None, [(a["start"], a["end"]) for a in alerts]
+
+
+def test_a_fishing_boat_whose_sparse_ais_fusion_lets_go_between_reports_is_no_dark_shore_approach() -> None:
+    """A class B boat heading home for a beach at 8 kn, fused for a minute at each report and on its radar track
+    alone for two in between: that track carried its MMSI minutes ago (as dark_target and high_speed judge it),
+    it is the identified vessel, which shore_approach leaves alone by default. It was raised as a "dark contact",
+    severity high. A dark boat on the same run is raised."""
+    e = engine(rules=("shore_approach", "dark_target"))
+    legs, pos, t = [], (38.66, 48.97), 0.0
+    for _ in range(8):
+        f = leg(10_423_000_050, pos, t0=t, duration_s=50, speed_kn=8, cog_deg=270, kind=FUSED, mmsi=423000050,
+                radar_track_id=50)
+        d = leg(50, end_of(f), t0=t + 60, duration_s=110, speed_kn=8, cog_deg=270, radar_track_id=50)
+        legs += [f, d]
+        pos, t = end_of(d), t + 180.0
+    run(e, *legs)
+    assert of_type(e, "dark_target") == []
+    assert of_type(e, "shore_approach") == [], of_type(e, "shore_approach")[0]["summary"]
+    e = engine(rules=("shore_approach",))
+    run(e, leg(51, (38.66, 48.97), duration_s=1400, speed_kn=8, cog_deg=270, radar_track_id=51))
+    assert [a["track_ids"] for a in of_type(e, "shore_approach")] == [[51]]
+
+
+def test_a_contact_whose_course_is_unknown_is_not_heading_for_the_shore_due_north(tmp_path: Path) -> None:
+    """An AIS vessel reporting COG 'not available' (NaN), sailing south away from the land 3 km north of it: the
+    ray was cast at 0 degrees (NaN -> 0) and it was raised as "heading for the shore 3.6 km ahead" (a site with
+    include_identified = true)."""
+    base = coastal_site(tmp_path)
+    site = base.model_copy(update={"rules": {**base.rules, "shore_approach": {"include_identified": True}}})
+    e = DetectionEngine(site, rules=("shore_approach",))
+    away = leg(10_423_000_051, (38.28, 48.90), duration_s=600, speed_kn=8, cog_deg=180, kind=AIS, mmsi=423000051,
+               site=site)
+    away["cog_deg"][:] = np.nan
+    run(e, away)
+    assert of_type(e, "shore_approach") == []
+
+
+def _beach_site(tmp_path: Path) -> SiteConfig:
+    """Land west of 48.95 E (38.30-38.60 N), the site's frame centred on the beach (grid north = true north)."""
+    zones = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "land", "name": "land", "kind": "coast"},
+         "geometry": {"type": "Polygon", "coordinates": [LAND_WEST_OF_48_95]}}]}
+    (tmp_path / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
+    (tmp_path / "site.toml").write_text('[site]\nname = "beach"\nlat = 38.45\nlon = 48.95\n\n[[sensors]]\nid = "ais"\n'
+                                        'kind = "ais"\n\n[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
+    return load_site(tmp_path / "site.toml")
+
+
+def test_a_dark_boat_that_turns_to_run_along_the_beach_700_m_off_at_8_kn_closes_its_shore_approach(
+        tmp_path: Path) -> None:
+    """In at 8 kn from 3.5 km, then north along the beach 700 m off at 8 kn for 30 min: within landed_m (1.5 km)
+    and under 10 kn counted as "landing", so the alert stayed open the whole run. It closes at the turn; a boat
+    that comes in and lies 300 m off the beach (the landing) stays in its alert."""
+    site = _beach_site(tmp_path)
+    e = DetectionEngine(site, rules=("shore_approach",))
+    inn = leg(9, (38.45, 48.99), duration_s=680, speed_kn=8, cog_deg=270, site=site)
+    along = leg(9, end_of(inn), t0=690, duration_s=1800, speed_kn=8, cog_deg=0, site=site)
+    run(e, inn, along)
+    (a,) = of_type(e, "shore_approach")
+    assert a["end"] == "2026-06-12T16:11:30.000Z", (a["end"], a["summary"])
+    e = DetectionEngine(site, rules=("shore_approach",))
+    inn = leg(9, (38.45, 48.99), duration_s=760, speed_kn=8, cog_deg=270, site=site)
+    lie = leg(9, end_of(inn), t0=770, duration_s=1800, speed_kn=0.5, cog_deg=270, site=site)
+    run(e, inn, lie)
+    (a,) = of_type(e, "shore_approach")
+    assert a["end"] is None
