@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from detect_helpers import caspian, end_of, leg, of_type, run
+from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
 
 from seawatch.detect.engine import DetectionEngine
 from seawatch.geo import site_frame
@@ -46,3 +46,41 @@ def test_a_new_dark_contact_far_from_where_the_lost_one_would_be_is_an_alert_of_
     e = DetectionEngine(caspian(), rules=("high_speed",))
     run(e, *_runs(side_m=3000.0))
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41], [42]]
+
+
+def test_an_identified_go_fast_whose_ais_goes_off_keeps_its_one_high_speed_alert() -> None:
+    """A fused boat at 35 kn (contact 10_423_000_095, radar track 500) stops transmitting: the pipeline ends the
+    fused contact (a LOST row) and names the boat by its track id from then on. Before: the radar track's
+    high_speed was a second alert for the same run (helper review, stop 35)."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    heard = _lost_at_end(leg(10_423_000_095, OFF_LANKARAN, duration_s=410, speed_kn=35, cog_deg=45, kind=FUSED,
+                             mmsi=423000095, radar_track_id=500))
+    dark = leg(500, end_of(heard), t0=410, duration_s=600, speed_kn=35, cog_deg=45, radar_track_id=500)
+    run(e, heard, dark)
+    alerts = of_type(e, "high_speed")
+    assert [a["track_ids"] for a in alerts] == [[10_423_000_095, 500]]
+    assert alerts[0]["end"] is None and alerts[0]["mmsi"] == [423000095]
+
+
+def test_a_dark_go_fast_that_switches_its_ais_on_keeps_its_one_high_speed_alert() -> None:
+    """The other way: a dark boat at 35 kn (contact 500) switches its AIS on and fusion names it 10_423_000_095 on
+    the same radar track: its high_speed goes on as one alert."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    dark = _lost_at_end(leg(500, OFF_LANKARAN, duration_s=410, speed_kn=35, cog_deg=45, radar_track_id=500))
+    lit = leg(10_423_000_095, end_of(dark), t0=410, duration_s=600, speed_kn=35, cog_deg=45, kind=FUSED,
+              mmsi=423000095, radar_track_id=500)
+    run(e, dark, lit)
+    hs = of_type(e, "high_speed")
+    assert [a["track_ids"] for a in hs] == [[500, 10_423_000_095]] and hs[0]["end"] is None
+
+
+def test_a_vessel_on_another_radar_track_continues_nothing_of_a_lost_one() -> None:
+    """A fused go-fast on track 500 is lost; another fused vessel born on track 501 at the same moment and place
+    is not its heir (only the same radar track, or a dark newborn where a dark one would be, continues)."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    heard = _lost_at_end(leg(10_423_000_095, OFF_LANKARAN, duration_s=410, speed_kn=35, cog_deg=45, kind=FUSED,
+                             mmsi=423000095, radar_track_id=500))
+    other = leg(10_423_000_096, end_of(heard), t0=410, duration_s=600, speed_kn=35, cog_deg=45, kind=FUSED,
+                mmsi=423000096, radar_track_id=501)
+    run(e, heard, other)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[10_423_000_095], [10_423_000_096]]

@@ -21,6 +21,7 @@ gates) the boat could have been at its first row, continues it too, unless its o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,20 +36,30 @@ SHARE = 0.25      # ... plus this share of the distance it would have run
 Lost = tuple[float, float, float, float, float]   # x, y, vx, vy, t
 
 
+@dataclass(frozen=True)
+class _Lost:
+    """A lost contact whose closed alerts a newborn may continue."""
+
+    at: Lost                  # x, y, vx, vy at its last row, and that row's time
+    hit: Lost                 # the same from its last measured row
+    types: tuple[tuple[str, int], ...]   # (type, key of the closed alert) of each alert it hands on
+    track: int                # the radar track it carried last (-1: none)
+    dark: bool                # radar-only: also continued by position
+
+
 class Continuity:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.types = tuple(r.type for r in engine.rules if isinstance(r, ContactRule))  # keyed by contact id
-        # lost radar-only contacts with closed alerts: id -> (x, y, vx, vy, last_t, (type, key of the closed alert),
-        # (x, y, t) of its last measured row)
-        self.recent: dict[int, tuple[float, float, float, float, float, tuple[tuple[str, int], ...],
-                                     tuple[float, float, float]]] = {}
+        self.recent: dict[int, _Lost] = {}   # lost contacts with closed alerts, by contact id
 
     def lost(self, slots: np.ndarray) -> None:
-        """Contacts gone (their alerts closed by now): remember the radar-only ones that had alerts."""
+        """Contacts gone (their alerts closed by now): remember those that had alerts, radar-only or on a radar
+        track. A radar-only one already followed by a newborn (`_born_before`) hands its alerts on at once."""
         mem, closed, cont = self.engine.memory, self.engine.book.closed_by_key, self.engine.book.continued
         for s in slots.tolist():
-            if mem.i["kind"][s] != int(ContactKind.RADAR_ONLY):
+            dark, track = mem.i["kind"][s] == int(ContactKind.RADAR_ONLY), int(mem.i["radar_track"][s])
+            if not dark and track < 0:
                 continue
             cid = int(mem.i["contact_id"][s])
             # its own closed alerts, or those it was to continue and did not open yet (an heir lost in its turn)
@@ -58,22 +69,23 @@ class Continuity:
                 continue
             v = float(np.nan_to_num(mem.f["sog_mps"][s]))
             a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
-            x, y, t = float(mem.f["x"][s]), float(mem.f["y"][s]), float(mem.f["last_t"][s])
-            hit = (float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), float(mem.f["hit_t"][s]))
-            hit = hit if np.isfinite(hit[2]) else (x, y, t)
             vx, vy = v * np.sin(a), v * np.cos(a)
-            if not self._born_before(s, cid, (hit[0], hit[1], vx, vy, hit[2]), types):
-                self.recent[cid] = (x, y, vx, vy, t, types, hit)
+            at = (float(mem.f["x"][s]), float(mem.f["y"][s]), vx, vy, float(mem.f["last_t"][s]))
+            hit = ((float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), vx, vy, float(mem.f["hit_t"][s]))
+                   if np.isfinite(mem.f["hit_t"][s]) else at)
+            if not (dark and self._born_before(s, cid, hit, types)):
+                self.recent[cid] = _Lost(at, hit, types, track, bool(dark))
 
     def _born_before(self, s: int, cid: int, hit: Lost, types: tuple[tuple[str, int], ...]) -> bool:
         """Hand the lost contact's closed alerts to a radar-only contact already born since its last measured row
         (`hit`: x, y, vx, vy, t), where the boat could have been then; True if one took them."""
-        mem, book = self.engine.memory, self.engine.book
+        mem = self.engine.memory
         n = mem.n
         first_t = mem.f["first_t"][:n]
         cand = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & ~self.engine.expired[:n]
                               & (first_t > hit[4]) & (first_t <= mem.f["last_t"][s]))
         ids = mem.i["contact_id"][cand]   # not the lost one, nor one that continues another already
+        book = self.engine.book
         keep = (ids != cid) & np.array([not any((t, c) in book.continued for t in self.types) for c in ids.tolist()],
                                        bool)
         cand, ids = cand[keep], ids[keep]
@@ -82,26 +94,44 @@ class Continuity:
         found = heirs({cid: hit}, first_t[cand], mem.f["first_x"][cand], mem.f["first_y"][cand], slowed={cid: hit})
         if cid not in found:
             return False
-        heir, born_t = int(ids[found[cid]]), float(first_t[cand[found[cid]]])
+        self._hand_on(types, int(ids[found[cid]]), float(first_t[cand[found[cid]]]))
+        return True
+
+    def _hand_on(self, types: tuple[tuple[str, int], ...], heir: int, born_t: float) -> None:
+        book = self.engine.book
         for t, key in types:
             if (t, heir) not in book.open_by_key:
                 book.continue_as((t,), key, heir, born_t)
-        return True
 
     def born(self, cyc: Cycle) -> None:
-        """Radar-only contacts first seen in this cycle that continue a lost one."""
+        """Contacts first seen in this cycle that continue a lost one: on the radar track it carried (fusion gave
+        the boat's track an identity, or let go of it: a fused contact is named by its MMSI, a dark one by its
+        track id), or, radar-only both, where it would be by now (`heirs`)."""
         if not self.recent:
             return
-        self.recent = {c: r for c, r in self.recent.items() if cyc.now - r[4] <= GAP_S}
-        new = np.flatnonzero(np.isnan(cyc.prev_t) & (cyc.kind == int(ContactKind.RADAR_ONLY)))
+        self.recent = {c: r for c, r in self.recent.items() if cyc.now - r.at[4] <= GAP_S}
+        new = np.flatnonzero(np.isnan(cyc.prev_t))
         if not len(new) or not self.recent:
             return
-        found = heirs({c: r[:5] for c, r in self.recent.items()}, cyc.t[new], cyc.x[new], cyc.y[new],
-                      slowed={c: (r[6][0], r[6][1], r[2], r[3], r[6][2]) for c, r in self.recent.items()})
+        track = cyc.cache.get("radar_track_id")
+        taken = np.zeros(len(new), bool)
+        if track is not None:
+            for cid, r in list(self.recent.items()):
+                on = np.flatnonzero((track[new] == r.track) & ~taken)
+                if r.track >= 0 and len(on):
+                    k = int(on[0])
+                    taken[k] = True
+                    self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
+                    del self.recent[cid]
+        dark = {c: r for c, r in self.recent.items() if r.dark}
+        new = new[~taken & (cyc.kind[new] == int(ContactKind.RADAR_ONLY))]
+        if not len(new) or not dark:
+            return
+        found = heirs({c: r.at for c, r in dark.items()}, cyc.t[new], cyc.x[new], cyc.y[new],
+                      slowed={c: r.hit for c, r in dark.items()})
         for cid, k in found.items():
-            heir = int(cyc.contact_id[new[k]])
-            for t, key in self.recent[cid][5]:
-                self.engine.book.continue_as((t,), key, heir, float(cyc.t[new[k]]))
+            for t, key in dark[cid].types:
+                self.engine.book.continue_as((t,), key, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
             del self.recent[cid]
 
 

@@ -58,7 +58,8 @@ class ContactMemory:
               "first_t", "first_x", "first_y", "hit_x", "hit_y", "hit_t")
     # first_*: the contact's first row (a radar track that never fused: about its birth); hit_*: its last row that
     # was measured (not a radar track coasting on its prediction)
-    INTS = ("contact_id", "last_mmsi", "kind", "rows")   # rows: how many rows of the contact the engine has taken
+    INTS = ("contact_id", "last_mmsi", "kind", "rows", "radar_track")
+    # rows: how many rows of the contact the engine has taken; radar_track: the radar track it carried last (-1: none)
 
     def __init__(self) -> None:
         self.n = 0

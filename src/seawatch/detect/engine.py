@@ -397,6 +397,8 @@ class DetectionEngine(SlotState):
         cyc.cache["prev_kind"] = mem.i["kind"][slots].copy()
         cyc.cache["prev_lat"], cyc.cache["prev_lon"] = mem.f["lat"][slots].copy(), mem.f["lon"][slots].copy()
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
+        on_track = cyc.cache["radar_track_id"] >= 0
+        mem.i["radar_track"][slots[on_track]] = cyc.cache["radar_track_id"][on_track]
         cyc.cache["pos_sigma_m"] = np.sqrt(np.fmax(c["var_e_m2"][rows], c["var_n_m2"][rows]))
         self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)
