@@ -78,16 +78,17 @@ def of_type(engine: DetectionEngine, type_: str) -> list[dict[str, Any]]:
 LAND_WEST_OF_48_95 = [[48.80, 38.30], [48.95, 38.30], [48.95, 38.60], [48.80, 38.60], [48.80, 38.30]]
 
 
-def coastal_site(tmp_path: Path) -> SiteConfig:
+def coastal_site(tmp_path: Path, centre: tuple[float, float] | None = None) -> SiteConfig:
     """A site whose land is a polygon west of 48.95 E (a canal or river at 48.90 E lies landward of the beach),
-    heard everywhere by one AIS feed."""
+    heard everywhere by one AIS feed; its frame centred on `centre` (lat, lon) if given."""
     import json
 
     zones = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"id": "land", "name": "land", "kind": "coast"},
          "geometry": {"type": "Polygon", "coordinates": [LAND_WEST_OF_48_95]}}]}
     (tmp_path / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
-    (tmp_path / "site.toml").write_text('[site]\nname = "coast"\n\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
+    at = f"lat = {centre[0]}\nlon = {centre[1]}\n" if centre is not None else ""
+    (tmp_path / "site.toml").write_text(f'[site]\nname = "coast"\n{at}\n[[sensors]]\nid = "ais"\nkind = "ais"\n\n'
                                         '[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
     return load_site(tmp_path / "site.toml")
 

@@ -42,38 +42,42 @@ def test_vessels_whose_last_reports_before_a_receiver_outage_came_a_few_seconds_
     assert ais_gaps(e) == []
 
 
-def test_a_receiver_outage_is_not_learned_as_the_reporting_interval_of_every_vessel_it_silenced() -> None:
-    """Eight vessels under way, heard every 10 s, fall silent together for 9 min (the station's outage: held, no
-    gap), are heard again; 20 min later vessel 1 goes dark under way. Its gap is due after 5 min, not after
-    6 x the 9 min outage (54 min)."""
-    e = DetectionEngine(caspian(), rules=("ais_gap",))
+def _silent_9_min_then_vessel_1_dark() -> tuple[list[dict[str, np.ndarray]], list[dict[str, np.ndarray]]]:
+    """Eight vessels under way heard every 10 s for 10 min, then 9 min of silence, then heard again; vessel 1 goes
+    dark 20 min later, the others go on."""
     pos = [(OFF_LANKARAN[0] + 0.01 * k, OFF_LANKARAN[1]) for k in range(1, 9)]
     before = [leg(k, pos[k - 1], duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000000 + k)
               for k in range(1, 9)]
     after = [leg(k, end_of(before[k - 1]), t0=1140, duration_s=3000 if k > 1 else 1200, speed_kn=10, cog_deg=0,
                  kind=AIS, mmsi=422000000 + k) for k in range(1, 9)]
-    clock = leg(99, FAR_AWAY, duration_s=6000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000099)
-    run(e, *before, *after, clock)
+    return before, after
+
+
+def _vessel_1_is_a_gap_5_min_on(e: DetectionEngine) -> None:
     (gap,) = of_type(e, "ais_gap")
     assert gap["mmsi"] == [422000001]
     assert gap["evidence"]["expected_interval_s"] < 60.0
     assert gap["start"] <= "2026-06-12T16:44:30"   # last heard 16:38:55: due 5 min on, not 48
+
+
+def test_a_receiver_outage_is_not_learned_as_the_reporting_interval_of_every_vessel_it_silenced() -> None:
+    """Eight vessels under way, heard every 10 s, fall silent together for 9 min (the station's outage: held, no
+    gap), are heard again; 20 min later vessel 1 goes dark under way. Its gap is due after 5 min, not after
+    6 x the 9 min outage (54 min)."""
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    before, after = _silent_9_min_then_vessel_1_dark()
+    clock = leg(99, FAR_AWAY, duration_s=6000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000099)
+    run(e, *before, *after, clock)
+    _vessel_1_is_a_gap_5_min_on(e)
 
 
 def test_a_feed_that_delivers_nothing_for_9_min_is_not_learned_as_every_vessels_reporting_interval() -> None:
     """As a receiver outage, so a feed that delivers nothing at all (no row of any kind) for 9 min: no vessel's
     interval; vessel 1, dark under way 20 min after the feed is back, is a gap 5 min on, not 48."""
     e = DetectionEngine(caspian(), rules=("ais_gap",))
-    pos = [(OFF_LANKARAN[0] + 0.01 * k, OFF_LANKARAN[1]) for k in range(1, 9)]
-    before = [leg(k, pos[k - 1], duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000000 + k)
-              for k in range(1, 9)]
-    after = [leg(k, end_of(before[k - 1]), t0=1140, duration_s=3000 if k > 1 else 1200, speed_kn=10, cog_deg=0,
-                 kind=AIS, mmsi=422000000 + k) for k in range(1, 9)]
+    before, after = _silent_9_min_then_vessel_1_dark()
     run(e, *before, *after)
-    (gap,) = of_type(e, "ais_gap")
-    assert gap["mmsi"] == [422000001]
-    assert gap["evidence"]["expected_interval_s"] < 60.0
-    assert gap["start"] <= "2026-06-12T16:44:30"   # last heard 16:38:55: due 5 min on, not 48
+    _vessel_1_is_a_gap_5_min_on(e)
 
 
 def test_a_feed_that_delivers_nothing_for_20_min_raises_no_ais_gap_for_the_few_vessels_it_carries() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from detect_helpers import (
     AIS,
     FUSED,
@@ -37,18 +38,26 @@ def test_a_dark_boat_whose_track_breaks_twice_in_a_row_is_one_dark_target() -> N
     assert dark[0]["track_ids"][0] == 1 and 3 in dark[0]["track_ids"]
 
 
-def test_a_dark_boat_that_stops_as_its_track_coasts_on_and_breaks_is_one_dark_target() -> None:
-    """Track 1 runs dark at 30 kn for 10 min (alert); the boat then slows, but its track coasts on at 30 kn for
-    60 s (its plots fall outside the gate) and is lost; track 2 is born 70 s later where the boat has got to, 150 m
-    from track 1's last measured row and 1.1 km behind its last (coasted) row, and runs on at 5 kn. Before: no heir (the boat was not
-    where its last speed would have taken it), a second dark_target for the same boat (cigarette-run's runner
-    stopping at the meeting point, 16:45-16:54)."""
+def _go_fast_coasting_on() -> tuple[DetectionEngine, dict[str, np.ndarray], dict[str, np.ndarray],
+                                    dict[str, np.ndarray]]:
+    """A dark_target engine, a vessel heard far off, and track 1: dark at 30 kn due south for 10 min, then coasting
+    on at that speed for 60 s (no plots) until it is lost."""
     e = DetectionEngine(caspian(), rules=("dark_target",))
     listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
     a = leg(1, (38.85, 49.10), duration_s=600, speed_kn=30, cog_deg=180)
     coast = leg(1, end_of(a), t0=610, duration_s=60, speed_kn=30, cog_deg=180)
     coast["status"][:] = int(TrackStatus.COASTING)
     coast["status"][-1] = int(TrackStatus.LOST)
+    return e, listening, a, coast
+
+
+def test_a_dark_boat_that_stops_as_its_track_coasts_on_and_breaks_is_one_dark_target() -> None:
+    """Track 1 runs dark at 30 kn for 10 min (alert); the boat then slows, but its track coasts on at 30 kn for
+    60 s (its plots fall outside the gate) and is lost; track 2 is born 70 s later where the boat has got to, 150 m
+    from track 1's last measured row and 1.1 km behind its last (coasted) row, and runs on at 5 kn. Before: no
+    heir (the boat was not where its last speed would have taken it), a second dark_target for the same boat
+    (cigarette-run's runner stopping at the meeting point, 16:45-16:54)."""
+    e, listening, a, coast = _go_fast_coasting_on()
     drift = leg(99, end_of(a), duration_s=20, speed_kn=15, cog_deg=180)   # it stopped 150 m on
     b = leg(2, end_of(drift), t0=740, duration_s=900, speed_kn=5, cog_deg=180)
     run(e, listening, a, coast, b)
@@ -59,12 +68,7 @@ def test_a_dark_boat_that_stops_as_its_track_coasts_on_and_breaks_is_one_dark_ta
 
 def test_a_new_dark_contact_far_behind_where_a_lost_one_was_last_measured_is_an_alert_of_its_own() -> None:
     """The same, but track 2 is born 3 km abeam of track 1's last measured row: another boat, another alert."""
-    e = DetectionEngine(caspian(), rules=("dark_target",))
-    listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
-    a = leg(1, (38.85, 49.10), duration_s=600, speed_kn=30, cog_deg=180)
-    coast = leg(1, end_of(a), t0=610, duration_s=60, speed_kn=30, cog_deg=180)
-    coast["status"][:] = int(TrackStatus.COASTING)
-    coast["status"][-1] = int(TrackStatus.LOST)
+    e, listening, a, coast = _go_fast_coasting_on()
     aside = leg(99, end_of(a), duration_s=300, speed_kn=20, cog_deg=90)   # ~3 km off to the east
     b = leg(2, end_of(aside), t0=740, duration_s=900, speed_kn=5, cog_deg=180)
     run(e, listening, a, coast, b)
@@ -76,12 +80,7 @@ def test_a_dark_boat_whose_new_track_is_born_while_the_old_one_coasts_on_is_one_
     20 s after track 1's last measured row) while track 1 coasts on at 30 kn for 60 s more before it is lost.
     Before: track 2, born before track 1 was lost, was nobody's heir: a second dark_target 5 min later (astara-gofast
     seed 4, 19:00-19:05)."""
-    e = DetectionEngine(caspian(), rules=("dark_target",))
-    listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
-    a = leg(1, (38.85, 49.10), duration_s=600, speed_kn=30, cog_deg=180)
-    coast = leg(1, end_of(a), t0=610, duration_s=60, speed_kn=30, cog_deg=180)
-    coast["status"][:] = int(TrackStatus.COASTING)
-    coast["status"][-1] = int(TrackStatus.LOST)
+    e, listening, a, coast = _go_fast_coasting_on()
     slow = leg(99, end_of(a), duration_s=20, speed_kn=10, cog_deg=180)
     b = leg(2, end_of(slow), t0=620, duration_s=900, speed_kn=5, cog_deg=180)
     run(e, listening, a, coast, b)

@@ -3,13 +3,11 @@ an unknown course, the landing (helper review, stop 35)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-from detect_helpers import AIS, FUSED, LAND_WEST_OF_48_95, caspian, coastal_site, end_of, leg, of_type, run
+from detect_helpers import AIS, FUSED, caspian, coastal_site, end_of, leg, of_type, run
 
-from seawatch.config.loader import load_site
 from seawatch.config.site import SiteConfig
 from seawatch.detect.engine import DetectionEngine
 
@@ -85,13 +83,7 @@ def test_a_contact_whose_course_is_unknown_is_not_heading_for_the_shore_due_nort
 
 def _beach_site(tmp_path: Path) -> SiteConfig:
     """Land west of 48.95 E (38.30-38.60 N), the site's frame centred on the beach (grid north = true north)."""
-    zones = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "land", "name": "land", "kind": "coast"},
-         "geometry": {"type": "Polygon", "coordinates": [LAND_WEST_OF_48_95]}}]}
-    (tmp_path / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
-    (tmp_path / "site.toml").write_text('[site]\nname = "beach"\nlat = 38.45\nlon = 48.95\n\n[[sensors]]\nid = "ais"\n'
-                                        'kind = "ais"\n\n[zones]\nfile = "zones.geojson"\n', encoding="utf-8")
-    return load_site(tmp_path / "site.toml")
+    return coastal_site(tmp_path, centre=(38.45, 48.95))
 
 
 def test_a_dark_boat_that_turns_to_run_along_the_beach_700_m_off_at_8_kn_closes_its_shore_approach(
