@@ -169,8 +169,12 @@ class OffsetCheck:
                 if self.book.get(self.type, key) is None:
                     self.pending.pop(key, None)
             self._note_offset(m, now, ox, oy)
-            self.engine.explained[twin_id] = now
-            if not self._hold(key, now, p["offset_min_s"]):
+            held = self._hold(key, now, p["offset_min_s"])
+            # a pairing not yet held for offset_min_s explains no dark alert already open on the track: a ship
+            # passing at the same velocity for a moment closed a dark boat's alert and opened a second 10 min later
+            if held or self.book.get("dark_target", twin_id) is None:
+                self.engine.explained[twin_id] = now
+            if not held:
                 continue
             if self.book.get(self.type, key) is None and self._outdone(m, twin_id, now):
                 continue
