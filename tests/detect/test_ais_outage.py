@@ -7,10 +7,24 @@ from __future__ import annotations
 from unittest.mock import patch
 
 import numpy as np
-from detect_helpers import AIS, FUSED, ais_gaps, caspian, cell_centre, end_of, leg, of_type, run
+from detect_helpers import (
+    AIS,
+    DARK,
+    FUSED,
+    T0,
+    _absent,
+    ais_gaps,
+    caspian,
+    cell_centre,
+    end_of,
+    leg,
+    of_type,
+    run,
+)
 
 from seawatch.detect.engine import DetectionEngine
 from seawatch.detect.rules.ais_gap import AisGap
+from seawatch.model.contact import ContactBatch
 
 OFF_LANKARAN = (38.80, 49.10)
 FAR_AWAY = (39.40, 50.20)  # another vessel, well beyond the outage radius, keeps the clock running
@@ -152,3 +166,30 @@ def test_a_crowded_outage_found_by_buckets_holds_the_same_vessels_as_judging_eve
         assert np.array_equal(fast, slow)
         pairwise += len(cand) - len(slow)
     assert pairwise > 1000   # the pictures do hold many vessels back
+
+
+def _opened(*legs: dict[str, np.ndarray]) -> list[tuple[float, str]]:
+    """(event time of the batch that opened it, start) of each ais_gap opened, feeding 10 s batches."""
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    cols = {k: np.concatenate([lg[k] if k in lg else np.full(len(lg["t"]), _absent(k)) for lg in legs])
+            for k in set().union(*legs)}
+    b = ContactBatch(cols).sorted_by_time()
+    t = b["t"]
+    out = []
+    for part in np.split(np.arange(len(t)), np.flatnonzero(np.diff(np.floor((t - t[0]) / 10.0))) + 1):
+        out += [(float(t[part].max() - T0), c["alert"]["start"]) for c in e.process(b.take(part))
+                if c["change"] == "open"]
+    return out
+
+
+def test_a_vessel_due_as_the_only_other_one_at_anchor_is_between_its_3_min_reports_is_a_gap_on_time() -> None:
+    """Vessel 1 under way (every 10 s) is last heard at 16:09:55; the only other AIS vessel lies at anchor and
+    reports every 3 min (16:12:05, 16:15:05, ...); a radar-only contact far off keeps the cycles going. The gap is
+    due at 16:14:55, while the feed has been quiet 170 s between two of the anchored vessel's reports: that pause
+    is no feed outage, and must not push the gap to 16:20."""
+    dark = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=422000001, dt=10)
+    anchored = leg(2, (OFF_LANKARAN[0] - 0.05, OFF_LANKARAN[1]), t0=10, duration_s=3600, speed_kn=0, cog_deg=0,
+                   kind=AIS, mmsi=422000002, dt=180)
+    clock = leg(99, (39.40, 50.20), duration_s=3600, speed_kn=10, cog_deg=0, kind=DARK)
+    ((opened_at, start),) = _opened(dark, anchored, clock)
+    assert opened_at <= 930.0 and start < "2026-06-12T16:15:11"

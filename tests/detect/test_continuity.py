@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from detect_helpers import FUSED, caspian, end_of, leg, of_type, run
+from detect_helpers import AIS, FUSED, caspian, end_of, leg, of_type, run
 
 from seawatch.detect.engine import DetectionEngine
 from seawatch.geo import site_frame
@@ -84,3 +84,44 @@ def test_a_vessel_on_another_radar_track_continues_nothing_of_a_lost_one() -> No
                 mmsi=423000096, radar_track_id=501)
     run(e, heard, other)
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[10_423_000_095], [10_423_000_096]]
+
+
+def test_a_clutter_blip_born_near_a_lost_go_fasts_wake_does_not_take_its_alert_from_the_boat_reborn_ahead() -> None:
+    """A go-fast at 30 kn is lost; 40 s later a still clutter blip appears 600 m abeam of where it was lost; the boat's
+    own new track is born where it has got to 150 s later. The boat keeps its one high_speed alert."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    first = _lost_at_end(leg(41, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=30, cog_deg=120))
+    blip = leg(43, _ahead(end_of(first), 120, 0.0, 600.0), t0=1040, duration_s=60, speed_kn=0.0, cog_deg=0.0)
+    reborn = _ahead(end_of(first), 120, 30 * KN * 160)
+    second = leg(42, reborn, t0=1160, duration_s=600, speed_kn=30, cog_deg=120)
+    run(e, first, blip, second)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41, 42]]
+
+
+def test_a_vessel_fused_onto_the_radar_track_another_vessel_carried_before_its_ais_only_spell_continues_nothing() -> None:
+    """Vessel A (MMSI 423000095) runs at 35 kn fused with radar track 500; fusion lets go of the track (A goes on
+    AIS-only) and A is lost 200 s later. Track 500 was another boat: fusion gives it to vessel B (MMSI 423000096)
+    a minute after. B's high_speed is an alert of its own, not A's re-opened (the track A carried last was none)."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    fused = leg(10_423_000_095, OFF_LANKARAN, duration_s=400, speed_kn=35, cog_deg=45, kind=FUSED, mmsi=423000095,
+                radar_track_id=500)
+    alone = _lost_at_end(leg(10_423_000_095, end_of(fused), t0=410, duration_s=200, speed_kn=35, cog_deg=45,
+                             kind=AIS, mmsi=423000095))
+    other = leg(10_423_000_096, _ahead(end_of(fused), 135, 4000.0), t0=670, duration_s=600, speed_kn=35,
+                cog_deg=135, kind=FUSED, mmsi=423000096, radar_track_id=500)
+    run(e, fused, alone, other)
+    assert [a["mmsi"] for a in of_type(e, "high_speed")] == [[423000095], [423000096]]
+
+
+def test_a_dark_go_fast_whose_ais_is_on_for_five_minutes_then_off_again_keeps_its_one_high_speed_alert() -> None:
+    """Dark contact 500 (radar track 500) at 35 kn switches its AIS on: fusion names the track 10_423_000_095 for
+    5 min, then lets go of it, and the pipeline names the boat by its track id again (contact 500 is back). One
+    high_speed alert, open; before, the boat's return under its old id was not a newborn and opened a second one."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    dark = _lost_at_end(leg(500, OFF_LANKARAN, duration_s=410, speed_kn=35, cog_deg=45, radar_track_id=500))
+    lit = _lost_at_end(leg(10_423_000_095, end_of(dark), t0=410, duration_s=300, speed_kn=35, cog_deg=45,
+                           kind=FUSED, mmsi=423000095, radar_track_id=500))
+    again = leg(500, end_of(lit), t0=710, duration_s=600, speed_kn=35, cog_deg=45, radar_track_id=500)
+    run(e, dark, lit, again)
+    hs = of_type(e, "high_speed")
+    assert len(hs) == 1 and hs[0]["end"] is None and hs[0]["mmsi"] == [423000095]

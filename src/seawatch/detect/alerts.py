@@ -148,7 +148,8 @@ class AlertBook:
             if (prior is not None and prior.end is not None and born_t - prior.end <= gap
                     and t - born_t <= CONTINUE_WITHIN_S):
                 resumed = self.closed_by_key.pop(via)
-                resumed.track_ids += [int(key)] if isinstance(key, (int, np.integer)) else []
+                resumed.track_ids += ([int(key)] if isinstance(key, (int, np.integer)) and int(key) not in
+                                      resumed.track_ids else [])
         if resumed is not None:
             resumed.end = None
             resumed.evidence.pop("duration_s", None)   # set again when it closes: an open alert has none

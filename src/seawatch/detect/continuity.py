@@ -21,7 +21,7 @@ gates) the boat could have been at its first row, continues it too, unless its o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -41,7 +41,7 @@ class _Lost:
     """A lost contact whose closed alerts a newborn may continue."""
 
     at: Lost                  # x, y, vx, vy at its last row, and that row's time
-    hit: Lost                 # the same from its last measured row
+    hit: Lost | None          # the same from its last measured row (None: a heir near its path took it already)
     types: tuple[tuple[str, int], ...]   # (type, key of the closed alert) of each alert it hands on
     track: int                # the radar track it carried last (-1: none)
     dark: bool                # radar-only: also continued by position
@@ -73,12 +73,14 @@ class Continuity:
             at = (float(mem.f["x"][s]), float(mem.f["y"][s]), vx, vy, float(mem.f["last_t"][s]))
             hit = ((float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), vx, vy, float(mem.f["hit_t"][s]))
                    if np.isfinite(mem.f["hit_t"][s]) else at)
-            if not (dark and self._born_before(s, cid, hit, types)):
-                self.recent[cid] = _Lost(at, hit, types, track, bool(dark))
+            took = self._born_before(s, cid, hit, types) if dark else None
+            if took != "ahead":   # one near its path only may be clutter: one where it would be may still take it
+                self.recent[cid] = _Lost(at, None if took else hit, types, track, bool(dark))
 
-    def _born_before(self, s: int, cid: int, hit: Lost, types: tuple[tuple[str, int], ...]) -> bool:
+    def _born_before(self, s: int, cid: int, hit: Lost, types: tuple[tuple[str, int], ...]) -> str | None:
         """Hand the lost contact's closed alerts to a radar-only contact already born since its last measured row
-        (`hit`: x, y, vx, vy, t), where the boat could have been then; True if one took them."""
+        (`hit`: x, y, vx, vy, t), where the boat could have been then; "ahead" or "path" (`heirs`) if one took
+        them, else None."""
         mem = self.engine.memory
         n = mem.n
         first_t = mem.f["first_t"][:n]
@@ -90,12 +92,14 @@ class Continuity:
                                        bool)
         cand, ids = cand[keep], ids[keep]
         if not len(cand):
-            return False
-        found = heirs({cid: hit}, first_t[cand], mem.f["first_x"][cand], mem.f["first_y"][cand], slowed={cid: hit})
+            return None
+        by_path: set[int] = set()
+        found = heirs({cid: hit}, first_t[cand], mem.f["first_x"][cand], mem.f["first_y"][cand], slowed={cid: hit},
+                      by_path=by_path)
         if cid not in found:
-            return False
+            return None
         self._hand_on(types, int(ids[found[cid]]), float(first_t[cand[found[cid]]]))
-        return True
+        return "path" if cid in by_path else "ahead"
 
     def _hand_on(self, types: tuple[tuple[str, int], ...], heir: int, born_t: float) -> None:
         book = self.engine.book
@@ -110,33 +114,41 @@ class Continuity:
         if not self.recent:
             return
         self.recent = {c: r for c, r in self.recent.items() if cyc.now - r.at[4] <= GAP_S}
-        new = np.flatnonzero(np.isnan(cyc.prev_t))
+        # on its track also a contact back after it was lost: a dark boat's contact is named by its track id, and
+        # comes back under it when fusion lets go of the track again (its AIS on for a few minutes, then off)
+        returned = cyc.cache.get("returned")
+        born = np.isnan(cyc.prev_t)
+        new = np.flatnonzero(born | returned) if returned is not None else np.flatnonzero(born)
         if not len(new) or not self.recent:
             return
         track = cyc.cache.get("radar_track_id")
         taken = np.zeros(len(new), bool)
         if track is not None:
             for cid, r in list(self.recent.items()):
-                on = np.flatnonzero((track[new] == r.track) & ~taken)
+                on = np.flatnonzero((track[new] == r.track) & ~taken & (cyc.contact_id[new] != cid))
                 if r.track >= 0 and len(on):
                     k = int(on[0])
                     taken[k] = True
                     self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
                     del self.recent[cid]
         dark = {c: r for c, r in self.recent.items() if r.dark}
-        new = new[~taken & (cyc.kind[new] == int(ContactKind.RADAR_ONLY))]
+        new = new[~taken & born[new] & (cyc.kind[new] == int(ContactKind.RADAR_ONLY))]
         if not len(new) or not dark:
             return
+        by_path: set[int] = set()
         found = heirs({c: r.at for c, r in dark.items()}, cyc.t[new], cyc.x[new], cyc.y[new],
-                      slowed={c: r.hit for c, r in dark.items()})
+                      slowed={c: r.hit for c, r in dark.items() if r.hit is not None}, by_path=by_path)
         for cid, k in found.items():
             for t, key in dark[cid].types:
                 self.engine.book.continue_as((t,), key, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
-            del self.recent[cid]
+            if cid in by_path:   # may be clutter by its wake: a newborn where the boat would be may still take it
+                self.recent[cid] = replace(self.recent[cid], hit=None)
+            else:
+                del self.recent[cid]
 
 
 def heirs(lost: dict[int, Lost], t: np.ndarray, x: np.ndarray, y: np.ndarray,
-          slowed: dict[int, Lost] | None = None) -> dict[int, int]:
+          slowed: dict[int, Lost] | None = None, by_path: set[int] | None = None) -> dict[int, int]:
     """Which of the contacts just born (at t, x, y) continues which lost one (id -> x, y, vx, vy, last_t): the
     nearest born where the lost one would be by now (its last position dead-reckoned, within BASE_M plus SHARE of
     the distance run), the latest lost first, each newborn to one. With `slowed` (id -> its last measured x, y,
@@ -152,6 +164,8 @@ def heirs(lost: dict[int, Lost], t: np.ndarray, x: np.ndarray, y: np.ndarray,
         if not ok.any() and slowed is not None and cid in slowed:
             d, ok = _near_path(slowed[cid], t, x, y)
             ok &= ~taken
+            if ok.any() and by_path is not None:
+                by_path.add(cid)
         if not ok.any():
             continue
         k = int(np.flatnonzero(ok)[np.argmin(d[ok])])

@@ -59,7 +59,7 @@ class ContactMemory:
     # first_*: the contact's first row (a radar track that never fused: about its birth); hit_*: its last row that
     # was measured (not a radar track coasting on its prediction)
     INTS = ("contact_id", "last_mmsi", "kind", "rows", "radar_track")
-    # rows: how many rows of the contact the engine has taken; radar_track: the radar track it carried last (-1: none)
+    # rows: how many rows of the contact the engine has taken; radar_track: the radar track of its last row (-1: none)
 
     def __init__(self) -> None:
         self.n = 0

@@ -397,8 +397,8 @@ class DetectionEngine(SlotState):
         cyc.cache["prev_kind"] = mem.i["kind"][slots].copy()
         cyc.cache["prev_lat"], cyc.cache["prev_lon"] = mem.f["lat"][slots].copy(), mem.f["lon"][slots].copy()
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
-        on_track = cyc.cache["radar_track_id"] >= 0
-        mem.i["radar_track"][slots[on_track]] = cyc.cache["radar_track_id"][on_track]
+        # the track it carries now (-1: none; a contact fusion let go of carries it no longer: `Continuity.born`)
+        mem.i["radar_track"][slots] = np.where(cyc.cache["radar_track_id"] >= 0, cyc.cache["radar_track_id"], -1)
         cyc.cache["pos_sigma_m"] = np.sqrt(np.fmax(c["var_e_m2"][rows], c["var_n_m2"][rows]))
         self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)
@@ -433,6 +433,7 @@ class DetectionEngine(SlotState):
         cyc.cache["fresh_ais"][np.flatnonzero(has)[fresh]] = True
         mem.f["ais_x"][hs[fresh]], mem.f["ais_y"][hs[fresh]] = x[has][fresh], y[has][fresh]
         mem.f["ais_pos_t"][hs[fresh]] = ais_t[has][fresh]
+        cyc.cache["returned"] = self._expired[slots]   # back after it was lost (`Continuity.born`)
         self._expired[slots] = False
         note_made_good(mem, slots, x, y, t, cyc.prev_x, cyc.prev_y, cyc.prev_t)
         self.anchorages.observe(cyc)

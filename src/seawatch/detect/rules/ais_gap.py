@@ -302,8 +302,9 @@ class AisGap(OutageCheck, Rule):
         due = now - since >= need
         # a wait that only grows with time (its vessel's interval and speed are its last report's, and the shore
         # ahead turns it from a ship under way's to a stopped one's), as long as no radar track gives it a speed:
-        # not due now, not due before last report + this wait
-        wait = ~due & untracked
+        # not due now, not due before last report + this wait. Not a silence the feed's holds still (`since` is
+        # now): the feed may be back at the next cycle (a quiet feed's pause between 3 min reports at anchor)
+        wait = ~due & untracked & (since < now)
         if wait.any():
             w = cand[wait]
             self.due_t[w], self.due_heard_t[w], self.due_sog[w] = since[wait] + need[wait], heard[wait], sog[wait]
