@@ -116,11 +116,6 @@ OFF_LANKARAN = (38.80, 49.10)  # open sea, inside AIS and radar cover, far from 
 MID_SEA = (39.00, 50.00)
 
 
-def ais_gaps(engine: DetectionEngine) -> list[int]:
-    """The MMSIs of the engine's ais_gap alerts, sorted."""
-    return sorted(a["mmsi"][0] for a in of_type(engine, "ais_gap"))
-
-
 def cell_centre(lat: float, lon: float, cell_m: float = 10_000.0) -> tuple[float, float]:
     """The centre of the learned reception map's square (`reception_cell_m`) holding (lat, lon)."""
     x, y = _frame().to_xy(lat, lon)

@@ -20,10 +20,7 @@ switched off at its berth, not gone dark. So is a vessel last heard landward of 
 and marinas behind the beach: the shore's reception, not the sea's; `inland_covered`). A silence that several
 other vessels nearby began in the same minutes is the receiver's (an outage of the station or its feed), not
 the vessel's: at least `outage_min_vessels` other MMSIs within `outage_radius_m` whose last reports came
-within `outage_window_s` of this one's and that are silent too hold the alert back until they are heard again,
-and then for its own due silence (the receiver is back: its silence counts from then). A silence of the whole
-feed (nobody heard for `min_gap_s`) that began with it and one other vessel counts from the feed's return.
-Neither kind of silence is learned as a vessel's interval or as the square's poor reception.
+within `outage_window_s` of this one's and that are silent too hold the alert back until they are heard again.
 Reception is learned from the traffic (`detect/reception.py`): a small craft (class B) or a ship last heard
 where vessels of its kind under way are often unheard for over 5 min has left coverage. An MMSI that an
 identity change left for another (ais_spoofing) is that alert's business. Closes when the MMSI is heard again,
@@ -39,7 +36,6 @@ import numpy as np
 from seawatch.arrays import fill_nan, member
 from seawatch.detect.core import F64, I64, B, Cycle, Rule
 from seawatch.detect.reception import ReceptionMap, small_craft
-from seawatch.detect.rules.ais_outage import OutageCheck
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import MPS_TO_KN
@@ -50,7 +46,7 @@ TRACKED_S = 60.0  # a contact updated this recently is still tracked (by radar, 
 _OUTAGE_COLUMNS = ("last_mmsi", "last_ais_t", "ais_x", "ais_y")  # what `_not_outage` reads of the memory
 
 
-class AisGap(OutageCheck, Rule):
+class AisGap(Rule):
     type = "ais_gap"
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
@@ -82,8 +78,7 @@ class AisGap(OutageCheck, Rule):
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
-        self.interval = np.zeros(0)   # learned under way (both reports >= 2 kn) ...
-        self.rest_interval = np.zeros(0)   # ... and at rest or slow: M.1371 rates of 3 min are not a ship's under way
+        self.interval = np.zeros(0)
         self.samples = np.zeros(0, np.int64)  # report spacings learned from
         self.alerted = np.zeros(0, bool)
         self.small = np.zeros(0, bool)  # the slot's vessel is a small craft (class B, as a rule)
@@ -102,27 +97,15 @@ class AisGap(OutageCheck, Rule):
         self.report_sog = np.zeros(0)
         self.before_sog = np.zeros(0)
         self.before_t = np.zeros(0)
-        # its last silence of `min_gap_s` or more, a receiver outage's witness: from the report before it to the
-        # one that ended it (`_not_outage`: the receiver is back, its other vessels heard again), and the last
-        # report of a silence that an outage held back (not learned as its interval: the receiver's, not its own)
-        self.quiet_from = np.zeros(0)
-        self.quiet_to = np.zeros(0)
-        self.held_t = np.zeros(0)
-        # the AIS feed as a whole: its latest fresh report from any vessel, and its last silence (no report from
-        # anyone for `min_gap_s` or longer): (from, to, MMSIs it silenced: last heard within `outage_window_s`)
-        self.feed_t = -np.inf
-        self.feed_gap: tuple[float, float, int] | None = None
         p = self.p
         self.reception = ReceptionMap(p["reception_cell_m"], p["reception_long_s"], int(p["reception_min_samples"]),
                                       p["reception_poor_share"], min_long=int(p["reception_min_long"]))
         engine.memory.attach(self)
 
-    slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "rest_interval": np.nan, "samples": 0,
-                                             "alerted": False, "small": False, "track": -1, "ahead_t": np.nan,
-                                             "ahead_m": np.inf, "rejected_at": -2,
+    slot_fields: ClassVar[dict[str, Any]] = {"interval": np.nan, "samples": 0, "alerted": False, "small": False,
+                                             "track": -1, "ahead_t": np.nan, "ahead_m": np.inf, "rejected_at": -2,
                                              "due_t": np.nan, "due_heard_t": np.nan, "due_sog": np.nan,
-                                             "report_sog": np.nan, "before_sog": np.nan, "before_t": np.nan,
-                                             "quiet_from": np.nan, "quiet_to": np.nan, "held_t": np.nan}
+                                             "report_sog": np.nan, "before_sog": np.nan, "before_t": np.nan}
 
     def process(self, cyc: Cycle) -> None:
         p = self.p
@@ -133,43 +116,20 @@ class AisGap(OutageCheck, Rule):
         # only a new report teaches: rows that repeat a silent vessel's dead-reckoned position carry a growing
         # AIS age, and learning from it would teach the gap itself as the vessel's interval
         age = np.where(np.isfinite(cyc.ais_age_s), cyc.ais_age_s, 0.0)
-        fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0)
-        if fresh.any():   # the feed delivers again after a silence of its own (nobody heard): remembered
-            fresh_t = (cyc.t - age)[fresh]
-            back_t = float(fresh_t.min())
-            # (a pause of the feed shorter than a due silence is a quiet feed's: a lone vessel at anchor every 3 min)
-            if np.isfinite(self.feed_t) and back_t - self.feed_t >= self.p["min_gap_s"]:
-                self.feed_gap = (self.feed_t, back_t, self._silenced(self.feed_t, cyc.memory_at(self.feed_t, (
-                    "last_mmsi", "last_ais_t"))))
-            self.feed_t = max(self.feed_t, float(fresh_t.max()))
         spacing = (cyc.t - age) - cyc.cache["prev_ais_t"]
         sample = np.where(np.isfinite(spacing), spacing, 0.0)
         ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["learn_max_s"])
         ok &= ~self.alerted[cyc.slot]   # nor does a silence that was a gap (its next one would need ~8 times as long)
-        # nor one a receiver outage held back, or the whole feed's silence silenced (everyone's, not its own: nor
-        # is it the reception of the square where it is heard again, below)
-        outage = self.held_t[cyc.slot] == cyc.cache["prev_ais_t"]
-        if self.feed_gap is not None:
-            outage |= self._since_feed(fill_nan(cyc.cache["prev_ais_t"], nan=-np.inf), now) > cyc.cache["prev_ais_t"]
-        ok &= ~outage
-        # a spacing between two reports under way teaches the interval under way; any other (at anchor, reporting
-        # every 3 min, or weighing anchor) the one at rest: a ship that lay at anchor for hours is not a 3 min
-        # reporter once under way
-        way = ok & (cyc.sog_kn >= 2.0) & (fill_nan(self.report_sog[cyc.slot], nan=0.0) * MPS_TO_KN >= 2.0)
-        for arr, which in ((self.interval, way), (self.rest_interval, ok & ~way)):
-            s = cyc.slot[which]
-            arr[s] = np.fmax(fill_nan(arr[s], nan=0.0) * 0.999, sample[which])
         s = cyc.slot[ok]
+        self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
         self.samples[s] += 1
+        fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0)
         if fresh.any():   # a new report: the one it follows becomes the one before the last
             f = cyc.slot[fresh]
             same = cyc.prev_mmsi[fresh] == cyc.mmsi[fresh]
             self.before_sog[f] = np.where(same, self.report_sog[f], np.nan)
             self.before_t[f] = np.where(same, cyc.cache["prev_ais_t"][fresh], np.nan)
             self.report_sog[f] = cyc.sog_mps[fresh]
-            quiet = same & (spacing[fresh] >= p["min_gap_s"])   # (a 3 min rate at anchor is no silence of a receiver)
-            self.quiet_from[f[quiet]] = cyc.cache["prev_ais_t"][fresh][quiet]
-            self.quiet_to[f[quiet]] = (cyc.t - age)[fresh][quiet]
         ident = cyc.mmsi > 0
         small = small_craft(cyc.ship_type, cyc.length_m)
         self.small[cyc.slot[ident]] = small[ident]
@@ -179,9 +139,6 @@ class AisGap(OutageCheck, Rule):
             self.track[cyc.slot[on_track]] = track[on_track]
         heard = ((cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["reception_learn_max_s"])
                  & (cyc.sog_kn >= 2.0))
-        # a silence alerted as a gap that lasted longer than a patchy receiver loses a vessel (`learn_max_s`) was
-        # the vessel's own: learned as the square's poor reception, two boats gone dark there hid every third
-        heard &= ~(self.alerted[cyc.slot] & (sample > p["learn_max_s"])) & ~outage
         if p["reception_poor_share"] > 0 and heard.any():
             self.reception.observe(cyc.x[heard], cyc.y[heard], small[heard], sample[heard])
         n = mem.n
@@ -267,8 +224,7 @@ class AisGap(OutageCheck, Rule):
         kn = np.where(self._shore_ahead_m(slots) <= sog * (now - mem.f["last_ais_t"][slots]), 0.0, kn)
         kn = np.where(self._stopping(slots), 0.0, kn)
         nominal = np.where(kn < 2.0, 180.0, 30.0)
-        learned = np.where(kn < 2.0, self.rest_interval[slots], self.interval[slots])
-        known = np.fmax(nominal, fill_nan(learned, nan=0.0))
+        known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
         return np.where(self.samples[slots] >= self.p["learn_min_samples"], known, np.fmax(known, 180.0))
 
@@ -297,17 +253,14 @@ class AisGap(OutageCheck, Rule):
         if len(cand) == 0:
             return
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand, now))
-        # silent since the feed fell silent with it: its silence counts from the feed's return
-        since = self._since_feed(heard, now)
-        due = now - since >= need
+        due = now - heard >= need
         # a wait that only grows with time (its vessel's interval and speed are its last report's, and the shore
         # ahead turns it from a ship under way's to a stopped one's), as long as no radar track gives it a speed:
-        # not due now, not due before last report + this wait. Not a silence the feed's holds still (`since` is
-        # now): the feed may be back at the next cycle (a quiet feed's pause between 3 min reports at anchor)
-        wait = ~due & untracked & (since < now)
+        # not due now, not due before last report + this wait
+        wait = ~due & untracked
         if wait.any():
             w = cand[wait]
-            self.due_t[w], self.due_heard_t[w], self.due_sog[w] = since[wait] + need[wait], heard[wait], sog[wait]
+            self.due_t[w], self.due_heard_t[w], self.due_sog[w] = heard[wait] + need[wait], heard[wait], sog[wait]
         cand, need = cand[due], need[due]
         if len(cand) == 0:
             return
@@ -360,10 +313,7 @@ class AisGap(OutageCheck, Rule):
         cand, need = cand[inside], need[inside]
         if len(cand) == 0:
             return
-        judged = cand
-        cand, need = self._not_outage(cand, need, now, cyc.memory_at(None, _OUTAGE_COLUMNS), wait=need)
-        held = judged[~member(judged, cand)]
-        self.held_t[held] = mem.f["last_ais_t"][held]
+        cand, need = self._not_outage(cand, need, now, cyc.memory_at(None, _OUTAGE_COLUMNS))
         if len(cand) == 0:
             return
         # the MMSI must be silent everywhere: not heard recently on another contact
@@ -384,7 +334,7 @@ class AisGap(OutageCheck, Rule):
                 continue
             self.alerted[same] = True
             lt = float(mem.f["last_ais_t"][s])
-            start = self._dated(cyc, int(s), float(self._since_feed(np.array([lt]), now)[0]) + float(nd), float(nd))
+            start = self._dated(cyc, int(s), lt + float(nd))
             g = start - lt
             # where it was last heard (a contact never freshly heard has no AIS position: where it was last seen)
             ax_s, ay_s = float(mem.f["ais_x"][s]), float(mem.f["ais_y"][s])
@@ -411,7 +361,7 @@ class AisGap(OutageCheck, Rule):
             # dated inside a stretched cycle: the refreshes its later checks would have made
             self._refresh(m, lt, same, self.engine.refreshed(start), now)
 
-    def _dated(self, cyc: Cycle, s: int, due_t: float, need: float) -> float:
+    def _dated(self, cyc: Cycle, s: int, due_t: float) -> float:
         """When the silence of slot s, due at due_t, opens its alert: the first of the cycle's checks from then
         (`engine.dated`) at which it was not also an outage's — a stretched cycle stands for several checks, and
         other vessels heard again in it may have held the alert back at the earlier ones (`_not_outage` on the
@@ -423,10 +373,35 @@ class AisGap(OutageCheck, Rule):
         lo = due_t if due_t > self.engine.prev_now else np.nextafter(self.engine.prev_now, np.inf)
         one, per = np.array([s], np.int64), np.zeros(1)
         for c in checks[:-1].tolist():
-            if c >= lo and len(self._not_outage(one, per, c, cyc.memory_at(c, _OUTAGE_COLUMNS),
-                                                wait=np.array([need]))[0]):
+            if c >= lo and len(self._not_outage(one, per, c, cyc.memory_at(c, _OUTAGE_COLUMNS))[0]):
                 return float(c)
         return self.engine.now
+
+    def _not_outage(self, cand: I64, per: F64, now: float, st: dict[str, np.ndarray]) -> tuple[I64, F64]:
+        """The candidates whose silence is their own, with their numbers `per` (one per candidate): fewer than
+        `outage_min_vessels` other MMSIs within `outage_radius_m` went silent within `outage_window_s` of their
+        last report and are still silent. st: the memory's `_OUTAGE_COLUMNS` as at `now` (`Cycle.memory_at`)."""
+        p = self.p
+        if p["outage_min_vessels"] <= 0:
+            return cand, per
+        mmsi = st["last_mmsi"]
+        heard = st["last_ais_t"]
+        # an MMSI's latest report over all its contacts; the silent ones are the outage's witnesses
+        known = np.flatnonzero((mmsi > 0) & np.isfinite(heard))
+        order = known[np.lexsort((heard[known], mmsi[known]))]
+        last = order[np.r_[np.flatnonzero(np.diff(mmsi[order])), len(order) - 1]] if len(order) else order
+        last = last[now - heard[last] >= p["min_gap_s"]]
+        wx, wy, wt, wm = st["ais_x"][last], st["ais_y"][last], heard[last], mmsi[last]
+        cx, cy, ct, cm = st["ais_x"][cand], st["ais_y"][cand], heard[cand], mmsi[cand]
+        n_near = np.zeros(len(cand), np.int64)
+        step = max(1, 1_000_000 // max(len(last), 1))   # candidates x witnesses, a million pairs at a time
+        for a in range(0, len(cand), step):
+            b = slice(a, a + step)
+            near = ((np.abs(wt[None, :] - ct[b, None]) <= p["outage_window_s"]) & (wm[None, :] != cm[b, None])
+                    & (np.hypot(wx[None, :] - cx[b, None], wy[None, :] - cy[b, None]) <= p["outage_radius_m"]))
+            n_near[b] = np.count_nonzero(near, axis=1)
+        keep = n_near < p["outage_min_vessels"]
+        return cand[keep], per[keep]
 
     def _maintain(self, active: I64, now: float) -> None:
         mem = self.engine.memory

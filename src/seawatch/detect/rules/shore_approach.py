@@ -28,7 +28,8 @@ class ShoreApproach(ContactRule):
         "horizon_s": 900.0,  # shore reached within this at the present course and speed ...
         "fast_kn": 25.0,  # ... or, at go-fast speed, within horizon_fast_s: interception needs the lead time
         "horizon_fast_s": 2400.0,
-        "fast_hysteresis_kn": 2.0,  # an approach at go-fast speed stays on the go-fast horizon down to fast_kn - this
+        "fast_hysteresis_kn": 0.0,  # an approach at go-fast speed stays on the go-fast horizon down to fast_kn - this
+        # (off: at 2 kn, the seeds matrix raised 2 false alarms on clutter tracks read at 23-26 kn; stop 35)
         "max_range_m": 35_000.0,
         "port_margin_m": 3000.0,
         "landed_m": 1500.0,
