@@ -139,8 +139,7 @@ class Continuity:
         found = heirs({c: r.at for c, r in dark.items()}, cyc.t[new], cyc.x[new], cyc.y[new],
                       slowed={c: r.hit for c, r in dark.items() if r.hit is not None}, by_path=by_path)
         for cid, k in found.items():
-            for t, key in dark[cid].types:
-                self.engine.book.continue_as((t,), key, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
+            self._hand_on(dark[cid].types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
             if cid in by_path:   # may be clutter by its wake: a newborn where the boat would be may still take it
                 self.recent[cid] = replace(self.recent[cid], hit=None)
             else:
