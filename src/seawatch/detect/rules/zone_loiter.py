@@ -1,7 +1,8 @@
 """zone_loiter: an unauthorised vessel lingering slowly near infrastructure for >= 20 min.
 
 "Near" is within `distance_m` of a platform's safety zone (and of pipeline corridors if `pipelines`);
-"slowly" is below `speed_kn` to start and below `speed_kn + hysteresis_kn` to go on.
+"slowly" is below `speed_kn` to start and below `speed_kn + hysteresis_kn` to go on. A vessel authorised at any
+platform within `stay_distance_m` is left alone; an unauthorised one is alerted at the nearest.
 """
 
 from __future__ import annotations
@@ -41,11 +42,16 @@ class ZoneLoiter(ContactRule):
         if not slow.any():
             return np.zeros(n, bool), np.zeros(n, bool)
         rows = np.flatnonzero(slow)
-        zone, dist = z.nearest_area(cyc.x[rows], cyc.y[rows], kinds, self.p["stay_distance_m"])
-        has = zone >= 0
-        rows, zone, dist = rows[has], zone[has], dist[has]
-        ok = ~cyc.authorized_for(zone, rows)
-        rows, zone, dist = rows[ok], zone[ok], dist[ok]
+        k, zone, dist = z.near(cyc.x[rows], cyc.y[rows], kinds, self.p["stay_distance_m"])
+        # a vessel authorised at any platform it lies near is at work: a field's platforms stand a few km apart, and
+        # its standby vessel lying between two is not lingering unauthorised at the one that happens to be nearer
+        at_work = k[cyc.authorized_for(zone, rows[k])]
+        keep = ~np.isin(k, at_work)
+        k, zone, dist = k[keep], zone[keep], dist[keep]
+        order = np.lexsort((dist, k))   # the nearest zone of each row
+        k, zone, dist = k[order], zone[order], dist[order]
+        first = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, bool)
+        rows, zone, dist = rows[k[first]], zone[first], dist[first]
         self._zone[rows], self._dist[rows] = zone, dist
         stay = np.zeros(n, bool)
         stay[rows] = True
