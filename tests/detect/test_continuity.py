@@ -125,3 +125,17 @@ def test_a_dark_go_fast_whose_ais_is_on_for_five_minutes_then_off_again_keeps_it
     run(e, dark, lit, again)
     hs = of_type(e, "high_speed")
     assert len(hs) == 1 and hs[0]["end"] is None and hs[0]["mmsi"] == [423000095]
+
+
+def test_a_go_fasts_second_run_after_twenty_minutes_stopped_on_a_new_track_is_a_new_high_speed_alert() -> None:
+    """Track 41 runs at 30 kn (alert) and is lost; track 42, born where it would be, lies at 3 kn for 20 min (its
+    heir, but it opened nothing within 15 min) and is lost; track 43, born where 42 would be, runs at 30 kn. The
+    first run's alert is not the second's (cigarette-run seed 9: the runner's two runs, 16:34 and 17:33, were made
+    one alert while the meeting's track passed the pending continuation on)."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    first = _lost_at_end(leg(41, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=30, cog_deg=120))
+    stopped = _lost_at_end(leg(42, _ahead(end_of(first), 120, 30 * KN * 60), t0=1060, duration_s=1200, speed_kn=3,
+                               cog_deg=120))
+    second = leg(43, _ahead(end_of(stopped), 120, 3 * KN * 40), t0=2300, duration_s=600, speed_kn=30, cog_deg=120)
+    run(e, first, stopped, second)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41], [43]]

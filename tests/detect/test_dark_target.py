@@ -19,21 +19,35 @@ from seawatch.detect.engine import DetectionEngine
 from seawatch.model.contact import TrackStatus
 
 
-def test_a_dark_boat_whose_track_breaks_twice_in_a_row_is_one_dark_target() -> None:
-    """Track 1 is dark for 15 min (alert); it is lost, track 2 is born where the boat is 60 s later but lost again
-    after 60 s (too short to open anything), then track 3 is born 60 s after that and runs on dark: one boat, one
-    behaviour. Before: track 2 was track 1's heir but, having opened nothing, passed nothing on: a second alert."""
+def _breaks_twice(second_s: float) -> list[dict]:
+    """The dark_target alerts of a boat whose track 1 is dark for 15 min (alert) and lost; track 2 is born where the
+    boat is 60 s later and lost again after `second_s`; track 3 is born 60 s after that and runs on dark."""
     e = DetectionEngine(caspian(), rules=("dark_target",))
     listening = leg(9, MID_SEA, duration_s=3000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
     a = leg(1, OFF_LANKARAN, duration_s=900, speed_kn=10, cog_deg=0)
     a["status"][-1] = int(TrackStatus.LOST)
     p = leg(99, end_of(a), duration_s=60, speed_kn=10, cog_deg=0)   # where the boat is 60 s later
-    b = leg(2, end_of(p), t0=960, duration_s=60, speed_kn=10, cog_deg=0)
+    b = leg(2, end_of(p), t0=960, duration_s=second_s, speed_kn=10, cog_deg=0)
     b["status"][-1] = int(TrackStatus.LOST)
     q = leg(99, end_of(b), duration_s=60, speed_kn=10, cog_deg=0)
-    c = leg(3, end_of(q), t0=1080, duration_s=900, speed_kn=10, cog_deg=0)
+    c = leg(3, end_of(q), t0=1020 + second_s, duration_s=900, speed_kn=10, cog_deg=0)
     run(e, listening, a, b, c)
-    dark = of_type(e, "dark_target")
+    return of_type(e, "dark_target")
+
+
+def test_a_dark_boat_whose_track_breaks_twice_in_a_row_is_one_dark_target() -> None:
+    """Track 2 lives 60 s (too short to open anything): one boat, one behaviour. Before: track 2 was track 1's heir
+    but, having opened nothing, passed nothing on: a second alert."""
+    dark = _breaks_twice(60.0)
+    assert len(dark) == 1, [(d["track_ids"], d["start"]) for d in dark]
+    assert dark[0]["track_ids"][0] == 1 and 3 in dark[0]["track_ids"]
+
+
+def test_a_dark_boat_whose_second_track_lives_four_minutes_before_its_third_is_one_dark_target() -> None:
+    """Track 2 lives 4 min (still too short to open anything); track 3 is born 6 min after track 1's alert closed.
+    Before: the merge gap was counted from that close, not from when the boat was last seen (on track 2): a second
+    alert (cigarette-run seeds 3, 9, 11: the runner at 16:42-16:54)."""
+    dark = _breaks_twice(240.0)
     assert len(dark) == 1, [(d["track_ids"], d["start"]) for d in dark]
     assert dark[0]["track_ids"][0] == 1 and 3 in dark[0]["track_ids"]
 
@@ -122,3 +136,40 @@ def test_a_boat_that_slips_its_mooring_with_its_ais_off_is_dark_within_minutes()
     run(e, moored, off)
     (dark,) = of_type(e, "dark_target")
     assert dark["start"] <= "2026-06-12T16:28:00.000Z", dark["start"]
+
+
+def _meeting(partner: bool, coasting_s: float = 0.0, seen_after_s: float = 90.0) -> list[dict[str, np.ndarray]]:
+    """A vessel heard far off; dark track 2 lies stopped off Lankaran for 23 min (with track 1, another dark boat
+    stopped 150 m south of it, if `partner`), its last `coasting_s` without plots, then is lost. From 16:20 a boat
+    runs west (for the coast) from track 2's spot at 30 kn: track 3, first seen `seen_after_s` later (90 s: 1.4 km on)."""
+    listening = leg(9, MID_SEA, duration_s=3600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    south = leg(99, OFF_LANKARAN, duration_s=18, speed_kn=16.2, cog_deg=180)   # 150 m
+    spot = OFF_LANKARAN
+    b = leg(2, spot, duration_s=1380, speed_kn=0, cog_deg=0)
+    b["status"][b["t"] > b["t"][-1] - coasting_s] = int(TrackStatus.COASTING)
+    b["status"][-1] = int(TrackStatus.LOST)
+    run_off = leg(99, spot, duration_s=seen_after_s, speed_kn=30, cog_deg=270)
+    c = leg(3, end_of(run_off), t0=1200 + seen_after_s, duration_s=600, speed_kn=30, cog_deg=270)
+    legs = [listening, b, c]
+    if partner:
+        legs.append(leg(1, end_of(south), duration_s=2400, speed_kn=0, cog_deg=0))
+    return legs
+
+
+def test_a_dark_boat_that_leaves_a_meeting_while_its_track_stays_on_its_partner_is_one_dark_target() -> None:
+    """Track 2 stays on after its boat has left, fed by its partner's echo, and is lost 3 min later; the boat's
+    plots started track 3. Before: track 2's alert closed and track 3 raised a third dark_target for two boats
+    (cigarette-run, every seed: the runner leaving the carrier at 17:30)."""
+    # its last plot before track 3 was first seen, or after; track 3 first seen after track 2 was lost
+    for coasting_s, seen_after_s in ((0.0, 90.0), (120.0, 90.0), (0.0, 240.0)):
+        e = DetectionEngine(caspian(), rules=("dark_target",))
+        run(e, *_meeting(partner=True, coasting_s=coasting_s, seen_after_s=seen_after_s))
+        dark = sorted(d["track_ids"] for d in of_type(e, "dark_target"))
+        assert dark == [[1], [2, 3]], (coasting_s, seen_after_s, dark)
+
+
+def test_a_boat_that_runs_off_from_beside_a_lone_dark_track_is_an_alert_of_its_own() -> None:
+    """The same without the partner: track 2's plots were its own boat's, still there; track 3 is another boat."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    run(e, *_meeting(partner=False))
+    assert sorted(d["track_ids"] for d in of_type(e, "dark_target")) == [[2], [3]]

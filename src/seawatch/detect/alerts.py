@@ -92,8 +92,9 @@ class AlertBook:
     open_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     closed_by_key: dict[tuple[str, Any], Alert] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
-    # new key -> (the closed key it continues, when the new contact was born)
-    continued: dict[tuple[str, Any], tuple[tuple[str, Any], float]] = field(default_factory=dict)
+    # new key -> (the closed key it continues, when the new contact was born, when the boat was last seen on a
+    # contact that continued that key and was lost before it opened anything: -inf if none)
+    continued: dict[tuple[str, Any], tuple[tuple[str, Any], float, float]] = field(default_factory=dict)
     revision: int = 0  # bumped when an alert opens, closes or changes key (the set of open alerts changed)
     unscored: list[Alert] = field(default_factory=list)  # opened since the risk model last scored (risk.refresh)
     longest_gap_s: float = 0.0  # the longest merge_gap_s a rule passed to `open` (`prune_closed` keeps that long)
@@ -143,9 +144,11 @@ class AlertBook:
         resumed = old if old is not None and old.end is not None and t - old.end <= gap else None
         cont = self.continued.pop(k, None)
         if old is None and cont is not None:   # a behaviour of a contact that continues another (continue_as)
-            via, born_t = cont
+            via, born_t, seen_t = cont
             prior = self.closed_by_key.get(via)
-            if (prior is not None and prior.end is not None and born_t - prior.end <= gap
+            # born within the merge gap of when the boat was last seen: the alert's end, or the end of a contact
+            # that continued it and was lost in its turn before it opened anything
+            if (prior is not None and prior.end is not None and born_t - max(prior.end, seen_t) <= gap
                     and t - born_t <= CONTINUE_WITHIN_S):
                 resumed = self.closed_by_key.pop(via)
                 resumed.track_ids += ([int(key)] if isinstance(key, (int, np.integer)) and int(key) not in
@@ -234,13 +237,15 @@ class AlertBook:
         self.revision += 1
         return a
 
-    def continue_as(self, types: Iterable[str], old_key: Any, new_key: Any, born_t: float) -> None:
+    def continue_as(self, types: Iterable[str], old_key: Any, new_key: Any, born_t: float,
+                    seen_t: float = -math.inf) -> None:
         """`new_key` continues `old_key` (a contact re-born under a new id at born_t, within the merge gap of
-        the old one's closed alerts): a behaviour of it of such a type that opens within CONTINUE_WITHIN_S of
-        its birth (its rule's own wait) re-opens that alert instead of a new one."""
+        the old one's closed alerts, or of `seen_t`: when the contact it continues was last seen, for a chain of
+        heirs lost before they opened anything): a behaviour of it of such a type that opens within
+        CONTINUE_WITHIN_S of its birth (its rule's own wait) re-opens that alert instead of a new one."""
         for type_ in types:
             if (type_, old_key) in self.closed_by_key:
-                self.continued[(type_, new_key)] = ((type_, old_key), float(born_t))
+                self.continued[(type_, new_key)] = ((type_, old_key), float(born_t), float(seen_t))
 
     def take_changes(self) -> list[Change]:
         out, self.changes = self.changes, []

@@ -17,6 +17,14 @@ segment) continues it: the boat slowed somewhere along its way (cigarette-run's 
 stop 35). And as the old track coasts on, the boat's plots may already have started a new track, confirmed before
 the old one is dropped: a radar-only contact first seen since the lost one's last measured row, where (by the same
 gates) the boat could have been at its first row, continues it too, unless its own alert of that type is open.
+
+Two boats lying together share the radar's view of the spot: when one leaves at speed, its plots fall outside its
+still track's gate and start a new track, while the old one stays on, fed by its partner's echo, until it is
+dropped as the partner's duplicate. So a lost radar-only contact that made good little (< `LEFT_FROM_KN`) and ended
+beside another contact (within `BESIDE_M` at its last measured row) is continued by a radar-only contact first seen
+from `LEFT_WITHIN_S` before that row (before the loss, or after it like any heir), at >= `LEFT_KN`, whose course
+run back passes where the lost one lay (within `BASE_M`, plus how far it moved since): the boat that left the
+meeting (cigarette-run's runner leaving the carrier, every seed).
 """
 
 from __future__ import annotations
@@ -26,14 +34,22 @@ from typing import Any
 
 import numpy as np
 
+from seawatch.detect.alerts import CONTINUE_WITHIN_S
 from seawatch.detect.core import ContactRule, Cycle
 from seawatch.model.contact import ContactKind
+from seawatch.model.units import MPS_TO_KN
 
 GAP_S = 300.0     # a contact lost this recently can be continued
 BASE_M = 500.0    # the newborn within this of the lost one's dead-reckoned position ...
 SHARE = 0.25      # ... plus this share of the distance it would have run
 
+BESIDE_M = 300.0       # a lost contact whose last measured position was this near another's ...
+LEFT_FROM_KN = 5.0     # ... having made good less than this, lay beside it: its last plots may be its partner's
+LEFT_WITHIN_S = 600.0  # a contact first seen moving away from there this long before (at >= LEFT_KN) left it
+LEFT_KN = 5.0
+
 Lost = tuple[float, float, float, float, float]   # x, y, vx, vy, t
+Types = tuple[tuple[str, int, float], ...]   # (type, key of the closed alert, when the boat was last seen on an heir)
 
 
 @dataclass(frozen=True)
@@ -42,9 +58,10 @@ class _Lost:
 
     at: Lost                  # x, y, vx, vy at its last row, and that row's time
     hit: Lost | None          # the same from its last measured row (None: a heir near its path took it already)
-    types: tuple[tuple[str, int], ...]   # (type, key of the closed alert) of each alert it hands on
+    types: Types              # each alert it hands on
     track: int                # the radar track it carried last (-1: none)
     dark: bool                # radar-only: also continued by position
+    lay: Lost | None          # its last measured row if it lay beside another contact then (`_beside`), else None
 
 
 class Continuity:
@@ -62,22 +79,29 @@ class Continuity:
             if not dark and track < 0:
                 continue
             cid = int(mem.i["contact_id"][s])
-            # its own closed alerts, or those it was to continue and did not open yet (an heir lost in its turn)
-            types = tuple((t, cid) if (t, cid) in closed else (t, cont[(t, cid)][0][1]) for t in self.types
-                          if (t, cid) in closed or ((t, cid) in cont and cont[(t, cid)][0] in closed))
+            # its own closed alerts, or those it was to continue and did not open yet (an heir lost in its turn, still
+            # within CONTINUE_WITHIN_S of its birth: the boat was last seen on it, not when that alert closed)
+            last_t = float(mem.f["last_t"][s])
+            types = tuple((t, cid, -np.inf) if (t, cid) in closed else (t, cont[(t, cid)][0][1], last_t)
+                          for t in self.types
+                          if (t, cid) in closed or ((t, cid) in cont and cont[(t, cid)][0] in closed
+                                                    and last_t - cont[(t, cid)][1] <= CONTINUE_WITHIN_S))
             if not types:
                 continue
             v = float(np.nan_to_num(mem.f["sog_mps"][s]))
             a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
             vx, vy = v * np.sin(a), v * np.cos(a)
-            at = (float(mem.f["x"][s]), float(mem.f["y"][s]), vx, vy, float(mem.f["last_t"][s]))
+            at = (float(mem.f["x"][s]), float(mem.f["y"][s]), vx, vy, last_t)
             hit = ((float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), vx, vy, float(mem.f["hit_t"][s]))
                    if np.isfinite(mem.f["hit_t"][s]) else at)
+            lay = hit if dark and self._beside(s, hit) else None
             took = self._born_before(s, cid, hit, types) if dark else None
+            if lay is not None and took is None and self._left_beside(s, lay, types):
+                took = "ahead"
             if took != "ahead":   # one near its path only may be clutter: one where it would be may still take it
-                self.recent[cid] = _Lost(at, None if took else hit, types, track, bool(dark))
+                self.recent[cid] = _Lost(at, None if took else hit, types, track, bool(dark), lay)
 
-    def _born_before(self, s: int, cid: int, hit: Lost, types: tuple[tuple[str, int], ...]) -> str | None:
+    def _born_before(self, s: int, cid: int, hit: Lost, types: Types) -> str | None:
         """Hand the lost contact's closed alerts to a radar-only contact already born since its last measured row
         (`hit`: x, y, vx, vy, t), where the boat could have been then; "ahead" or "path" (`heirs`) if one took
         them, else None."""
@@ -101,11 +125,51 @@ class Continuity:
         self._hand_on(types, int(ids[found[cid]]), float(first_t[cand[found[cid]]]))
         return "path" if cid in by_path else "ahead"
 
-    def _hand_on(self, types: tuple[tuple[str, int], ...], heir: int, born_t: float) -> None:
+    def _beside(self, s: int, hit: Lost) -> bool:
+        """Did the lost contact (slot s) lie beside another at its last measured row (`hit`), having made good
+        little: its last plots may have been its partner's (module doc)?"""
+        mem, f = self.engine.memory, self.engine.memory.f
+        n = mem.n
+        hx, hy, _, _, ht = hit
+        if not f["mg_kn"][s] < LEFT_FROM_KN:   # NaN (made good not known): not judged
+            return False
+        live = ~self.engine.expired[:n]
+        live[s] = False
+        sog = np.nan_to_num(f["sog_mps"][:n])
+        a = np.radians(np.nan_to_num(f["cog_deg"][:n]))
+        back = np.maximum(f["last_t"][:n] - ht, 0.0)   # each contact dead-reckoned back to the lost one's last plot
+        near = np.hypot(f["x"][:n] - sog * np.sin(a) * back - hx, f["y"][:n] - sog * np.cos(a) * back - hy) <= BESIDE_M
+        return bool((live & near).any())
+
+    def _left_beside(self, s: int, lay: Lost, types: Types) -> bool:
+        """Hand the lost contact's closed alerts to a radar-only contact already seen that left where it lay
+        (`left_from`); True if one took them."""
+        mem, f = self.engine.memory, self.engine.memory.f
+        n = mem.n
+        first_t = f["first_t"][:n]
+        live = ~self.engine.expired[:n]
+        live[s] = False
+        cand = np.flatnonzero(live & (mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY))
+                              & (first_t >= lay[4] - LEFT_WITHIN_S) & (first_t <= f["last_t"][s]))
         book = self.engine.book
-        for t, key in types:
+        cand = cand[[not any((t, c) in book.continued for t in self.types)
+                     for c in mem.i["contact_id"][cand].tolist()]] if len(cand) else cand
+        if not len(cand):
+            return False
+        ok, abeam_m = left_from(lay, first_t[cand], f["first_x"][cand], f["first_y"][cand], f["sog_mps"][cand],
+                                f["cog_deg"][cand])
+        if not ok.any():
+            return False
+        k = cand[np.flatnonzero(ok)[np.argmin(abeam_m[ok])]]
+        self._hand_on(types, int(mem.i["contact_id"][k]), float(first_t[k]))
+        return True
+
+    def _hand_on(self, types: Types, heir: int, born_t: float) -> None:
+        """`heir` (first seen at born_t) continues these alerts."""
+        book = self.engine.book
+        for t, key, seen_t in types:
             if (t, heir) not in book.open_by_key:
-                book.continue_as((t,), key, heir, born_t)
+                book.continue_as((t,), key, heir, born_t, seen_t)
 
     def born(self, cyc: Cycle) -> None:
         """Contacts first seen in this cycle that continue a lost one: on the radar track it carried (fusion gave
@@ -144,6 +208,19 @@ class Continuity:
                 self.recent[cid] = replace(self.recent[cid], hit=None)
             else:
                 del self.recent[cid]
+        # the boat that left a meeting, first seen after its old track was dropped there
+        free = np.ones(len(new), bool)
+        free[list(found.values())] = False
+        for cid, r in sorted(dark.items(), key=lambda kv: -kv[1].at[4]):
+            if cid in found or r.lay is None:
+                continue
+            ok, abeam_m = left_from(r.lay, cyc.t[new], cyc.x[new], cyc.y[new], cyc.sog_mps[new], cyc.cog_deg[new])
+            ok &= free
+            if ok.any():
+                k = int(np.flatnonzero(ok)[np.argmin(abeam_m[ok])])
+                free[k] = False
+                self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
+                del self.recent[cid]
 
 
 def heirs(lost: dict[int, Lost], t: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -171,6 +248,25 @@ def heirs(lost: dict[int, Lost], t: np.ndarray, x: np.ndarray, y: np.ndarray,
         taken[k] = True
         out[cid] = k
     return out
+
+
+def left_from(lay: Lost, t: np.ndarray, x: np.ndarray, y: np.ndarray, sog_mps: np.ndarray,
+              cog_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which contacts first seen at (t, x, y), moving at sog_mps (>= LEFT_KN) on cog_deg, left where a lost contact
+    lay (`lay`: its last measured x, y, vx, vy and time): their course run back passes within BASE_M (plus how far the
+    lost one moved since) of it, at a time from LEFT_WITHIN_S before its last measured row. (ok, distance abeam)."""
+    hx, hy, vx, vy, ht = lay
+    sog = np.nan_to_num(sog_mps)
+    a = np.radians(np.nan_to_num(cog_deg))
+    ux, uy = np.sin(a), np.cos(a)
+    rx, ry = hx - x, hy - y
+    behind_m = -(rx * ux + ry * uy)   # how far back along its course it passed the spot
+    abeam_m = np.abs(rx * uy - ry * ux)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        left_t = t - behind_m / sog
+    ok = ((sog * MPS_TO_KN >= LEFT_KN) & (behind_m >= 0.0) & (left_t >= ht - LEFT_WITHIN_S)
+          & (abeam_m <= BASE_M + np.hypot(vx, vy) * np.maximum(ht - left_t, 0.0)))
+    return ok, abeam_m
 
 
 def _near_path(lost: Lost, t: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
