@@ -138,21 +138,26 @@ def test_a_boat_that_slips_its_mooring_with_its_ais_off_is_dark_within_minutes()
     assert dark["start"] <= "2026-06-12T16:28:00.000Z", dark["start"]
 
 
-def _meeting(partner: bool, coasting_s: float = 0.0, seen_after_s: float = 90.0) -> list[dict[str, np.ndarray]]:
+def _meeting(partner: bool, coasting_s: float = 0.0, seen_after_s: float = 90.0, first_kn: float = 30.0,
+             drift_kn: float = 0.0) -> list[dict[str, np.ndarray]]:
     """A vessel heard far off; dark track 2 lies stopped off Lankaran for 23 min (with track 1, another dark boat
     stopped 150 m south of it, if `partner`), its last `coasting_s` without plots, then is lost. From 16:20 a boat
-    runs west (for the coast) from track 2's spot at 30 kn: track 3, first seen `seen_after_s` later (90 s: 1.4 km on)."""
+    runs west (for the coast) from track 2's spot at 30 kn: track 3, first seen `seen_after_s` later (90 s: 1.4 km on),
+    its speed read `first_kn` on its first two rows. With `drift_kn`, tracks 1 and 2 move north together at that
+    speed all along (a carrier moving off slowly with the old track on it)."""
     listening = leg(9, MID_SEA, duration_s=3600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
     south = leg(99, OFF_LANKARAN, duration_s=18, speed_kn=16.2, cog_deg=180)   # 150 m
     spot = OFF_LANKARAN
-    b = leg(2, spot, duration_s=1380, speed_kn=0, cog_deg=0)
+    b = leg(2, spot, duration_s=1380, speed_kn=drift_kn, cog_deg=0)
     b["status"][b["t"] > b["t"][-1] - coasting_s] = int(TrackStatus.COASTING)
     b["status"][-1] = int(TrackStatus.LOST)
-    run_off = leg(99, spot, duration_s=seen_after_s, speed_kn=30, cog_deg=270)
+    left = end_of(leg(99, spot, duration_s=1200, speed_kn=drift_kn, cog_deg=0))
+    run_off = leg(99, left, duration_s=seen_after_s, speed_kn=30, cog_deg=270)
     c = leg(3, end_of(run_off), t0=1200 + seen_after_s, duration_s=600, speed_kn=30, cog_deg=270)
+    c["sog_mps"][:2] = first_kn * 0.514444
     legs = [listening, b, c]
     if partner:
-        legs.append(leg(1, end_of(south), duration_s=2400, speed_kn=0, cog_deg=0))
+        legs.append(leg(1, end_of(south), duration_s=2400, speed_kn=drift_kn, cog_deg=0))
     return legs
 
 
@@ -160,12 +165,16 @@ def test_a_dark_boat_that_leaves_a_meeting_while_its_track_stays_on_its_partner_
     """Track 2 stays on after its boat has left, fed by its partner's echo, and is lost 3 min later; the boat's
     plots started track 3. Before: track 2's alert closed and track 3 raised a third dark_target for two boats
     (cigarette-run, every seed: the runner leaving the carrier at 17:30)."""
-    # its last plot before track 3 was first seen, or after; track 3 first seen after track 2 was lost
-    for coasting_s, seen_after_s in ((0.0, 90.0), (120.0, 90.0), (0.0, 240.0)):
+    # its last plot before track 3 was first seen, or after; track 3 first seen after track 2 was lost, and read
+    # 1.5 kn at first (cigarette-run seed 4: confirmed as it raced off); the pair moving off north at 6 kn (seed 11)
+    for coasting_s, seen_after_s, first_kn, drift_kn in ((0.0, 90.0, 30.0, 0.0), (120.0, 90.0, 30.0, 0.0),
+                                                         (0.0, 240.0, 30.0, 0.0), (0.0, 240.0, 1.5, 0.0),
+                                                         (0.0, 90.0, 30.0, 6.0)):
         e = DetectionEngine(caspian(), rules=("dark_target",))
-        run(e, *_meeting(partner=True, coasting_s=coasting_s, seen_after_s=seen_after_s))
+        run(e, *_meeting(partner=True, coasting_s=coasting_s, seen_after_s=seen_after_s, first_kn=first_kn,
+                         drift_kn=drift_kn))
         dark = sorted(d["track_ids"] for d in of_type(e, "dark_target"))
-        assert dark == [[1], [2, 3]], (coasting_s, seen_after_s, dark)
+        assert dark == [[1], [2, 3]], (coasting_s, seen_after_s, first_kn, drift_kn, dark)
 
 
 def test_a_boat_that_runs_off_from_beside_a_lone_dark_track_is_an_alert_of_its_own() -> None:
@@ -173,3 +182,27 @@ def test_a_boat_that_runs_off_from_beside_a_lone_dark_track_is_an_alert_of_its_o
     e = DetectionEngine(caspian(), rules=("dark_target",))
     run(e, *_meeting(partner=False))
     assert sorted(d["track_ids"] for d in of_type(e, "dark_target")) == [[2], [3]]
+
+
+def test_the_partners_own_new_track_moving_off_from_the_meeting_does_not_take_the_left_boats_alert() -> None:
+    """Tracks 1 and 2 lie together (alerts); 1 is lost at 16:11:30 and re-born as track 4 where it lay (its alert
+    goes on), which moves off south at 6 kn from 16:20; track 2 is lost at 16:20:50; the other boat left west at
+    30 kn from 200 m north of where 2 lay at 16:20 (track 3, first seen 16:21:30). Track 4's course also runs back
+    through where 2 lay, but it is 1's heir, not 2's (cigarette-run seed 6: the carrier's new track took the
+    runner's alert, and the runner raised a new one)."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=3600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    spot = OFF_LANKARAN
+    b = leg(2, spot, duration_s=1250, speed_kn=0, cog_deg=0)
+    b["status"][-1] = int(TrackStatus.LOST)
+    south = end_of(leg(99, spot, duration_s=12, speed_kn=16.2, cog_deg=180))   # 100 m
+    a = leg(1, south, duration_s=690, speed_kn=0, cog_deg=0)
+    a["status"][-1] = int(TrackStatus.LOST)
+    lying = leg(4, south, t0=700, duration_s=500, speed_kn=0, cog_deg=180)
+    moving = leg(4, south, t0=1210, duration_s=900, speed_kn=6, cog_deg=180)
+    north = end_of(leg(99, spot, duration_s=24, speed_kn=16.2, cog_deg=0))     # 200 m
+    run_off = leg(99, north, duration_s=90, speed_kn=30, cog_deg=270)
+    c = leg(3, end_of(run_off), t0=1290, duration_s=600, speed_kn=30, cog_deg=270)
+    run(e, listening, b, a, lying, moving, c)
+    dark = sorted(x["track_ids"] for x in of_type(e, "dark_target"))
+    assert dark == [[1, 4], [2, 3]], dark

@@ -22,9 +22,11 @@ Two boats lying together share the radar's view of the spot: when one leaves at 
 still track's gate and start a new track, while the old one stays on, fed by its partner's echo, until it is
 dropped as the partner's duplicate. So a lost radar-only contact that made good little (< `LEFT_FROM_KN`) and ended
 beside another contact (within `BESIDE_M` at its last measured row) is continued by a radar-only contact first seen
-from `LEFT_WITHIN_S` before that row (before the loss, or after it like any heir), at >= `LEFT_KN`, whose course
-run back passes where the lost one lay (within `BASE_M`, plus how far it moved since): the boat that left the
-meeting (cigarette-run's runner leaving the carrier, every seed).
+from `LEFT_WITHIN_S` before that row (before the loss, or after it like any heir), at >= `LEFT_KN` (now: a track
+confirmed as its boat races off may first read a few knots), whose course from where it was first seen, run back,
+passes where the lost one lay (within `BASE_M`, plus how far it moved since): the boat that left the
+meeting (cigarette-run's runner leaving the carrier, every seed). Not the partner itself, nor a contact with every
+alert handed on open already (the partner's own new track, moving off from the spot with its alert).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ BASE_M = 500.0    # the newborn within this of the lost one's dead-reckoned posi
 SHARE = 0.25      # ... plus this share of the distance it would have run
 
 BESIDE_M = 300.0       # a lost contact whose last measured position was this near another's ...
-LEFT_FROM_KN = 5.0     # ... having made good less than this, lay beside it: its last plots may be its partner's
+LEFT_FROM_KN = 10.0    # ... having made good less than this (lying with it, or moving off slowly with it), was
+# beside it: its last plots may be its partner's
 LEFT_WITHIN_S = 600.0  # a contact first seen moving away from there this long before (at >= LEFT_KN) left it
 LEFT_KN = 5.0
 
@@ -96,7 +99,7 @@ class Continuity:
                    if np.isfinite(mem.f["hit_t"][s]) else at)
             lay = hit if dark and self._beside(s, hit) else None
             took = self._born_before(s, cid, hit, types) if dark else None
-            if lay is not None and took is None and self._left_beside(s, lay, types):
+            if lay is not None and took is None and self._left_beside(cid, lay, types, last_t):
                 took = "ahead"
             if took != "ahead":   # one near its path only may be clutter: one where it would be may still take it
                 self.recent[cid] = _Lost(at, None if took else hit, types, track, bool(dark), lay)
@@ -130,29 +133,38 @@ class Continuity:
         little: its last plots may have been its partner's (module doc)?"""
         mem, f = self.engine.memory, self.engine.memory.f
         n = mem.n
-        hx, hy, _, _, ht = hit
         if not f["mg_kn"][s] < LEFT_FROM_KN:   # NaN (made good not known): not judged
             return False
         live = ~self.engine.expired[:n]
         live[s] = False
+        return bool((live & self._near(hit)).any())
+
+    def _near(self, hit: Lost) -> np.ndarray:
+        """Per memory slot: was the contact within BESIDE_M of `hit` (x, y, _, _, t) then (dead-reckoned back)?"""
+        f, n = self.engine.memory.f, self.engine.memory.n
+        hx, hy, _, _, ht = hit
         sog = np.nan_to_num(f["sog_mps"][:n])
         a = np.radians(np.nan_to_num(f["cog_deg"][:n]))
-        back = np.maximum(f["last_t"][:n] - ht, 0.0)   # each contact dead-reckoned back to the lost one's last plot
-        near = np.hypot(f["x"][:n] - sog * np.sin(a) * back - hx, f["y"][:n] - sog * np.cos(a) * back - hy) <= BESIDE_M
-        return bool((live & near).any())
+        back = np.maximum(f["last_t"][:n] - ht, 0.0)
+        return np.hypot(f["x"][:n] - sog * np.sin(a) * back - hx, f["y"][:n] - sog * np.cos(a) * back - hy) <= BESIDE_M
 
-    def _left_beside(self, s: int, lay: Lost, types: Types) -> bool:
-        """Hand the lost contact's closed alerts to a radar-only contact already seen that left where it lay
-        (`left_from`); True if one took them."""
+    def _left_beside(self, cid: int, lay: Lost, types: Types, until_t: float) -> bool:
+        """Hand the lost contact's closed alerts to a radar-only contact first seen from LEFT_WITHIN_S before its
+        last measured row (`lay`) until `until_t` that left where it lay (`left_from`, on its first position and
+        its velocity now: a track confirmed as the boat races off may first read a few knots); True if one took
+        them."""
         mem, f = self.engine.memory, self.engine.memory.f
         n = mem.n
         first_t = f["first_t"][:n]
-        live = ~self.engine.expired[:n]
-        live[s] = False
-        cand = np.flatnonzero(live & (mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY))
-                              & (first_t >= lay[4] - LEFT_WITHIN_S) & (first_t <= f["last_t"][s]))
+        # not the partner it lay beside (its track moving off from the spot too)
+        cand = np.flatnonzero(~self.engine.expired[:n] & (mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY))
+                              & (first_t >= lay[4] - LEFT_WITHIN_S) & (first_t <= until_t)
+                              & (mem.i["contact_id"][:n] != cid) & ~self._near(lay))
+        # nor one that continues another already, or has every one of these alerts open (the partner's own new
+        # track, moving off from the spot with the partner's alert)
         book = self.engine.book
         cand = cand[[not any((t, c) in book.continued for t in self.types)
+                     and any((t, c) not in book.open_by_key for t, _, _ in types)
                      for c in mem.i["contact_id"][cand].tolist()]] if len(cand) else cand
         if not len(cand):
             return False
@@ -178,6 +190,10 @@ class Continuity:
         if not self.recent:
             return
         self.recent = {c: r for c, r in self.recent.items() if cyc.now - r.at[4] <= GAP_S}
+        # the boat that left a meeting, its new track first seen (or up to speed) after its old one was dropped
+        for cid, r in sorted(self.recent.items(), key=lambda kv: -kv[1].at[4]):
+            if r.lay is not None and self._left_beside(cid, r.lay, r.types, cyc.now):
+                del self.recent[cid]
         # on its track also a contact back after it was lost: a dark boat's contact is named by its track id, and
         # comes back under it when fusion lets go of the track again (its AIS on for a few minutes, then off)
         returned = cyc.cache.get("returned")
@@ -207,19 +223,6 @@ class Continuity:
             if cid in by_path:   # may be clutter by its wake: a newborn where the boat would be may still take it
                 self.recent[cid] = replace(self.recent[cid], hit=None)
             else:
-                del self.recent[cid]
-        # the boat that left a meeting, first seen after its old track was dropped there
-        free = np.ones(len(new), bool)
-        free[list(found.values())] = False
-        for cid, r in sorted(dark.items(), key=lambda kv: -kv[1].at[4]):
-            if cid in found or r.lay is None:
-                continue
-            ok, abeam_m = left_from(r.lay, cyc.t[new], cyc.x[new], cyc.y[new], cyc.sog_mps[new], cyc.cog_deg[new])
-            ok &= free
-            if ok.any():
-                k = int(np.flatnonzero(ok)[np.argmin(abeam_m[ok])])
-                free[k] = False
-                self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
                 del self.recent[cid]
 
 
