@@ -114,9 +114,7 @@ class Continuity:
         cand = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.RADAR_ONLY)) & ~self.engine.expired[:n]
                               & (first_t > hit[4]) & (first_t <= mem.f["last_t"][s]))
         ids = mem.i["contact_id"][cand]   # not the lost one, nor one that continues another already
-        book = self.engine.book
-        keep = (ids != cid) & np.array([not any((t, c) in book.continued for t in self.types) for c in ids.tolist()],
-                                       bool)
+        keep = (ids != cid) & self._free(ids)
         cand, ids = cand[keep], ids[keep]
         if not len(cand):
             return None
@@ -162,10 +160,7 @@ class Continuity:
                               & (mem.i["contact_id"][:n] != cid) & ~self._near(lay))
         # nor one that continues another already, or has every one of these alerts open (the partner's own new
         # track, moving off from the spot with the partner's alert)
-        book = self.engine.book
-        cand = cand[[not any((t, c) in book.continued for t in self.types)
-                     and any((t, c) not in book.open_by_key for t, _, _ in types)
-                     for c in mem.i["contact_id"][cand].tolist()]] if len(cand) else cand
+        cand = cand[self._free(mem.i["contact_id"][cand], types)]
         if not len(cand):
             return False
         ok, abeam_m = left_from(lay, first_t[cand], f["first_x"][cand], f["first_y"][cand], f["sog_mps"][cand],
@@ -175,6 +170,14 @@ class Continuity:
         k = cand[np.flatnonzero(ok)[np.argmin(abeam_m[ok])]]
         self._hand_on(types, int(mem.i["contact_id"][k]), float(first_t[k]))
         return True
+
+    def _free(self, ids: np.ndarray, types: Types = ()) -> np.ndarray:
+        """Per contact id: may it take a lost contact's alerts? Not if it continues another already, nor if it
+        has every one of `types` open."""
+        book = self.engine.book
+        return np.array([not any((t, c) in book.continued for t in self.types)
+                         and (not types or any((t, c) not in book.open_by_key for t, _, _ in types))
+                         for c in ids.tolist()], bool)
 
     def _hand_on(self, types: Types, heir: int, born_t: float) -> None:
         """`heir` (first seen at born_t) continues these alerts."""

@@ -307,16 +307,7 @@ class ZoneIndex:
 
     def nearest_area(self, x: F64, y: F64, kinds: tuple[str, ...], max_m: float) -> tuple[I64, F64]:
         """Per point: the nearest area of these kinds within max_m (-1 / inf when none)."""
-        zone = np.full(len(x), -1, np.int64)
-        dist = np.full(len(x), np.inf)
-        p, z, d = self.near(x, y, kinds, max_m)
-        if len(p):
-            order = np.lexsort((d, p))
-            p, z, d = p[order], z[order], d[order]
-            first = np.concatenate([[True], p[1:] != p[:-1]])
-            zone[p[first]] = z[first]
-            dist[p[first]] = d[first]
-        return zone, dist
+        return nearest_of(len(x), *self.near(x, y, kinds, max_m))
 
     # ---- border ------------------------------------------------------------------------------------
     def border_side(self, x: F64, y: F64, band_m: float) -> tuple[I64, I64, F64]:
@@ -437,3 +428,17 @@ class ZoneIndex:
             if np.isnan(dist[k]) or d[j] < dist[k]:
                 dist[k], hx[k], hy[k] = d[j], pts[j, 0], pts[j, 1]
         return dist, hx, hy
+
+
+def nearest_of(n: int, p: I64, z: I64, d: F64) -> tuple[I64, F64]:
+    """Of (point, zone, distance) pairs (`ZoneIndex.near`), each of n points' nearest zone and its distance
+    (-1 / inf when it has none)."""
+    zone = np.full(n, -1, np.int64)
+    dist = np.full(n, np.inf)
+    if len(p):
+        order = np.lexsort((d, p))
+        p, z, d = p[order], z[order], d[order]
+        first = np.concatenate([[True], p[1:] != p[:-1]])
+        zone[p[first]] = z[first]
+        dist[p[first]] = d[first]
+    return zone, dist

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.detect.core import B, ContactRule, Cycle
+from seawatch.detect.zones import nearest_of
 
 
 class ZoneLoiter(ContactRule):
@@ -45,13 +46,10 @@ class ZoneLoiter(ContactRule):
         k, zone, dist = z.near(cyc.x[rows], cyc.y[rows], kinds, self.p["stay_distance_m"])
         # a vessel authorised at any platform it lies near is at work: a field's platforms stand a few km apart, and
         # its standby vessel lying between two is not lingering unauthorised at the one that happens to be nearer
-        at_work = k[cyc.authorized_for(zone, rows[k])]
-        keep = ~np.isin(k, at_work)
-        k, zone, dist = k[keep], zone[keep], dist[keep]
-        order = np.lexsort((dist, k))   # the nearest zone of each row
-        k, zone, dist = k[order], zone[order], dist[order]
-        first = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, bool)
-        rows, zone, dist = rows[k[first]], zone[first], dist[first]
+        keep = ~np.isin(k, k[cyc.authorized_for(zone, rows[k])])
+        zone, dist = nearest_of(len(rows), k[keep], zone[keep], dist[keep])
+        has = zone >= 0
+        rows, zone, dist = rows[has], zone[has], dist[has]
         self._zone[rows], self._dist[rows] = zone, dist
         stay = np.zeros(n, bool)
         stay[rows] = True
