@@ -1,8 +1,17 @@
-"""Shared test fixtures: where the real recordings live (../shared beside the repository)."""
+"""Shared test fixtures: where the real recordings live (../shared beside the repository).
+
+numpy is run without its AVX-512 loops (x86-64-v4 and later; the variable is read when numpy is first imported,
+which is after this file): there, its log, exp and arctan2 are its own SIMD code, not the C library's that the
+compiled tracker (`track/step_kernel.py`) calls, and differ from them in the last bit. The tests hold the
+compiled and the numpy tracker to the same tables bit for bit, and every figure the same on any machine.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
 
 import pytest
 

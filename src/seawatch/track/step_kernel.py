@@ -11,8 +11,10 @@ than `gating.COMPILED_PAIRS` track x plot pairs, take the numpy path, which stay
 The arithmetic is the numpy path's, operation for operation (the per-step kernels of `kernels.py` are inlined
 here). Two things differ in kind: the assignment (`assign_kernel.gnn`, the same optimum as scipy's) and the
 transcendental functions (log, exp, sin, cos, atan2), which are the C library's here and numpy's loops there —
-the same functions on CPUs where numpy has no SIMD version of them (no AVX-512), as on this project's machines.
-`tests/track/test_step_kernel.py` runs both paths side by side over recordings and compares every track table.
+the same functions on CPUs where numpy has no SIMD version of them (no AVX-512). On a CPU with AVX-512 numpy's
+log, exp and arctan2 differ from the C library's in the last bit, and so may the two paths' tables; the tests
+run numpy without those loops (`tests/conftest.py`). `tests/track/test_step_kernel.py` runs both paths side by
+side over recordings and compares every track table.
 """
 
 from __future__ import annotations
