@@ -36,7 +36,7 @@ from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track import ais_apply
 from seawatch.track.ais_only import contact_columns, reports_too_old, run_steps
 from seawatch.track.ais_only_pass import run_pass
-from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
+from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, ais_class_of, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
 from seawatch.track.scans import ScanCutter
 from seawatch.track.splice import SpliceParams
@@ -460,7 +460,8 @@ class Pipeline:
             stern = st["to_stern_m"][pos].astype(np.float64)
             return {"name": st["name"][pos], "callsign": st["callsign"][pos],
                     "imo": st["imo"][pos].astype(np.int64), "ship_type": st["ship_type"][pos].astype(np.int16),
-                    "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan)}
+                    "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan),
+                    "ais_class": ais_class_of(self.ais.msg_type[pos])}
         out: dict[str, npt.NDArray[Any]] = {}
         for col in ("name", "callsign"):
             v = np.full(n, None, dtype=object)
@@ -477,4 +478,7 @@ class Pipeline:
             ok = (bow >= 0) & (stern >= 0)
             length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
         out["length_m"] = length
+        cls = np.full(n, -1, np.int8)
+        cls[hit] = ais_class_of(self.ais.msg_type[pos[hit]])
+        out["ais_class"] = cls
         return out

@@ -10,6 +10,7 @@ import numpy as np
 from detect_helpers import AIS, DARK, FUSED, T0, caspian, cell_centre, coastal_site, end_of, leg, of_type, run
 
 from seawatch.detect.engine import DetectionEngine, site_frame
+from seawatch.model.contact import AIS_CLASS_A, AIS_CLASS_B
 from seawatch.track.fusion import AIS_ONLY_ID_OFFSET
 
 OFF_LANKARAN = (38.80, 49.10)  # open sea, ~20 km off the coast, inside AIS and radar cover, far from ports
@@ -85,6 +86,19 @@ def test_a_pleasure_boat_falling_silent_beyond_a_small_crafts_line_of_sight_has_
         clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
         run(e, boat, clock)
         assert gaps(e) == ([422000001] if gapped else [])
+
+
+def test_a_boat_whose_reports_are_class_b_is_judged_by_a_small_crafts_line_of_sight_whatever_its_length() -> None:
+    """A fishing boat of 21 m (longer than the small-craft rule of thumb) with a class B set, no static data
+    heard yet, falls silent where a ship is heard but a low class B antenna is not (caspian-day seed 14, a false
+    alarm): it has left coverage. With class A reports (or no class known) its silence there is a gap."""
+    edge = (38.981, 49.029)
+    for ais_class, gapped in ((AIS_CLASS_B, False), (AIS_CLASS_A, True), (-1, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        boat = leg(1, edge, duration_s=600, speed_kn=10, cog_deg=90, kind=AIS, mmsi=423908630, ais_class=ais_class)
+        clock = leg(9, FAR_AWAY, duration_s=4000, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+        run(e, boat, clock)
+        assert gaps(e) == ([423908630] if gapped else []), ais_class
 
 
 def test_a_vessel_falling_silent_under_way_raises_a_medium_severity_ais_gap() -> None:
@@ -300,16 +314,48 @@ def test_a_boat_whose_last_two_reports_show_it_stopping_goes_to_the_rate_of_a_bo
     heard again 8.6 min later at rest: two reports at the 3 min rate lost, not a gap (caspian-day seed 9, a false
     alarm). At that rate of slowing it was under 2 kn by its next report. The same silence after a last report at
     full speed is a gap."""
-    for last_kn, gapped in ((4.7, False), (15.4, True)):
+    for last_kn, silent_s, gapped in ((4.7, 517, False), (15.4, 517, True), (15.4, 612, True)):
         e = DetectionEngine(caspian(), rules=("ais_gap",))
         moving = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=15.4, cog_deg=45, kind=AIS, mmsi=423987033, dt=30,
                      ship_type=37, length_m=8.0)
         moving["sog_mps"][-1] = last_kn * 0.514444
-        at_rest = leg(1, end_of(moving), t0=600 + 517, duration_s=900, speed_kn=0, cog_deg=45, kind=AIS,
+        at_rest = leg(1, end_of(moving), t0=600 + silent_s, duration_s=900, speed_kn=0, cog_deg=45, kind=AIS,
                       mmsi=423987033, dt=180, ship_type=37, length_m=8.0)
         clock = leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
         run(e, moving, at_rest, clock)
-        assert gaps(e) == ([423987033] if gapped else []), last_kn
+        assert gaps(e) == ([423987033] if gapped else []), (last_kn, silent_s)
+
+
+def test_a_boat_slowing_hard_enough_to_stop_within_two_report_intervals_goes_to_the_rate_of_a_boat_at_rest() -> None:
+    """Platform-intrusion seed 14, a false alarm: a pleasure boat at 16.3 kn
+    reports 11.1 kn half a minute later and stops; at that rate of slowing it is under 2 kn a minute later (the
+    report due under way, and one lost), and its next report, at rest, came 10 min after the last. Slowing from
+    15.4 kn to 11.1 kn it would still be at 2.5 kn then: the same silence is a gap."""
+    for before_kn, gapped in ((16.3, False), (15.4, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        moving = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=before_kn, cog_deg=100, kind=AIS, mmsi=423538571,
+                     dt=30, ship_type=37, length_m=9.0)
+        moving["sog_mps"][-1] = 11.1 * 0.514444
+        at_rest = leg(1, end_of(moving), t0=600 + 612, duration_s=900, speed_kn=0, cog_deg=100, kind=AIS,
+                      mmsi=423538571, dt=180, ship_type=37, length_m=9.0)
+        clock = leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+        run(e, moving, at_rest, clock)
+        assert gaps(e) == ([423538571] if gapped else []), before_kn
+
+
+def test_a_small_craft_last_heard_just_above_its_rest_rate_may_have_stopped_a_faster_one_has_gone_dark() -> None:
+    """A fishing boat of 18 m (class B) at 2.9 kn stops after its last report and is heard again at rest 7.9 min
+    later, two reports at the 3 min rate lost (cigarette-run seed 13, a false alarm): at 3 kn it may be at rest, and
+    a boat at rest has 18 min. The same silence of a boat last heard at 6 kn (the storm's trawler) is a gap, and
+    so is that of a ship of 60 m at 2.9 kn (class A: 10 s under way)."""
+    for kn, length_m, gapped in ((2.9, 18.0, False), (6.0, 18.0, True), (2.9, 60.0, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        moving = leg(1, OFF_LANKARAN, duration_s=900, speed_kn=kn, cog_deg=10, kind=AIS, mmsi=423440325, dt=30,
+                     ship_type=30, length_m=length_m)
+        at_rest = leg(1, end_of(moving), t0=900 + 473, duration_s=900, speed_kn=0, cog_deg=10, kind=AIS,
+                      mmsi=423440325, dt=180, ship_type=30, length_m=length_m)
+        run(e, moving, at_rest, leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+        assert gaps(e) == ([423440325] if gapped else []), (kn, length_m)
 
 
 def test_a_gap_whose_vessel_radar_tracks_under_its_own_track_id_follows_the_track_and_says_so() -> None:

@@ -10,6 +10,7 @@ from pipeline_helpers import SITE
 
 from seawatch.geo import LocalFrame
 from seawatch.model import ContactBatch, Kind, ObservationBatch, TrackStatus
+from seawatch.model.contact import AIS_CLASS_A, AIS_CLASS_B
 from seawatch.pipeline import Pipeline
 from seawatch.track import ais_apply
 
@@ -18,8 +19,9 @@ FRAME = LocalFrame(38.45, 48.90)
 
 
 def ais_traffic(seconds: float = 3600.0, seed: int = 5) -> ObservationBatch:
-    """Twelve AIS vessels reporting every 2-180 s: two fall silent for 15 min (they time out and come back),
-    one MMSI is used by a second transmitter 20 km away (a twin), static data arrives late and changes."""
+    """Twelve AIS vessels reporting every 2-180 s (those of every 30 s on class B sets): two fall silent for 15 min
+    (they time out and come back), one MMSI is used by a second transmitter 20 km away (a twin), static data arrives
+    late and changes."""
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
     for v in range(12):
@@ -31,16 +33,18 @@ def ais_traffic(seconds: float = 3600.0, seed: int = 5) -> ObservationBatch:
         while t < seconds:
             silent = v in (3, 7) and 1200 <= t < 2100
             if not silent:
-                rows.append({"t": t, "mmsi": mmsi, "x": x0 + vx * t, "y": y0 + vy * t,
+                rows.append({"t": t, "mmsi": mmsi, "x": x0 + vx * t, "y": y0 + vy * t, "type": 18 if v % 4 == 2 else 1,
                              "sog": float(np.hypot(vx, vy)), "cog": float(np.degrees(np.arctan2(vx, vy)) % 360)})
                 if v == 5 and int(t) % 60 < 30:   # the clone: the same MMSI, far away, half of the time ...
                     cx = 20000.0 if t < 1800 else -20000.0   # ... and after 30 min far from where it was, too
-                    rows.append({"t": t + 0.5, "mmsi": mmsi, "x": cx, "y": -20000.0 + t, "sog": 1.0, "cog": 0.0})
+                    rows.append({"t": t + 0.5, "mmsi": mmsi, "x": cx, "y": -20000.0 + t, "sog": 1.0, "cog": 0.0,
+                                 "type": 1})
             t += interval * rng.uniform(0.9, 1.1)
     rows.sort(key=lambda r: r["t"])
     lat, lon = FRAME.to_latlon(np.array([r["x"] for r in rows]), np.array([r["y"] for r in rows]))
     t = T0 + np.array([r["t"] for r in rows])
-    pos = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": t, "received_at": t, "msg_type": 1,
+    pos = ObservationBatch({"kind": Kind.AIS_POSITION, "observed_at": t, "received_at": t,
+                            "msg_type": [r["type"] for r in rows],
                             "mmsi": [r["mmsi"] for r in rows], "lat": lat, "lon": lon,
                             "sog_mps": [r["sog"] for r in rows], "cog_deg": [r["cog"] for r in rows],
                             "sensor": "ais"}, n=len(rows))
@@ -91,6 +95,10 @@ def test_ais_only_steps_made_at_once_are_row_for_row_the_step_by_step_rows() -> 
     assert {423_000_103, 423_000_107} <= set(batched["mmsi"][lost].tolist())
     names = set(batched["name"][batched["mmsi"] == 423_000_101].tolist())
     assert names == {None, "ONE", "ONE RENAMED"}
+    # each row carries the class its vessel's position reports show: the 30 s vessels' are class B
+    b = np.isin(batched["mmsi"], [423_000_102, 423_000_106, 423_000_110])
+    assert set(batched["ais_class"][b].tolist()) == {AIS_CLASS_B}
+    assert set(batched["ais_class"][~b].tolist()) == {AIS_CLASS_A}
 
 
 def test_output_arrays_that_fill_up_mid_batch_grow_without_losing_or_repeating_a_row(monkeypatch: Any) -> None:

@@ -12,11 +12,13 @@ from pipeline_helpers import SITE
 from seawatch.config import validate_site_dict
 from seawatch.geo import LocalFrame
 from seawatch.model import ContactBatch, ContactKind, Kind, ObservationBatch
+from seawatch.model.contact import AIS_CLASS_A, AIS_CLASS_B
 from seawatch.pipeline import Pipeline
 
 
 def scenario(seconds: float = 600.0, seed: int = 3) -> list[ObservationBatch]:
-    """Vessel A (AIS, 10 kn east), vessel B (dark, 30 kn north), vessel C (AIS, 60 km away: no radar)."""
+    """Vessel A (AIS class A, 10 kn east), vessel B (dark, 30 kn north), vessel C (AIS class B, 60 km away: no
+    radar)."""
     rng = np.random.default_rng(seed)
     frame = LocalFrame(38.45, 48.90)
     batches = []
@@ -34,7 +36,7 @@ def scenario(seconds: float = 600.0, seed: int = 3) -> list[ObservationBatch]:
             ax, ay = frame.to_latlon(np.array([-5000 + 5.14 * t, 60000.0]), np.array([8000.0, 0.0]))
             batches.append(ObservationBatch({
                 "kind": Kind.AIS_POSITION, "observed_at": 1.7e9 + t + 0.1, "received_at": 1.7e9 + t,
-                "msg_type": 1, "mmsi": [423000001, 423000002], "lat": ax, "lon": ay,
+                "msg_type": [1, 18], "mmsi": [423000001, 423000002], "lat": ax, "lon": ay,
                 "sog_mps": [5.14, 3.0], "cog_deg": [90.0, 0.0], "sensor": "ais"}, n=2))
     batches.append(ObservationBatch({"kind": Kind.AIS_STATIC, "observed_at": 1.7e9 + 1, "msg_type": 5,
                                      "mmsi": [423000001], "name": ["CASPIAN STAR"], "to_bow_m": [80],
@@ -58,7 +60,7 @@ def test_an_ais_vessel_seen_by_radar_becomes_one_fused_contact_with_its_identity
     fused = [r for r in final if r.kind is ContactKind.FUSED]
     assert len(fused) == 1
     (a,) = fused
-    assert a.mmsi == 423000001 and a.name == "CASPIAN STAR" and a.length_m == 100
+    assert a.mmsi == 423000001 and a.name == "CASPIAN STAR" and a.length_m == 100 and a.ais_class == AIS_CLASS_A
     assert abs(a.sog_mps - 5.14) < 1.0 and abs(((a.cog_deg - 90) + 180) % 360 - 180) < 10
 
 
@@ -67,14 +69,14 @@ def test_a_vessel_without_ais_is_a_dark_radar_only_contact_with_its_speed() -> N
     last_t = max(r.t for r in rows)
     dark = [r for r in rows if r.t == last_t and r.kind is ContactKind.RADAR_ONLY and r.sog_mps > 10]
     assert len(dark) == 1
-    assert dark[0].mmsi is None and abs(dark[0].sog_mps - 15.4) < 1.5
+    assert dark[0].mmsi is None and abs(dark[0].sog_mps - 15.4) < 1.5 and dark[0].ais_class is None
 
 
 def test_an_ais_vessel_outside_radar_cover_is_ais_only() -> None:
     rows = run(scenario())
     last_t = max(r.t for r in rows)
     only = [r for r in rows if r.t == last_t and r.kind is ContactKind.AIS_ONLY]
-    assert [r.mmsi for r in only] == [423000002]
+    assert [(r.mmsi, r.ais_class) for r in only] == [(423000002, AIS_CLASS_B)]
 
 
 def test_identity_does_not_flicker_once_fused() -> None:

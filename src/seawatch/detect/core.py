@@ -135,6 +135,7 @@ class Cycle:
     callsign: Any
     length_m: F64
     ais_age_s: F64
+    ais_class: npt.NDArray[np.int8]
     prev_x: F64
     prev_y: F64
     prev_t: F64

@@ -391,6 +391,7 @@ class DetectionEngine(SlotState):
             lat=lat, lon=lon, x=x, y=y, sog_mps=c["sog_mps"][rows], cog_deg=c["cog_deg"][rows], mmsi=mmsi,
             imo=c["imo"][rows], ship_type=c["ship_type"][rows], name=c["name"][rows],
             callsign=c["callsign"][rows], length_m=c["length_m"][rows], ais_age_s=c["ais_age_s"][rows],
+            ais_class=c["ais_class"][rows],
             prev_x=mem.f["x"][slots].copy(), prev_y=mem.f["y"][slots].copy(),
             prev_t=mem.f["last_t"][slots].copy(), prev_mmsi=mem.i["last_mmsi"][slots].copy(), engine=self)
         cyc.cache["prev_ais_t"] = mem.f["last_ais_t"][slots].copy()

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch.key_index import KeyIndex
+from seawatch.model.contact import AIS_CLASS_B
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -35,9 +36,13 @@ def leisure_craft(ship_type: npt.NDArray[np.generic]) -> B:
     return out
 
 
-def small_craft(ship_type: npt.NDArray[np.generic], length_m: F64) -> B:
-    """Per row: a small craft (sailing or pleasure type, or shorter than 20 m), whose AIS is most likely class B."""
-    return leisure_craft(ship_type) | (np.asarray(length_m, dtype=np.float64) < SMALL_CRAFT_LENGTH_M)
+def small_craft(ship_type: npt.NDArray[np.generic], length_m: F64, ais_class: npt.NDArray[np.int8]) -> B:
+    """Per row: a small craft's AIS set (2-5 W, an antenna a few metres above the sea): class B by its position
+    reports, or (its class not known: a decoded CSV, no report yet) sailing or pleasure type, or shorter than 20 m
+    -- most likely class B. A fishing boat of 21 m with a class B set is one; so is a pleasure craft with a
+    class A set, heard no farther for the height of its mast."""
+    return ((np.asarray(ais_class) == AIS_CLASS_B) | leisure_craft(ship_type)
+            | (np.asarray(length_m, dtype=np.float64) < SMALL_CRAFT_LENGTH_M))
 
 
 class _Counts:

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from seawatch.config.site import SiteConfig
 from seawatch.detect.coverage import Coverage
 from seawatch.geo import site_frame
-from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
+from seawatch.model.contact import AIS_CLASS_A, AIS_CLASS_B, ContactBatch, ContactKind, TrackStatus
 from seawatch.model.units import KN_TO_MPS
 
 SPOOF_ID_OFFSET = 10_000_000
@@ -90,7 +90,7 @@ def truth_contacts(truth_dir: str | Path, site: SiteConfig, *, noise_m: float = 
     v_imo = np.full(nv, -1, np.int64)
     for i, row in vessels.items():
         if i < nv:
-            v_class[i] = {"A": 1, "B": 2}.get(row.get("ais_class", ""), 0)
+            v_class[i] = {"A": AIS_CLASS_A, "B": AIS_CLASS_B}.get(row.get("ais_class", ""), 0)
             v_type[i] = SHIP_TYPE.get(row.get("type", ""), -1)
             v_len[i] = float(row.get("length_m") or "nan")
             v_name[i] = row.get("name") or None
@@ -151,6 +151,7 @@ def truth_contacts(truth_dir: str | Path, site: SiteConfig, *, noise_m: float = 
             "name": np.where(idd, v_name[v], None), "callsign": np.where(idd, v_call[v], None),
             "ship_type": np.where(idd, v_type[v], -1), "length_m": np.where(idd, v_len[v], np.nan),
             "ais_age_s": np.where(idd, age[sel], np.nan),
+            "ais_class": np.where(idd & (v_class[v] > 0), v_class[v], -1).astype(np.int8),
             "sensors": np.full(int(sel.sum()), None, dtype=object),
         }
 

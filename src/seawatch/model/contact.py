@@ -51,7 +51,11 @@ CONTACT_SCHEMA: dict[str, tuple[str, Any]] = {
     "length_m": ("f8", np.nan),
     "sensors": ("O", None),  # tuple of sensor ids that contributed to this update
     "ais_age_s": ("f8", np.nan),  # time since the last AIS report (AIS and fused contacts)
+    "ais_class": ("i1", -1),  # the transponder class its position reports show: AIS_CLASS_A / AIS_CLASS_B
 }
+
+AIS_CLASS_A = 1  # position reports of types 1-3 (and 27): a class A set (12.5 W, on the mast, SOLAS ships)
+AIS_CLASS_B = 2  # types 18 and 19: a class B set (2-5 W, a low antenna: small craft)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class ContactUpdate:
     length_m: float | None = None
     sensors: tuple[str, ...] | None = None
     ais_age_s: float | None = None
+    ais_class: int | None = None
 
 
 assert tuple(f.name for f in fields(ContactUpdate)) == tuple(CONTACT_SCHEMA)

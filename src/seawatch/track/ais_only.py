@@ -38,7 +38,7 @@ import numpy.typing as npt
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.observation import Kind
 from seawatch.track.ais_filter import predict_rows
-from seawatch.track.ais_state import TWIN_KEY, AisVesselState, Derived, RowSpan, real_mmsi
+from seawatch.track.ais_state import TWIN_KEY, AisVesselState, Derived, RowSpan, ais_class_of, real_mmsi
 from seawatch.track.fusion import AIS_ONLY_ID_OFFSET
 
 FloatArray = npt.NDArray[np.float64]
@@ -47,6 +47,7 @@ _SENSORS_AIS = np.empty(1, dtype=object)   # one shared tuple, as Pipeline's row
 _SENSORS_AIS[0] = ("ais",)
 # static columns an emitted row carries (Pipeline._identity)
 STATIC = ("name", "callsign", "imo", "ship_type", "to_bow_m", "to_stern_m")
+IDENTITY = (*STATIC, "ais_class")  # what a recorded row keeps of its vessel (`static_of`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class _Records:
     x: list[FloatArray] = field(default_factory=list)
     p: list[FloatArray] = field(default_factory=list)
     lost: list[npt.NDArray[np.bool_]] = field(default_factory=list)
-    static: dict[str, list[npt.NDArray[Any]]] = field(default_factory=lambda: {c: [] for c in STATIC})
+    static: dict[str, list[npt.NDArray[Any]]] = field(default_factory=lambda: {c: [] for c in IDENTITY})
 
 
 class AisOnlySteps:
@@ -123,7 +124,7 @@ class AisOnlySteps:
         lost[n_cur:] = True
         r.lost.append(lost)
         st = static_of(ais, key, rows)
-        for c in STATIC:
+        for c in IDENTITY:
             r.static[c].append(st[c])
 
     def recorded(self) -> Recorded | None:
@@ -152,20 +153,24 @@ def run_steps(ais: AisVesselState, batch: Any, derived: Derived | None, times: l
 
 def static_of(ais: AisVesselState, key: npt.NDArray[np.int64],
               rows: npt.NDArray[np.int64] | None = None) -> dict[str, npt.NDArray[Any]]:
-    """The static data (`STATIC`) of each state key as the state holds it now: its MMSI's (a twin's is its
-    MMSI's), absent (None / -1) where the state has no row of that MMSI, as `Pipeline._identity` gives it.
-    rows: the keys' own rows, when the caller has them (used as they are when no key is a twin's)."""
+    """The static data (`STATIC`) of each state key as the state holds it now, and its transponder class
+    (`IDENTITY`): its MMSI's (a twin's is its MMSI's), absent (None / -1) where the state has no row of that MMSI,
+    as `Pipeline._identity` gives it. rows: the keys' own rows, when the caller has them (used as they are when no
+    key is a twin's)."""
     if rows is None or (key >= TWIN_KEY).any():
         rows = ais.rows_of(real_mmsi(key))
     hit = rows >= 0
     if hit.all():
-        return {c: ais.static[c][rows] for c in STATIC}
+        return {**{c: ais.static[c][rows] for c in STATIC}, "ais_class": ais_class_of(ais.msg_type[rows])}
     out: dict[str, npt.NDArray[Any]] = {}
     for c in STATIC:
         col = ais.static[c]
         v = np.full(len(key), None if col.dtype == object else -1, dtype=col.dtype)
         v[hit] = col[rows[hit]]
         out[c] = v
+    cls = np.full(len(key), -1, np.int8)
+    cls[hit] = ais_class_of(ais.msg_type[rows[hit]])
+    out["ais_class"] = cls
     return out
 
 
@@ -207,9 +212,9 @@ def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArra
         "name": st["name"], "callsign": st["callsign"], "imo": st["imo"].astype(np.int64),
         "ship_type": st["ship_type"].astype(np.int16),
         "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan),
-        "ais_age_s": age, "sensors": _SENSORS_AIS[np.zeros(n, np.intp)],
+        "ais_age_s": age, "sensors": _SENSORS_AIS[np.zeros(n, np.intp)], "ais_class": st["ais_class"],
     }
     return cols, x[:, 0], x[:, 1]
 
 
-__all__ = ["STATIC", "AisOnlySteps", "Recorded", "contact_columns", "reports_too_old", "run_steps", "static_of"]
+__all__ = ["IDENTITY", "STATIC", "AisOnlySteps", "Recorded", "contact_columns", "reports_too_old", "run_steps", "static_of"]

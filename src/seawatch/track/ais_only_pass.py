@@ -28,7 +28,7 @@ from seawatch.ingest.nmea._jit import inline, jit
 from seawatch.model.observation import Kind
 from seawatch.track import ais_apply
 from seawatch.track.ais_filter import ABSENT_VEL_VAR, row_scratch
-from seawatch.track.ais_only import STATIC, Recorded, static_of
+from seawatch.track.ais_only import IDENTITY, Recorded, static_of
 from seawatch.track.ais_state import (
     INIT_SPEED_SIGMA_MPS,
     JUMP_MIN_M,
@@ -163,7 +163,7 @@ class _Out:
     def __init__(self, cap: int) -> None:
         self.n, self.resolved = 0, 0
         self.a = self._alloc(cap)
-        self.static: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in STATIC}
+        self.static: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in IDENTITY}
 
     @staticmethod
     def _alloc(cap: int) -> dict[str, npt.NDArray[Any]]:
@@ -182,7 +182,7 @@ class _Out:
         if self.resolved == self.n:
             return
         st = static_of(ais, self.a["key"][self.resolved:self.n])
-        for c in STATIC:
+        for c in IDENTITY:
             self.static[c].append(st[c])
         self.resolved = self.n
 

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from seawatch.geo.frames import LocalFrame
 from seawatch.key_index import KeyIndex
+from seawatch.model.contact import AIS_CLASS_A, AIS_CLASS_B
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track import ais_apply
 from seawatch.track.ais_filter import predict_rows, predict_update_rows
@@ -41,6 +42,19 @@ VEL_SIGMA_MPS = 0.3
 INIT_SPEED_SIGMA_MPS = 8.0
 KN = 1852.0 / 3600.0
 CLASS_B_TYPES = (18, 19)
+CLASS_A_TYPES = (1, 2, 3, 27)
+
+
+def ais_class_of(msg_type: npt.ArrayLike) -> npt.NDArray[np.int8]:
+    """The transponder class (`AIS_CLASS_A` / `AIS_CLASS_B`) each position report's message type shows; -1
+    where it shows none (no report yet, or a source without message types: a decoded CSV)."""
+    mt = np.asarray(msg_type)
+    out = np.full(mt.shape, -1, np.int8)
+    for v in CLASS_A_TYPES:
+        out[mt == v] = AIS_CLASS_A
+    for v in CLASS_B_TYPES:
+        out[mt == v] = AIS_CLASS_B
+    return out
 STATIC_COLUMNS = ("name", "callsign", "imo", "ship_type", "to_bow_m", "to_stern_m", "to_port_m",
                   "to_starboard_m", "draught_m", "destination", "eta")
 _OBJ_STATIC = ("name", "callsign", "destination", "eta")

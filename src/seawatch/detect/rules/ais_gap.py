@@ -7,12 +7,15 @@ spacing of reports (≤ 10 min) the vessel itself has shown — a receiver netwo
 each vessel a longer interval. "Its last speed" is the lower of the speed it last reported and the speed its
 radar track (the last one that carried the MMSI, while radar still sees it) shows now: a fishing boat that
 stops after its last report (under way at 3 kn, class B: 30 s) reports every 3 min from then on, and two of
-those lost are 6 min of silence, not a gap. So is one whose last two reports show it stopping (15 kn, then 5 kn
-half a minute later: at that rate under 2 kn by its next report), and one whose course since its last report has
+those lost are 6 min of silence, not a gap. Without radar, a small craft last heard under way below 2 kn +
+`rest_margin_kn` (4 kn) is taken to be at rest: it may have stopped since. So is one whose last two reports show
+it stopping (16 kn, then 11 kn half a minute later: at that rate under 2 kn within a minute, the report due under
+way and one lost; `stop_trend_ahead_s`), and one whose course since its last report has
 run it ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and slowed, and its set
 has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`. The last AIS
-position must lie well inside reception (`coverage_fraction` of a station's range; for a small craft, of the
-radio line of sight from the station to a `small_craft_antenna_m` antenna, as dark_target judges small craft)
+position must lie well inside reception (`coverage_fraction` of a station's range; for a small craft — class B by
+its position reports, or, its class unknown, by its type or length (`reception.small_craft`) — of the radio line
+of sight from the station to a `small_craft_antenna_m` antenna, as dark_target judges small craft)
 — a vessel that sails out of coverage is not dark — and, if radar still tracks it, so must the current
 position. Ports are left alone, and so is a vessel last heard stopped within 2 km of the shore or at a learned
 anchorage (a place where several vessels stop: a marina, a mooring field; `anchorages.LearnedAnchorages`) —
@@ -60,7 +63,9 @@ class AisGap(Rule):
         "forget_s": 21_600.0,
         "learn_max_s": 600.0,
         "learn_min_samples": 5,  # fewer report spacings seen: the vessel's interval counts as 3 min
-        "stop_trend_max_s": 90.0,  # last two reports at most this apart, slowing to < 2 kn by the next: stopping
+        "stop_trend_max_s": 90.0,  # last two reports at most this apart, slowing to < 2 kn ...
+        "stop_trend_ahead_s": 60.0,  # ... this soon (the report due under way and one lost, class B): stopping
+        "rest_margin_kn": 2.0,  # a small craft last heard under way slower than 2 kn + this may be at rest since
         "berth_speed_kn": 1.0,  # last heard this slow ...
         "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark
         "berth_learned_anchorage": True,  # ... or at a place where several vessels stop (marina, mooring field)
@@ -131,7 +136,7 @@ class AisGap(Rule):
             self.before_t[f] = np.where(same, cyc.cache["prev_ais_t"][fresh], np.nan)
             self.report_sog[f] = cyc.sog_mps[fresh]
         ident = cyc.mmsi > 0
-        small = small_craft(cyc.ship_type, cyc.length_m)
+        small = small_craft(cyc.ship_type, cyc.length_m, cyc.ais_class)
         self.small[cyc.slot[ident]] = small[ident]
         track = cyc.cache.get("radar_track_id")
         if track is not None:
@@ -223,6 +228,11 @@ class AisGap(Rule):
         # its course since its last report has run it ashore: it has arrived (or slowed to come in) by now
         kn = np.where(self._shore_ahead_m(slots) <= sog * (now - mem.f["last_ais_t"][slots]), 0.0, kn)
         kn = np.where(self._stopping(slots), 0.0, kn)
+        # a small craft (class B: 3 min below 2 kn) heard last just above its rest rate, that radar does not see
+        # under way since: a fishing boat at 3 kn stops as it hauls, and the silence of its next reports is its
+        # rest rate's
+        slow = self.small[slots] & (sog * MPS_TO_KN < 2.0 + self.p["rest_margin_kn"]) & ~(radar_kn >= 2.0)
+        kn = np.where(slow, 0.0, kn)
         nominal = np.where(kn < 2.0, 180.0, 30.0)
         known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
         # until a vessel has shown a few report spacings, its reception is unknown: assume the slow rate
@@ -230,13 +240,14 @@ class AisGap(Rule):
 
     def _stopping(self, slots: I64) -> B:
         """Per slot: its last two reports, at most `stop_trend_max_s` apart, show it slowing so fast that at the same
-        rate it is under 2 kn by the next report due under way (30 s): 15 kn, then 5 kn half a minute later.
-        A boat that stops dead after its last report goes to the 3 min rate of a vessel at rest."""
+        rate it is under 2 kn within `stop_trend_ahead_s` (a class B set's next report due under way, and one
+        lost): 15 kn, then 5 kn half a minute later; 16 kn, then 11 kn. A boat that stops dead after its last
+        report goes to the 3 min rate of a vessel at rest."""
         mem = self.engine.memory
         sog, before = self.report_sog[slots], self.before_sog[slots]
         dt = mem.f["last_ais_t"][slots] - self.before_t[slots]
         ok = (dt > 0.5) & (dt <= self.p["stop_trend_max_s"]) & (before > sog)   # NaN: not known, False
-        ahead = sog + (sog - before) / np.where(ok, dt, 1.0) * 30.0
+        ahead = sog + (sog - before) / np.where(ok, dt, 1.0) * self.p["stop_trend_ahead_s"]
         return ok & (ahead * MPS_TO_KN < 2.0)
 
     def _open(self, cand: I64, now: float, cyc: Cycle) -> None:

@@ -346,7 +346,7 @@ class AisSpoofing(OffsetCheck, Rule):
         # that changes MMSI becomes another contact — but it stays on the same radar track
         changed = (cyc.mmsi > 0) & (cyc.prev_mmsi > 0) & (cyc.mmsi != cyc.prev_mmsi)
         ident = np.flatnonzero(cyc.mmsi > 0)
-        self.small[cyc.slot[ident]] = small_craft(cyc.ship_type[ident], cyc.length_m[ident])
+        self.small[cyc.slot[ident]] = small_craft(cyc.ship_type[ident], cyc.length_m[ident], cyc.ais_class[ident])
         track = cyc.cache.get("radar_track_id")
         prev_mmsi = cyc.prev_mmsi.copy()
         if track is not None:
