@@ -107,6 +107,10 @@ def test_the_full_noaa_layout_maps_status_draught_and_transceiver_rows() -> None
     # 367752440,...,0.0,360.0,95.0,SAN JOSE,,WDI9818,31,0.0,...: COG 360 is "not available"
     san_jose = next(r for r in pos.rows() if r.mmsi == 367752440)
     assert san_jose.cog_deg is None and san_jose.nav_status == 0
+    # TransceiverClass: A is a class A position report (type 1), B a class B one (type 18)
+    # 338228393,...,GITANA,,,37,,,,,,B
+    assert naisha.msg_type == 1 and next(r for r in pos.rows() if r.mmsi == 338228393).msg_type == 18
+    assert sorted(set(pos["msg_type"].tolist())) == [1, 18]
 
 
 # -- absent values and static changes ------------------------------------------------------------------------

@@ -5,7 +5,9 @@ are required, the rest optional:
 `MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,
 TransceiverClass`. `BaseDateTime` is ISO-8601, UTC when it carries no zone; epoch seconds are accepted too.
 
-Every row becomes an `AIS_POSITION` observation. The AIS "not available" values (SOG 102.3 kn, COG 360,
+Every row becomes an `AIS_POSITION` observation. `TransceiverClass` A / B becomes the message type of that class's
+scheduled position report, 1 / 18 (the file keeps the class, not which of types 1–3 or 18–19 it was): the tracker
+takes a class B set's M.1371 intervals from it, detection its shorter reach; absent (-1) for another value. The AIS "not available" values (SOG 102.3 kn, COG 360,
 heading 511, lat 91, lon 181) become absent (NaN); so do values outside the field's range (SOG > 102.2,
 COG/heading outside [0, 360)). An `AIS_STATIC` observation is emitted only where a vessel's static fields
 (name, IMO, call sign, vessel type, draught) differ from the last ones seen for that MMSI, not once per row.
@@ -177,13 +179,25 @@ class AisCsvDecoder:
                                   "sensor": self.ctx.sensor_id, "mmsi": mmsi}
         pos = ObservationBatch({**common, "kind": np.full(n, int(Kind.AIS_POSITION)), "lat": lat, "lon": lon,
                                 "sog_mps": sog_mps, "cog_deg": cog_deg, "heading_deg": heading_deg,
-                                "nav_status": _int_or_absent(num["status"][0], 0, 15)}, n=n)
+                                "nav_status": _int_or_absent(num["status"][0], 0, 15),
+                                "msg_type": self._msg_type(table)}, n=n)
         static = self._static(table, num, common, n)
         self.stats.observations[Kind.AIS_POSITION.name.lower()] += n
         self.stats.observations[Kind.AIS_STATIC.name.lower()] += len(static)
         if not len(static):
             return pos
         return ObservationBatch.concat([pos, static])  # the time merge downstream orders the rows
+
+    def _msg_type(self, table: pa.Table) -> npt.NDArray[np.int16]:
+        """Per row, the position report type of its TransceiverClass (A: 1, B: 18; -1: absent or another value)."""
+        cls = _text(table, self._col.get("transceiverclass"))
+        out = np.full(table.num_rows, -1, np.int16)
+        if cls.null_count == len(cls):
+            return out
+        up = pc.utf8_upper(cls)
+        for letter, mt in (("A", 1), ("B", 18)):
+            out[np.asarray(pc.fill_null(pc.equal(up, letter), False))] = mt
+        return out
 
     def _static(self, table: pa.Table, num: dict[str, tuple[Any, Any]], common: dict[str, Any],
                 n: int) -> ObservationBatch:
