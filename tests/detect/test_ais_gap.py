@@ -343,6 +343,30 @@ def test_a_boat_slowing_hard_enough_to_stop_within_two_report_intervals_goes_to_
         assert gaps(e) == ([423538571] if gapped else []), before_kn
 
 
+def test_a_boat_that_stops_dead_after_a_report_at_full_speed_may_lose_its_first_report_at_rest() -> None:
+    """A pleasure boat of 8 m at 16.6 kn (class B) stops at a mooring right after a report, nothing in it saying so,
+    and is heard again at rest 5.6 min later, its first report at the 3 min rate lost (cigarette-run seed 3 and
+    astara-gofast seed 15, false alarms): not a gap. A ship of 60 m silent as long after a report at full speed
+    has gone dark (class A: 10 s under way); so has the boat silent for 9 min."""
+    for length_m, ship_type, silent_s, gapped in ((8.0, 37, 334, False), (60.0, 70, 334, True), (8.0, 37, 540, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        moving = leg(1, OFF_LANKARAN, duration_s=600, speed_kn=16.6, cog_deg=48, kind=AIS, mmsi=423503612, dt=30,
+                     ship_type=ship_type, length_m=length_m)
+        at_rest = leg(1, end_of(moving), t0=600 + silent_s, duration_s=900, speed_kn=0, cog_deg=48, kind=AIS,
+                      mmsi=423503612, dt=180, ship_type=ship_type, length_m=length_m)
+        run(e, moving, at_rest, leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+        assert gaps(e) == ([423503612] if gapped else []), (length_m, silent_s)
+    # the boat on radar, its track going on at 16.6 kn after its last report: it did not stop, 5.6 min is a gap
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    fused = leg(AIS_ONLY_ID_OFFSET + 423503612, OFF_LANKARAN, duration_s=600, speed_kn=16.6, cog_deg=48, kind=FUSED,
+                mmsi=423503612, dt=30, ship_type=37, length_m=8.0, radar_track_id=77)
+    dark = leg(77, end_of(fused), t0=610, duration_s=900, speed_kn=16.6, cog_deg=48, kind=DARK, radar_track_id=77)
+    heard = leg(AIS_ONLY_ID_OFFSET + 423503612, end_of(dark), t0=600 + 334, duration_s=60, speed_kn=16.6, cog_deg=48,
+                kind=AIS, mmsi=423503612, dt=30, ship_type=37, length_m=8.0)
+    run(e, fused, dark, heard, leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+    assert gaps(e) == [423503612]
+
+
 def test_a_small_craft_last_heard_just_above_its_rest_rate_may_have_stopped_a_faster_one_has_gone_dark() -> None:
     """A fishing boat of 18 m (class B) at 2.9 kn stops after its last report and is heard again at rest 7.9 min
     later, two reports at the 3 min rate lost (cigarette-run seed 13, a false alarm): at 3 kn it may be at rest, and

@@ -845,6 +845,25 @@ def test_two_moored_boats_whose_tracks_swap_are_not_an_identity_change_though_on
     assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
 
 
+def test_a_moored_boat_whose_three_next_reports_are_lost_as_its_neighbour_leaves_is_no_identity_change() -> None:
+    """Two class B boats moored side by side at Lankaran; as one leaves under its own MMSI on the track they shared,
+    the one left behind, at rest (a report every 3 min), has its next three reports lost and is heard again 12 min
+    later (cigarette-run seed 17, a false alarm): no identity change. Silent for good, it is one."""
+    for heard_again, changed in ((True, False), (False, True)):
+        e = engine(rules=("ais_spoofing",))
+        a = leg(3, OFF_LANKARAN, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423548438, radar_track_id=3,
+                ship_type=37, length_m=8.0)   # inside AIS reception: a silence there is telling
+        b = leg(3, end_of(a), t0=310, duration_s=1500, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423877062,
+                radar_track_id=3, ship_type=37, length_m=10.0)
+        legs = [a, b]
+        if heard_again:
+            legs.append(leg(10_423_548_438, (38.8005, 49.10), t0=310 + 718, duration_s=20, speed_kn=0, cog_deg=0,
+                            kind=AIS, mmsi=423548438, ship_type=37, length_m=8.0))
+        run(e, *legs)
+        found = [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"]
+        assert len(found) == (1 if changed else 0), heard_again
+
+
 def test_a_fused_track_whose_ais_is_briefly_unheard_is_not_a_dark_target_until_the_silence_is_a_gap() -> None:
     e = engine(rules=("dark_target",))
     a = leg(10_423_000_093, OFF_LANKARAN, duration_s=300, speed_kn=3, cog_deg=0, kind=FUSED, mmsi=423000093,

@@ -12,7 +12,11 @@ those lost are 6 min of silence, not a gap. Without radar, a small craft last he
 it stopping (16 kn, then 11 kn half a minute later: at that rate under 2 kn within a minute, the report due under
 way and one lost; `stop_trend_ahead_s`), and one whose course since its last report has
 run it ashore (the first coast hit along it, dead-reckoned at its speed): it has come in and slowed, and its set
-has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`. The last AIS
+has gone to the 3 min rate with it. The gap must exceed `interval_factor` times it and `min_gap_s`; a small
+craft's, `small_craft_min_gap_s` too (6.5 min) unless radar sees it under way since: a boat can stop dead right after
+a report at full speed, nothing it sends says so, and the first report its set makes at rest (within 3 min) lost is
+up to 30 s + 2 x 3 min of silence (a pleasure boat stopping at a mooring in Baku bay, cigarette-run seed 3 and
+astara-gofast seed 15). The last AIS
 position must lie well inside reception (`coverage_fraction` of a station's range; for a small craft — class B by
 its position reports, or, its class unknown, by its type or length (`reception.small_craft`) — of the radio line
 of sight from the station to a `small_craft_antenna_m` antenna, as dark_target judges small craft)
@@ -54,6 +58,7 @@ class AisGap(Rule):
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "enabled": True,
         "min_gap_s": 300.0,  # class B sets (30 s under way) lose 3 min of reports at the edge of reception routinely
+        "small_craft_min_gap_s": 390.0,  # a boat stops dead between two reports, then reports every 3 min: one lost
         "interval_factor": 6.0,
         "coverage_fraction": 0.85,  # of a station's range; for a small craft, of its line of sight to a
         "small_craft_antenna_m": 3.0,  # ... class B antenna this high (geo/radio.py, the station's height_m)
@@ -264,6 +269,10 @@ class AisGap(Rule):
         if len(cand) == 0:
             return
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand, now))
+        boat = np.flatnonzero(self.small[cand])
+        if len(boat):   # ... unless radar sees it under way since (it did not stop)
+            at_rest = boat[~(self._radar_kn(cand[boat], now) >= 2.0)]
+            need[at_rest] = np.fmax(need[at_rest], p["small_craft_min_gap_s"])
         due = now - heard >= need
         # a wait that only grows with time (its vessel's interval and speed are its last report's, and the shore
         # ahead turns it from a ship under way's to a stopped one's), as long as no radar track gives it a speed:

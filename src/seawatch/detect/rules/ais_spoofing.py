@@ -88,8 +88,8 @@ class AisSpoofing(OffsetCheck, Rule):
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
-        "identity_confirm_slow_s": 600.0,  # ... this long if it was last slower than 3 kn (reports every 3 min) or is
-        # a small craft (class B: heard patchily)
+        "identity_confirm_slow_s": 900.0,  # ... this long if it was last slower than 3 kn (reports every 3 min) or is
+        # a small craft (class B: heard patchily): three reports at rest lost in a row are no rare thing in a fleet
         "identity_cover_fraction": 0.85,  # ... judged only where the change, the old MMSI's last report and its dead
         # reckoning are inside this share of an AIS station's range: farther out, its silence is a vessel leaving
         "echo_radius_m": 500.0,  # a radar contact this close to the AIS position: the radar does see it
