@@ -7,9 +7,9 @@ TransceiverClass`. `BaseDateTime` is ISO-8601, UTC when it carries no zone; epoc
 
 Every row becomes an `AIS_POSITION` observation. `TransceiverClass` A / B becomes the message type of that class's
 scheduled position report, 1 / 18 (the file keeps the class, not which of types 1–3 or 18–19 it was): the tracker
-takes a class B set's M.1371 intervals from it, detection its shorter reach; absent (-1) for another value. The AIS "not available" values (SOG 102.3 kn, COG 360,
-heading 511, lat 91, lon 181) become absent (NaN); so do values outside the field's range (SOG > 102.2,
-COG/heading outside [0, 360)). An `AIS_STATIC` observation is emitted only where a vessel's static fields
+takes a class B set's M.1371 intervals from it, detection its shorter reach; absent (-1) for another value.
+The AIS "not available" values (SOG 102.3 kn, COG 360, heading 511, lat 91, lon 181) become absent (NaN); so do
+values outside the field's range (SOG > 102.2, COG/heading outside [0, 360)). An `AIS_STATIC` observation is emitted only where a vessel's static fields
 (name, IMO, call sign, vessel type, draught) differ from the last ones seen for that MMSI, not once per row.
 
 Rejected rows (counted, never raised): an invalid MMSI, a present but unreadable number or time, a position
