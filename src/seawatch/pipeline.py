@@ -34,9 +34,9 @@ from seawatch.geo import site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track import ais_apply
-from seawatch.track.ais_only import contact_columns, reports_too_old, run_steps
+from seawatch.track.ais_only import contact_columns, identity_columns, reports_too_old, run_steps, static_of
 from seawatch.track.ais_only_pass import run_pass
-from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, ais_class_of, real_mmsi
+from seawatch.track.ais_state import AisVesselState, Derived, RowSpan, real_mmsi
 from seawatch.track.fusion import ContactTable, FusionEvent, FusionParams, RadarAisFusion
 from seawatch.track.scans import ScanCutter
 from seawatch.track.splice import SpliceParams
@@ -452,33 +452,4 @@ class Pipeline:
 
     def _identity(self, key: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
         """Static data of each contact's MMSI, looked up in the AIS state (vectorised)."""
-        n = len(key)
-        pos, hit = self._lookup(real_mmsi(key))
-        st = self.ais.static
-        if hit.all():   # every contact has an MMSI the state knows (an AIS-only picture): plain gathers
-            bow = st["to_bow_m"][pos].astype(np.float64)
-            stern = st["to_stern_m"][pos].astype(np.float64)
-            return {"name": st["name"][pos], "callsign": st["callsign"][pos],
-                    "imo": st["imo"][pos].astype(np.int64), "ship_type": st["ship_type"][pos].astype(np.int16),
-                    "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan),
-                    "ais_class": ais_class_of(self.ais.msg_type[pos])}
-        out: dict[str, npt.NDArray[Any]] = {}
-        for col in ("name", "callsign"):
-            v = np.full(n, None, dtype=object)
-            v[hit] = st[col][pos[hit]]
-            out[col] = v
-        for col, dtype in (("imo", np.int64), ("ship_type", np.int16)):
-            v = np.full(n, -1, dtype=dtype)
-            v[hit] = st[col][pos[hit]]
-            out[col] = v
-        length = np.full(n, np.nan)
-        if hit.any():
-            bow = np.asarray(st["to_bow_m"][pos[hit]], dtype=np.float64)
-            stern = np.asarray(st["to_stern_m"][pos[hit]], dtype=np.float64)
-            ok = (bow >= 0) & (stern >= 0)
-            length[np.flatnonzero(hit)[ok]] = (bow + stern)[ok]
-        out["length_m"] = length
-        cls = np.full(n, -1, np.int8)
-        cls[hit] = ais_class_of(self.ais.msg_type[pos[hit]])
-        out["ais_class"] = cls
-        return out
+        return identity_columns(static_of(self.ais, real_mmsi(key)))

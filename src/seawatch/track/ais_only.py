@@ -202,19 +202,24 @@ def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArra
     x, cov = predict_rows(rec.x, rec.p, np.arange(n), np.maximum(age, 0.0), q_m2ps3)
     vx, vy = x[:, 2], x[:, 3]
     status = np.where(rec.lost, int(TrackStatus.LOST), int(TrackStatus.CONFIRMED)).astype(np.uint8)
-    st = rec.static
-    bow, stern = st["to_bow_m"].astype(np.float64), st["to_stern_m"].astype(np.float64)
     cols: dict[str, npt.NDArray[Any]] = {
         "contact_id": AIS_ONLY_ID_OFFSET + key, "t": rec.t, "kind": np.full(n, _AIS_ONLY, np.uint8),
         "status": status, "sog_mps": np.hypot(vx, vy), "cog_deg": np.mod(np.degrees(np.arctan2(vx, vy)), 360.0),
         "var_e_m2": cov[:, 0, 0], "var_n_m2": cov[:, 1, 1], "cov_en_m2": cov[:, 0, 1],
         "radar_track_id": np.full(n, -1, np.int64), "mmsi": real_mmsi(key),
-        "name": st["name"], "callsign": st["callsign"], "imo": st["imo"].astype(np.int64),
-        "ship_type": st["ship_type"].astype(np.int16),
-        "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan),
-        "ais_age_s": age, "sensors": _SENSORS_AIS[np.zeros(n, np.intp)], "ais_class": st["ais_class"],
+        **identity_columns(rec.static), "ais_age_s": age, "sensors": _SENSORS_AIS[np.zeros(n, np.intp)],
     }
     return cols, x[:, 0], x[:, 1]
 
 
-__all__ = ["IDENTITY", "STATIC", "AisOnlySteps", "Recorded", "contact_columns", "reports_too_old", "run_steps", "static_of"]
+def identity_columns(st: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
+    """The contact columns of a vessel's identity (name, call sign, IMO, ship type, length, AIS class) from what
+    `static_of` gives."""
+    bow, stern = st["to_bow_m"].astype(np.float64), st["to_stern_m"].astype(np.float64)
+    return {"name": st["name"], "callsign": st["callsign"], "imo": st["imo"].astype(np.int64),
+            "ship_type": st["ship_type"].astype(np.int16),
+            "length_m": np.where((bow >= 0) & (stern >= 0), bow + stern, np.nan), "ais_class": st["ais_class"]}
+
+
+__all__ = ["IDENTITY", "STATIC", "AisOnlySteps", "Recorded", "contact_columns", "identity_columns", "reports_too_old",
+           "run_steps", "static_of"]
