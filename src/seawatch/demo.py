@@ -329,6 +329,14 @@ class DemoRunner:
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self, timeout_s: float = 120.0) -> None:
+        # what the pipeline thread imports, imported here first: a package imported by two threads at once (shapely,
+        # whose modules import each other, by the pipeline's zones and the console's land mask) can be found
+        # half-initialised by one of them, and `seawatch run` died at start-up now and then
+        import seawatch.detect.engine
+        import seawatch.ingest.live
+        import seawatch.ingest.merge
+        import seawatch.pipeline  # noqa: F401
+
         if self.opts.site_path is None:  # the demo: the simulator serves the feeds
             threading.Thread(target=self._simulate, name="demo-sim", daemon=True).start()
             if not self._ready.wait(timeout_s) or self.error is not None:
