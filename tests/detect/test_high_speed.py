@@ -48,3 +48,31 @@ def test_the_vessels_in_a_dark_boats_company_are_those_every_pair_judged_would_f
     found = rule.company_t[vessels] == f["last_t"][vessels]
     assert expected.sum() >= 40
     assert (found == expected).all(), (np.flatnonzero(found != expected))
+
+
+def _lined_up(cid: int, *, score: float, plots_per_cycle: float) -> dict[str, np.ndarray]:
+    """A dark track at 32 kn for 5 min, shown every 5 s (two scans of the Caspian radars' 2.5 s)."""
+    rows = leg(cid, MID_SEA, duration_s=300, speed_kn=32, cog_deg=90, radar_track_id=cid, dt=5.0)
+    n = len(rows["t"])
+    rows["track_score"] = np.full(n, score)
+    rows["track_plots"] = (3 + np.floor(np.arange(n) * plots_per_cycle)).astype(np.int32)
+    return rows
+
+
+def test_a_storms_clutter_lined_up_into_a_steady_fast_track_is_no_go_fast_until_its_plots_show_a_vessel() -> None:
+    """storm seed 17: a plot every ~6 scans, score 5 (never above 13), steady at 31 kn for 2 min. A go-fast far
+    out with as few plots but a score of 40 (a calm sea: clutter is sparse around its plots) is one, and so is a
+    track without a score seen on most scans (close to a radar)."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    run(e, _lined_up(1, score=5.0, plots_per_cycle=0.35), _lined_up(2, score=40.0, plots_per_cycle=0.35),
+        _lined_up(3, score=np.nan, plots_per_cycle=1.8), _lined_up(4, score=np.nan, plots_per_cycle=0.35),
+        step_s=5.0)
+    assert sorted(a["track_ids"][0] for a in of_type(e, "high_speed")) == [2, 3]
+
+
+def test_a_dark_track_from_a_tracker_that_gives_no_plot_count_is_judged_by_its_motion_alone() -> None:
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    rows = _lined_up(1, score=np.nan, plots_per_cycle=0.0)
+    rows["track_plots"][:] = -1
+    run(e, rows, step_s=5.0)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[1]]

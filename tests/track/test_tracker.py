@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -182,3 +184,21 @@ def test_counting_plots_near_a_plot_agrees_with_the_kd_tree_including_plots_exac
     many = rng.normal(0, 3000, (400, 2))   # past the table's size: the tree itself
     assert np.array_equal(_count_within(many, many[:100], 500.0),
                           np.asarray(cKDTree(many).query_ball_point(many[:100], 500.0, return_length=True), float))
+
+
+def test_a_tracks_evidence_is_its_plots_since_birth_and_its_score_once_scored() -> None:
+    from seawatch.track.lifecycle import ScoreParams
+    scored = RadarTracker(replace(_params(), score=ScoreParams()))
+    imm = RadarTracker(replace(_params(), score=ScoreParams(), manoeuvre_q_m2ps3=5.0))   # the compiled scan
+    plain = RadarTracker(_params())
+    for k in range(10):   # one boat at 10 m/s, a plot on every scan but the fifth
+        z = np.array([[1_000.0 + 20.0 * k, 0.0]]) if k != 4 else np.empty((0, 2))
+        for tr in (scored, imm, plain):
+            tr.step(k * DT, z)
+    for tr in (scored, imm):
+        (tid,) = tr.ids
+        score, plots = tr.evidence(np.array([tid, tid + 100, -1]))
+        assert plots.tolist() == [9, -1, -1]
+        assert score[0] > 0 and np.isnan(score[1:]).all()
+    score, plots = plain.evidence(plain.ids)
+    assert plots.tolist() == [9] and np.isnan(score).all()   # a tracker without the score gives none

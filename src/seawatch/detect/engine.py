@@ -36,6 +36,7 @@ from seawatch.detect.risk import RiskModel
 from seawatch.detect.slots import SlotState
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.statics import VesselStatics
+from seawatch.detect.track_evidence import TrackEvidence
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
@@ -148,6 +149,9 @@ class DetectionEngine(SlotState):
         self.memory.attach(self)
         self.steadiness = Steadiness()  # speed mean and jitter per contact, shared by the rules that judge speed
         self.memory.attach(self.steadiness)
+        # a radar track's plots per scan since first shown (track_evidence.py), over the shortest radar scan period
+        self.track_evidence = TrackEvidence(min((r.scan_period_s or 2.5 for r in site.radars), default=2.5))
+        self.memory.attach(self.track_evidence)
         self.statics = VesselStatics(self.memory)  # each vessel's name, type, length as its AIS gave them, by MMSI
         if not forget_s > stale_s:
             raise ValueError(f"forget_s ({forget_s}) must be longer than stale_s ({stale_s})")
@@ -400,6 +404,9 @@ class DetectionEngine(SlotState):
         cyc.cache["radar_track_id"] = c["radar_track_id"][rows]
         # the track it carries now (-1: none; a contact fusion let go of carries it no longer: `Continuity.born`)
         mem.i["radar_track"][slots] = np.where(cyc.cache["radar_track_id"] >= 0, cyc.cache["radar_track_id"], -1)
+        cyc.cache["track_score"], cyc.cache["track_plots"] = c["track_score"][rows], c["track_plots"][rows]
+        cyc.cache["plots_per_scan"] = self.track_evidence.plots_per_scan(slots, t, cyc.cache["radar_track_id"],
+                                                                         cyc.cache["track_plots"])
         cyc.cache["pos_sigma_m"] = np.sqrt(np.fmax(c["var_e_m2"][rows], c["var_n_m2"][rows]))
         self.track_identity.note(cyc.cache["radar_track_id"], mmsi, t)
         self.now = max(self.now, cyc.now)

@@ -52,6 +52,11 @@ CONTACT_SCHEMA: dict[str, tuple[str, Any]] = {
     "sensors": ("O", None),  # tuple of sensor ids that contributed to this update
     "ais_age_s": ("f8", np.nan),  # time since the last AIS report (AIS and fused contacts)
     "ais_class": ("i1", -1),  # the transponder class its position reports show: AIS_CLASS_A / AIS_CLASS_B
+    # its radar track's evidence (radar and fused contacts): the tracker's track score (ln of the likelihood ratio
+    # "a vessel detected with a low Pd" over "clutter", summed over the scans of radars >= 10 km away; absent if no
+    # such scan has covered it) and the plots associated with it since it was born
+    "track_score": ("f8", np.nan),
+    "track_plots": ("i4", -1),
 }
 
 AIS_CLASS_A = 1  # position reports of types 1-3 (and 27): a class A set (12.5 W, on the mast, SOLAS ships)
@@ -82,6 +87,8 @@ class ContactUpdate:
     sensors: tuple[str, ...] | None = None
     ais_age_s: float | None = None
     ais_class: int | None = None
+    track_score: float | None = None
+    track_plots: int | None = None
 
 
 assert tuple(f.name for f in fields(ContactUpdate)) == tuple(CONTACT_SCHEMA)

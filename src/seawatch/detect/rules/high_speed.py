@@ -13,6 +13,10 @@ takes for a boat (a storm's clutter track that ran out of cover at 27-32 kn). A 
 fading in the waves, stay under 100 m (99th percentile, the 2 h scenarios). The speed jitter must hold both over
 all the track's updates and over those with a plot only (`_plot_jitter`): the updates between sparse plots
 repeat the filter's last speed, and a clutter track whose speed jumps at each plot reads steady over all of them.
+A dark radar track must also have shown that it is a vessel (`track_evidence.shown_vessel`): a track score of at
+least `min_track_score`, or at least `min_plots_per_scan` plots per radar scan since it was first shown. In a storm,
+clutter near a radar lines up now and then into a steady track at 30-45 kn for two minutes, on a plot every ~6
+scans; its score stays near the confirmation threshold (a go-fast far out in a calm sea: 39-127).
 
 Severity follows DESIGN.md's "above all for small dark
 contacts": high for a dark contact; for an identified one low when it is a ship (>= 30 m) or says it is a
@@ -46,6 +50,7 @@ from seawatch.detect.identity import TrackIdentity, handed_over
 from seawatch.detect.reception import leisure_craft
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.statics import Statics
+from seawatch.detect.track_evidence import shown_vessel
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
@@ -78,6 +83,10 @@ class HighSpeed(ContactRule):
         "handover_course_tol_deg": 20.0,
         "handover_born_before_s": 60.0,  # ... not a track seen since more than this before the vessel's last report
         "max_position_sigma_m": UNMEASURED_SIGMA_M,  # a track predicted without plots this long is held
+        # a dark radar track must have shown it is a vessel, not a storm's clutter lined up (track_evidence.py): its
+        # track score at least this, or at least this many plots per radar scan since first shown
+        "min_track_score": 20.0,
+        "min_plots_per_scan": 0.3,
     }
 
     def __init__(self, engine: Any) -> None:
@@ -186,7 +195,9 @@ class HighSpeed(ContactRule):
         unmeasured = cyc.unmeasured(p["max_position_sigma_m"])
         hold = ((good_mps * MPS_TO_KN < thr) | (straight < p["min_straightness"])
                 | (jitter > p["max_speed_jitter"]) | (self._plot_jitter(cyc) > p["max_speed_jitter"]) | clutter
-                | extrapolated | unmeasured)
+                | extrapolated | unmeasured
+                | ~shown_vessel(cyc.dark, cyc.cache["track_plots"], cyc.cache["track_score"],
+                                cyc.cache["plots_per_scan"], p["min_track_score"], p["min_plots_per_scan"]))
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane
