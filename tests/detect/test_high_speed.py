@@ -8,6 +8,7 @@ from detect_helpers import FUSED, MID_SEA, caspian, leg, of_type, run
 from seawatch.detect.engine import DetectionEngine
 from seawatch.detect.identity import same_motion
 from seawatch.detect.rules.high_speed import HighSpeed
+from seawatch.model.units import KN_TO_MPS
 
 
 def test_a_go_fast_due_north_a_hair_west_of_it_is_on_course_0_not_360() -> None:
@@ -76,3 +77,27 @@ def test_a_dark_track_from_a_tracker_that_gives_no_plot_count_is_judged_by_its_m
     rows["track_plots"][:] = -1
     run(e, rows, step_s=5.0)
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[1]]
+
+
+def _read_fast(cid: int, start: tuple[float, float], *, made_good_kn: float, reads_kn: float,
+               sigma_m: float) -> dict[str, np.ndarray]:
+    """A dark track for 5 min making good `made_good_kn` while its filter reads `reads_kn`, its position uncertain
+    by `sigma_m` (1 sigma, each axis)."""
+    rows = leg(cid, start, duration_s=300, speed_kn=made_good_kn, cog_deg=90, dt=5.0)
+    n = len(rows["t"])
+    rows["sog_mps"] = np.full(n, reads_kn * KN_TO_MPS)
+    rows["var_e_m2"] = rows["var_n_m2"] = np.full(n, sigma_m**2)
+    return rows
+
+
+def test_a_track_making_good_25_4_kn_is_no_go_fast_while_its_position_noise_could_make_that_of_a_slower_boat() -> None:
+    """held-out seeds 24-29: pleasure boats at 24.6-24.7 kn coming in from beyond AIS reception, their radar
+    tracks 30 km out (sigma 54-87 m) reading 26 kn and making good 25.4-25.7 kn over 2 min. The same track known
+    to 5 m is one, and so is a 30 kn go-fast known to 80 m, raised as early."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    run(e, _read_fast(1, MID_SEA, made_good_kn=25.4, reads_kn=26.0, sigma_m=54.0),
+        _read_fast(2, (39.05, 50.0), made_good_kn=25.4, reads_kn=26.0, sigma_m=5.0),
+        _read_fast(3, (39.10, 50.0), made_good_kn=30.0, reads_kn=30.5, sigma_m=80.0), step_s=5.0)
+    hs = {a["track_ids"][0]: a for a in of_type(e, "high_speed")}
+    assert sorted(hs) == [2, 3]
+    assert hs[3]["start"] == hs[2]["start"]

@@ -47,6 +47,9 @@ class ShoreApproach(ContactRule):
         # last 2.5-5 min: a boat racing for a beach runs straight (the scenarios' go-fasts 0.93-0.94), a storm's
         # clutter track at 50 kn wanders (0.43-0.63); one 90-degree turn in the window reads ~0.7 (held briefly)
         "max_turn_dps": 2.0,  # a course swinging more than this on average over ~2 min: clutter
+        # a shore only the go-fast horizon reaches: held until the speed made good over the last 2.5-5 min passes
+        # fast_kn by this many standard deviations of its position noise (high_speed's `made_good_sigmas`)
+        "made_good_sigmas": 1.0,
     }
 
     def __init__(self, engine: Any) -> None:
@@ -113,6 +116,7 @@ class ShoreApproach(ContactRule):
                 self._hit[m[away]] = dist[away]
                 enter[m[away & (dist <= enter_len)]] = True
                 stay[m[away & (dist <= stay_len)]] = True
+                self._hold_unproven_fast(cyc, m[away & (dist > np.minimum(mps * p["horizon_s"], p["max_range_m"]))])
         # the landing itself: slow by the shore, or at under 2 x min_speed_kn once it has reached the beach in this
         # behaviour. Not a boat that turned away short of it to run along the beach at 8 kn (it stayed in the alert
         # as long as it kept within landed_m of the shore)
@@ -139,6 +143,19 @@ class ShoreApproach(ContactRule):
                 enter &= self._was == 0
                 stay &= self._was == 0
         return enter, stay | enter
+
+    def _hold_unproven_fast(self, cyc: Cycle, rows: np.ndarray) -> None:
+        """Hold these rows (heading for a shore only the go-fast horizon reaches) unless their speed made good
+        over the last 2.5-5 min passes fast_kn (less fast_hysteresis_kn) beyond its position noise (`Cycle.made_good_doubt_mps`): a
+        pleasure boat at 24.6 kn, dark while its class B set is still out of reception, is no go-fast."""
+        if not len(rows):
+            return
+        mem = self.engine.memory.f
+        doubt = cyc.made_good_doubt_mps(cyc.t - mem["mg_t0"][cyc.slot], self.p["made_good_sigmas"])[rows]
+        sure_kn = mem["mg_kn"][cyc.slot[rows]] - doubt * MPS_TO_KN
+        held = np.zeros(len(cyc), bool)
+        held[rows[~(sure_kn >= self.p["fast_kn"] - self.p["fast_hysteresis_kn"])]] = True
+        self.hold |= held & ~self.proven(cyc, held)
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         kn = float(cyc.sog_kn[r])
