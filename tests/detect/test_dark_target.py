@@ -206,3 +206,22 @@ def test_the_partners_own_new_track_moving_off_from_the_meeting_does_not_take_th
     run(e, listening, b, a, lying, moving, c)
     dark = sorted(x["track_ids"] for x in of_type(e, "dark_target"))
     assert dark == [[1, 4], [2, 3]], dark
+
+
+def test_a_storms_clutter_track_without_the_plots_of_a_vessel_is_no_dark_target() -> None:
+    """storm seed 24: clutter by the Neft Daşları radar made a track of 13 plots in 5 min (0.1 per scan), with no
+    score (only radars within 10 km saw it), that moved like a boat. A track seen on most scans is a dark target,
+    and so is one scored as a vessel far out; one from a tracker that gives no plot count is judged as before."""
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=1500, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009, dt=5.0)
+    legs = [listening]
+    for cid, (score, per_cycle) in enumerate([(np.nan, 0.2), (np.nan, 1.8), (40.0, 0.2), (np.nan, -1.0)], start=1):
+        rows = leg(cid, (OFF_LANKARAN[0] + 0.03 * cid, OFF_LANKARAN[1]), t0=600, duration_s=900, speed_kn=12,
+                   cog_deg=0, radar_track_id=cid, dt=5.0)
+        n = len(rows["t"])
+        rows["track_score"] = np.full(n, score)
+        rows["track_plots"] = (np.full(n, -1) if per_cycle < 0
+                               else 3 + np.floor(np.arange(n) * per_cycle)).astype(np.int32)
+        legs.append(rows)
+    run(e, *legs, step_s=5.0)
+    assert sorted(a["track_ids"][0] for a in of_type(e, "dark_target")) == [2, 3, 4]

@@ -25,6 +25,10 @@ must be dark for `fringe_min_duration_s` (15 min) rather than 5 before it opens.
 into small-craft coverage within minutes (the 5 min count from when it went dark), and one that stays out
 at 25 kn or more is `high_speed`'s alert from the start.
 
+A dark radar track must have shown that it is a vessel (`track_evidence.shown_vessel`, as `high_speed` judges
+it): a track score of at least `min_track_score`, or `min_plots_per_scan` plots per radar scan since it was first
+shown (a storm's clutter near Neft Daşları made a 50 kn track of 13 plots in 5 min, unscored: 0.1 per scan).
+
 An engine that has just started has heard nothing yet: a slow vessel's next report can be 3 min away, more
 at the edge of reception. For its first `warmup_s` no dark alert opens (the timers run; a track still dark
 after it opens with its dark time counted from the start).
@@ -39,6 +43,7 @@ import numpy as np
 from seawatch.arrays import fill_nan, near_any
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
 from seawatch.detect.statics import Statics
+from seawatch.detect.track_evidence import shown_vessel
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -62,6 +67,9 @@ class DarkTarget(ContactRule):
         "small_craft_antenna_m": 3.0,  # below fast_kn, judged only where a class B set this high would be heard:
         "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
         "fringe_min_duration_s": 900.0,  # from fast_kn, dark this long where a class B set would not be heard
+        # a dark radar track must have shown it is a vessel, not a storm's clutter (track_evidence.py, as high_speed)
+        "min_track_score": 20.0,
+        "min_plots_per_scan": 0.3,
     }
 
     def __init__(self, engine: Any) -> None:
@@ -153,7 +161,9 @@ class DarkTarget(ContactRule):
         # dark again within the merge gap of its closed dark alert: the identity its track picked up meanwhile
         # (an AIS blip, or a moment's fusion with a passing ship) is no reason to wait for an ais_gap
         unsure &= ~self.proven(cyc, unsure)
-        self.hold = unsure | wander
+        unshown = ~shown_vessel(dark, cyc.cache["track_plots"], cyc.cache["track_score"], cyc.cache["plots_per_scan"],
+                                p["min_track_score"], p["min_plots_per_scan"])
+        self.hold = unsure | wander | unshown
         self._dark_since_ais_stopped(cyc, enter, went_dark)
         if cyc.now < self.engine.started + p["warmup_s"]:
             self.hold[:] = True

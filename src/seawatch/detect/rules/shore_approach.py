@@ -67,7 +67,7 @@ class ShoreApproach(ContactRule):
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
         n = len(cyc)
-        _, straight, mean, jitter = self.spell_step(cyc)
+        good_mps, straight, mean, jitter = self.spell_step(cyc)
         # and the track must have made good at least min_made_good of its speed over the last 2.5-5 min: a
         # track a minute old that leaps out of a cluster of moored boats is the tracker's, not a boat's
         mg = self.engine.memory.f["mg_kn"][cyc.slot]
@@ -116,7 +116,8 @@ class ShoreApproach(ContactRule):
                 self._hit[m[away]] = dist[away]
                 enter[m[away & (dist <= enter_len)]] = True
                 stay[m[away & (dist <= stay_len)]] = True
-                self._hold_unproven_fast(cyc, m[away & (dist > np.minimum(mps * p["horizon_s"], p["max_range_m"]))])
+                self._hold_unproven_fast(cyc, m[away & (dist > np.minimum(mps * p["horizon_s"], p["max_range_m"]))],
+                                         good_mps)
         # the landing itself: slow by the shore, or at under 2 x min_speed_kn once it has reached the beach in this
         # behaviour. Not a boat that turned away short of it to run along the beach at 8 kn (it stayed in the alert
         # as long as it kept within landed_m of the shore)
@@ -144,17 +145,22 @@ class ShoreApproach(ContactRule):
                 stay &= self._was == 0
         return enter, stay | enter
 
-    def _hold_unproven_fast(self, cyc: Cycle, rows: np.ndarray) -> None:
+    def _hold_unproven_fast(self, cyc: Cycle, rows: np.ndarray, good_mps: F64) -> None:
         """Hold these rows (heading for a shore only the go-fast horizon reaches) unless their speed made good
-        over the last 2.5-5 min passes fast_kn (less fast_hysteresis_kn) beyond its position noise (`Cycle.made_good_doubt_mps`): a
-        pleasure boat at 24.6 kn, dark while its class B set is still out of reception, is no go-fast."""
+        passes fast_kn (less fast_hysteresis_kn) beyond its position noise (`Cycle.made_good_doubt_mps`), over
+        the last 2.5-5 min or over this behaviour's spell (`good_mps`; a go-fast that has just sped up from a
+        stop made good 20-22 kn over the last 5 min at 32 kn): a pleasure boat at 24.6 kn, dark while its class B
+        set is still out of reception, is no go-fast."""
         if not len(rows):
             return
-        mem = self.engine.memory.f
-        doubt = cyc.made_good_doubt_mps(cyc.t - mem["mg_t0"][cyc.slot], self.p["made_good_sigmas"])[rows]
-        sure_kn = mem["mg_kn"][cyc.slot[rows]] - doubt * MPS_TO_KN
+        p, mem = self.p, self.engine.memory.f
+        s = cyc.slot[rows]
+        recent = mem["mg_kn"][s] - cyc.made_good_doubt_mps(cyc.t - mem["mg_t0"][cyc.slot],
+                                                          p["made_good_sigmas"])[rows] * MPS_TO_KN
+        spell = (good_mps[rows] - cyc.made_good_doubt_mps(cyc.t - self.spell.t0[cyc.slot],
+                                                          p["made_good_sigmas"])[rows]) * MPS_TO_KN
         held = np.zeros(len(cyc), bool)
-        held[rows[~(sure_kn >= self.p["fast_kn"] - self.p["fast_hysteresis_kn"])]] = True
+        held[rows[~(np.fmax(recent, spell) >= p["fast_kn"] - p["fast_hysteresis_kn"])]] = True
         self.hold |= held & ~self.proven(cyc, held)
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
