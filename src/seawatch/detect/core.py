@@ -22,6 +22,7 @@ from seawatch.config.site import rule_params
 from seawatch.detect import kernels
 from seawatch.detect.alerts import AlertBook
 from seawatch.detect.slots import SlotState, grown, taken
+from seawatch.detect.track_evidence import shown_vessel
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo.sun import sun_elevation_deg
 from seawatch.key_index import KeyIndex
@@ -227,6 +228,12 @@ class Cycle:
         if sigma is None:
             return np.zeros(len(self), bool)
         return sigma > max_sigma_m
+
+    def shown_vessel(self, min_score: float, min_plots_per_scan: float) -> B:
+        """Rows that are not dark, or whose radar track has shown it is a vessel and not clutter
+        (`track_evidence.shown_vessel`, from the engine's track score and plots per scan of each row)."""
+        return shown_vessel(self.dark, self.cache["track_plots"], self.cache["track_score"],
+                            self.cache["plots_per_scan"], min_score, min_plots_per_scan)
 
     def made_good_doubt_mps(self, span_s: F64, sigmas: float) -> F64:
         """How far a speed made good over `span_s` may read high from position noise alone: `sigmas` standard

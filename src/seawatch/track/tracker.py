@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from seawatch.arrays import BRUTE_PAIRS, within_count
 from seawatch.config.site import SensorConfig
+from seawatch.key_index import KeyIndex
 from seawatch.track import imm as imm_mod
 from seawatch.track import kalman, kernels, step_kernel
 from seawatch.track.assign import gnn_assign, gnn_assign_compiled
@@ -310,6 +311,14 @@ class RadarTracker:
         score, plots = np.full(len(ids), np.nan), np.full(len(ids), -1, np.int32)
         if not len(self.ids) or not len(ids):
             return score, plots
+        at = KeyIndex(self.ids).find(ids)   # a spliced track takes an older id: self.ids is not always sorted
+        found = at >= 0
+        plots[found] = self.life.n_hits[at[found]]
+        if self.params.score is not None:
+            scored = np.flatnonzero(found)
+            scored = scored[self.score.scored[at[scored]]]
+            score[scored] = self.score.score[at[scored]]
+        return score, plots
         order = np.argsort(self.ids, kind="stable")   # a spliced track takes an older id: not always sorted
         pos = np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)
         at = order[pos]

@@ -43,7 +43,6 @@ import numpy as np
 from seawatch.arrays import fill_nan, near_any
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
 from seawatch.detect.statics import Statics
-from seawatch.detect.track_evidence import shown_vessel
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
 
@@ -161,9 +160,8 @@ class DarkTarget(ContactRule):
         # dark again within the merge gap of its closed dark alert: the identity its track picked up meanwhile
         # (an AIS blip, or a moment's fusion with a passing ship) is no reason to wait for an ais_gap
         unsure &= ~self.proven(cyc, unsure)
-        unshown = ~shown_vessel(dark, cyc.cache["track_plots"], cyc.cache["track_score"], cyc.cache["plots_per_scan"],
-                                p["min_track_score"], p["min_plots_per_scan"])
-        self.hold = unsure | wander | unshown
+        # (cyc.dark, not `dark`: a row left out of `dark` above does not enter, so its hold does not matter)
+        self.hold = unsure | wander | ~cyc.shown_vessel(p["min_track_score"], p["min_plots_per_scan"])
         self._dark_since_ais_stopped(cyc, enter, went_dark)
         if cyc.now < self.engine.started + p["warmup_s"]:
             self.hold[:] = True

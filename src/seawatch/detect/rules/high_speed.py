@@ -54,7 +54,6 @@ from seawatch.detect.identity import TrackIdentity, handed_over
 from seawatch.detect.reception import leisure_craft
 from seawatch.detect.spell import Steadiness
 from seawatch.detect.statics import Statics
-from seawatch.detect.track_evidence import shown_vessel
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN
 
@@ -204,8 +203,7 @@ class HighSpeed(ContactRule):
         hold = ((sure_mps * MPS_TO_KN < thr) | (straight < p["min_straightness"])
                 | (jitter > p["max_speed_jitter"]) | (self._plot_jitter(cyc) > p["max_speed_jitter"]) | clutter
                 | extrapolated | unmeasured
-                | ~shown_vessel(cyc.dark, cyc.cache["track_plots"], cyc.cache["track_score"],
-                                cyc.cache["plots_per_scan"], p["min_track_score"], p["min_plots_per_scan"]))
+                | ~cyc.shown_vessel(p["min_track_score"], p["min_plots_per_scan"]))
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
         return (kn >= thr) & sane, (kn >= thr - p["hysteresis_kn"]) & sane
