@@ -432,7 +432,7 @@ class Pipeline:
         }
         cols.update(self._identity(mmsi))
         cols["ais_age_s"] = ais_age_s[rows]
-        cols["track_score"], cols["track_plots"] = self.tracker.evidence(track_id)
+        cols["track_score"], cols["track_plots"], cols["track_born_t"] = self.tracker.evidence(track_id)
         cols["sensors"] = _SENSORS[kind]
         return cols, x[:, 0], x[:, 1]
 

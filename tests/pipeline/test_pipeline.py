@@ -72,7 +72,7 @@ def test_a_vessel_without_ais_is_a_dark_radar_only_contact_with_its_speed() -> N
     assert dark[0].mmsi is None and abs(dark[0].sog_mps - 15.4) < 1.5 and dark[0].ais_class is None
 
 
-def test_a_radar_contact_carries_its_tracks_plot_count_and_an_ais_only_one_none() -> None:
+def test_a_radar_contact_carries_its_tracks_plot_count_and_birth_and_an_ais_only_one_none() -> None:
     rows = run(scenario())
     last_t = max(r.t for r in rows)
     final = [r for r in rows if r.t == last_t]
@@ -82,7 +82,10 @@ def test_a_radar_contact_carries_its_tracks_plot_count_and_an_ais_only_one_none(
     assert dark and fused and ais_only
     # ~240 scans of 600 s at Pd 0.95; the count is the tracker's, from the track's birth
     assert all(200 <= r.track_plots <= 240 for r in dark + fused)
-    assert all(r.track_plots is None and r.track_score is None for r in ais_only)
+    assert all(r.track_plots is None and r.track_score is None and r.track_born_t is None for r in ais_only)
+    # born on its first plots, the first scans (1.7e9 + 0 s ...), before the contact was confirmed and first shown
+    first_shown = min(r.t for r in rows if r.radar_track_id == dark[0].radar_track_id)
+    assert 1.7e9 <= dark[0].track_born_t < first_shown <= 1.7e9 + 60
 
 
 def test_an_ais_vessel_outside_radar_cover_is_ais_only() -> None:

@@ -186,7 +186,7 @@ def test_counting_plots_near_a_plot_agrees_with_the_kd_tree_including_plots_exac
                           np.asarray(cKDTree(many).query_ball_point(many[:100], 500.0, return_length=True), float))
 
 
-def test_a_tracks_evidence_is_its_plots_since_birth_and_its_score_once_scored() -> None:
+def test_a_tracks_evidence_is_its_plots_and_time_since_birth_and_its_score_once_scored() -> None:
     from seawatch.track.lifecycle import ScoreParams
     scored = RadarTracker(replace(_params(), score=ScoreParams()))
     imm = RadarTracker(replace(_params(), score=ScoreParams(), manoeuvre_q_m2ps3=5.0))   # the compiled scan
@@ -197,8 +197,10 @@ def test_a_tracks_evidence_is_its_plots_since_birth_and_its_score_once_scored() 
             tr.step(k * DT, z)
     for tr in (scored, imm):
         (tid,) = tr.ids
-        score, plots = tr.evidence(np.array([tid, tid + 100, -1]))
+        score, plots, born = tr.evidence(np.array([tid, tid + 100, -1]))
         assert plots.tolist() == [9, -1, -1]
         assert score[0] > 0 and np.isnan(score[1:]).all()
-    score, plots = plain.evidence(plain.ids)
+        assert born[0] == 0.0 and np.isnan(born[1:]).all()   # its first plot's scan, before it was confirmed
+    score, plots, born = plain.evidence(plain.ids)
     assert plots.tolist() == [9] and np.isnan(score).all()   # a tracker without the score gives none
+    assert born.tolist() == [0.0]

@@ -405,6 +405,7 @@ class DetectionEngine(SlotState):
         # the track it carries now (-1: none; a contact fusion let go of carries it no longer: `Continuity.born`)
         mem.i["radar_track"][slots] = np.where(cyc.cache["radar_track_id"] >= 0, cyc.cache["radar_track_id"], -1)
         cyc.cache["track_score"], cyc.cache["track_plots"] = c["track_score"][rows], c["track_plots"][rows]
+        cyc.cache["track_born_t"] = c["track_born_t"][rows]
         cyc.cache["plots_per_scan"] = self.track_evidence.plots_per_scan(slots, t, cyc.cache["radar_track_id"],
                                                                          cyc.cache["track_plots"])
         cyc.cache["pos_sigma_m"] = np.sqrt(np.fmax(c["var_e_m2"][rows], c["var_n_m2"][rows]))

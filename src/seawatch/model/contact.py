@@ -54,9 +54,11 @@ CONTACT_SCHEMA: dict[str, tuple[str, Any]] = {
     "ais_class": ("i1", -1),  # the transponder class its position reports show: AIS_CLASS_A / AIS_CLASS_B
     # its radar track's evidence (radar and fused contacts): the tracker's track score (ln of the likelihood ratio
     # "a vessel detected with a low Pd" over "clutter", summed over the scans of radars >= 10 km away; absent if no
-    # such scan has covered it) and the plots associated with it since it was born
+    # such scan has covered it), the plots associated with it since it was born, and when it was born (its first
+    # plot: before the tracker confirmed it and the contact was first shown)
     "track_score": ("f8", np.nan),
     "track_plots": ("i4", -1),
+    "track_born_t": ("f8", np.nan),
 }
 
 AIS_CLASS_A = 1  # position reports of types 1-3 (and 27): a class A set (12.5 W, on the mast, SOLAS ships)
@@ -89,6 +91,7 @@ class ContactUpdate:
     ais_class: int | None = None
     track_score: float | None = None
     track_plots: int | None = None
+    track_born_t: float | None = None
 
 
 assert tuple(f.name for f in fields(ContactUpdate)) == tuple(CONTACT_SCHEMA)

@@ -208,7 +208,7 @@ def contact_columns(rec: Recorded, q_m2ps3: float) -> tuple[dict[str, npt.NDArra
         "var_e_m2": cov[:, 0, 0], "var_n_m2": cov[:, 1, 1], "cov_en_m2": cov[:, 0, 1],
         "radar_track_id": np.full(n, -1, np.int64), "mmsi": real_mmsi(key),
         **identity_columns(rec.static), "ais_age_s": age, "sensors": _SENSORS_AIS[np.zeros(n, np.intp)],
-        "track_score": np.full(n, np.nan), "track_plots": np.full(n, -1, np.int32),
+        "track_score": np.full(n, np.nan), "track_plots": np.full(n, -1, np.int32), "track_born_t": np.full(n, np.nan),
     }
     return cols, x[:, 0], x[:, 1]
 

@@ -303,31 +303,24 @@ class RadarTracker:
         table = self._all_rows()
         return table if table_lost is None else self._concat(table, table_lost)
 
-    def evidence(self, track_ids: Int64Array) -> tuple[FloatArray, npt.NDArray[np.int32]]:
-        """Each track's score (NaN: not scored yet, or no score kept; see `lifecycle.TrackScore`) and the plots
-        associated with it since it was born, for tracks of the current picture; NaN and -1 for ids it does not
-        hold (lost, or no radar track)."""
+    def evidence(self, track_ids: Int64Array) -> tuple[FloatArray, npt.NDArray[np.int32], FloatArray]:
+        """Each track's score (NaN: not scored yet, or no score kept; see `lifecycle.TrackScore`), the plots
+        associated with it since it was born, and the time of its birth (its first plot; a spliced track's is its
+        older piece's), for tracks of the current picture; NaN, -1 and NaN for ids it does not hold (lost, or no
+        radar track)."""
         ids = np.asarray(track_ids, np.int64)
-        score, plots = np.full(len(ids), np.nan), np.full(len(ids), -1, np.int32)
+        score, plots, born = np.full(len(ids), np.nan), np.full(len(ids), -1, np.int32), np.full(len(ids), np.nan)
         if not len(self.ids) or not len(ids):
-            return score, plots
+            return score, plots, born
         at = KeyIndex(self.ids).find(ids)   # a spliced track takes an older id: self.ids is not always sorted
         found = at >= 0
         plots[found] = self.life.n_hits[at[found]]
+        born[found] = self.life.born_s[at[found]]
         if self.params.score is not None:
             scored = np.flatnonzero(found)
             scored = scored[self.score.scored[at[scored]]]
             score[scored] = self.score.score[at[scored]]
-        return score, plots
-        order = np.argsort(self.ids, kind="stable")   # a spliced track takes an older id: not always sorted
-        pos = np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)
-        at = order[pos]
-        found = self.ids[at] == ids
-        plots[found] = self.life.n_hits[at[found]]
-        if self.params.score is not None:
-            scored = found & self.score.scored[at]
-            score[scored] = self.score.score[at[scored]]
-        return score, plots
+        return score, plots, born
 
     # -- internals -------------------------------------------------------------------------------
     def _step_compiled(self, time_s: float, dt: float, plots: FloatArray, noise: MeasurementNoise) -> TrackTable:

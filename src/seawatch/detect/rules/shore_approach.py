@@ -50,19 +50,34 @@ class ShoreApproach(ContactRule):
         # a shore only the go-fast horizon reaches: held until the speed made good over the last 2.5-5 min passes
         # fast_kn by this many standard deviations of its position noise (high_speed's `made_good_sigmas`)
         "made_good_sigmas": 1.0,
+        # a track too young for the made good over 2.5-5 min is judged on its spell once that is young_spell_s
+        # long, if its radar track has shown it is a vessel: track score >= young_min_track_score
+        "young_spell_s": 45.0,
+        "young_min_track_score": 20.0,
+        "young_made_good_sigmas": 2.0,
     }
 
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
         self.use_spell()
         self._was = np.zeros(0, np.int64)   # per row of the cycle: the MMSI its radar track carried lately (0: none)
+        self._young = np.zeros(0, bool)   # per row of the cycle: a young track judged on its spell
         self.ashore_t = np.zeros(0)   # per slot: when the contact was last within ashore_m of the shore
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"ashore_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
-        return self.held_min_duration(cyc)
+        """min_duration_s (infinite while held), counted for a young track judged on its spell (`_young_proven`)
+        from its radar track's first plot: the tracker followed it for minutes before it confirmed it and the
+        contact was first shown (a runner seen on one scan in ten: ~2 min), and its spell of young_spell_s
+        since has shown where it is going."""
+        d = self.held_min_duration(cyc)
+        born = cyc.cache.get("track_born_t")
+        if born is None or not self._young.any():
+            return d
+        since = np.fmin(self.timer.since[cyc.slot], cyc.t)   # NaN: the timer starts in this cycle
+        return np.where(self._young & np.isfinite(born), np.maximum(d - (since - born), 0.0), d)
 
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
@@ -75,7 +90,8 @@ class ShoreApproach(ContactRule):
         clutter = ((mean * MPS_TO_KN > p["max_speed_kn"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
                    | (fast & (jitter > 2 * p["max_speed_jitter"])))   # latched: clutter for sure
         run_straight = self.engine.memory.f["mg_straight"][cyc.slot]
-        hold = ((straight < p["min_straightness"]) | ~(mg >= p["min_made_good"] * cyc.sog_kn)
+        self._young = young = self._young_proven(cyc, mg, good_mps)
+        hold = ((straight < p["min_straightness"]) | ~((mg >= p["min_made_good"] * cyc.sog_kn) | young)
                 | ((cyc.sog_kn >= p["fast_kn"]) & (run_straight < p["min_run_straightness"]))
                 | (fast & (jitter > p["max_speed_jitter"])) | clutter)
         proven = self.proven(cyc, hold)
@@ -144,6 +160,19 @@ class ShoreApproach(ContactRule):
                 enter &= self._was == 0
                 stay &= self._was == 0
         return enter, stay | enter
+
+    def _young_proven(self, cyc: Cycle, mg: F64, good_mps: F64) -> B:
+        """Rows too young for the made good over 2.5-5 min (NaN) that made good min_made_good of their speed over
+        a spell of at least young_spell_s, on a radar track whose score shows a vessel (young_min_track_score)."""
+        p = self.p
+        score = cyc.cache.get("track_score")
+        if score is None:
+            return np.zeros(len(cyc), bool)
+        span = cyc.t - self.spell.t0[cyc.slot]
+        sure_kn = (good_mps - cyc.made_good_doubt_mps(span, p["young_made_good_sigmas"])) * MPS_TO_KN
+        with np.errstate(invalid="ignore"):
+            return (np.isnan(mg) & (span >= p["young_spell_s"]) & (score >= p["young_min_track_score"])
+                    & (sure_kn >= p["fast_kn"]) & (good_mps * MPS_TO_KN >= p["min_made_good"] * cyc.sog_kn))
 
     def _hold_unproven_fast(self, cyc: Cycle, rows: np.ndarray, good_mps: F64) -> None:
         """Hold these rows (heading for a shore only the go-fast horizon reaches) unless their speed made good
