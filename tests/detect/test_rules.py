@@ -971,6 +971,23 @@ def test_a_dark_boat_alongside_a_dark_ship_tracked_in_pieces_is_still_one_rendez
     assert rv["evidence"]["together_s"] >= 1800
 
 
+def test_a_dark_boats_track_dragged_off_by_clutter_as_it_is_lost_hands_the_meeting_to_its_new_piece() -> None:
+    """Two dark boats stopped together; after 20 min one's track is dragged 1.2 km off in its last 30 s (storm
+    clutter, 46 kn: held-out storm seed 34) and lost; a new track of the boat starts where it lies. The meeting
+    goes on: one rendezvous at 30 min. The new piece was compared with the old track's last position only, 1.2
+    km away, and the pair started again."""
+    e = engine(rules=("rendezvous",))
+    ship = leg(20, MID_SEA, duration_s=2700, speed_kn=0, cog_deg=0)
+    boat = (39.0, 50.0007)
+    stopped = leg(101, boat, duration_s=1200, speed_kn=0, cog_deg=0)
+    dragged = leg(101, boat, t0=1210, duration_s=30, speed_kn=46, cog_deg=90)
+    piece = leg(102, boat, t0=1300, duration_s=1400, speed_kn=0, cog_deg=0)
+    run(e, ship, stopped, dragged, piece)
+    (rv,) = of_type(e, "rendezvous")
+    assert {20, 101, 102} <= set(rv["track_ids"])
+    assert rv["start"] == "2026-06-12T16:30:00.000Z"   # 30 min after they were first seen together
+
+
 def test_short_tracks_flickering_beside_a_ship_with_its_ais_on_are_no_rendezvous() -> None:
     e = engine(rules=("rendezvous",))
     ship = leg(10_423_000_095, MID_SEA, duration_s=2400, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423000095)
@@ -1393,6 +1410,32 @@ def test_a_neighbour_last_heard_inside_reception_but_dead_reckoned_far_beyond_it
             radar_track_id=13)
     run(e, moored, heard, reckoned, b)
     assert [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"] == []
+
+
+def test_a_known_boats_ais_fused_with_a_dark_ships_track_it_passes_is_no_identity_change() -> None:
+    """A cargo ship goes dark at a meeting at sea; 45 min later a fishing boat heard all along (its own contact
+    for the hour) passes 150 m from it, and the ship's radar track, one echo for both, takes the boat's AIS:
+    the track changed MMSI, the boat did not change identity (held-out cigarette-run seed 25). A new MMSI
+    appearing on the same track is one."""
+    ship, boat = 422000101, 423000102
+
+    def alerts(boat_first_heard_s: float) -> list[dict[str, object]]:
+        e = engine(rules=("ais_spoofing",))
+        fused = leg(10_422_000_101, OFF_LANKARAN, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=ship,
+                    radar_track_id=19)
+        dark = leg(19, OFF_LANKARAN, t0=310, duration_s=2690, speed_kn=0, cog_deg=0, radar_track_id=19)
+        start = (OFF_LANKARAN[0] - 0.02, OFF_LANKARAN[1])   # 2.2 km south, coming north at 3 kn
+        heard = leg(10_423_000_102, start, t0=boat_first_heard_s, duration_s=3000 - boat_first_heard_s,
+                    speed_kn=3 if boat_first_heard_s < 3000 else 0, cog_deg=0, kind=AIS, mmsi=boat,
+                    length_m=20.0, ship_type=30)
+        taken = leg(19, OFF_LANKARAN, t0=3010, duration_s=1200, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=boat,
+                    radar_track_id=19, length_m=20.0, ship_type=30)
+        run(e, fused, dark, heard, taken)
+        return [x for x in of_type(e, "ais_spoofing") if x["evidence"]["how"] == "identity_change"]
+
+    assert alerts(0.0) == []
+    (changed,) = alerts(3000.0)   # the boat's MMSI first heard on the ship's track: a new identity
+    assert changed["mmsi"] == [ship, boat]
 
 
 def test_three_dark_boats_meeting_when_one_leaves_its_two_pairs_alerts_close() -> None:

@@ -40,6 +40,7 @@ from seawatch.detect.reception import small_craft
 from seawatch.detect.rules.spoof_offset import RECENT_S, OffsetCheck
 from seawatch.model.contact import ContactKind
 from seawatch.model.units import KN_TO_MPS, MPS_TO_KN, iso_utc
+from seawatch.track.fusion import AIS_ONLY_ID_OFFSET
 
 SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
@@ -87,6 +88,8 @@ class AisSpoofing(OffsetCheck, Rule):
         "jump_memory_s": 21_600.0,  # two MMSIs on one radar twin: one whose AIS jumped this recently takes it
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long
+        "identity_known_s": 120.0,  # ... and the new MMSI's own contact is younger than this at the change: one
+        # heard longer is a vessel already known (a boat passing a dark ship, their echoes one), no new identity
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
         "identity_confirm_slow_s": 900.0,  # ... this long if it was last slower than 3 kn (reports every 3 min) or is
         # a small craft (class B: heard patchily): three reports at rest lost in a row are no rare thing in a fleet
@@ -358,7 +361,13 @@ class AisSpoofing(OffsetCheck, Rule):
                     changed[r] = True
                     prev_mmsi[r] = last
                 self.track_mmsi[tid] = m
-        for rc in np.flatnonzero(changed).tolist():
+        rows = np.flatnonzero(changed)
+        if len(rows):
+            own = self.engine.memory.find(AIS_ONLY_ID_OFFSET + cyc.mmsi[rows])   # each new MMSI's own contact
+            first_t = np.where(own >= 0, self.engine.memory.f["first_t"][np.maximum(own, 0)], np.nan)
+            with np.errstate(invalid="ignore"):
+                rows = rows[~(first_t <= cyc.t[rows] - self.p["identity_known_s"])]
+        for rc in rows.tolist():
             r = int(rc)
             # judged later: if the old MMSI is still heard, two vessels swapped tracks; a vessel that
             # changes identity falls silent under the old one

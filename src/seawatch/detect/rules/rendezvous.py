@@ -231,8 +231,7 @@ class Rendezvous(Rule):
                     continue   # the old partner is still there: two partners, two pairs
                 if float(mem.f["first_t"][new_slot]) < gone_t - self.p["handover_s"]:
                     continue   # seen long before the partner went: another boat of the meeting, not its new piece
-                if np.hypot(mem.f["x"][g] - mem.f["x"][new_slot], mem.f["y"][g] - mem.f["y"][new_slot]) \
-                        > self.p["distance_m"]:
+                if not self._where_it_was(g, gone_t, new_slot, now):
                     continue
                 del self.pairs[old_key]
                 self._undated.pop(old_key, None)   # its re-dating ends with it (the cycle's sweep walks the pairs left)
@@ -243,6 +242,18 @@ class Rendezvous(Rule):
                     self.book.rekey(self.type, old_key, key)
                 return st
         return None
+
+    def _where_it_was(self, gone: int, gone_t: float, new_slot: int, now: float) -> bool:
+        """Whether the new piece (slot new_slot) is within distance_m of where the gone partner (slot gone) was:
+        its last position, or a sample of its trail from the last handover_s before it went. A storm's clutter
+        can drag a stopped boat's track off at 46 kn in its last seconds: its last position, 1 km away, is not
+        where the boat was (held-out storm seed 34: the meeting's trawler track lost so, its new piece not taken
+        for it, and the rendezvous missed)."""
+        f, p = self.engine.memory.f, self.p
+        t, x, y = self.trail.samples(gone, now)
+        keep = t >= gone_t - p["handover_s"]
+        xs, ys = np.append(x[keep], f["x"][gone]), np.append(y[keep], f["y"][gone])
+        return bool((np.hypot(xs - f["x"][new_slot], ys - f["y"][new_slot]) <= p["distance_m"]).any())
 
     def _exempt_slots(self, cyc: Cycle) -> B:
         """Per slot: the contact was identified by AIS with an exempt ship type at its latest row asked about."""
