@@ -151,10 +151,11 @@ def test_a_young_go_fast_track_with_a_vessels_track_score_is_raised_before_its_m
     noise, and the rule's minute counts from its radar track's first plot (`track_born_t`). A track without that
     score still waits, and so does a class B boat at 22 kn out of AIS reception (held-out cigarette-run seeds 11,
     16, 29: 21-26 kn, scores 30-60)."""
-    def start_s(speed_kn: float, score: float, lon: float, born_s: float = np.nan, sigma_m: float = 40.0) -> float:
+    def start_s(speed_kn: float, score: float, lon: float, born_s: float = np.nan, sigma_m: float = 40.0,
+                plots: int = 12) -> float:
         e = engine(rules=("shore_approach",))
         rows = leg(7, (38.66, lon), duration_s=600, speed_kn=speed_kn, cog_deg=270, dt=5.0, track_score=score,
-                   track_plots=12, var_e_m2=sigma_m**2, var_n_m2=sigma_m**2)
+                   track_plots=plots, var_e_m2=sigma_m**2, var_n_m2=sigma_m**2)
         rows["track_born_t"] = np.full(len(rows["t"]), rows["t"][0] + born_s)
         run(e, rows, step_s=5.0)
         (a,) = of_type(e, "shore_approach")
@@ -165,5 +166,24 @@ def test_a_young_go_fast_track_with_a_vessels_track_score_is_raised_before_its_m
     assert start_s(32.0, 50.0, 49.25) == 60.0   # its birth not known: the minute from its first row
     # known to 130 m: +- 2 x 7.9 kn over 45 s; 32 kn is beyond 25 only after ~102 s (at one sigma: 51 s)
     assert start_s(32.0, 50.0, 49.25, born_s=-120.0, sigma_m=130.0) >= 100.0
-    assert start_s(32.0, 5.0, 49.25, born_s=-120.0) >= 150.0
+    # a score of 5 is no vessel's: never raised (the next test); from a tracker that gives no plot count it is
+    # judged by its motion, and waits for the made good over minutes
+    assert start_s(32.0, 5.0, 49.25, born_s=-120.0, plots=-1) >= 150.0
     assert start_s(22.0, 50.0, 48.98, born_s=-120.0) >= 150.0   # 4.4 km off the beach: within the 15 min horizon
+
+
+def test_a_dark_track_racing_for_the_shore_that_has_not_shown_a_vessels_plots_is_no_shore_approach() -> None:
+    """Storm clutter by the shore lined up into a dark track at 55 kn heading for the beach 1.6 km ahead (held-out
+    storm seed 36; no vessel within 3.5 km). As for `high_speed` and `dark_target`, a dark radar track must have
+    shown it is a vessel (`track_evidence.shown_vessel`): a track score of 20, or 0.3 plots per scan. The same
+    run with a vessel's score is raised; a track from a tracker that gives no plot count is judged by its motion."""
+    def alerts(score: float, plots: int) -> list[dict[str, object]]:
+        e = engine(rules=("shore_approach",))
+        rows = leg(7, (38.66, 49.02), duration_s=400, speed_kn=40.0, cog_deg=270, dt=5.0, track_score=score,
+                   track_plots=plots)
+        run(e, rows, step_s=5.0)
+        return of_type(e, "shore_approach")
+
+    assert alerts(-5.7, 8) == []
+    assert len(alerts(50.0, 8)) == 1
+    assert len(alerts(np.nan, -1)) == 1

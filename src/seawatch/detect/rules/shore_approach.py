@@ -55,6 +55,10 @@ class ShoreApproach(ContactRule):
         "young_spell_s": 45.0,
         "young_min_track_score": 20.0,
         "young_made_good_sigmas": 2.0,
+        # a dark radar track must have shown it is a vessel, as for high_speed and dark_target
+        # (`track_evidence.shown_vessel`): storm clutter by the shore lined up into a 55 kn track (held-out storm 36)
+        "min_track_score": 20.0,
+        "min_plots_per_scan": 0.3,
     }
 
     def __init__(self, engine: Any) -> None:
@@ -93,7 +97,8 @@ class ShoreApproach(ContactRule):
         self._young = young = self._young_proven(cyc, mg, good_mps)
         hold = ((straight < p["min_straightness"]) | ~((mg >= p["min_made_good"] * cyc.sog_kn) | young)
                 | ((cyc.sog_kn >= p["fast_kn"]) & (run_straight < p["min_run_straightness"]))
-                | (fast & (jitter > p["max_speed_jitter"])) | clutter)
+                | (fast & (jitter > p["max_speed_jitter"])) | clutter
+                | ~cyc.shown_vessel(p["min_track_score"], p["min_plots_per_scan"]))
         proven = self.proven(cyc, hold)
         self.hold, self.clutter = hold & ~proven, clutter & ~proven
         self._hit = np.full(n, np.nan)
