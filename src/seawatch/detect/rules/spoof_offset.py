@@ -68,13 +68,17 @@ class OffsetCheck:
         the one whose offset held steadier over the time both were paired (a full hold; until then m waits).
         A spoofer's AIS reports its true speed and course, so only a fixed offset separates them; a ship of
         the same lane at a similar velocity drifts at their speed difference. Over one window both offsets
-        carry the same radar noise (it is one track), so the difference is the AIS positions' own motion."""
+        carry the same radar noise (it is one track), so the difference is the AIS positions' own motion. A rival
+        counts while its pairing stands (held within `clear_s`), not only in the cycles it held."""
         mine = self.jumped.get(m, -np.inf) >= now - self.p["jump_memory_s"]
         for m2, (twin2, _, _) in self.offset_pair.items():
             if m2 == m or twin2 != twin_id or m2 not in self.offset_hist:
                 continue
+            # a rival whose pairing still stands (last held within clear_s, as its pending entry lives): the radar
+            # track's velocity noise breaks a pairing for a cycle or two, and the rival that holds first must not
+            # win for it (held-out spoofing seed 46: a supply ship 16.7 km off took the spoofer's track so)
             _, last = self.pending.get(("position_offset", m2), (now, -np.inf))
-            if last < now - RECENT_S:
+            if last < now - self.p["clear_s"]:
                 continue
             theirs = self.jumped.get(m2, -np.inf) >= now - self.p["jump_memory_s"]
             if mine != theirs:   # an offset starts with a jump: the MMSI whose AIS jumped lately is the spoofer
