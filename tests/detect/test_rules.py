@@ -1094,12 +1094,18 @@ def test_of_two_mmsis_moving_with_one_dark_track_the_one_at_a_fixed_offset_owns_
     assert [a["mmsi"] for a in of_type(e, "ais_spoofing")] == [[423000077]]
 
 
+def _spoofers_track_and_a_lane_ship() -> tuple[dict, dict, dict]:
+    """A dark radar track (82), a ship of the lane 5 km east at the same velocity (MMSI 423000081), and the
+    spoofer's AIS on its own track for its first minute (MMSI 423000080)."""
+    return (leg(82, (38.80, 49.17), duration_s=900, speed_kn=10, cog_deg=0),
+            leg(81, (38.80, 49.23), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000081),
+            leg(80, (38.80, 49.17), duration_s=60, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000080))
+
+
 def test_of_two_mmsis_moving_exactly_with_one_dark_track_the_one_whose_ais_jumped_owns_it() -> None:
     # an offset begins with a jump: the spoofer's AIS leaves its radar track for a point 6 km west
     e = engine(rules=("ais_spoofing",))
-    twin = leg(82, (38.80, 49.17), duration_s=900, speed_kn=10, cog_deg=0)
-    lane = leg(81, (38.80, 49.23), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000081)   # 5 km east
-    on_track = leg(80, (38.80, 49.17), duration_s=60, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000080)
+    twin, lane, on_track = _spoofers_track_and_a_lane_ship()
     offset = leg(80, (float(twin["lat"][7]), 49.10), t0=70, duration_s=830, speed_kn=10, cog_deg=0, kind=AIS,
                  mmsi=423000080)
     run(e, twin, lane, on_track, offset)
@@ -1112,9 +1118,7 @@ def test_a_ship_of_the_lane_does_not_take_the_spoofers_track_while_the_spoofers_
     # lane ship's hold is done (on a real track the velocity noise breaks a pairing so for a cycle or two,
     # held-out spoofing seed 46): the spoofer's pairing still stands, and its claim with it
     e = engine(rules=("ais_spoofing",))
-    twin = leg(82, (38.80, 49.17), duration_s=900, speed_kn=10, cog_deg=0)
-    lane = leg(81, (38.80, 49.23), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000081)   # 5 km east
-    on_track = leg(80, (38.80, 49.17), duration_s=60, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000080)
+    twin, lane, on_track = _spoofers_track_and_a_lane_ship()
     offset = leg(80, (float(twin["lat"][7]), 49.10), t0=70, duration_s=30, speed_kn=10, cog_deg=0, kind=AIS,
                  mmsi=423000080)
     heard_again = leg(80, (float(twin["lat"][25]), 49.10), t0=250, duration_s=650, speed_kn=10, cog_deg=0,

@@ -74,9 +74,7 @@ class OffsetCheck:
         for m2, (twin2, _, _) in self.offset_pair.items():
             if m2 == m or twin2 != twin_id or m2 not in self.offset_hist:
                 continue
-            # a rival whose pairing still stands (last held within clear_s, as its pending entry lives): the radar
-            # track's velocity noise breaks a pairing for a cycle or two, and the rival that holds first must not
-            # win for it (held-out spoofing seed 46: a supply ship 16.7 km off took the spoofer's track so)
+            # a pairing broken for a cycle or two by the track's velocity noise still stands (held-out spoofing 46)
             _, last = self.pending.get(("position_offset", m2), (now, -np.inf))
             if last < now - self.p["clear_s"]:
                 continue
