@@ -355,14 +355,18 @@ class Pipeline:
         else:
             table, age = shown
             ids = table.contact_id
-            current = [self._contacts(table, t, self._shown(table, age, t), age)]
+            rows = self._shown(table, age, t)
+            # each row's AIS age at the row's own time (the table's: a radar-backed picture is fused at its last
+            # scan, up to two periods before t), so that its t - ais_age_s is the report's time
+            current = [self._contacts(table, rows, self._ais_age(table.mmsi[rows], table.time_s))]
         if prev is None or not len(prev[0]):
             return current
         p_table, p_t, p_age = prev
         gone = np.flatnonzero(~member(p_table.contact_id, ids))
         if not len(gone):
             return current
-        ended = self._contacts(p_table, p_t, gone, p_age)
+        # the last row shown of each, AIS age and all, at the time it is found gone
+        ended = self._contacts(p_table, gone, p_age[gone] - (p_t - p_table.time_s))
         ended[0]["status"] = np.full(len(gone), int(TrackStatus.LOST), dtype=np.uint8)
         ended[0]["t"] = np.full(len(gone), t)
         return [*current, ended]
@@ -404,10 +408,11 @@ class Pipeline:
                                 np.empty((0, 4, 4)))
         self._fuse_with(tracks, t)
 
-    def _contacts(self, table: ContactTable, t: float, rows: npt.NDArray[np.intp],
+    def _contacts(self, table: ContactTable, rows: npt.NDArray[np.intp],
                   ais_age_s: npt.NDArray[np.float64]) -> _Part:
-        """Contact updates of the given rows of a fusion table at t (ais_age_s: of every row of the table), and
-        their local x, y. lat/lon are left absent: `process_xy` projects the x, y of all its updates at once."""
+        """Contact updates of the given rows of a fusion table, at its time (ais_age_s: of each of those rows at
+        that time), and their local x, y. lat/lon are left absent: `process_xy` projects the x, y of all its
+        updates at once."""
         n = len(rows)
         if n == 0:
             return {}, _NO_XY, _NO_XY
@@ -431,7 +436,7 @@ class Pipeline:
             "radar_track_id": track_id, "mmsi": real_mmsi(mmsi),
         }
         cols.update(self._identity(mmsi))
-        cols["ais_age_s"] = ais_age_s[rows]
+        cols["ais_age_s"] = ais_age_s
         cols["track_score"], cols["track_plots"], cols["track_born_t"] = self.tracker.evidence(track_id)
         cols["sensors"] = _SENSORS[kind]
         return cols, x[:, 0], x[:, 1]

@@ -231,6 +231,24 @@ def test_the_contact_updates_are_the_same_however_the_observations_are_cut_into_
         assert contact_updates(merged, rows).equals(whole)
 
 
+def test_a_fused_contacts_ais_age_dates_its_report_whatever_radar_scan_its_row_comes_from() -> None:
+    """A radar-backed picture is fused at its last scan, which may come a second or more before the update step:
+    a row's t minus its AIS age is the time of the report it carries, the same on every row that carries it (it
+    was the step's time minus the age at the step: 1.2 s early here, by a different amount scan by scan, and
+    detection took one report seen on two rows for two reports 0.6 s apart)."""
+    merged = ObservationBatch.concat(scenario(seconds=300.0))
+    t = merged["observed_at"].copy()
+    t[merged["kind"] == int(Kind.RADAR_PLOT)] += 1.3   # scans at 1.3, 3.8, 6.3, 8.8 s..., steps every 10 s
+    merged = ObservationBatch({**merged.columns, "observed_at": t}, n=len(t)).sorted_by_time()
+    p = Pipeline(SITE, update_period_s=10.0)
+    rows = [r for r in p.process(merged).rows() if r.kind is ContactKind.FUSED]
+    report_t = 1.7e9 + np.arange(0.0, 300.0, 10.0) + 0.1   # vessel A's reports
+    assert len(rows) > 20 and {round((r.t - 1.7e9) % 2.5, 3) for r in rows} == {1.3}   # rows at scan times
+    for r in rows:
+        assert r.mmsi == 423000001 and r.ais_age_s is not None
+        assert np.min(np.abs(report_t - (r.t - r.ais_age_s))) < 1e-6, (r.t - 1.7e9, r.ais_age_s)
+
+
 def test_a_first_batch_of_reports_without_observed_at_is_held_not_a_crash() -> None:
     """A static report (and a position report) with only a receive time start the stream: nothing to step to yet;
     they are applied once the stream has a time, the position at its receive time."""

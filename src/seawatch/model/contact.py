@@ -50,7 +50,10 @@ CONTACT_SCHEMA: dict[str, tuple[str, Any]] = {
     "ship_type": ("i2", -1),
     "length_m": ("f8", np.nan),
     "sensors": ("O", None),  # tuple of sensor ids that contributed to this update
-    "ais_age_s": ("f8", np.nan),  # time since the last AIS report (AIS and fused contacts)
+    # the row's t minus its last AIS report's time (AIS and fused contacts): t - ais_age_s is that report's time on
+    # every row that carries it (negative when a fused row dates from a radar scan before the report; a LOST row
+    # repeats its contact's last row, AIS age and all)
+    "ais_age_s": ("f8", np.nan),
     "ais_class": ("i1", -1),  # the transponder class its position reports show: AIS_CLASS_A / AIS_CLASS_B
     # its radar track's evidence (radar and fused contacts): the tracker's track score (ln of the likelihood ratio
     # "a vessel detected with a low Pd" over "clutter", summed over the scans of radars >= 10 km away; absent if no
