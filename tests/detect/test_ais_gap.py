@@ -343,6 +343,25 @@ def test_a_boat_slowing_hard_enough_to_stop_within_two_report_intervals_goes_to_
         assert gaps(e) == ([423538571] if gapped else []), before_kn
 
 
+def test_a_boat_tracked_by_radar_whose_last_two_reports_show_it_stopping_goes_to_the_rate_of_a_boat_at_rest() -> None:
+    """The same boat fused with its radar track: its contact is updated every 5 s, so each report rides on two
+    rows (3.4 s and 8.4 s old). That is one report, not two: the one before the last is the report 30 s earlier,
+    and the slowing from 15.4 to 4.7 kn between them still puts it at rest (it was read as the last report
+    following itself, and the silence was a gap)."""
+    for last_kn, gapped in ((4.7, False), (15.4, True)):
+        e = DetectionEngine(caspian(), rules=("ais_gap",))
+        moving = leg(1, OFF_LANKARAN, duration_s=610, speed_kn=15.4, cog_deg=45, kind=FUSED, mmsi=423987033, dt=5,
+                     ship_type=37, length_m=8.0)
+        since = moving["t"] - T0
+        moving["ais_age_s"] = (since - 1.6) % 30.0   # reports at 1.6 s, 31.6 s, ... 601.6 s
+        moving["sog_mps"][since > 601.6] = last_kn * 0.514444   # the two rows carrying the last report
+        at_rest = leg(2, end_of(moving), t0=601.6 + 517, duration_s=900, speed_kn=0, cog_deg=45, kind=AIS,
+                      mmsi=423987033, dt=180, ship_type=37, length_m=8.0)
+        clock = leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009)
+        run(e, moving, at_rest, clock)
+        assert gaps(e) == ([423987033] if gapped else []), last_kn
+
+
 def test_a_boat_that_stops_dead_after_a_report_at_full_speed_may_lose_its_first_report_at_rest() -> None:
     """A pleasure boat of 8 m at 16.6 kn (class B) stops at a mooring right after a report, nothing in it saying so,
     and is heard again at rest 5.6 min later, its first report at the 3 min rate lost (cigarette-run seed 3 and

@@ -133,8 +133,11 @@ class AisGap(Rule):
         s = cyc.slot[ok]
         self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
         self.samples[s] += 1
+        # a new report: the one it follows becomes the one before the last. Only a report no earlier row carried
+        # (a radar-backed contact carries each report on the rows of the next ~10 s: one report, not two)
         fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0)
-        if fresh.any():   # a new report: the one it follows becomes the one before the last
+        fresh &= ~((cyc.prev_mmsi == cyc.mmsi) & ((cyc.t - age) <= fill_nan(cyc.cache["prev_ais_t"], nan=-np.inf)))
+        if fresh.any():
             f = cyc.slot[fresh]
             same = cyc.prev_mmsi[fresh] == cyc.mmsi[fresh]
             self.before_sog[f] = np.where(same, self.report_sog[f], np.nan)
