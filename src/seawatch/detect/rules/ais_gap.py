@@ -50,6 +50,7 @@ from seawatch.model.units import MPS_TO_KN
 RENAMED_WITHIN_S = 600.0  # an identity change this soon after an MMSI's last report explains its silence
 SHORE_AHEAD_MAX_M = 30_000.0  # how far along a silent vessel's course the shore is looked for
 TRACKED_S = 60.0  # a contact updated this recently is still tracked (by radar, while its AIS is silent)
+SAME_REPORT_S = 0.5  # two rows' report times at most this far apart are one report (a spacing needs more)
 _OUTAGE_COLUMNS = ("last_mmsi", "last_ais_t", "ais_x", "ais_y")  # what `_not_outage` reads of the memory
 
 
@@ -128,7 +129,7 @@ class AisGap(Rule):
         age = np.where(np.isfinite(cyc.ais_age_s), cyc.ais_age_s, 0.0)
         spacing = (cyc.t - age) - cyc.cache["prev_ais_t"]
         sample = np.where(np.isfinite(spacing), spacing, 0.0)
-        ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["learn_max_s"])
+        ok = (cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > SAME_REPORT_S) & (sample <= p["learn_max_s"])
         ok &= ~self.alerted[cyc.slot]   # nor does a silence that was a gap (its next one would need ~8 times as long)
         s = cyc.slot[ok]
         self.interval[s] = np.fmax(fill_nan(self.interval[s], nan=0.0) * 0.999, sample[ok])
@@ -136,7 +137,7 @@ class AisGap(Rule):
         # a new report: the one it follows becomes the one before the last. Only a report no earlier row carried
         # (a radar-backed contact carries each report on the rows of the next ~10 s: one report, not two)
         fresh = cyc.cache["fresh_ais"] & (cyc.mmsi > 0)
-        fresh &= ~((cyc.prev_mmsi == cyc.mmsi) & ((cyc.t - age) <= fill_nan(cyc.cache["prev_ais_t"], nan=-np.inf)))
+        fresh &= ~((cyc.prev_mmsi == cyc.mmsi) & (spacing <= SAME_REPORT_S))   # NaN (none before): kept
         if fresh.any():
             f = cyc.slot[fresh]
             same = cyc.prev_mmsi[fresh] == cyc.mmsi[fresh]
@@ -150,8 +151,8 @@ class AisGap(Rule):
         if track is not None:
             on_track = ident & (track >= 0)
             self.track[cyc.slot[on_track]] = track[on_track]
-        heard = ((cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > 0.5) & (sample <= p["reception_learn_max_s"])
-                 & (cyc.sog_kn >= 2.0))
+        heard = ((cyc.mmsi > 0) & (cyc.prev_mmsi == cyc.mmsi) & (sample > SAME_REPORT_S)
+                 & (sample <= p["reception_learn_max_s"]) & (cyc.sog_kn >= 2.0))
         if p["reception_poor_share"] > 0 and heard.any():
             self.reception.observe(cyc.x[heard], cyc.y[heard], small[heard], sample[heard])
         n = mem.n
@@ -254,7 +255,7 @@ class AisGap(Rule):
         mem = self.engine.memory
         sog, before = self.report_sog[slots], self.before_sog[slots]
         dt = mem.f["last_ais_t"][slots] - self.before_t[slots]
-        ok = (dt > 0.5) & (dt <= self.p["stop_trend_max_s"]) & (before > sog)   # NaN: not known, False
+        ok = (dt > SAME_REPORT_S) & (dt <= self.p["stop_trend_max_s"]) & (before > sog)   # NaN: not known, False
         ahead = sog + (sog - before) / np.where(ok, dt, 1.0) * self.p["stop_trend_ahead_s"]
         return ok & (ahead * MPS_TO_KN < 2.0)
 
