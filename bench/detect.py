@@ -12,7 +12,8 @@ over the timed cycles.
 
     python bench/detect.py --pipeline --duration 2h --no-scale
     python bench/detect.py --pipeline --duration 2h --no-scale --sim-seed 1   # the scenarios with another seed
-    python bench/detect.py --florida-only --pipeline       # the real Florida day through seawatch replay (~45 s CPU)
+    python bench/detect.py --florida-only --pipeline       # the real Florida day through seawatch replay (~10 s CPU)
+    python bench/detect.py --san-pedro-only                # the real San Pedro Bay day (LA / Long Beach), the same way
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ def florida(csv_path: Path, samples: int, seed: int) -> None:
     print(f"== Florida Straits 2020-01-01 (real, {n:,} positions, {len(np.unique(mmsi))} vessels, "
           f"{vessel_hours(bt, batch['mmsi']):,.0f} vessel-hours), AIS-only contacts: detection CPU {cpu:.1f} s "
           f"({n / cpu:,.0f} updates/s)")
-    florida_table(alerts, vessel_hours(bt, batch["mmsi"]), samples, seed)
+    alert_table(alerts, vessel_hours(bt, batch["mmsi"]), samples, seed)
 
 
 def vessel_hours(t: np.ndarray, mmsi: np.ndarray) -> float:
@@ -252,7 +253,7 @@ def vessel_hours(t: np.ndarray, mmsi: np.ndarray) -> float:
     return float(np.minimum(gaps[same], 600.0).sum()) / 3600.0
 
 
-def florida_table(alerts: list[dict], vh: float, samples: int, seed: int) -> None:
+def alert_table(alerts: list[dict], vh: float, samples: int, seed: int) -> None:
     """Alerts by type (and severity) per 1,000 vessel-hours, then a seeded random sample for review."""
     by: dict[str, list[dict]] = {}
     for a in alerts:
@@ -271,18 +272,19 @@ def florida_table(alerts: list[dict], vh: float, samples: int, seed: int) -> Non
               f"{a['lat']:.4f},{a['lon']:.4f} {a['summary']}")
 
 
-def florida_pipeline(csv_path: Path, samples: int, seed: int, out: Path) -> None:
-    """The real 24 h of the Florida Straits through `seawatch replay` (ingest, AIS state, fusion, detection)."""
+def real_pipeline(label: str, csv_path: Path, zones: dict, site_toml: str, samples: int, seed: int,
+                  out: Path) -> None:
+    """A real day of AIS (MarineCadastre CSV) through `seawatch replay` (ingest, AIS state, fusion, detection)."""
     import pyarrow.csv as pacsv
 
     from seawatch.replay import ReplayOptions, run_replay
 
     if not csv_path.exists():
-        print(f"Florida Straits recording not found at {csv_path}; skipped")
+        print(f"{label} recording not found at {csv_path}; skipped")
         return
     out.mkdir(parents=True, exist_ok=True)
-    (out / "zones.geojson").write_text(json.dumps(FLORIDA_ZONES), encoding="utf-8")
-    (out / "site.toml").write_text(FLORIDA_SITE, encoding="utf-8")
+    (out / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
+    (out / "site.toml").write_text(site_toml, encoding="utf-8")
     site = load_site(out / "site.toml")
     cpu0 = time.process_time()
     r = run_replay(site, ReplayOptions(inputs=[csv_path], tracks_out=out / "tracks.parquet",
@@ -292,9 +294,9 @@ def florida_pipeline(csv_path: Path, samples: int, seed: int, out: Path) -> None
     t = tab.column("BaseDateTime").cast("timestamp[s]").cast("int64").to_numpy().astype(np.float64)
     mmsi = tab.column("MMSI").to_numpy().astype(np.int64)
     vh = vessel_hours(t, mmsi)
-    print(f"== Florida Straits 2020-01-01 through seawatch replay ({r.n_obs:,} observations, "
+    print(f"== {label} through seawatch replay ({r.n_obs:,} observations, "
           f"{len(np.unique(mmsi))} vessels, {vh:,.0f} vessel-hours): CPU {cpu:.1f} s; alerts in {out / 'alerts.jsonl'}")
-    florida_table(list(r.alerts), vh, samples, seed)
+    alert_table(list(r.alerts), vh, samples, seed)
 
 
 def main() -> None:
@@ -309,18 +311,28 @@ def main() -> None:
     ap.add_argument("--json", help="write every scenario's scores here")
     ap.add_argument("--florida", action="store_true", help="also run the real Florida Straits day")
     ap.add_argument("--florida-only", action="store_true")
-    ap.add_argument("--samples", type=int, default=20, help="Florida alerts printed for review")
-    ap.add_argument("--seed", type=int, default=1, help="of the Florida review sample")
+    ap.add_argument("--san-pedro-only", action="store_true",
+                    help="only the real San Pedro Bay day (Los Angeles and Long Beach; bench/real_sites.py), "
+                         "through seawatch replay")
+    ap.add_argument("--samples", type=int, default=20, help="real-traffic alerts printed for review")
+    ap.add_argument("--seed", type=int, default=1, help="of the real-traffic review sample")
     ap.add_argument("--florida-out", default="/tmp/seawatch-florida", help="Florida replay output (with --pipeline)")
+    ap.add_argument("--san-pedro-out", default="/tmp/seawatch-san-pedro", help="San Pedro Bay replay output")
     ap.add_argument("--pipeline", action="store_true", help="scenarios through seawatch replay, not ideal tracks")
     ap.add_argument("--duration", help="simulate shorter scenarios (e.g. 2h)")
     ap.add_argument("--sim-seed", type=int, help="simulate the scenarios with this seed, not their own (the rules "
                                                   "were tuned on their own: other seeds show how well they carry over)")
     a = ap.parse_args()
     results = {}
+    if a.san_pedro_only:
+        from real_sites import SAN_PEDRO_CSV, SAN_PEDRO_SITE, SAN_PEDRO_ZONES  # bench/real_sites.py
+        real_pipeline("San Pedro Bay 2020-01-01", SAN_PEDRO_CSV, SAN_PEDRO_ZONES, SAN_PEDRO_SITE, a.samples, a.seed,
+                      Path(a.san_pedro_out))
+        return
     if a.florida or a.florida_only:
         if a.pipeline:
-            florida_pipeline(FLORIDA_CSV, a.samples, a.seed, Path(a.florida_out))
+            real_pipeline("Florida Straits 2020-01-01", FLORIDA_CSV, FLORIDA_ZONES, FLORIDA_SITE, a.samples, a.seed,
+                          Path(a.florida_out))
         else:
             florida(FLORIDA_CSV, a.samples, a.seed)
         if a.florida_only:

@@ -141,6 +141,32 @@ def test_a_zone_entry_alert_names_the_zone_it_is_about_when_the_vessel_passes_to
     assert [al["zone"] for al in of_type(e, "zone_entry") if "Chirag-1" in al["summary"]] == ["acg-chirag-1"]
 
 
+def test_a_crew_boat_on_its_round_of_two_platforms_is_one_alert_whose_evidence_and_summary_are_the_second_ones() -> None:
+    """As PATRICK's round of the San Pedro Bay platforms (stop 43): stopped at one platform's centre, across to the
+    next (its alert closes and re-opens within the merge gap: one alert), stopped 300-400 m from that one's centre,
+    then away at 3 kn. The alert names the second platform: its closest approach is to that one (not the first
+    one's 0 m), and its last update, ~520 m out in the 50 m exit margin, is not "inside" the 500 m zone."""
+    e = DetectionEngine(caspian(), rules=("zone_entry",))
+    a_, b_ = _zone(e, "acg-west-chirag").geom, _zone(e, "acg-chirag-1").geom
+    dx, dy = b_.x - a_.x, b_.y - a_.y
+    cog, gap_m = math.degrees(math.atan2(dx, dy)) % 360, math.hypot(dx, dy)
+    dur = (gap_m - 300.0) / (20 * KN_TO_MPS)
+    lat, lon = e.frame.to_latlon(a_.x, a_.y)
+    a = leg(71, (float(lat), float(lon)), duration_s=300, speed_kn=0.0, cog_deg=cog, kind=FUSED, mmsi=422000071)
+    b = leg(71, end_of(a), t0=310, duration_s=dur, speed_kn=20, cog_deg=cog, kind=FUSED, mmsi=422000071)
+    c = leg(71, end_of(b), t0=320 + dur, duration_s=600, speed_kn=0.0, cog_deg=cog, kind=FUSED, mmsi=422000071)
+    d = leg(71, end_of(c), t0=930 + dur, duration_s=600, speed_kn=3.0, cog_deg=cog + 90, kind=FUSED, mmsi=422000071)
+    run(e, a, b, c, d)
+    stop_m = math.hypot(*(np.array(e.frame.to_xy(*end_of(c))) - (b_.x, b_.y)))
+    assert 300.0 <= stop_m < 420.0   # (b's last row is up to 10 s short of its end)
+    alerts = of_type(e, "zone_entry")
+    assert len(alerts) == 1 and alerts[0]["zone"] == "acg-chirag-1" and alerts[0]["end"] is not None
+    ev = alerts[0]["evidence"]
+    assert ev["closest_m"] == pytest.approx(stop_m, abs=1.0)
+    assert ev["radius_m"] < ev["distance_m"] <= ev["radius_m"] + 50.0
+    assert "inside" not in alerts[0]["summary"] and "ACG Chirag-1" in alerts[0]["summary"]
+
+
 def test_the_closest_approach_is_a_number_once_a_pipeline_alert_moves_into_a_platform_zone() -> None:
     """A pipeline has no centre distance (NaN): the running minimum stuck at NaN for good."""
     e = DetectionEngine(caspian(), rules=("zone_entry",))

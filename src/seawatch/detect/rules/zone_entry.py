@@ -124,8 +124,11 @@ class ZoneEntry(ContactRule):
         what_centre = "the platform's" if kind == "platform" else "the area's"
         where = f"{dist:.0f} m from {what_centre} centre, " if not math.isnan(dist) else ""
         name = zone.name if zone is not None else "?"
+        # within the exit margin beyond the radius the alert is still open, but the vessel is no longer inside
+        radius = zone.radius_m if zone is not None else None
+        verb = "leaving" if radius is not None and not math.isnan(dist) and dist > radius else "inside"
         return {"severity": sev, "zone": zone_id,
-                "summary": f"Zone entry: unauthorised {cyc.who(r)} inside the {what} {name} "
+                "summary": f"Zone entry: unauthorised {cyc.who(r)} {verb} the {what} {name} "
                            f"({where}{float(cyc.sog_kn[r]):.1f} kn).",
                 "evidence": {"zone_kind": kind, "distance_m": dist, "closest_m": closest,
                              "radius_m": zone.radius_m if zone is not None else None,
