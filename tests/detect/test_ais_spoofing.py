@@ -102,3 +102,59 @@ def test_a_ship_passing_a_dark_boat_at_its_velocity_for_a_moment_does_not_split_
     dark = of_type(e, "dark_target")
     assert [(d["track_ids"], d["end"]) for d in dark] == [([1], None)]
     assert of_type(e, "ais_spoofing") == []
+
+
+def test_a_faulty_gps_that_bursts_again_eleven_minutes_later_is_one_alert() -> None:
+    """TITUS in San Pedro Bay (stop 43): berthed all day, its AIS twice put it kilometres inland for a minute or two,
+    11 min apart: two alerts for one faulty set. An MMSI that jumps again within `episode_merge_s` of its jump
+    alert's close re-opens it."""
+    e = engine(rules=("ais_spoofing",))
+    cid, m = 10_423_000_095, 423000095
+    berth = leg(cid, OFF_LANKARAN, duration_s=1500, speed_kn=0, cog_deg=0, kind=AIS, mmsi=m)
+    away = (OFF_LANKARAN[0] + 0.08, OFF_LANKARAN[1])   # 8.9 km north
+    burst = ((berth["t"] - T0 >= 300) & (berth["t"] - T0 < 370)) | ((berth["t"] - T0 >= 960) & (berth["t"] - T0 < 1030))
+    berth["lat"] = np.where(burst, away[0], berth["lat"])
+    run(e, berth)
+    (a,) = of_type(e, "ais_spoofing")
+    assert a["evidence"]["how"] == "kinematics" and len(a["evidence"]["also"]) == 3   # out, back; out, back
+    assert a["start"] == "2026-06-12T16:05:00.000Z" and a["end"] == "2026-06-12T16:17:10.000Z"
+
+
+def test_the_jump_back_of_an_offset_spoofer_after_its_offset_alert_closed_goes_into_that_alert() -> None:
+    """spoofing seed 22 (stops 41-43): the spoofer's radar twin was lost a few minutes before the spoof ended, so
+    its offset alert had closed when its AIS jumped back onto its true track: the jump was an alert of its own,
+    after the event's end (a false alarm)."""
+    e = engine(rules=("ais_spoofing",))
+    claim = leg(70, OFF_LANKARAN, duration_s=1000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000070)
+    twin = leg(71, (38.80, 49.17), duration_s=500, speed_kn=10, cog_deg=0)   # the radar loses it at 500 s
+    twin["status"][-1] = int(TrackStatus.LOST)
+    fr = site_frame(caspian())
+    x, y = fr.to_xy(float(twin["lat"][-1]), float(twin["lon"][-1]))
+    lat, lon = fr.to_latlon(x, y + 10 * 0.514444 * 510.0)   # where the spoofer truly is at 1010 s
+    back = leg(70, (float(lat), float(lon)), t0=1010, duration_s=120, speed_kn=10, cog_deg=0, kind=AIS,
+               mmsi=423000070)
+    run(e, claim, twin, back)
+    alerts = of_type(e, "ais_spoofing")
+    assert [a["evidence"]["how"] for a in alerts] == ["position_offset"]
+    assert [x["how"] for x in alerts[0]["evidence"]["also"]] == ["kinematics"]
+    assert alerts[0]["evidence"]["also"][0]["t"] == T0 + 1010.0
+
+
+def test_a_spoofer_heard_in_two_places_as_its_offset_starts_and_again_an_hour_later_as_it_ends_is_one_alert() -> None:
+    """spoofing seeds 15 and 33: without a radar twin to pair with, the offset showed only as a clone at its start
+    (both contacts heard for 2 min) and again at its end an hour later: the second alert came after the event."""
+    e = engine(rules=("ais_spoofing",))
+    m = 423000096
+    true_ = leg(10_423_000_096, OFF_LANKARAN, duration_s=5000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=m)
+    fr = site_frame(caspian())
+
+    def claim(t0: float) -> dict:
+        x, y = fr.to_xy(float(true_["lat"][int(t0 // 10)]), float(true_["lon"][int(t0 // 10)]))
+        lat, lon = fr.to_latlon(x + 6000.0, y - 4000.0)
+        return leg(12_423_000_096, (float(lat), float(lon)), t0=t0, duration_s=150, speed_kn=10, cog_deg=0,
+                   kind=AIS, mmsi=m)
+
+    run(e, true_, claim(600.0), claim(4200.0))
+    alerts = of_type(e, "ais_spoofing")
+    assert [a["evidence"]["how"] for a in alerts] == ["mmsi_clone"]
+    assert alerts[0]["start"] < "2026-06-12T16:12:00" and alerts[0]["end"] > "2026-06-12T17:10:00"

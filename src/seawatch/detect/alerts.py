@@ -225,12 +225,14 @@ class AlertBook:
             news = new_key if isinstance(new_key, tuple) else (new_key,)
             a.track_ids += [int(i) for i in news if isinstance(i, (int, np.integer)) and int(i) not in a.track_ids]
 
-    def resume_as(self, type_: str, old_key: Any, new_key: Any, t: float) -> Alert | None:
-        """A behaviour of new_key starting at t is that of old_key's closed alert (within the type's merge gap): the
-        next `open` of new_key re-opens that alert (its id and start) instead of a new one. None if there is no such
-        alert, or new_key has one of its own (open, or closed within the gap)."""
-        a = self.resumable(type_, old_key, t)
-        if a is None or (type_, new_key) in self.open_by_key or self.resumable(type_, new_key, t) is not None:
+    def resume_as(self, type_: str, old_key: Any, new_key: Any, t: float,
+                  merge_gap_s: float | None = None) -> Alert | None:
+        """A behaviour of new_key starting at t is that of old_key's closed alert (within the type's merge gap, or
+        merge_gap_s): the next `open` of new_key re-opens that alert (its id and start) instead of a new one. None
+        if there is no such alert, or new_key has one of its own (open, or closed within the gap)."""
+        a = self.resumable(type_, old_key, t, merge_gap_s)
+        if a is None or (type_, new_key) in self.open_by_key or \
+                self.resumable(type_, new_key, t, merge_gap_s) is not None:
             return None
         del self.closed_by_key[(type_, old_key)]
         self.closed_by_key[(type_, new_key)] = a

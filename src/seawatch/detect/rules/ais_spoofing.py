@@ -23,8 +23,9 @@ Five checks, each its own behaviour (alert key = (how, contact or MMSI)):
 One vessel's spoofing is one alert: a `kinematics` jump or an `mmsi_clone` of an MMSI already in an open alert
 of its own (a position offset starts and ends with a jump, and for a moment the old and the new positions are
 two contacts of one MMSI) goes into that alert's evidence (`also`), and the alert ends no earlier than it. So does
-a jump within the merge gap of the MMSI's closed jump or clone alert, and a clone that follows a jump within it
-continues the jump's alert (stop 34).
+a jump within `episode_merge_s` (2 h) of the close of the MMSI's jump, clone or position-offset alert, and a clone
+that follows one of those within it continues that alert (stop 34; 2 h since stop 43, the type's 300 s before: a
+faulty GPS bursts every few minutes, and an offset ends with a jump back as long after it began as it lasted).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ SLOW_MPS = 3.0 * KN_TO_MPS  # below this a vessel reports every 3 min (M.1371)
 
 
 ALSO_KEPT = 20  # the last checks folded into an alert that its evidence keeps
+EPISODE_KINDS = ("kinematics", "mmsi_clone", "position_offset")  # one MMSI's alerts of these: one episode (`_recent`)
+FOLDED_FIGURES = {"kinematics": ("jump_m", "dt_s", "implied_speed_kn"), "mmsi_clone": ("separation_m",),
+                  "position_offset": ("offset_m", "velocity_diff_mps", "ais_lat", "ais_lon")}  # each kind's evidence
 RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
 _CLONE_COLUMNS = ("last_mmsi", "last_ais_t", "last_t", "kind", "ais_x", "ais_y", "lat", "lon")  # what _clones_at reads
 
@@ -91,6 +95,11 @@ class AisSpoofing(OffsetCheck, Rule):
         "identity_known_s": 120.0,  # ... and the new MMSI's own contact is younger than this at the change: one
         # heard longer is a vessel already known (a boat passing a dark ship, their echoes one), no new identity
         "rename_merge_s": 3600.0,  # a contact renamed again within this: the same alert, re-opened
+        # an MMSI whose AIS jumps or shows on two contacts this soon after its jump, clone or position-offset alert
+        # closed is the same spoofed or faulty identity: that alert, re-opened (a faulty GPS bursts every few
+        # minutes, TITUS in San Pedro Bay 11 min apart; a position offset ends with a jump back as long after its
+        # start as the spoof lasted: an hour in the spoofing scenario, whose start alert had closed)
+        "episode_merge_s": 7200.0,
         "identity_confirm_slow_s": 900.0,  # ... this long if it was last slower than 3 kn (reports every 3 min) or is
         # a small craft (class B: heard patchily): three reports at rest lost in a row are no rare thing in a fleet
         "identity_cover_fraction": 0.85,  # ... judged only where the change, the old MMSI's last report and its dead
@@ -117,6 +126,7 @@ class AisSpoofing(OffsetCheck, Rule):
         self.renames: dict[int, tuple[set[str], int]] = {}  # contact -> (names seen, name changes) of its alert
         self.invalid_seen: set[int] = set()   # MMSIs already alerted as invalid
         self.clone_names: dict[int, set[str]] = {}   # MMSI -> names heard while its clone was held, not yet open
+        self.book.longest_gap_s = max(self.book.longest_gap_s, float(self.p["episode_merge_s"]))   # kept that long
         engine.memory.attach(self)
 
     slot_fields: ClassVar[dict[str, Any]] = {"names": None, "small": False, "ref_x": np.nan, "ref_y": np.nan,
@@ -194,14 +204,39 @@ class AisSpoofing(OffsetCheck, Rule):
         return False
 
     def _recent(self, m: int, t: float) -> tuple[str, int] | None:
-        """The key of a closed jump or clone alert of MMSI m that a behaviour at t would re-open (merge gap): its
-        AIS jumped, then minutes later is heard in two places (or jumps again, on its other contact) — one
-        spoofed identity, one alert."""
+        """The key of a closed jump, clone or position-offset alert of MMSI m that a behaviour at t would re-open
+        (`episode_merge_s`): its AIS jumped, then minutes later is heard in two places (or jumps again, or jumps back
+        at the end of its offset) — one spoofed identity, one alert. The latest such alert."""
+        best: tuple[float, tuple[str, int]] | None = None
         for (type_, key), a in self.book.closed_by_key.items():
-            if (type_ == self.type and key[0] in ("kinematics", "mmsi_clone") and a.mmsi == [m]
-                    and self.book.resumable(type_, key, t) is a):
-                return key
-        return None
+            if (type_ == self.type and key[0] in EPISODE_KINDS and a.mmsi == [m] and a.end is not None
+                    and self.book.resumable(type_, key, t, self.p["episode_merge_s"]) is a
+                    and (best is None or a.end > best[0])):
+                best = (a.end, key)
+        return None if best is None else best[1]
+
+    def _continue_episode(self, m: int, key: tuple[str, int], t: float, evidence: dict[str, Any]) -> None:
+        """A clone or position offset of MMSI m opening at t within `episode_merge_s` of the close of m's alert of
+        another kind (`_recent`): the next `open` of key re-opens that alert (its id and start), and what it was
+        goes into `evidence["also"]`."""
+        old_key = self._recent(m, t)
+        if old_key is None or old_key == key:
+            return
+        old = self.book.resume_as(self.type, old_key, key, t, self.p["episode_merge_s"])
+        if old is None:
+            return
+        e = old.evidence
+        entry: dict[str, Any] = {"how": old_key[0], "t": old.start, "last_t": old.end if old.end is not None else t}
+        entry.update({k: e[k] for k in FOLDED_FIGURES.get(old_key[0], ()) if k in e})
+        evidence["also"] = [*e.get("also", []), entry][-ALSO_KEPT:]
+
+    @staticmethod
+    def _drop_folded(evidence: dict[str, Any], how: str) -> None:
+        """The figures of the alert an episode continued are in its `also` list now: only `how`'s stay."""
+        for other, keys in FOLDED_FIGURES.items():
+            if other != how:
+                for k in keys:
+                    evidence.pop(k, None)
 
     def _fold_closed(self, cyc: Cycle, r: int, m: int, evidence: dict[str, Any]) -> bool:
         """A jump of MMSI m (row r) within the merge gap of its closed jump or clone alert: that alert, re-opened
@@ -213,7 +248,8 @@ class AisSpoofing(OffsetCheck, Rule):
         a = self.book.closed_by_key[(self.type, key)]
         also = [*a.evidence.get("also", []), {"how": "kinematics", "t": t, "last_t": t, **evidence}][-ALSO_KEPT:]
         a = self.book.open(self.type, key, t, severity="high", lat=float(cyc.lat[r]), lon=float(cyc.lon[r]),
-                           track_ids=[], mmsi=[m], zone=None, summary=a.summary, evidence={"also": also})
+                           track_ids=[], mmsi=[m], zone=None, summary=a.summary, evidence={"also": also},
+                           merge_gap_s=self.p["episode_merge_s"])
         cid = int(cyc.contact_id[r])
         if cid not in a.track_ids:
             a.track_ids.append(cid)
@@ -477,23 +513,15 @@ class AisSpoofing(OffsetCheck, Rule):
                 if self._fold(int(mm), now, "mmsi_clone", {"separation_m": float(d.max()), "contacts": ids}):
                     continue
                 evidence: dict[str, Any] = {"how": "mmsi_clone", "separation_m": float(d.max())}
-                jump = self._recent(int(mm), now)
-                if jump is not None and jump[0] == "kinematics":   # it jumped minutes ago: that alert goes on as this
-                    old = self.book.resume_as(self.type, jump, key, now)
-                    if old is not None:
-                        e = old.evidence
-                        evidence["also"] = [*e.get("also", []), {"how": "kinematics", "t": old.start, "last_t": old.start,
-                                                                  "jump_m": e.get("jump_m"), "dt_s": e.get("dt_s")}]
-                        evidence["also"] = evidence["also"][-ALSO_KEPT:]
+                self._continue_episode(int(mm), key, now, evidence)   # it jumped (or was offset) lately
                 names = sorted(self.clone_names.pop(int(mm), set()))   # renames heard while it was held
                 if names:
                     evidence["names"] = names
                 a = self.book.open(self.type, key, now, severity="high", lat=float(st["lat"][sl[i]]),
                                    lon=float(st["lon"][sl[i]]), track_ids=ids, mmsi=[int(mm)], zone=None,
-                                   summary=summary, evidence=evidence)
+                                   summary=summary, evidence=evidence, merge_gap_s=self.p["episode_merge_s"])
                 a.track_ids += [c for c in ids if c not in a.track_ids]
-                for k in ("jump_m", "dt_s", "implied_speed_kn"):   # the jump's figures are in `also` now
-                    a.evidence.pop(k, None)
+                self._drop_folded(a.evidence, "mmsi_clone")
                 a.summary = self._with_also(summary, a)
                 self.jumped[int(mm)] = now
             else:

@@ -46,6 +46,13 @@ class OffsetCheck:
     def _with_also(summary: str, a: Any) -> str:
         raise NotImplementedError
 
+    def _continue_episode(self, m: int, key: tuple[str, int], t: float, evidence: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _drop_folded(evidence: dict[str, Any], how: str) -> None:
+        raise NotImplementedError
+
     def _note_offset(self, m: int, t: float, ox: float, oy: float) -> None:
         """MMSI m's offset from its twin at time t, kept over the last OFFSET_HISTORY_S of the pairing."""
         h = self.offset_hist.setdefault(m, [])
@@ -186,9 +193,14 @@ class OffsetCheck:
                   "ais_lat": float(cyc.lat[r]), "ais_lon": float(cyc.lon[r])}
             self.twin_owner[twin_id] = m
             if self.book.get(self.type, key) is None:
-                self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][twin]),
-                               lon=float(mem.f["lon"][twin]), track_ids=[int(cyc.contact_id[r]), twin_id], mmsi=[m],
-                               zone=None, summary=summary, evidence=ev)
+                self._continue_episode(m, key, now, ev)
+                a = self.book.open(self.type, key, now, severity="high", lat=float(mem.f["lat"][twin]),
+                                   lon=float(mem.f["lon"][twin]), track_ids=[int(cyc.contact_id[r]), twin_id],
+                                   mmsi=[m], zone=None, summary=summary, evidence=ev,
+                                   merge_gap_s=p["episode_merge_s"])
+                a.track_ids += [c for c in (int(cyc.contact_id[r]), twin_id) if c not in a.track_ids]
+                self._drop_folded(a.evidence, "position_offset")
+                a.summary = self._with_also(summary, a)
             else:
                 summary = self._with_also(summary, self.book.get(self.type, key))
                 self.book.update(self.type, key, now, lat=float(mem.f["lat"][twin]), lon=float(mem.f["lon"][twin]),
