@@ -263,11 +263,14 @@ class Rendezvous(Rule):
         self.exempt[cyc.slot] = (cyc.mmsi > 0) & member(st, types)
         return self.exempt
 
-    def _co_authorised(self, a: int, b: int) -> bool:
+    def _authorised_lists(self) -> list[frozenset[int]]:
         z = self.engine.zones
         if self._auth is None or self._auth[0] is not z:   # the zones' authorised lists, once per zone index
             self._auth = (z, [s for s in z.authorized.values() if s] if z is not None else [])
-        lists = self._auth[1]
+        return self._auth[1]
+
+    def _co_authorised(self, a: int, b: int) -> bool:
+        lists = self._authorised_lists()
         if not lists:
             return False
         m = self.engine.memory.i["last_mmsi"]
@@ -279,8 +282,7 @@ class Rendezvous(Rule):
         the outsider lingering by the platform is that alert's business (the more specific one, as `loitering`
         defers to it), and the field vessel at its post is meeting no one (held-out platform-intrusion seed 68:
         the intruder lay 500-750 m from the standby vessel of ACG Central Azeri for 36 min)."""
-        self._co_authorised(a, b)   # the authorised lists, once per zone index
-        lists = self._auth[1] if self._auth is not None else []
+        lists = self._authorised_lists()
         if not lists:
             return False
         m, ids = self.engine.memory.i["last_mmsi"], self.engine.memory.i["contact_id"]
