@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from real_sites import polygon  # bench/real_sites.py
 
 from seawatch.config.loader import load_site
 from seawatch.detect.alerts import write_alerts_jsonl
@@ -167,9 +168,7 @@ _FL_ISLANDS = {  # name: (lat, lon) outline
 
 
 def _land(fid: str, name: str, outline: list[tuple[float, float]]) -> dict:
-    ring = [[lon, lat] for lat, lon in outline]
-    return {"type": "Feature", "properties": {"id": fid, "name": name, "kind": "coast"},
-            "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}}
+    return polygon(fid, name, "coast", outline)
 
 
 FLORIDA_ZONES = {"type": "FeatureCollection", "features": [

@@ -1,15 +1,14 @@
 """Real-traffic sites for the benchmarks besides the Florida Straits (bench/detect.py): San Pedro Bay.
 
 San Pedro Bay, 2020-01-01 (MarineCadastre, 313 vessels, 131k positions; ../shared/data/real/): the ports of Los
-Angeles and Long Beach, their anchorages, the coast from Redondo Beach to Newport Beach and Santa Catalina's north
-shore. Written for a held-out test (stop 43): the rules were never tuned on this recording. The zones are
+Angeles and Long Beach, the anchorage outside the breakwater, the coast from Redondo Beach to Newport Beach and Santa
+Catalina's west end. Written for a held-out test (stop 43): the rules were never tuned on this recording. The zones are
 approximate, from memory of the charts and checked against where the day's traffic runs and anchors (a ship
 swinging at anchor draws a circle); resolution ~300 m, good for "near the shore" and "in the port", not for
 navigation:
 - the ports of Los Angeles and Long Beach as polygons over their harbours behind the breakwaters (the terminals,
   channels and basins; the Long Beach anchorages inside the breakwater are port waters);
-- the two anchorages outside the breakwater where the day's ships anchor (the San Pedro Bay anchorage, and the
-  smaller one off Huntington Beach: kind `anchorage`);
+- the anchorage outside the Long Beach breakwater where the day's ships anchor (kind `anchorage`);
 - the land as polygons: the mainland from Redondo Beach round the Palos Verdes peninsula to Point Fermin, the
   harbours' shore, then Long Beach, Seal Beach, Huntington Beach and Newport Beach's ocean front; Santa Catalina's
   west end (its north shore past Two Harbors to Long Point, and back by Cat Harbor);
@@ -54,17 +53,18 @@ _SP_ANCHORAGES = {
 }
 
 
-def _polygon(fid: str, name: str, kind: str, outline: list[tuple[float, float]]) -> dict:
+def polygon(fid: str, name: str, kind: str, outline: list[tuple[float, float]]) -> dict:
+    """A GeoJSON Polygon Feature of this zone kind from a (lat, lon) outline (closed here)."""
     ring = [[lon, lat] for lat, lon in outline]
     return {"type": "Feature", "properties": {"id": fid, "name": name, "kind": kind},
             "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}}
 
 
 SAN_PEDRO_ZONES = {"type": "FeatureCollection", "features": [
-    *(_polygon(pid, name, "port", outline) for pid, (name, outline) in _SP_PORTS.items()),
-    *(_polygon(aid, name, "anchorage", outline) for aid, (name, outline) in _SP_ANCHORAGES.items()),
-    _polygon("land-mainland", "Redondo Beach to Newport Beach", "coast", _SP_MAINLAND),
-    *(_polygon("land-" + name.split(" ")[0].lower(), name, "coast", outline) for name, outline in _SP_ISLANDS.items())]}
+    *(polygon(pid, name, "port", outline) for pid, (name, outline) in _SP_PORTS.items()),
+    *(polygon(aid, name, "anchorage", outline) for aid, (name, outline) in _SP_ANCHORAGES.items()),
+    polygon("land-mainland", "Redondo Beach to Newport Beach", "coast", _SP_MAINLAND),
+    *(polygon("land-" + name.split(" ")[0].lower(), name, "coast", outline) for name, outline in _SP_ISLANDS.items())]}
 SAN_PEDRO_SITE = """[site]
 name = "San Pedro Bay: Los Angeles and Long Beach (benchmark)"
 lat = 33.62

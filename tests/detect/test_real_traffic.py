@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import importlib.util
 import json
@@ -23,6 +24,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 ANCHORED = {538007127: "ARISTOKLIS", 538004255: "SEAWAYS LEYTE", 477737900: "NEW VOYAGE"}  # all day at anchor
 
 
+@functools.cache
 def _sites() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_real_sites", BENCH / "real_sites.py")
     assert spec is not None and spec.loader is not None

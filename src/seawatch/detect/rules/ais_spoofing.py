@@ -239,8 +239,8 @@ class AisSpoofing(OffsetCheck, Rule):
                     evidence.pop(k, None)
 
     def _fold_closed(self, cyc: Cycle, r: int, m: int, evidence: dict[str, Any]) -> bool:
-        """A jump of MMSI m (row r) within the merge gap of its closed jump or clone alert: that alert, re-opened
-        with the jump in its `also` list, and closed again (a jump is an instant)."""
+        """A jump of MMSI m (row r) within `episode_merge_s` of its closed jump, clone or offset alert: that alert,
+        re-opened with the jump in its `also` list, and closed again (a jump is an instant)."""
         t = float(cyc.t[r])
         key = self._recent(m, t)
         if key is None:
