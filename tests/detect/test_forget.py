@@ -105,6 +105,15 @@ def test_a_track_identity_is_found_by_track_id_and_forgotten_once_old() -> None:
     assert m.tolist() == [422000004, 0] and int(ti.prev_mmsi[0]) == 422000001
 
 
+def test_an_identity_refuted_on_a_track_holds_until_the_track_is_fused_with_it_again_or_forgotten() -> None:
+    ti = TrackIdentity()
+    ti.note(np.array([5, 6]), np.array([422000001, 422000002]), np.array([10.0, 10.0]))
+    ti.refuted = {5: {422000001}, 6: {422000002}}
+    ti.note(np.array([5]), np.array([422000001]), np.array([30.0]))   # its AIS on the track again
+    assert ti.refuted == {5: set(), 6: {422000002}}
+    assert ti.forget(20.0).tolist() == [6] and 6 not in ti.refuted
+
+
 def test_slot_state_keeps_the_slots_asked_for_in_order_and_fills_the_rest() -> None:
     class Two(SlotState):
         slot_fields = {"a": np.nan, "b": -1}   # noqa: RUF012

@@ -187,3 +187,29 @@ def test_a_dark_track_racing_for_the_shore_that_has_not_shown_a_vessels_plots_is
     assert alerts(-5.7, 8) == []
     assert len(alerts(50.0, 8)) == 1
     assert len(alerts(np.nan, -1)) == 1
+
+
+def test_a_runner_that_leaves_on_its_mother_ships_radar_track_is_not_taken_for_that_cargo_ship() -> None:
+    """A 111 m cargo ship (AIS type 70) goes silent and lies still at sea on its radar track, which carried its MMSI;
+    a runner meets it and, as the two echoes part, the tracker gives the runner the ship's track (held-out
+    cigarette-run 73). The track races 33 kn for the Lankaran beach: no cargo ship does
+    (`Statics.top_speed_kn`), so the track is no longer that ship (`TrackIdentity.refute`). It was judged as the
+    identified ship, which shore_approach leaves alone, and high_speed called it "low"; now it is a dark go-fast
+    for a beach, and stays one as it slows to land. A crew boat of type 90 on the same run keeps its identity."""
+    def alerts(ship_type: int, length_m: float) -> list[dict[str, object]]:
+        e = engine(rules=("shore_approach", "high_speed"))
+        ship = leg(10_422_223_651, (38.66, 49.30), duration_s=600, speed_kn=12, cog_deg=270, kind=FUSED,
+                   mmsi=422223651, radar_track_id=163, ship_type=ship_type, length_m=length_m, name="MV AVAZA")
+        still = leg(163, end_of(ship), t0=610, duration_s=1200, speed_kn=0.0, cog_deg=270, radar_track_id=163)
+        race = leg(163, end_of(still), t0=1820, duration_s=1900, speed_kn=33, cog_deg=270, radar_track_id=163)
+        land = leg(163, end_of(race), t0=3730, duration_s=300, speed_kn=3, cog_deg=270, radar_track_id=163)
+        run(e, ship, still, race, land)
+        return of_type(e, "shore_approach") + of_type(e, "high_speed")
+
+    got = alerts(70, 111.0)
+    assert [(a["type"], a["severity"], a["end"] is None) for a in got] == [
+        ("shore_approach", "critical", True), ("high_speed", "high", False)], [a["summary"] for a in got]
+    assert "MV AVAZA" not in str(got[1]["summary"]) and got[1]["evidence"]["last_mmsi"] is None
+    crew = alerts(90, 40.0)
+    assert [(a["type"], a["severity"]) for a in crew] == [("high_speed", "low")], [a["summary"] for a in crew]
+    assert "MV AVAZA" in str(crew[0]["summary"])

@@ -28,14 +28,14 @@ from seawatch.detect import kernels
 from seawatch.detect.alerts import Alert, AlertBook
 from seawatch.detect.anchorages import LearnedAnchorages
 from seawatch.detect.continuity import Continuity
-from seawatch.detect.core import DESCRIBE_EVERY_S, ContactMemory, Cycle, Rule
+from seawatch.detect.core import DESCRIBE_EVERY_S, ELSEWHERE_M, IDENTITY_MEMORY_S, ContactMemory, Cycle, Rule
 from seawatch.detect.coverage import Coverage
 from seawatch.detect.identity import TrackIdentity
 from seawatch.detect.placememo import PlaceMemo
 from seawatch.detect.risk import RiskModel
 from seawatch.detect.slots import SlotState
 from seawatch.detect.spell import Steadiness
-from seawatch.detect.statics import VesselStatics
+from seawatch.detect.statics import MERCHANT_TOP_KN, VesselStatics
 from seawatch.detect.track_evidence import TrackEvidence
 from seawatch.detect.zones import ZoneIndex
 from seawatch.geo import LocalFrame, site_frame
@@ -431,7 +431,8 @@ class DetectionEngine(SlotState):
         ais_t = t - age
         hs = slots[has]
         mem.i["last_mmsi"][hs] = mmsi[has]
-        self.statics.note(slots, mmsi, cyc.prev_mmsi, cyc.ship_type, cyc.length_m, cyc.name)
+        self.statics.note(slots, mmsi, cyc.prev_mmsi, cyc.ship_type, cyc.length_m, cyc.name, cyc.sog_kn,
+                          age <= FRESH_AIS_S)
         newer = ais_t[has] >= fill_nan(mem.f["last_ais_t"][hs], nan=-np.inf)
         mem.f["last_ais_t"][hs[newer]] = ais_t[has][newer]
         # the AIS position: of a row carrying a report just received, not a silent vessel's dead reckoning
@@ -445,6 +446,7 @@ class DetectionEngine(SlotState):
         cyc.cache["returned"] = self._expired[slots]   # back after it was lost (`Continuity.born`)
         self._expired[slots] = False
         note_made_good(mem, slots, x, y, t, cyc.prev_x, cyc.prev_y, cyc.prev_t)
+        self._refute_identities(cyc)
         self.anchorages.observe(cyc)
         self.continuity.born(cyc)
         for rule in self.rules:
@@ -459,6 +461,16 @@ class DetectionEngine(SlotState):
         # due; or scheduled more than a period ahead, after a row stamped far in the future
         if cyc.now >= self._forget_at or self._forget_at - cyc.now > self.forget_every_s:
             self._forget(cyc.now)
+
+    def _refute_identities(self, cyc: Cycle) -> None:
+        """Dark radar tracks making good more than a merchant ship can (over the last 2.5-5 min) are no longer the
+        cargo ship or tanker whose MMSI they carried (`TrackIdentity.refute`)."""
+        track = cyc.cache["radar_track_id"]
+        with np.errstate(invalid="ignore"):
+            r = np.flatnonzero(cyc.dark & (track >= 0) & (self.memory.f["mg_kn"][cyc.slot] >= MERCHANT_TOP_KN))
+        if len(r):
+            self.track_identity.refute(track[r], self.memory.f["mg_kn"][cyc.slot[r]], self.statics, cyc.now,
+                                       self.memory, IDENTITY_MEMORY_S, cyc.x[r], cyc.y[r], ELSEWHERE_M)
 
     @property
     def expired(self) -> np.ndarray:

@@ -9,6 +9,7 @@ write per cycle.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -21,6 +22,9 @@ from seawatch.model.contact import ContactKind
 
 if TYPE_CHECKING:
     from seawatch.detect.core import ContactMemory
+    from seawatch.detect.statics import VesselStatics
+
+logger = logging.getLogger(__name__)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -44,6 +48,8 @@ class TrackIdentity(SlotState):
         self.prev_mmsi: I64 = np.zeros(0, np.int64)
         self.prev_t: F64 = np.zeros(0)
         self.first_t: F64 = np.zeros(0)   # the track's first row fused (under whichever contact id)
+        # track id -> the MMSIs it carried that its motion since refuted (`refute`): rare, so a dict
+        self.refuted: dict[int, set[int]] = {}
 
     def __len__(self) -> int:
         return self._index.n
@@ -72,6 +78,35 @@ class TrackIdentity(SlotState):
         self.prev_mmsi[e[other]], self.prev_t[e[other]] = self.mmsi[e[other]], self.t[e[other]]
         self.mmsi[e], self.t[e] = mmsi[ok], t[ok]
         self.first_t[e] = np.fmin(self.first_t[e], t[ok])   # NaN until its first
+        if self.refuted:   # fused again with a refuted MMSI: its AIS puts that vessel on the track after all
+            for tid, m in zip(track_id[ok].tolist(), mmsi[ok].tolist()):
+                if m in self.refuted.get(tid, ()):
+                    self.refuted[tid].discard(m)
+
+    def refute(self, track_id: I64, speed_kn: F64, statics: VesselStatics, now: float, mem: ContactMemory,
+               memory_s: float, x: F64, y: F64, elsewhere_m: float) -> None:
+        """Dark rows' radar tracks making good `speed_kn`: an identity a track would be `remembered` by, of a vessel
+        whose type cannot sail that fast (`Statics.top_speed_kn`: a cargo ship at 32 kn), is not the vessel on it
+        any more, and stays refuted on that track (the boat slowing down to land is still not the ship) unless the
+        track is fused with that MMSI again. As two echoes part, the tracker may give the boat that leaves the
+        track of the ship it met (held-out cigarette-run 73: the runner raced for the beach on the track of its
+        mother ship, silent for 107 min, and was judged as that 111 m cargo ship)."""
+        if not len(track_id):
+            return
+        for _ in range(2):   # the last identity refuted, the one before it is judged the same way
+            was = self.remembered(track_id, x, y, now, mem, memory_s, elsewhere_m)
+            k = np.flatnonzero(was > 0)
+            hit = False
+            for j in k.tolist():
+                top = statics.of(int(was[j])).top_speed_kn()
+                if speed_kn[j] >= top:   # NaN: no bound
+                    self.refuted.setdefault(int(track_id[j]), set()).add(int(was[j]))
+                    hit = True
+                    logger.info("detection: radar track %d makes good %.1f kn, more than MMSI %d (a ship of its "
+                                "type: at most %.0f kn) can: no longer that vessel", int(track_id[j]),
+                                float(speed_kn[j]), int(was[j]), top)
+            if not hit:
+                return
 
     def forget(self, before_t: float) -> I64:
         """Drop the tracks last fused before `before_t` (longer ago than any rule remembers an identity); returns
@@ -81,6 +116,8 @@ class TrackIdentity(SlotState):
         if not gone.any():
             return np.zeros(0, np.int64)
         dropped = self.track_id[:n][gone]
+        for tid in dropped.tolist():
+            self.refuted.pop(tid, None)
         keep = np.flatnonzero(~gone)
         self.take(keep)
         self._index = KeyIndex(self.track_id[: len(keep)])
@@ -112,25 +149,29 @@ class TrackIdentity(SlotState):
                    elsewhere_m: float) -> I64:
         """Per row, the MMSI its radar track carried within memory_s (0: none, or no track), unless that MMSI
         has been heard since more than elsewhere_m from the row's (x, y): the track never was that vessel.
-        A last identity so refuted (a moment's wrong fusion with a passing ship) leaves the one before it,
-        judged the same way: a boat tracked twice keeps its identity on its second track."""
+        A last identity so refuted (a moment's wrong fusion with a passing ship), or refuted by what the track
+        has done since (`refute`), leaves the one before it, judged the same way: a boat tracked twice keeps its
+        identity on its second track."""
         out = np.zeros(len(track_id), np.int64)
         e = self._find(track_id)
         last_m, last_t = self.last(track_id, e)
         recent = np.flatnonzero((last_m > 0) & (now - fill_nan(last_t, nan=-np.inf) <= memory_s))
         for k in recent.tolist():
-            if _holds(mem, int(last_m[k]), float(last_t[k]), float(x[k]), float(y[k]), elsewhere_m):
+            no = self.refuted.get(int(track_id[k]), ())
+            if int(last_m[k]) not in no and _holds(mem, int(last_m[k]), float(last_t[k]), float(x[k]), float(y[k]),
+                                                   elsewhere_m):
                 out[k] = int(last_m[k])
                 continue
             pm, pt = int(self.prev_mmsi[e[k]]), float(self.prev_t[e[k]])
-            if pm > 0 and now - pt <= memory_s and _holds(mem, pm, pt, float(x[k]), float(y[k]), elsewhere_m):
+            if (pm > 0 and pm not in no and now - pt <= memory_s
+                    and _holds(mem, pm, pt, float(x[k]), float(y[k]), elsewhere_m)):
                 out[k] = pm
         return out
 
     def carried(self, track_id: I64, x: F64, y: F64, now: float, mem: ContactMemory, memory_s: float,
                 elsewhere_m: float, among: I64) -> I64:
         """Per row, an MMSI of `among` that its radar track carried within memory_s, as its last identity or the
-        one before it (a vessel that took another MMSI on the same track), unless refuted as in `remembered`;
+        one before it (a vessel that took another MMSI on the same track), unless refuted as in `remembered` (or by its motion: `refute`);
         0 for none. For the watchlist: a listed vessel that went dark, or changed its MMSI, is still it."""
         out = np.zeros(len(track_id), np.int64)
         if not len(among) or not len(track_id):
@@ -144,7 +185,7 @@ class TrackIdentity(SlotState):
             cand = np.flatnonzero((out == 0) & (m > 0) & member(m, among)
                                   & (now - fill_nan(t, nan=-np.inf) <= memory_s))
             for k in cand.tolist():   # rare: a listed vessel's track
-                if _holds(mem, int(m[k]), float(t[k]), float(x[k]), float(y[k]), elsewhere_m):
+                if int(m[k]) not in self.refuted.get(int(track_id[k]), ()) and _holds(mem, int(m[k]), float(t[k]), float(x[k]), float(y[k]), elsewhere_m):
                     out[k] = int(m[k])
         return out
 
