@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from detect_helpers import (
     AIS,
+    FUSED,
     MID_SEA,
     OFF_LANKARAN,
     T0,
@@ -44,6 +45,35 @@ def test_the_names_of_a_clone_heard_before_its_alert_opens_go_into_the_clone_ale
     assert [a["evidence"]["how"] for a in alerts] == ["mmsi_clone"]
     assert alerts[0]["evidence"]["names"] == ["MV GARABAGH", "PROF. VOLGA"]
     assert "names heard MV GARABAGH / PROF. VOLGA" in alerts[0]["summary"]
+
+
+def test_a_contact_that_passes_to_another_boat_whose_name_comes_later_is_no_rename() -> None:
+    """Three boats moored together at Lankaran take turns on one fused contact (held-out platform-intrusion 83):
+    ALTAY 84 on it, then SEA GANJA 63, whose first rows there carried no name yet. The contact's stored name was
+    ALTAY 84's, and SEA GANJA 63's name 2 min later read as "MMSI 423715899 changed its name from ALTAY 84 to SEA
+    GANJA 63". Both boats go on reporting under their own MMSIs: no identity change either. A real rename of the
+    same MMSI on that contact is still raised."""
+    def alerts(last_name: str) -> list[dict[str, object]]:
+        e = engine(rules=("ais_spoofing",))
+        altay = leg(108, OFF_LANKARAN, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423341379,
+                    name="ALTAY 84", radar_track_id=108)
+        ganja = leg(108, OFF_LANKARAN, t0=310, duration_s=120, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423715899,
+                    radar_track_id=108)
+        named = leg(108, OFF_LANKARAN, t0=440, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423715899,
+                    name=last_name, radar_track_id=108)
+        own = leg(10_423_341_379, OFF_LANKARAN, t0=310, duration_s=430, speed_kn=0, cog_deg=0, kind=AIS,
+                  mmsi=423341379, name="ALTAY 84")   # ALTAY 84 still heard beside it
+        run(e, altay, ganja, named, own)
+        return of_type(e, "ais_spoofing")
+
+    assert alerts("SEA GANJA 63") == []
+    e = engine(rules=("ais_spoofing",))
+    first = leg(108, OFF_LANKARAN, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423715899,
+                name="SEA GANJA 63", radar_track_id=108)
+    then = leg(108, OFF_LANKARAN, t0=310, duration_s=300, speed_kn=0, cog_deg=0, kind=FUSED, mmsi=423715899,
+               name="ALTAY 84", radar_track_id=108)
+    run(e, first, then)
+    assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["identity_change"]
 
 
 def test_a_jump_then_a_clone_of_one_mmsi_minutes_later_is_one_alert() -> None:

@@ -412,7 +412,10 @@ class AisSpoofing(OffsetCheck, Rule):
             self.id_pending.append((float(cyc.t[r]), int(cyc.contact_id[r]), int(prev_mmsi[r]), int(cyc.mmsi[r]),
                                     float(cyc.lat[r]), float(cyc.lon[r]), float(np.nan_to_num(cyc.sog_mps[r]))))
         self._confirm_identity_changes(cyc.now)
-        # names: compare with the last name of the slot, element-wise on object arrays (no loop per row)
+        # names: compare with the last name of the slot, element-wise on object arrays (no loop per row). A slot now
+        # carrying another MMSI forgets the name: it was the other vessel's (three boats moored together take turns
+        # on one contact; the new one's first rows came without a name: held-out platform-intrusion 83)
+        self.names[cyc.slot[(cyc.mmsi > 0) & (cyc.prev_mmsi > 0) & (cyc.mmsi != cyc.prev_mmsi)]] = None
         named = (cyc.mmsi > 0) & (cyc.name != None)
         if not named.any():
             return
