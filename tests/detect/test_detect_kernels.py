@@ -79,10 +79,11 @@ def test_the_compiled_spell_equals_the_numpy_one_bit_for_bit(seed: int) -> None:
     ref.grow(N_SLOTS)
     out = copy.deepcopy(ref)
     for slots, t, x, y, sog, _, (running, _, _) in cycles(seed):
-        a = ref.observe(slots, x, y, t, sog, running, jit=False)
-        b = out.observe(slots, x, y, t, sog, running, jit=True)
+        sigma = 20.0 + t % 7.0   # a position sigma per row, kept where a spell starts
+        a = ref.observe(slots, x, y, t, sog, running, sigma, jit=False)
+        b = out.observe(slots, x, y, t, sog, running, sigma, jit=True)
         assert same_bits(a[0], b[0]) and same_bits(a[1], b[1])
-        assert same_state(ref, out, ("x0", "y0", "t0", "sailed_m", "last_t"))
+        assert same_state(ref, out, ("x0", "y0", "t0", "sailed_m", "last_t", "sigma0_m"))
     assert np.isfinite(a[1]).any()
 
 
@@ -108,8 +109,9 @@ def test_the_compiled_speed_made_good_equals_the_numpy_one_bit_for_bit(seed: int
     made_good = 0
     for slots, t, x, y, _, _, _ in cycles(seed, 200, (1.0, 5.0, 30.0, 30.0, 60.0, 150.0, 300.0, 400.0)):
         px, py, pt = prev["x"][slots], prev["y"][slots], prev["t"][slots]
-        note_made_good(ref, slots, x, y, t, px, py, pt, jit=False)
-        note_made_good(out, slots, x, y, t, px, py, pt, jit=True)
+        sigma = 20.0 + t % 7.0   # kept at each anchor
+        note_made_good(ref, slots, x, y, t, px, py, pt, sigma, jit=False)
+        note_made_good(out, slots, x, y, t, px, py, pt, sigma, jit=True)
         prev["x"][slots], prev["y"][slots], prev["t"][slots] = x, y, t
         assert all(same_bits(ref.f[k], out.f[k]) for k in ref.f)
         made_good += int(np.isfinite(ref.f["mg_kn"][slots]).sum() + np.isfinite(ref.f["mg_straight"][slots]).sum())

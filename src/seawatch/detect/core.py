@@ -56,6 +56,7 @@ class ContactMemory:
 
     FLOATS = ("last_t", "x", "y", "lat", "lon", "sog_mps", "cog_deg", "last_ais_t", "ais_x", "ais_y", "ais_pos_t",
               "mg_x0", "mg_y0", "mg_t0", "mg_x1", "mg_y1", "mg_t1", "mg_kn", "path_m", "mg_p0", "mg_p1", "mg_straight",
+              "mg_s0", "mg_s1",
               "first_t", "first_x", "first_y", "hit_x", "hit_y", "hit_t")
     # first_*: the contact's first row (a radar track that never fused: about its birth); hit_*: its last row that
     # was measured (not a radar track coasting on its prediction)
@@ -235,16 +236,21 @@ class Cycle:
         return shown_vessel(self.dark, self.cache["track_plots"], self.cache["track_score"],
                             self.cache["plots_per_scan"], min_score, min_plots_per_scan)
 
-    def made_good_doubt_mps(self, span_s: F64, sigmas: float) -> F64:
+    def made_good_doubt_mps(self, span_s: F64, sigmas: float, start_sigma_m: F64 | None = None) -> F64:
         """How far a speed made good over `span_s` may read high from position noise alone: `sigmas` standard
-        deviations of the distance between two positions each uncertain by the row's position sigma (√2 σ),
-        over the span (0 where either is not known). A pleasure boat at 24.6 kn whose radar track, 30 km out,
-        made good 25.4 kn over two minutes (σ 54 m: ± 1.1 kn) has not shown it runs at 25."""
+        deviations of the distance between the position now (uncertain by the row's position sigma σ) and the one
+        the span starts from (by `start_sigma_m`, σ0, where known: √(σ² + σ0²); else by σ too: √2 σ), over the
+        span (0 where σ is not known). A pleasure boat at 24.6 kn whose radar track, 30 km out, made good 25.4 kn
+        over two minutes (σ 54 m: ± 1.1 kn) has not shown it runs at 25; nor has a class B boat at 24.9 kn whose
+        young track was 100-290 m off it at the start of the span (σ 73 m now), then jumped onto it, making good
+        26.4 kn (held-out cigarette-run 84)."""
         sigma = self.cache.get("pos_sigma_m")
         if sigma is None:
             return np.zeros(len(self))
         with np.errstate(invalid="ignore", divide="ignore"):
-            doubt = sigmas * math.sqrt(2.0) * sigma / span_s
+            both = (np.sqrt(sigma**2 + start_sigma_m**2) if start_sigma_m is not None
+                    else np.full(len(self), np.nan))
+            doubt = sigmas * np.where(np.isfinite(both), both, math.sqrt(2.0) * sigma) / span_s
         return np.where(np.isfinite(doubt) & (span_s > 0), doubt, 0.0)
 
     def in_ais_cover(self, fraction: float = 1.0) -> B:
@@ -471,7 +477,7 @@ class ContactRule(Rule):
         (speed mean m/s, speed jitter) over the last couple of minutes."""
         s = cyc.slot
         running = self.timer.active[s] | ~np.isnan(self.timer.since[s])
-        good, straight = self.spell.observe(s, cyc.x, cyc.y, cyc.t, cyc.sog_mps, running)
+        good, straight = self.spell.observe(s, cyc.x, cyc.y, cyc.t, cyc.sog_mps, running, cyc.cache.get("pos_sigma_m"))
         mean, cv = cyc.steadiness()
         return good, straight, mean, cv
 

@@ -55,16 +55,31 @@ MADE_GOOD_HALF_S = 150.0  # made good is measured over 150-300 s
 
 
 def note_made_good(mem: ContactMemory, slots: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray,
-                   prev_x: np.ndarray, prev_y: np.ndarray, prev_t: np.ndarray, jit: bool = kernels.ENABLED) -> None:
+                   prev_x: np.ndarray, prev_y: np.ndarray, prev_t: np.ndarray, sigma_m: np.ndarray | None = None,
+                   jit: bool = kernels.ENABLED) -> None:
     """Per contact, two anchors 150 s apart: the speed made good since the older one (at least 60 s back), and
-    the share of the distance run along the track since then that it made good (`mg_straight`). Slots
-    distinct; with `jit`, the compiled `kernels.made_good`, else this numpy reference (the same, bit for bit)."""
+    the share of the distance run along the track since then that it made good (`mg_straight`); with `sigma_m`,
+    each anchor keeps its row's position standard deviation (`mg_s0`, `mg_s1`: how far the older anchor may lie
+    from where the vessel was, `Cycle.made_good_doubt_mps`). Slots distinct; with `jit`, the compiled
+    `kernels.made_good`, else this numpy reference (the same, bit for bit)."""
     f = mem.f
+    if sigma_m is not None:
+        before_t1 = f["mg_t1"][slots].copy()
     if jit:
         kernels.made_good(f["path_m"], f["mg_x0"], f["mg_y0"], f["mg_t0"], f["mg_x1"], f["mg_y1"], f["mg_t1"],
                           f["mg_p0"], f["mg_p1"], f["mg_kn"], f["mg_straight"], slots, x, y, t, prev_x, prev_y,
                           prev_t, MADE_GOOD_HALF_S, MPS_TO_KN)
-        return
+    else:
+        _made_good_numpy(f, slots, x, y, t, prev_x, prev_y, prev_t)
+    if sigma_m is not None:
+        shifted = ~(f["mg_t1"][slots] == before_t1)   # the anchors moved on at this row (NaN before: the first)
+        s = slots[shifted]
+        f["mg_s0"][s], f["mg_s1"][s] = f["mg_s1"][s], sigma_m[shifted]
+
+
+def _made_good_numpy(f: dict[str, np.ndarray], slots: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray,
+                     prev_x: np.ndarray, prev_y: np.ndarray, prev_t: np.ndarray) -> None:
+    """`note_made_good`'s numpy reference."""
     hop = np.hypot(x - prev_x, y - prev_y)
     hop = np.where(np.isfinite(hop) & (t - prev_t <= 2 * MADE_GOOD_HALF_S), hop, 0.0)
     f["path_m"][slots] = fill_nan(f["path_m"][slots]) + hop
@@ -445,7 +460,7 @@ class DetectionEngine(SlotState):
         mem.f["ais_pos_t"][hs[fresh]] = ais_t[has][fresh]
         cyc.cache["returned"] = self._expired[slots]   # back after it was lost (`Continuity.born`)
         self._expired[slots] = False
-        note_made_good(mem, slots, x, y, t, cyc.prev_x, cyc.prev_y, cyc.prev_t)
+        note_made_good(mem, slots, x, y, t, cyc.prev_x, cyc.prev_y, cyc.prev_t, cyc.cache["pos_sigma_m"])
         self._refute_identities(cyc)
         self.anchorages.observe(cyc)
         self.continuity.born(cyc)

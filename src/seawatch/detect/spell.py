@@ -34,20 +34,26 @@ class Spell(SlotState):
         self.x0, self.y0, self.t0 = np.zeros(0), np.zeros(0), np.zeros(0)
         self.sailed_m, self.last_t = np.zeros(0), np.zeros(0)
         self.held_t = np.zeros(0)  # when the rule last held the contact back (ContactRule.held_min_duration)
+        self.sigma0_m = np.zeros(0)  # the position's standard deviation where the spell started (NaN: not known)
 
-    slot_fields: ClassVar[dict[str, Any]] = dict.fromkeys(("x0", "y0", "t0", "sailed_m", "last_t", "held_t"), np.nan)
+    slot_fields: ClassVar[dict[str, Any]] = dict.fromkeys(("x0", "y0", "t0", "sailed_m", "last_t", "held_t", "sigma0_m"),
+                                                          np.nan)
 
-    def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B,
+    def observe(self, slots: I64, x: F64, y: F64, t: F64, sog_mps: F64, running: B, sigma_m: F64 | None = None,
                 jit: bool = kernels.ENABLED) -> tuple[F64, F64]:
         """Advance every row's spell (rows not `running` start one here); returns (made good m/s, straightness).
+        A spell that starts at a row keeps the row's position standard deviation (`sigma_m`, if given) as
+        `sigma0_m`: how far its start may lie from where the vessel was.
 
         straightness = distance made good / distance sailed at the filtered speed (1 = a straight line);
         NaN while the spell is shorter than a second or nothing was sailed. Slots distinct; with `jit`, the
         compiled `kernels.spell_observe`, else this numpy reference (the same, bit for bit)."""
+        new = ~running | np.isnan(self.t0[slots])   # a spell starts at these rows
+        if sigma_m is not None:
+            self.sigma0_m[slots[new]] = sigma_m[new]
         if jit:
             return kernels.spell_observe(self.x0, self.y0, self.t0, self.sailed_m, self.last_t, slots, x, y, t,
                                          sog_mps, running)
-        new = ~running | np.isnan(self.t0[slots])
         s_new = slots[new]
         self.x0[s_new], self.y0[s_new], self.t0[s_new] = x[new], y[new], t[new]
         self.sailed_m[s_new] = 0.0

@@ -199,7 +199,8 @@ class HighSpeed(ContactRule):
         clutter = (jitter > 2 * p["max_speed_jitter"]) | (cyc.turn_rate_dps() > p["max_turn_dps"])
         extrapolated = (cyc.kind == int(ContactKind.AIS_ONLY)) & (fill_nan(cyc.ais_age_s, nan=0.0) > p["max_ais_age_s"])
         unmeasured = cyc.unmeasured(p["max_position_sigma_m"])
-        sure_mps = good_mps - cyc.made_good_doubt_mps(cyc.t - self.spell.t0[cyc.slot], p["made_good_sigmas"])
+        sure_mps = good_mps - cyc.made_good_doubt_mps(cyc.t - self.spell.t0[cyc.slot], p["made_good_sigmas"],
+                                                       self.spell.sigma0_m[cyc.slot])
         hold = ((sure_mps * MPS_TO_KN < thr) | (straight < p["min_straightness"])
                 | (jitter > p["max_speed_jitter"]) | (self._plot_jitter(cyc) > p["max_speed_jitter"]) | clutter
                 | extrapolated | unmeasured

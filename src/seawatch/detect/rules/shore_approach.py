@@ -174,7 +174,8 @@ class ShoreApproach(ContactRule):
         if score is None:
             return np.zeros(len(cyc), bool)
         span = cyc.t - self.spell.t0[cyc.slot]
-        sure_kn = (good_mps - cyc.made_good_doubt_mps(span, p["young_made_good_sigmas"])) * MPS_TO_KN
+        sure_kn = (good_mps - cyc.made_good_doubt_mps(span, p["young_made_good_sigmas"],
+                                                      self.spell.sigma0_m[cyc.slot])) * MPS_TO_KN
         with np.errstate(invalid="ignore"):
             return (np.isnan(mg) & (span >= p["young_spell_s"]) & (score >= p["young_min_track_score"])
                     & (sure_kn >= p["fast_kn"]) & (good_mps * MPS_TO_KN >= p["min_made_good"] * cyc.sog_kn))
@@ -189,10 +190,10 @@ class ShoreApproach(ContactRule):
             return
         p, mem = self.p, self.engine.memory.f
         s = cyc.slot[rows]
-        recent = mem["mg_kn"][s] - cyc.made_good_doubt_mps(cyc.t - mem["mg_t0"][cyc.slot],
-                                                          p["made_good_sigmas"])[rows] * MPS_TO_KN
-        spell = (good_mps[rows] - cyc.made_good_doubt_mps(cyc.t - self.spell.t0[cyc.slot],
-                                                          p["made_good_sigmas"])[rows]) * MPS_TO_KN
+        recent = mem["mg_kn"][s] - cyc.made_good_doubt_mps(cyc.t - mem["mg_t0"][cyc.slot], p["made_good_sigmas"],
+                                                          mem["mg_s0"][cyc.slot])[rows] * MPS_TO_KN
+        spell = (good_mps[rows] - cyc.made_good_doubt_mps(cyc.t - self.spell.t0[cyc.slot], p["made_good_sigmas"],
+                                                          self.spell.sigma0_m[cyc.slot])[rows]) * MPS_TO_KN
         held = np.zeros(len(cyc), bool)
         held[rows[~(np.fmax(recent, spell) >= p["fast_kn"] - p["fast_hysteresis_kn"])]] = True
         self.hold |= held & ~self.proven(cyc, held)
