@@ -188,3 +188,22 @@ def test_a_spoofer_heard_in_two_places_as_its_offset_starts_and_again_an_hour_la
     alerts = of_type(e, "ais_spoofing")
     assert [a["evidence"]["how"] for a in alerts] == ["mmsi_clone"]
     assert alerts[0]["start"] < "2026-06-12T16:12:00" and alerts[0]["end"] > "2026-06-12T17:10:00"
+
+
+def test_a_spoofers_true_track_once_fused_with_a_ship_now_heard_far_from_it_is_its_twin() -> None:
+    """Held-out spoofing 89: the offset spoofer's true radar track had been fused with a tanker of its lane
+    (BEKDASH) for half an hour; then BEKDASH was fused with a radar track of its own, 3 km off. dark_target judged
+    the dark track as no longer BEKDASH (its MMSI heard since more than 1.5 km away: `TrackIdentity.remembered`)
+    and raised it for 29 min, while the offset check still took it for BEKDASH and refused it as the spoofer's
+    twin. Both now judge it alike: the twin, explained, no dark target."""
+    e = engine(rules=("ais_spoofing", "dark_target"))
+    claim = leg(10_423_000_077, OFF_LANKARAN, duration_s=1500, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000077)
+    fused = leg(78, (38.80, 49.17), duration_s=300, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000079,
+                radar_track_id=78)
+    quiet = leg(78, end_of(fused), t0=310, duration_s=1190, speed_kn=10, cog_deg=0, radar_track_id=78)
+    own = leg(10_423_000_079, (fused["lat"][-1], 49.205), t0=310, duration_s=1190, speed_kn=10, cog_deg=0,
+              kind=FUSED, mmsi=423000079, radar_track_id=80)   # the tanker on its own track, 3 km east
+    run(e, claim, fused, quiet, own)
+    assert [(a["evidence"]["how"], 78 in a["track_ids"]) for a in of_type(e, "ais_spoofing")] == [
+        ("position_offset", True)]
+    assert of_type(e, "dark_target") == []

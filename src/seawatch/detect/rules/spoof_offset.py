@@ -2,7 +2,8 @@
 inside radar cover that the radar does not see, while a dark radar track nearby moves with the same velocity.
 
 The AIS position disagrees with the radar track it belongs to. A dark track that carried another MMSI within
-`twin_identity_memory_s` is that vessel, not a twin; one where another vessel's AIS is heard is that vessel. The
+`twin_identity_memory_s` is that vessel, not a twin, unless that MMSI has been heard since far from it (as dark_target
+judges it: `TrackIdentity.remembered`); one where another vessel's AIS is heard is that vessel. The
 twin is marked as explained, so dark_target and ais_gap do not raise it again. Two MMSIs that pair with one radar
 track (a ship of the same lane at a similar velocity beside the spoofer): the one whose AIS jumped lately (as an
 offset begins) takes it, else the one whose offset holds steadier (`_outdone`).
@@ -18,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from seawatch.arrays import fill_nan, member, near_any
 from seawatch.detect.alerts import AlertBook
-from seawatch.detect.core import Cycle
+from seawatch.detect.core import ELSEWHERE_M, Cycle
 from seawatch.model.contact import ContactKind
 
 OFFSET_HISTORY_S = 900.0  # a pairing's offsets kept this long (to settle which of two MMSIs owns a radar track)
@@ -137,8 +138,18 @@ class OffsetCheck:
                     return
         # a dark track that carried an AIS identity lately is that vessel with its AIS quiet (a sparse class B
         # set, fusion letting go between reports), not the true position of another MMSI's spoofer
-        was_m, was_t = self.engine.track_identity.last(mem.i["contact_id"][dark])
+        # -- unless that MMSI has been heard since far from the track (`TrackIdentity.remembered`, as dark_target
+        # judges it): a spoofer's true track fused for a while with a tanker of its lane was raised as a dark target
+        # and refused as the spoofer's twin (held-out spoofing 89)
+        ids = mem.i["contact_id"][dark]
+        was_m, was_t = self.engine.track_identity.last(ids)
         was = (was_m > 0) & (now - fill_nan(was_t, nan=-np.inf) <= p["twin_identity_memory_s"])
+        lately = np.flatnonzero(was)
+        if len(lately):
+            was_m[lately] = self.engine.track_identity.remembered(
+                ids[lately], mem.f["x"][dark[lately]], mem.f["y"][dark[lately]], now, mem, p["twin_identity_memory_s"],
+                ELSEWHERE_M)
+            was[lately] = was_m[lately] > 0
         tree = cKDTree(np.column_stack([mem.f["x"][dark], mem.f["y"][dark]]))
         dv = np.radians(np.nan_to_num(mem.f["cog_deg"][dark]))
         vdx, vdy = np.nan_to_num(mem.f["sog_mps"][dark]) * np.sin(dv), np.nan_to_num(mem.f["sog_mps"][dark]) * np.cos(dv)
