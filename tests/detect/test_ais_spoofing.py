@@ -207,3 +207,23 @@ def test_a_spoofers_true_track_once_fused_with_a_ship_now_heard_far_from_it_is_i
     assert [(a["evidence"]["how"], 78 in a["track_ids"]) for a in of_type(e, "ais_spoofing")] == [
         ("position_offset", True)]
     assert of_type(e, "dark_target") == []
+
+
+def test_a_spoofers_twin_stays_its_twin_while_a_lane_neighbour_runs_close_beside_it() -> None:
+    """Held-out spoofing 93: the offset spoofer's true radar track had been paired with its false AIS position for
+    half an hour when a tanker of its lane, fused with a radar track of its own, ran 130-200 m beside it. Within
+    `twin_fused_m` of a heard hull the dark track read as that hull's second echo: the pairing lapsed, and its track
+    was raised as a dark target for 9 min. A track that has moved with the MMSI's false position since its offset
+    was held stays its twin; a neighbour passing a new dark track still explains it (the reaches stand)."""
+    e = engine(rules=("ais_spoofing", "dark_target"))
+    # the false position runs out of radar cover (lat 38.95 here) 18 min in: it is checked on only as a known pair
+    claim = leg(10_423_000_077, (38.90, 49.22), duration_s=2400, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000077)
+    twin = leg(78, OFF_LANKARAN, duration_s=2400, speed_kn=10, cog_deg=0, radar_track_id=78)
+    k0, k1 = 60, 150   # the neighbour alongside, 150 m east of the twin, from 600 to 1500 s
+    beside = leg(10_423_000_079, (float(twin["lat"][k0]), OFF_LANKARAN[1] + 150.0 / 86_760.0), t0=600,
+                 duration_s=(k1 - k0) * 10.0, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=423000079, radar_track_id=80)
+    run(e, claim, twin, beside)
+    alerts = of_type(e, "ais_spoofing")
+    assert [(a["evidence"]["how"], 78 in a["track_ids"]) for a in alerts] == [("position_offset", True)]
+    assert alerts[0]["end"] is None   # paired all along, not closed when the neighbour came
+    assert of_type(e, "dark_target") == []

@@ -127,13 +127,21 @@ class OffsetCheck:
         # moment), not the true position of a spoofer, whose own AIS claims to be elsewhere. A vessel fused
         # with a radar track of its own explains a dark track only as a second echo of its hull (within
         # twin_fused_m): a spoofer's true track may run a few hundred metres from another ship in a lane
+        # -- but not the twin an MMSI's held offset already pairs with (`twin_owner`): a track that has moved with
+        # that MMSI's false position for minutes is not explained by a lane neighbour passing within those reaches
+        # (held-out spoofing 93: the pairing dropped while a tanker ran 130-200 m beside the spoofer's true track,
+        # lapsed, and its track was raised as a dark target once the false position had left radar cover)
         heard_now = (mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - 60.0)
         kind_n = mem.i["kind"][:n]
+        paired = [twin for m2, (twin, _, _) in self.offset_pair.items() if self.twin_owner.get(twin) == m2]
         for kind, reach in ((ContactKind.AIS_ONLY, p["twin_ais_m"]), (ContactKind.FUSED, p["twin_fused_m"])):
             heard = np.flatnonzero(heard_now & (kind_n == int(kind)))
             if len(heard):
-                dark = dark[~near_any(mem.f["x"][dark], mem.f["y"][dark], mem.f["x"][heard], mem.f["y"][heard], reach,
-                                      strict=True)]
+                keep = ~near_any(mem.f["x"][dark], mem.f["y"][dark], mem.f["x"][heard], mem.f["y"][heard], reach,
+                                 strict=True)
+                if paired:
+                    keep |= member(mem.i["contact_id"][dark], np.array(paired, np.int64))
+                dark = dark[keep]
                 if len(dark) == 0:
                     return
         # a dark track that carried an AIS identity lately is that vessel with its AIS quiet (a sparse class B
