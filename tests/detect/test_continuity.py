@@ -139,3 +139,18 @@ def test_a_go_fasts_second_run_after_twenty_minutes_stopped_on_a_new_track_is_a_
     second = leg(43, _ahead(end_of(stopped), 120, 3 * KN * 40), t0=2300, duration_s=600, speed_kn=30, cog_deg=120)
     run(e, first, stopped, second)
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41], [43]]
+
+
+def test_a_go_fast_that_lay_still_for_forty_minutes_then_raced_off_on_two_new_tracks_is_a_new_high_speed_alert() -> None:
+    """Held-out cigarette-run 92: the runner's track ran at 30 kn (alert), lay beside the mother ship for 45 min
+    (the alert closed as it slowed) and was lost as the boat left. A 30 s track born at the spot took its closed
+    alert on (too late to re-open it by itself) and, lost in its turn, passed it to the next: that one re-opened
+    the first run's alert, found both runs with one alert and the second 26 min before it began. A heir lost in
+    its turn passes on only what it could have re-opened itself."""
+    e = DetectionEngine(caspian(), rules=("high_speed",))
+    run_ = leg(41, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=30, cog_deg=120)
+    lay = _lost_at_end(leg(41, _ahead(end_of(run_), 120, 10), t0=1010, duration_s=2400, speed_kn=1, cog_deg=120))
+    brief = _lost_at_end(leg(42, _ahead(end_of(lay), 120, 30), t0=3440, duration_s=30, speed_kn=30, cog_deg=120))
+    off = leg(43, _ahead(end_of(brief), 120, 30 * KN * 30), t0=3500, duration_s=600, speed_kn=30, cog_deg=120)
+    run(e, run_, lay, brief, off)
+    assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41], [43]]

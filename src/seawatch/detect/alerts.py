@@ -142,14 +142,11 @@ class AlertBook:
         gap = self.merge_gap(type_) if merge_gap_s is None else merge_gap_s
         self.longest_gap_s = max(self.longest_gap_s, gap)
         resumed = old if old is not None and old.end is not None and t - old.end <= gap else None
+        prior = self.continues(k, gap) if old is None else None   # a behaviour of a contact that continues another
         cont = self.continued.pop(k, None)
-        if old is None and cont is not None:   # a behaviour of a contact that continues another (continue_as)
-            via, born_t, seen_t = cont
-            prior = self.closed_by_key.get(via)
-            # born within the merge gap of when the boat was last seen: the alert's end, or the end of a contact
-            # that continued it and was lost in its turn before it opened anything
-            if (prior is not None and prior.end is not None and born_t - max(prior.end, seen_t) <= gap
-                    and t - born_t <= CONTINUE_WITHIN_S):
+        if prior is not None and cont is not None:
+            via, born_t, _ = cont
+            if t - born_t <= CONTINUE_WITHIN_S:
                 resumed = self.closed_by_key.pop(via)
                 resumed.track_ids += ([int(key)] if isinstance(key, (int, np.integer)) and int(key) not in
                                       resumed.track_ids else [])
@@ -238,6 +235,22 @@ class AlertBook:
         self.closed_by_key[(type_, new_key)] = a
         self.revision += 1
         return a
+
+    def continues(self, k: tuple[str, Any], gap: float | None = None) -> Alert | None:
+        """The closed alert a behaviour of key k (a contact that continues another: `continue_as`) would re-open: its
+        contact was born within the merge gap (the type's, or `gap`) of when the boat was last seen — that alert's
+        end, or the end of a contact that continued it and was lost in its turn before it opened anything. None if
+        it continues nothing, or was born too late (a boat that lay still for 40 min after its high_speed alert
+        closed, then raced off on a new track, is a new behaviour: held-out cigarette-run 92)."""
+        cont = self.continued.get(k)
+        if cont is None:
+            return None
+        via, born_t, seen_t = cont
+        prior = self.closed_by_key.get(via)
+        if prior is None or prior.end is None or born_t - max(prior.end, seen_t) > (
+                self.merge_gap(k[0]) if gap is None else gap):
+            return None
+        return prior
 
     def continue_as(self, types: Iterable[str], old_key: Any, new_key: Any, born_t: float,
                     seen_t: float = -math.inf) -> None:

@@ -76,18 +76,20 @@ class Continuity:
     def lost(self, slots: np.ndarray) -> None:
         """Contacts gone (their alerts closed by now): remember those that had alerts, radar-only or on a radar
         track. A radar-only one already followed by a newborn (`_born_before`) hands its alerts on at once."""
-        mem, closed, cont = self.engine.memory, self.engine.book.closed_by_key, self.engine.book.continued
+        book = self.engine.book
+        mem, closed, cont = self.engine.memory, book.closed_by_key, book.continued
         for s in slots.tolist():
             dark, track = mem.i["kind"][s] == int(ContactKind.RADAR_ONLY), int(mem.i["radar_track"][s])
             if not dark and track < 0:
                 continue
             cid = int(mem.i["contact_id"][s])
             # its own closed alerts, or those it was to continue and did not open yet (an heir lost in its turn, still
-            # within CONTINUE_WITHIN_S of its birth: the boat was last seen on it, not when that alert closed)
+            # within CONTINUE_WITHIN_S of its birth: the boat was last seen on it, not when that alert closed) and
+            # would have re-opened (`continues`: born within the merge gap of when the boat was last seen before)
             last_t = float(mem.f["last_t"][s])
             types = tuple((t, cid, -np.inf) if (t, cid) in closed else (t, cont[(t, cid)][0][1], last_t)
                           for t in self.types
-                          if (t, cid) in closed or ((t, cid) in cont and cont[(t, cid)][0] in closed
+                          if (t, cid) in closed or (book.continues((t, cid)) is not None
                                                     and last_t - cont[(t, cid)][1] <= CONTINUE_WITHIN_S))
             if not types:
                 continue
