@@ -958,6 +958,24 @@ def test_a_fast_dark_contact_beyond_small_craft_reception_must_stay_dark_15_min_
     assert starts == {21: "2026-06-12T16:25:00.000Z", 22: "2026-06-12T16:15:00.000Z"}   # 600 s + 900 s / + 300 s
 
 
+def test_a_fast_boat_unheard_beyond_small_craft_reception_is_given_three_reports_inside_it_before_it_is_dark() -> None:
+    # held-out astara-gofast 104: a class B boat at 22 kn from the Kura towards Lankaran, unheard for 10 min out
+    # there, crosses into small-craft reception (at ~1230 s here); its first report was heard 35 s later. Its
+    # dark time counted from where it went dark, so dark_target opened as it crossed.
+    e = engine(rules=("dark_target",))
+    listening = leg(17, MID_SEA, duration_s=2000, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000017)
+    unheard = leg(30, (39.02, 49.10), t0=600, duration_s=670, speed_kn=22, cog_deg=225, radar_track_id=30)
+    heard = leg(10_423_000_030, end_of(unheard), t0=1280, duration_s=600, speed_kn=22, cog_deg=225, kind=FUSED,
+                mmsi=423000030, radar_track_id=30)
+    silent = leg(31, (39.02, 49.11), t0=600, duration_s=900, speed_kn=22, cog_deg=225, radar_track_id=31)
+    run(e, listening, unheard, heard, silent)
+    (dark,) = of_type(e, "dark_target")
+    assert dark["track_ids"] == [31]
+    # 31 crosses ~20 s after 30 (1 km further east); it opens 90 s (cover_entry_s) after that, dark 12 min by then
+    assert "2026-06-12T16:22:30.000Z" <= dark["start"] <= "2026-06-12T16:23:00.000Z"
+    assert dark["evidence"]["dark_duration_s"] >= 720
+
+
 def test_a_dark_boat_alongside_a_dark_ship_tracked_in_pieces_is_still_one_rendezvous() -> None:
     e = engine(rules=("rendezvous",))
     ship = leg(20, MID_SEA, duration_s=2400, speed_kn=0, cog_deg=0)

@@ -23,7 +23,12 @@ AIS range, class B or not: the cost of missing a go-fast outweighs an alert on a
 Out there, though, a pleasure boat's class B set (30 s under way) is heard only now and then: such a contact
 must be dark for `fringe_min_duration_s` (15 min) rather than 5 before it opens. A go-fast heading in crosses
 into small-craft coverage within minutes (the 5 min count from when it went dark), and one that stays out
-at 25 kn or more is `high_speed`'s alert from the start.
+at 25 kn or more is `high_speed`'s alert from the start. A fast contact dark out there that then crosses into
+small-craft coverage opens only once it has been inside for `cover_entry_s` (90 s, three class B reports under
+way): at the edge a class B set is heard at every other report or so, and a pleasure boat coming in from the
+fringe is heard within a report or two of crossing it (held-out astara-gofast 104 and 107, caspian-day 106: a
+class B boat on the Kura-Lankaran run opened dark 15-40 s before its first report was heard). A go-fast's
+alert waits that long at most.
 
 A dark radar track must have shown that it is a vessel (`track_evidence.shown_vessel`, as `high_speed` judges
 it): a track score of at least `min_track_score`, or `min_plots_per_scan` plots per radar scan since it was first
@@ -39,11 +44,25 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
+from seawatch.detect.slots import SlotState
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
+
+
+class FringeSeen(SlotState):
+    """Per contact slot: when it was last seen beyond small-craft AIS coverage (NaN: not since it was new)."""
+
+    def __init__(self) -> None:
+        self.t = np.zeros(0)
+
+    slot_fields: ClassVar[dict[str, Any]] = {"t": np.nan}
+
+    def mark(self, slots: npt.NDArray[np.int64], t: F64, fringe: B) -> None:
+        self.t[slots[fringe]] = t[fringe]
 
 
 class DarkTarget(ContactRule):
@@ -65,6 +84,7 @@ class DarkTarget(ContactRule):
         "small_craft_antenna_m": 3.0,  # below fast_kn, judged only where a class B set this high would be heard:
         "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
         "fringe_min_duration_s": 900.0,  # from fast_kn, dark this long where a class B set would not be heard
+        "cover_entry_s": 90.0,  # ... or, dark out there and then inside its coverage, inside this long
         # a dark radar track must have shown it is a vessel, not a storm's clutter (track_evidence.py, as high_speed)
         "min_track_score": 20.0,
         "min_plots_per_scan": 0.3,
@@ -74,10 +94,17 @@ class DarkTarget(ContactRule):
         super().__init__(engine)
         self.use_spell()
         self.fringe = np.zeros(0, bool)  # per row of the cycle: dark where only a fast contact is judged
+        self.fringe_seen = FringeSeen()
+        engine.memory.attach(self.fringe_seen)
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         held = self.held_min_duration(cyc)
-        return np.where(self.fringe & (held < np.inf), np.fmax(held, self.p["fringe_min_duration_s"]), held)
+        fringe_d = np.fmax(held, self.p["fringe_min_duration_s"])
+        # inside coverage after dark time beyond it: inside cover_entry_s first (NaN -- never out there, or no
+        # spell running -- leaves `held`), never longer than the fringe's own wait
+        entered = self.fringe_seen.t[cyc.slot] + self.p["cover_entry_s"] - self.timer.since[cyc.slot]
+        inside_d = np.where(held < np.inf, np.fmin(np.fmax(held, entered), fringe_d), held)
+        return np.where(self.fringe, fringe_d, inside_d)
 
     def _identified_unsure(self, cyc: Cycle, dark: B) -> tuple[B, dict[int, float]]:
         """Dark rows whose radar track had an identity lately that is neither gone (ais_gap) nor elsewhere;
@@ -134,6 +161,7 @@ class DarkTarget(ContactRule):
                                                            p["small_craft_fraction"])
         cover = cyc.in_ais_cover(p["coverage_fraction"]) & ((cyc.sog_kn >= p["fast_kn"]) | small_cover)
         self.fringe = ~small_cover
+        self.fringe_seen.mark(cyc.slot, cyc.t, self.fringe)
         enter = dark & confirmed & cover
         enter &= ~cyc.near_harbour(p["port_margin_m"], where=enter)
         stay = dark & cyc.in_ais_cover(1.0)
