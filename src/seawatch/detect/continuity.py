@@ -18,6 +18,12 @@ stop 35). And as the old track coasts on, the boat's plots may already have star
 the old one is dropped: a radar-only contact first seen since the lost one's last measured row, where (by the same
 gates) the boat could have been at its first row, continues it too, unless its own alert of that type is open.
 
+An heir can be a young track that is lost in its turn before it opened anything: a few plots, its speed still far
+from the boat's (cigarette-run 113: a runner at 30 kn, its track lost, a 2-plot track at "10 kn" took its alert,
+was dropped 30 s later, and the next track on the runner was nowhere near where 10 kn would have put it). Its alerts
+go on from where it would be, and failing that from where the contact it took them from would be (`_Lost.prior`:
+that one's last measured row, within `GAP_S` of it).
+
 Two boats lying together share the radar's view of the spot: when one leaves at speed, its plots fall outside its
 still track's gate and start a new track, while the old one stays on, fed by its partner's echo, until it is
 dropped as the partner's duplicate. So a lost radar-only contact that made good little (< `LEFT_FROM_KN`) and ended
@@ -65,6 +71,7 @@ class _Lost:
     track: int                # the radar track it carried last (-1: none)
     dark: bool                # radar-only: also continued by position
     lay: Lost | None          # its last measured row if it lay beside another contact then (`_beside`), else None
+    prior: Lost | None = None  # an heir lost before it opened: the last measured row of the contact it took them from
 
 
 class Continuity:
@@ -72,6 +79,7 @@ class Continuity:
         self.engine = engine
         self.types = tuple(r.type for r in engine.rules if isinstance(r, ContactRule))  # keyed by contact id
         self.recent: dict[int, _Lost] = {}   # lost contacts with closed alerts, by contact id
+        self.handed: dict[int, Lost] = {}    # heir -> the last measured row of the contact it continues
 
     def lost(self, slots: np.ndarray) -> None:
         """Contacts gone (their alerts closed by now): remember those that had alerts, radar-only or on a radar
@@ -91,8 +99,11 @@ class Continuity:
                           for t in self.types
                           if (t, cid) in closed or (book.continues((t, cid)) is not None
                                                     and last_t - cont[(t, cid)][1] <= CONTINUE_WITHIN_S))
+            prior = self.handed.pop(cid, None)
             if not types:
                 continue
+            if any(seen_t == -np.inf for _, _, seen_t in types):
+                prior = None   # it opened an alert of its own: its own track is the boat's
             v = float(np.nan_to_num(mem.f["sog_mps"][s]))
             a = np.radians(float(np.nan_to_num(mem.f["cog_deg"][s])))
             vx, vy = v * np.sin(a), v * np.cos(a)
@@ -100,13 +111,13 @@ class Continuity:
             hit = ((float(mem.f["hit_x"][s]), float(mem.f["hit_y"][s]), vx, vy, float(mem.f["hit_t"][s]))
                    if np.isfinite(mem.f["hit_t"][s]) else at)
             lay = hit if dark and self._beside(s, hit) else None
-            took = self._born_before(s, cid, hit, types) if dark else None
+            took = self._born_before(s, cid, hit, types, prior) if dark else None
             if lay is not None and took is None and self._left_beside(cid, lay, types, last_t):
                 took = "ahead"
             if took != "ahead":   # one near its path only may be clutter: one where it would be may still take it
-                self.recent[cid] = _Lost(at, None if took else hit, types, track, bool(dark), lay)
+                self.recent[cid] = _Lost(at, None if took else hit, types, track, bool(dark), lay, prior)
 
-    def _born_before(self, s: int, cid: int, hit: Lost, types: Types) -> str | None:
+    def _born_before(self, s: int, cid: int, hit: Lost, types: Types, prior: Lost | None) -> str | None:
         """Hand the lost contact's closed alerts to a radar-only contact already born since its last measured row
         (`hit`: x, y, vx, vy, t), where the boat could have been then; "ahead" or "path" (`heirs`) if one took
         them, else None."""
@@ -125,7 +136,7 @@ class Continuity:
                       by_path=by_path)
         if cid not in found:
             return None
-        self._hand_on(types, int(ids[found[cid]]), float(first_t[cand[found[cid]]]))
+        self._hand_on(types, int(ids[found[cid]]), float(first_t[cand[found[cid]]]), prior or hit)
         return "path" if cid in by_path else "ahead"
 
     def _beside(self, s: int, hit: Lost) -> bool:
@@ -170,7 +181,7 @@ class Continuity:
         if not ok.any():
             return False
         k = cand[np.flatnonzero(ok)[np.argmin(abeam_m[ok])]]
-        self._hand_on(types, int(mem.i["contact_id"][k]), float(first_t[k]))
+        self._hand_on(types, int(mem.i["contact_id"][k]), float(first_t[k]), None)   # it lay still: no course to run on
         return True
 
     def _free(self, ids: np.ndarray, types: Types = ()) -> np.ndarray:
@@ -181,12 +192,14 @@ class Continuity:
                          and (not types or any((t, c) not in book.open_by_key for t, _, _ in types))
                          for c in ids.tolist()], bool)
 
-    def _hand_on(self, types: Types, heir: int, born_t: float) -> None:
-        """`heir` (first seen at born_t) continues these alerts."""
+    def _hand_on(self, types: Types, heir: int, born_t: float, src: Lost | None) -> None:
+        """`heir` (first seen at born_t) continues these alerts, taken from a contact last measured at `src`."""
         book = self.engine.book
         for t, key, seen_t in types:
             if (t, heir) not in book.open_by_key:
                 book.continue_as((t,), key, heir, born_t, seen_t)
+        if src is not None:
+            self.handed[heir] = src
 
     def born(self, cyc: Cycle) -> None:
         """Contacts first seen in this cycle that continue a lost one: on the radar track it carried (fusion gave
@@ -195,6 +208,8 @@ class Continuity:
         if not self.recent:
             return
         self.recent = {c: r for c, r in self.recent.items() if cyc.now - r.at[4] <= GAP_S}
+        if self.handed:
+            self.handed = {c: h for c, h in self.handed.items() if cyc.now - h[4] <= GAP_S}
         # the boat that left a meeting, its new track first seen (or up to speed) after its old one was dropped
         for cid, r in sorted(self.recent.items(), key=lambda kv: -kv[1].at[4]):
             if r.lay is not None and self._left_beside(cid, r.lay, r.types, cyc.now):
@@ -214,7 +229,7 @@ class Continuity:
                 if r.track >= 0 and len(on):
                     k = int(on[0])
                     taken[k] = True
-                    self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
+                    self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]), r.prior or r.hit or r.at)
                     del self.recent[cid]
         dark = {c: r for c, r in self.recent.items() if r.dark}
         new = new[~taken & born[new] & (cyc.kind[new] == int(ContactKind.RADAR_ONLY))]
@@ -223,8 +238,16 @@ class Continuity:
         by_path: set[int] = set()
         found = heirs({c: r.at for c, r in dark.items()}, cyc.t[new], cyc.x[new], cyc.y[new],
                       slowed={c: r.hit for c, r in dark.items() if r.hit is not None}, by_path=by_path)
+        # an heir lost before it opened, with no newborn where it would be: where the one it continued would be
+        prior = {c: r.prior for c, r in dark.items() if c not in found and r.prior is not None
+                 and cyc.now - r.prior[4] <= GAP_S}
+        free = np.setdiff1d(np.arange(len(new)), list(found.values()))
+        if prior and len(free):
+            for cid, k in heirs(prior, cyc.t[new[free]], cyc.x[new[free]], cyc.y[new[free]]).items():
+                found[cid] = int(free[k])
         for cid, k in found.items():
-            self._hand_on(dark[cid].types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]))
+            self._hand_on(dark[cid].types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]),
+                          dark[cid].prior or dark[cid].hit or dark[cid].at)
             if cid in by_path:   # may be clutter by its wake: a newborn where the boat would be may still take it
                 self.recent[cid] = replace(self.recent[cid], hit=None)
             else:
