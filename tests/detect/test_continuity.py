@@ -156,26 +156,28 @@ def test_a_go_fast_that_lay_still_for_forty_minutes_then_raced_off_on_two_new_tr
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41], [43]]
 
 
+def _young_heir_then(side_m: float) -> list[dict]:
+    """Track 41 at 30 kn, lost; a 2-plot track reading 10 kn where the boat is 30 s later, lost after 30 s; then
+    at 1130 s a track at 30 kn where the boat has got to (or side_m off it)."""
+    first = _lost_at_end(leg(41, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=30, cog_deg=120))
+    young = _lost_at_end(leg(42, _ahead(end_of(first), 120, 30 * KN * 30), t0=1030, duration_s=30, speed_kn=10,
+                             cog_deg=120))
+    later = leg(43, _ahead(end_of(first), 120, 30 * KN * 130, side_m), t0=1130, duration_s=600, speed_kn=30,
+                cog_deg=120)
+    return [first, young, later]
+
+
 def test_a_go_fasts_alert_passes_over_a_young_track_lost_at_a_wrong_speed_to_the_next_track_on_the_boat() -> None:
     """Held-out cigarette-run 113: the runner's track at 30 kn was lost; a 2-plot track reading 10 kn took its
     closed alert and was dropped 30 s later; the next track on the runner was born 1 km beyond where 10 kn would
     have put it, and raised a second high_speed alert of the same run. Failing a newborn where the lost heir would
     be, the one where the contact it took the alert from would be continues it."""
     e = DetectionEngine(caspian(), rules=("high_speed",))
-    first = _lost_at_end(leg(41, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=30, cog_deg=120))
-    young = _lost_at_end(leg(42, _ahead(end_of(first), 120, 30 * KN * 30), t0=1030, duration_s=30, speed_kn=10,
-                             cog_deg=120))
-    on_boat = leg(43, _ahead(end_of(first), 120, 30 * KN * 130), t0=1130, duration_s=600, speed_kn=30, cog_deg=120)
-    run(e, first, young, on_boat)
+    run(e, *_young_heir_then(side_m=0.0))
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41, 43]]
 
 
 def test_a_young_heir_lost_at_a_wrong_speed_passes_nothing_to_a_track_far_from_where_either_would_be() -> None:
     e = DetectionEngine(caspian(), rules=("high_speed",))
-    first = _lost_at_end(leg(41, OFF_LANKARAN, t0=600, duration_s=400, speed_kn=30, cog_deg=120))
-    young = _lost_at_end(leg(42, _ahead(end_of(first), 120, 30 * KN * 30), t0=1030, duration_s=30, speed_kn=10,
-                             cog_deg=120))
-    stranger = leg(43, _ahead(end_of(first), 120, 30 * KN * 130, 3000.0), t0=1130, duration_s=600, speed_kn=30,
-                   cog_deg=120)
-    run(e, first, young, stranger)
+    run(e, *_young_heir_then(side_m=3000.0))
     assert [a["track_ids"] for a in of_type(e, "high_speed")] == [[41], [43]]
