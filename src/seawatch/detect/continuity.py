@@ -205,11 +205,11 @@ class Continuity:
         """Contacts first seen in this cycle that continue a lost one: on the radar track it carried (fusion gave
         the boat's track an identity, or let go of it: a fused contact is named by its MMSI, a dark one by its
         track id), or, radar-only both, where it would be by now (`heirs`)."""
+        if self.handed:   # a prior older than GAP_S is of no use (and an heir never lost would keep it for ever)
+            self.handed = {c: h for c, h in self.handed.items() if cyc.now - h[4] <= GAP_S}
         if not self.recent:
             return
         self.recent = {c: r for c, r in self.recent.items() if cyc.now - r.at[4] <= GAP_S}
-        if self.handed:
-            self.handed = {c: h for c, h in self.handed.items() if cyc.now - h[4] <= GAP_S}
         # the boat that left a meeting, its new track first seen (or up to speed) after its old one was dropped
         for cid, r in sorted(self.recent.items(), key=lambda kv: -kv[1].at[4]):
             if r.lay is not None and self._left_beside(cid, r.lay, r.types, cyc.now):
