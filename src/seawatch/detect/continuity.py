@@ -73,6 +73,11 @@ class _Lost:
     lay: Lost | None          # its last measured row if it lay beside another contact then (`_beside`), else None
     prior: Lost | None = None  # an heir lost before it opened: the last measured row of the contact it took them from
 
+    def source(self) -> Lost:
+        """What an heir of this one keeps as where its alerts came from (`Continuity.handed`): the contact that
+        carried them last measured, if this one never opened them; else this one's last measured row."""
+        return self.prior or self.hit or self.at
+
 
 class Continuity:
     def __init__(self, engine: Any) -> None:
@@ -229,7 +234,7 @@ class Continuity:
                 if r.track >= 0 and len(on):
                     k = int(on[0])
                     taken[k] = True
-                    self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]), r.prior or r.hit or r.at)
+                    self._hand_on(r.types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]), r.source())
                     del self.recent[cid]
         dark = {c: r for c, r in self.recent.items() if r.dark}
         new = new[~taken & born[new] & (cyc.kind[new] == int(ContactKind.RADAR_ONLY))]
@@ -246,8 +251,7 @@ class Continuity:
             for cid, k in heirs(prior, cyc.t[new[free]], cyc.x[new[free]], cyc.y[new[free]]).items():
                 found[cid] = int(free[k])
         for cid, k in found.items():
-            self._hand_on(dark[cid].types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]),
-                          dark[cid].prior or dark[cid].hit or dark[cid].at)
+            self._hand_on(dark[cid].types, int(cyc.contact_id[new[k]]), float(cyc.t[new[k]]), dark[cid].source())
             if cid in by_path:   # may be clutter by its wake: a newborn where the boat would be may still take it
                 self.recent[cid] = replace(self.recent[cid], hit=None)
             else:

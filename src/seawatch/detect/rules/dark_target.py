@@ -44,25 +44,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import numpy.typing as npt
 
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
-from seawatch.detect.slots import SlotState
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
-
-
-class FringeSeen(SlotState):
-    """Per contact slot: when it was last seen beyond small-craft AIS coverage (NaN: not since it was new)."""
-
-    def __init__(self) -> None:
-        self.t = np.zeros(0)
-
-    slot_fields: ClassVar[dict[str, Any]] = {"t": np.nan}
-
-    def mark(self, slots: npt.NDArray[np.int64], t: F64, fringe: B) -> None:
-        self.t[slots[fringe]] = t[fringe]
 
 
 class DarkTarget(ContactRule):
@@ -94,15 +80,17 @@ class DarkTarget(ContactRule):
         super().__init__(engine)
         self.use_spell()
         self.fringe = np.zeros(0, bool)  # per row of the cycle: dark where only a fast contact is judged
-        self.fringe_seen = FringeSeen()
-        engine.memory.attach(self.fringe_seen)
+        self.fringe_t = np.zeros(0)  # per slot: when the contact was last beyond small-craft coverage (NaN: never)
+        engine.memory.attach(self)
+
+    slot_fields: ClassVar[dict[str, Any]] = {"fringe_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         held = self.held_min_duration(cyc)
         fringe_d = np.fmax(held, self.p["fringe_min_duration_s"])
         # inside coverage after dark time beyond it: inside cover_entry_s first (NaN -- never out there, or no
         # spell running -- leaves `held`), never longer than the fringe's own wait
-        entered = self.fringe_seen.t[cyc.slot] + self.p["cover_entry_s"] - self.timer.since[cyc.slot]
+        entered = self.fringe_t[cyc.slot] + self.p["cover_entry_s"] - self.timer.since[cyc.slot]
         inside_d = np.where(held < np.inf, np.fmin(np.fmax(held, entered), fringe_d), held)
         return np.where(self.fringe, fringe_d, inside_d)
 
@@ -161,7 +149,7 @@ class DarkTarget(ContactRule):
                                                            p["small_craft_fraction"])
         cover = cyc.in_ais_cover(p["coverage_fraction"]) & ((cyc.sog_kn >= p["fast_kn"]) | small_cover)
         self.fringe = ~small_cover
-        self.fringe_seen.mark(cyc.slot, cyc.t, self.fringe)
+        self.fringe_t[cyc.slot[self.fringe]] = cyc.t[self.fringe]
         enter = dark & confirmed & cover
         enter &= ~cyc.near_harbour(p["port_margin_m"], where=enter)
         stay = dark & cyc.in_ais_cover(1.0)
