@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,25 +40,40 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's ended children: the replay's detection process (seawatch.detect.worker), if
+    it ran one, counts with the replay's own."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def replay(site_path: Path, inputs: list[Path], out: Path) -> dict[str, object]:
     from seawatch.config import load_site
     from seawatch.replay import ReplayOptions, run_replay
 
     site = load_site(site_path)
     opts = ReplayOptions(inputs=inputs, tracks_out=out / "tracks.parquet", alerts_out=out / "alerts.jsonl")
-    w0, c0 = time.perf_counter(), time.process_time()
+    w0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu_s()
     r = run_replay(site, opts)
-    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0 + _children_cpu_s() - k0
     return {"observations": r.n_obs, "contact_updates": r.n_contact_updates, "wall_s": wall, "cpu_s": cpu,
+            "detect_process": r.detect_process,
             "alerts": dict(Counter(a["type"] for a in r.alerts)), "rejects": r.stats.total_rejects,
             "cpu_s_by_stage": {k: round(v, 2) for k, v in getattr(r, "cpu_s", {}).items()}}
 
 
-def _start(site_path: Path, inputs: list[Path], out: Path, src: Path) -> subprocess.Popen[str]:
-    """One replay of the tree whose src directory is `src`, in a fresh Python process (`--replay-one`)."""
+def _start(site_path: Path, inputs: list[Path], out: Path, src: Path,
+           one_process: bool = False) -> subprocess.Popen[str]:
+    """One replay of the tree whose src directory is `src`, in a fresh Python process (`--replay-one`);
+    one_process: with detection in that process (SEAWATCH_DETECT_PROCESS=0), not in a child of its own."""
     out.mkdir()
     cmd = [sys.executable, str(Path(__file__).resolve()), "--replay-one", str(site_path), str(out), *map(str, inputs)]
-    return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(src)}, stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    if one_process:
+        env["SEAWATCH_DETECT_PROCESS"] = "0"
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
 
 
 def _figures(child: subprocess.Popen[str], src: Path) -> dict[str, object]:
@@ -67,20 +83,28 @@ def _figures(child: subprocess.Popen[str], src: Path) -> dict[str, object]:
     return json.loads(stdout.strip().splitlines()[-1])  # type: ignore[no-any-return,unused-ignore]
 
 
-def paired(site_path: Path, inputs: list[Path], out: Path, repeat: int,
-           against: Path | None) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def paired(site_path: Path, inputs: list[Path], out: Path, repeat: int, against: Path | None,
+           one_process: bool = False, versus_one_process: bool = False,
+           ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """`repeat` replays of this tree, each with (against: the other tree's src) the same replay of the other tree
     started at the same moment; (this tree's runs, the other's). Every replay is a fresh Python process, as
     `seawatch replay` is: both trees pay the same start (the lazy imports and numba's cache, counted as `setup`),
-    which a replay in this process would pay only on its first run."""
+    which a replay in this process would pay only on its first run. one_process: every replay judges in its own
+    process (a CPU comparison of two trees at once, one core each). versus_one_process: the other runs are this
+    tree's with detection in the replay's process, each right after one of the default runs (not at the same
+    time: a replay with a detection process of its own takes both cores)."""
     import seawatch
 
     here = Path(seawatch.__file__).resolve().parent.parent
     mine: list[dict[str, object]] = []
     theirs: list[dict[str, object]] = []
     for i in range(repeat):
-        other = _start(site_path, inputs, out / f"other{i}", against) if against is not None else None
-        me = _start(site_path, inputs, out / f"mine{i}", here)
+        if versus_one_process:
+            mine.append(_figures(_start(site_path, inputs, out / f"mine{i}", here), here))
+            theirs.append(_figures(_start(site_path, inputs, out / f"other{i}", here, one_process=True), here))
+            continue
+        other = _start(site_path, inputs, out / f"other{i}", against, one_process) if against is not None else None
+        me = _start(site_path, inputs, out / f"mine{i}", here, one_process)
         mine.append(_figures(me, here))
         if other is not None:
             assert against is not None
@@ -92,10 +116,18 @@ def show_pair(label: str, runs: tuple[list[dict[str, object]], list[dict[str, ob
               against: Path | None) -> None:
     mine, theirs = runs
     show(label, mine)
-    if theirs:
+    if theirs and against is None:   # --versus-one-process
+        show(f"{label}: this tree with detection in the replay's process, run right after each", theirs)
+        ratio = _median(theirs, "wall_s") / _median(mine, "wall_s")
+        print(f"   wall time in one process / with a detection process (medians): {ratio:.2f}")
+    elif theirs:
         show(f"{label}: the other tree ({against}), run at the same time", theirs)
         ratio = float(median_run(theirs)["cpu_s"]) / float(median_run(mine)["cpu_s"])  # type: ignore[arg-type]
         print(f"   CPU time of the other tree / this tree (medians): {ratio:.2f}")
+
+
+def _median(runs: list[dict[str, object]], key: str) -> float:
+    return float(statistics.median(float(r[key]) for r in runs))  # type: ignore[arg-type]
 
 
 def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
@@ -115,9 +147,14 @@ def show(label: str, runs: list[dict[str, object]]) -> None:
     stages = r.get("cpu_s_by_stage")
     if stages:   # a tree from before stop 22 does not count them
         print("   CPU s by stage: " + ", ".join(f"{k} {float(v):.1f}" for k, v in stages.items()))  # type: ignore[attr-defined]
+    if r.get("detect_process"):
+        print("   detection in a process of its own (its CPU counted with the replay's)")
     if len(runs) > 1:
         cpus = ", ".join(f"{float(x['cpu_s']):.1f}" for x in runs)  # type: ignore[arg-type]
+        walls = ", ".join(f"{float(x['wall_s']):.1f}" for x in runs)  # type: ignore[arg-type]
         print(f"   CPU s of the {len(runs)} runs: {cpus}")
+        print(f"   wall s of the {len(runs)} runs: {walls}; median {_median(runs, 'wall_s'):.1f} s "
+              f"({obs / _median(runs, 'wall_s'):,.0f} obs/s)")
 
 
 def main() -> int:
@@ -131,6 +168,11 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="replays per recording (the median CPU run is shown)")
     ap.add_argument("--against", type=Path, metavar="OTHER_SRC",
                     help="run each replay of the other tree (its src directory) at the same time, side by side")
+    ap.add_argument("--one-process", action="store_true",
+                    help="detection in each replay's own process (SEAWATCH_DETECT_PROCESS=0): for --against, "
+                         "where the two trees' replays run at once, one core each")
+    ap.add_argument("--versus-one-process", action="store_true",
+                    help="after each replay, the same replay with detection in its own process: wall and CPU of both")
     if sys.argv[1:2] == ["--replay-one"]:   # the child of --against: one replay, its figures as JSON
         site_path, out, *inputs = sys.argv[2:]
         print(json.dumps(replay(Path(site_path), [Path(i) for i in inputs], Path(out))))
@@ -150,7 +192,8 @@ def main() -> int:
                 (d / "site.toml").write_text(FLORIDA_SITE, encoding="utf-8")
                 (d / "fl").mkdir()
                 show_pair("Florida Straits 2020-01-01 (real AIS, 24 h)",
-                          paired(d / "site.toml", [FLORIDA_CSV], d / "fl", a.repeat, a.against), a.against)
+                          paired(d / "site.toml", [FLORIDA_CSV], d / "fl", a.repeat, a.against,
+                                 a.one_process, a.versus_one_process), a.against)
             else:
                 print(f"{FLORIDA_CSV} not found; skipped")
         if not a.skip_caspian:
@@ -164,7 +207,8 @@ def main() -> int:
             inputs = [sim / "ais.nmea", *sorted(sim.glob("plots-*.csv"))]
             (d / "cz").mkdir()
             show_pair(f"Caspian caspian-day {a.caspian_duration} (simulated, AIS + 5 radars)",
-                      paired(sim / "site.toml", inputs, d / "cz", a.repeat, a.against), a.against)
+                      paired(sim / "site.toml", inputs, d / "cz", a.repeat, a.against,
+                                 a.one_process, a.versus_one_process), a.against)
         if a.dense:
             from dense_feed import SITE, generate  # bench/dense_feed.py
 
@@ -174,7 +218,8 @@ def main() -> int:
             n = generate(dense / "feed.nmea", a.dense, a.dense_duration_s)
             print(f"   (generated {n:,} position sentences)")
             show_pair(f"dense generated AIS feed: {a.dense:,} vessels for {a.dense_duration_s} s (AIS only)",
-                      paired(dense / "site.toml", [dense / "feed.nmea"], dense, a.repeat, a.against), a.against)
+                      paired(dense / "site.toml", [dense / "feed.nmea"], dense, a.repeat, a.against,
+                                 a.one_process, a.versus_one_process), a.against)
     return 0
 
 

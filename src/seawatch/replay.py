@@ -59,6 +59,8 @@ class ReplayOptions:
     # console's live picture; and the store it shows, open already (the replay neither opens nor closes it)
     on_picture: Callable[[Any, list[dict[str, Any]]], None] | None = None
     store_handle: Any = None
+    # detection in a process of its own (`_detect_apart`): None decides by the run, True / False force it
+    detect_process: bool | None = None
 
     @property
     def detecting(self) -> bool:
@@ -106,6 +108,7 @@ class ReplayResult:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     detected: bool = False   # detection ran (--alerts-out or --store): "0 alerts" is then a finding
     detection_failures: dict[str, int] = field(default_factory=dict)   # rule type -> cycles it raised in
+    detect_process: bool = False   # detection ran in a process of its own (its CPU is in cpu_s all the same)
     _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
     @contextmanager
@@ -147,6 +150,7 @@ class ReplayResult:
             "contacts_by_kind": dict(sorted(self.contacts_by_kind.items())),
             "alerts_by_type": dict(sorted(Counter(a["type"] for a in self.alerts).items())),
             "detection_failures": self.detection_failures,
+            "detection_process": self.detect_process,
             "alerts_by_type_and_severity": {t: dict(sorted(c.items(), key=lambda kv: SEVERITIES.index(kv[0])))
                                             for t, c in sorted(self._by_severity().items())},
             "inputs": self.formats,
@@ -205,7 +209,8 @@ class ReplayResult:
         rate = d["observations_total"] / d["elapsed_s"] if d["elapsed_s"] else 0.0
         out.append(f"elapsed               {d['elapsed_s']:>10} s ({rate:,.0f} observations/s)")
         if d["cpu_s_by_stage"]:
-            out.append("CPU s by stage        " + ", ".join(f"{k} {v:.1f}" for k, v in d["cpu_s_by_stage"].items()))
+            out.append("CPU s by stage        " + ", ".join(f"{k} {v:.1f}" for k, v in d["cpu_s_by_stage"].items())
+                       + (" (detection in a process of its own)" if self.detect_process else ""))
         return "\n".join(out)
 
 
@@ -242,6 +247,25 @@ def _file_stream(path: Path, fmt: str, site: SiteConfig | None, stats: IngestSta
     yield dec.flush()
 
 
+# the inputs (bytes as stored) from which a replay judges in a process of its own: the child's start (~0.5 CPU s:
+# Python, the imports, numba's cache) runs beside the parent's, but a replay of a few seconds gains nothing
+DETECT_PROCESS_MIN_BYTES = 4_000_000
+
+
+def _detect_apart(opts: ReplayOptions) -> bool:
+    """Run detection in a child process (detect/worker.py)? Forced by `opts.detect_process`; else when nothing
+    needs its alert changes as they happen (no store, no live console), a second core is there, the inputs are
+    large enough to repay the child's start, and SEAWATCH_DETECT_PROCESS is not 0."""
+    if opts.detect_process is not None:
+        return opts.detect_process
+    if opts.store or opts.store_handle is not None or opts.on_picture is not None:
+        return False
+    if os.environ.get("SEAWATCH_DETECT_PROCESS", "1") == "0":
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores >= 2 and sum(file_size(p) for p in opts.inputs) >= DETECT_PROCESS_MIN_BYTES
+
+
 class _Stages:
     """Tracking, fusion and detection after ingest, and their outputs (Parquet, JSONL, store)."""
 
@@ -253,12 +277,21 @@ class _Stages:
         self.opts, self.result = opts, result
         self.pipeline = Pipeline(site, update_period_s=opts.update_period_s)
         self.engine: Any = None
-        if opts.detecting:
+        self.worker: Any = None   # detection in a process of its own (detect/worker.py): `_detect_apart`
+        if opts.detecting and _detect_apart(opts):
+            from seawatch.detect.worker import DetectionWorker
+
+            self.worker = DetectionWorker(site)
+        elif opts.detecting:
             from seawatch.detect.engine import DetectionEngine
 
             self.engine = DetectionEngine(site)
-        # detection takes the pipeline's local positions instead of projecting lat/lon back, in one frame
-        pf, ef = self.pipeline.frame, self.engine.frame if self.engine is not None else None
+        result.detect_process = self.worker is not None
+        # detection takes the pipeline's local positions instead of projecting lat/lon back, in one frame (the
+        # engine's is the site's)
+        from seawatch.geo import site_frame
+
+        pf, ef = self.pipeline.frame, site_frame(site) if opts.detecting else None
         self._same_frame = ef is not None and (ef.lat0, ef.lon0) == (pf.lat0, pf.lon0)
         self.store: Any = opts.store_handle
         if self.store is None and opts.store:
@@ -294,6 +327,9 @@ class _Stages:
                     self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd",
                                                    use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
                 self.writer.write_table(table)
+        if self.worker is not None:
+            with spent("detection"):   # here: handing the batch over (the child's CPU is added at the end)
+                self.worker.process(contacts, (x, y) if self._same_frame else None)
         if self.engine is not None:
             with spent("detection"):
                 changed = [c["alert"] for c in self.engine.process(
@@ -318,6 +354,18 @@ class _Stages:
         if self.writer is not None:
             with spent("outputs"):
                 self.writer.close()
+        if self.worker is not None:
+            with spent("detection"):
+                done = self.worker.finish()
+            self.result.cpu_s["setup"] += done.setup_cpu_s
+            self.result.cpu_s["detection"] += done.detection_cpu_s
+            self.result.alerts, self.result.detected = done.alerts, True
+            self.result.detection_failures = dict(done.failures)
+            if self.opts.alerts_out:
+                from seawatch.detect.alerts import write_alerts_jsonl
+
+                with spent("outputs"):
+                    write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
         if self.engine is not None:
             with spent("detection"):
                 # the last cycle's changes: for the console of `--serve` (the store gets every final state below)
@@ -362,22 +410,12 @@ def _formats(opts: ReplayOptions, stats: IngestStats) -> dict[Path, str]:
     return out
 
 
-def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
-    sample = site.ingest.reject_sample_size if site else 100
-    stats = IngestStats(sample_size=sample)
-    opts.check_outputs()
-    formats = _formats(opts, stats)
-    result = ReplayResult(stats=stats, formats={str(p): f for p, f in formats.items()})
-    progress = _Progress(sum(file_size(p) for p in opts.inputs), opts.progress)
-    window = site.ingest.reorder_window_s if site else 5.0
-    streams = [_file_stream(p, f, site, stats, progress, opts.date, opts.chunk_bytes) for p, f in formats.items()]
-    registered_formats()  # import the decoders before the clock starts
-    t0 = time.perf_counter()
+def _feed(batches: Iterator[ObservationBatch], opts: ReplayOptions, result: ReplayResult,
+          stages: _Stages | None) -> None:
+    """The merged batches through the stages (at opts.speed if set), ingest's CPU counted."""
     wall0, ev0 = time.monotonic(), None
-    with result.spent("setup"):
-        stages = _Stages(site, opts, result) if opts.tracking else None
     c0 = time.process_time()
-    for batch in merge_in_time_order(streams, window, stats):
+    for batch in batches:
         result.cpu_s["ingest"] += time.process_time() - c0   # the reads, decoding and merge that made the batch
         if opts.speed and len(batch):
             ev0 = float(batch["observed_at"][0]) if ev0 is None else ev0
@@ -391,6 +429,27 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
             stages.process(batch)
         c0 = time.process_time()
     result.cpu_s["ingest"] += time.process_time() - c0   # the inputs' last reads
+
+
+def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
+    sample = site.ingest.reject_sample_size if site else 100
+    stats = IngestStats(sample_size=sample)
+    opts.check_outputs()
+    formats = _formats(opts, stats)
+    result = ReplayResult(stats=stats, formats={str(p): f for p, f in formats.items()})
+    progress = _Progress(sum(file_size(p) for p in opts.inputs), opts.progress)
+    window = site.ingest.reorder_window_s if site else 5.0
+    streams = [_file_stream(p, f, site, stats, progress, opts.date, opts.chunk_bytes) for p, f in formats.items()]
+    registered_formats()  # import the decoders before the clock starts
+    t0 = time.perf_counter()
+    with result.spent("setup"):
+        stages = _Stages(site, opts, result) if opts.tracking else None
+    try:
+        _feed(merge_in_time_order(streams, window, stats), opts, result, stages)
+    except BaseException:
+        if stages is not None and stages.worker is not None:
+            stages.worker.close()   # not left waiting for batches that will not come
+        raise
     if stages is not None:
         stages.close()
     progress.close()

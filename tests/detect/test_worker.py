@@ -1,0 +1,78 @@
+"""Detection in a process of its own (seawatch.detect.worker): the same alerts as in the replay's process, and a
+clear error when the child stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from seawatch.cli import main
+from seawatch.config import load_site
+from seawatch.detect.worker import DetectionProcessError, DetectionWorker
+from seawatch.replay import DETECT_PROCESS_MIN_BYTES, ReplayOptions, _detect_apart, run_replay
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sim") / "run"
+    assert main(["sim", "--scenario", "astara-gofast", "--out", str(out), "--duration", "40m", "--seed", "5"]) == 0
+    return out
+
+
+def _inputs(recording: Path) -> list[Path]:
+    return [recording / "ais.nmea", *sorted(recording.glob("plots-*.csv"))]
+
+
+def test_a_replay_judged_in_a_process_of_its_own_writes_the_same_alerts_byte_for_byte(recording: Path,
+                                                                                       tmp_path: Path) -> None:
+    site = load_site(recording / "site.toml")
+    apart, here = tmp_path / "apart.jsonl", tmp_path / "here.jsonl"
+    r_apart = run_replay(site, ReplayOptions(inputs=_inputs(recording), alerts_out=apart, detect_process=True))
+    r_here = run_replay(site, ReplayOptions(inputs=_inputs(recording), alerts_out=here, detect_process=False))
+    assert r_apart.detect_process and not r_here.detect_process
+    assert {a["type"] for a in r_here.alerts} >= {"dark_target", "high_speed"}
+    assert apart.read_bytes() == here.read_bytes()
+    assert r_apart.detected and r_apart.detection_failures == {}
+    # the child's CPU is the replay's: its start under setup, its judging under detection
+    assert r_apart.cpu_s["detection"] > 0.5 * r_here.cpu_s["detection"]
+
+
+def test_a_detection_process_killed_mid_replay_stops_it_with_an_error_saying_how_it_ended(recording: Path) -> None:
+    from seawatch.model.contact import ContactBatch
+
+    worker = DetectionWorker(load_site(recording / "site.toml"))
+    os.kill(worker._proc.pid, signal.SIGKILL)
+    worker._proc.wait(10)
+    with pytest.raises(DetectionProcessError, match=r"ended without its alerts \(exit code -9"):
+        for _ in range(50):   # the first sends may still fit in the socket's buffer
+            worker.process(ContactBatch.empty())
+        worker.finish()
+
+
+def test_an_error_in_the_detection_process_comes_back_with_what_the_child_said(recording: Path) -> None:
+    worker = DetectionWorker(load_site(recording / "site.toml"))
+    worker.process("not a batch of contacts")   # type: ignore[arg-type]
+    with pytest.raises(DetectionProcessError, match="detection failed: .*Error"):
+        worker.finish()
+    assert worker._proc.returncode == 0   # the child said what stopped it and ended
+
+
+def test_detection_runs_apart_only_where_nothing_needs_its_changes_at_once_and_the_inputs_repay_the_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big, small = tmp_path / "big.nmea", tmp_path / "small.nmea"
+    big.write_bytes(b"x" * DETECT_PROCESS_MIN_BYTES)
+    small.write_bytes(b"x" * 1000)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert _detect_apart(ReplayOptions(inputs=[big], alerts_out=tmp_path / "a.jsonl"))
+    assert not _detect_apart(ReplayOptions(inputs=[small], alerts_out=tmp_path / "a.jsonl"))
+    assert not _detect_apart(ReplayOptions(inputs=[big], store=str(tmp_path / "store")))   # changes go to the store
+    assert not _detect_apart(ReplayOptions(inputs=[big], on_picture=lambda c, a: None))   # ... to the console
+    assert _detect_apart(ReplayOptions(inputs=[small], alerts_out=tmp_path / "a.jsonl", detect_process=True))
+    monkeypatch.setenv("SEAWATCH_DETECT_PROCESS", "0")
+    assert not _detect_apart(ReplayOptions(inputs=[big], alerts_out=tmp_path / "a.jsonl"))
+    monkeypatch.delenv("SEAWATCH_DETECT_PROCESS")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert not _detect_apart(ReplayOptions(inputs=[big], alerts_out=tmp_path / "a.jsonl"))   # one core
