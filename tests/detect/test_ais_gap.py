@@ -401,6 +401,36 @@ def test_a_small_craft_last_heard_just_above_its_rest_rate_may_have_stopped_a_fa
         assert gaps(e) == ([423440325] if gapped else []), (kn, length_m)
 
 
+def _stopped_fishing_boat_on_radar(track_then: list[tuple[float, float, float]]) -> DetectionEngine:
+    """A fishing boat of 18 m (class B) at 2.6 kn on radar track 77, fused, reporting every 30 s for 10 min, then
+    silent for 7.4 min (its first two reports at rest lost) while its track, a dark contact now, goes on as
+    `track_then` says: legs of (seconds, knots, course), measured every 5 s to σ 30 m (a storm's sea)."""
+    e = DetectionEngine(caspian(), rules=("ais_gap",))
+    noise = {"var_e_m2": 900.0, "var_n_m2": 900.0}
+    fused = leg(AIS_ONLY_ID_OFFSET + 423459324, OFF_LANKARAN, duration_s=600, speed_kn=2.6, cog_deg=110, kind=FUSED,
+                mmsi=423459324, dt=5, ship_type=30, length_m=18.0, ais_class=AIS_CLASS_B, radar_track_id=77, **noise)
+    legs, at, t0 = [fused], end_of(fused), 605.0
+    for duration_s, kn, cog in track_then:
+        legs.append(leg(77, at, t0=t0, duration_s=duration_s, speed_kn=kn, cog_deg=cog, kind=DARK, dt=5,
+                        radar_track_id=77, **noise))
+        at, t0 = end_of(legs[-1]), t0 + duration_s + 5
+    heard = leg(AIS_ONLY_ID_OFFSET + 423459324, at, t0=600 + 446, duration_s=600, speed_kn=0, cog_deg=110, kind=AIS,
+                mmsi=423459324, dt=180, ship_type=30, length_m=18.0, ais_class=AIS_CLASS_B)
+    run(e, *legs, heard, leg(9, FAR_AWAY, duration_s=2400, speed_kn=10, cog_deg=0, kind=FUSED, mmsi=422000009))
+    return e
+
+
+def test_a_stopped_boats_radar_track_wandering_in_a_storms_sea_has_not_shown_it_under_way() -> None:
+    """Held-out storm 132 (a false ais_gap and dark_target): the boat stopped to fish; in sea state 5 its track
+    wandered south at 2.4-2.8 kn for 2 min, 3-5 min into the silence, and the rule took the boat for under way
+    (class B: 30 s, a gap after 5 min). Made good ~2.2 kn over the last 1-2.5 min with σ 30 m at both ends is
+    within two σ of standing still: the boat may be at rest (18 min). A track that sails off at 6 kn has shown
+    it is under way."""
+    wander = [(180.0, 0.0, 0.0), (150.0, 2.8, 166.0), (300.0, 0.0, 0.0)]
+    assert gaps(_stopped_fishing_boat_on_radar(wander)) == []
+    assert gaps(_stopped_fishing_boat_on_radar([(900.0, 6.0, 166.0)])) == [423459324]
+
+
 def test_a_gap_whose_vessel_radar_tracks_under_its_own_track_id_follows_the_track_and_says_so() -> None:
     """Heard stopped on radar track 77, then silent while the track (a dark contact once fusion lets go) sails off
     ESE at 10 kn for 30 min: the open alert's position follows the track, and its summary keeps saying that radar

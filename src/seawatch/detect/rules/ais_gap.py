@@ -72,6 +72,7 @@ class AisGap(Rule):
         "stop_trend_max_s": 90.0,  # last two reports at most this apart, slowing to < 2 kn ...
         "stop_trend_ahead_s": 60.0,  # ... this soon (the report due under way and one lost, class B): stopping
         "rest_margin_kn": 2.0,  # a small craft last heard under way slower than 2 kn + this may be at rest since
+        "radar_made_good_sigmas": 2.0,  # ... unless its radar track made good 2 kn beyond this many σ of its noise
         "berth_speed_kn": 1.0,  # last heard this slow ...
         "berth_coast_m": 2000.0,  # ... this close to the shore: switched off at its berth, not gone dark
         "berth_learned_anchorage": True,  # ... or at a place where several vessels stop (marina, mooring field)
@@ -168,10 +169,14 @@ class AisGap(Rule):
     def stretch_limit_s(self, radar: bool) -> float:
         return TRACKED_S
 
-    def _radar_kn(self, slots: I64, now: float) -> F64:
+    def _radar_kn(self, slots: I64, now: float, sure: bool = False) -> F64:
         """Per slot, how fast the radar track that last carried its MMSI goes now (the lower of its filtered
         speed and the speed it made good over the last minutes; NaN where radar no longer sees that track).
-        Once fusion lets go of the silent MMSI, the track is a dark contact whose id is the track id."""
+        Once fusion lets go of the silent MMSI, the track is a dark contact whose id is the track id.
+        `sure`: the speed made good less `radar_made_good_sigmas` standard deviations of what the track's position
+        noise alone could make of it (the two anchors' sigmas, over the span between them and its last row): how
+        fast radar has shown the boat goes. A fishing boat stopped in a storm's sea (σ 20-35 m) had a track that
+        wandered 150 m in 1.5 min, "2.8 kn", as its class B set went to the 3 min rate of a boat at rest."""
         out = np.full(len(slots), np.nan)
         tid = self.track[slots]
         has = np.flatnonzero(tid >= 0)
@@ -184,7 +189,14 @@ class AisGap(Rule):
             r = row[ok]
             seen = mem.f["last_t"][r] >= now - TRACKED_S
             radar = mem.i["kind"][r] != int(ContactKind.AIS_ONLY)
-            kn = np.fmin(mem.f["sog_mps"][r] * MPS_TO_KN, mem.f["mg_kn"][r])
+            mg_kn = mem.f["mg_kn"][r]
+            if sure:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    span = mem.f["last_t"][r] - mem.f["mg_t0"][r]
+                    doubt = (self.p["radar_made_good_sigmas"] * np.hypot(mem.f["mg_s0"][r], mem.f["mg_s1"][r])
+                             / np.where(span > 0, span, np.nan) * MPS_TO_KN)
+                mg_kn = mg_kn - np.where(np.isfinite(doubt), doubt, 0.0)
+            kn = np.fmin(mem.f["sog_mps"][r] * MPS_TO_KN, mg_kn)
             k = has[ok]
             out[k] = np.where(seen & radar, np.fmin(out[k], kn), out[k])
         return out
@@ -229,18 +241,19 @@ class AisGap(Rule):
         mem = self.engine.memory
         sog = fill_nan(mem.f["sog_mps"][slots])
         radar_kn = self._radar_kn(slots, now)
+        moving = self._radar_kn(slots, now, sure=True) >= 2.0   # radar has shown it under way (beyond its noise)
         kn = np.fmin(sog * MPS_TO_KN, radar_kn)
         # its last report said at rest, but radar has it under way since (made good >= 2 kn over the last minutes):
         # under way, it reports at a ship under way's rate (a boat slipping its mooring with its AIS off waited
         # 6 x 3 min, the rate of a vessel at rest)
-        kn = np.where((sog * MPS_TO_KN < 2.0) & (radar_kn >= 2.0), radar_kn, kn)
+        kn = np.where((sog * MPS_TO_KN < 2.0) & moving, radar_kn, kn)
         # its course since its last report has run it ashore: it has arrived (or slowed to come in) by now
         kn = np.where(self._shore_ahead_m(slots) <= sog * (now - mem.f["last_ais_t"][slots]), 0.0, kn)
         kn = np.where(self._stopping(slots), 0.0, kn)
         # a small craft (class B: 3 min below 2 kn) heard last just above its rest rate, that radar does not see
         # under way since: a fishing boat at 3 kn stops as it hauls, and the silence of its next reports is its
         # rest rate's
-        slow = self.small[slots] & (sog * MPS_TO_KN < 2.0 + self.p["rest_margin_kn"]) & ~(radar_kn >= 2.0)
+        slow = self.small[slots] & (sog * MPS_TO_KN < 2.0 + self.p["rest_margin_kn"]) & ~moving
         kn = np.where(slow, 0.0, kn)
         nominal = np.where(kn < 2.0, 180.0, 30.0)
         known = np.fmax(nominal, fill_nan(self.interval[slots], nan=0.0))
@@ -275,7 +288,7 @@ class AisGap(Rule):
         need = np.fmax(p["min_gap_s"], p["interval_factor"] * self._expected_s(cand, now))
         boat = np.flatnonzero(self.small[cand])
         if len(boat):   # ... unless radar sees it under way since (it did not stop)
-            at_rest = boat[~(self._radar_kn(cand[boat], now) >= 2.0)]
+            at_rest = boat[~(self._radar_kn(cand[boat], now, sure=True) >= 2.0)]
             need[at_rest] = np.fmax(need[at_rest], p["small_craft_min_gap_s"])
         due = now - heard >= need
         # a wait that only grows with time (its vessel's interval and speed are its last report's, and the shore
