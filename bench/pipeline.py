@@ -21,6 +21,11 @@ processes was flattered by the start, ~0.5-1 CPU s.)
    from the whole world's AIS, ~20k sentences/s).
 Prints wall and CPU time, observations/s (positions and plots) and contact updates/s, alerts by type, and the CPU
 seconds of each stage of the median run (setup, ingest, tracking with fusion, detection, outputs).
+
+A replay of inputs this large judges in a process of its own on a second core (`seawatch.detect.worker`); its CPU
+counts with the replay's (the bench adds its children's). `--versus-one-process` follows each replay with the same
+replay judged in its own process (`SEAWATCH_DETECT_PROCESS=0`) and prints the ratio of their median wall times;
+with `--against`, where two replays run at once, one core each, give `--one-process` too.
 """
 
 from __future__ import annotations
