@@ -260,7 +260,7 @@ def _detect_apart(opts: ReplayOptions) -> bool:
         return opts.detect_process
     if opts.store or opts.store_handle is not None or opts.on_picture is not None:
         return False
-    if os.environ.get("SEAWATCH_DETECT_PROCESS", "1") == "0":
+    if os.environ.get("SEAWATCH_DETECT_PROCESS", "1") == "0" or os.name != "posix":   # the child takes a socket fd
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return cores >= 2 and sum(file_size(p) for p in opts.inputs) >= DETECT_PROCESS_MIN_BYTES

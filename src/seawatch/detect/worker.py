@@ -33,7 +33,7 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -142,7 +142,7 @@ class DetectionWorker:
             self._proc.kill()
             self._proc.wait(_JOIN_S)
 
-    def _fail(self, err: BaseException | None, msg: tuple[Any, ...] | None = None) -> Any:
+    def _fail(self, err: BaseException | None, msg: tuple[Any, ...] | None = None) -> NoReturn:
         """Raise what stopped the child: its own word if it sent one, else how it ended."""
         if msg is None:
             try:
