@@ -183,6 +183,8 @@ def main() -> int:
         print(json.dumps(replay(Path(site_path), [Path(i) for i in inputs], Path(out))))
         return 0
     a = ap.parse_args()
+    if a.versus_one_process and a.against is not None:
+        ap.error("--versus-one-process compares this tree with itself; --against compares two trees: one at a time")
     import seawatch
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; seawatch from "

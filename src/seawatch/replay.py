@@ -253,13 +253,13 @@ DETECT_PROCESS_MIN_BYTES = 4_000_000
 
 
 def _detect_apart(opts: ReplayOptions) -> bool:
-    """Run detection in a child process (detect/worker.py)? Forced by `opts.detect_process`; else when nothing
-    needs its alert changes as they happen (no store, no live console), a second core is there, the inputs are
-    large enough to repay the child's start, and SEAWATCH_DETECT_PROCESS is not 0."""
-    if opts.detect_process is not None:
-        return opts.detect_process
+    """Run detection in a child process (detect/worker.py)? Never where the alert changes are needed as they
+    happen (a store, the live console); else as `opts.detect_process` forces it, or when a second core is there,
+    the inputs are large enough to repay the child's start, and SEAWATCH_DETECT_PROCESS is not 0."""
     if opts.store or opts.store_handle is not None or opts.on_picture is not None:
         return False
+    if opts.detect_process is not None:
+        return opts.detect_process
     if os.environ.get("SEAWATCH_DETECT_PROCESS", "1") == "0" or os.name != "posix":   # the child takes a socket fd
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -446,12 +446,12 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
         stages = _Stages(site, opts, result) if opts.tracking else None
     try:
         _feed(merge_in_time_order(streams, window, stats), opts, result, stages)
+        if stages is not None:
+            stages.close()
     except BaseException:
         if stages is not None and stages.worker is not None:
             stages.worker.close()   # not left waiting for batches that will not come
         raise
-    if stages is not None:
-        stages.close()
     progress.close()
     result.elapsed_s = time.perf_counter() - t0
     return result

@@ -3,10 +3,13 @@ clear error when the child stops."""
 
 from __future__ import annotations
 
+import operator
 import os
 import signal
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from seawatch.cli import main
@@ -60,6 +63,57 @@ def test_an_error_in_the_detection_process_comes_back_with_what_the_child_said(r
     assert worker._proc.returncode == 0   # the child said what stopped it and ended
 
 
+def test_a_replay_that_fails_as_it_closes_leaves_no_detection_process_behind(
+        recording: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawatch.detect import worker as worker_module
+    from seawatch.pipeline import Pipeline
+
+    started: list[DetectionWorker] = []
+    real_init = worker_module.DetectionWorker.__init__
+
+    def init(self: DetectionWorker, site: object) -> None:
+        real_init(self, site)   # type: ignore[arg-type]
+        started.append(self)
+
+    def flush(self: Pipeline) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(worker_module.DetectionWorker, "__init__", init)
+    monkeypatch.setattr(Pipeline, "flush", flush)
+    with pytest.raises(OSError, match="no space"):
+        run_replay(load_site(recording / "site.toml"), ReplayOptions(
+            inputs=_inputs(recording), alerts_out=tmp_path / "a.jsonl", detect_process=True))
+    assert len(started) == 1 and started[0]._proc.poll() is not None   # ended, and reaped
+
+
+class _LongError:
+    """Unpickled, raises a KeyError whose message is 1 MB (larger than a socket's buffer)."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (operator.getitem, ({}, "k" * 1_000_000))
+
+
+def test_a_child_that_fails_with_a_long_message_while_a_large_batch_is_on_its_way_is_no_deadlock(
+        recording: Path) -> None:
+    worker = DetectionWorker(load_site(recording / "site.toml"))
+    raised: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            worker.process(_LongError())   # type: ignore[arg-type]
+            worker.process(np.zeros(10_000_000))   # type: ignore[arg-type]   # 80 MB the child no longer reads
+            worker.finish()
+        except BaseException as err:   # noqa: BLE001 - looked at below
+            raised.append(err)
+
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the parent and the child waited on each other"
+    assert isinstance(raised[0], DetectionProcessError) and "KeyError" in str(raised[0])
+    assert len(str(raised[0])) < 40_000   # the message is cut
+
+
 def test_detection_runs_apart_only_where_nothing_needs_its_changes_at_once_and_the_inputs_repay_the_start(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big, small = tmp_path / "big.nmea", tmp_path / "small.nmea"
@@ -70,6 +124,7 @@ def test_detection_runs_apart_only_where_nothing_needs_its_changes_at_once_and_t
     assert not _detect_apart(ReplayOptions(inputs=[small], alerts_out=tmp_path / "a.jsonl"))
     assert not _detect_apart(ReplayOptions(inputs=[big], store=str(tmp_path / "store")))   # changes go to the store
     assert not _detect_apart(ReplayOptions(inputs=[big], on_picture=lambda c, a: None))   # ... to the console
+    assert not _detect_apart(ReplayOptions(inputs=[big], store=str(tmp_path / "store"), detect_process=True))
     assert _detect_apart(ReplayOptions(inputs=[small], alerts_out=tmp_path / "a.jsonl", detect_process=True))
     monkeypatch.setenv("SEAWATCH_DETECT_PROCESS", "0")
     assert not _detect_apart(ReplayOptions(inputs=[big], alerts_out=tmp_path / "a.jsonl"))

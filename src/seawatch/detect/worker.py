@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _PIPE_ERRORS = (BrokenPipeError, ConnectionResetError, EOFError, OSError)
-_JOIN_S = 10.0   # how long `finish` and `close` wait for the child to end after its last word
+_JOIN_S = 10.0   # how long `finish` waits for the child to end after its last word
+_ABANDON_S = 0.5   # ... and `close` for a child still judging, before it is killed
+_ERROR_CHARS = 32_000   # the child's error message and traceback are cut to this (a socket buffer holds ~200 kB)
 
 
 class DetectionProcessError(SeawatchError):
@@ -64,28 +66,34 @@ class WorkerResult:
 def _serve(conn: Connection) -> None:
     """The child: the site and settings first, then an engine fed by the pipe until "finish", then its final
     alerts back (or what stopped it)."""
-    c0 = time.process_time()
     try:
         _, site, strict, log_level, log_format = conn.recv()
-        logging.basicConfig(level=log_level, format=log_format or logging.BASIC_FORMAT)
+        try:
+            logging.basicConfig(level=log_level, format=log_format or logging.BASIC_FORMAT)
+        except ValueError:   # a format of another style than %: the default one
+            logging.basicConfig(level=log_level)
         from seawatch.detect import engine as engine_module
 
         engine_module.STRICT = strict   # the parent's (tests: a rule that raises fails the test)
         engine = engine_module.DetectionEngine(site)
-        setup_s = time.process_time() - c0
+        setup_s = time.process_time()   # since the child started: the interpreter and the imports too
         while True:
             msg = conn.recv()
             if msg[0] == "batch":
                 engine.process(msg[1], xy=msg[2], report=False)
             elif msg[0] == "finish":
                 alerts = engine.finish()
-                conn.send(("done", alerts, dict(engine.failures), setup_s, time.process_time() - c0 - setup_s))
+                conn.send(("done", alerts, dict(engine.failures), setup_s, time.process_time() - setup_s))
                 return
             else:
                 raise ValueError(f"unknown message {msg[0]!r}")
     except BaseException as err:   # noqa: BLE001 - whatever stopped the child goes to the parent, which raises it
         try:
-            conn.send(("error", f"{type(err).__name__}: {err}", traceback.format_exc()))
+            # stop reading first: a parent blocked sending a batch then fails at once (EPIPE) and reads this,
+            # instead of both waiting on full buffers
+            with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+                sock.shutdown(socket.SHUT_RD)
+            conn.send(("error", f"{type(err).__name__}: {err}"[:_ERROR_CHARS], traceback.format_exc()[-_ERROR_CHARS:]))
         except _PIPE_ERRORS:   # the parent is gone: nobody to tell
             pass
     finally:
@@ -104,11 +112,15 @@ class DetectionWorker:
         mine, theirs = socket.socketpair()
         tree = str(Path(seawatch.__file__).resolve().parent.parent)   # the child imports this very tree
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (tree, os.environ.get("PYTHONPATH"))))}
-        with theirs:
-            self._proc = subprocess.Popen([sys.executable, "-m", "seawatch.detect.worker", str(theirs.fileno())],
+        with theirs:   # -P: not the working directory first on the child's path (a local logging.py...)
+            self._proc = subprocess.Popen([sys.executable, "-P", "-m", "seawatch.detect.worker", str(theirs.fileno())],
                                           pass_fds=(theirs.fileno(),), env=env)
         self._conn = Connection(mine.detach())
-        self._send(("start", site, bool(engine_module.STRICT), root.getEffectiveLevel(), fmt))
+        try:
+            self._send(("start", site, bool(engine_module.STRICT), root.getEffectiveLevel(), fmt))
+        except BaseException:
+            self.close()
+            raise
 
     def _send(self, msg: tuple[Any, ...]) -> None:
         try:
@@ -127,17 +139,21 @@ class DetectionWorker:
             msg = self._conn.recv()
         except _PIPE_ERRORS as err:
             self._fail(err)
+        except BaseException:   # interrupted while it finished: not left behind
+            self.close()
+            raise
         if msg[0] != "done":
             self._fail(None, msg)
-        self.close()
+        self.close(_JOIN_S)
         _, alerts, failures, setup_s, detection_s = msg
         return WorkerResult(alerts, failures, setup_s, detection_s)
 
-    def close(self) -> None:
-        """End the child (at once if it is still judging: a replay that stopped early)."""
+    def close(self, wait_s: float = _ABANDON_S) -> None:
+        """End the child: it has wait_s to end on its own (it ends once it has no more to read), then it is killed
+        (a replay that stopped early does not wait for the batch it is judging)."""
         self._conn.close()
         try:
-            self._proc.wait(0.5)
+            self._proc.wait(wait_s)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait(_JOIN_S)
@@ -158,4 +174,7 @@ class DetectionWorker:
 
 
 if __name__ == "__main__":   # the child (DetectionWorker): its end of the socket pair is the argument
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle: it ends the child (`close`)
     _serve(Connection(int(sys.argv[1])))
