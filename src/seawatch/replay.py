@@ -354,26 +354,21 @@ class _Stages:
         if self.writer is not None:
             with spent("outputs"):
                 self.writer.close()
+        last: list[dict[str, Any]] = []   # the last cycle's changes: for the console of `--serve`
         if self.worker is not None:
             with spent("detection"):
                 done = self.worker.finish()
             self.result.cpu_s["setup"] += done.setup_cpu_s
             self.result.cpu_s["detection"] += done.detection_cpu_s
-            self.result.alerts, self.result.detected = done.alerts, True
-            self.result.detection_failures = dict(done.failures)
-            if self.opts.alerts_out:
-                from seawatch.detect.alerts import write_alerts_jsonl
-
-                with spent("outputs"):
-                    write_alerts_jsonl(self.opts.alerts_out, self.result.alerts)
-        if self.engine is not None:
+            self.result.alerts, self.result.detection_failures = done.alerts, dict(done.failures)
+        elif self.engine is not None:
             with spent("detection"):
-                # the last cycle's changes: for the console of `--serve` (the store gets every final state below)
                 last = self.engine.flush(report=self.opts.on_picture is not None)
                 self.result.alerts = self.engine.finish()
-                self.result.detected = True
                 self.result.detection_failures = dict(self.engine.failures)
-            with spent("outputs"):
+        if self.worker is not None or self.engine is not None:
+            self.result.detected = True
+            with spent("outputs"):   # the store gets every final state
                 if self.opts.alerts_out:
                     from seawatch.detect.alerts import write_alerts_jsonl
 
