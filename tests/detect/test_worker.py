@@ -6,7 +6,11 @@ from __future__ import annotations
 import operator
 import os
 import signal
+import socket
 import threading
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +18,7 @@ import pytest
 
 from seawatch.cli import main
 from seawatch.config import load_site
-from seawatch.detect.worker import DetectionProcessError, DetectionWorker
+from seawatch.detect.worker import DetectionProcessError, DetectionWorker, _Outbox
 from seawatch.replay import DETECT_PROCESS_MIN_BYTES, ReplayOptions, _detect_apart, run_replay
 
 
@@ -112,6 +116,42 @@ def test_a_child_that_fails_with_a_long_message_while_a_large_batch_is_on_its_wa
     assert not t.is_alive(), "the parent and the child waited on each other"
     assert isinstance(raised[0], DetectionProcessError) and "KeyError" in str(raised[0])
     assert len(str(raised[0])) < 40_000   # the message is cut
+
+
+def test_batches_queue_up_for_a_busy_child_up_to_the_outboxs_cap_and_arrive_whole_and_in_order() -> None:
+    mine, theirs = socket.socketpair()
+    sender, child = Connection(mine.detach()), Connection(theirs.detach())
+    outbox = _Outbox(sender, cap_bytes=3_500_000)   # three batches and their pickles
+    batches = [np.full(125_000, float(k)) for k in range(4)]   # 1 MB each: five socket buffers
+    t0 = time.perf_counter()
+    for b in batches[:3]:   # the child reads nothing yet: these wait in the outbox, not in the parent
+        outbox.put(ForkingPickler.dumps(b))
+    assert time.perf_counter() - t0 < 5.0
+    fourth = threading.Thread(target=outbox.put, args=(ForkingPickler.dumps(batches[3]),), daemon=True)
+    fourth.start()
+    fourth.join(0.5)
+    assert fourth.is_alive()   # beyond the cap the parent waits for the child
+    got = [child.recv() for _ in range(4)]   # the child reads: the fourth goes
+    fourth.join(10)
+    assert not fourth.is_alive()
+    assert all(np.array_equal(a, b) for a, b in zip(got, batches, strict=True))
+    outbox.put(None)
+    assert outbox.join(10) and outbox.error is None
+    sender.close()
+    child.close()
+
+
+def test_an_outbox_whose_child_has_gone_keeps_the_error_and_the_parent_never_waits() -> None:
+    mine, theirs = socket.socketpair()
+    sender = Connection(mine.detach())
+    theirs.close()
+    outbox = _Outbox(sender, cap_bytes=1_000_000)
+    for _ in range(20):   # 20 MB to nobody: the first write fails, the rest are dropped without waiting
+        outbox.put(ForkingPickler.dumps(np.zeros(125_000)))
+    outbox.put(None)
+    assert outbox.join(10)
+    assert isinstance(outbox.error, (BrokenPipeError, ConnectionResetError))
+    sender.close()
 
 
 def test_detection_runs_apart_only_where_nothing_needs_its_changes_at_once_and_the_inputs_repay_the_start(

@@ -4,8 +4,10 @@ A replay that keeps only the final alerts (`--alerts-out`, `seawatch eval`'s run
 back from detection until the end. `DetectionWorker` runs the `DetectionEngine` in a child process and hands it
 each batch of contact updates (with the pipeline's local positions) over a pipe, as the in-process engine would
 get them, in the same order: the alerts are the same, byte for byte (`tests/detect/test_worker.py`). While the
-child judges batch k, the parent reads, decodes and tracks batch k+1; a send waits while the child is still busy
-with the batch before (a pipe holds ~one batch), so at most two batches are in memory.
+child judges batch k, the parent reads, decodes and tracks the batches after it. The parent pickles each batch and
+a thread of its own writes them to the pipe, up to `_OUTBOX_BYTES` ahead of the child (`_Outbox`): neither side
+waits for the other over a cycle that costs one of them more than usual (a pipe alone holds ~200 kB, less than
+one batch of a busy site, and held the two in step).
 
 The child is `python -m seawatch.detect.worker` on the parent's interpreter and the parent's seawatch tree, talking
 over a socket pair: not multiprocessing's "fork" (the parent has numba's and Arrow's threads by then, and a fork of
@@ -28,10 +30,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -49,6 +54,7 @@ _PIPE_ERRORS = (BrokenPipeError, ConnectionResetError, EOFError, OSError)
 _JOIN_S = 10.0   # how long `finish` waits for the child to end after its last word
 _ABANDON_S = 0.5   # ... and `close` for a child still judging, before it is killed
 _ERROR_CHARS = 32_000   # the child's error message and traceback are cut to this (a socket buffer holds ~200 kB)
+_OUTBOX_BYTES = 64 << 20   # pickled batches waiting for the child: the parent waits beyond this
 
 
 class DetectionProcessError(SeawatchError):
@@ -100,6 +106,62 @@ def _serve(conn: Connection) -> None:
         conn.close()
 
 
+class _Outbox:
+    """The pickled messages on their way to the child, written to the pipe by a thread of their own (the write
+    waits for the child to read; the GIL is free meanwhile). `put` waits while `cap_bytes` are queued (one message
+    larger than that still goes, alone). A write that fails (the child ended) is kept in `error`; the messages
+    after it are dropped."""
+
+    def __init__(self, conn: Connection, cap_bytes: int) -> None:
+        self._conn, self._cap = conn, cap_bytes
+        self._queue: deque[memoryview | None] = deque()
+        self._queued = 0
+        self._cond = threading.Condition()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._pump, name="seawatch-detection-outbox", daemon=True)
+        self._thread.start()
+
+    def put(self, buf: memoryview | None) -> None:
+        """Queue one message (None: no more; the thread ends after the messages before it)."""
+        size = 0 if buf is None else buf.nbytes
+        with self._cond:
+            while self._queue and self._queued + size > self._cap and self.error is None:
+                self._cond.wait()
+            self._queue.append(buf)
+            self._queued += size
+            self._cond.notify_all()
+
+    def drop(self) -> None:
+        """Forget what is queued and end the thread after the write under way (the child is being ended)."""
+        with self._cond:
+            self._queue.clear()
+            self._queued = 0
+            self._queue.append(None)
+            self._cond.notify_all()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait for the thread to end (after a None); True if it did."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _pump(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                buf = self._queue.popleft()
+            if buf is None:
+                return
+            if self.error is None:
+                try:
+                    self._conn.send_bytes(buf)
+                except _PIPE_ERRORS as err:
+                    self.error = err
+            with self._cond:
+                self._queued -= buf.nbytes
+                self._cond.notify_all()
+
+
 class DetectionWorker:
     """A `DetectionEngine` in a child process: `process(batch, xy)` for each batch, then `finish()`."""
 
@@ -116,6 +178,7 @@ class DetectionWorker:
             self._proc = subprocess.Popen([sys.executable, "-P", "-m", "seawatch.detect.worker", str(theirs.fileno())],
                                           pass_fds=(theirs.fileno(),), env=env)
         self._conn = Connection(mine.detach())
+        self._outbox = _Outbox(self._conn, _OUTBOX_BYTES)
         try:
             self._send(("start", site, bool(engine_module.STRICT), root.getEffectiveLevel(), fmt))
         except BaseException:
@@ -123,19 +186,25 @@ class DetectionWorker:
             raise
 
     def _send(self, msg: tuple[Any, ...]) -> None:
-        try:
-            self._conn.send(msg)
-        except _PIPE_ERRORS as err:
-            self._fail(err)
+        """Pickle msg here, the outbox's thread writes it (as `Connection.send` would, in two steps)."""
+        if self._outbox.error is not None:
+            self._fail(self._outbox.error)
+        self._outbox.put(ForkingPickler.dumps(msg))
 
     def process(self, batch: ContactBatch, xy: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Hand one batch over (waits while the child is busy with the one before)."""
+        """Hand one batch over (waits only while `_OUTBOX_BYTES` are on their way)."""
         self._send(("batch", batch, xy))
 
     def finish(self) -> WorkerResult:
         """The last cycles run, the final alerts; the child ends."""
         try:
-            self._conn.send(("finish",))
+            self._send(("finish",))
+            self._outbox.put(None)
+            while not self._outbox.join(_JOIN_S):   # every batch written (the child reads as it judges)
+                if self._proc.poll() is not None:
+                    break
+            if self._outbox.error is not None:
+                self._fail(self._outbox.error)
             msg = self._conn.recv()
         except _PIPE_ERRORS as err:
             self._fail(err)
@@ -150,7 +219,12 @@ class DetectionWorker:
 
     def close(self, wait_s: float = _ABANDON_S) -> None:
         """End the child: it has wait_s to end on its own (it ends once it has no more to read), then it is killed
-        (a replay that stopped early does not wait for the batch it is judging)."""
+        (a replay that stopped early does not wait for the batch it is judging). Batches not yet written are
+        dropped; a write under way ends with the child."""
+        self._outbox.drop()
+        if not self._outbox.join(wait_s):   # writing to a child that is not reading: it is ended, the write fails
+            self._proc.kill()
+            self._outbox.join(_JOIN_S)
         self._conn.close()
         try:
             self._proc.wait(wait_s)
