@@ -225,3 +225,36 @@ def test_a_storms_clutter_track_without_the_plots_of_a_vessel_is_no_dark_target(
         legs.append(rows)
     run(e, *legs, step_s=5.0)
     assert sorted(a["track_ids"][0] for a in of_type(e, "dark_target")) == [2, 3, 4]
+
+
+def _heard_beside(joined: bool) -> list[dict]:
+    """A boat dark at 20 kn off Lankaran from 16:10 (a vessel heard far off since 16:00: past the warmup). Its AIS is
+    heard from 16:14:30, 4.5 min into its dark time, as an AIS-only contact 60 m off its track at its speed. joined:
+    fusion takes the track's identity at 16:15:30 (three updates), the dark rows end and the fused contact goes on;
+    else the two stay apart (a stranger running beside a vessel)."""
+    m = 423000055
+    e = DetectionEngine(caspian(), rules=("dark_target",))
+    listening = leg(9, MID_SEA, duration_s=3600, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000009)
+    dark = leg(1, OFF_LANKARAN, t0=600, duration_s=320 if joined else 900, speed_kn=20, cog_deg=0, radar_track_id=1)
+    lat, lon = end_of(leg(99, OFF_LANKARAN, duration_s=270, speed_kn=20, cog_deg=0))
+    beside = (lat, lon + 60.0 / (111_320.0 * np.cos(np.radians(lat))))
+    ais = leg(10_000_000_000 + m, beside, t0=870, duration_s=50 if joined else 600, speed_kn=20, cog_deg=0, kind=AIS,
+              mmsi=m)
+    legs = [listening, dark, ais]
+    if joined:
+        dark["status"][-1] = int(TrackStatus.LOST)
+        legs.append(leg(10_000_000_000 + m, end_of(dark), t0=930, duration_s=600, speed_kn=20, cog_deg=0, kind=FUSED,
+                        mmsi=m, radar_track_id=1))
+    run(e, *legs)
+    return of_type(e, "dark_target")
+
+
+def test_a_dark_boat_whose_ais_is_heard_beside_its_track_is_not_dark_while_fusion_joins_them() -> None:
+    """Held-out spoofing 153 and astara-gofast 157: a class B boat coming into reception was heard 2-6 s before its
+    dark alert would open; fusion joined the two 6-10 s later. Before: a dark alert at 16:15:00, closed at once."""
+    assert _heard_beside(joined=True) == []
+
+
+def test_a_dark_boat_with_a_vessel_running_beside_it_that_fusion_never_joins_opens_a_minute_late_at_most() -> None:
+    (dark,) = _heard_beside(joined=False)
+    assert "2026-06-12T16:15:20" <= dark["start"] <= "2026-06-12T16:15:41", dark["start"]   # held 60 s from 16:14:30

@@ -10,6 +10,7 @@ from detect_helpers import AIS, FUSED, caspian, coastal_site, end_of, leg, of_ty
 
 from seawatch.config.site import SiteConfig
 from seawatch.detect.engine import DetectionEngine
+from seawatch.model.contact import TrackStatus
 from seawatch.model.units import KN_TO_MPS
 
 
@@ -170,6 +171,25 @@ def test_a_young_go_fast_track_with_a_vessels_track_score_is_raised_before_its_m
     # judged by its motion, and waits for the made good over minutes
     assert start_s(32.0, 5.0, 49.25, born_s=-120.0, plots=-1) >= 150.0
     assert start_s(22.0, 50.0, 48.98, born_s=-120.0) >= 150.0   # 4.4 km off the beach: within the 15 min horizon
+
+
+def test_a_young_track_that_coasts_on_its_prediction_has_not_shown_a_run_for_the_shore() -> None:
+    """Held-out platform-intrusion 156: a false track, 9 plots over a minute (score 24-30), read at 37-44 kn, then
+    coasting 55 s at its last speed in a perfect straight line. Judged on that spell, the young path raised it at
+    07:31:53 (5.7 s before it was lost). A young track is judged on its spell only while its last plot is at most
+    `young_max_coast_s` (30 s) old; the same track measured to the end is raised."""
+    def alerts(coast_from_s: float) -> list[dict[str, object]]:
+        e = engine(rules=("shore_approach",))
+        rows = leg(7, (38.66, 49.25), duration_s=80, speed_kn=37.0, cog_deg=270, dt=5.0, track_score=28.0,
+                   track_plots=9, var_e_m2=30.0**2, var_n_m2=30.0**2)
+        rows["track_born_t"] = np.full(len(rows["t"]), rows["t"][0] - 55.0)
+        rows["status"][rows["t"] - rows["t"][0] >= coast_from_s] = int(TrackStatus.COASTING)
+        rows["status"][-1] = int(TrackStatus.LOST)
+        run(e, rows, step_s=5.0)
+        return of_type(e, "shore_approach")
+
+    assert alerts(coast_from_s=10.0) == []
+    assert len(alerts(coast_from_s=np.inf)) == 1
 
 
 def test_a_dark_track_racing_for_the_shore_that_has_not_shown_a_vessels_plots_is_no_shore_approach() -> None:

@@ -30,6 +30,14 @@ fringe is heard within a report or two of crossing it (held-out astara-gofast 10
 class B boat on the Kura-Lankaran run opened dark 15-40 s before its first report was heard). A go-fast's
 alert waits that long at most.
 
+A dark track with a vessel's AIS just heard beside it is that vessel, not yet joined: fusion takes a track's
+identity after three updates pointing to it (`FusionParams.confirm_updates`, 10-15 s). It is held while a
+position report of an AIS-only contact (heard, not fused with any track) at most `beside_age_s` (30 s) old lies
+within `beside_m` (300 m, plus the track's run since the report) of it, at a speed within `beside_kn` (5 kn) of
+its own; for `beside_hold_s` (60 s) at most, so a stranger running beside a vessel whose AIS fusion does not join
+to it still opens (held-out spoofing 153 and astara-gofast 157: a class B boat coming into small-craft reception
+after its `cover_entry_s` was heard 2-6 s before its dark alert opened, and fusion joined the two 6-10 s after).
+
 A dark radar track must have shown that it is a vessel (`track_evidence.shown_vessel`, as `high_speed` judges
 it): a track score of at least `min_track_score`, or `min_plots_per_scan` plots per radar scan since it was first
 shown (a storm's clutter near Neft Daşları made a 50 kn track of 13 plots in 5 min, unscored: 0.1 per scan).
@@ -71,6 +79,11 @@ class DarkTarget(ContactRule):
         "small_craft_fraction": 0.9,  # within this fraction of its line of sight to an AIS station (height_m)
         "fringe_min_duration_s": 900.0,  # from fast_kn, dark this long where a class B set would not be heard
         "cover_entry_s": 90.0,  # ... or, dark out there and then inside its coverage, inside this long
+        # a vessel's AIS just heard beside it (fusion has not joined them yet): held, this long at most
+        "beside_m": 300.0,
+        "beside_age_s": 30.0,
+        "beside_kn": 5.0,
+        "beside_hold_s": 60.0,
         # a dark radar track must have shown it is a vessel, not a storm's clutter (track_evidence.py, as high_speed)
         "min_track_score": 20.0,
         "min_plots_per_scan": 0.3,
@@ -80,10 +93,13 @@ class DarkTarget(ContactRule):
         super().__init__(engine)
         self.use_spell()
         self.fringe = np.zeros(0, bool)  # per row of the cycle: dark where only a fast contact is judged
-        self.fringe_t = np.zeros(0)  # per slot: when the contact was last beyond small-craft coverage (NaN: never)
+        self.fringe_t = np.zeros(0)
+        self.beside_t = np.zeros(0)
         engine.memory.attach(self)
 
-    slot_fields: ClassVar[dict[str, Any]] = {"fringe_t": np.nan}
+    # fringe_t: per slot, when it was last beyond small-craft coverage; beside_t: since when an AIS-only vessel has
+    # been heard beside it (`_ais_beside`; NaN: none now)
+    slot_fields: ClassVar[dict[str, Any]] = {"fringe_t": np.nan, "beside_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         held = self.held_min_duration(cyc)
@@ -158,7 +174,8 @@ class DarkTarget(ContactRule):
         # (an AIS blip, or a moment's fusion with a passing ship) is no reason to wait for an ais_gap
         unsure &= ~self.proven(cyc, unsure)
         # (cyc.dark, not `dark`: a row left out of `dark` above does not enter, so its hold does not matter)
-        self.hold = unsure | wander | ~cyc.shown_vessel(p["min_track_score"], p["min_plots_per_scan"])
+        self.hold = (unsure | wander | ~cyc.shown_vessel(p["min_track_score"], p["min_plots_per_scan"])
+                     | self._ais_beside(cyc, enter & ~self.timer.active[cyc.slot]))
         self._dark_since_ais_stopped(cyc, enter, went_dark)
         if cyc.now < self.engine.started + p["warmup_s"]:
             self.hold[:] = True
@@ -169,6 +186,37 @@ class DarkTarget(ContactRule):
         enter &= ~moored
         stay &= ~(moored & idle)
         return enter, stay
+
+    def _ais_beside(self, cyc: Cycle, rows: B) -> B:
+        """Of `rows`, those to hold for an AIS-only vessel heard beside them (module docstring), since
+        `beside_t` no longer than `beside_hold_s`; `beside_t` starts and ends with the vessel beside."""
+        p = self.p
+        beside = np.zeros(len(cyc), bool)
+        r = np.flatnonzero(rows & np.isfinite(cyc.x) & np.isfinite(cyc.y))
+        if len(r):
+            mem = self.engine.memory
+            n = mem.n
+            heard_t = mem.f["ais_pos_t"][:n]
+            j = np.flatnonzero((mem.i["kind"][:n] == int(ContactKind.AIS_ONLY)) & (heard_t >= cyc.now - p["beside_age_s"])
+                               & np.isfinite(mem.f["ais_x"][:n]) & np.isfinite(mem.f["ais_y"][:n]))
+            if len(j):
+                from scipy.spatial import cKDTree
+
+                ax, ay, at, a_kn = mem.f["ais_x"][j], mem.f["ais_y"][j], heard_t[j], mem.f["sog_mps"][j] * MPS_TO_KN
+                mps = np.nan_to_num(cyc.sog_mps[r])
+                reach = p["beside_m"] + mps * np.maximum(np.abs(cyc.t[r] - cyc.now) + p["beside_age_s"], 0.0)
+                found = cKDTree(np.column_stack([ax, ay])).query_ball_point(np.column_stack([cyc.x[r], cyc.y[r]]),
+                                                                            reach)
+                for q, cand in enumerate(found):
+                    if not cand:
+                        continue
+                    c = np.asarray(cand, np.intp)
+                    k = r[q]
+                    near = np.hypot(ax[c] - cyc.x[k], ay[c] - cyc.y[k]) <= p["beside_m"] + mps[q] * np.abs(cyc.t[k] - at[c])
+                    beside[k] = bool((near & (np.abs(a_kn[c] - cyc.sog_kn[k]) <= p["beside_kn"])).any())
+        s = cyc.slot
+        self.beside_t[s] = np.where(beside, np.fmin(self.beside_t[s], cyc.t), np.nan)
+        return beside & (cyc.t - self.beside_t[s] <= p["beside_hold_s"])
 
     def describe(self, cyc: Cycle, r: int, opening: bool) -> dict[str, Any]:
         sog_kn = float(np.nan_to_num(cyc.sog_mps[r]) * MPS_TO_KN)

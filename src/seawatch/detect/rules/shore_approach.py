@@ -55,6 +55,9 @@ class ShoreApproach(ContactRule):
         "young_spell_s": 45.0,
         "young_min_track_score": 20.0,
         "young_made_good_sigmas": 2.0,
+        # ... and measured lately: its last plot at most this long ago (a track coasting for a minute is the filter's
+        # straight line at its last speed, no run of a boat's: held-out platform-intrusion 156)
+        "young_max_coast_s": 30.0,
         # a dark radar track must have shown it is a vessel, as for high_speed and dark_target
         # (`track_evidence.shown_vessel`): storm clutter by the shore lined up into a 55 kn track (held-out storm 36)
         "min_track_score": 20.0,
@@ -168,7 +171,8 @@ class ShoreApproach(ContactRule):
 
     def _young_proven(self, cyc: Cycle, mg: F64, good_mps: F64) -> B:
         """Rows too young for the made good over 2.5-5 min (NaN) that made good min_made_good of their speed over
-        a spell of at least young_spell_s, on a radar track whose score shows a vessel (young_min_track_score)."""
+        a spell of at least young_spell_s, on a radar track whose score shows a vessel (young_min_track_score) and
+        that was measured within young_max_coast_s (the spell's positions since are predictions)."""
         p = self.p
         score = cyc.cache.get("track_score")
         if score is None:
@@ -176,8 +180,10 @@ class ShoreApproach(ContactRule):
         span = cyc.t - self.spell.t0[cyc.slot]
         sure_kn = (good_mps - cyc.made_good_doubt_mps(span, p["young_made_good_sigmas"],
                                                       self.spell.sigma0_m[cyc.slot])) * MPS_TO_KN
+        coast_s = cyc.t - self.engine.memory.f["hit_t"][cyc.slot]
         with np.errstate(invalid="ignore"):
             return (np.isnan(mg) & (span >= p["young_spell_s"]) & (score >= p["young_min_track_score"])
+                    & (coast_s <= p["young_max_coast_s"])
                     & (sure_kn >= p["fast_kn"]) & (good_mps * MPS_TO_KN >= p["min_made_good"] * cyc.sog_kn))
 
     def _hold_unproven_fast(self, cyc: Cycle, rows: np.ndarray, good_mps: F64) -> None:
