@@ -25,6 +25,7 @@ from seawatch.errors import ConfigError, InputFormatError, SourceError
 from seawatch.ingest.base import DecoderContext, make_decoder, registered_formats
 from seawatch.ingest.detect import detect_format
 from seawatch.ingest.merge import merge_in_time_order
+from seawatch.ingest.prefetch import Prefetch
 from seawatch.ingest.sources.file import CHUNK_BYTES, file_size, read_chunks, sniff
 from seawatch.ingest.stats import IngestStats
 from seawatch.key_index import KeyIndex
@@ -113,12 +114,13 @@ class ReplayResult:
 
     @contextmanager
     def spent(self, stage: str) -> Iterator[None]:
-        """Adds the CPU time of the block to the stage's count."""
-        c0 = time.process_time()
+        """Adds the CPU time of the block, in this thread, to the stage's count (the inputs are read in a thread
+        of their own: `run_replay` counts the other threads' time under ingest)."""
+        c0 = time.thread_time()
         try:
             yield
         finally:
-            self.cpu_s[stage] += time.process_time() - c0
+            self.cpu_s[stage] += time.thread_time() - c0
 
     def add(self, batch: ObservationBatch) -> None:
         n = len(batch)
@@ -407,11 +409,9 @@ def _formats(opts: ReplayOptions, stats: IngestStats) -> dict[Path, str]:
 
 def _feed(batches: Iterator[ObservationBatch], opts: ReplayOptions, result: ReplayResult,
           stages: _Stages | None) -> None:
-    """The merged batches through the stages (at opts.speed if set), ingest's CPU counted."""
+    """The merged batches through the stages (at opts.speed if set)."""
     wall0, ev0 = time.monotonic(), None
-    c0 = time.process_time()
     for batch in batches:
-        result.cpu_s["ingest"] += time.process_time() - c0   # the reads, decoding and merge that made the batch
         if opts.speed and len(batch):
             ev0 = float(batch["observed_at"][0]) if ev0 is None else ev0
             due = wall0 + (float(batch["observed_at"][-1]) - ev0) / opts.speed
@@ -422,8 +422,6 @@ def _feed(batches: Iterator[ObservationBatch], opts: ReplayOptions, result: Repl
             result.add(batch)
         if stages is not None:
             stages.process(batch)
-        c0 = time.process_time()
-    result.cpu_s["ingest"] += time.process_time() - c0   # the inputs' last reads
 
 
 def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
@@ -439,14 +437,21 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     t0 = time.perf_counter()
     with result.spent("setup"):
         stages = _Stages(site, opts, result) if opts.tracking else None
+    cpu0, here0 = time.process_time(), time.thread_time()
+    # the inputs read, decoded and merged in a thread of their own, a couple of batches ahead (ingest/prefetch.py)
+    reader = Prefetch(merge_in_time_order(streams, window, stats))
     try:
-        _feed(merge_in_time_order(streams, window, stats), opts, result, stages)
+        _feed(iter(reader), opts, result, stages)
         if stages is not None:
             stages.close()
     except BaseException:
         if stages is not None and stages.worker is not None:
             stages.worker.close()   # not left waiting for batches that will not come
         raise
+    finally:
+        reader.close()
+        # ingest: the reading thread's CPU, and any other thread's but this one's (pyarrow's, the detection outbox's)
+        result.cpu_s["ingest"] += max((time.process_time() - cpu0) - (time.thread_time() - here0), 0.0)
     progress.close()
     result.elapsed_s = time.perf_counter() - t0
     return result

@@ -158,6 +158,8 @@ def test_a_young_go_fast_track_with_a_vessels_track_score_is_raised_before_its_m
         rows = leg(7, (38.66, lon), duration_s=600, speed_kn=speed_kn, cog_deg=270, dt=5.0, track_score=score,
                    track_plots=plots, var_e_m2=sigma_m**2, var_n_m2=sigma_m**2)
         rows["track_born_t"] = np.full(len(rows["t"]), rows["t"][0] + born_s)
+        if plots >= 0:   # a plot every 25 s (one scan in ten at 27 km)
+            rows["track_plots"] = plots + np.arange(len(rows["t"])) // 5
         run(e, rows, step_s=5.0)
         (a,) = of_type(e, "shore_approach")
         return _t(a["start"]) - float(rows["t"][0])
@@ -177,13 +179,16 @@ def test_a_young_track_that_coasts_on_its_prediction_has_not_shown_a_run_for_the
     """Held-out platform-intrusion 156: a false track, 9 plots over a minute (score 24-30), read at 37-44 kn, then
     coasting 55 s at its last speed in a perfect straight line. Judged on that spell, the young path raised it at
     07:31:53 (5.7 s before it was lost). A young track is judged on its spell only while its last plot is at most
-    `young_max_coast_s` (30 s) old; the same track measured to the end is raised."""
+    `young_max_coast_s` (30 s), or three of its own intervals between plots, old; the same track measured to the
+    end is raised."""
     def alerts(coast_from_s: float) -> list[dict[str, object]]:
         e = engine(rules=("shore_approach",))
         rows = leg(7, (38.66, 49.25), duration_s=80, speed_kn=37.0, cog_deg=270, dt=5.0, track_score=28.0,
                    track_plots=9, var_e_m2=30.0**2, var_n_m2=30.0**2)
         rows["track_born_t"] = np.full(len(rows["t"]), rows["t"][0] - 55.0)
-        rows["status"][rows["t"] - rows["t"][0] >= coast_from_s] = int(TrackStatus.COASTING)
+        coasting = rows["t"] - rows["t"][0] >= coast_from_s
+        rows["status"][coasting] = int(TrackStatus.COASTING)
+        rows["track_plots"] = 8 + np.cumsum(~coasting)   # a plot at every measured row: 9 at the first
         rows["status"][-1] = int(TrackStatus.LOST)
         run(e, rows, step_s=5.0)
         return of_type(e, "shore_approach")

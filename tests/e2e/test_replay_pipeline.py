@@ -37,7 +37,7 @@ def test_replay_writes_contact_updates_of_every_kind_and_alerts_in_the_design_sc
     assert s["rejects_total"] == 0 and s["contact_updates"] == table.num_rows
     cpu = s["cpu_s_by_stage"]   # where the replay's CPU went, stage by stage
     assert list(cpu) == ["setup", "ingest", "tracking", "detection", "outputs"] and min(cpu.values()) >= 0
-    assert cpu["tracking"] > 0 and cpu["detection"] > 0
+    assert cpu["tracking"] > 0 and cpu["detection"] > 0 and cpu["ingest"] > 0   # ingest: the reading thread's
     for line in alerts.read_text().splitlines():
         a = json.loads(line)
         assert set(a) >= {"id", "type", "severity", "start", "end", "lat", "lon", "track_ids", "mmsi", "zone",

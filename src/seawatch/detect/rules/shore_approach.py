@@ -55,9 +55,11 @@ class ShoreApproach(ContactRule):
         "young_spell_s": 45.0,
         "young_min_track_score": 20.0,
         "young_made_good_sigmas": 2.0,
-        # ... and measured lately: its last plot at most this long ago (a track coasting for a minute is the filter's
-        # straight line at its last speed, no run of a boat's: held-out platform-intrusion 156)
+        # ... and measured lately: its last plot at most this long ago, or young_coast_intervals of its own mean
+        # interval between plots (a runner far out is seen on one scan in ten): a track coasting longer is the
+        # filter's straight line at its last speed, no run of a boat's (held-out platform-intrusion 156)
         "young_max_coast_s": 30.0,
+        "young_coast_intervals": 3.0,
         # a dark radar track must have shown it is a vessel, as for high_speed and dark_target
         # (`track_evidence.shown_vessel`): storm clutter by the shore lined up into a 55 kn track (held-out storm 36)
         "min_track_score": 20.0,
@@ -70,9 +72,11 @@ class ShoreApproach(ContactRule):
         self._was = np.zeros(0, np.int64)   # per row of the cycle: the MMSI its radar track carried lately (0: none)
         self._young = np.zeros(0, bool)   # per row of the cycle: a young track judged on its spell
         self.ashore_t = np.zeros(0)   # per slot: when the contact was last within ashore_m of the shore
+        self.plots_n = np.zeros(0)   # per slot: its radar track's plot count as last seen, and since when
+        self.plot_t = np.zeros(0)
         engine.memory.attach(self)
 
-    slot_fields: ClassVar[dict[str, Any]] = {"ashore_t": np.nan}
+    slot_fields: ClassVar[dict[str, Any]] = {"ashore_t": np.nan, "plots_n": np.nan, "plot_t": np.nan}
 
     def min_duration(self, cyc: Cycle) -> F64 | float | None:
         """min_duration_s (infinite while held), counted for a young track judged on its spell (`_young_proven`)
@@ -172,7 +176,8 @@ class ShoreApproach(ContactRule):
     def _young_proven(self, cyc: Cycle, mg: F64, good_mps: F64) -> B:
         """Rows too young for the made good over 2.5-5 min (NaN) that made good min_made_good of their speed over
         a spell of at least young_spell_s, on a radar track whose score shows a vessel (young_min_track_score) and
-        that was measured within young_max_coast_s (the spell's positions since are predictions)."""
+        that was measured lately (young_max_coast_s, or young_coast_intervals of its mean interval between plots
+        since its birth: the spell's positions since its last plot are predictions)."""
         p = self.p
         score = cyc.cache.get("track_score")
         if score is None:
@@ -180,10 +185,26 @@ class ShoreApproach(ContactRule):
         span = cyc.t - self.spell.t0[cyc.slot]
         sure_kn = (good_mps - cyc.made_good_doubt_mps(span, p["young_made_good_sigmas"],
                                                       self.spell.sigma0_m[cyc.slot])) * MPS_TO_KN
-        coast_s = cyc.t - self.engine.memory.f["hit_t"][cyc.slot]
+        # its last plot: when its plot count last changed (a contact row says COASTING when the last of the scans
+        # since the row before missed it, though one before hit it); without a plot count, its last row not coasting
+        s = cyc.slot
+        hit_t = self.engine.memory.f["hit_t"][s]
+        plots, born = cyc.cache.get("track_plots"), cyc.cache.get("track_born_t")
+        allowed_s = np.full(len(cyc), float(p["young_max_coast_s"]))
+        if plots is not None and born is not None:
+            counted = plots >= 0
+            changed = counted & (plots != self.plots_n[s])
+            self.plot_t[s] = np.where(changed, cyc.t, self.plot_t[s])
+            self.plots_n[s] = np.where(counted, plots, np.nan)
+            hit_t = np.where(counted, self.plot_t[s], hit_t)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rhythm_s = np.where(plots >= 2, p["young_coast_intervals"] * (hit_t - born) / np.maximum(plots - 1, 1),
+                                    np.nan)   # NaN: fewer than two plots, the floor alone
+            allowed_s = np.fmax(allowed_s, rhythm_s)
+        coast_s = cyc.t - hit_t
         with np.errstate(invalid="ignore"):
             return (np.isnan(mg) & (span >= p["young_spell_s"]) & (score >= p["young_min_track_score"])
-                    & (coast_s <= p["young_max_coast_s"])
+                    & (coast_s <= allowed_s)
                     & (sure_kn >= p["fast_kn"]) & (good_mps * MPS_TO_KN >= p["min_made_good"] * cyc.sog_kn))
 
     def _hold_unproven_fast(self, cyc: Cycle, rows: np.ndarray, good_mps: F64) -> None:
