@@ -204,7 +204,8 @@ class DarkTarget(ContactRule):
 
                 ax, ay, at, a_kn = mem.f["ais_x"][j], mem.f["ais_y"][j], heard_t[j], mem.f["sog_mps"][j] * MPS_TO_KN
                 mps = np.nan_to_num(cyc.sog_mps[r])
-                reach = p["beside_m"] + mps * np.maximum(np.abs(cyc.t[r] - cyc.now) + p["beside_age_s"], 0.0)
+                # the widest reach a report of the last beside_age_s can need; each pair is then judged on its own age
+                reach = p["beside_m"] + mps * (np.abs(cyc.t[r] - cyc.now) + p["beside_age_s"])
                 found = cKDTree(np.column_stack([ax, ay])).query_ball_point(np.column_stack([cyc.x[r], cyc.y[r]]),
                                                                             reach)
                 for q, cand in enumerate(found):
