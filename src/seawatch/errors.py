@@ -21,3 +21,7 @@ class SourceError(SeawatchError):
 
 class NotYetAvailableError(SeawatchError):
     """A command or feature that a later part of the roadmap delivers."""
+
+
+class OutputError(SeawatchError):
+    """An output (a replay's tracks file) could not be written, or was written to after it was closed."""

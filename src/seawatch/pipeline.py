@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from seawatch.arrays import member
 from seawatch.config.site import SensorConfig, SiteConfig, rule_params
-from seawatch.geo import site_frame
+from seawatch.geo import LocalFrame, site_frame
 from seawatch.model.contact import ContactBatch, ContactKind, TrackStatus
 from seawatch.model.observation import Kind, ObservationBatch
 from seawatch.track import ais_apply
@@ -83,6 +83,38 @@ def _concat(parts: list[_Part]) -> tuple[dict[str, npt.NDArray[Any]], npt.NDArra
             np.concatenate([p[1] for p in full]), np.concatenate([p[2] for p in full]))
 
 
+def plot_rows(batch: ObservationBatch) -> npt.NDArray[np.int64]:
+    """The rows of a batch that are radar plots with a position and a time: the ones the scans take."""
+    radar = np.isin(batch["kind"], RADAR_KINDS)
+    return np.flatnonzero(radar & np.isfinite(batch["lat"]) & np.isfinite(batch["observed_at"]))
+
+
+@dataclass(frozen=True)
+class PlacedPlots:
+    """A batch's radar plots ready for the scans (`plot_rows`): their sensor ids and local x/y (m, (n, 2))."""
+
+    rows: npt.NDArray[np.int64]
+    sensors: list[str]
+    xy: npt.NDArray[np.float64]
+
+
+class PlotPlacer:
+    """Radar plots -> `PlacedPlots` in a frame of its own. `Pipeline.placer()` gives one for another thread: a
+    replay places each batch's plots in its reading thread (`ingest/prefetch.py`), where pyproj projects them
+    without the GIL while the pipeline tracks the batch before."""
+
+    def __init__(self, frame: LocalFrame) -> None:
+        self.frame = frame
+
+    def __call__(self, batch: ObservationBatch) -> PlacedPlots:
+        rows = plot_rows(batch)
+        if not len(rows):
+            return PlacedPlots(rows, [], np.empty((0, 2)))
+        sensors = [str(s) if s is not None else "" for s in batch["sensor"][rows].tolist()]
+        x, y = self.frame.to_xy(batch["lat"][rows], batch["lon"][rows])
+        return PlacedPlots(rows, sensors, np.stack([x, y], axis=1))
+
+
 @dataclass
 class _Radar:
     sensor: SensorConfig
@@ -98,6 +130,7 @@ class Pipeline:
         self.batch_ais_only = batch_ais_only
         self.heartbeat_s = heartbeat_s
         self.frame = site_frame(site)
+        self._place = PlotPlacer(self.frame)
         self.update_period_s = update_period_s
         self.radars: dict[str, _Radar] = {}
         for s in site.radars:
@@ -138,8 +171,13 @@ class Pipeline:
         """Observations in time order -> contact updates emitted while covering their time span."""
         return self.process_xy(batch)[0]
 
-    def process_xy(self, batch: ObservationBatch) -> tuple[ContactBatch, npt.NDArray[np.float64],
-                                                            npt.NDArray[np.float64]]:
+    def placer(self) -> PlotPlacer:
+        """A `PlotPlacer` in this pipeline's frame, of its own (pyproj's transformers are not shared between
+        threads): `process_xy(batch, placed=placer(batch))` is `process_xy(batch)`."""
+        return PlotPlacer(LocalFrame(self.frame.lat0, self.frame.lon0))
+
+    def process_xy(self, batch: ObservationBatch, placed: PlacedPlots | None = None,
+                   ) -> tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """`process`, plus each contact update's position in the site's local frame (x east, y north, m): the
         state the lat/lon were projected from, so that detection in the same frame need not project them
         back (`DetectionEngine.process(batch, xy=...)`).
@@ -148,7 +186,8 @@ class Pipeline:
         (a report at that very time may still come), the scans of complete windows (`ScanCutter`), and no step
         after a scan that may still come; what is left is held for the next batch (AIS reports after the last
         step, a radar's open window). So the updates are the same whatever the batches (a file read in chunks
-        of any size, a live feed), and `flush` makes the held steps at the end of the stream."""
+        of any size, a live feed), and `flush` makes the held steps at the end of the stream. placed: the batch's
+        radar plots already placed (`placer`), else they are placed here."""
         if not len(batch):
             return ContactBatch.empty(), _NO_XY, _NO_XY
         kind = batch["kind"]
@@ -159,14 +198,13 @@ class Pipeline:
             if not self.n_untimed_plots:
                 logger.warning("radar plots without observed_at are dropped (counted in n_untimed_plots)")
             self.n_untimed_plots += int((radar & ~timed).sum())
-        radar_rows = np.flatnonzero(radar & np.isfinite(batch["lat"]) & timed)
         ais_rows = np.flatnonzero(np.isin(kind, AIS_KINDS))
         if timed.any():
             t0, t1 = float(t[timed].min()), float(t[timed].max())
             if self._next_emit is None:
                 self._next_emit = math.floor(t0 / self.update_period_s) * self.update_period_s + self.update_period_s
             self._t_max = max(self._t_max, t1)
-        self._add_plots(batch, radar_rows)
+        self._add_plots(batch, self._place(batch) if placed is None else placed)
         if len(ais_rows):
             new = batch if len(ais_rows) == len(batch) else batch.take(ais_rows)
             self.ais.record_receivers(new)   # once per report, however long it is held
@@ -188,15 +226,14 @@ class Pipeline:
             return ContactBatch.empty(), _NO_XY, _NO_XY
         return self._advance(final=True)
 
-    def _add_plots(self, batch: ObservationBatch, rows: npt.NDArray[np.int64]) -> None:
-        if not len(rows):
+    def _add_plots(self, batch: ObservationBatch, placed: PlacedPlots) -> None:
+        if not len(placed.rows):
             return
-        sensors = [str(s) if s is not None else "" for s in batch["sensor"][rows].tolist()]
+        sensors = placed.sensors
         unknown = [s for s in dict.fromkeys(sensors) if s not in self.radars]
         if unknown:
             self.n_unknown_sensor += sum(sensors.count(s) for s in unknown)
-        x, y = self.frame.to_xy(batch["lat"][rows], batch["lon"][rows])
-        self.scans.add(sensors, batch["observed_at"][rows], np.stack([x, y], axis=1))
+        self.scans.add(sensors, batch["observed_at"][placed.rows], placed.xy)
 
     def _advance(self, final: bool) -> tuple[ContactBatch, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Make the steps that are due (all of them if `final`) and return their contact updates."""

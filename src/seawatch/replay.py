@@ -35,14 +35,9 @@ from seawatch.model.units import iso_utc
 
 if TYPE_CHECKING:
     from seawatch.config.site import SiteConfig
+    from seawatch.pipeline import PlacedPlots
 
 logger = logging.getLogger(__name__)
-
-# contact-update columns of few distinct values, dictionary-encoded in the tracks Parquet; the others (times,
-# positions, ids) change every row: a dictionary there costs CPU (half the write) and a larger file
-TRACKS_DICTIONARY_COLUMNS = ("kind", "status", "name", "callsign", "sensors", "ship_type", "imo", "length_m",
-                             "radar_track_id")
-
 
 @dataclass
 class ReplayOptions:
@@ -110,6 +105,7 @@ class ReplayResult:
     detected: bool = False   # detection ran (--alerts-out or --store): "0 alerts" is then a finding
     detection_failures: dict[str, int] = field(default_factory=dict)   # rule type -> cycles it raised in
     detect_process: bool = False   # detection ran in a process of its own (its CPU is in cpu_s all the same)
+    helper_cpu_s: float = 0.0   # CPU time of this process's threads counted under a stage other than ingest
     _mmsi_seen: KeyIndex = field(default_factory=lambda: KeyIndex(np.empty(0, np.int64)), repr=False)
 
     @contextmanager
@@ -307,9 +303,9 @@ class _Stages:
             self.keeper = Housekeeper(self.store)  # daily roll-over and retention, on the recording's clock
         self.writer: Any = None
 
-    def process(self, batch: ObservationBatch) -> None:
+    def process(self, batch: ObservationBatch, placed: PlacedPlots | None = None) -> None:
         with self.result.spent("tracking"):
-            contacts, x, y = self.pipeline.process_xy(batch)
+            contacts, x, y = self.pipeline.process_xy(batch, placed)
         self._take(contacts, x, y)
 
     def _take(self, contacts: ContactBatch, x: np.ndarray, y: np.ndarray) -> None:
@@ -321,14 +317,12 @@ class _Stages:
         for k, c in contacts.count_by("kind").items():
             self.result.contacts_by_kind[ContactKind(k).name.lower()] += c
         if self.opts.tracks_out:
-            import pyarrow.parquet as pq
-
-            with spent("outputs"):
-                table = contacts.to_arrow()
+            with spent("outputs"):   # handed over: written in a thread of its own (replay_tracks.py)
                 if self.writer is None:
-                    self.writer = pq.ParquetWriter(str(self.opts.tracks_out), table.schema, compression="zstd",
-                                                   use_dictionary=list(TRACKS_DICTIONARY_COLUMNS))
-                self.writer.write_table(table)
+                    from seawatch.replay_tracks import TracksWriter
+
+                    self.writer = TracksWriter(self.opts.tracks_out)
+                self.writer.write(contacts)
         if self.worker is not None:
             with spent("detection"):   # here: handing the batch over (the child's CPU is added at the end)
                 self.worker.process(contacts, (x, y) if self._same_frame else None)
@@ -348,6 +342,13 @@ class _Stages:
                 self.store.write_positions(contacts)
                 self.keeper.tick(float(contacts["t"].max()))
 
+    def abandon(self) -> None:
+        """The replay stopped on an error: its helpers end without waiting for batches that will not come."""
+        if self.worker is not None:
+            self.worker.close()
+        if self.writer is not None:
+            self.writer.abandon()
+
     def close(self) -> None:
         spent = self.result.spent
         with spent("tracking"):
@@ -356,6 +357,8 @@ class _Stages:
         if self.writer is not None:
             with spent("outputs"):
                 self.writer.close()
+            self.result.cpu_s["outputs"] += self.writer.cpu_s   # its thread's (not ingest's: `run_replay`)
+            self.result.helper_cpu_s += self.writer.cpu_s
         last: list[dict[str, Any]] = []   # the last cycle's changes: for the console of `--serve`
         if self.worker is not None:
             with spent("detection"):
@@ -407,11 +410,24 @@ def _formats(opts: ReplayOptions, stats: IngestStats) -> dict[Path, str]:
     return out
 
 
-def _feed(batches: Iterator[ObservationBatch], opts: ReplayOptions, result: ReplayResult,
-          stages: _Stages | None) -> None:
+def _placing(batches: Iterator[ObservationBatch], stages: _Stages | None,
+             ) -> Iterator[tuple[ObservationBatch, PlacedPlots | None]]:
+    """Each batch with its radar plots placed in the pipeline's frame (in the reading thread: `run_replay`)."""
+    place = stages.pipeline.placer() if stages is not None else None
+    try:
+        for batch in batches:
+            yield batch, place(batch) if place is not None else None
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+
+
+def _feed(batches: Iterator[tuple[ObservationBatch, PlacedPlots | None]], opts: ReplayOptions,
+          result: ReplayResult, stages: _Stages | None) -> None:
     """The merged batches through the stages (at opts.speed if set)."""
     wall0, ev0 = time.monotonic(), None
-    for batch in batches:
+    for batch, placed in batches:
         if opts.speed and len(batch):
             ev0 = float(batch["observed_at"][0]) if ev0 is None else ev0
             due = wall0 + (float(batch["observed_at"][-1]) - ev0) / opts.speed
@@ -421,7 +437,7 @@ def _feed(batches: Iterator[ObservationBatch], opts: ReplayOptions, result: Repl
         with result.spent("ingest"):
             result.add(batch)
         if stages is not None:
-            stages.process(batch)
+            stages.process(batch, placed)
 
 
 def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
@@ -438,20 +454,23 @@ def run_replay(site: SiteConfig | None, opts: ReplayOptions) -> ReplayResult:
     with result.spent("setup"):
         stages = _Stages(site, opts, result) if opts.tracking else None
     cpu0, here0 = time.process_time(), time.thread_time()
-    # the inputs read, decoded and merged in a thread of their own, a couple of batches ahead (ingest/prefetch.py)
-    reader = Prefetch(merge_in_time_order(streams, window, stats))
+    # the inputs read, decoded, merged and their radar plots placed in a thread of their own, a couple of batches
+    # ahead (ingest/prefetch.py)
+    reader = Prefetch(_placing(merge_in_time_order(streams, window, stats), stages))
     try:
         _feed(iter(reader), opts, result, stages)
         if stages is not None:
             stages.close()
     except BaseException:
-        if stages is not None and stages.worker is not None:
-            stages.worker.close()   # not left waiting for batches that will not come
+        if stages is not None:
+            stages.abandon()
         raise
     finally:
         reader.close()
         # ingest: the reading thread's CPU, and any other thread's but this one's (pyarrow's, the detection outbox's)
-        result.cpu_s["ingest"] += max((time.process_time() - cpu0) - (time.thread_time() - here0), 0.0)
+        # and the tracks writer's (counted under outputs)
+        others = (time.process_time() - cpu0) - (time.thread_time() - here0) - result.helper_cpu_s
+        result.cpu_s["ingest"] += max(others, 0.0)
     progress.close()
     result.elapsed_s = time.perf_counter() - t0
     return result

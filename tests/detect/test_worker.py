@@ -59,6 +59,23 @@ def test_a_detection_process_killed_mid_replay_stops_it_with_an_error_saying_how
         worker.finish()
 
 
+def test_the_detection_process_runs_at_a_lower_priority_than_the_replay_that_waits_on_tracking(
+        recording: Path) -> None:
+    from seawatch.detect.worker import CHILD_NICE
+
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    worker = DetectionWorker(load_site(recording / "site.toml"))
+    try:
+        deadline = time.monotonic() + 30.0
+        while os.getpriority(os.PRIO_PROCESS, worker._proc.pid) == mine and time.monotonic() < deadline:
+            time.sleep(0.05)   # the child lowers its own priority as it starts
+        assert os.getpriority(os.PRIO_PROCESS, worker._proc.pid) == min(mine + CHILD_NICE, 19)
+        assert worker.finish().alerts == []
+        assert os.getpriority(os.PRIO_PROCESS, 0) == mine   # the parent's own is left as it was
+    finally:
+        worker.close()
+
+
 def test_an_error_in_the_detection_process_comes_back_with_what_the_child_said(recording: Path) -> None:
     worker = DetectionWorker(load_site(recording / "site.toml"))
     worker.process("not a batch of contacts")   # type: ignore[arg-type]

@@ -293,3 +293,27 @@ def test_a_report_without_observed_at_goes_after_the_timed_ones_not_into_an_earl
 
     with_it = step_40([ObservationBatch.concat([first, untimed]), second])
     assert with_it == step_40([first, second]) and any(r.startswith("423000002") for r in with_it)
+
+
+def test_plots_placed_in_another_thread_give_the_same_contact_updates_as_plots_placed_by_the_pipeline() -> None:
+    import threading
+
+    merged = ObservationBatch.concat(scenario(300.0)).sorted_by_time()
+    parts = [merged.take(np.arange(i, min(i + 300, len(merged)))) for i in range(0, len(merged), 300)]
+    p, q = Pipeline(SITE, update_period_s=5.0), Pipeline(SITE, update_period_s=5.0)
+    placer = q.placer()
+    assert placer.frame is not q.frame   # a frame (pyproj transformer) of its own
+    placed: list[Any] = []
+    reader = threading.Thread(target=lambda: placed.extend(placer(b) for b in parts))
+    reader.start()
+    reader.join()
+    assert sum(len(pp.rows) for pp in placed) == int(np.isin(merged["kind"], (Kind.RADAR_PLOT,)).sum()) > 0
+    for part, pp in zip(parts, placed):
+        a, xa, ya = p.process_xy(part)
+        b, xb, yb = q.process_xy(part, pp)
+        assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+        for name in ContactBatch.SCHEMA:
+            if a[name].dtype == object:
+                assert a[name].tolist() == b[name].tolist()
+            else:
+                assert np.array_equal(a[name], b[name], equal_nan=a[name].dtype.kind == "f")

@@ -15,6 +15,11 @@ a threaded process may hang) nor its "spawn" (which imports the parent's main mo
 script without a `__main__` guard would start its replay over). Its start (imports, the site's zones, numba's
 cache) runs while the parent starts its own stages.
 
+The child runs at a lower priority (`CHILD_NICE`): the parent's tracking is the replay's critical path and the
+child has slack (on the 24 h Caspian day it judges for ~58 of the parent's ~80 s, with the outbox to take up any
+lag), but at equal priority the scheduler shared the two cores among the parent's two threads and the child, and
+the tracking thread waited ~9 s for a core. Niced, it waits ~3-5 s, and the day replays ~3 s sooner.
+
 A replay that must see each batch's alert changes as they happen (a store, the console of `replay --serve`) keeps
 the engine in its own process (`seawatch.replay`).
 
@@ -55,6 +60,7 @@ _JOIN_S = 10.0   # how long `finish` waits for the child to end after its last w
 _ABANDON_S = 0.5   # ... and `close` for a child still judging, before it is killed
 _ERROR_CHARS = 32_000   # the child's error message and traceback are cut to this (a socket buffer holds ~200 kB)
 _OUTBOX_BYTES = 64 << 20   # pickled batches waiting for the child: the parent waits beyond this
+CHILD_NICE = 10   # the child's niceness, added to the parent's (module docstring)
 
 
 class DetectionProcessError(SeawatchError):
@@ -165,7 +171,8 @@ class _Outbox:
 class DetectionWorker:
     """A `DetectionEngine` in a child process: `process(batch, xy)` for each batch, then `finish()`."""
 
-    def __init__(self, site: SiteConfig) -> None:
+    def __init__(self, site: SiteConfig, nice: int = CHILD_NICE) -> None:
+        """nice: added to the child's niceness (0: the parent's priority)."""
         import seawatch
         from seawatch.detect import engine as engine_module
 
@@ -175,8 +182,8 @@ class DetectionWorker:
         tree = str(Path(seawatch.__file__).resolve().parent.parent)   # the child imports this very tree
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (tree, os.environ.get("PYTHONPATH"))))}
         with theirs:   # -P: not the working directory first on the child's path (a local logging.py...)
-            self._proc = subprocess.Popen([sys.executable, "-P", "-m", "seawatch.detect.worker", str(theirs.fileno())],
-                                          pass_fds=(theirs.fileno(),), env=env)
+            self._proc = subprocess.Popen([sys.executable, "-P", "-m", "seawatch.detect.worker", str(theirs.fileno()),
+                                           str(nice)], pass_fds=(theirs.fileno(),), env=env)
         self._conn = Connection(mine.detach())
         self._outbox = _Outbox(self._conn, _OUTBOX_BYTES)
         try:
@@ -247,8 +254,11 @@ class DetectionWorker:
                                     f"{self._proc.returncode}: a negative code is the signal that stopped it)") from err
 
 
-if __name__ == "__main__":   # the child (DetectionWorker): its end of the socket pair is the argument
+if __name__ == "__main__":   # the child (DetectionWorker): its end of the socket pair, its niceness
     import signal
+
+    if int(sys.argv[2]) and hasattr(os, "nice"):
+        os.nice(int(sys.argv[2]))
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle: it ends the child (`close`)
     _serve(Connection(int(sys.argv[1])))
