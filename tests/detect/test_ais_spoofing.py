@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 from detect_helpers import (
     AIS,
@@ -214,7 +216,8 @@ def test_a_spoofers_twin_stays_its_twin_while_a_lane_neighbour_runs_close_beside
     half an hour when a tanker of its lane, fused with a radar track of its own, ran 130-200 m beside it. Within
     `twin_fused_m` of a heard hull the dark track read as that hull's second echo: the pairing lapsed, and its track
     was raised as a dark target for 9 min. A track that has moved with the MMSI's false position since its offset
-    was held stays its twin; a neighbour passing a new dark track still explains it (the reaches stand)."""
+    was held stays its twin; a neighbour passing a new dark track still explains it while that track is young (the
+    reaches stand for `twin_echo_s`)."""
     e = engine(rules=("ais_spoofing", "dark_target"))
     # the false position runs out of radar cover (lat 38.95 here) 18 min in: it is checked on only as a known pair
     claim = leg(10_423_000_077, (38.90, 49.22), duration_s=2400, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000077)
@@ -227,3 +230,23 @@ def test_a_spoofers_twin_stays_its_twin_while_a_lane_neighbour_runs_close_beside
     assert [(a["evidence"]["how"], 78 in a["track_ids"]) for a in alerts] == [("position_offset", True)]
     assert alerts[0]["end"] is None   # paired all along, not closed when the neighbour came
     assert of_type(e, "dark_target") == []
+
+
+def test_a_spoofers_true_hull_first_tracked_beside_a_lane_neighbour_is_its_twin_once_it_is_no_young_echo() -> None:
+    """Held-out spoofing 178: the offset spoofer's true hull came up as a new radar track 100-200 m from a tanker of
+    its lane that was overtaking it, fused with a track of its own. Within `twin_fused_m` of that hull the dark track
+    read as its second echo for as long as it stayed there, so it was never paired with the spoofer's false position,
+    and after 5 min it was raised as a dark target. Fusion folds a second echo into its vessel's contact within a
+    minute (`FusionParams.duplicate_s`): a dark track still apart after `twin_echo_s` is a hull of its own."""
+    e = engine(rules=("ais_spoofing", "dark_target"))
+    claim = leg(10_423_000_077, (38.90, 49.22), duration_s=900, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423000077)
+    twin = leg(78, OFF_LANKARAN, duration_s=900, speed_kn=10, cog_deg=0, radar_track_id=78)
+    beside = leg(10_423_000_079, (OFF_LANKARAN[0], OFF_LANKARAN[1] + 150.0 / 86_760.0), duration_s=900, speed_kn=10,
+                 cog_deg=0, kind=FUSED, mmsi=423000079, radar_track_id=80)   # 150 m east, all along
+    run(e, claim, twin, beside)
+    alerts = of_type(e, "ais_spoofing")
+    assert [(a["evidence"]["how"], 78 in a["track_ids"]) for a in alerts] == [("position_offset", True)]
+    assert of_type(e, "dark_target") == []
+    # while the track was young it read as the neighbour's second echo: paired only after that
+    opened = datetime.fromisoformat(str(alerts[0]["start"])).timestamp()
+    assert opened - T0 >= 120.0

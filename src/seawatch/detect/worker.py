@@ -246,7 +246,9 @@ class DetectionWorker:
                 msg = self._conn.recv() if self._conn.poll(_JOIN_S) else None
             except _PIPE_ERRORS:
                 msg = None
-        self.close()
+        # a child that said what stopped it is ending on its own: it is given the time to (niced, on a busy machine,
+        # its exit may take longer than `_ABANDON_S`)
+        self.close(_JOIN_S if msg is not None and msg[0] == "error" else _ABANDON_S)
         if msg is not None and msg[0] == "error":
             logger.error("the detection process failed:\n%s", msg[2])
             raise DetectionProcessError(f"detection failed: {msg[1]} (traceback logged above)") from err

@@ -89,6 +89,7 @@ class AisSpoofing(OffsetCheck, Rule):
         "offset_drift_share": 0.03,  # ... or this share of the offset (radar noise grows with range)
         "twin_ais_m": 500.0,  # a dark track this close to another vessel's heard AIS is that vessel, no twin
         "twin_fused_m": 200.0,  # ... this close, if that vessel has a radar track of its own (a second echo)
+        "twin_echo_s": 120.0,  # ... while the dark track is this young (fusion folds a second echo in within 60 s)
         "jump_memory_s": 21_600.0,  # two MMSIs on one radar twin: one whose AIS jumped this recently takes it
         "twin_identity_memory_s": 21_600.0,  # a dark track fused with another MMSI this recently is that vessel, no twin
         "identity_confirm_s": 200.0,  # an MMSI change stands if the old MMSI stays silent this long

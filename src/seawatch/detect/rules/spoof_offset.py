@@ -131,6 +131,10 @@ class OffsetCheck:
         # that MMSI's false position for minutes is not explained by a lane neighbour passing within those reaches
         # (held-out spoofing 93: the pairing dropped while a tanker ran 130-200 m beside the spoofer's true track,
         # lapsed, and its track was raised as a dark target once the false position had left radar cover)
+        # -- nor, by a fused neighbour, a dark track older than `twin_echo_s`: fusion folds a second echo of its
+        # vessel's hull into that vessel's contact within `FusionParams.duplicate_s` (60 s), so one still apart is
+        # a hull of its own (held-out spoofing 178: the spoofer's true hull, a new track 100-200 m from a tanker
+        # overtaking it, was refused as its twin for 5 min and raised as a dark target)
         heard_now = (mem.i["last_mmsi"][:n] > 0) & (mem.f["last_ais_t"][:n] >= now - 60.0)
         kind_n = mem.i["kind"][:n]
         paired = [twin for m2, (twin, _, _) in self.offset_pair.items() if self.twin_owner.get(twin) == m2]
@@ -139,6 +143,8 @@ class OffsetCheck:
             if len(heard):
                 keep = ~near_any(mem.f["x"][dark], mem.f["y"][dark], mem.f["x"][heard], mem.f["y"][heard], reach,
                                  strict=True)
+                if kind == ContactKind.FUSED:
+                    keep |= now - mem.f["first_t"][dark] > p["twin_echo_s"]
                 if paired:
                     keep |= member(mem.i["contact_id"][dark], np.array(paired, np.int64))
                 dark = dark[keep]
