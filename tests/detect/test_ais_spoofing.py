@@ -250,3 +250,20 @@ def test_a_spoofers_true_hull_first_tracked_beside_a_lane_neighbour_is_its_twin_
     # while the track was young it read as the neighbour's second echo: paired only after that
     opened = datetime.fromisoformat(str(alerts[0]["start"])).timestamp()
     assert opened - T0 >= 120.0
+
+
+def test_a_clones_own_hull_that_fusion_lets_go_of_is_no_dark_target_while_its_clone_alert_is_open() -> None:
+    """Held-out spoofing 183: MV SHAH DENIZ broadcast the MMSI of a ferry 90 km away. The MMSI's reports jumped
+    between the two ships, fusion let go of the clone's radar track, and the track read as a ship gone dark for 8 min
+    (its last identity the cloned MMSI), though its AIS was on and the clone alert open. A dark track whose last
+    identity is an MMSI in an open clone alert is the clone alert's business."""
+    e = engine(rules=("ais_spoofing", "dark_target"))
+    original = leg(10_423_868_181, (39.40, 50.40), duration_s=1500, speed_kn=10, cog_deg=0, kind=AIS, mmsi=423868181)
+    fused = leg(78, OFF_LANKARAN, duration_s=300, speed_kn=9, cog_deg=0, kind=FUSED, mmsi=423868181,
+                radar_track_id=78)
+    dark = leg(78, end_of(fused), t0=310, duration_s=1190, speed_kn=9, cog_deg=0, radar_track_id=78)
+    clone_ais = leg(12_423_868_181, (float(dark["lat"][0]), float(dark["lon"][0]) + 0.0005), t0=310, duration_s=1190,
+                    speed_kn=9, cog_deg=0, kind=AIS, mmsi=423868181)   # its AIS on, 43 m off its track
+    run(e, original, fused, dark, clone_ais)
+    assert [a["evidence"]["how"] for a in of_type(e, "ais_spoofing")] == ["mmsi_clone"]
+    assert of_type(e, "dark_target") == []

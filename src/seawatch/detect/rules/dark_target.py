@@ -53,7 +53,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, B, ContactRule, Cycle
+from seawatch.arrays import member
+from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, I64, B, ContactRule, Cycle
+from seawatch.detect.rules.ais_spoofing import EPISODE_KINDS
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
@@ -143,6 +145,20 @@ class DarkTarget(ContactRule):
             if enter[r] and not self.timer.active[s]:
                 self.timer.since[s] = np.fmin(self.timer.since[s], heard_t)
 
+    def _cloned(self, track_ids: I64) -> B:
+        """Per dark track: its last identity is an MMSI in an open clone alert (`ais_spoofing`, `mmsi_clone`, on its
+        own or in an episode of that MMSI). Two ships broadcast that MMSI, so its reports jump between them and
+        fusion lets go of each ship's track: the track is not a ship gone dark, and the clone alert has it (held-out
+        spoofing 183: the clone's own hull raised as a dark target while its AIS was on)."""
+        cloned = [key[1] for (type_, key), a in self.book.open_by_key.items()
+                  if type_ == "ais_spoofing" and isinstance(key, tuple) and key[0] in EPISODE_KINDS
+                  and (a.evidence.get("how") == "mmsi_clone"
+                       or any(x.get("how") == "mmsi_clone" for x in a.evidence.get("also", [])))]
+        if not cloned:
+            return np.zeros(len(track_ids), bool)
+        was_m, _ = self.engine.track_identity.last(track_ids)
+        return (was_m > 0) & member(was_m, np.asarray(cloned, np.int64))
+
     def conditions(self, cyc: Cycle) -> tuple[B, B]:
         p = self.p
         if not (cyc.kind != int(ContactKind.AIS_ONLY)).any():
@@ -156,6 +172,9 @@ class DarkTarget(ContactRule):
         if ex:   # a spoofer's radar twin (ais_spoofing) is explained: asked of the dark rows only
             d = np.flatnonzero(dark)
             dark[d] = [ex.get(c, -np.inf) < cyc.now - 300.0 for c in cyc.contact_id[d].tolist()]
+        d = np.flatnonzero(dark)
+        if len(d):
+            dark[d] &= ~self._cloned(cyc.contact_id[d])
         wander = self.wandering(cyc)
         self.hold = wander
         self.fringe = np.zeros(len(cyc), bool)
