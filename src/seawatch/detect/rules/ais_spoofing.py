@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seawatch.arrays import fill_nan
+from seawatch.detect.alerts import AlertBook
 from seawatch.detect.core import I64, Cycle, Rule
 from seawatch.detect.reception import small_craft
 from seawatch.detect.rules.spoof_offset import RECENT_S, OffsetCheck
@@ -52,6 +53,15 @@ FOLDED_FIGURES = {"kinematics": ("jump_m", "dt_s", "implied_speed_kn"), "mmsi_cl
                   "position_offset": ("offset_m", "velocity_diff_mps", "ais_lat", "ais_lon")}  # each kind's evidence
 RENAMED_KEPT_S = 43_200.0  # an MMSI left by an identity change explains its silence (no ais_gap) this long
 _CLONE_COLUMNS = ("last_mmsi", "last_ais_t", "last_t", "kind", "ais_x", "ais_y", "lat", "lon")  # what _clones_at reads
+
+
+def open_clone_mmsis(book: AlertBook) -> list[int]:
+    """The MMSIs of the open `ais_spoofing` alerts whose episode is or includes a clone (`mmsi_clone`): two ships
+    broadcast each of them (dark_target leaves their tracks to these alerts)."""
+    return [key[1] for (type_, key), a in book.open_by_key.items()
+            if type_ == "ais_spoofing" and isinstance(key, tuple) and key[0] in EPISODE_KINDS
+            and (a.evidence.get("how") == "mmsi_clone"
+                 or any(x.get("how") == "mmsi_clone" for x in a.evidence.get("also", [])))]
 
 
 def mmsi_is_valid(m: int) -> bool:

@@ -55,7 +55,7 @@ import numpy as np
 
 from seawatch.arrays import member
 from seawatch.detect.core import BOAT_LIKE_DEFAULTS, F64, I64, B, ContactRule, Cycle
-from seawatch.detect.rules.ais_spoofing import EPISODE_KINDS
+from seawatch.detect.rules.ais_spoofing import open_clone_mmsis
 from seawatch.detect.statics import Statics
 from seawatch.model.contact import ContactKind, TrackStatus
 from seawatch.model.units import MPS_TO_KN
@@ -150,10 +150,7 @@ class DarkTarget(ContactRule):
         own or in an episode of that MMSI). Two ships broadcast that MMSI, so its reports jump between them and
         fusion lets go of each ship's track: the track is not a ship gone dark, and the clone alert has it (held-out
         spoofing 183: the clone's own hull raised as a dark target while its AIS was on)."""
-        cloned = [key[1] for (type_, key), a in self.book.open_by_key.items()
-                  if type_ == "ais_spoofing" and isinstance(key, tuple) and key[0] in EPISODE_KINDS
-                  and (a.evidence.get("how") == "mmsi_clone"
-                       or any(x.get("how") == "mmsi_clone" for x in a.evidence.get("also", [])))]
+        cloned = open_clone_mmsis(self.book)
         if not cloned:
             return np.zeros(len(track_ids), bool)
         was_m, _ = self.engine.track_identity.last(track_ids)
